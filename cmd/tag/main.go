@@ -1,0 +1,131 @@
+// Command tag decides which tasks should be trained together in multi-task
+// neural networks, with Task Affinity Groupings (Fifty et al., NeurIPS 2021).
+//
+// Usage:
+//
+//	tag <command> [flags]
+//
+// Run "tag help" for the list of commands and "tag <command> -h" for the
+// flags of one. This package holds flag parsing and wiring only; the work
+// is done in the packages named after the paper's concepts.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+// command is one sub-command of tag. Each lives in its own file and adds
+// itself to commands in an init function.
+type command struct {
+	name    string
+	summary string
+	// run executes the command with the arguments that follow its name.
+	// It writes results to stdout and progress to stderr.
+	run func(args []string, stdout, stderr io.Writer) error
+}
+
+var commands = map[string]*command{}
+
+func register(c *command) {
+	if _, dup := commands[c.name]; dup {
+		panic("tag: command registered twice: " + c.name)
+	}
+	commands[c.name] = c
+}
+
+// inputError marks an error caused by bad input (a flag, a file, a value):
+// tag exits with status 2 for it, and 1 for other failures.
+type inputError struct{ err error }
+
+func (e inputError) Error() string { return e.err.Error() }
+func (e inputError) Unwrap() error { return e.err }
+
+// badInput wraps err as an input error; nil stays nil.
+func badInput(err error) error {
+	if err == nil {
+		return nil
+	}
+	return inputError{err}
+}
+
+// badInputf formats an input error.
+func badInputf(format string, args ...any) error {
+	return inputError{fmt.Errorf(format, args...)}
+}
+
+// newFlags returns a flag set for a command that reports errors instead of
+// exiting, with its usage going to stderr.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("tag "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseFlags parses args into fs; a parse error becomes an input error and
+// -h becomes flag.ErrHelp. Positional arguments are refused.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return badInput(err)
+	}
+	if fs.NArg() > 0 {
+		return badInputf("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: tag <command> [flags]\n\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'tag <command> -h' for the flags of a command.")
+}
+
+// run is main without os.Exit, for tests: it returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	name := args[0]
+	if name == "help" || name == "-h" || name == "--help" {
+		usage(stdout)
+		return 0
+	}
+	c, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "tag: unknown command %q\n\n", name)
+		usage(stderr)
+		return 2
+	}
+	err := c.run(args[1:], stdout, stderr)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	}
+	fmt.Fprintf(stderr, "tag %s: %v\n", name, err)
+	var ie inputError
+	if errors.As(err, &ie) {
+		return 2
+	}
+	return 1
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
