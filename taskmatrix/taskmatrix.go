@@ -255,10 +255,16 @@ func parseCSV(b []byte) (*Matrix, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", line, err)
+			// FieldPos is only defined for a record that was read; a
+			// csv.ParseError carries its own line and column.
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, fmt.Errorf("line %d, column %d: %w", pe.Line, pe.Column, pe.Err)
+			}
+			return nil, err
 		}
+		line, _ := r.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // blank line
 		}

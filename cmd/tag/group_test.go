@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const groupCSV = ",a,b,c,d\na,0,0.8,-0.2,-0.3\nb,0.6,0,-0.1,-0.2\nc,-0.4,-0.2,0,0.5\nd,-0.3,-0.1,0.7,0\n"
+
+func writeTemp(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestGroupJSON checks the --json contract on a matrix whose best
+// groupings are worked out by hand: with one network all four tasks score
+// (0.6-0.4-0.3 + 0.8-0.2-0.1 + -0.2-0.1+0.7 + -0.3-0.2+0.5)/3/4; with two
+// the pairs {a,b} and {c,d} score (0.6+0.8+0.5+0.7)/4.
+func TestGroupJSON(t *testing.T) {
+	f := writeTemp(t, "aff.csv", groupCSV)
+	var out, errb bytes.Buffer
+	if code := run([]string{"group", "--affinity", f, "--budget", "1,2", "--json"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want 2 lines, got %q", out.String())
+	}
+	want := []struct {
+		budget float64
+		groups string
+		score  float64
+		assign map[string]int
+	}{
+		{1, `[["a","b","c","d"]]`, (0.6 - 0.4 - 0.3 + 0.8 - 0.2 - 0.1 - 0.2 - 0.1 + 0.7 - 0.3 - 0.2 + 0.5) / 3 / 4, map[string]int{"a": 0, "b": 0, "c": 0, "d": 0}},
+		{2, `[["a","b"],["c","d"]]`, (0.6 + 0.8 + 0.5 + 0.7) / 4, map[string]int{"a": 0, "b": 0, "c": 1, "d": 1}},
+	}
+	for i, w := range want {
+		var got struct {
+			Budget     float64         `json:"budget"`
+			Groups     json.RawMessage `json:"groups"`
+			Score      float64         `json:"score"`
+			Optimal    bool            `json:"optimal"`
+			Bound      float64         `json:"bound"`
+			Assignment map[string]int  `json:"assignment"`
+		}
+		if err := json.Unmarshal([]byte(lines[i]), &got); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		if got.Budget != w.budget || string(got.Groups) != w.groups || math.Abs(got.Score-w.score) > 1e-12 ||
+			!got.Optimal || got.Bound != got.Score || fmt.Sprint(got.Assignment) != fmt.Sprint(w.assign) {
+			t.Errorf("line %d: got %s", i+1, lines[i])
+		}
+	}
+}
+
+// TestGroupTable checks the readable form and the loss rule with
+// Standley's costs: at cost 1.5, {a,b} and {c,d} as one network each would
+// cost 2, so the search must trade.
+func TestGroupTable(t *testing.T) {
+	loss := ",a,b,c\na,1,0.7,2\nb,0.8,1,2\nc,1.5,1.5,1\n"
+	f := writeTemp(t, "loss.csv", loss)
+	var out, errb bytes.Buffer
+	if code := run([]string{"group", "--losses", f, "--budget", "1,1.5", "--cost", "standley"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	got := out.String()
+	for _, want := range []string{"mean loss", "1.5  ", "0.833333", "{a b} {c}", "optimal"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("table lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+// TestGroupBadInput runs each kind of bad input through run: exit status 2,
+// a one-line error naming the file, row/column or flag, nothing on stdout.
+func TestGroupBadInput(t *testing.T) {
+	good := writeTemp(t, "good.csv", groupCSV)
+	one := writeTemp(t, "one.csv", ",a\na,0\n")
+	big := func() string {
+		var b strings.Builder
+		b.WriteString("")
+		for i := 0; i < 65; i++ {
+			fmt.Fprintf(&b, ",t%d", i)
+		}
+		b.WriteString("\n")
+		for i := 0; i < 65; i++ {
+			fmt.Fprintf(&b, "t%d%s\n", i, strings.Repeat(",0", 65))
+		}
+		return writeTemp(t, "big.csv", b.String())
+	}()
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"non-square", []string{"--affinity", writeTemp(t, "ns.csv", ",a,b\na,0,1\nb,1\n"), "--budget", "2"}, "ns.csv: line 3 (b): 1 values for 2 tasks (not square)"},
+		{"unknown task", []string{"--affinity", writeTemp(t, "unk.csv", ",a,b\na,0,1\nz,1,0\n"), "--budget", "2"}, `unk.csv: line 3: row task "z" is not in the header`},
+		{"duplicate task", []string{"--affinity", writeTemp(t, "dup.csv", ",a,a\na,0,1\na,1,0\n"), "--budget", "2"}, "dup.csv: task \"a\" appears twice"},
+		{"NaN", []string{"--affinity", writeTemp(t, "nan.csv", ",a,b\na,0,NaN\nb,1,0\n"), "--budget", "2"}, "nan.csv: line 2, column 3 (a → b)"},
+		{"Inf in JSON", []string{"--losses", writeTemp(t, "inf.json", `{"tasks":["a","b"],"matrix":[[0,1],[1e999,0]]}`), "--budget", "2"}, "inf.json: "},
+		{"empty file", []string{"--affinity", writeTemp(t, "empty.csv", " \n"), "--budget", "2"}, "empty.csv: empty file"},
+		{"budget zero", []string{"--affinity", good, "--budget", "2,0"}, "-budget"},
+		{"budget not a number", []string{"--affinity", good, "--budget", "two"}, "-budget"},
+		{"budget cannot cover", []string{"--affinity", one, "--budget", "3"}, "-budget 3: cannot cover"},
+		{"standley budget too small", []string{"--losses", good, "--cost", "standley", "--budget", "1.5,0.5"}, "-budget 0.5: cannot cover"},
+		{"standley below half", []string{"--losses", good, "--cost", "standley", "--budget", "0.25"}, "-budget"},
+		{"too many tasks", []string{"--affinity", big, "--budget", "2"}, "big.csv: 65 tasks, more than the 64"},
+		{"missing matrix", []string{"--budget", "2"}, "missing -affinity"},
+		{"both matrices", []string{"--affinity", good, "--losses", good, "--budget", "2"}, "not both"},
+		{"missing budget", []string{"--affinity", good}, "missing -budget"},
+		{"unknown cost", []string{"--affinity", good, "--budget", "2", "--cost", "gpu"}, "-cost"},
+		{"missing file", []string{"--affinity", filepath.Join(t.TempDir(), "nope.csv"), "--budget", "2"}, "nope.csv"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(append([]string{"group"}, c.args...), &out, &errb)
+			if code != 2 {
+				t.Errorf("exit %d, want 2 (stderr %q)", code, errb.String())
+			}
+			if out.Len() != 0 {
+				t.Errorf("stdout not empty: %q", out.String())
+			}
+			msg := strings.TrimSpace(errb.String())
+			if strings.Contains(msg, "\n") || !strings.Contains(msg, c.want) {
+				t.Errorf("stderr %q: want one line containing %q", msg, c.want)
+			}
+		})
+	}
+}

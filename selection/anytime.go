@@ -1,0 +1,249 @@
+package selection
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+)
+
+// Anytime searches for a good grouping of up to [MaxTasks] tasks by
+// iterated local search and returns the best one found, with the proven
+// bound Σ_j TaskBound(j)/n and the gap to it. The search runs
+// opt.Iterations climbs (default 200), or until opt.TimeLimit if that comes
+// first; with the iteration limit it is deterministic for opt.Seed.
+func Anytime(r Rule, b Budget, opt Options) (*Result, error) {
+	n := r.N()
+	if n < 1 || n > MaxTasks {
+		return nil, fmt.Errorf("anytime solver: %d tasks, want 1 to %d", n, MaxTasks)
+	}
+	iters := opt.Iterations
+	if iters <= 0 {
+		iters = 200
+	}
+	var deadline time.Time
+	if opt.TimeLimit > 0 {
+		deadline = time.Now().Add(opt.TimeLimit)
+	}
+	s := newSearch(r, b, opt.Seed)
+	bound := boundSum(r)
+	best, bestV := s.start(true)
+	if best == nil {
+		if s.err != nil {
+			return nil, s.err
+		}
+		return nil, ErrInfeasible
+	}
+	best, bestV = s.climb(best, bestV)
+	cur, curV := best, bestV
+	for it := 1; it < iters && bestV < bound-1e-12*math.Max(1, math.Abs(bound)); it++ {
+		if !deadline.IsZero() && time.Now().After(deadline) {
+			break
+		}
+		var next []Set
+		var nextV float64
+		if it%8 == 0 {
+			next, nextV = s.start(false)
+		} else {
+			next, nextV = s.kick(cur)
+		}
+		if s.err != nil {
+			return nil, s.err
+		}
+		if next == nil {
+			continue
+		}
+		next, nextV = s.climb(next, nextV)
+		if nextV >= curV || it%8 == 0 {
+			cur, curV = next, nextV
+		}
+		if nextV > bestV {
+			best, bestV = next, nextV
+		}
+	}
+	return newResult(r, b, best, bound)
+}
+
+// search holds the state of the local search. Groupings are lists of
+// distinct groups; their value is the summed maximizing-sense score, -Inf
+// when infeasible.
+type search struct {
+	r     Rule
+	b     Budget
+	n     int
+	full  Set
+	sg    float64
+	rng   *rand.Rand
+	cache map[Set][]float64 // maximizing-sense scores of a group; nil if refused
+	cost  map[Set]int
+	err   error
+	buf   []float64
+}
+
+func newSearch(r Rule, b Budget, seed uint64) *search {
+	n := r.N()
+	return &search{
+		r: r, b: b, n: n, full: Full(n), sg: sign(r),
+		rng:   rand.New(rand.NewPCG(seed, 0x7a6)),
+		cache: map[Set][]float64{}, cost: map[Set]int{},
+		buf: make([]float64, n),
+	}
+}
+
+// group returns g's maximizing-sense scores and cost, or nil if g is not
+// allowed.
+func (s *search) group(g Set) ([]float64, int) {
+	if sc, ok := s.cache[g]; ok {
+		return sc, s.cost[g]
+	}
+	if len(s.cache) > 1<<18 {
+		clear(s.cache)
+		clear(s.cost)
+	}
+	var sc []float64
+	c := 0
+	if g != 0 && s.r.Scores(g, s.buf) {
+		var err error
+		if c, err = s.b.cost(g); err != nil && s.err == nil {
+			s.err = err
+		}
+		sc = make([]float64, s.n)
+		for x := g; x != 0; x &= x - 1 {
+			sc[x.Lowest()] = s.sg * s.buf[x.Lowest()]
+		}
+	}
+	s.cache[g], s.cost[g] = sc, c
+	return sc, c
+}
+
+// value is the summed best score of gs, -Inf if a group is refused or
+// repeated, the cost is over the limit, or a task is uncovered.
+func (s *search) value(gs []Set) float64 {
+	cost := 0
+	var union Set
+	for i, g := range gs {
+		sc, c := s.group(g)
+		if sc == nil {
+			return math.Inf(-1)
+		}
+		for _, h := range gs[:i] {
+			if h == g {
+				return math.Inf(-1)
+			}
+		}
+		cost += c
+		union |= g
+	}
+	if cost > s.b.Limit || union != s.full {
+		return math.Inf(-1)
+	}
+	total := 0.0
+	for j := 0; j < s.n; j++ {
+		b := math.Inf(-1)
+		for _, g := range gs {
+			if g.Has(j) {
+				b = max(b, s.cache[g][j])
+			}
+		}
+		total += b
+	}
+	return total
+}
+
+// start returns a starting grouping: all tasks in one group when first is
+// set and that is feasible, otherwise a random split into m groups, with m
+// lowered until the split is feasible.
+func (s *search) start(first bool) ([]Set, float64) {
+	if first {
+		if v := s.value([]Set{s.full}); !math.IsInf(v, -1) {
+			return []Set{s.full}, v
+		}
+	}
+	perm := s.rng.Perm(s.n)
+	for m := 1 + s.rng.IntN(s.n); m >= 1; m-- {
+		gs := make([]Set, m)
+		for i, t := range perm {
+			gs[i%m] |= 1 << uint(t)
+		}
+		if v := s.value(gs); !math.IsInf(v, -1) {
+			return gs, v
+		}
+	}
+	if v := s.value([]Set{s.full}); !math.IsInf(v, -1) {
+		return []Set{s.full}, v
+	}
+	return nil, math.Inf(-1)
+}
+
+// kick applies two to four random feasible toggles of a task in a group.
+func (s *search) kick(gs []Set) ([]Set, float64) {
+	cur := append([]Set(nil), gs...)
+	v := s.value(cur)
+	for moves, tries := 2+s.rng.IntN(3), 0; moves > 0 && tries < 50; tries++ {
+		gi, t := s.rng.IntN(len(cur)), s.rng.IntN(s.n)
+		next := withGroup(cur, gi, cur[gi]^(1<<uint(t)))
+		if nv := s.value(next); !math.IsInf(nv, -1) {
+			cur, v = next, nv
+			moves--
+		}
+	}
+	return cur, v
+}
+
+// withGroup returns a copy of gs with group i replaced by g, or removed if
+// g is empty.
+func withGroup(gs []Set, i int, g Set) []Set {
+	out := make([]Set, 0, len(gs))
+	out = append(out, gs[:i]...)
+	if g != 0 {
+		out = append(out, g)
+	}
+	return append(out, gs[i+1:]...)
+}
+
+// climb applies the best improving neighbour until none improves: toggle
+// a task in a group, move a task between groups, merge two groups, or open
+// a group of one or two tasks.
+func (s *search) climb(gs []Set, v float64) ([]Set, float64) {
+	for {
+		best, bestV := gs, v
+		try := func(next []Set) {
+			if nv := s.value(next); nv > bestV+1e-12*math.Max(1, math.Abs(bestV)) {
+				best, bestV = next, nv
+			}
+		}
+		for i, g := range gs {
+			for t := 0; t < s.n; t++ {
+				bit := Set(1) << uint(t)
+				try(withGroup(gs, i, g^bit))
+				if g&bit == 0 {
+					continue
+				}
+				for k, h := range gs {
+					if k != i && h&bit == 0 {
+						moved := withGroup(gs, i, g^bit)
+						if g^bit == 0 {
+							if k > i {
+								k--
+							}
+						}
+						moved[k] |= bit
+						try(moved)
+					}
+				}
+			}
+			for k := i + 1; k < len(gs); k++ {
+				try(withGroup(withGroup(gs, k, 0), i, g|gs[k]))
+			}
+		}
+		for t := 0; t < s.n; t++ {
+			for u := t; u < s.n; u++ {
+				try(append(append([]Set(nil), gs...), SetOf(t, u)))
+			}
+		}
+		if bestV <= v {
+			return gs, v
+		}
+		gs, v = best, bestV
+	}
+}

@@ -1,0 +1,112 @@
+package selection
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+)
+
+// TestAnytimeNearExact compares the anytime search with the exact optimum
+// on random problems of 8 to 12 tasks: it must come within 1%, and its
+// bound must hold.
+func TestAnytimeNearExact(t *testing.T) {
+	worst := 0.0
+	for n := 8; n <= 12; n++ {
+		for seed := uint64(0); seed < 3; seed++ {
+			rng := rand.New(rand.NewPCG(seed, uint64(n)))
+			aff, loss := randMatrix(rng, n, -1, 1), randMatrix(rng, n, 0.5, 2)
+			rules := map[string]Rule{"affinity": &Affinity{A: aff}, "pairloss": &PairLoss{L: loss}}
+			for _, rn := range []string{"affinity", "pairloss"} {
+				r := rules[rn]
+				for _, b := range []Budget{MaxNetworks(2), MaxNetworks(3), MaxNetworks(5), StandleyCost(2.5)} {
+					name := fmt.Sprintf("n=%d/seed=%d/%s/%s", n, seed, rn, b.Name)
+					ex, err := Exact(r, b)
+					if err != nil {
+						t.Fatalf("%s: exact: %v", name, err)
+					}
+					an, err := Anytime(r, b, Options{Seed: seed})
+					if err != nil {
+						t.Fatalf("%s: anytime: %v", name, err)
+					}
+					rel := math.Abs(an.Score-ex.Score) / math.Max(math.Abs(ex.Score), 1e-9)
+					worse := (an.Score < ex.Score) != r.Minimize()
+					if worse {
+						worst = math.Max(worst, rel)
+					}
+					if worse && rel > 0.01 {
+						t.Errorf("%s: anytime %.6g vs exact %.6g (%.2f%% off)", name, an.Score, ex.Score, 100*rel)
+					}
+					if better := (ex.Score-an.Score)*sign(r) < -1e-9; better {
+						t.Errorf("%s: anytime %.9g beats the proven optimum %.9g", name, an.Score, ex.Score)
+					}
+					if (an.Bound-ex.Score)*sign(r) < -1e-9 {
+						t.Errorf("%s: bound %.9g is not a bound on the optimum %.9g", name, an.Bound, ex.Score)
+					}
+					if math.Abs(an.Gap-math.Abs(an.Bound-an.Score)) > 1e-9 {
+						t.Errorf("%s: gap %g, want |%g-%g|", name, an.Gap, an.Bound, an.Score)
+					}
+				}
+			}
+		}
+	}
+	t.Logf("worst shortfall against the optimum: %.3f%%", 100*worst)
+}
+
+// TestAnytimeDeterministic checks that a seed and an iteration limit fix
+// the result, on a size beyond the exact solver.
+func TestAnytimeDeterministic(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	r := &Affinity{A: randMatrix(rng, 30, -1, 1)}
+	var first *Result
+	for rep := 0; rep < 2; rep++ {
+		res, err := Anytime(r, MaxNetworks(4), Options{Seed: 9, Iterations: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Groups) > 4 || res.Optimal && res.Gap > 0 {
+			t.Fatalf("bad result %+v", res)
+		}
+		if first == nil {
+			first = res
+		} else if !reflect.DeepEqual(first, res) {
+			t.Fatalf("same seed, different results:\n%+v\n%+v", first, res)
+		}
+	}
+}
+
+// TestTaskBoundIsTight checks TaskBound against an exhaustive maximum over
+// all groups holding the task, for each rule.
+func TestTaskBoundIsTight(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	n := 6
+	aff, loss := randMatrix(rng, n, -1, 1), randMatrix(rng, n, 0.5, 2)
+	gl := map[Set][]float64{SetOf(0, 1): randMatrix(rng, n, 0, 1)[0], Full(n): randMatrix(rng, n, 0, 1)[1]}
+	for j := 2; j < n; j++ {
+		gl[SetOf(j)] = randMatrix(rng, n, 0, 1)[2]
+	}
+	cases := []struct {
+		name string
+		r    Rule
+	}{
+		{"affinity", &Affinity{A: aff}},
+		{"affinity+singles", &Affinity{A: aff, AllowSingletons: true, SingletonScore: 0.9}},
+		{"pairloss", &PairLoss{L: loss}},
+		{"grouploss", &GroupLoss{Tasks: n, Loss: gl}},
+	}
+	for _, c := range cases {
+		s := make([]float64, n)
+		for j := 0; j < n; j++ {
+			best := math.Inf(-1)
+			for g := Set(1); g <= Full(n); g++ {
+				if g.Has(j) && c.r.Scores(g, s) {
+					best = math.Max(best, sign(c.r)*s[j])
+				}
+			}
+			if got := sign(c.r) * c.r.TaskBound(j); math.Abs(got-best) > 1e-12 {
+				t.Errorf("%s: TaskBound(%d) = %g, exhaustive best %g", c.name, j, got, best)
+			}
+		}
+	}
+}

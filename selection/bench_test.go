@@ -1,0 +1,79 @@
+package selection
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+func benchRule(n int) Rule {
+	rng := rand.New(rand.NewPCG(uint64(n), 1))
+	return &Affinity{A: randMatrix(rng, n, -1, 1)}
+}
+
+// BenchmarkExact measures the exact solver on random affinity matrices at
+// the target sizes (9 tasks, k = 2..5; 16 tasks, k = 4; 20 tasks,
+// k = 4, run only with -bench 'Exact/n=20').
+func BenchmarkExact(b *testing.B) {
+	cases := []struct{ n, k int }{{7, 2}, {7, 3}, {9, 2}, {9, 3}, {9, 4}, {9, 5}, {16, 4}, {20, 4}}
+	for _, c := range cases {
+		r := benchRule(c.n)
+		b.Run(fmt.Sprintf("n=%d/k=%d", c.n, c.k), func(b *testing.B) {
+			if c.n >= 20 && testing.Short() {
+				b.Skip("20 tasks: long")
+			}
+			for b.Loop() {
+				if _, err := Exact(r, MaxNetworks(c.k)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkExactStandley measures the exact solver under Standley's cost
+// model, whose program has two cost classes and half-unit layers.
+func BenchmarkExactStandley(b *testing.B) {
+	for _, c := range []struct {
+		n      int
+		budget float64
+	}{{9, 2.5}, {14, 3}} {
+		r := &PairLoss{L: randMatrix(rand.New(rand.NewPCG(uint64(c.n), 2)), c.n, 0.5, 2)}
+		b.Run(fmt.Sprintf("n=%d/budget=%g", c.n, c.budget), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Exact(r, StandleyCost(c.budget)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkBruteForce is the baseline: enumerating every set of candidate
+// groups, as the published selection does, on the sizes it can reach.
+func BenchmarkBruteForce(b *testing.B) {
+	for _, c := range []struct{ n, k int }{{7, 2}, {7, 3}} {
+		r := benchRule(c.n).(*Affinity)
+		bc := bruteCase{kind: "affinity", m: r.A, cost: func(int, Set) float64 { return 1 }, budget: float64(c.k)}
+		b.Run(fmt.Sprintf("n=%d/k=%d", c.n, c.k), func(b *testing.B) {
+			for b.Loop() {
+				brute(bc, c.n)
+			}
+		})
+	}
+}
+
+// BenchmarkAnytime measures the anytime search (default 200 climbs) beyond
+// the exact solver's range.
+func BenchmarkAnytime(b *testing.B) {
+	for _, c := range []struct{ n, k int }{{12, 4}, {32, 4}, {64, 5}} {
+		r := benchRule(c.n)
+		b.Run(fmt.Sprintf("n=%d/k=%d", c.n, c.k), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Anytime(r, MaxNetworks(c.k), Options{Seed: 1}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

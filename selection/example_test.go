@@ -1,0 +1,75 @@
+package selection_test
+
+import (
+	"fmt"
+
+	"github.com/tagroup/tag/selection"
+	"github.com/tagroup/tag/taskmatrix"
+)
+
+// Four tasks: a and b help each other, c and d help each other, and the
+// two pairs interfere. With two networks the pairs are trained apart.
+func ExampleSolveMatrix() {
+	m := &taskmatrix.Matrix{
+		Tasks: []string{"a", "b", "c", "d"},
+		Values: [][]float64{
+			{0, 0.8, -0.2, -0.3},
+			{0.6, 0, -0.1, -0.2},
+			{-0.4, -0.2, 0, 0.5},
+			{-0.3, -0.1, 0.7, 0},
+		},
+	}
+	res, err := selection.SolveMatrix(m, "affinity", selection.MaxNetworks(2), selection.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.GroupNames(m.Tasks), res.Optimal)
+	fmt.Printf("mean affinity %.2f\n", res.Score)
+	// Output:
+	// [[a b] [c d]] true
+	// mean affinity 0.65
+}
+
+// Standley's cost model: with a budget of 1.5, one multi-task network
+// (cost 1) and one single-task network (cost 0.5) can be trained.
+func ExampleExact() {
+	// Pair losses: L[i][j] is task j's loss when trained with task i; the
+	// diagonal holds the single-task losses.
+	r := &selection.PairLoss{L: [][]float64{
+		{1.0, 0.7, 2.0},
+		{0.8, 1.0, 2.0},
+		{1.5, 1.5, 1.0},
+	}}
+	res, err := selection.Exact(r, selection.StandleyCost(1.5))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.Groups, res.Assignment)
+	fmt.Printf("mean loss %.3f, cost %d half-units\n", res.Score, res.Cost)
+	// Output:
+	// [{0,1} {2}] [0 0 1]
+	// mean loss 0.833, cost 3 half-units
+}
+
+// The anytime solver reports a proven bound and the gap to it.
+func ExampleAnytime() {
+	a := make([][]float64, 6)
+	for i := range a {
+		a[i] = make([]float64, 6)
+		for j := range a[i] {
+			if i/3 == j/3 {
+				a[i][j] = 1 // tasks 0-2 and 3-5 help each other
+			}
+		}
+	}
+	res, err := selection.Anytime(&selection.Affinity{A: a}, selection.MaxNetworks(2), selection.Options{Seed: 1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res.Groups, res.Score, res.Bound, res.Gap, res.Optimal)
+	// Output:
+	// [{0,1,2} {3,4,5}] 1 1 0 true
+}
