@@ -1,0 +1,155 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/tagroup/tag/data"
+	_ "github.com/tagroup/tag/data/catalog" // registers the built-in data sets
+	"github.com/tagroup/tag/data/celeba"
+	"github.com/tagroup/tag/data/csvdata"
+)
+
+func init() {
+	register(&command{
+		name:    "data",
+		summary: "list the built-in data sets or describe one (tasks, kinds, sizes, class balance)",
+		run:     runData,
+	})
+}
+
+// dataFlags are the flags that choose a data set: a registered name, a CSV
+// file with its targets, or a CelebA folder. Commands that train add them
+// with addDataFlags and open the data with open.
+type dataFlags struct {
+	targets, features, kinds string
+	seed                     uint64
+	val, test                float64
+	celebaDir, attributes    string
+	size, limit              int
+	cache                    string
+}
+
+// addDataFlags defines the data-selection flags on fs.
+func addDataFlags(fs *flag.FlagSet) *dataFlags {
+	f := &dataFlags{}
+	fs.StringVar(&f.targets, "targets", "", "CSV: comma-separated target columns (required for a CSV file)")
+	fs.StringVar(&f.features, "features", "", "CSV: comma-separated feature columns (default: every non-target column)")
+	fs.StringVar(&f.kinds, "kinds", "", "CSV: kind overrides, e.g. age=regression,grade=multiclass")
+	fs.Uint64Var(&f.seed, "data-seed", 0, "CSV: seed of the row split")
+	fs.Float64Var(&f.val, "val-fraction", 0, "CSV: validation fraction (default 0.1)")
+	fs.Float64Var(&f.test, "test-fraction", 0, "CSV: test fraction (default 0.1)")
+	fs.StringVar(&f.celebaDir, "celeba", "", "CelebA folder (list_attr_celeba.txt, list_eval_partition.txt, img_align_celeba/)")
+	fs.StringVar(&f.attributes, "attributes", "", "CelebA: comma-separated attributes (default: the paper's 9)")
+	fs.IntVar(&f.size, "size", 0, "CelebA: image side in pixels (default 64)")
+	fs.IntVar(&f.limit, "limit", 0, "CelebA: use only the first N images (0 = all)")
+	fs.StringVar(&f.cache, "cache", "", "CelebA: folder of the decoded-image cache (default: the CelebA folder)")
+	return f
+}
+
+// splitList splits a comma-separated flag value, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// open opens the data set named by spec (a registered name or a CSV file),
+// or the CelebA folder given by --celeba when spec is empty. Errors in the
+// flags or the files are input errors.
+func (f *dataFlags) open(spec string) (data.Dataset, error) {
+	if f.celebaDir != "" {
+		if spec != "" {
+			return nil, badInputf("give either a data set or --celeba, not both")
+		}
+		ds, err := celeba.Open(f.celebaDir, celeba.Options{Attributes: splitList(f.attributes), Size: f.size, CacheDir: f.cache, Limit: f.limit})
+		return ds, badInput(err)
+	}
+	if spec == "" {
+		return nil, badInputf("no data set given (a name from 'tag data list', a CSV file with --targets, or --celeba DIR)")
+	}
+	if _, err := os.Stat(spec); err == nil || strings.HasSuffix(strings.ToLower(spec), ".csv") {
+		if f.targets == "" {
+			return nil, badInputf("%s: a CSV file needs --targets", spec)
+		}
+		kinds := map[string]data.Kind{}
+		for _, kv := range splitList(f.kinds) {
+			name, kind, ok := strings.Cut(kv, "=")
+			if !ok {
+				return nil, badInputf("-kinds: %q is not name=kind", kv)
+			}
+			k, err := data.ParseKind(strings.TrimSpace(kind))
+			if err != nil {
+				return nil, badInputf("-kinds: %s: %v", name, err)
+			}
+			kinds[strings.TrimSpace(name)] = k
+		}
+		ds, err := csvdata.Load(spec, csvdata.Options{
+			Targets: splitList(f.targets), Features: splitList(f.features), Kinds: kinds,
+			Seed: f.seed, ValFraction: f.val, TestFraction: f.test,
+		})
+		return ds, badInput(err)
+	}
+	ds, err := data.Open(spec)
+	if err != nil && strings.HasPrefix(err.Error(), "unknown data set") {
+		return nil, badInput(err)
+	}
+	return ds, err
+}
+
+func runData(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return badInputf("want a sub-command: 'tag data list' or 'tag data describe NAME|FILE.csv|--celeba DIR'")
+	}
+	switch args[0] {
+	case "list":
+		fs := newFlags("data list", stderr)
+		if err := parseFlags(fs, args[1:]); err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		for _, s := range data.Sources() {
+			fmt.Fprintf(tw, "%s\t%s\n", s.Name, s.Summary)
+		}
+		return tw.Flush()
+	case "describe":
+		fs := newFlags("data describe", stderr)
+		fs.Usage = func() {
+			fmt.Fprintln(stderr, "usage: tag data describe NAME | FILE.csv --targets t1,t2 [flags] | --celeba DIR [flags]")
+			fs.PrintDefaults()
+		}
+		df := addDataFlags(fs)
+		rest := args[1:]
+		spec := ""
+		// The data set may come before or after the flags.
+		if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+			spec, rest = rest[0], rest[1:]
+		}
+		if err := fs.Parse(rest); err != nil {
+			if err == flag.ErrHelp {
+				return err
+			}
+			return badInput(err)
+		}
+		if fs.NArg() > 0 {
+			if spec != "" || fs.NArg() > 1 {
+				return badInputf("unexpected argument %q", fs.Arg(fs.NArg()-1))
+			}
+			spec = fs.Arg(0)
+		}
+		ds, err := df.open(spec)
+		if err != nil {
+			return err
+		}
+		return data.Describe(stdout, ds)
+	}
+	return badInputf("unknown sub-command %q of data (want list or describe)", args[0])
+}

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestDataCommand(t *testing.T) {
+	dir := t.TempDir()
+	csvPath := filepath.Join(dir, "d.csv")
+	content := "x1,x2,grade,sick\n"
+	for i := range 50 {
+		content += strings.Join([]string{strconv.Itoa(i), strconv.Itoa(i * i % 7), strconv.Itoa(1 + i%3), strconv.Itoa(i % 2)}, ",") + "\n"
+	}
+	if err := os.WriteFile(csvPath, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		out  []string // substrings of stdout
+		err  string   // substring of stderr
+	}{
+		{"list", []string{"data", "list"}, 0, []string{"glyphs ", "planted ", "multimnist ", "mnist-attributes "}, ""},
+		{"describe planted", []string{"data", "describe", "planted"}, 0, []string{"a0", "true group: [c0 c1 c2]"}, ""},
+		{"describe csv", []string{"data", "describe", csvPath, "--targets", "grade,sick"}, 0,
+			[]string{"grade  multiclass  3", "sick   binary      2", `task "grade" classes: 0=1, 1=2, 2=3`}, ""},
+		{"csv flags first", []string{"data", "describe", "--targets", "sick", "--kinds", "sick=regression", csvPath}, 0, []string{"sick  regression"}, ""},
+		{"csv without targets", []string{"data", "describe", csvPath}, 2, nil, "needs --targets"},
+		{"csv bad column", []string{"data", "describe", csvPath, "--targets", "nope"}, 2, nil, `d.csv:1: no target column "nope"`},
+		{"bad kinds", []string{"data", "describe", csvPath, "--targets", "sick", "--kinds", "sick"}, 2, nil, `"sick" is not name=kind`},
+		{"unknown name", []string{"data", "describe", "cifar"}, 2, nil, `unknown data set "cifar"`},
+		{"no sub-command", []string{"data"}, 2, nil, "want a sub-command"},
+		{"bad sub-command", []string{"data", "show"}, 2, nil, `unknown sub-command "show"`},
+		{"two data sets", []string{"data", "describe", "planted", "glyphs"}, 2, nil, `unexpected argument "glyphs"`},
+		{"celeba missing", []string{"data", "describe", "--celeba", dir}, 2, nil, "list_attr_celeba.txt"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			if code := run(tc.args, &out, &errb); code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr: %s", code, tc.code, errb.String())
+			}
+			for _, w := range tc.out {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("stdout lacks %q:\n%s", w, out.String())
+				}
+			}
+			if !strings.Contains(errb.String(), tc.err) {
+				t.Errorf("stderr %q lacks %q", errb.String(), tc.err)
+			}
+		})
+	}
+}

@@ -1,0 +1,34 @@
+// Package catalog registers the built-in data sets with data.Register so
+// that they can be listed and opened by name (data.Sources, data.Open).
+// Import it for its side effect:
+//
+//	import _ "github.com/tagroup/tag/data/catalog"
+//
+// It is a separate package because the registry in package data must not
+// import the sources, which import data.
+package catalog
+
+import (
+	"github.com/tagroup/tag/data"
+	"github.com/tagroup/tag/data/glyphs"
+	"github.com/tagroup/tag/data/mnist"
+	"github.com/tagroup/tag/data/planted"
+)
+
+func init() {
+	data.Register("glyphs", "6000 font-rendered 32×32 characters, 9 default binary attributes (style, identity, geometry); no download",
+		func() (data.Dataset, error) {
+			return glyphs.New(glyphs.Options{Seed: 1, Tasks: glyphs.DefaultTasks()})
+		})
+	data.Register("glyphs-all", "the glyphs data set with all 12 attributes",
+		func() (data.Dataset, error) { return glyphs.New(glyphs.Options{Seed: 1}) })
+	data.Register("planted", "synthetic tabular data: 3 families of 3 binary tasks with a known grouping",
+		func() (data.Dataset, error) { return planted.New(planted.Options{Seed: 1}) })
+}
+
+func init() {
+	data.Register("multimnist", "MultiMNIST: two overlapping MNIST digits on 36×36, tasks left_digit and right_digit (10-class); needs the GoMNIST module",
+		func() (data.Dataset, error) { return mnist.NewMultiMNIST(mnist.Options{Seed: 1}) })
+	data.Register("mnist-attributes", "one MNIST digit, 6 binary attributes of its value (even, greater_than_4, prime, ...); needs the GoMNIST module",
+		func() (data.Dataset, error) { return mnist.NewAttributes(mnist.Options{}) })
+}
