@@ -286,6 +286,7 @@ func load(r io.Reader, path string, opt Options) (*Dataset, error) {
 	yrow := make([]float32, nt)
 	seedHash := seedState(opt.Seed)
 	lineNo := 1
+	var fields [][]byte
 	for {
 		line, err := lr.next()
 		if err == io.EOF {
@@ -298,37 +299,29 @@ func load(r io.Reader, path string, opt Options) (*Dataset, error) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		col := 0
-		rest := line
-		for {
-			field := rest
-			i := bytes.IndexByte(rest, ',')
-			if i >= 0 {
-				field, rest = rest[:i], rest[i+1:]
-			}
-			if col >= len(names) {
-				return nil, fmt.Errorf("%s:%d: more fields than the %d columns of the header", path, lineNo, len(names))
-			}
-			if ro := role[col]; ro != unused {
-				v, err := parseField(field)
-				if err != nil {
-					return nil, fmt.Errorf("%s:%d: column %d %q: %w", path, lineNo, col+1, names[col], err)
-				}
-				if ro >= 0 {
-					xrow[ro] = float32(v)
-				} else {
-					t := -2 - ro
-					stats[t].add(v, d.rows)
-					yrow[t] = float32(v)
-				}
-			}
-			col++
-			if i < 0 {
-				break
-			}
+		fields, err = splitFields(fields[:0], line)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, lineNo, err)
 		}
-		if col != len(names) {
-			return nil, fmt.Errorf("%s:%d: %d fields, the header has %d columns", path, lineNo, col, len(names))
+		if len(fields) != len(names) {
+			return nil, fmt.Errorf("%s:%d: %d fields, the header has %d columns", path, lineNo, len(fields), len(names))
+		}
+		for col, field := range fields {
+			ro := role[col]
+			if ro == unused {
+				continue
+			}
+			v, err := parseField(field)
+			if err != nil {
+				return nil, fmt.Errorf("%s:%d: column %d %q: %w", path, lineNo, col+1, names[col], err)
+			}
+			if ro >= 0 {
+				xrow[ro] = float32(v)
+			} else {
+				t := -2 - ro
+				stats[t].add(v, d.rows)
+				yrow[t] = float32(v)
+			}
 		}
 		s := splitOf(hashLine(seedHash, line), val, test)
 		d.X[s] = append(d.X[s], xrow...)
@@ -473,6 +466,37 @@ func parseField(b []byte) (float64, error) {
 		return 0, fmt.Errorf("value %q is not a finite number", string(b))
 	}
 	return v, nil
+}
+
+// splitFields appends the comma-separated fields of line to fields. Lines
+// without a double quote are split in place without allocating; a line
+// with quotes is read with encoding/csv, so a quoted field may hold commas
+// (but not line breaks: every record must stand on one line).
+func splitFields(fields [][]byte, line []byte) ([][]byte, error) {
+	if bytes.IndexByte(line, '"') < 0 {
+		for {
+			i := bytes.IndexByte(line, ',')
+			if i < 0 {
+				return append(fields, line), nil
+			}
+			fields = append(fields, line[:i])
+			line = line[i+1:]
+		}
+	}
+	cr := csv.NewReader(bytes.NewReader(line))
+	cr.LazyQuotes = false
+	rec, err := cr.Read()
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return nil, fmt.Errorf("column %d: %v (a quoted field must close on the same line)", pe.Column, pe.Err)
+		}
+		return nil, err
+	}
+	for _, f := range rec {
+		fields = append(fields, []byte(f))
+	}
+	return fields, nil
 }
 
 // parseHeader splits the header line into trimmed column names, honouring

@@ -203,7 +203,8 @@ func TestErrors(t *testing.T) {
 		{"nan", "a,b,t\n1,NaN,0\n", Options{Targets: []string{"t"}}, `e.csv:2: column 2 "b": value "NaN"`},
 		{"missing target", "a,b,t\n1,2,\n", Options{Targets: []string{"t"}}, `e.csv:2: column 3 "t": missing value`},
 		{"short row", "a,b,t\n1,2,0\n3,4\n", Options{Targets: []string{"t"}}, "e.csv:3: 2 fields, the header has 3 columns"},
-		{"long row", "a,b,t\n1,2,0,9\n", Options{Targets: []string{"t"}}, "e.csv:2: more fields than the 3 columns"},
+		{"long row", "a,b,t\n1,2,0,9\n", Options{Targets: []string{"t"}}, "e.csv:2: 4 fields, the header has 3 columns"},
+		{"unclosed quote", "a,b,t\n1,\"2,0\n", Options{Targets: []string{"t"}}, "e.csv:2: column"},
 		{"constant target", "a,b,t\n1,2,1\n3,4,1\n", Options{Targets: []string{"t"}}, `e.csv: target column 3 "t" is constant: all 2 rows have the value 1`},
 		{"kind for non-target", good, Options{Targets: []string{"t"}, Kinds: map[string]data.Kind{"a": data.Binary}}, `a kind is given for "a", which is not a target`},
 		{"bad fractions", good, Options{Targets: []string{"t"}, ValFraction: 0.5, TestFraction: 0.5}, "must be non-negative with a sum below 1"},
@@ -246,6 +247,45 @@ func idsBySplit(t *testing.T, path string, seed uint64) [3][]float32 {
 		slices.Sort(out[s])
 	}
 	return out
+}
+
+// TestQuotedFields checks that quoted fields may hold commas and quotes and
+// that quoted numbers parse like plain ones.
+func TestQuotedFields(t *testing.T) {
+	content := "id,note,x,t\n" +
+		"1,\"hello, world\",0.5,0\n" +
+		"2,\"say \"\"hi\"\", twice\",\"1.5\",1\n" +
+		"3,plain,2.5,0\n" +
+		"4,\"a,b,c\",3.5,1\n"
+	ds, err := Load(writeFile(t, "q.csv", content), Options{Targets: []string{"t"}, Features: []string{"x"}, ValFraction: 0.01, TestFraction: 0.01})
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, s := range []data.Split{data.Train, data.Validation, data.Test} {
+		total += ds.Len(s)
+	}
+	if total != 4 {
+		t.Fatalf("read %d rows, want 4", total)
+	}
+	// Every x value is read: with standardization, the training-split
+	// values have mean 0 whatever split each row fell in.
+	n := ds.Len(data.Train)
+	x, y := make([]float32, n), make([]float32, n)
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	if err := ds.Fill(data.Train, idx, x, y); err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, v := range x {
+		sum += float64(v)
+	}
+	if math.Abs(sum) > 1e-5 {
+		t.Errorf("standardized training features sum to %g, want 0", sum)
+	}
 }
 
 func TestSplitStability(t *testing.T) {
