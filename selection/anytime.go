@@ -1,15 +1,18 @@
 package selection
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
 // Anytime searches for a good grouping of up to [MaxTasks] tasks by
-// iterated local search and returns the best one found, with the proven
-// bound Σ_j TaskBound(j)/n and the gap to it. The search runs
+// iterated local search and returns the best one found, with a proven
+// bound (the budget-aware bound of the package documentation for rules
+// that implement [SizeBounder], else Σ_j TaskBound(j)/n) and the gap to it. The search runs
 // opt.Iterations climbs (default 200), or until opt.TimeLimit if that comes
 // first; with the iteration limit it is deterministic for opt.Seed.
 func Anytime(r Rule, b Budget, opt Options) (*Result, error) {
@@ -26,7 +29,7 @@ func Anytime(r Rule, b Budget, opt Options) (*Result, error) {
 		deadline = time.Now().Add(opt.TimeLimit)
 	}
 	s := newSearch(r, b, opt.Seed)
-	bound := boundSum(r)
+	bound := budgetBound(r, b)
 	best, bestV := s.start(true)
 	if best == nil {
 		if s.err != nil {
@@ -74,6 +77,7 @@ type search struct {
 	full  Set
 	sg    float64
 	rng   *rand.Rand
+	cands []Set             // the only allowed groups, when the rule lists them; nil otherwise
 	cache map[Set][]float64 // maximizing-sense scores of a group; nil if refused
 	cost  map[Set]int
 	err   error
@@ -82,12 +86,23 @@ type search struct {
 
 func newSearch(r Rule, b Budget, seed uint64) *search {
 	n := r.N()
-	return &search{
+	s := &search{
 		r: r, b: b, n: n, full: Full(n), sg: sign(r),
 		rng:   rand.New(rand.NewPCG(seed, 0x7a6)),
 		cache: map[Set][]float64{}, cost: map[Set]int{},
 		buf: make([]float64, n),
 	}
+	if l, ok := r.(groupLister); ok {
+		s.cands = l.listedGroups()
+	}
+	return s
+}
+
+// groupLister is implemented by rules that allow only the groups they
+// list; the anytime search then moves among those groups alone.
+type groupLister interface {
+	// listedGroups returns the allowed groups in increasing order.
+	listedGroups() []Set
 }
 
 // group returns g's maximizing-sense scores and cost, or nil if g is not
@@ -154,6 +169,9 @@ func (s *search) value(gs []Set) float64 {
 // set and that is feasible, otherwise a random split into m groups, with m
 // lowered until the split is feasible.
 func (s *search) start(first bool) ([]Set, float64) {
+	if s.cands != nil {
+		return s.coverListed(nil)
+	}
 	if first {
 		if v := s.value([]Set{s.full}); !math.IsInf(v, -1) {
 			return []Set{s.full}, v
@@ -177,6 +195,9 @@ func (s *search) start(first bool) ([]Set, float64) {
 
 // kick applies two to four random feasible toggles of a task in a group.
 func (s *search) kick(gs []Set) ([]Set, float64) {
+	if s.cands != nil {
+		return s.kickListed(gs)
+	}
 	cur := append([]Set(nil), gs...)
 	v := s.value(cur)
 	for moves, tries := 2+s.rng.IntN(3), 0; moves > 0 && tries < 50; tries++ {
@@ -212,6 +233,14 @@ func (s *search) climb(gs []Set, v float64) ([]Set, float64) {
 				best, bestV = next, nv
 			}
 		}
+		if s.cands != nil {
+			s.listedMoves(gs, try)
+			if bestV <= v {
+				return gs, v
+			}
+			gs, v = best, bestV
+			continue
+		}
 		for i, g := range gs {
 			for t := 0; t < s.n; t++ {
 				bit := Set(1) << uint(t)
@@ -246,4 +275,91 @@ func (s *search) climb(gs []Set, v float64) ([]Set, float64) {
 		}
 		gs, v = best, bestV
 	}
+}
+
+// listedMoves offers to try every neighbour of gs made of listed groups:
+// drop a group, replace a group by a listed one not chosen, or add one.
+func (s *search) listedMoves(gs []Set, try func([]Set)) {
+	chosen := make(map[Set]bool, len(gs))
+	for _, g := range gs {
+		chosen[g] = true
+	}
+	for i := range gs {
+		try(withGroup(gs, i, 0))
+	}
+	for _, h := range s.cands {
+		if chosen[h] {
+			continue
+		}
+		for i := range gs {
+			try(withGroup(gs, i, h))
+		}
+		try(append(append([]Set(nil), gs...), h))
+	}
+}
+
+// coverListed extends the groups gs to a covering with listed groups by
+// depth-first search: the uncovered task of lowest index must be covered
+// by some affordable listed group not yet chosen, tried in order of new
+// tasks covered per unit of cost, perturbed at random. The search gives up
+// after maxStartNodes groups tried and then returns nil.
+func (s *search) coverListed(gs []Set) ([]Set, float64) {
+	nodes := 0
+	gs = append([]Set(nil), gs...)
+	var covered Set
+	spent := 0
+	for _, g := range gs {
+		_, c := s.group(g)
+		covered, spent = covered|g, spent+c
+	}
+	var rec func(covered Set, spent int) bool
+	rec = func(covered Set, spent int) bool {
+		if covered == s.full {
+			return true
+		}
+		low := (s.full &^ covered).Lowest()
+		type cand struct {
+			g   Set
+			key float64
+		}
+		var cs []cand
+		for _, h := range s.cands {
+			if !h.Has(low) || slices.Contains(gs, h) {
+				continue
+			}
+			if sc, c := s.group(h); sc != nil && spent+c <= s.b.Limit {
+				cs = append(cs, cand{h, float64((h &^ covered).Len()) / float64(c) * (0.5 + s.rng.Float64())})
+			}
+		}
+		slices.SortFunc(cs, func(x, y cand) int { return cmp.Compare(y.key, x.key) })
+		for _, c := range cs {
+			if nodes++; nodes > maxStartNodes {
+				return false
+			}
+			_, cost := s.group(c.g)
+			gs = append(gs, c.g)
+			if rec(covered|c.g, spent+cost) {
+				return true
+			}
+			gs = gs[:len(gs)-1]
+		}
+		return false
+	}
+	if !rec(covered, spent) {
+		return nil, math.Inf(-1)
+	}
+	return gs, s.value(gs)
+}
+
+// maxStartNodes bounds the groups tried by one search for a listed cover.
+const maxStartNodes = 20000
+
+// kickListed ruins and recreates: it drops one to three random groups of gs
+// and covers the tasks left uncovered again with listed groups.
+func (s *search) kickListed(gs []Set) ([]Set, float64) {
+	cur := append([]Set(nil), gs...)
+	for drop := 1 + s.rng.IntN(3); drop > 0 && len(cur) > 0; drop-- {
+		cur = withGroup(cur, s.rng.IntN(len(cur)), 0)
+	}
+	return s.coverListed(cur)
 }

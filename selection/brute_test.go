@@ -195,7 +195,7 @@ func TestExactMatchesBruteForce(t *testing.T) {
 	if testing.Short() {
 		sizes = sizes[:5]
 	}
-	checked := 0
+	checked, improved := 0, 0
 	for _, sz := range sizes {
 		for seed := 0; seed < sz.seeds; seed++ {
 			for k := 1; k <= sz.maxK; k++ {
@@ -224,12 +224,34 @@ func TestExactMatchesBruteForce(t *testing.T) {
 						t.Errorf("%s: not marked optimal: %+v", name, res)
 					}
 					checkResult(t, name, c, sz.n, res)
+					checkBudgetBound(t, name, c, sz.n, want, &improved)
 					checked++
 				}
 			}
 		}
 	}
-	t.Logf("%d problems checked against brute force", checked)
+	t.Logf("%d problems checked against brute force; budget-aware bound below the budget-blind one on %d", checked, improved)
+	if improved < checked/4 {
+		t.Errorf("the budget-aware bound improved on only %d of %d problems", improved, checked)
+	}
+}
+
+// checkBudgetBound verifies that the budget-aware bound is at least the
+// brute-force optimum want (mean, maximizing sense) and at most the
+// budget-blind bound, and counts the problems where it is lower.
+func checkBudgetBound(t *testing.T, name string, c bruteCase, n int, want float64, improved *int) {
+	t.Helper()
+	nb := budgetBound(c.rule, c.b) / float64(n)
+	old := boundSum(c.rule) / float64(n)
+	if nb < want-1e-9 {
+		t.Errorf("%s: budget-aware bound %.12g below the optimum %.12g", name, nb, want)
+	}
+	if nb > old+1e-12 {
+		t.Errorf("%s: budget-aware bound %.12g above the budget-blind %.12g", name, nb, old)
+	}
+	if nb < old-1e-9 {
+		*improved++
+	}
 }
 
 // checkResult verifies a result's internal consistency independently: it

@@ -12,13 +12,21 @@ type Budget struct {
 	Name string
 	// Limit is the number of units available.
 	Limit int
-	// Cost is the cost of one group in units; it must be at least 1.
+	// Cost is the cost of one group in units; it must be at least 1. It
+	// must be safe for concurrent use.
 	Cost func(g Set) int
+	// SizeCost, if not nil, states that Cost depends on a group's size
+	// alone: Cost(g) == SizeCost(g.Len()) for every group. [Anytime] uses
+	// it to prove a tighter bound; when nil, the bound assumes only that
+	// every group costs at least one unit.
+	SizeCost func(size int) int
 }
 
 // MaxNetworks is TAG's budget: at most k groups, each costing one unit.
 func MaxNetworks(k int) Budget {
-	return Budget{Name: fmt.Sprintf("%d networks", k), Limit: k, Cost: func(Set) int { return 1 }}
+	one := func(int) int { return 1 }
+	return Budget{Name: fmt.Sprintf("%d networks", k), Limit: k,
+		Cost: func(g Set) int { return one(g.Len()) }, SizeCost: one}
 }
 
 // StandleyCost is the cost model of Standley et al. (2020): a multi-task
@@ -29,15 +37,17 @@ func StandleyCost(budget float64) Budget {
 	if budget >= 0 && !math.IsInf(budget, 0) {
 		limit = int(math.Floor(2*budget + 1e-9))
 	}
+	bySize := func(size int) int {
+		if size == 1 {
+			return 1
+		}
+		return 2
+	}
 	return Budget{
-		Name:  fmt.Sprintf("cost %g (Standley)", budget),
-		Limit: limit,
-		Cost: func(g Set) int {
-			if g.Len() == 1 {
-				return 1
-			}
-			return 2
-		},
+		Name:     fmt.Sprintf("cost %g (Standley)", budget),
+		Limit:    limit,
+		Cost:     func(g Set) int { return bySize(g.Len()) },
+		SizeCost: bySize,
 	}
 }
 

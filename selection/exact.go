@@ -2,7 +2,13 @@ package selection
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"math/bits"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
 )
 
 // MaxExactTasks is the largest number of tasks [Exact] accepts.
@@ -12,6 +18,12 @@ const MaxExactTasks = 24
 // the block decomposition and dynamic program described in the package
 // documentation. It returns [ErrInfeasible] when no grouping fits b.
 func Exact(r Rule, b Budget) (*Result, error) {
+	return exact(r, b, runtime.GOMAXPROCS(0))
+}
+
+// exact is [Exact] on the given number of goroutines; the result does not
+// depend on it.
+func exact(r Rule, b Budget, workers int) (*Result, error) {
 	n := r.N()
 	if n < 1 || n > MaxExactTasks {
 		return nil, fmt.Errorf("exact solver: %d tasks, want 1 to %d", n, MaxExactTasks)
@@ -19,7 +31,7 @@ func Exact(r Rule, b Budget) (*Result, error) {
 	if b.Limit < 1 {
 		return nil, ErrInfeasible
 	}
-	d, err := newBlockValues(r, b)
+	d, err := newBlockValues(r, b, workers)
 	if err != nil {
 		return nil, err
 	}
@@ -46,6 +58,7 @@ type costClass struct {
 // blockDP holds the block values and the subset dynamic program.
 type blockDP struct {
 	n       int
+	workers int // goroutines for the layers of the program
 	limit   int // budget units the program uses
 	classes []*costClass
 	// f[u][S>>1], for u < limit and S a set of tasks 1..n-1, is the best
@@ -56,63 +69,184 @@ type blockDP struct {
 // newBlockValues computes v_c(B) for every block B and cost c: for every
 // allowed group G it walks G's 2^|G| sub-blocks, indexing them by the bits
 // of a counter so that each sub-block's sum extends a smaller one by its
-// lowest member.
-func newBlockValues(r Rule, b Budget) (*blockDP, error) {
+// lowest member. With several workers, the sub-blocks are split by which
+// of the top tasks they hold (a pattern); each pattern's values are written
+// by one worker only, visiting groups in increasing order, and each sum is
+// formed in the same order (highest member first) as with one worker, so
+// the values are bit-identical for any number of workers.
+func newBlockValues(r Rule, b Budget, workers int) (*blockDP, error) {
 	n := r.N()
+	h := 0 // top tasks that define the patterns
+	if workers > 1 && n >= parallelMinTasks {
+		h = min(n-1, bits.Len(uint(workers))+2)
+	}
+	bv := &blockValues{r: r, b: b, n: n, top: uint32(Full(n)) &^ uint32(Full(n-h)), byCost: map[int]*costClass{}}
+	patterns := make([]uint32, 0, 1<<uint(h))
+	for p := uint32(0); ; p = (p - bv.top) & bv.top {
+		patterns = append(patterns, p)
+		if p == bv.top {
+			break
+		}
+	}
+	// Patterns with fewer top tasks have more sub-blocks: hand them out first.
+	slices.SortStableFunc(patterns, func(x, y uint32) int { return bits.OnesCount32(x) - bits.OnesCount32(y) })
+	multi := make([]map[int]bool, max(1, min(workers, len(patterns))))
+	parallelDo(len(multi), len(patterns), func(w, i int) {
+		if multi[w] == nil {
+			multi[w] = map[int]bool{}
+		}
+		bv.pattern(patterns[i], multi[w])
+	})
+	if bv.err != nil {
+		return nil, bv.err
+	}
+	d := &blockDP{n: n, workers: workers}
+	maxCost := 0
+	for _, c := range slices.Sorted(maps.Keys(bv.byCost)) {
+		cl := bv.byCost[c]
+		for _, m := range multi {
+			cl.multi = cl.multi || m[c]
+		}
+		d.classes = append(d.classes, cl)
+		maxCost = c
+	}
+	d.limit = min(b.Limit, n*maxCost)
+	return d, nil
+}
+
+// parallelMinTasks is the smallest task count for which [Exact] uses more
+// than one goroutine.
+const parallelMinTasks = 12
+
+// blockValues is the state shared by the workers of newBlockValues.
+type blockValues struct {
+	r   Rule
+	b   Budget
+	n   int
+	top uint32 // the tasks whose membership defines a pattern
+
+	mu     sync.Mutex
+	byCost map[int]*costClass
+	err    error // the cost error of the lowest group
+	errG   uint32
+}
+
+// class returns the class of cost c, creating it if needed.
+func (bv *blockValues) class(c int) *costClass {
+	bv.mu.Lock()
+	defer bv.mu.Unlock()
+	cl := bv.byCost[c]
+	if cl == nil {
+		cl = &costClass{cost: c, val: make([]float64, 1<<uint(bv.n)), arg: make([]uint32, 1<<uint(bv.n))}
+		for i := range cl.val {
+			cl.val[i] = math.Inf(-1)
+		}
+		bv.byCost[c] = cl
+	}
+	return cl
+}
+
+// fail records the cost error of group g unless one of a lower group is
+// already recorded, so that the reported error does not depend on timing.
+func (bv *blockValues) fail(g uint32, err error) {
+	bv.mu.Lock()
+	defer bv.mu.Unlock()
+	if bv.err == nil || g < bv.errG {
+		bv.err, bv.errG = err, g
+	}
+}
+
+// pattern fills the values of the blocks B with B ∩ top = p, over every
+// allowed group G ⊇ B in increasing order. Costs of groups holding two or
+// more tasks are recorded in multi.
+func (bv *blockValues) pattern(p uint32, multi map[int]bool) {
+	n := bv.n
 	full := uint32(Full(n))
-	sg := sign(r)
-	d := &blockDP{n: n}
-	byCost := map[int]*costClass{}
+	sg := sign(bv.r)
 	scores := make([]float64, n)
 	sc := make([]float64, n)
 	bit := make([]uint32, n)
-	sums := make([]float64, 1<<uint(n))
-	masks := make([]uint32, 1<<uint(n))
-	maxCost := 0
+	lowTasks := n - bits.OnesCount32(bv.top)
+	sums := make([]float64, 1<<uint(lowTasks))
+	masks := make([]uint32, 1<<uint(lowTasks))
+	local := map[int]*costClass{}
 	for g := uint32(1); g <= full && g != 0; g++ {
-		if !r.Scores(Set(g), scores) {
+		if g&p != p || !bv.r.Scores(Set(g), scores) {
 			continue
 		}
-		c, err := b.cost(Set(g))
+		c, err := bv.b.cost(Set(g))
 		if err != nil {
-			return nil, err
+			bv.fail(g, err)
+			return
 		}
-		if c > b.Limit {
+		if c > bv.b.Limit {
 			continue
 		}
-		cl := byCost[c]
+		cl := local[c]
 		if cl == nil {
-			cl = &costClass{cost: c, val: make([]float64, 1<<uint(n)), arg: make([]uint32, 1<<uint(n))}
-			for i := range cl.val {
-				cl.val[i] = math.Inf(-1)
-			}
-			byCost[c] = cl
-			d.classes = append(d.classes, cl)
-			maxCost = max(maxCost, c)
+			cl = bv.class(c)
+			local[c] = cl
+		}
+		if bits.OnesCount32(g) > 1 {
+			multi[c] = true
+		}
+		// The pattern's members are the highest of every sub-block, so
+		// the running sum starts with them, highest first.
+		base := 0.0
+		for x := p; x != 0; {
+			hi := uint32(1) << uint(bits.Len32(x)-1)
+			base += sg * scores[bits.TrailingZeros32(hi)]
+			x ^= hi
 		}
 		m := 0
-		for x := g; x != 0; x &= x - 1 {
+		for x := g &^ bv.top; x != 0; x &= x - 1 {
 			j := Set(x).Lowest()
 			bit[m], sc[m] = 1<<uint(j), sg*scores[j]
 			m++
 		}
-		if m > 1 {
-			cl.multi = true
-		}
+		sums[0], masks[0] = base, p
 		val, arg := cl.val, cl.arg
+		if p != 0 && base > val[p] {
+			val[p], arg[p] = base, g
+		}
 		for idx := 1; idx < 1<<uint(m); idx++ {
 			prev := idx & (idx - 1)
 			k := Set(idx).Lowest()
-			s := sums[prev] + sc[k]
-			mk := masks[prev] | bit[k]
+			s, mk := sums[prev]+sc[k], masks[prev]|bit[k]
 			sums[idx], masks[idx] = s, mk
 			if s > val[mk] {
 				val[mk], arg[mk] = s, g
 			}
 		}
 	}
-	d.limit = min(b.Limit, n*maxCost)
-	return d, nil
+}
+
+// parallelDo calls f(w, i) for every i in [0, items) on the given number
+// of goroutines, w being the goroutine's index; items are handed out in
+// increasing order. With one worker it runs in the caller's goroutine.
+func parallelDo(workers, items int, f func(w, i int)) {
+	if workers <= 1 {
+		for i := 0; i < items; i++ {
+			f(0, i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= items {
+					return
+				}
+				f(w, i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // step returns the best way to split off the block holding the lowest task
@@ -160,10 +294,15 @@ func (d *blockDP) solve() (float64, []Set) {
 			continue
 		}
 		prev, cur := d.f[u-1], d.f[u]
-		for i := 1; i < half; i++ {
-			v, _, _ := d.step(u, uint32(i)<<1)
-			cur[i] = max(prev[i], v)
-		}
+		// Entries of one layer read only lower layers: chunks of them are
+		// independent and each is computed exactly as in a serial pass.
+		chunk := max(1, half/(64*max(1, d.workers)))
+		parallelDo(d.workers, (half+chunk-1)/chunk, func(_, c int) {
+			for i := max(1, c*chunk); i < min(half, (c+1)*chunk); i++ {
+				v, _, _ := d.step(u, uint32(i)<<1)
+				cur[i] = max(prev[i], v)
+			}
+		})
 	}
 	full := uint32(Full(d.n))
 	best, _, _ := d.step(d.limit, full)

@@ -2,11 +2,14 @@ package selection
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 )
 
 // Rule scores a task inside a group. Implementations must be safe to call
-// repeatedly and return the same scores for the same group.
+// repeatedly and concurrently ([Exact] calls Scores from several
+// goroutines) and return the same scores for the same group.
 type Rule interface {
 	// N is the number of tasks.
 	N() int
@@ -181,4 +184,10 @@ func (r *GroupLoss) TaskBound(j int) float64 {
 		}
 	}
 	return b
+}
+
+// listedGroups returns the listed groups in increasing order, for the
+// anytime search.
+func (r *GroupLoss) listedGroups() []Set {
+	return slices.Sorted(maps.Keys(r.Loss))
 }
