@@ -1,0 +1,193 @@
+package affinity
+
+import (
+	"fmt"
+	"math"
+
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+)
+
+// Lookahead selects the update taken on the shared parameters before the
+// losses are re-evaluated.
+type Lookahead int
+
+const (
+	// SGD is the plain step θs − η∇θs L_i of Eq. 1 at the current learning
+	// rate (the definition, and the default).
+	SGD Lookahead = iota
+	// Optimizer takes the training optimizer's own update with task i's
+	// gradient alone, including its momentum or Adam state, as the
+	// published code does on one of its benchmarks.
+	Optimizer
+)
+
+// String returns "sgd" or "optimizer".
+func (l Lookahead) String() string {
+	switch l {
+	case SGD:
+		return "sgd"
+	case Optimizer:
+		return "optimizer"
+	}
+	return fmt.Sprintf("Lookahead(%d)", int(l))
+}
+
+// ParseLookahead is the inverse of Lookahead.String.
+func ParseLookahead(s string) (Lookahead, error) {
+	switch s {
+	case "sgd":
+		return SGD, nil
+	case "optimizer":
+		return Optimizer, nil
+	}
+	return 0, fmt.Errorf("unknown lookahead %q (want sgd or optimizer)", s)
+}
+
+// MarshalText implements encoding.TextMarshaler (used by JSON).
+func (l Lookahead) MarshalText() ([]byte, error) {
+	if l != SGD && l != Optimizer {
+		return nil, fmt.Errorf("invalid lookahead %d", int(l))
+	}
+	return []byte(l.String()), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler (used by JSON).
+func (l *Lookahead) UnmarshalText(b []byte) error {
+	v, err := ParseLookahead(string(b))
+	if err != nil {
+		return err
+	}
+	*l = v
+	return nil
+}
+
+// Options configures the affinity measurement of a training run.
+type Options struct {
+	// Every is the number of training steps between two measurements
+	// (the paper finds every 10 steps as good as every step).
+	Every int `json:"every"`
+	// Lookahead selects the lookahead update (SGD by default).
+	Lookahead Lookahead `json:"lookahead"`
+	// DivideByLR divides Z by the learning rate of its step, as the
+	// published code does. A constant rate leaves the grouping unchanged.
+	DivideByLR bool `json:"divide_by_lr"`
+	// Validation measures on a validation batch instead of the training
+	// batch of the step.
+	Validation bool `json:"validation"`
+}
+
+// DefaultOptions returns Eq. 1 measured every 10 steps on the training
+// batch with a plain SGD lookahead.
+func DefaultOptions() Options { return Options{Every: 10, Lookahead: SGD} }
+
+// Validate reports an invalid option, naming it.
+func (o Options) Validate() error {
+	if o.Every < 1 {
+		return fmt.Errorf("affinity: every = %d, want at least 1", o.Every)
+	}
+	if o.Lookahead != SGD && o.Lookahead != Optimizer {
+		return fmt.Errorf("affinity: invalid lookahead %d", int(o.Lookahead))
+	}
+	return nil
+}
+
+// Z is Eq. 1 for one pair: the relative decrease of a task's loss from
+// before to after the lookahead step.
+func Z(before, after float64) float64 { return 1 - after/before }
+
+// Cosine returns the cosine similarity of a and b, or 0 when either is the
+// zero vector.
+func Cosine(a, b []float64) float64 {
+	var ab, aa, bb float64
+	for k := range a {
+		ab += a[k] * b[k]
+		aa += a[k] * a[k]
+		bb += b[k] * b[k]
+	}
+	if aa == 0 || bb == 0 {
+		return 0
+	}
+	return ab / math.Sqrt(aa*bb)
+}
+
+// LossesFn evaluates every task's loss on the fixed batch, with the task
+// heads fixed, for the given values of the shared parameters. It returns
+// one scalar node per task.
+type LossesFn func(shared []*Node) []*Node
+
+// StepFn returns the shared parameters after the lookahead step taken
+// with the gradient grads of one task's loss (one node per shared
+// parameter, in the order of shared).
+type StepFn func(grads []*Node) []*Node
+
+// SGDStep returns the plain lookahead step of Eq. 1, θs − lr·g, where lr is
+// a scalar node.
+func SGDStep(shared []*Node, lr *Node) StepFn {
+	return func(grads []*Node) []*Node {
+		out := make([]*Node, len(shared))
+		for k, p := range shared {
+			out[k] = Sub(p, Mul(ConvertDType(lr, p.DType()), grads[k]))
+		}
+		return out
+	}
+}
+
+// Measurement holds the graph nodes computed by Measure.
+type Measurement struct {
+	// Z is the [n, n] matrix of Eq. 1: Z[i, j] = Z_{i→j}.
+	Z *Node
+	// Cosine is the [n, n] cosine similarity of the per-task gradients
+	// with respect to all shared parameters (taken as one vector).
+	Cosine *Node
+	// Losses are the n task losses before the lookahead, shape [n].
+	Losses *Node
+}
+
+// Measure builds Eq. 1 for all n×n task pairs in the current graph:
+// the task losses at the shared parameters shared, each task's gradient
+// with respect to them, the lookahead step of each task (given by step),
+// and every task's loss after each lookahead. The nodes in shared are
+// only read: the caller writes nothing back, so the model is unchanged.
+func Measure(shared []*Node, losses LossesFn, step StepFn) Measurement {
+	base := losses(shared)
+	n := len(base)
+	grads := make([][]*Node, n)
+	for i := range n {
+		grads[i] = Gradient(base[i], shared...)
+	}
+	rows := make([]*Node, n)
+	for i := range n {
+		rows[i] = Stack(losses(step(grads[i])), 0)
+	}
+	before := Stack(base, 0)
+	after := Stack(rows, 0)
+	z := OneMinus(Div(after, ExpandAxes(before, 0)))
+	return Measurement{Z: z, Cosine: gradientCosine(grads), Losses: before}
+}
+
+// gradientCosine returns the [n, n] cosine similarity of the per-task
+// gradients grads[i] (each a list of nodes, concatenated into one vector).
+// A zero gradient has similarity 0 with every task.
+func gradientCosine(grads [][]*Node) *Node {
+	n := len(grads)
+	var gram, sq *Node
+	for k := range grads[0] {
+		flat := make([]*Node, n)
+		for i := range n {
+			flat[i] = Reshape(grads[i][k], -1)
+		}
+		g := Stack(flat, 0)
+		dots, squares := Einsum("ip,jp->ij", g, g), ReduceSum(Square(g), 1)
+		if gram == nil {
+			gram, sq = dots, squares
+		} else {
+			gram, sq = Add(gram, dots), Add(sq, squares)
+		}
+	}
+	norms := Sqrt(sq)
+	denom := Mul(ExpandAxes(norms, 1), ExpandAxes(norms, 0))
+	zero := ZerosLike(denom)
+	positive := GreaterThan(denom, zero)
+	safe := Where(positive, denom, OnesLike(denom))
+	return Where(positive, Div(gram, safe), zero)
+}

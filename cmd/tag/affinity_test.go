@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tagroup/tag/taskmatrix"
+)
+
+// affinityCSV returns a CSV with features x1..x4 and targets a, b (a copy
+// of a), n (noise) and r (regression).
+func affinityCSV(t *testing.T) string {
+	t.Helper()
+	r := rand.New(rand.NewPCG(1, 2))
+	var b strings.Builder
+	b.WriteString("x1,x2,x3,x4,a,b,n,r\n")
+	for range 300 {
+		x := []float64{r.NormFloat64(), r.NormFloat64(), r.NormFloat64(), r.NormFloat64()}
+		a := 0
+		if x[0]+x[1] > 0 {
+			a = 1
+		}
+		fmt.Fprintf(&b, "%.4f,%.4f,%.4f,%.4f,%d,%d,%d,%.4f\n", x[0], x[1], x[2], x[3], a, a, r.IntN(2), 2*x[2]-x[3])
+	}
+	return writeTemp(t, "data.csv", b.String())
+}
+
+func TestAffinityCommand(t *testing.T) {
+	csv := affinityCSV(t)
+	out := filepath.Join(t.TempDir(), "run")
+	args := []string{"affinity", "--data", csv, "--targets", "a,b,n,r", "--epochs", "2", "--every", "2", "--out", out}
+	var stdout, stderr bytes.Buffer
+	if code := run(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	m, err := taskmatrix.ReadFile(filepath.Join(out, "affinity.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(m.Tasks, ",") != "a,b,n,r" || !(m.Values[0][1] > 0) {
+		t.Errorf("affinity matrix %+v", m)
+	}
+	for _, name := range []string{"cosine.csv", "trajectory.csv", "run.json"} {
+		if b, err := os.ReadFile(filepath.Join(out, name)); err != nil || len(b) == 0 {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if code := run(args, &stdout, &stderr); code != 2 {
+		t.Errorf("rerun over a finished run: exit %d, want 2", code)
+	}
+	before, _ := os.ReadFile(filepath.Join(out, "affinity.csv"))
+	if code := run(append(args, "--resume"), &stdout, &stderr); code != 0 {
+		t.Errorf("--resume of a finished run: exit %d: %s", code, stderr.String())
+	}
+	after, _ := os.ReadFile(filepath.Join(out, "affinity.csv"))
+	if !bytes.Equal(before, after) {
+		t.Error("--resume of a finished run changed affinity.csv")
+	}
+	var group bytes.Buffer
+	if code := run([]string{"group", "--affinity", filepath.Join(out, "affinity.csv"), "--budget", "2"}, &group, &stderr); code != 0 {
+		t.Errorf("tag group on the result: exit %d: %s", code, stderr.String())
+	}
+}
+
+func TestAffinityBadInput(t *testing.T) {
+	csv := affinityCSV(t)
+	out := filepath.Join(t.TempDir(), "run")
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no out", []string{"--data", csv, "--targets", "a"}, "-out"},
+		{"no data", []string{"--targets", "a", "--out", out}, "-data"},
+		{"bad every", []string{"--data", csv, "--targets", "a", "--every", "0", "--out", out}, "every"},
+		{"bad lookahead", []string{"--data", csv, "--targets", "a", "--lookahead", "adam", "--out", out}, "lookahead"},
+		{"missing file", []string{"--data", filepath.Join(t.TempDir(), "nope.csv"), "--targets", "a", "--out", out}, "nope.csv"},
+		{"unknown target", []string{"--data", csv, "--targets", "zz", "--out", out}, "zz"},
+		{"resume nothing", []string{"--data", csv, "--targets", "a", "--resume", "--out", out}, "checkpoint"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(append([]string{"affinity"}, c.args...), &stdout, &stderr)
+		if code != 2 || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("%s: exit %d, stderr %q (want %q)", c.name, code, stderr.String(), c.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "checkpoint.gob")); err == nil {
+		t.Error("a failed command started training")
+	}
+}

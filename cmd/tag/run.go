@@ -1,0 +1,252 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tagroup/tag/affinity"
+	"github.com/tagroup/tag/data"
+	"github.com/tagroup/tag/data/glyphs"
+	"github.com/tagroup/tag/experiment"
+	"github.com/tagroup/tag/experiment/engines"
+	"github.com/tagroup/tag/mtl"
+	"github.com/tagroup/tag/report"
+	"github.com/tagroup/tag/selection"
+)
+
+func init() {
+	register(&command{
+		name:    "run",
+		summary: "the paper's experiment: every method × budget, trained, compared, reported",
+		run:     runRun,
+	})
+}
+
+// Built-in default run: glyph images with an MLP trunk, sized to finish in
+// a few minutes on two cores.
+const (
+	defaultGlyphN      = 3000
+	defaultGlyphEpochs = 5
+)
+
+// runFlags are the flags of tag run besides the data flags.
+type runFlags struct {
+	budgets, methods, tasks, out, trunk, lookahead string
+	epochs, workers, randomSeeds, every, glyphN    int
+	seed                                           uint64
+	noReport                                       bool
+}
+
+// parseIntList parses a comma-separated list of integers ≥ 1 for flag name.
+func parseIntList(name, s string) ([]int, error) {
+	var out []int
+	for _, p := range splitList(s) {
+		v, err := strconv.Atoi(p)
+		if err != nil || v < 1 {
+			return nil, badInputf("-%s: %q is not a whole number ≥ 1", name, p)
+		}
+		out = append(out, v)
+	}
+	if len(out) == 0 {
+		return nil, badInputf("-%s is empty", name)
+	}
+	return out, nil
+}
+
+// dirName turns a data set name into a folder name.
+func dirName(name string) string {
+	name = strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
+	s := strings.Trim(regexp.MustCompile(`[^A-Za-z0-9._-]+`).ReplaceAllString(name, "-"), "-.")
+	if s == "" {
+		return "data"
+	}
+	return s
+}
+
+// recipe returns the training recipe for ds under the flags.
+func (f *runFlags) recipe(ds data.Dataset, builtin bool) (mtl.Config, affinity.Options, error) {
+	cfg := mtl.DefaultConfig(ds)
+	if builtin {
+		cfg.Trunk = mtl.TrunkSpec{Kind: mtl.TrunkMLP, Widths: []int{64, 32}, Activation: "relu"}
+		cfg.Epochs = defaultGlyphEpochs
+	}
+	switch f.trunk {
+	case "":
+	case mtl.TrunkMLP:
+		cfg.Trunk = mtl.TrunkSpec{Kind: mtl.TrunkMLP, Widths: []int{64, 32}, Activation: "relu"}
+	case mtl.TrunkCNN, mtl.TrunkResNet:
+		if len(ds.InputShape()) != 3 {
+			return cfg, affinity.Options{}, badInputf("-trunk %s needs image data; %s has input shape %v", f.trunk, ds.Name(), ds.InputShape())
+		}
+		cfg.Trunk = mtl.TrunkSpec{Kind: f.trunk, Channels: []int{16, 32}, Kernel: 3, Widths: []int{64}, Activation: "relu"}
+	default:
+		return cfg, affinity.Options{}, badInputf("-trunk %q: want mlp, cnn or resnet", f.trunk)
+	}
+	if f.epochs < 0 {
+		return cfg, affinity.Options{}, badInputf("-epochs %d: must be positive", f.epochs)
+	}
+	if f.epochs > 0 {
+		cfg.Epochs = f.epochs
+	}
+	// Units run in parallel; the pure-Go backend's own op parallelism on
+	// top of that can deadlock its worker pool, so run ops sequentially
+	// unless the user chose a backend.
+	if os.Getenv("GOMLX_BACKEND") == "" {
+		cfg.Backend = "go:ops_sequential"
+	}
+	aff := affinity.DefaultOptions()
+	if f.every < 1 {
+		return cfg, aff, badInputf("-every %d: must be at least 1", f.every)
+	}
+	aff.Every = f.every
+	look, err := affinity.ParseLookahead(f.lookahead)
+	if err != nil {
+		return cfg, aff, badInputf("-lookahead: %v", err)
+	}
+	aff.Lookahead = look
+	if err := cfg.Validate(); err != nil {
+		return cfg, aff, badInput(err)
+	}
+	return cfg, aff, nil
+}
+
+func runRun(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("run", stderr)
+	df := addDataFlags(fs)
+	dataSpec := fs.String("data", "", "data set: a CSV `FILE` (with -targets) or a built-in name from 'tag data list' (default: glyph images, see -glyphs)")
+	var f runFlags
+	fs.IntVar(&f.glyphN, "glyphs", defaultGlyphN, "examples of the built-in glyph data used when neither -data nor -celeba is given")
+	fs.StringVar(&f.tasks, "tasks", "", "comma-separated `TASKS` to group (default: every task of the data; the glyph default is its 9 default attributes)")
+	fs.StringVar(&f.budgets, "budgets", "2,3,4", "comma-separated `LIST` of budgets (numbers of networks)")
+	fs.StringVar(&f.methods, "methods", "", "comma-separated `LIST` of methods among "+strings.Join(experiment.Methods, ",")+
+		fmt.Sprintf(" (default: all; optimal only up to %d tasks)", experiment.DefaultOptimalMaxTasks))
+	fs.IntVar(&f.randomSeeds, "random-seeds", experiment.DefaultRandomSeeds, "random groupings per budget")
+	fs.StringVar(&f.out, "out", "", "run `DIR` (default runs/<data name>); rerunning the same command resumes it")
+	fs.IntVar(&f.epochs, "epochs", 0, fmt.Sprintf("training epochs of every network (0: the recipe's; %d for the glyph default)", defaultGlyphEpochs))
+	fs.StringVar(&f.trunk, "trunk", "", "shared trunk: mlp, cnn or resnet (default: the recipe's for the data; mlp for the glyph default)")
+	fs.Uint64Var(&f.seed, "seed", 1, "training seed of every network and of the random groupings")
+	fs.IntVar(&f.workers, "workers", runtime.NumCPU(), "networks trained at once")
+	fs.IntVar(&f.every, "every", 10, "measure affinity every `N` steps in the affinity run")
+	fs.StringVar(&f.lookahead, "lookahead", "sgd", "lookahead step: sgd (Eq. 1) or optimizer")
+	fs.BoolVar(&f.noReport, "no-report", false, "skip report.md and the plots")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: tag run [-data FILE.csv -targets A,B,... | -data NAME | -celeba DIR] [flags]\n\n"+
+			"Runs the experiment of the TAG paper: for each budget, every method picks groups, one network per\n"+
+			"group is trained, each task is served by its best chosen network (validation loss) and reported on\n"+
+			"the test split. Writes DIR/results.json, DIR/report.md and DIR/plots/; prints the tables.\n"+
+			"Each trained network is a unit in DIR/units/: an interrupted run resumes where it stopped.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	budgets, err := parseIntList("budgets", f.budgets)
+	if err != nil {
+		return err
+	}
+	if f.workers < 1 {
+		return badInputf("-workers %d: must be at least 1", f.workers)
+	}
+	if f.randomSeeds < 1 {
+		return badInputf("-random-seeds %d: must be at least 1", f.randomSeeds)
+	}
+	builtin := *dataSpec == "" && df.celebaDir == ""
+	var ds data.Dataset
+	if builtin {
+		if df.targets != "" {
+			return badInputf("-targets needs -data FILE.csv")
+		}
+		if f.glyphN < 100 {
+			return badInputf("-glyphs %d: want at least 100 examples", f.glyphN)
+		}
+		fmt.Fprintf(stderr, "rendering %d glyph images...\n", f.glyphN)
+		if ds, err = glyphs.New(glyphs.Options{N: f.glyphN, Seed: f.seed, Tasks: glyphs.DefaultTasks()}); err != nil {
+			return err
+		}
+	} else if ds, err = df.open(*dataSpec); err != nil {
+		return err
+	}
+	var tasks []string
+	for _, t := range ds.Tasks() {
+		tasks = append(tasks, t.Name)
+	}
+	if f.tasks != "" {
+		tasks = splitList(f.tasks)
+		for _, t := range tasks {
+			if _, err := data.TaskIndex(ds, t); err != nil {
+				return badInputf("-tasks: %v", err)
+			}
+		}
+	}
+	var methods []string
+	if f.methods != "" {
+		methods = splitList(f.methods)
+		for _, m := range methods {
+			if !slices.Contains(experiment.Methods, m) {
+				return badInputf("-methods: unknown method %q (want %s)", m, strings.Join(experiment.Methods, ", "))
+			}
+		}
+	}
+	cfg, aff, err := f.recipe(ds, builtin)
+	if err != nil {
+		return err
+	}
+	out := f.out
+	if out == "" {
+		out = filepath.Join("runs", dirName(ds.Name()))
+	}
+	exp := experiment.Config{
+		Tasks: tasks, Budgets: budgets, Methods: methods, RandomSeeds: f.randomSeeds, Seed: f.seed,
+		Workers: f.workers, Data: engines.Describe(ds),
+		Phase: func(s string) { fmt.Fprintf(stderr, "%s\n", s) },
+	}
+	start := time.Now()
+	exp.Progress = func(p experiment.Progress) {
+		how := fmt.Sprintf("%.1fs", p.Seconds)
+		if p.Reused {
+			how = "done earlier"
+		}
+		fmt.Fprintf(stderr, "  [%d/%d] %s %s (elapsed %s)\n", p.Done, p.Total, p.Unit, how, time.Since(start).Round(time.Second))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	fmt.Fprintf(stderr, "tag run: %d tasks, budgets %v, out %s, %d workers\n", len(tasks), budgets, out, f.workers)
+	tr := &engines.Trainer{Data: ds, Config: cfg, Affinity: aff}
+	res, err := experiment.Run(ctx, out, exp, tr, engines.Selector{Options: selection.Options{Seed: f.seed}})
+	if err != nil {
+		if isConfigError(err) {
+			return badInput(err)
+		}
+		return err
+	}
+	if err := report.WriteTable(stdout, res); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "results: %s\n", filepath.Join(out, "results.json"))
+	if !f.noReport {
+		paths, err := report.Write(out, res)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "report: %s (%d files)\n", filepath.Join(out, "report.md"), len(paths))
+	}
+	return nil
+}
+
+// isConfigError reports whether err is experiment's refusal of the
+// configuration (as opposed to a failure while training).
+func isConfigError(err error) bool {
+	var ce *experiment.ConfigError
+	return errors.As(err, &ce)
+}

@@ -1,0 +1,38 @@
+// Package experiment runs the experiment of Fifty et al., "Efficiently
+// Identifying Task Groupings for Multi-Task Learning" (NeurIPS 2021, §5):
+// for every budget k (the number of networks allowed), each method picks
+// groups of tasks, one network per chosen group is trained from scratch with
+// the same recipe, every task is served by the chosen network that is best for
+// it on the validation split, and the test loss and error of each task are
+// reported from that network.
+//
+// Methods (names as in the paper and on the command line):
+//
+//	mtl      all tasks in one network
+//	stl      one network per task
+//	tag      groups from the lookahead inter-task affinity Ẑ (Eq. 1), maximising mean affinity
+//	cs       the same selection on the cosine similarity of per-task gradients
+//	hoa      Standley et al.'s higher-order approximation: train every pair and every
+//	         single task, L[i][j] = validation loss of j trained with i, L[j][j] = j alone,
+//	         and minimise the approximated mean loss
+//	random   random partitions into k groups, several seeds, mean and standard deviation
+//	optimal  train every subset (2^n − 1 networks), select on true validation losses
+//
+// Selection always uses validation metrics; reported numbers are test metrics.
+// Totals are sums over tasks (means are reported beside them).
+//
+// The engines are behind two small interfaces, Trainer (trains one network on
+// a group of tasks, or the one affinity run) and Selector (network selection
+// on a task matrix or on true group losses), so that this package knows
+// nothing of GoMLX or of the selection algorithms.
+//
+// A run lives in a directory: DIR/manifest.json records the hash of the data
+// description and the Trainer's recipe, and DIR/units/ holds one JSON file per
+// trained network (a "unit"), keyed by its task set, seed and that hash and
+// written atomically when the unit finishes. Units that several methods need
+// (a group chosen by two methods, HOA's pairs that are also optimal's subsets,
+// the single-task networks of stl and hoa) are trained once. Re-running the
+// same command skips finished units; a cancelled run loses at most the units in
+// flight. results.json is a pure function of the unit files and the
+// configuration, so a resumed run writes the same bytes as an uninterrupted one.
+package experiment

@@ -1,0 +1,143 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/tagroup/tag/taskmatrix"
+)
+
+// Metrics are one task's loss and error on one split.
+type Metrics struct {
+	// Loss is the task's mean loss (cross-entropy or squared error).
+	Loss float64 `json:"loss"`
+	// Error is the task's error rate (classification) or mean squared error
+	// (regression).
+	Error float64 `json:"error"`
+}
+
+// TaskMetrics are one task's metrics on the validation and test splits.
+type TaskMetrics struct {
+	// Validation metrics drive selection and serving.
+	Validation Metrics `json:"validation"`
+	// Test metrics are reported.
+	Test Metrics `json:"test"`
+}
+
+// GroupResult is the outcome of training one network on a group of tasks.
+type GroupResult struct {
+	// Tasks holds the metrics of every task of the group, by task name.
+	Tasks map[string]TaskMetrics `json:"tasks"`
+	// Steps is the number of training steps taken.
+	Steps int64 `json:"steps"`
+	// Seconds is the training time of the network.
+	Seconds float64 `json:"seconds"`
+}
+
+// TrajectoryPoint is the mean affinity of source on target over one epoch.
+type TrajectoryPoint struct {
+	// Epoch counts from 0.
+	Epoch int `json:"epoch"`
+	// Source is the task whose lookahead step was taken (row i of Ẑ).
+	Source string `json:"source"`
+	// Target is the task whose loss was measured (column j of Ẑ).
+	Target string `json:"target"`
+	// Value is the epoch's mean Z_{source→target}.
+	Value float64 `json:"value"`
+}
+
+// AffinityResult is the outcome of the one training run of all tasks
+// together during which the inter-task affinities are measured.
+type AffinityResult struct {
+	// Affinity is Ẑ: row i, column j = mean Z_{i→j} over the recorded steps.
+	Affinity *taskmatrix.Matrix `json:"affinity"`
+	// Cosine is the mean cosine similarity of the per-task gradients with
+	// respect to the shared parameters, in the same orientation; nil if the
+	// engine did not measure it.
+	Cosine *taskmatrix.Matrix `json:"cosine,omitempty"`
+	// Trajectory holds per-epoch means of Z for every ordered pair.
+	Trajectory []TrajectoryPoint `json:"trajectory,omitempty"`
+	// Tasks holds the metrics of every task of the affinity network.
+	Tasks map[string]TaskMetrics `json:"tasks"`
+	// Steps is the number of training steps taken.
+	Steps int64 `json:"steps"`
+	// Seconds is the time of the whole run, lookaheads included.
+	Seconds float64 `json:"seconds"`
+}
+
+// Trainer trains networks with one fixed recipe. Implementations must be
+// safe for concurrent use: units run in parallel. Given the same tasks and
+// seed, a Trainer must return the same metrics.
+type Trainer interface {
+	// Recipe describes everything besides the task set and the seed that
+	// determines a unit's result (architecture, optimizer, epochs, data
+	// options). It must be JSON-serialisable; its hash keys the units and the
+	// run directory.
+	Recipe() any
+	// TrainGroup trains one network on the given tasks from scratch.
+	TrainGroup(ctx context.Context, tasks []string, seed uint64) (*GroupResult, error)
+	// AffinityRun trains one network on all the given tasks while measuring
+	// the inter-task affinities (and, if available, gradient cosines).
+	AffinityRun(ctx context.Context, tasks []string, seed uint64) (*AffinityResult, error)
+}
+
+// Rule says how a Selector scores a grouping from a task matrix.
+type Rule int
+
+const (
+	// MaxAffinity maximises, over tasks j, the mean of max over chosen groups
+	// G ∋ j of the mean over i in G, i ≠ j, of M[i][j] (TAG and CS).
+	MaxAffinity Rule = iota
+	// MinPairLoss minimises, over tasks j, the mean of min over chosen groups
+	// G ∋ j of the mean over partners i in G of L[i][j], where a singleton
+	// scores L[j][j] (HOA).
+	MinPairLoss
+)
+
+// String returns "affinity" or "pair-loss".
+func (r Rule) String() string {
+	switch r {
+	case MaxAffinity:
+		return "affinity"
+	case MinPairLoss:
+		return "pair-loss"
+	}
+	return fmt.Sprintf("Rule(%d)", int(r))
+}
+
+// GroupLoss is the true validation loss of every task of one trained group.
+type GroupLoss struct {
+	// Tasks is the group.
+	Tasks []string
+	// Loss maps each task of the group to its validation loss.
+	Loss map[string]float64
+}
+
+// Selector chooses at most budget groups whose union is every task.
+// Groups may overlap.
+type Selector interface {
+	// Select picks groups from a task matrix under rule.
+	Select(m *taskmatrix.Matrix, rule Rule, budget int) ([][]string, error)
+	// SelectTrueLosses picks groups from the true losses of trained groups,
+	// minimising the mean over tasks of the lowest loss among the chosen
+	// groups containing the task; only listed groups may be chosen.
+	SelectTrueLosses(groups []GroupLoss, tasks []string, budget int) ([][]string, error)
+}
+
+// checkMetrics reports an error naming the unit and task if a task of tasks
+// has no metrics or a non-finite one.
+func checkMetrics(unit string, tasks []string, got map[string]TaskMetrics) error {
+	for _, t := range tasks {
+		m, ok := got[t]
+		if !ok {
+			return fmt.Errorf("unit %s: trainer returned no metrics for task %q", unit, t)
+		}
+		for _, v := range []float64{m.Validation.Loss, m.Validation.Error, m.Test.Loss, m.Test.Error} {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("unit %s: task %q has a non-finite metric %v", unit, t, v)
+			}
+		}
+	}
+	return nil
+}

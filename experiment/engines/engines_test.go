@@ -1,0 +1,210 @@
+package engines
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/tagroup/tag/affinity"
+	"github.com/tagroup/tag/data/planted"
+	"github.com/tagroup/tag/experiment"
+	"github.com/tagroup/tag/mtl"
+	"github.com/tagroup/tag/taskmatrix"
+)
+
+func sameGroups(a, b [][]string) bool {
+	return slices.EqualFunc(a, b, func(x, y []string) bool { return slices.Equal(x, y) })
+}
+
+// blockMatrix has value in within blocks of size two and out across them.
+func blockMatrix(tasks []string, in, out, diag float64) *taskmatrix.Matrix {
+	m := taskmatrix.New(tasks)
+	for i := range tasks {
+		for j := range tasks {
+			switch {
+			case i == j:
+				m.Values[i][j] = diag
+			case i/2 == j/2:
+				m.Values[i][j] = in
+			default:
+				m.Values[i][j] = out
+			}
+		}
+	}
+	return m
+}
+
+func TestSelector(t *testing.T) {
+	tasks := []string{"a", "b", "c", "d", "e", "f"}
+	pairs := [][]string{{"a", "b"}, {"c", "d"}, {"e", "f"}}
+	tests := []struct {
+		name   string
+		m      *taskmatrix.Matrix
+		rule   experiment.Rule
+		budget int
+		want   [][]string
+	}{
+		{"affinity blocks", blockMatrix(tasks, 0.5, -0.2, 1), experiment.MaxAffinity, 3, pairs},
+		{"affinity budget 1", blockMatrix(tasks, 0.5, -0.2, 1), experiment.MaxAffinity, 1, [][]string{tasks}},
+		// Pair losses: low loss within blocks; singletons are worse.
+		{"pair loss blocks", blockMatrix(tasks, 0.2, 0.9, 0.5), experiment.MinPairLoss, 3, pairs},
+		// Singletons best: every task alone when the budget allows.
+		{"pair loss singles", blockMatrix(tasks, 0.7, 0.9, 0.1), experiment.MinPairLoss, 6,
+			[][]string{{"a"}, {"b"}, {"c"}, {"d"}, {"e"}, {"f"}}},
+	}
+	for _, tc := range tests {
+		got, err := Selector{}.Select(tc.m, tc.rule, tc.budget)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if !sameGroups(got, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestSelectTrueLosses(t *testing.T) {
+	tasks := []string{"a", "b", "c", "d"}
+	// Every subset's loss for a task: 1 alone, 0.5 with its partner
+	// (a–b, c–d), 1.2 with anything else in the group.
+	var groups []experiment.GroupLoss
+	for mask := 1; mask < 16; mask++ {
+		g := experiment.GroupLoss{Loss: map[string]float64{}}
+		for i, tk := range tasks {
+			if mask&(1<<i) != 0 {
+				g.Tasks = append(g.Tasks, tk)
+			}
+		}
+		for i, tk := range tasks {
+			if mask&(1<<i) == 0 {
+				continue
+			}
+			partner := mask&(1<<(i^1)) != 0
+			others := mask&^(1<<i)&^(1<<(i^1)) != 0
+			g.Loss[tk] = map[bool]float64{true: 0.5, false: 1}[partner]
+			if others {
+				g.Loss[tk] = 1.2
+			}
+		}
+		groups = append(groups, g)
+	}
+	for _, tc := range []struct {
+		budget int
+		want   [][]string
+	}{{2, [][]string{{"a", "b"}, {"c", "d"}}}, {4, [][]string{{"a", "b"}, {"c", "d"}}}, {1, [][]string{tasks}}} {
+		got, err := Selector{}.SelectTrueLosses(groups, tasks, tc.budget)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sameGroups(got, tc.want) {
+			t.Errorf("budget %d: %v, want %v", tc.budget, got, tc.want)
+		}
+	}
+	if _, err := (Selector{}).SelectTrueLosses([]experiment.GroupLoss{{Tasks: []string{"zz"}}}, tasks, 2); err == nil {
+		t.Error("unknown task accepted")
+	}
+}
+
+// plantedSetup is planted data with three families of two tasks and a
+// trunk of 8 units, narrower than the 9 the families need together.
+func plantedSetup(t testing.TB) (*planted.Dataset, *Trainer) {
+	ds, err := planted.New(planted.Options{Families: 3, TasksPerFamily: 2, N: 3000, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := mtl.DefaultConfig(ds)
+	cfg.Trunk.Widths = []int{8}
+	cfg.Optimizer, cfg.LearningRate, cfg.Epochs, cfg.Patience = mtl.OptimizerSGD, 0.1, 20, 0
+	aff := affinity.DefaultOptions()
+	aff.Every = 2
+	return ds, &Trainer{Data: ds, Config: cfg, Affinity: aff}
+}
+
+// TestPlantedEndToEnd is the issue's acceptance test: on planted families
+// that compete for a small trunk, TAG at the planted budget recovers the
+// families, and its total test loss is below MTL's and below the mean of
+// random groupings; a resumed run writes the same results.json.
+func TestPlantedEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains about 15 small networks")
+	}
+	ds, tr := plantedSetup(t)
+	var tasks []string
+	for _, x := range ds.Tasks() {
+		tasks = append(tasks, x.Name)
+	}
+	cfg := experiment.Config{Tasks: tasks, Budgets: []int{3}, Methods: []string{experiment.MTL, experiment.TAG, experiment.Random},
+		RandomSeeds: 3, Seed: 1, Workers: 2, Data: Describe(ds)}
+	res, err := experiment.Run(context.Background(), t.TempDir(), cfg, tr, Selector{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag := res.Methods[experiment.TAG].Budgets["3"]
+	if !sameGroups(tag.Groups, ds.TrueGroups()) {
+		t.Errorf("tag groups %v, want the planted families %v", tag.Groups, ds.TrueGroups())
+	}
+	mtlTotal := res.Methods[experiment.MTL].Budgets[experiment.AllBudgets].TotalTestLoss
+	random := res.Methods[experiment.Random].Budgets["3"].TotalTestLoss
+	if tag.TotalTestLoss >= mtlTotal || tag.TotalTestLoss >= random {
+		t.Errorf("tag total test loss %.4f, want below mtl %.4f and random mean %.4f", tag.TotalTestLoss, mtlTotal, random)
+	}
+	t.Logf("total test loss: tag %.4f, mtl %.4f, random %.4f", tag.TotalTestLoss, mtlTotal, random)
+
+	// Kill a run after a few units, resume it, and compare: everything
+	// but measured times must be identical.
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg.Progress = func(p experiment.Progress) {
+		if p.Done >= 3 {
+			cancel()
+		}
+	}
+	if _, err := experiment.Run(ctx, dir, cfg, tr, Selector{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: %v, want context.Canceled", err)
+	}
+	cfg.Progress = nil
+	resumed, err := experiment.Run(context.Background(), dir, cfg, tr, Selector{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := withoutTimes(t, res), withoutTimes(t, resumed); a != b {
+		t.Errorf("resumed results differ from the uninterrupted run's:\n%s\n%s", a, b)
+	}
+}
+
+// withoutTimes encodes r with every measured duration set to zero.
+func withoutTimes(t *testing.T, r *experiment.Results) string {
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c experiment.Results
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range c.Methods {
+		m.GroupingSeconds = 0
+		for _, br := range m.Budgets {
+			br.TrainSeconds = 0
+		}
+	}
+	if c.Affinity != nil {
+		c.Affinity.Seconds = 0
+	}
+	b, err = json.Marshal(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// ExampleSelector groups six tasks whose affinities form three pairs.
+func ExampleSelector() {
+	tasks := []string{"a", "b", "c", "d", "e", "f"}
+	groups, err := Selector{}.Select(blockMatrix(tasks, 0.5, -0.2, 1), experiment.MaxAffinity, 3)
+	fmt.Println(groups, err)
+	// Output: [[a b] [c d] [e f]] <nil>
+}

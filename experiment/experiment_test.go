@@ -1,0 +1,577 @@
+package experiment
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// six tasks in three planted families of two.
+var six = []string{"a1", "a2", "b1", "b2", "c1", "c2"}
+
+func cfg6(methods ...string) Config {
+	return Config{Tasks: six, Budgets: []int{2, 3}, Methods: methods, RandomSeeds: 4, Seed: 7, Workers: 2,
+		Data: map[string]any{"name": "fake", "n": 6}}
+}
+
+func mustRun(t *testing.T, dir string, c Config, tr Trainer, sel Selector) *Results {
+	t.Helper()
+	r, err := Run(context.Background(), dir, c, tr, sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// wantServe computes, independently of Run, each task's test loss when
+// served by the group of groups with the lowest fake validation loss.
+func wantServe(tasks []string, groups [][]string) (per map[string]float64, total float64) {
+	per = map[string]float64{}
+	for _, t := range tasks {
+		bestVal := math.Inf(1)
+		for _, g := range groups {
+			if slices.Contains(g, t) && fakeVal(t, g) < bestVal {
+				bestVal, per[t] = fakeVal(t, g), fakeTest(t, g)
+			}
+		}
+		total += per[t]
+	}
+	return per, total
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*max(1, math.Abs(b)) }
+
+func TestResultsShape(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, dir, cfg6(), newFake(), bruteSelector{})
+	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Data    map[string]any `json:"data"`
+		Tasks   []string       `json:"tasks"`
+		Methods map[string]struct {
+			GroupingSeconds *float64                              `json:"grouping_seconds"`
+			Budgets         map[string]map[string]json.RawMessage `json:"budgets"`
+		} `json:"methods"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Data["name"] != "fake" || !slices.Equal(doc.Tasks, six) {
+		t.Errorf("data %v tasks %v", doc.Data, doc.Tasks)
+	}
+	if len(doc.Methods) != len(Methods) {
+		t.Errorf("methods %d, want %d", len(doc.Methods), len(Methods))
+	}
+	for _, m := range Methods {
+		mr, ok := doc.Methods[m]
+		if !ok || mr.GroupingSeconds == nil {
+			t.Errorf("method %s missing or without grouping_seconds", m)
+			continue
+		}
+		want := []string{"2", "3"}
+		if m == MTL || m == STL {
+			want = []string{"all"}
+		}
+		var got []string
+		for k := range mr.Budgets {
+			got = append(got, k)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s budgets %v, want %v", m, got, want)
+		}
+		for k, br := range mr.Budgets {
+			for _, f := range []string{"groups", "per_task", "total_test_loss", "total_test_error", "train_seconds"} {
+				if _, ok := br[f]; !ok {
+					t.Errorf("%s[%s] lacks %s", m, k, f)
+				}
+			}
+			_, hasStd := br["total_test_loss_std"]
+			if hasStd != (m == Random) {
+				t.Errorf("%s[%s]: total_test_loss_std present = %v", m, k, hasStd)
+			}
+			var per map[string]struct {
+				TestLoss  *float64 `json:"test_loss"`
+				TestError *float64 `json:"test_error"`
+			}
+			if err := json.Unmarshal(br["per_task"], &per); err != nil {
+				t.Fatal(err)
+			}
+			for _, task := range six {
+				if p, ok := per[task]; !ok || p.TestLoss == nil || p.TestError == nil {
+					t.Errorf("%s[%s] per_task lacks %s", m, k, task)
+				}
+			}
+		}
+	}
+	for _, f := range []string{"affinity.csv", "cosine.csv", "trajectory.csv", "manifest.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestMethodsAgainstFormula checks every method's groups and totals against
+// the fake's formula, computed independently.
+func TestMethodsAgainstFormula(t *testing.T) {
+	r := mustRun(t, t.TempDir(), cfg6(), newFake(), bruteSelector{})
+	families := [][]string{{"a1", "a2"}, {"b1", "b2"}, {"c1", "c2"}}
+	singles := [][]string{{"a1"}, {"a2"}, {"b1"}, {"b2"}, {"c1"}, {"c2"}}
+	_, mtlTotal := wantServe(six, [][]string{six})
+	_, stlTotal := wantServe(six, singles)
+	_, famTotal := wantServe(six, families)
+	tests := []struct {
+		method, budget string
+		groups         [][]string // nil: not checked
+		total          float64
+	}{
+		{MTL, "all", [][]string{six}, mtlTotal},
+		{STL, "all", singles, stlTotal},
+		{TAG, "3", families, famTotal},
+		{CS, "3", families, famTotal},
+		{HOA, "3", families, famTotal},
+		{Optimal, "3", families, famTotal},
+	}
+	for _, tc := range tests {
+		b := r.Methods[tc.method].Budgets[tc.budget]
+		if tc.groups != nil && !equalGroups(b.Groups, tc.groups) {
+			t.Errorf("%s[%s] groups %v, want %v", tc.method, tc.budget, b.Groups, tc.groups)
+		}
+		if !near(b.TotalTestLoss, tc.total) {
+			t.Errorf("%s[%s] total test loss %v, want %v", tc.method, tc.budget, b.TotalTestLoss, tc.total)
+		}
+		if !near(b.MeanTestLoss, tc.total/6) {
+			t.Errorf("%s[%s] mean test loss %v, want %v", tc.method, tc.budget, b.MeanTestLoss, tc.total/6)
+		}
+	}
+	if famTotal >= mtlTotal || famTotal >= r.Methods[Random].Budgets["3"].TotalTestLoss {
+		t.Errorf("planted families %v should beat mtl %v and random %v", famTotal, mtlTotal, r.Methods[Random].Budgets["3"].TotalTestLoss)
+	}
+	// Optimal is the best on validation loss among partitions, so on this
+	// fake (test = validation + group-size term) it is at least as good as
+	// every selection method at budget 2 up to the size term.
+	opt := r.Methods[Optimal].Budgets["2"]
+	for _, m := range []string{TAG, CS, HOA} {
+		var optVal, mVal float64
+		for _, task := range six {
+			optVal += opt.PerTask[task].ValidationLoss
+			mVal += r.Methods[m].Budgets["2"].PerTask[task].ValidationLoss
+		}
+		if optVal > mVal+1e-12 {
+			t.Errorf("optimal validation total %v worse than %s's %v", optVal, m, mVal)
+		}
+	}
+	// Grouping costs: affinity run 2 s per task; hoa 6 singles + 15 pairs;
+	// optimal every subset (Σ_k C(6,k)·1.5k = 1.5·6·2^5).
+	costs := []struct {
+		method string
+		secs   float64
+		units  int
+	}{{TAG, 12, 1}, {CS, 12, 1}, {HOA, 1.5*6 + 3*15, 21}, {Optimal, 1.5 * 6 * 32, 63}, {MTL, 0, 0}, {Random, 0, 0}}
+	for _, c := range costs {
+		m := r.Methods[c.method]
+		if !near(m.GroupingSeconds, c.secs) || m.GroupingUnits != c.units {
+			t.Errorf("%s grouping %v s, %d units; want %v s, %d units", c.method, m.GroupingSeconds, m.GroupingUnits, c.secs, c.units)
+		}
+	}
+}
+
+func equalGroups(a, b [][]string) bool {
+	return slices.EqualFunc(a, b, func(x, y []string) bool { return slices.Equal(x, y) })
+}
+
+// TestServedByBestValidationGroup gives overlapping groups and checks that
+// each task reports the test metrics of its lowest-validation-loss group.
+func TestServedByBestValidationGroup(t *testing.T) {
+	tests := [][][]string{
+		{{"a1", "a2", "b1"}, {"b1", "b2"}, {"c1", "c2", "a1"}},
+		{{"a1", "a2", "b1", "b2", "c1", "c2"}, {"c1", "c2"}},
+		{{"a1", "b1", "c1"}, {"a2", "b2", "c2"}, {"a1", "a2"}},
+	}
+	for _, groups := range tests {
+		sel := &scriptedSelector{groups: groups}
+		r := mustRun(t, t.TempDir(), Config{Tasks: six, Budgets: []int{3}, Methods: []string{TAG}, Seed: 1, Workers: 2}, newFake(), sel)
+		b := r.Methods[TAG].Budgets["3"]
+		per, total := wantServe(six, groups)
+		for _, task := range six {
+			got := b.PerTask[task]
+			if !near(got.TestLoss, per[task]) {
+				t.Errorf("groups %v: task %s test loss %v, want %v", groups, task, got.TestLoss, per[task])
+			}
+			if g := b.Groups[got.ServedBy]; !slices.Contains(g, task) || !near(fakeTest(task, g), per[task]) {
+				t.Errorf("groups %v: task %s served by %v", groups, task, g)
+			}
+		}
+		if !near(b.TotalTestLoss, total) {
+			t.Errorf("groups %v: total %v, want %v", groups, b.TotalTestLoss, total)
+		}
+	}
+}
+
+// TestUnitsTrainedOnce checks that every network is trained exactly once
+// across methods and that the number of networks is the size of the union
+// of what the methods need, counted independently.
+func TestUnitsTrainedOnce(t *testing.T) {
+	f := newFake()
+	r := mustRun(t, t.TempDir(), cfg6(), f, bruteSelector{})
+	for k, n := range f.calls {
+		if n != 1 {
+			t.Errorf("%s trained %d times", k, n)
+		}
+	}
+	// Optimal trains every subset, so the union is 63 groups + 1 affinity run.
+	if got := f.total(); got != 64 {
+		t.Errorf("%d trainings, want 64", got)
+	}
+	// Without optimal: affinity + mtl + 6 singles + 15 pairs + selected or
+	// random groups not among those.
+	f2 := newFake()
+	c := cfg6(MTL, STL, TAG, CS, HOA, Random)
+	r2 := mustRun(t, t.TempDir(), c, f2, bruteSelector{})
+	need := map[string]bool{"affinity:" + strings.Join(six, "+"): true}
+	add := func(gs [][]string) {
+		for _, g := range gs {
+			need["group:"+strings.Join(g, "+")] = true
+		}
+	}
+	add([][]string{six})
+	for i := range six {
+		add([][]string{{six[i]}})
+		for j := i + 1; j < len(six); j++ {
+			add([][]string{{six[i], six[j]}})
+		}
+	}
+	for _, m := range []string{TAG, CS, HOA} {
+		for _, b := range r2.Methods[m].Budgets {
+			add(b.Groups)
+		}
+	}
+	for _, b := range r2.Methods[Random].Budgets {
+		for _, g := range b.SeedGroups {
+			add(g)
+		}
+	}
+	if len(f2.calls) != len(need) || f2.total() != len(need) {
+		t.Errorf("%d distinct, %d calls; want %d", len(f2.calls), f2.total(), len(need))
+	}
+	for k := range need {
+		if f2.calls[k] != 1 {
+			t.Errorf("%s trained %d times", k, f2.calls[k])
+		}
+	}
+	_ = r
+}
+
+// TestResume cancels a run mid-way, reruns it and compares results.json
+// with an uninterrupted run's, byte for byte.
+func TestResume(t *testing.T) {
+	c := cfg6()
+	whole := t.TempDir()
+	fw := newFake()
+	mustRun(t, whole, c, fw, bruteSelector{})
+	want, err := os.ReadFile(filepath.Join(whole, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, stopAt := range []int{1, 10, 40, fw.total()} {
+		dir := t.TempDir()
+		ctx, cancel := context.WithCancel(context.Background())
+		f1 := newFake()
+		f1.before = func(ctx context.Context, call int) error {
+			if call >= stopAt {
+				cancel()
+			}
+			return nil
+		}
+		_, err := Run(ctx, dir, c, f1, bruteSelector{})
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("stop at %d: err %v, want context.Canceled", stopAt, err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "results.json")); err == nil {
+			t.Errorf("stop at %d: interrupted run wrote results.json", stopAt)
+		}
+		files, _ := filepath.Glob(filepath.Join(dir, "units", "*.json"))
+		f2 := newFake()
+		mustRun(t, dir, c, f2, bruteSelector{})
+		got, err := os.ReadFile(filepath.Join(dir, "results.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("stop at %d: resumed results.json differs from uninterrupted run", stopAt)
+		}
+		if f2.total() != fw.total()-len(files) {
+			t.Errorf("stop at %d: resumed run trained %d units; %d of %d were on disk", stopAt, f2.total(), len(files), fw.total())
+		}
+		// A third run trains nothing.
+		f3 := newFake()
+		mustRun(t, dir, c, f3, bruteSelector{})
+		if f3.total() != 0 {
+			t.Errorf("stop at %d: finished run retrained %d units", stopAt, f3.total())
+		}
+	}
+}
+
+// TestParallel checks that units run concurrently up to the worker count
+// and never beyond it.
+func TestParallel(t *testing.T) {
+	for _, workers := range []int{1, 3} {
+		f := newFake()
+		var reached atomic.Bool
+		gate := make(chan struct{})
+		var once atomic.Bool
+		f.before = func(ctx context.Context, call int) error {
+			f.mu.Lock()
+			full := f.inflight >= workers
+			f.mu.Unlock()
+			if full && once.CompareAndSwap(false, true) {
+				reached.Store(true)
+				close(gate)
+			}
+			select {
+			case <-gate:
+			case <-time.After(5 * time.Second): // workers never all busy
+			}
+			return nil
+		}
+		c := Config{Tasks: six[:4], Methods: []string{STL, MTL}, Seed: 1, Workers: workers}
+		mustRun(t, t.TempDir(), c, f, bruteSelector{})
+		if !reached.Load() || f.maxInflight != workers {
+			t.Errorf("workers %d: max in flight %d (all busy at once: %v)", workers, f.maxInflight, reached.Load())
+		}
+	}
+}
+
+// TestRandomMeanStd recomputes random's per-seed totals from the formula and
+// their mean and sample standard deviation.
+func TestRandomMeanStd(t *testing.T) {
+	r := mustRun(t, t.TempDir(), cfg6(Random), newFake(), bruteSelector{})
+	for _, k := range []string{"2", "3"} {
+		b := r.Methods[Random].Budgets[k]
+		if len(b.SeedGroups) != 4 {
+			t.Fatalf("budget %s: %d seeds, want 4", k, len(b.SeedGroups))
+		}
+		var totals []float64
+		distinct := map[string]bool{}
+		for _, g := range b.SeedGroups {
+			if want := int(k[0] - '0'); len(g) != want {
+				t.Errorf("budget %s: grouping %v has %d groups", k, g, len(g))
+			}
+			var all []string
+			for _, grp := range g {
+				all = append(all, grp...)
+			}
+			slices.Sort(all)
+			if !slices.Equal(all, six) {
+				t.Errorf("budget %s: grouping %v is not a partition", k, g)
+			}
+			_, tot := wantServe(six, g)
+			totals = append(totals, tot)
+			distinct[strings.Join(all, ",")+":"+groupsKey(g)] = true
+		}
+		if len(distinct) < 2 {
+			t.Errorf("budget %s: all seeds gave the same grouping", k)
+		}
+		mean := (totals[0] + totals[1] + totals[2] + totals[3]) / 4
+		var ss float64
+		for _, x := range totals {
+			ss += (x - mean) * (x - mean)
+		}
+		std := math.Sqrt(ss / 3)
+		if !near(b.TotalTestLoss, mean) || !near(*b.TotalTestLossStd, std) {
+			t.Errorf("budget %s: mean %v std %v, want %v %v", k, b.TotalTestLoss, *b.TotalTestLossStd, mean, std)
+		}
+		if !near(*b.TotalTestErrorStd, std/4) {
+			t.Errorf("budget %s: error std %v, want %v", k, *b.TotalTestErrorStd, std/4)
+		}
+	}
+}
+
+func groupsKey(g [][]string) string {
+	var parts []string
+	for _, x := range g {
+		parts = append(parts, strings.Join(x, "+"))
+	}
+	return strings.Join(parts, "|")
+}
+
+// TestHOAPairLossMatrix checks the matrix HOA selects on against the formula.
+func TestHOAPairLossMatrix(t *testing.T) {
+	sel := &scriptedSelector{groups: [][]string{six}}
+	mustRun(t, t.TempDir(), Config{Tasks: six, Budgets: []int{2}, Methods: []string{HOA}, Workers: 2}, newFake(), sel)
+	m := sel.seen[MinPairLoss]
+	if m == nil {
+		t.Fatal("HOA did not select on a pair-loss matrix")
+	}
+	for i, a := range six {
+		for j, b := range six {
+			want := fakeVal(b, []string{a, b})
+			if i == j {
+				want = fakeVal(b, []string{b})
+			}
+			if !near(m.Values[i][j], want) {
+				t.Errorf("L[%s][%s] = %v, want %v", a, b, m.Values[i][j], want)
+			}
+		}
+	}
+}
+
+func TestErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  Config
+		tr   func() *fakeTrainer
+		want string
+	}{
+		{"no tasks", Config{Budgets: []int{2}}, newFake, "no tasks"},
+		{"duplicate", Config{Tasks: []string{"a", "a"}, Budgets: []int{2}}, newFake, `task "a" listed twice`},
+		{"method", Config{Tasks: six, Budgets: []int{2}, Methods: []string{"tag", "magic"}}, newFake, `unknown method "magic"`},
+		{"budget", Config{Tasks: six, Budgets: []int{0}}, newFake, "budget 0"},
+		{"optimal too big", Config{Tasks: strings.Split("a,b,c,d,e,f,g,h,i,j,k,l,m", ","), Budgets: []int{2}, Methods: []string{Optimal}}, newFake, "at most 12 tasks"},
+		{"trainer fails", Config{Tasks: six, Methods: []string{STL}, Workers: 2}, func() *fakeTrainer {
+			f := newFake()
+			f.before = func(_ context.Context, call int) error {
+				if call == 3 {
+					return errors.New("loss is NaN at step 5")
+				}
+				return nil
+			}
+			return f
+		}, "loss is NaN at step 5"},
+	}
+	for _, tc := range tests {
+		_, err := Run(context.Background(), t.TempDir(), tc.cfg, tc.tr(), bruteSelector{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err %v, want it to contain %q", tc.name, err, tc.want)
+		}
+		var ce *ConfigError
+		if isConfig := errors.As(err, &ce); isConfig != (tc.name != "trainer fails") {
+			t.Errorf("%s: ConfigError = %v", tc.name, isConfig)
+		}
+	}
+}
+
+// TestSelectorMistakes checks that a grouping that does not cover the tasks
+// or exceeds the budget is refused with a clear error.
+func TestSelectorMistakes(t *testing.T) {
+	tests := []struct {
+		groups [][]string
+		want   string
+	}{
+		{[][]string{{"a1", "a2"}}, `no group serves task "b1"`},
+		{[][]string{{"a1"}, {"a2"}, {"b1", "b2", "c1", "c2"}}, "3 groups for budget 2"},
+		{[][]string{{"a1", "zz"}, six}, `unknown task "zz"`},
+	}
+	for _, tc := range tests {
+		_, err := Run(context.Background(), t.TempDir(), Config{Tasks: six, Budgets: []int{2}, Methods: []string{TAG}},
+			newFake(), &scriptedSelector{groups: tc.groups})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("groups %v: err %v, want %q", tc.groups, err, tc.want)
+		}
+	}
+}
+
+func TestManifestMismatch(t *testing.T) {
+	dir := t.TempDir()
+	c := Config{Tasks: six, Methods: []string{MTL}}
+	mustRun(t, dir, c, newFake(), bruteSelector{})
+	other := newFake()
+	other.recipe = "fake-v2"
+	_, err := Run(context.Background(), dir, c, other, bruteSelector{})
+	var ce *ConfigError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "manifest.json") || !strings.Contains(err.Error(), "another data set or training recipe") {
+		t.Errorf("err %v, want a manifest mismatch", err)
+	}
+	// The same recipe with more methods and budgets reuses the directory.
+	f := newFake()
+	mustRun(t, dir, Config{Tasks: six, Methods: []string{MTL, STL}}, f, bruteSelector{})
+	if f.calls["group:"+strings.Join(six, "+")] != 0 {
+		t.Error("mtl unit retrained")
+	}
+}
+
+func TestCorruptUnitFile(t *testing.T) {
+	dir := t.TempDir()
+	c := Config{Tasks: six, Methods: []string{MTL}}
+	mustRun(t, dir, c, newFake(), bruteSelector{})
+	files, _ := filepath.Glob(filepath.Join(dir, "units", "*.json"))
+	if len(files) != 1 {
+		t.Fatalf("%d unit files, want 1", len(files))
+	}
+	os.WriteFile(files[0], []byte("{not json"), 0o644)
+	_, err := Run(context.Background(), dir, c, newFake(), bruteSelector{})
+	if err == nil || !strings.Contains(err.Error(), files[0]) {
+		t.Errorf("err %v, want it to name %s", err, files[0])
+	}
+}
+
+var bench8 = []string{"a1", "a2", "a3", "b1", "b2", "b3", "c1", "c2"}
+
+// BenchmarkRunOptimal8 runs optimal, hoa, stl and mtl on 8 tasks with the
+// fake trainer: 255 units, each written atomically, and 2 × 2 selections.
+// Compare with BenchmarkTrainOnly8 for the cost of the run directory.
+func BenchmarkRunOptimal8(b *testing.B) {
+	for range b.N {
+		c := Config{Tasks: bench8, Budgets: []int{2, 3}, Methods: []string{Optimal, HOA, STL, MTL}, Workers: 2}
+		if _, err := Run(context.Background(), b.TempDir(), c, newFake(), bruteSelector{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkResumeOptimal8 reruns a finished 8-task optimal run: every unit
+// is read back from disk.
+func BenchmarkResumeOptimal8(b *testing.B) {
+	dir := b.TempDir()
+	c := Config{Tasks: bench8, Budgets: []int{2, 3}, Methods: []string{Optimal, HOA, STL, MTL}, Workers: 2}
+	if _, err := Run(context.Background(), dir, c, newFake(), bruteSelector{}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := Run(context.Background(), dir, c, newFake(), bruteSelector{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkTrainOnly8 is the baseline: the same 255 fake trainings and
+// selections without the run directory.
+func BenchmarkTrainOnly8(b *testing.B) {
+	e := &run{cfg: Config{Tasks: bench8}}
+	subsets := e.subsets(len(bench8))
+	for range b.N {
+		f := newFake()
+		var gl []GroupLoss
+		for _, g := range subsets {
+			r, err := f.TrainGroup(context.Background(), g, 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			l := map[string]float64{}
+			for t, m := range r.Tasks {
+				l[t] = m.Validation.Loss
+			}
+			gl = append(gl, GroupLoss{Tasks: g, Loss: l})
+		}
+		for _, k := range []int{2, 3} {
+			if _, err := (bruteSelector{}).SelectTrueLosses(gl, bench8, k); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

@@ -1,0 +1,257 @@
+package experiment
+
+import (
+	"context"
+	"errors"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/tagroup/tag/taskmatrix"
+)
+
+// family is the planted family of a fake task: its name up to the digit.
+func family(t string) string { return strings.TrimRight(t, "0123456789") }
+
+// fakeVal is the fake validation loss of task t trained in group g: each
+// task has its own base loss, each partner of its family lowers it and each
+// task of another family raises it.
+func fakeVal(t string, g []string) float64 {
+	base := 1 + 0.1*float64(len(t)) + 0.01*float64(t[len(t)-1])
+	for _, p := range g {
+		switch {
+		case p == t:
+		case family(p) == family(t):
+			base -= 0.2
+		default:
+			base += 0.08
+		}
+	}
+	return base
+}
+
+// fakeTest is the fake test loss: validation loss plus a task-specific gap.
+func fakeTest(t string, g []string) float64 { return fakeVal(t, g) + 0.01*float64(len(g)) + 0.03 }
+
+// fakeMetrics returns the metrics of every task of g.
+func fakeMetrics(g []string) map[string]TaskMetrics {
+	m := map[string]TaskMetrics{}
+	for _, t := range g {
+		v, te := fakeVal(t, g), fakeTest(t, g)
+		m[t] = TaskMetrics{Validation: Metrics{v, v / 4}, Test: Metrics{te, te / 4}}
+	}
+	return m
+}
+
+// fakeAffinity is +0.5 within a family and −0.3 across, with a small
+// asymmetric perturbation so that no two entries tie.
+func fakeAffinity(i, j string) float64 {
+	z := -0.3
+	if family(i) == family(j) {
+		z = 0.5
+	}
+	return z + 0.001*float64(i[len(i)-1]) - 0.0007*float64(j[len(j)-1])
+}
+
+// fakeTrainer is a Trainer whose results come from the formulas above. It
+// counts calls per task set and the units in flight.
+type fakeTrainer struct {
+	recipe string
+	// before, if set, runs at the start of each call with the call's
+	// 1-based number; a non-nil error fails the call.
+	before func(ctx context.Context, call int) error
+
+	mu          sync.Mutex
+	calls       map[string]int
+	n           int
+	inflight    int
+	maxInflight int
+}
+
+func newFake() *fakeTrainer { return &fakeTrainer{recipe: "fake-v1", calls: map[string]int{}} }
+
+func (f *fakeTrainer) Recipe() any { return map[string]any{"name": f.recipe, "epochs": 3} }
+
+func (f *fakeTrainer) enter(ctx context.Context, kind string, tasks []string) error {
+	f.mu.Lock()
+	f.calls[kind+":"+strings.Join(tasks, "+")]++
+	f.n++
+	call := f.n
+	f.inflight++
+	f.maxInflight = max(f.maxInflight, f.inflight)
+	f.mu.Unlock()
+	if f.before != nil {
+		if err := f.before(ctx, call); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+func (f *fakeTrainer) leave() {
+	f.mu.Lock()
+	f.inflight--
+	f.mu.Unlock()
+}
+
+func (f *fakeTrainer) TrainGroup(ctx context.Context, tasks []string, seed uint64) (*GroupResult, error) {
+	defer f.leave()
+	if err := f.enter(ctx, "group", tasks); err != nil {
+		return nil, err
+	}
+	return &GroupResult{Tasks: fakeMetrics(tasks), Steps: 100 * int64(len(tasks)), Seconds: 1.5 * float64(len(tasks))}, nil
+}
+
+func (f *fakeTrainer) AffinityRun(ctx context.Context, tasks []string, seed uint64) (*AffinityResult, error) {
+	defer f.leave()
+	if err := f.enter(ctx, "affinity", tasks); err != nil {
+		return nil, err
+	}
+	// Return the matrices in reverse task order: Run must reorder them.
+	rev := slices.Clone(tasks)
+	slices.Reverse(rev)
+	a, c := taskmatrix.New(rev), taskmatrix.New(rev)
+	var traj []TrajectoryPoint
+	for x, i := range rev {
+		for y, j := range rev {
+			if i == j {
+				a.Values[x][y], c.Values[x][y] = 0.1, 1
+				continue
+			}
+			a.Values[x][y] = fakeAffinity(i, j)
+			c.Values[x][y] = 0.8 * fakeAffinity(i, j)
+			for e := range 3 {
+				traj = append(traj, TrajectoryPoint{Epoch: e, Source: i, Target: j, Value: fakeAffinity(i, j) * float64(e+1) / 3})
+			}
+		}
+	}
+	return &AffinityResult{Affinity: a, Cosine: c, Trajectory: traj, Tasks: fakeMetrics(tasks),
+		Steps: 100 * int64(len(tasks)), Seconds: 2 * float64(len(tasks))}, nil
+}
+
+// total is the number of calls made.
+func (f *fakeTrainer) total() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.n
+}
+
+// bruteSelector selects by brute force over all partitions of the tasks
+// into at most budget blocks (groups of size ≥ 2 under MaxAffinity when
+// there are at least two tasks).
+type bruteSelector struct{}
+
+// partitions calls fn with every partition of xs into at most k blocks.
+func partitions(xs []string, k int, fn func([][]string)) {
+	var rec func(i int, blocks [][]string)
+	rec = func(i int, blocks [][]string) {
+		if i == len(xs) {
+			fn(blocks)
+			return
+		}
+		for b := range blocks {
+			blocks[b] = append(blocks[b], xs[i])
+			rec(i+1, blocks)
+			blocks[b] = blocks[b][:len(blocks[b])-1]
+		}
+		if len(blocks) < k {
+			rec(i+1, append(blocks, []string{xs[i]}))
+		}
+	}
+	rec(0, nil)
+}
+
+func clone2(g [][]string) [][]string {
+	out := make([][]string, len(g))
+	for i := range g {
+		out[i] = slices.Clone(g[i])
+	}
+	return out
+}
+
+// best returns the partition of tasks into at most k blocks with the lowest
+// cost (nil, error if none is allowed).
+func best(tasks []string, k int, cost func([][]string) (float64, bool)) ([][]string, error) {
+	var out [][]string
+	bestCost := math.Inf(1)
+	partitions(tasks, k, func(p [][]string) {
+		if c, ok := cost(p); ok && c < bestCost {
+			bestCost, out = c, clone2(p)
+		}
+	})
+	if out == nil {
+		return nil, errors.New("no allowed grouping")
+	}
+	return out, nil
+}
+
+func (bruteSelector) Select(m *taskmatrix.Matrix, rule Rule, budget int) ([][]string, error) {
+	return best(m.Tasks, budget, func(p [][]string) (float64, bool) {
+		var sum float64
+		for _, g := range p {
+			if rule == MaxAffinity && len(g) < 2 && len(m.Tasks) > 1 {
+				return 0, false
+			}
+			for _, j := range g {
+				if len(g) == 1 {
+					sum += m.Values[m.Index(j)][m.Index(j)]
+					continue
+				}
+				var s float64
+				for _, i := range g {
+					if i != j {
+						s += m.Values[m.Index(i)][m.Index(j)]
+					}
+				}
+				sum += s / float64(len(g)-1)
+			}
+		}
+		if rule == MaxAffinity {
+			sum = -sum
+		}
+		return sum, true
+	})
+}
+
+func (bruteSelector) SelectTrueLosses(groups []GroupLoss, tasks []string, budget int) ([][]string, error) {
+	byKey := map[string]GroupLoss{}
+	for _, g := range groups {
+		byKey[strings.Join(g.Tasks, "+")] = g
+	}
+	return best(tasks, budget, func(p [][]string) (float64, bool) {
+		var sum float64
+		for _, g := range p {
+			gl, ok := byKey[strings.Join(g, "+")]
+			if !ok {
+				return 0, false
+			}
+			for _, t := range g {
+				sum += gl.Loss[t]
+			}
+		}
+		return sum, true
+	})
+}
+
+// scriptedSelector returns fixed groups for every budget and records the
+// matrices it was given.
+type scriptedSelector struct {
+	groups [][]string
+	mu     sync.Mutex
+	seen   map[Rule]*taskmatrix.Matrix
+}
+
+func (s *scriptedSelector) Select(m *taskmatrix.Matrix, rule Rule, budget int) ([][]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.seen == nil {
+		s.seen = map[Rule]*taskmatrix.Matrix{}
+	}
+	s.seen[rule] = m
+	return clone2(s.groups), nil
+}
+
+func (s *scriptedSelector) SelectTrueLosses(groups []GroupLoss, tasks []string, budget int) ([][]string, error) {
+	return clone2(s.groups), nil
+}

@@ -1,0 +1,263 @@
+package experiment
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tagroup/tag/internal/atomicfile"
+)
+
+// Method names.
+const (
+	MTL     = "mtl"
+	STL     = "stl"
+	TAG     = "tag"
+	CS      = "cs"
+	HOA     = "hoa"
+	Random  = "random"
+	Optimal = "optimal"
+)
+
+// Methods lists every method in report order.
+var Methods = []string{MTL, STL, Random, HOA, CS, TAG, Optimal}
+
+// AllBudgets is the budget key of mtl and stl.
+const AllBudgets = "all"
+
+// DefaultOptimalMaxTasks is the largest task count for which optimal is on
+// by default (2^8 − 1 = 255 networks).
+const DefaultOptimalMaxTasks = 8
+
+// MaxOptimalTasks is the largest task count optimal accepts at all.
+const MaxOptimalTasks = 12
+
+// DefaultRandomSeeds is the number of random groupings per budget.
+const DefaultRandomSeeds = 5
+
+// DefaultMethods returns the methods run by default for n tasks: all of
+// them, optimal only for n ≤ DefaultOptimalMaxTasks.
+func DefaultMethods(n int) []string {
+	if n <= DefaultOptimalMaxTasks {
+		return slices.Clone(Methods)
+	}
+	return slices.DeleteFunc(slices.Clone(Methods), func(m string) bool { return m == Optimal })
+}
+
+// Config is one experiment.
+type Config struct {
+	// Tasks are the tasks to group, in report order.
+	Tasks []string
+	// Budgets are the numbers of networks allowed, each ≥ 1.
+	Budgets []int
+	// Methods to run; nil means DefaultMethods(len(Tasks)).
+	Methods []string
+	// RandomSeeds is the number of random groupings per budget (0 means
+	// DefaultRandomSeeds).
+	RandomSeeds int
+	// Seed is the training seed of every network (so that coinciding groups
+	// are the same network) and the base of the random groupings' seeds.
+	Seed uint64
+	// Workers bounds the units trained at once (0 means runtime.NumCPU()).
+	Workers int
+	// Data describes the data set; it is written to results.json and hashed
+	// with the Trainer's recipe.
+	Data map[string]any
+	// Progress, if set, is called after each unit finishes or is reused;
+	// calls never overlap.
+	Progress func(Progress)
+	// Phase, if set, is called with a line describing each phase.
+	Phase func(string)
+}
+
+// ConfigError is Run's refusal of a configuration: a bad Config, or a run
+// directory made with another data set or recipe. Nothing was trained.
+type ConfigError struct{ Err error }
+
+// Error returns the reason for the refusal.
+func (e *ConfigError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// normalize fills defaults and checks the configuration.
+func (c Config) normalize() (Config, error) {
+	if len(c.Tasks) == 0 {
+		return c, errors.New("no tasks")
+	}
+	seen := map[string]bool{}
+	for _, t := range c.Tasks {
+		if strings.TrimSpace(t) == "" {
+			return c, errors.New("a task has an empty name")
+		}
+		if seen[t] {
+			return c, fmt.Errorf("task %q listed twice", t)
+		}
+		seen[t] = true
+	}
+	if c.Methods == nil {
+		c.Methods = DefaultMethods(len(c.Tasks))
+	}
+	for _, m := range c.Methods {
+		if !slices.Contains(Methods, m) {
+			return c, fmt.Errorf("unknown method %q (want %s)", m, strings.Join(Methods, ", "))
+		}
+	}
+	if slices.Contains(c.Methods, Optimal) && len(c.Tasks) > MaxOptimalTasks {
+		return c, fmt.Errorf("method optimal trains 2^%d − 1 networks; it accepts at most %d tasks", len(c.Tasks), MaxOptimalTasks)
+	}
+	grouping := slices.ContainsFunc(c.Methods, func(m string) bool { return m != MTL && m != STL })
+	if grouping && len(c.Budgets) == 0 {
+		return c, errors.New("no budgets")
+	}
+	for _, k := range c.Budgets {
+		if k < 1 {
+			return c, fmt.Errorf("budget %d: must be at least 1", k)
+		}
+	}
+	c.Budgets = slices.Compact(slices.Sorted(slices.Values(c.Budgets)))
+	if c.RandomSeeds == 0 {
+		c.RandomSeeds = DefaultRandomSeeds
+	}
+	if c.RandomSeeds < 0 {
+		return c, fmt.Errorf("random seeds %d: must be positive", c.RandomSeeds)
+	}
+	if c.Workers == 0 {
+		c.Workers = runtime.NumCPU()
+	}
+	if c.Workers < 0 {
+		return c, fmt.Errorf("workers %d: must be positive", c.Workers)
+	}
+	return c, nil
+}
+
+func (c Config) has(method string) bool { return slices.Contains(c.Methods, method) }
+
+// manifest is DIR/manifest.json: what the unit files of DIR depend on.
+type manifest struct {
+	ConfigHash string         `json:"config_hash"`
+	Data       map[string]any `json:"data"`
+	Recipe     any            `json:"recipe"`
+}
+
+// newManifest hashes the canonical JSON of the data description and recipe.
+func newManifest(data map[string]any, recipe any) (*manifest, error) {
+	m := &manifest{Data: data, Recipe: recipe}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the data description and recipe: %w", err)
+	}
+	// Round-trip so the stored form compares equal to a decoded one.
+	if err := json.Unmarshal(b, m); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(b)
+	m.ConfigHash = hex.EncodeToString(sum[:8])
+	return m, nil
+}
+
+// openDir creates DIR and DIR/units and writes the manifest, or checks that
+// an existing manifest has the same hash.
+func openDir(dir string, m *manifest) error {
+	if err := os.MkdirAll(filepath.Join(dir, "units"), 0o755); err != nil {
+		return err
+	}
+	p := filepath.Join(dir, "manifest.json")
+	b, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		out, err := json.MarshalIndent(m, "", "  ")
+		if err != nil {
+			return err
+		}
+		return atomicfile.WriteBytes(p, append(out, '\n'))
+	}
+	if err != nil {
+		return err
+	}
+	var old manifest
+	if err := json.Unmarshal(b, &old); err != nil {
+		return fmt.Errorf("%s: %w", p, err)
+	}
+	if old.ConfigHash != m.ConfigHash {
+		return &ConfigError{fmt.Errorf("%s was made with another data set or training recipe (config hash %s, now %s); use another output directory or delete this one",
+			p, old.ConfigHash, m.ConfigHash)}
+	}
+	return nil
+}
+
+// Run runs the experiment in dir: it trains the units the methods need
+// (reusing finished ones), selects groups, trains the chosen networks, and
+// writes dir/results.json, plus dir/affinity.csv, dir/cosine.csv and
+// dir/trajectory.csv when tag or cs ran. It returns the results.
+func Run(ctx context.Context, dir string, cfg Config, tr Trainer, sel Selector) (*Results, error) {
+	cfg, err := cfg.normalize()
+	if err != nil {
+		return nil, &ConfigError{err}
+	}
+	man, err := newManifest(cfg.Data, tr.Recipe())
+	if err != nil {
+		return nil, err
+	}
+	if err := openDir(dir, man); err != nil {
+		return nil, err
+	}
+	e := &run{cfg: cfg, sel: sel, st: &store{
+		dir: filepath.Join(dir, "units"), configHash: man.ConfigHash, trainer: tr,
+		workers: cfg.Workers, progress: cfg.Progress, records: map[string]*unitRecord{},
+	}}
+	res, err := e.run(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res.ConfigHash, res.Recipe = man.ConfigHash, man.Recipe
+	if err := writeOutputs(dir, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// writeOutputs writes results.json and the affinity files atomically.
+func writeOutputs(dir string, res *Results) error {
+	if err := atomicfile.Write(filepath.Join(dir, "results.json"), res.WriteJSON); err != nil {
+		return err
+	}
+	a := res.Affinity
+	if a == nil {
+		return nil
+	}
+	if err := a.Affinity.WriteFile(filepath.Join(dir, "affinity.csv")); err != nil {
+		return err
+	}
+	if a.Cosine != nil {
+		if err := a.Cosine.WriteFile(filepath.Join(dir, "cosine.csv")); err != nil {
+			return err
+		}
+	}
+	return atomicfile.Write(filepath.Join(dir, "trajectory.csv"), func(w io.Writer) error {
+		fmt.Fprintln(w, "epoch,source,target,value")
+		for _, p := range a.Trajectory {
+			fmt.Fprintf(w, "%d,%s,%s,%s\n", p.Epoch, csvField(p.Source), csvField(p.Target),
+				strconv.FormatFloat(p.Value, 'g', -1, 64))
+		}
+		return nil
+	})
+}
+
+// csvField quotes s if it needs quoting in CSV.
+func csvField(s string) string {
+	if strings.ContainsAny(s, ",\"\n\r") {
+		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	}
+	return s
+}

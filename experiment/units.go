@@ -1,0 +1,313 @@
+package experiment
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/tagroup/tag/internal/atomicfile"
+	"github.com/tagroup/tag/taskmatrix"
+)
+
+// Unit kinds.
+const (
+	kindGroup    = "group"
+	kindAffinity = "affinity"
+)
+
+// unit is one network to train: a task set (in the run's task order), a
+// kind and a seed.
+type unit struct {
+	kind  string
+	tasks []string
+	seed  uint64
+}
+
+// key names the unit's file: kind, size and a hash of the configuration
+// hash, kind, seed and tasks.
+func (u unit) key(configHash string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%d", configHash, u.kind, u.seed)
+	for _, t := range u.tasks {
+		fmt.Fprintf(h, "\x00%s", t)
+	}
+	return fmt.Sprintf("%s-%d-%s", u.kind, len(u.tasks), hex.EncodeToString(h.Sum(nil))[:16])
+}
+
+// String is a short human description for progress and errors.
+func (u unit) String() string {
+	s := strings.Join(u.tasks, "+")
+	if len(s) > 60 {
+		s = fmt.Sprintf("%s+…(%d tasks)", u.tasks[0], len(u.tasks))
+	}
+	return fmt.Sprintf("%s[%s]", u.kind, s)
+}
+
+// unitRecord is the content of DIR/units/<key>.json.
+type unitRecord struct {
+	Kind       string          `json:"kind"`
+	Tasks      []string        `json:"tasks"`
+	Seed       uint64          `json:"seed"`
+	ConfigHash string          `json:"config_hash"`
+	Group      *GroupResult    `json:"group,omitempty"`
+	Affinity   *AffinityResult `json:"affinity,omitempty"`
+}
+
+// Progress reports one finished (or reused) unit.
+type Progress struct {
+	// Done and Total count the units of the current phase.
+	Done, Total int
+	// Unit describes the unit, e.g. "group[a+b]".
+	Unit string
+	// Reused is true when the unit's result was read from the run directory.
+	Reused bool
+	// Seconds is the unit's training time.
+	Seconds float64
+}
+
+// store holds the finished units of a run directory and trains missing ones.
+type store struct {
+	dir        string // DIR/units
+	configHash string
+	trainer    Trainer
+	workers    int
+	progress   func(Progress)
+
+	mu      sync.Mutex
+	records map[string]*unitRecord
+	trained int // units trained (not reused) by this process
+}
+
+func (s *store) path(key string) string { return filepath.Join(s.dir, key+".json") }
+
+// get returns the finished record of u; it panics if u was not ensured, a
+// bug in this package.
+func (s *store) get(u unit) *unitRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.records[u.key(s.configHash)]
+	if !ok {
+		panic("experiment: unit not ensured: " + u.String())
+	}
+	return r
+}
+
+// load reads the unit's file if it exists; (nil, nil) if it does not.
+func (s *store) load(u unit, key string) (*unitRecord, error) {
+	p := s.path(key)
+	b, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var r unitRecord
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("unit file %s: %w (delete it to retrain the unit)", p, err)
+	}
+	if r.Kind != u.kind || r.Seed != u.seed || r.ConfigHash != s.configHash || !slices.Equal(r.Tasks, u.tasks) {
+		return nil, fmt.Errorf("unit file %s holds %s seed %d, not %s seed %d of this configuration",
+			p, unit{r.Kind, r.Tasks, r.Seed}, r.Seed, u, u.seed)
+	}
+	if err := r.check(p); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// check validates a record's results against its task set.
+func (r *unitRecord) check(name string) error {
+	switch r.Kind {
+	case kindGroup:
+		if r.Group == nil {
+			return fmt.Errorf("unit %s: no group result", name)
+		}
+		return checkMetrics(name, r.Tasks, r.Group.Tasks)
+	case kindAffinity:
+		a := r.Affinity
+		if a == nil || a.Affinity == nil {
+			return fmt.Errorf("unit %s: no affinity matrix", name)
+		}
+		var err error
+		if a.Affinity, err = reorder(a.Affinity, r.Tasks); err != nil {
+			return fmt.Errorf("unit %s: affinity matrix: %w", name, err)
+		}
+		if a.Cosine != nil {
+			if a.Cosine, err = reorder(a.Cosine, r.Tasks); err != nil {
+				return fmt.Errorf("unit %s: cosine matrix: %w", name, err)
+			}
+		}
+		return checkMetrics(name, r.Tasks, a.Tasks)
+	}
+	return fmt.Errorf("unit %s: unknown kind %q", name, r.Kind)
+}
+
+// reorder validates m and returns it restricted to tasks, in their order.
+func reorder(m *taskmatrix.Matrix, tasks []string) (*taskmatrix.Matrix, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	if m.N() != len(tasks) {
+		return nil, fmt.Errorf("has %d tasks, want %d", m.N(), len(tasks))
+	}
+	return m.Sub(tasks)
+}
+
+// train runs one unit with the trainer and stores its record atomically.
+func (s *store) train(ctx context.Context, u unit, key string) (*unitRecord, error) {
+	r := &unitRecord{Kind: u.kind, Tasks: u.tasks, Seed: u.seed, ConfigHash: s.configHash}
+	var err error
+	switch u.kind {
+	case kindGroup:
+		r.Group, err = s.trainer.TrainGroup(ctx, slices.Clone(u.tasks), u.seed)
+	case kindAffinity:
+		r.Affinity, err = s.trainer.AffinityRun(ctx, slices.Clone(u.tasks), u.seed)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("training %s: %w", u, err)
+	}
+	if err := r.check(u.String()); err != nil {
+		return nil, err
+	}
+	b, err := json.MarshalIndent(r, "", " ")
+	if err != nil {
+		return nil, fmt.Errorf("encoding %s: %w", u, err)
+	}
+	if err := atomicfile.WriteBytes(s.path(key), b); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// unitCost orders the queue so that the largest units start first.
+func unitCost(u unit) int {
+	if u.kind == kindAffinity {
+		return 2 * len(u.tasks)
+	}
+	return len(u.tasks)
+}
+
+// ensure makes every unit of us finished: reused from memory or disk, or
+// trained by up to s.workers goroutines. On the first error or when ctx is
+// cancelled, no new unit starts, in-flight units see a cancelled context, and
+// ensure returns after they stop; finished units stay on disk.
+func (s *store) ensure(ctx context.Context, us []unit) error {
+	type job struct {
+		u   unit
+		key string
+	}
+	var uniq []job
+	seen := map[string]bool{}
+	for _, u := range us {
+		if key := u.key(s.configHash); !seen[key] {
+			seen[key] = true
+			uniq = append(uniq, job{u, key})
+		}
+	}
+	var todo []job
+	done, total := 0, len(uniq)
+	for _, j := range uniq {
+		s.mu.Lock()
+		_, have := s.records[j.key]
+		s.mu.Unlock()
+		if have {
+			done++
+			continue
+		}
+		r, err := s.load(j.u, j.key)
+		if err != nil {
+			return err
+		}
+		if r == nil {
+			todo = append(todo, j)
+			continue
+		}
+		done++
+		s.mu.Lock()
+		s.records[j.key] = r
+		s.report(Progress{Done: done, Total: total, Unit: j.u.String(), Reused: true, Seconds: r.seconds()})
+		s.mu.Unlock()
+	}
+	slices.SortStableFunc(todo, func(a, b job) int { return unitCost(b.u) - unitCost(a.u) })
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	jobs := make(chan job)
+	var wg sync.WaitGroup
+	var firstErr error
+	var errOnce sync.Once
+	for w := 0; w < min(s.workers, len(todo)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				r, err := s.train(ctx, j.u, j.key)
+				if err != nil {
+					if ctx.Err() == nil {
+						errOnce.Do(func() { firstErr = err })
+					}
+					cancel(err)
+					continue
+				}
+				s.mu.Lock()
+				s.records[j.key] = r
+				s.trained++
+				done++
+				s.report(Progress{Done: done, Total: total, Unit: j.u.String(), Seconds: r.seconds()})
+				s.mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for _, j := range todo {
+		select {
+		case jobs <- j:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	if err := context.Cause(ctx); err != nil {
+		s.mu.Lock()
+		n := len(s.records)
+		s.mu.Unlock()
+		return fmt.Errorf("run interrupted with %d units finished (rerun the same command to resume): %w", n, err)
+	}
+	return nil
+}
+
+// report calls the progress callback; the caller holds s.mu, so calls
+// never overlap.
+func (s *store) report(p Progress) {
+	if s.progress != nil {
+		s.progress(p)
+	}
+}
+
+func (r *unitRecord) seconds() float64 {
+	if r.Group != nil {
+		return r.Group.Seconds
+	}
+	return r.Affinity.Seconds
+}
+
+func (r *unitRecord) steps() int64 {
+	if r.Group != nil {
+		return r.Group.Steps
+	}
+	return r.Affinity.Steps
+}

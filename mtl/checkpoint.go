@@ -1,0 +1,91 @@
+package mtl
+
+import (
+	"bytes"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/tagroup/tag/affinity"
+	"github.com/tagroup/tag/internal/atomicfile"
+)
+
+// CheckpointFile is the name of the checkpoint inside Options.CheckpointDir.
+const CheckpointFile = "checkpoint.gob"
+
+// runState is everything a resumed run needs to continue exactly.
+type runState struct {
+	Fingerprint string
+	// Epoch is the current epoch, StepInEpoch the next step within it and
+	// Step the number of steps done.
+	Epoch, StepInEpoch, Step int
+	Params, State            [][]float32
+	// Best holds the weights of BestEpoch, the lowest validation loss
+	// BestLoss; BadEpochs counts the epochs since.
+	Best      [][]float32
+	BestLoss  float64
+	BestEpoch int
+	BadEpochs int
+	Stopped   bool
+	// EpochLoss sums the weighted training losses of the EpochSteps steps
+	// done in the current epoch.
+	EpochLoss  float64
+	EpochSteps int
+	History    []EpochRecord
+	Acc        *affinity.Accumulator
+	Seconds    float64
+	Done       bool
+	Result     *Result
+}
+
+// loadCheckpoint returns the state stored in dir, nil when there is none,
+// or an error if it belongs to another run or cannot be read.
+func loadCheckpoint(dir, fingerprint string) (*runState, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	path := filepath.Join(dir, CheckpointFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var st runState
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&st); err != nil {
+		return nil, fmt.Errorf("reading checkpoint %s: %w", path, err)
+	}
+	if st.Fingerprint != fingerprint {
+		return nil, fmt.Errorf("checkpoint %s belongs to another run (different configuration, tasks or data); "+
+			"use another directory or remove it", path)
+	}
+	return &st, nil
+}
+
+// checkpoint writes the current state atomically (no-op without a
+// checkpoint directory).
+func (r *run) checkpoint() error {
+	if r.opt.CheckpointDir == "" {
+		return nil
+	}
+	st := r.st
+	var err error
+	if st.Params, err = copyOut(r.eng.params); err != nil {
+		return err
+	}
+	if st.State, err = copyOut(r.eng.state); err != nil {
+		return err
+	}
+	st.Seconds = r.elapsed().Seconds()
+	if err := os.MkdirAll(r.opt.CheckpointDir, 0o755); err != nil {
+		return err
+	}
+	return atomicfile.Write(filepath.Join(r.opt.CheckpointDir, CheckpointFile), func(w io.Writer) error {
+		return gob.NewEncoder(w).Encode(st)
+	})
+}

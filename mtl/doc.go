@@ -1,0 +1,24 @@
+// Package mtl trains multi-task networks, a shared trunk with one head per
+// task, on the GoMLX graph engine (github.com/gomlx/gomlx) with the pure-Go
+// compute backend by default. It is the training engine of Task Affinity
+// Groupings (Fifty et al., NeurIPS 2021): the same run can record the
+// lookahead inter-task affinity of Eq. 1 (package affinity) every few steps.
+//
+// The model's parameters are explicit inputs and outputs of three compiled
+// executables with fixed batch shapes: a training step (per-task losses,
+// weighted sum, gradient, optimizer update), an evaluation step (masked
+// sums of loss and error, so that the metrics of a split are exact), and an
+// affinity step that computes the whole n×n matrix of Eq. 1 without
+// writing anything back. Keeping the parameters in Go makes checkpoints
+// exact: a resumed run continues with the same weights, optimizer state,
+// step counters, data order (data.EpochOrder) and affinity sums, and ends
+// with the same result as an uninterrupted one.
+//
+// Losses: sigmoid cross-entropy for binary tasks, softmax cross-entropy for
+// multi-class tasks, mean squared error for regression; metrics: error rate
+// and mean squared error. Optimizers: SGD with momentum and Adam (Kingma &
+// Ba 2015), with constant, cosine or step-decay learning-rate schedules and
+// early stopping on the validation loss (the best epoch's weights are kept
+// and evaluated). The model has no batch normalisation, so no pass has
+// running statistics to update.
+package mtl

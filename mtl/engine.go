@@ -1,0 +1,268 @@
+package mtl
+
+import (
+	"fmt"
+
+	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/tagroup/tag/affinity"
+)
+
+// engine owns the three compiled executables of a run and the current
+// parameters and optimizer state, as tensors on the backend.
+//
+// Executable inputs are laid out as: the P parameters (trunk first), then
+// the optimizer state (slot s of parameter k at P + k*S + s), then the
+// batch and scalars.
+type engine struct {
+	backend compute.Backend
+	release func() // releases the backend
+	m       *model
+	opt     optimizer
+	weights []float32 // per-task loss weights
+	look    affinity.Lookahead
+
+	trainExec, evalExec, affExec *Exec
+
+	params, state []*tensors.Tensor
+}
+
+func newEngine(backend compute.Backend, release func(), m *model, weights []float32, look affinity.Lookahead) (*engine, error) {
+	e := &engine{backend: backend, release: release, m: m, weights: weights, look: look,
+		opt: optimizer{kind: m.cfg.Optimizer, momentum: m.cfg.Momentum}}
+	var err error
+	if e.trainExec, err = NewExec(backend, e.trainGraph); err != nil {
+		return nil, err
+	}
+	if e.evalExec, err = NewExec(backend, e.evalGraph); err != nil {
+		return nil, err
+	}
+	if e.affExec, err = NewExec(backend, e.affinityGraph); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// close releases the executables and the tensors.
+func (e *engine) close() {
+	for _, ex := range []*Exec{e.trainExec, e.evalExec, e.affExec} {
+		ex.Finalize()
+	}
+	finalizeAll(e.params)
+	finalizeAll(e.state)
+	e.release()
+}
+
+func finalizeAll(ts []*tensors.Tensor) {
+	for _, t := range ts {
+		if t != nil {
+			t.FinalizeAll()
+		}
+	}
+}
+
+func (e *engine) nParams() int { return len(e.m.specs) }
+
+// splitInputs separates the parameter, state and remaining inputs.
+func (e *engine) splitInputs(in []*Node, withState bool) (params, state, rest []*Node) {
+	p := e.nParams()
+	params = in[:p]
+	if !withState {
+		return params, nil, in[p:]
+	}
+	s := p * e.opt.slots()
+	return params, in[p : p+s], in[p+s:]
+}
+
+func (e *engine) paramState(state []*Node, k int) []*Node {
+	s := e.opt.slots()
+	return state[k*s : (k+1)*s]
+}
+
+// trainGraph: inputs params, state, x, y, lr, t; outputs the new params
+// and state, the per-task losses before the step [n] and whether all new
+// parameters are finite.
+func (e *engine) trainGraph(g *Graph, in []*Node) []*Node {
+	params, state, rest := e.splitInputs(in, true)
+	x, y, lr, t := rest[0], rest[1], rest[2], rest[3]
+	losses := e.m.meanLosses(e.m.bind(params), x, y)
+	total := Mul(Stack(losses, 0), Const(g, e.weights))
+	grads := Gradient(ReduceAllSum(total), params...)
+	out := make([]*Node, 0, len(in))
+	newState := make([]*Node, 0, len(state))
+	finite := Const(g, true)
+	for k, p := range params {
+		np, ns := e.opt.update(p, grads[k], e.paramState(state, k), lr, t)
+		out = append(out, np)
+		newState = append(newState, ns...)
+		finite = LogicalAnd(finite, LogicalAll(IsFinite(np)))
+	}
+	out = append(out, newState...)
+	return append(out, Stack(losses, 0), finite)
+}
+
+// evalGraph: inputs params, x, y, mask [batch]; outputs the masked sums
+// of every task's loss and error [n].
+func (e *engine) evalGraph(g *Graph, in []*Node) []*Node {
+	params, _, rest := e.splitInputs(in, false)
+	x, y, mask := rest[0], rest[1], rest[2]
+	outs := e.m.outputs(e.m.bind(params), x)
+	lossSums := make([]*Node, len(outs))
+	errSums := make([]*Node, len(outs))
+	for j, out := range outs {
+		l, wrong := e.m.exampleLosses(j, out, y)
+		lossSums[j] = ReduceAllSum(Mul(l, mask))
+		errSums[j] = ReduceAllSum(Mul(wrong, mask))
+	}
+	return []*Node{Stack(lossSums, 0), Stack(errSums, 0)}
+}
+
+// affinityGraph: inputs params, state, x, y, lr, t; outputs Z [n, n], the
+// gradient cosine [n, n] and the losses [n] (affinity.Measure). The heads
+// are fixed; only the outputs leave the graph.
+func (e *engine) affinityGraph(g *Graph, in []*Node) []*Node {
+	params, state, rest := e.splitInputs(in, true)
+	x, y, lr, t := rest[0], rest[1], rest[2], rest[3]
+	ns := e.m.nShared
+	heads := params[ns:]
+	losses := func(shared []*Node) []*Node {
+		return e.m.meanLosses(e.m.bind(append(append([]*Node(nil), shared...), heads...)), x, y)
+	}
+	step := affinity.SGDStep(params[:ns], lr)
+	if e.look == affinity.Optimizer {
+		step = func(grads []*Node) []*Node {
+			out := make([]*Node, ns)
+			for k := range ns {
+				out[k], _ = e.opt.update(params[k], grads[k], e.paramState(state, k), lr, t)
+			}
+			return out
+		}
+	}
+	meas := affinity.Measure(params[:ns], losses, step)
+	return []*Node{meas.Z, meas.Cosine, meas.Losses}
+}
+
+// setWeights replaces the parameters and optimizer state with copies of
+// the given values (state may be nil for zeros).
+func (e *engine) setWeights(params, state [][]float32) {
+	finalizeAll(e.params)
+	finalizeAll(e.state)
+	e.params = make([]*tensors.Tensor, len(params))
+	for k, v := range params {
+		e.params[k] = tensors.FromFlatDataAndDimensions(append([]float32(nil), v...), e.m.specs[k].Shape...)
+	}
+	s := e.opt.slots()
+	e.state = make([]*tensors.Tensor, 0, len(params)*s)
+	for k := range params {
+		for i := range s {
+			var v []float32
+			if state != nil {
+				v = append([]float32(nil), state[k*s+i]...)
+			} else {
+				v = make([]float32, e.m.specs[k].size())
+			}
+			e.state = append(e.state, tensors.FromFlatDataAndDimensions(v, e.m.specs[k].Shape...))
+		}
+	}
+}
+
+// copyOut returns the values of ts as Go slices.
+func copyOut(ts []*tensors.Tensor) ([][]float32, error) {
+	out := make([][]float32, len(ts))
+	for k, t := range ts {
+		v, err := tensors.CopyFlatData[float32](t)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// batch is one fixed-shape batch: inputs x [B, input...] and targets
+// y [B, n] (the run's tasks only).
+type batch struct {
+	x, y *tensors.Tensor
+}
+
+func (e *engine) args(b batch, withState bool, extra ...any) []any {
+	args := make([]any, 0, len(e.params)+len(e.state)+2+len(extra))
+	for _, p := range e.params {
+		args = append(args, p)
+	}
+	if withState {
+		for _, s := range e.state {
+			args = append(args, s)
+		}
+	}
+	args = append(args, b.x, b.y)
+	return append(args, extra...)
+}
+
+// trainStep runs one optimizer step; it returns the per-task losses before
+// the step. When they or the new parameters are not finite, the engine
+// keeps its previous parameters and the error says so.
+func (e *engine) trainStep(b batch, lr float32, step int) ([]float32, bool, error) {
+	out, err := e.trainExec.Exec(e.args(b, true, lr, float32(step+1))...)
+	if err != nil {
+		return nil, false, fmt.Errorf("training step %d: %w", step, err)
+	}
+	p, s := len(e.params), len(e.state)
+	losses := tensors.MustCopyFlatData[float32](out[p+s])
+	finite := tensors.ToScalar[bool](out[p+s+1])
+	ok := finite && allFinite(losses)
+	if !ok {
+		finalizeAll(out)
+		return losses, false, nil
+	}
+	finalizeAll(e.params)
+	finalizeAll(e.state)
+	e.params, e.state = out[:p], out[p:p+s]
+	out[p+s].FinalizeAll()
+	out[p+s+1].FinalizeAll()
+	return losses, true, nil
+}
+
+func allFinite(v []float32) bool {
+	for _, x := range v {
+		if x-x != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// measure runs the affinity executable on b and returns Z, the gradient
+// cosine and the losses.
+func (e *engine) measure(b batch, lr float32, step int) (z, cos [][]float64, losses []float32, err error) {
+	out, err := e.affExec.Exec(e.args(b, true, lr, float32(step+1))...)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("affinity at step %d: %w", step, err)
+	}
+	defer finalizeAll(out)
+	n := len(e.m.tasks)
+	return matrix(out[0], n), matrix(out[1], n), tensors.MustCopyFlatData[float32](out[2]), nil
+}
+
+func matrix(t *tensors.Tensor, n int) [][]float64 {
+	flat := tensors.MustCopyFlatData[float32](t)
+	m := make([][]float64, n)
+	for i := range m {
+		m[i] = make([]float64, n)
+		for j := range m[i] {
+			m[i][j] = float64(flat[i*n+j])
+		}
+	}
+	return m
+}
+
+// evalSums returns the masked loss and error sums of b.
+func (e *engine) evalSums(b batch, mask []float32) (loss, wrong []float32, err error) {
+	out, err := e.evalExec.Exec(e.args(b, false, mask)...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("evaluation: %w", err)
+	}
+	defer finalizeAll(out)
+	return tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1]), nil
+}

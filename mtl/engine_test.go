@@ -1,0 +1,172 @@
+package mtl
+
+import (
+	"math"
+	"testing"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/tagroup/tag/affinity"
+	"github.com/tagroup/tag/data"
+)
+
+var engineTasks = []string{"a", "noise", "r", "c"}
+
+func tinyRun(t *testing.T, optName string, look affinity.Lookahead) (*run, *synthetic, []int) {
+	t.Helper()
+	ds := newSynthetic(64, 16, 16)
+	cfg := DefaultConfig(ds)
+	cfg.Trunk.Widths = []int{5}
+	cfg.Optimizer, cfg.Momentum = optName, 0
+	cfg.BatchSize = 16
+	r, err := prepare(ds, engineTasks, cfg, Options{Affinity: &affinity.Options{Every: 1, Lookahead: look}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.eng.close)
+	idx := data.EpochOrder(64, 3, 0)[:16]
+	return r, ds, idx
+}
+
+func near(got, want, tol float64) bool { return math.Abs(got-want) <= tol*(1+math.Abs(want)) }
+
+// The in-graph affinity matrix equals Eq. 1 computed independently: a Go
+// forward pass in float64, gradients by finite differences, the step taken
+// by hand.
+func TestAffinityMatchesIndependentComputation(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		opt  string
+		look affinity.Lookahead
+		lr   float64
+	}{
+		{"sgd lookahead", OptimizerSGD, affinity.SGD, 0.5},
+		{"sgd lookahead small rate", OptimizerAdam, affinity.SGD, 0.05},
+		// Adam's first update from zero state is lr·g/(|g|+ε) per element.
+		{"adam lookahead", OptimizerAdam, affinity.Optimizer, 0.02},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r, ds, idx := tinyRun(t, c.opt, c.look)
+			b, err := r.train.load(data.Train, idx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.free()
+			z, cos, losses, err := r.eng.measure(b, float32(c.lr), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vals := to64(r.st.Params)
+			m := r.eng.m
+			before := naiveLosses(m, vals, ds, idx)
+			shared := make([]int, m.nShared)
+			for k := range shared {
+				shared[k] = k
+			}
+			n := len(engineTasks)
+			grads := make([][]float64, n)
+			for i := range n {
+				coef := make([]float64, n)
+				coef[i] = 1
+				g := naiveGradients(m, vals, ds, idx, shared, coef)
+				var flat []float64
+				stepped := to64(r.st.Params)
+				for _, k := range shared {
+					flat = append(flat, g[k]...)
+					for q := range g[k] {
+						d := g[k][q]
+						if c.look == affinity.Optimizer {
+							d /= math.Abs(d) + adamEpsilon
+						}
+						stepped[k][q] -= c.lr * d
+					}
+				}
+				grads[i] = flat
+				after := naiveLosses(m, stepped, ds, idx)
+				for j := range n {
+					if !near(float64(losses[j]), before[j], 1e-5) {
+						t.Errorf("loss %s = %g, want %g", engineTasks[j], losses[j], before[j])
+					}
+					if want := affinity.Z(before[j], after[j]); !near(z[i][j], want, 2e-4) {
+						t.Errorf("Z[%s→%s] = %.6g, want %.6g", engineTasks[i], engineTasks[j], z[i][j], want)
+					}
+				}
+			}
+			for i := range n {
+				for j := range n {
+					if want := affinity.Cosine(grads[i], grads[j]); !near(cos[i][j], want, 1e-3) {
+						t.Errorf("cosine[%s,%s] = %.6g, want %.6g", engineTasks[i], engineTasks[j], cos[i][j], want)
+					}
+				}
+			}
+		})
+	}
+}
+
+// One plain-SGD training step moves every parameter by −η times the
+// finite-difference gradient of the weighted loss.
+func TestTrainStepGradientMatchesFiniteDifferences(t *testing.T) {
+	r, ds, idx := tinyRun(t, OptimizerSGD, affinity.SGD)
+	r.weights = []float32{1, 0.5, 2, 1}
+	r.eng.weights = r.weights
+	b, err := r.train.load(data.Train, idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.free()
+	const lr = 0.1
+	if _, ok, err := r.eng.trainStep(b, lr, 0); err != nil || !ok {
+		t.Fatalf("train step: ok=%v err=%v", ok, err)
+	}
+	after, err := copyOut(r.eng.params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals := to64(r.st.Params)
+	all := make([]int, len(vals))
+	for k := range all {
+		all[k] = k
+	}
+	coef := []float64{1, 0.5, 2, 1}
+	g := naiveGradients(r.eng.m, vals, ds, idx, all, coef)
+	for k, s := range r.eng.m.specs {
+		for q := range g[k] {
+			got := (vals[k][q] - float64(after[k][q])) / lr
+			if math.Abs(got-g[k][q]) > 2e-3*(1+math.Abs(g[k][q])) {
+				t.Errorf("%s[%d]: gradient %g, finite differences %g", s.Name, q, got, g[k][q])
+			}
+		}
+	}
+}
+
+// convolve equals GoMLX's own convolution with "same" padding.
+func TestConvolveMatchesGoMLX(t *testing.T) {
+	backend, release, err := backendFor("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	for _, c := range []struct{ side, k, stride int }{{8, 3, 2}, {7, 3, 2}, {6, 3, 1}, {5, 1, 2}} {
+		outs, err := ExecOnceN(backend, func(g *Graph) []*Node {
+			x := IotaFull(g, shapes.Make(dtypes.Float32, 2, c.side, c.side, 3))
+			x = Sin(MulScalar(x, 0.37))
+			w := Cos(MulScalar(IotaFull(g, shapes.Make(dtypes.Float32, c.k, c.k, 3, 4)), 0.11))
+			return []*Node{convolve(x, w, c.stride), Convolve(x, w).Strides(c.stride).PadSame().Done()}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := tensors.MustCopyFlatData[float32](outs[0]), tensors.MustCopyFlatData[float32](outs[1])
+		if !outs[0].Shape().Equal(outs[1].Shape()) {
+			t.Fatalf("%+v: shape %s, want %s", c, outs[0].Shape(), outs[1].Shape())
+		}
+		for q := range want {
+			if math.Abs(float64(got[q]-want[q])) > 1e-4 {
+				t.Fatalf("%+v: [%d] = %g, want %g", c, q, got[q], want[q])
+			}
+		}
+	}
+}

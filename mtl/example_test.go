@@ -1,0 +1,51 @@
+package mtl_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/tagroup/tag/affinity"
+	"github.com/tagroup/tag/data"
+	"github.com/tagroup/tag/mtl"
+)
+
+// twoTasks is a tiny data set: two features, a binary task "sign" and a
+// regression task "sum".
+type twoTasks struct{}
+
+func (twoTasks) Name() string { return "two-tasks" }
+func (twoTasks) Tasks() []data.Task {
+	return []data.Task{{Name: "sign", Kind: data.Binary, Classes: 2}, {Name: "sum", Kind: data.Regression}}
+}
+func (twoTasks) InputShape() []int        { return []int{2} }
+func (twoTasks) Len(split data.Split) int { return []int{256, 64, 64}[split] }
+func (twoTasks) Fill(split data.Split, idx []int, x, y []float32) error {
+	for b, i := range idx {
+		r := rand.New(rand.NewPCG(uint64(split), uint64(i)))
+		x0, x1 := float32(r.NormFloat64()), float32(r.NormFloat64())
+		x[2*b], x[2*b+1] = x0, x1
+		y[2*b], y[2*b+1] = 0, x0+x1
+		if x0 > 0 {
+			y[2*b] = 1
+		}
+	}
+	return nil
+}
+
+func ExampleTrain() {
+	ds := twoTasks{}
+	cfg := mtl.DefaultConfig(ds)
+	cfg.Epochs, cfg.BatchSize = 2, 32
+	aff := affinity.DefaultOptions() // Eq. 1 every 10 steps
+	res, err := mtl.Train(context.Background(), ds, []string{"sign", "sum"}, cfg, mtl.Options{Affinity: &aff})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("steps:", res.Steps, "recorded:", res.AffinitySteps)
+	fmt.Println("matrix:", res.Affinity.Tasks, "trajectory points:", len(res.Trajectory))
+	// Output:
+	// steps: 16 recorded: 2
+	// matrix: [sign sum] trajectory points: 8
+}

@@ -1,0 +1,288 @@
+package mtl
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+	"github.com/gomlx/gomlx/ml/layers/activation"
+	"github.com/tagroup/tag/data"
+)
+
+// sharedOwner marks a parameter of the trunk in paramSpec.Owner.
+const sharedOwner = -1
+
+// paramSpec describes one trainable tensor of the model.
+type paramSpec struct {
+	Name  string
+	Shape []int
+	// Owner is sharedOwner for trunk parameters, else the task index of
+	// the head it belongs to.
+	Owner int
+	// FanIn and FanOut set the Glorot-uniform initialisation; weights
+	// with FanIn 0 (biases) start at zero.
+	FanIn, FanOut int
+}
+
+func (s paramSpec) size() int {
+	n := 1
+	for _, d := range s.Shape {
+		n *= d
+	}
+	return n
+}
+
+// params hands parameter nodes to the model-building code. While recording
+// (spec != nil) it creates zero constants and appends their description;
+// otherwise it returns the node bound to each name.
+type params struct {
+	g     *Graph
+	owner int
+	spec  *[]paramSpec
+	nodes map[string]*Node
+}
+
+func (p *params) get(name string, fanIn, fanOut int, dims ...int) *Node {
+	if p.spec != nil {
+		*p.spec = append(*p.spec, paramSpec{Name: name, Shape: dims, Owner: p.owner, FanIn: fanIn, FanOut: fanOut})
+		return Zeros(p.g, shapes.Make(dtypes.Float32, dims...))
+	}
+	n, ok := p.nodes[name]
+	if !ok {
+		panic(fmt.Sprintf("mtl: parameter %q not bound", name))
+	}
+	return n
+}
+
+// model is the network of a run: the trunk and one head per task.
+type model struct {
+	cfg        Config
+	tasks      []data.Task
+	inputShape []int
+	act        activation.Type
+	specs      []paramSpec
+	// nShared is the number of trunk parameters, which come first in specs.
+	nShared int
+}
+
+// newModel records the model's parameters by building it once in a
+// throwaway graph, which also checks that the shapes fit together.
+func newModel(backend compute.Backend, cfg Config, tasks []data.Task, inputShape []int) (m *model, err error) {
+	act, err := activation.TypeString(cfg.Trunk.Activation)
+	if err != nil {
+		return nil, fmt.Errorf("config: trunk.activation %q unknown", cfg.Trunk.Activation)
+	}
+	m = &model{cfg: cfg, tasks: tasks, inputShape: inputShape, act: act}
+	if (cfg.Trunk.Kind == TrunkCNN || cfg.Trunk.Kind == TrunkResNet) && len(inputShape) != 3 {
+		return nil, fmt.Errorf("config: a %s trunk needs image inputs [height, width, channels], got input shape %v",
+			cfg.Trunk.Kind, inputShape)
+	}
+	g := NewGraph(backend, "mtl-spec")
+	defer g.Finalize()
+	defer func() {
+		if r := recover(); r != nil {
+			m, err = nil, fmt.Errorf("building the model: %v", r)
+		}
+	}()
+	var specs []paramSpec
+	p := &params{g: g, owner: sharedOwner, spec: &specs}
+	x := Zeros(g, shapes.Make(dtypes.Float32, append([]int{1}, inputShape...)...))
+	m.outputs(p, x)
+	m.specs = specs
+	for _, s := range specs {
+		if s.Owner == sharedOwner {
+			m.nShared++
+		}
+	}
+	return m, nil
+}
+
+// initialValues returns the initial parameter values drawn from seed.
+func (m *model) initialValues(seed uint64) [][]float32 {
+	r := rand.New(rand.NewPCG(seed, 0x7461672d696e6974))
+	vals := make([][]float32, len(m.specs))
+	for k, s := range m.specs {
+		v := make([]float32, s.size())
+		if s.FanIn > 0 {
+			limit := math.Sqrt(6 / float64(s.FanIn+s.FanOut))
+			for i := range v {
+				v[i] = float32((2*r.Float64() - 1) * limit)
+			}
+		}
+		vals[k] = v
+	}
+	return vals
+}
+
+// bind returns a params that hands out the given nodes, in specs order.
+func (m *model) bind(nodes []*Node) *params {
+	p := &params{nodes: make(map[string]*Node, len(nodes))}
+	for k, s := range m.specs {
+		p.nodes[s.Name] = nodes[k]
+	}
+	return p
+}
+
+func (m *model) dense(p *params, name string, x *Node, out int) *Node {
+	in := x.Shape().Dimensions[x.Rank()-1]
+	w := p.get(name+"/w", in, out, in, out)
+	b := p.get(name+"/b", 0, 0, out)
+	return addBias(MatMul(x, w), b)
+}
+
+func (m *model) conv(p *params, name string, x *Node, out, stride int) *Node {
+	k := m.cfg.Trunk.Kernel
+	in := x.Shape().Dimensions[x.Rank()-1]
+	w := p.get(name+"/w", k*k*in, k*k*out, k, k, in, out)
+	b := p.get(name+"/b", 0, 0, out)
+	return addBias(convolve(x, w, stride), b)
+}
+
+// convolve is a 2-D convolution of x [batch, h, w, in] with the kernel
+// [k, k, in, out] at the given stride, padded as GoMLX's PadSame does
+// ((k−1)/2 zeros before, k/2 after each spatial axis). It gathers the k·k
+// shifted, strided views of the padded input into patches and multiplies
+// them with the kernel: on the pure-Go backend this, and its gradient, are
+// much faster than the generic convolution.
+func convolve(x, kernel *Node, stride int) *Node {
+	k, out := kernel.Shape().Dimensions[0], kernel.Shape().Dimensions[3]
+	xp := padAxis(padAxis(x, 1, (k-1)/2, k/2), 2, (k-1)/2, k/2)
+	dims := x.Shape().Dimensions
+	in := dims[3]
+	var outSide [2]int
+	for a := range 2 {
+		outSide[a] = (dims[a+1]-1)/stride + 1
+	}
+	views := make([]*Node, 0, k*k)
+	for di := range k {
+		for dj := range k {
+			views = append(views, Slice(xp, AxisRange(),
+				AxisRange(di, di+(outSide[0]-1)*stride+1).Stride(stride),
+				AxisRange(dj, dj+(outSide[1]-1)*stride+1).Stride(stride), AxisRange()))
+		}
+	}
+	patches := Reshape(Concatenate(views, 3), -1, k*k*in)
+	y := MatMul(patches, Reshape(kernel, k*k*in, out))
+	return Reshape(y, dims[0], outSide[0], outSide[1], out)
+}
+
+// padAxis adds start zeros before and end zeros after x along axis (by
+// concatenation, which, unlike Pad, has a gradient in GoMLX).
+func padAxis(x *Node, axis, start, end int) *Node {
+	parts := make([]*Node, 0, 3)
+	for _, n := range []int{start, -1, end} {
+		switch {
+		case n < 0:
+			parts = append(parts, x)
+		case n > 0:
+			dims := append([]int(nil), x.Shape().Dimensions...)
+			dims[axis] = n
+			parts = append(parts, Zeros(x.Graph(), shapes.Make(x.DType(), dims...)))
+		}
+	}
+	return Concatenate(parts, axis)
+}
+
+// addBias adds the bias b [channels] along the last axis of x.
+func addBias(x, b *Node) *Node {
+	dims := make([]int, x.Rank())
+	for k := range dims {
+		dims[k] = 1
+	}
+	dims[len(dims)-1] = b.Shape().Dimensions[0]
+	return Add(x, Reshape(b, dims...))
+}
+
+func (m *model) activate(x *Node) *Node { return activation.Apply(m.act, x) }
+
+// trunk returns the shared features [batch, width] of the inputs x.
+func (m *model) trunk(p *params, x *Node) *Node {
+	h := x
+	switch m.cfg.Trunk.Kind {
+	case TrunkCNN:
+		for k, ch := range m.cfg.Trunk.Channels {
+			h = m.activate(m.conv(p, fmt.Sprintf("trunk/conv%d", k), h, ch, 2))
+		}
+	case TrunkResNet:
+		ch := m.cfg.Trunk.Channels[0]
+		h = m.activate(m.conv(p, "trunk/stem", h, ch, 2))
+		r := m.activate(m.conv(p, "trunk/res/conv0", h, ch, 1))
+		h = m.activate(Add(h, m.conv(p, "trunk/res/conv1", r, ch, 1)))
+		h = ReduceMean(h, 1, 2)
+	}
+	if h.Rank() > 2 {
+		h = Reshape(h, h.Shape().Dimensions[0], -1)
+	}
+	for k, w := range m.cfg.Trunk.Widths {
+		h = m.activate(m.dense(p, fmt.Sprintf("trunk/dense%d", k), h, w))
+	}
+	return h
+}
+
+// outputWidth is the number of outputs of a task's head.
+func outputWidth(t data.Task) int {
+	if t.Kind == data.MultiClass {
+		return t.Classes
+	}
+	return 1
+}
+
+// head returns task j's outputs [batch, outputWidth] from the features h.
+func (m *model) head(p *params, j int, h *Node) *Node {
+	p.owner = j
+	defer func() { p.owner = sharedOwner }()
+	name := fmt.Sprintf("head%d", j)
+	if m.cfg.Head.Hidden > 0 {
+		h = m.activate(m.dense(p, name+"/hidden", h, m.cfg.Head.Hidden))
+	}
+	return m.dense(p, name+"/out", h, outputWidth(m.tasks[j]))
+}
+
+// outputs returns every task's outputs for the inputs x.
+func (m *model) outputs(p *params, x *Node) []*Node {
+	h := m.trunk(p, StopGradient(x)) // no gradient flows into the data
+	out := make([]*Node, len(m.tasks))
+	for j := range m.tasks {
+		out[j] = m.head(p, j, h)
+	}
+	return out
+}
+
+// exampleLosses returns task j's per-example loss and error [batch] for
+// outputs out and the targets y [batch, tasks] (column j).
+func (m *model) exampleLosses(j int, out, y *Node) (loss, wrong *Node) {
+	target := Reshape(Slice(y, AxisRange(), AxisElem(j)), -1)
+	switch t := m.tasks[j]; t.Kind {
+	case data.Binary:
+		z := Reshape(out, -1)
+		loss = Sub(Softplus(z), Mul(target, z))
+		predicted := ConvertDType(GreaterThan(z, ZerosLike(z)), dtypes.Float32)
+		actual := ConvertDType(GreaterThan(target, AddScalar(ZerosLike(target), 0.5)), dtypes.Float32)
+		wrong = ConvertDType(NotEqual(predicted, actual), dtypes.Float32)
+	case data.MultiClass:
+		labels := ConvertDType(target, dtypes.Int32)
+		logp := LogSoftmax(out, -1)
+		loss = Neg(ReduceSum(Mul(OneHot(labels, t.Classes, dtypes.Float32), logp), -1))
+		wrong = ConvertDType(NotEqual(ArgMax(out, -1, dtypes.Int32), labels), dtypes.Float32)
+	default:
+		d := Sub(Reshape(out, -1), target)
+		loss = Square(d)
+		wrong = loss
+	}
+	return loss, wrong
+}
+
+// meanLosses returns every task's mean loss over the batch.
+func (m *model) meanLosses(p *params, x, y *Node) []*Node {
+	outs := m.outputs(p, x)
+	losses := make([]*Node, len(outs))
+	for j, out := range outs {
+		l, _ := m.exampleLosses(j, out, y)
+		losses[j] = ReduceAllMean(l)
+	}
+	return losses
+}

@@ -1,0 +1,421 @@
+package mtl
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/tagroup/tag/affinity"
+	"github.com/tagroup/tag/data"
+	"github.com/tagroup/tag/taskmatrix"
+)
+
+// Options are the parts of a run that are not part of its recipe.
+type Options struct {
+	// CheckpointDir receives checkpoints; empty means none. If it holds a
+	// checkpoint of the same run, Train resumes from it (or returns the
+	// stored result of a finished run).
+	CheckpointDir string
+	// Progress, if set, is called after every training step.
+	Progress func(Progress)
+	// Affinity, if set, records lookahead affinity during training.
+	Affinity *affinity.Options
+}
+
+// Progress describes how far a run has come.
+type Progress struct {
+	Epoch, Epochs int // current epoch (0-based) and number of epochs
+	Step, Steps   int // steps done and planned (without early stopping)
+	// Loss is the mean weighted training loss of the epoch so far.
+	Loss    float64
+	Elapsed time.Duration // training time, including earlier sessions
+	ETA     time.Duration // estimated time left
+}
+
+// EpochRecord summarises one finished epoch.
+type EpochRecord struct {
+	Epoch          int     `json:"epoch"`
+	TrainLoss      float64 `json:"train_loss"`
+	ValidationLoss float64 `json:"validation_loss"`
+}
+
+// Result is the outcome of a run. Validation and Test hold the metrics of
+// the weights of BestEpoch (the epoch with the lowest weighted validation
+// loss).
+type Result struct {
+	Tasks        []string           `json:"tasks"`
+	Validation   map[string]Metrics `json:"validation"`
+	Test         map[string]Metrics `json:"test"`
+	Steps        int                `json:"steps"`
+	Epochs       int                `json:"epochs"`
+	BestEpoch    int                `json:"best_epoch"`
+	StoppedEarly bool               `json:"stopped_early"`
+	Seconds      float64            `json:"seconds"`
+	History      []EpochRecord      `json:"history"`
+	// Affinity (mean Z_{i→j}, row i column j), Cosine and Trajectory are
+	// set when Options.Affinity was; AffinitySteps counts the recorded
+	// steps.
+	Affinity      *taskmatrix.Matrix `json:"affinity,omitempty"`
+	Cosine        *taskmatrix.Matrix `json:"cosine,omitempty"`
+	Trajectory    []affinity.Point   `json:"trajectory,omitempty"`
+	AffinitySteps int                `json:"affinity_steps,omitempty"`
+}
+
+// DivergedError reports a non-finite loss or update: the run stops and the
+// last checkpoint written before Step stays in place.
+type DivergedError struct {
+	Step int
+	// Task is the first task with a non-finite value, or "" when the
+	// losses were finite but the update made a parameter non-finite.
+	Task string
+	Loss float64
+	// What names the non-finite quantity ("loss" or "affinity").
+	What string
+}
+
+func (e *DivergedError) Error() string {
+	if e.Task == "" {
+		return fmt.Sprintf("step %d: the update made a parameter non-finite", e.Step)
+	}
+	return fmt.Sprintf("step %d: task %q %s is %g", e.Step, e.Task, e.What, e.Loss)
+}
+
+// run is the state of a training run, complete enough to resume it.
+type run struct {
+	cfg   Config
+	opt   Options
+	ds    data.Dataset
+	tasks []string
+	eng   *engine
+	train *loader
+	st    *runState
+
+	weights                 []float32
+	stepsPerEpoch, total    int
+	started                 time.Time
+	startSeconds, startStep float64
+}
+
+// Train trains one network with a shared trunk and a head for each of
+// tasks on ds, following cfg, and returns the per-task metrics and, when
+// opt.Affinity is set, the affinity matrices. Concurrent calls are safe.
+// Cancelling ctx stops at the next step, writes a checkpoint (when
+// opt.CheckpointDir is set) and returns ctx's error.
+func Train(ctx context.Context, ds data.Dataset, tasks []string, cfg Config, opt Options) (*Result, error) {
+	r, err := prepare(ds, tasks, cfg, opt)
+	if err != nil {
+		return nil, err
+	}
+	defer r.eng.close()
+	if r.st.Done {
+		return r.st.Result, nil
+	}
+	return r.loop(ctx)
+}
+
+// prepare checks the inputs, builds the model and loads a checkpoint.
+func prepare(ds data.Dataset, tasks []string, cfg Config, opt Options) (*run, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if opt.Affinity != nil {
+		if err := opt.Affinity.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	if len(tasks) == 0 {
+		return nil, errors.New("no tasks to train")
+	}
+	dsTasks := ds.Tasks()
+	cols := make([]int, len(tasks))
+	runTasks := make([]data.Task, len(tasks))
+	seen := map[string]bool{}
+	for j, name := range tasks {
+		if seen[name] {
+			return nil, fmt.Errorf("task %q listed twice", name)
+		}
+		seen[name] = true
+		c, err := data.TaskIndex(ds, name)
+		if err != nil {
+			return nil, err
+		}
+		cols[j], runTasks[j] = c, dsTasks[c]
+	}
+	weights := make([]float32, len(tasks))
+	for j, name := range tasks {
+		weights[j] = 1
+		if w, ok := cfg.LossWeights[name]; ok {
+			weights[j] = float32(w)
+		}
+	}
+	for name := range cfg.LossWeights {
+		if !seen[name] {
+			return nil, fmt.Errorf("config: loss_weights names task %q, which is not trained", name)
+		}
+	}
+	for _, split := range []data.Split{data.Train, data.Validation, data.Test} {
+		if ds.Len(split) == 0 {
+			return nil, fmt.Errorf("data set %s has no %s examples", ds.Name(), split)
+		}
+	}
+	backend, release, err := backendFor(cfg.Backend)
+	if err != nil {
+		return nil, err
+	}
+	m, err := newModel(backend, cfg, runTasks, ds.InputShape())
+	if err != nil {
+		release()
+		return nil, err
+	}
+	look := affinity.SGD
+	if opt.Affinity != nil {
+		look = opt.Affinity.Lookahead
+	}
+	eng, err := newEngine(backend, release, m, weights, look)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	bs := min(cfg.BatchSize, ds.Len(data.Train))
+	r := &run{cfg: cfg, opt: opt, ds: ds, tasks: tasks, eng: eng, train: newLoader(ds, cols, bs), weights: weights}
+	r.stepsPerEpoch = ds.Len(data.Train) / bs
+	r.total = r.stepsPerEpoch * cfg.Epochs
+	fp, err := r.fingerprint()
+	if err != nil {
+		eng.close()
+		return nil, err
+	}
+	st, err := loadCheckpoint(opt.CheckpointDir, fp)
+	if err != nil {
+		eng.close()
+		return nil, err
+	}
+	if st == nil {
+		st = &runState{Fingerprint: fp, BestLoss: math.Inf(1), BestEpoch: -1}
+		st.Params = m.initialValues(cfg.Seed)
+		if opt.Affinity != nil {
+			st.Acc = affinity.NewAccumulator(tasks)
+		}
+	}
+	r.st = st
+	eng.setWeights(st.Params, st.State)
+	return r, nil
+}
+
+// fingerprint identifies the run, so that a checkpoint of another run is
+// never resumed.
+func (r *run) fingerprint() (string, error) {
+	b, err := json.Marshal(struct {
+		Config   Config
+		Tasks    []string
+		Affinity *affinity.Options
+		Data     string
+		Lens     [3]int
+	}{r.cfg, r.tasks, r.opt.Affinity, r.ds.Name(),
+		[3]int{r.ds.Len(data.Train), r.ds.Len(data.Validation), r.ds.Len(data.Test)}})
+	return string(b), err
+}
+
+func (r *run) weightedSum(v []float64) float64 {
+	var s float64
+	for j, x := range v {
+		s += float64(r.weights[j]) * x
+	}
+	return s
+}
+
+// loop trains from the current state to the end of the run.
+func (r *run) loop(ctx context.Context) (*Result, error) {
+	st := r.st
+	r.started, r.startSeconds, r.startStep = time.Now(), st.Seconds, float64(st.Step)
+	for st.Epoch < r.cfg.Epochs && !st.Stopped {
+		order := data.EpochOrder(r.ds.Len(data.Train), r.cfg.Seed, st.Epoch)
+		for st.StepInEpoch < r.stepsPerEpoch {
+			if err := ctx.Err(); err != nil {
+				return nil, errors.Join(err, r.checkpoint())
+			}
+			s := st.StepInEpoch * r.train.batch
+			if err := r.step(order[s : s+r.train.batch]); err != nil {
+				return nil, err
+			}
+			if r.cfg.CheckpointEvery > 0 && st.Step%r.cfg.CheckpointEvery == 0 {
+				if err := r.checkpoint(); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if err := r.endEpoch(); err != nil {
+			return nil, err
+		}
+		if err := r.checkpoint(); err != nil {
+			return nil, err
+		}
+	}
+	res, err := r.finish()
+	if err != nil {
+		return nil, err
+	}
+	st.Done, st.Result = true, res
+	return res, r.checkpoint()
+}
+
+// step runs one training step (and an affinity measurement when due) on
+// the training examples idx.
+func (r *run) step(idx []int) error {
+	st := r.st
+	b, err := r.train.load(data.Train, idx)
+	if err != nil {
+		return err
+	}
+	defer b.free()
+	lr := float32(r.cfg.learningRate(st.Step, r.stepsPerEpoch, r.total))
+	if a := r.opt.Affinity; a != nil && st.Step%a.Every == 0 {
+		if err := r.measure(b, lr); err != nil {
+			return err
+		}
+	}
+	losses, ok, err := r.eng.trainStep(b, lr, st.Step)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return r.diverged(losses, "loss")
+	}
+	l64 := make([]float64, len(losses))
+	for j, l := range losses {
+		l64[j] = float64(l)
+	}
+	st.EpochLoss += r.weightedSum(l64)
+	st.EpochSteps++
+	st.Step++
+	st.StepInEpoch++
+	r.report()
+	return nil
+}
+
+func (r *run) diverged(values []float32, what string) error {
+	for j, v := range values {
+		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+			return &DivergedError{Step: r.st.Step, Task: r.tasks[j], Loss: f, What: what}
+		}
+	}
+	return &DivergedError{Step: r.st.Step}
+}
+
+// measure records the affinity matrix of the current step, on b or on a
+// validation batch.
+func (r *run) measure(b batch, lr float32) error {
+	st, a := r.st, r.opt.Affinity
+	if a.Validation {
+		n := r.ds.Len(data.Validation)
+		order := data.EpochOrder(n, r.cfg.Seed^0x76616c, st.Step)
+		idx := make([]int, r.train.batch)
+		for k := range idx {
+			idx[k] = order[k%n]
+		}
+		vb, err := r.train.load(data.Validation, idx)
+		if err != nil {
+			return err
+		}
+		defer vb.free()
+		b = vb
+	}
+	z, cos, losses, err := r.eng.measure(b, lr, st.Step)
+	if err != nil {
+		return err
+	}
+	if !allFinite(losses) {
+		return r.diverged(losses, "loss")
+	}
+	for i, row := range z {
+		for j := range row {
+			if a.DivideByLR {
+				row[j] /= float64(lr)
+			}
+			if math.IsNaN(row[j]) || math.IsInf(row[j], 0) {
+				return &DivergedError{Step: st.Step, Task: r.tasks[j], Loss: row[j],
+					What: fmt.Sprintf("affinity from %q", r.tasks[i])}
+			}
+		}
+	}
+	return st.Acc.Add(st.Epoch, z, cos)
+}
+
+func (r *run) elapsed() time.Duration {
+	return time.Duration(r.startSeconds*float64(time.Second)) + time.Since(r.started)
+}
+
+func (r *run) report() {
+	if r.opt.Progress == nil {
+		return
+	}
+	st := r.st
+	p := Progress{Epoch: st.Epoch, Epochs: r.cfg.Epochs, Step: st.Step, Steps: r.total,
+		Loss: st.EpochLoss / float64(max(st.EpochSteps, 1)), Elapsed: r.elapsed()}
+	if done := float64(st.Step) - r.startStep; done > 0 {
+		p.ETA = time.Duration(float64(time.Since(r.started)) / done * float64(r.total-st.Step))
+	}
+	r.opt.Progress(p)
+}
+
+// endEpoch evaluates the validation split and updates early stopping.
+func (r *run) endEpoch() error {
+	st := r.st
+	val, err := r.eng.evaluate(r.train, data.Validation)
+	if err != nil {
+		return err
+	}
+	losses := make([]float64, len(val))
+	for j, m := range val {
+		losses[j] = m.Loss
+	}
+	vl := r.weightedSum(losses)
+	st.History = append(st.History, EpochRecord{Epoch: st.Epoch,
+		TrainLoss: st.EpochLoss / float64(max(st.EpochSteps, 1)), ValidationLoss: vl})
+	if vl < st.BestLoss {
+		best, err := copyOut(r.eng.params)
+		if err != nil {
+			return err
+		}
+		st.Best, st.BestLoss, st.BestEpoch, st.BadEpochs = best, vl, st.Epoch, 0
+	} else {
+		st.BadEpochs++
+	}
+	st.Epoch++
+	st.StepInEpoch, st.EpochLoss, st.EpochSteps = 0, 0, 0
+	if r.cfg.Patience > 0 && st.BadEpochs >= r.cfg.Patience {
+		st.Stopped = true
+	}
+	return nil
+}
+
+// finish evaluates the best weights and assembles the result.
+func (r *run) finish() (*Result, error) {
+	st := r.st
+	if st.Best != nil {
+		r.eng.setWeights(st.Best, nil)
+	}
+	res := &Result{Tasks: r.tasks, Steps: st.Step, Epochs: st.Epoch, BestEpoch: st.BestEpoch,
+		StoppedEarly: st.Stopped, History: st.History, Seconds: r.elapsed().Seconds(),
+		Validation: map[string]Metrics{}, Test: map[string]Metrics{}}
+	for _, part := range []struct {
+		split data.Split
+		dst   map[string]Metrics
+	}{{data.Validation, res.Validation}, {data.Test, res.Test}} {
+		ms, err := r.eng.evaluate(r.train, part.split)
+		if err != nil {
+			return nil, err
+		}
+		for j, m := range ms {
+			part.dst[r.tasks[j]] = m
+		}
+	}
+	if st.Acc != nil {
+		res.Affinity, res.Cosine = st.Acc.Affinity(), st.Acc.CosineMean()
+		res.Trajectory, res.AffinitySteps = st.Acc.Trajectory(), st.Acc.Count
+	}
+	return res, nil
+}

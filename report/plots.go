@@ -1,0 +1,395 @@
+package report
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette/moreland"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/tagroup/tag/experiment"
+	"github.com/tagroup/tag/taskmatrix"
+)
+
+// Figure is a drawing of a fixed size that can be written as PNG or SVG.
+type Figure struct {
+	// Width and Height are the figure's size.
+	Width, Height vg.Length
+	// Draw paints the figure on a canvas of that size.
+	Draw func(c draw.Canvas)
+}
+
+// WriteTo writes the figure in format ("png" or "svg") to w.
+func (f Figure) WriteTo(w io.Writer, format string) error {
+	c, err := draw.NewFormattedCanvas(f.Width, f.Height, format)
+	if err != nil {
+		return err
+	}
+	f.Draw(draw.New(c))
+	_, err = c.WriteTo(w)
+	return err
+}
+
+// nameTicks labels integer positions with names; flip puts the first name
+// at the top (position n−1).
+type nameTicks struct {
+	names []string
+	flip  bool
+}
+
+func (t nameTicks) Ticks(min, max float64) []plot.Tick {
+	ts := make([]plot.Tick, len(t.names))
+	for i, n := range t.names {
+		v := float64(i)
+		if t.flip {
+			v = float64(len(t.names) - 1 - i)
+		}
+		ts[i] = plot.Tick{Value: v, Label: n}
+	}
+	return ts
+}
+
+// matrixGrid shows a task matrix with row 0 at the top and NaN on the
+// diagonal (Z_{i→i} is not used by the grouping).
+type matrixGrid struct{ m *taskmatrix.Matrix }
+
+func (g matrixGrid) Dims() (c, r int) { return g.m.N(), g.m.N() }
+func (g matrixGrid) Z(c, r int) float64 {
+	i := g.m.N() - 1 - r
+	if i == c {
+		return math.NaN()
+	}
+	return g.m.Values[i][c]
+}
+func (g matrixGrid) X(c int) float64 { return float64(c) }
+func (g matrixGrid) Y(r int) float64 { return float64(r) }
+
+// offDiagonalRange is the largest |value| off the diagonal (1 if all zero).
+func offDiagonalRange(m *taskmatrix.Matrix) float64 {
+	var a float64
+	for i, row := range m.Values {
+		for j, v := range row {
+			if i != j {
+				a = max(a, math.Abs(v))
+			}
+		}
+	}
+	if a == 0 {
+		return 1
+	}
+	return a
+}
+
+// Heatmap draws a task matrix (row = source task i, column = target task
+// j) in a diverging blue–red map centred on zero, with task names on both
+// axes, the values written in the cells when there are at most 12 tasks,
+// and a colour bar. The diagonal (unused by the grouping) is left white.
+func Heatmap(m *taskmatrix.Matrix, title string) (Figure, error) {
+	if err := m.Validate(); err != nil {
+		return Figure{}, err
+	}
+	n := m.N()
+	lim := offDiagonalRange(m)
+	cmap := moreland.SmoothBlueRed()
+	cmap.SetMin(-lim)
+	cmap.SetMax(lim)
+
+	// Write cell values with two decimals, scaled by a power of ten when
+	// they are small (lookahead affinities are often ~1e-4).
+	scale, exp := 1.0, 0
+	if e := int(math.Floor(math.Log10(lim))); e < -1 {
+		exp = e
+		scale = math.Pow(10, float64(-e))
+	}
+	p := plot.New()
+	p.Title.Text = title
+	if exp != 0 && n <= 12 {
+		p.Title.Text += fmt.Sprintf(" (cells ×1e%d)", exp)
+	}
+	p.X.Label.Text = "target task j (loss measured)"
+	p.Y.Label.Text = "source task i (step taken)"
+	hm := plotter.NewHeatMap(matrixGrid{m}, cmap.Palette(255))
+	hm.Min, hm.Max = -lim, lim
+	hm.NaN = color.White
+	p.Add(hm)
+	p.X.Tick.Marker = nameTicks{names: m.Tasks}
+	p.Y.Tick.Marker = nameTicks{names: m.Tasks, flip: true}
+	p.X.Tick.Label.Rotation = math.Pi / 4
+	p.X.Tick.Label.XAlign = draw.XRight
+	p.X.Tick.Label.YAlign = draw.YCenter
+	p.X.Padding, p.Y.Padding = 0, 0
+	p.X.Min, p.X.Max = -0.5, float64(n)-0.5
+	p.Y.Min, p.Y.Max = -0.5, float64(n)-0.5
+	if n <= 12 {
+		lbl := plotter.XYLabels{}
+		var styles []text.Style
+		for i := range n {
+			for j := range n {
+				if i == j {
+					continue
+				}
+				v := m.Values[i][j]
+				lbl.XYs = append(lbl.XYs, plotter.XY{X: float64(j), Y: float64(n - 1 - i)})
+				lbl.Labels = append(lbl.Labels, strconv.FormatFloat(v*scale, 'f', 2, 64))
+				st := p.X.Tick.Label
+				st.Rotation = 0
+				st.XAlign, st.YAlign = draw.XCenter, draw.YCenter
+				st.Font.Size = vg.Points(max(7, 14-0.5*float64(n)))
+				st.Color = color.Black
+				if math.Abs(v) > 0.65*lim {
+					st.Color = color.White
+				}
+				styles = append(styles, st)
+			}
+		}
+		labels, err := plotter.NewLabels(lbl)
+		if err != nil {
+			return Figure{}, err
+		}
+		labels.TextStyle = styles
+		p.Add(labels)
+	}
+
+	bar := plot.New()
+	bar.HideX()
+	bar.Y.Padding = 0
+	bar.Title.Text = " "
+	bar.Add(&plotter.ColorBar{ColorMap: cmap, Vertical: true})
+
+	side := vg.Length(7+0.9*float64(n)) * vg.Centimeter
+	barW := 2.4 * vg.Centimeter
+	w, h := side+3*vg.Centimeter+barW, side+2*vg.Centimeter
+	return Figure{Width: w, Height: h, Draw: func(c draw.Canvas) {
+		p.Draw(draw.Crop(c, 0, -barW, 0, 0))
+		// Align the bar with the cells: below them sit the rotated task
+		// names and the axis label, above them the title.
+		bottom := h - side + 0.4*vg.Centimeter
+		bar.Draw(draw.Crop(c, w-barW, 0, bottom*0.9, -0.2*vg.Centimeter))
+	}}, nil
+}
+
+// meanByTarget returns, for each target task, the per-epoch mean over
+// sources ≠ target of the trajectory, and the sorted epochs.
+func meanByTarget(points []experiment.TrajectoryPoint, tasks []string) (map[string]map[int]float64, []int) {
+	sum := map[string]map[int]float64{}
+	cnt := map[string]map[int]int{}
+	epochs := map[int]bool{}
+	for _, t := range tasks {
+		sum[t], cnt[t] = map[int]float64{}, map[int]int{}
+	}
+	for _, p := range points {
+		if p.Source == p.Target || sum[p.Target] == nil {
+			continue
+		}
+		sum[p.Target][p.Epoch] += p.Value
+		cnt[p.Target][p.Epoch]++
+		epochs[p.Epoch] = true
+	}
+	for t, byE := range sum {
+		for e := range byE {
+			byE[e] /= float64(cnt[t][e])
+		}
+	}
+	var es []int
+	for e := range epochs {
+		es = append(es, e)
+	}
+	slices.Sort(es)
+	return sum, es
+}
+
+// Trajectories draws, for each target task j, the per-epoch mean over
+// sources i ≠ j of Z_{i→j}: how much the other tasks' updates helped j at
+// each stage of training. The legend sits to the right of the plot.
+func Trajectories(points []experiment.TrajectoryPoint, tasks []string) (Figure, error) {
+	if len(points) == 0 {
+		return Figure{}, fmt.Errorf("no trajectory points")
+	}
+	means, epochs := meanByTarget(points, tasks)
+	p := plot.New()
+	p.Title.Text = "Affinity onto each task during training"
+	p.X.Label.Text = "epoch"
+	p.Y.Label.Text = "mean over sources i ≠ j of Z(i→j)"
+	p.Add(plotter.NewGrid())
+	zero, err := plotter.NewLine(plotter.XYs{{X: float64(epochs[0]), Y: 0}, {X: float64(epochs[len(epochs)-1]), Y: 0}})
+	if err != nil {
+		return Figure{}, err
+	}
+	zero.Color = color.Gray{Y: 120}
+	zero.Dashes = []vg.Length{vg.Points(2), vg.Points(2)}
+	p.Add(zero)
+	leg := plot.NewLegend()
+	leg.Top, leg.Left = true, true
+	for i, t := range tasks {
+		var xys plotter.XYs
+		for _, e := range epochs {
+			if v, ok := means[t][e]; ok {
+				xys = append(xys, plotter.XY{X: float64(e), Y: v})
+			}
+		}
+		if len(xys) == 0 {
+			continue
+		}
+		l, pts, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return Figure{}, err
+		}
+		l.Color = plotutil.Color(i)
+		l.Dashes = plotutil.Dashes(i / len(plotutil.DefaultColors))
+		l.Width = vg.Points(1.5)
+		pts.Shape = plotutil.Shape(i)
+		pts.Color = l.Color
+		p.Add(l, pts)
+		leg.Add(t, l, pts)
+	}
+	p.X.Tick.Marker = epochTicks{}
+	legW := 4.5 * vg.Centimeter
+	w, h := 18*vg.Centimeter, 11*vg.Centimeter
+	return Figure{Width: w, Height: h, Draw: func(c draw.Canvas) {
+		p.Draw(draw.Crop(c, 0, -legW, 0, 0))
+		lc := draw.Crop(c, w-legW+0.3*vg.Centimeter, 0, 0, -1*vg.Centimeter)
+		leg.Draw(lc)
+	}}, nil
+}
+
+// epochTicks puts ticks on whole epochs only.
+type epochTicks struct{}
+
+func (epochTicks) Ticks(min, max float64) []plot.Tick {
+	step := math.Max(1, math.Ceil((max-min)/10))
+	var ts []plot.Tick
+	for v := math.Ceil(min); v <= max; v += step {
+		ts = append(ts, plot.Tick{Value: v, Label: strconv.Itoa(int(v))})
+	}
+	return ts
+}
+
+// errBars places symmetric error bars at given points.
+type errBars struct {
+	plotter.XYs
+	err []float64
+}
+
+func (e errBars) YError(i int) (float64, float64) { return e.err[i], e.err[i] }
+
+// MethodBars draws, for each budget, one bar per grouping method (total
+// test loss; random with its standard deviation as an error bar) and mtl
+// and stl as dashed reference lines across the figure. The value axis is
+// zoomed to the data (it does not start at zero) and says so.
+func MethodBars(r *experiment.Results) (Figure, error) {
+	var bars []string
+	for _, m := range methodsIn(r) {
+		if _, all := r.Methods[m].Budgets[experiment.AllBudgets]; !all {
+			bars = append(bars, m)
+		}
+	}
+	ks := r.Budgets
+	if len(bars) == 0 || len(ks) == 0 {
+		return Figure{}, fmt.Errorf("no grouping method to compare")
+	}
+	p := plot.New()
+	p.Title.Text = "Total test loss by method and budget"
+	p.Y.Label.Text = "total test loss (axis not from 0)"
+	p.X.Label.Text = "budget (number of networks)"
+	p.Legend.Top = true
+	p.Add(plotter.NewGrid())
+	lo, hi := math.Inf(1), math.Inf(-1)
+	width := vg.Points(math.Min(18, 160/float64(len(bars))))
+	for i, m := range bars {
+		vals := make(plotter.Values, len(ks))
+		var eb errBars
+		for x, k := range ks {
+			b := budgetResult(r, m, k)
+			if b == nil {
+				continue
+			}
+			vals[x] = b.TotalTestLoss
+			lo, hi = min(lo, b.TotalTestLoss), max(hi, b.TotalTestLoss)
+			if b.TotalTestLossStd != nil {
+				s := *b.TotalTestLossStd
+				eb.XYs = append(eb.XYs, plotter.XY{X: float64(x), Y: b.TotalTestLoss})
+				eb.err = append(eb.err, s)
+				lo, hi = min(lo, b.TotalTestLoss-s), max(hi, b.TotalTestLoss+s)
+			}
+		}
+		bc, err := plotter.NewBarChart(vals, width)
+		if err != nil {
+			return Figure{}, err
+		}
+		bc.Color = plotutil.Color(i)
+		bc.LineStyle.Width = 0
+		bc.Offset = (vg.Length(i) - vg.Length(len(bars)-1)/2) * width
+		p.Add(bc)
+		p.Legend.Add(m, bc)
+		if len(eb.XYs) > 0 {
+			ye, err := plotter.NewYErrorBars(eb)
+			if err != nil {
+				return Figure{}, err
+			}
+			ye.XYs = eb.XYs
+			ye.LineStyle.Width = vg.Points(1.2)
+			// Error bars follow the bar's offset.
+			p.Add(offsetPlotter{ye, bc.Offset})
+		}
+	}
+	for i, m := range []string{experiment.MTL, experiment.STL} {
+		mr, ok := r.Methods[m]
+		if !ok {
+			continue
+		}
+		v := mr.Budgets[experiment.AllBudgets].TotalTestLoss
+		lo, hi = min(lo, v), max(hi, v)
+		l, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: v}, {X: float64(len(ks)) - 0.5, Y: v}})
+		if err != nil {
+			return Figure{}, err
+		}
+		l.Color = color.Gray{Y: uint8(40 + 80*i)}
+		l.Dashes = plotutil.Dashes(i + 1)
+		l.Width = vg.Points(1.5)
+		p.Add(l)
+		p.Legend.Add(m+" (all budgets)", l)
+	}
+	pad := 0.15 * math.Max(hi-lo, 1e-3*math.Abs(hi))
+	p.Y.Min, p.Y.Max = lo-pad, hi+pad*(2+0.5*float64(len(bars)+2))
+	labels := make([]string, len(ks))
+	for i, k := range ks {
+		labels[i] = strconv.Itoa(k)
+	}
+	p.X.Tick.Marker = nameTicks{names: labels}
+	p.X.Min, p.X.Max = -0.5, float64(len(ks))-0.5
+	w := vg.Length(8+float64(len(ks)*len(bars))*0.8) * vg.Centimeter
+	return Figure{Width: max(w, 14*vg.Centimeter), Height: 11 * vg.Centimeter, Draw: p.Draw}, nil
+}
+
+// offsetPlotter draws a plotter shifted horizontally by a fixed length.
+type offsetPlotter struct {
+	plot.Plotter
+	dx vg.Length
+}
+
+func (o offsetPlotter) Plot(c draw.Canvas, p *plot.Plot) {
+	c.Canvas = shifted{c.Canvas, o.dx}
+	o.Plotter.Plot(c, p)
+}
+
+// shifted translates every drawing operation by dx.
+type shifted struct {
+	vg.Canvas
+	dx vg.Length
+}
+
+func (s shifted) Stroke(path vg.Path) {
+	s.Canvas.Push()
+	s.Canvas.Translate(vg.Point{X: s.dx})
+	s.Canvas.Stroke(path)
+	s.Canvas.Pop()
+}

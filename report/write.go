@@ -1,0 +1,133 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/tagroup/tag/experiment"
+	"github.com/tagroup/tag/internal/atomicfile"
+)
+
+// Formats are the image formats every figure is written in.
+var Formats = []string{"png", "svg"}
+
+// figures returns the figures r supports, by file base name, with a
+// caption: the heat maps and trajectory when an affinity run is present,
+// the bars when a grouping method ran.
+func figures(r *experiment.Results) ([]string, map[string]Figure, map[string]string, error) {
+	var names []string
+	figs, captions := map[string]Figure{}, map[string]string{}
+	add := func(name, caption string, f Figure, err error) error {
+		if err != nil {
+			return fmt.Errorf("figure %s: %w", name, err)
+		}
+		names = append(names, name)
+		figs[name], captions[name] = f, caption
+		return nil
+	}
+	if a := r.Affinity; a != nil {
+		f, err := Heatmap(a.Affinity, "Inter-task affinity Ẑ(i→j)")
+		if err := add("affinity", "Lookahead inter-task affinity (row i helps column j when positive).", f, err); err != nil {
+			return nil, nil, nil, err
+		}
+		if a.Cosine != nil {
+			f, err := Heatmap(a.Cosine, "Gradient cosine similarity")
+			if err := add("cosine", "Cosine similarity of per-task gradients on the shared parameters (CS baseline).", f, err); err != nil {
+				return nil, nil, nil, err
+			}
+		}
+		if len(a.Trajectory) > 0 {
+			f, err := Trajectories(a.Trajectory, r.Tasks)
+			if err := add("trajectory", "Per-epoch mean affinity onto each task.", f, err); err != nil {
+				return nil, nil, nil, err
+			}
+		}
+	}
+	if len(r.Budgets) > 0 && slices.ContainsFunc(methodsIn(r), func(m string) bool { return m != experiment.MTL && m != experiment.STL }) {
+		f, err := MethodBars(r)
+		if err := add("methods", "Total test loss per method and budget; error bars: random's standard deviation.", f, err); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return names, figs, captions, nil
+}
+
+// WriteMarkdown writes the report: data, tables and links to the figures
+// (paths relative to the report, under plots/).
+func WriteMarkdown(w io.Writer, r *experiment.Results) error {
+	names, _, captions, err := figures(r)
+	if err != nil {
+		return err
+	}
+	return writeMarkdown(w, r, names, captions)
+}
+
+func writeMarkdown(w io.Writer, r *experiment.Results, figs []string, captions map[string]string) error {
+	title := "Task grouping experiment"
+	if n, ok := r.Data["name"].(string); ok {
+		title += ": " + n
+	}
+	fmt.Fprintf(w, "# %s\n\n", mdEscape(title))
+	fmt.Fprintf(w, "Tasks (%d): %s.  \nSeed %d, configuration hash `%s`.\n\n", len(r.Tasks), mdEscape(strings.Join(r.Tasks, ", ")), r.Seed, r.ConfigHash)
+	if len(r.Data) > 0 {
+		keys := slices.Sorted(maps.Keys(r.Data))
+		fmt.Fprintln(w, "Data:")
+		for _, k := range keys {
+			fmt.Fprintf(w, "- %s: %v\n", mdEscape(k), r.Data[k])
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprint(w, "Every method's groups are trained from scratch with the same recipe; each task is served by "+
+		"the chosen network with its lowest validation loss and reported on the test split.\n\n## Results\n\n")
+	tables := []*table{metricTable(r, false), metricTable(r, true), timingTable(r), groupsTable(r)}
+	for _, k := range budgetsOf(r) {
+		tables = append(tables, perTaskTable(r, k))
+	}
+	for _, t := range tables {
+		if len(t.rows) == 0 {
+			continue
+		}
+		if err := t.writeMarkdown(w); err != nil {
+			return err
+		}
+	}
+	if len(figs) > 0 {
+		fmt.Fprint(w, "## Figures\n\n")
+	}
+	for _, f := range figs {
+		fmt.Fprintf(w, "![%s](plots/%s.png)\n\n%s ([SVG](plots/%s.svg))\n\n", f, f, captions[f], f)
+	}
+	return nil
+}
+
+// Write writes dir/report.md and every figure as dir/plots/NAME.png and
+// .svg, each file atomically. It returns the paths written.
+func Write(dir string, r *experiment.Results) ([]string, error) {
+	names, figs, captions, err := figures(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "plots"), 0o755); err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, n := range names {
+		for _, format := range Formats {
+			p := filepath.Join(dir, "plots", n+"."+format)
+			if err := atomicfile.Write(p, func(w io.Writer) error { return figs[n].WriteTo(w, format) }); err != nil {
+				return paths, err
+			}
+			paths = append(paths, p)
+		}
+	}
+	p := filepath.Join(dir, "report.md")
+	if err := atomicfile.Write(p, func(w io.Writer) error { return writeMarkdown(w, r, names, captions) }); err != nil {
+		return paths, err
+	}
+	return append(paths, p), nil
+}
