@@ -230,3 +230,24 @@ func TestHeatmapScale(t *testing.T) {
 		}
 	}
 }
+
+func TestDataValue(t *testing.T) {
+	tasks := []map[string]any{{"name": "a", "kind": "binary"}, {"name": "b", "kind": "regression"}}
+	decoded := []any{map[string]any{"name": "a", "kind": "binary"}, map[string]any{"name": "b", "kind": "regression"}}
+	tests := []struct {
+		in   any
+		want string
+	}{
+		{"glyphs", "glyphs"},
+		{3000, "3000"},
+		{[]int{32, 32, 1}, "[32,32,1]"},
+		{tasks, "a (binary), b (regression)"},
+		{decoded, "a (binary), b (regression)"},
+		{[]any{1, 2}, "[1,2]"},
+	}
+	for _, tc := range tests {
+		if got := dataValue(tc.in); got != tc.want {
+			t.Errorf("dataValue(%v) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

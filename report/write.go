@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -78,7 +79,10 @@ func writeMarkdown(w io.Writer, r *experiment.Results, figs []string, captions m
 		keys := slices.Sorted(maps.Keys(r.Data))
 		fmt.Fprintln(w, "Data:")
 		for _, k := range keys {
-			fmt.Fprintf(w, "- %s: %v\n", mdEscape(k), r.Data[k])
+			if k == "name" {
+				continue // in the title
+			}
+			fmt.Fprintf(w, "- %s: %s\n", mdEscape(k), mdEscape(dataValue(r.Data[k])))
 		}
 		fmt.Fprintln(w)
 	}
@@ -130,4 +134,49 @@ func Write(dir string, r *experiment.Results) ([]string, error) {
 		return paths, err
 	}
 	return append(paths, p), nil
+}
+
+// dataValue renders one entry of the data description: scalars as they
+// are, a list of task descriptions as "name (kind)" items, anything else
+// as compact JSON.
+func dataValue(v any) string {
+	switch x := v.(type) {
+	case string, bool, int, int64, float64:
+		return fmt.Sprint(x)
+	case []any:
+		if items, ok := taskItems(x); ok {
+			return strings.Join(items, ", ")
+		}
+	case []map[string]any:
+		xs := make([]any, len(x))
+		for i := range x {
+			xs[i] = x[i]
+		}
+		if items, ok := taskItems(xs); ok {
+			return strings.Join(items, ", ")
+		}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// taskItems renders task descriptions ({"name": ..., "kind": ...}) as
+// "name (kind)"; ok is false if xs is not such a list.
+func taskItems(xs []any) (items []string, ok bool) {
+	for _, x := range xs {
+		m, isMap := x.(map[string]any)
+		if !isMap {
+			return nil, false
+		}
+		name, hasName := m["name"].(string)
+		kind, hasKind := m["kind"].(string)
+		if !hasName || !hasKind {
+			return nil, false
+		}
+		items = append(items, fmt.Sprintf("%s (%s)", name, kind))
+	}
+	return items, true
 }
