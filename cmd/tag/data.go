@@ -110,6 +110,11 @@ func runData(args []string, stdout, stderr io.Writer) error {
 		return badInputf("want a sub-command: 'tag data list' or 'tag data describe NAME|FILE.csv|--celeba DIR'")
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintln(stdout, "usage: tag data list\n       tag data describe NAME | FILE.csv --targets t1,t2 [flags] | --celeba DIR [flags]\n\n"+
+			"list: the built-in data sets. describe: tasks, kinds, split sizes and class balance of one data set.\n"+
+			"Run 'tag data describe -h' for its flags.")
+		return nil
 	case "list":
 		fs := newFlags("data list", stderr)
 		if err := parseFlags(fs, args[1:]); err != nil {

@@ -36,6 +36,7 @@ func TestDataCommand(t *testing.T) {
 		{"bad kinds", []string{"data", "describe", csvPath, "--targets", "sick", "--kinds", "sick"}, 2, nil, `"sick" is not name=kind`},
 		{"unknown name", []string{"data", "describe", "cifar"}, 2, nil, `unknown data set "cifar"`},
 		{"no sub-command", []string{"data"}, 2, nil, "want a sub-command"},
+		{"help", []string{"data", "-h"}, 0, []string{"usage: tag data list", "tag data describe NAME"}, ""},
 		{"bad sub-command", []string{"data", "show"}, 2, nil, `unknown sub-command "show"`},
 		{"two data sets", []string{"data", "describe", "planted", "glyphs"}, 2, nil, `unexpected argument "glyphs"`},
 		{"celeba missing", []string{"data", "describe", "--celeba", dir}, 2, nil, "list_attr_celeba.txt"},
