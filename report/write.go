@@ -87,7 +87,15 @@ func writeMarkdown(w io.Writer, r *experiment.Results, figs []string, captions m
 		fmt.Fprintln(w)
 	}
 	fmt.Fprint(w, "Every method's groups are trained from scratch with the same recipe; each task is served by "+
-		"the chosen network with its lowest validation loss and reported on the test split.\n\n## Results\n\n")
+		"the chosen network with its lowest validation loss and reported on the test split.\n\n")
+	if r.Recipe != nil {
+		b, err := json.MarshalIndent(r.Recipe, "", "  ")
+		if err != nil {
+			return fmt.Errorf("encoding the recipe: %w", err)
+		}
+		fmt.Fprintf(w, "Recipe (as in results.json):\n\n```json\n%s\n```\n\n", b)
+	}
+	fmt.Fprint(w, "## Results\n\n")
 	tables := []*table{metricTable(r, false), metricTable(r, true), timingTable(r), groupsTable(r)}
 	for _, k := range budgetsOf(r) {
 		tables = append(tables, perTaskTable(r, k))

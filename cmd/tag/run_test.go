@@ -2,10 +2,22 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"image"
+	"image/jpeg"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tagroup/tag/affinity"
+	"github.com/tagroup/tag/data"
+	"github.com/tagroup/tag/data/celeba"
+	"github.com/tagroup/tag/data/csvdata"
+	"github.com/tagroup/tag/data/glyphs"
+	"github.com/tagroup/tag/data/planted"
+	"github.com/tagroup/tag/mtl"
 )
 
 func TestRunCSV(t *testing.T) {
@@ -26,6 +38,9 @@ func TestRunCSV(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Error(err)
 		}
+	}
+	if md, err := os.ReadFile(filepath.Join(out, "report.md")); err != nil || !strings.Contains(string(md), `"learning_rate"`) {
+		t.Errorf("report.md does not record the recipe (err %v)", err)
 	}
 	first, _ := os.ReadFile(filepath.Join(out, "results.json"))
 	// Rerunning trains nothing and writes the same results.
@@ -64,7 +79,7 @@ func TestRunBadInput(t *testing.T) {
 		{[]string{"-data", csv, "-targets", "a,b", "-tasks", "t9"}, `-tasks:`},
 		{[]string{"-data", csv, "-targets", "a,b", "-trunk", "cnn"}, "needs image data"},
 		{[]string{"-data", csv, "-targets", "a,b", "-lookahead", "sideways"}, "-lookahead"},
-		{[]string{"-data", csv, "-targets", "a,b", "-every", "0"}, "-every 0"},
+		{[]string{"-data", csv, "-targets", "a,b", "-every", "-1"}, "-every -1"},
 		{[]string{"-data", csv, "-targets", "a,b", "-workers", "0"}, "-workers 0"},
 		{[]string{"-data", csv, "-celeba", t.TempDir(), "-targets", "a"}, "not both"},
 	}
@@ -82,6 +97,118 @@ func TestDirName(t *testing.T) {
 	for in, want := range map[string]string{"glyphs(seed=1)": "glyphs-seed-1", "/a/b/my data.csv": "my-data", "???": "data"} {
 		if got := dirName(in); got != want {
 			t.Errorf("dirName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// celebaFixture writes n tiny JPEGs in the CelebA layout, labelled with the
+// paper's attributes: attribute a of image i is set when the image is
+// bright in the band that attribute a reads (so the labels are learnable),
+// and image i is in split i%3.
+func celebaFixture(t *testing.T, n int) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, celeba.ImageDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	attrs := celeba.PaperAttributes
+	var attr, part strings.Builder
+	fmt.Fprintf(&attr, "%d\n%s\n", n, strings.Join(attrs, " "))
+	for i := range n {
+		name := fmt.Sprintf("%06d.jpg", i+1)
+		img := image.NewGray(image.Rect(0, 0, 18, 18))
+		attr.WriteString(name)
+		for a := range attrs {
+			on := (i*7+a*3)%5 < 2
+			for x := range 18 {
+				if on {
+					img.Pix[2*a*18+x] = 255
+				}
+			}
+			attr.WriteString(map[bool]string{true: "  1", false: " -1"}[on])
+		}
+		attr.WriteString("\n")
+		fmt.Fprintf(&part, "%s %d\n", name, i%3)
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, img, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, celeba.ImageDir, name), buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for file, content := range map[string]string{celeba.AttrFile: attr.String(), celeba.PartitionFile: part.String()} {
+		if err := os.WriteFile(filepath.Join(dir, file), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestRunCeleba runs the experiment on a CelebA-layout folder end to end.
+func TestRunCeleba(t *testing.T) {
+	dir := celebaFixture(t, 60)
+	out := filepath.Join(t.TempDir(), "run")
+	args := []string{"run", "-celeba", dir, "-size", "12", "-methods", "mtl,tag", "-budgets", "2", "-epochs", "1",
+		"-workers", "2", "-out", out, "-no-report"}
+	var stdout, stderr bytes.Buffer
+	if code := run(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "sum over 9 tasks") {
+		t.Fatalf("stdout lacks the 9-task table:\n%s", stdout.String())
+	}
+	b, err := os.ReadFile(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range celeba.PaperAttributes {
+		if !strings.Contains(string(b), `"`+a+`"`) {
+			t.Errorf("results.json lacks attribute %s", a)
+		}
+	}
+}
+
+func TestTunedRecipe(t *testing.T) {
+	gl, err := glyphs.New(glyphs.Options{N: 100, Size: 12, Seed: 1, Tasks: []string{"bold", "left"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := planted.New(planted.Options{N: 100, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv, err := csvdata.Load(affinityCSV(t), csvdata.Options{Targets: []string{"a", "b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		ds        data.Dataset
+		widths    []int
+		optimizer string
+		every     int
+	}{
+		{"glyphs", gl, []int{16}, mtl.OptimizerSGD, 2},
+		// Planted families need about 9 units together; 8 make them compete.
+		{"planted", pl, []int{8}, mtl.OptimizerSGD, 2},
+		// Other data keep the package defaults.
+		{"csv", csv, mtl.DefaultConfig(csv).Trunk.Widths, mtl.DefaultConfig(csv).Optimizer, affinity.DefaultOptions().Every},
+	}
+	for _, tc := range tests {
+		f := runFlags{lookahead: "sgd"}
+		cfg, aff, err := f.recipe(tc.ds)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if !slices.Equal(cfg.Trunk.Widths, tc.widths) || cfg.Optimizer != tc.optimizer || aff.Every != tc.every {
+			t.Errorf("%s: trunk %v, optimizer %s, every %d; want %v, %s, %d", tc.name, cfg.Trunk.Widths, cfg.Optimizer, aff.Every,
+				tc.widths, tc.optimizer, tc.every)
+		}
+		// Flags override the recipe.
+		f = runFlags{lookahead: "sgd", epochs: 3, every: 7}
+		if cfg, aff, err = f.recipe(tc.ds); err != nil || cfg.Epochs != 3 || aff.Every != 7 {
+			t.Errorf("%s with -epochs 3 -every 7: epochs %d, every %d, err %v", tc.name, cfg.Epochs, aff.Every, err)
 		}
 	}
 }
