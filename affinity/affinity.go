@@ -141,6 +141,14 @@ type Measurement struct {
 	Cosine *Node
 	// Losses are the n task losses before the lookahead, shape [n].
 	Losses *Node
+	// Base are the same n losses as scalar nodes, as returned by the
+	// LossesFn at the shared parameters.
+	Base []*Node
+	// Grads[i][k] is the gradient of task i's loss with respect to
+	// shared[k]. A training step on the same batch can build its update
+	// from them (the gradient of Σ w_i L_i on the shared parameters is
+	// Σ w_i Grads[i]) instead of taking another backward pass.
+	Grads [][]*Node
 }
 
 // Measure builds Eq. 1 for all n×n task pairs in the current graph:
@@ -162,7 +170,7 @@ func Measure(shared []*Node, losses LossesFn, step StepFn) Measurement {
 	before := Stack(base, 0)
 	after := Stack(rows, 0)
 	z := OneMinus(Div(after, ExpandAxes(before, 0)))
-	return Measurement{Z: z, Cosine: gradientCosine(grads), Losses: before}
+	return Measurement{Z: z, Cosine: gradientCosine(grads), Losses: before, Base: base, Grads: grads}
 }
 
 // gradientCosine returns the [n, n] cosine similarity of the per-task

@@ -87,11 +87,10 @@ func TestMeasureMatchesIndependentComputation(t *testing.T) {
 			losses := tinyGraphLosses(x, ys, vs)
 			m := Measure([]*Node{w}, losses, SGDStep([]*Node{w}, Const(g, lr)))
 			grads := make([]*Node, len(vs))
-			base := losses([]*Node{w})
 			for j := range vs {
-				grads[j] = Reshape(Gradient(base[j], w)[0], -1)
+				grads[j] = Reshape(m.Grads[j][0], -1)
 			}
-			return []*Node{m.Z, m.Cosine, m.Losses, Stack(grads, 0)}
+			return []*Node{m.Z, m.Cosine, m.Losses, Stack(grads, 0), Stack(m.Base, 0)}
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -100,13 +99,14 @@ func TestMeasureMatchesIndependentComputation(t *testing.T) {
 		cos := tensors.MustCopyFlatData[float64](outs[1])
 		losses := tensors.MustCopyFlatData[float64](outs[2])
 		grads := tensors.MustCopyFlatData[float64](outs[3])
+		base := tensors.MustCopyFlatData[float64](outs[4])
 
 		n := len(tinyV)
 		before := goLosses(tinyW)
 		fd := fdGradients(tinyW)
 		for j := range n {
-			if math.Abs(losses[j]-before[j]) > 1e-12 {
-				t.Errorf("lr %g: loss %d = %g, want %g", lr, j, losses[j], before[j])
+			if math.Abs(losses[j]-before[j]) > 1e-12 || math.Abs(base[j]-before[j]) > 1e-12 {
+				t.Errorf("lr %g: loss %d = %g (base %g), want %g", lr, j, losses[j], base[j], before[j])
 			}
 			for p := range tinyW {
 				if got := grads[j*len(tinyW)+p]; math.Abs(got-fd[j][p]) > 1e-6 {

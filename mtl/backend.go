@@ -3,12 +3,65 @@ package mtl
 import (
 	"fmt"
 	"os"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/gobackend"
 )
+
+// Why the pure-Go backend is configured here, and not left to its defaults.
+//
+// Root cause of the deadlock seen with the backend "go" of
+// github.com/gomlx/compute v0.1.2 (internal/gobackend):
+//
+//   - executeParallel (executable.go) runs every operation whose inputs are
+//     ready as a task of the backend's worker pool (Pool.WaitToStart), and
+//     the task holds one of the pool's slots until the operation returns.
+//     The default pool has 2×GOMAXPROCS slots; this parallel mode is chosen
+//     whenever a single execution is live on the backend.
+//   - Inside such a task, a large matrix multiplication (dot/matmul: the
+//     generic kernel for products of 4M multiply-adds or more,
+//     largeNoSIMDGeneric, and the AVX kernels built with
+//     GOEXPERIMENT=simd) fans out with Pool.Saturate, and Erf/Gelu with
+//     Pool.WaitToStart, on the SAME pool. Saturate waits on the pool's
+//     condition variable until a slot is free.
+//   - When as many operations as the pool has slots are inside Saturate at
+//     once (easy in a graph with independent branches, such as the n
+//     lookaheads of the affinity step), every slot is held by a task that
+//     waits for a slot: hold-and-wait, every goroutine parked in
+//     Saturate/WaitToStart at 0% CPU. The pool's WorkerIsAsleep, meant to
+//     lend a slot to a waiting worker, is never called by these kernels.
+//     TestBoundedPoolDeadlockRepro reproduces it: a graph of 4×GOMAXPROCS
+//     independent large products hangs within 200 executions.
+//
+// Safe configurations, by construction:
+//
+//   - an UNBOUNDED pool (parallelism −1): WaitToStart starts a goroutine
+//     without waiting, and Saturate only waits for its own, leaf, workers
+//     (at most GOMAXPROCS of them), which always finish; nothing holds a
+//     slot while waiting for one. (Every finishing worker signals the
+//     shared condition variable, and a woken Saturate whose work is done
+//     passes the signal on, so the last worker to finish wakes every
+//     waiter.) Operations run in parallel (inter-op) and large products
+//     fan out (intra-op). This is what "go" gets here;
+//     TestGoBackendConfigurationsDoNotHang runs the repro graph with it.
+//   - sequential operations (ops_sequential) with any pool: the operations
+//     run on the caller's goroutine, which holds no slot, so the pool only
+//     ever holds leaf workers. The earlier workaround; it leaves one core
+//     idle most of the time, because most products of a small network are
+//     below the 4M threshold of the parallel kernels.
+//   - parallelism 0: everything runs inline on the caller's goroutine.
+//
+// The unbounded pool cannot be asked for through the configuration string
+// without the backend printing a line on standard output (gobackend.New
+// prints "parallelism set to"), which would mix with the results of the
+// tag commands; so it is set through the backend's exported Workers field
+// (unboundWorkers). If that ever fails, the backend falls back to
+// ops_sequential.
 
 var (
 	backendsMu sync.Mutex
@@ -27,49 +80,140 @@ func backendConfig(cfg string) string {
 	return cfg
 }
 
-// goBackendConfig adds ops_sequential to a pure-Go backend configuration
-// that chooses no execution mode. Workaround: in compute v0.1.2 two
-// operations of one executable running in parallel on the same worker pool
-// can lose a wake-up in workerspool.Saturate and deadlock (seen on 2
-// cores); one pool per run with sequential operations avoids it, while
-// each operation still uses all cores.
-func goBackendConfig(cfg string) (string, bool) {
-	name, opts, _ := strings.Cut(cfg, ":")
-	if name != gobackend.BackendName {
-		return cfg, false
-	}
-	if !strings.Contains(opts, "ops_") {
-		opts = strings.TrimPrefix(opts+",ops_sequential", ",")
-	}
-	return name + ":" + opts, true
+// goPlan is how a pure-Go backend configuration is made safe.
+type goPlan struct {
+	config    string // configuration passed to the backend
+	unbounded bool   // lift the worker limit after creation
 }
 
-// backendFor returns the backend of a configuration and a function that
-// releases it. Each run gets its own pure-Go backend (see goBackendConfig);
-// other backends are created once and shared by concurrent runs.
-func backendFor(cfg string) (b compute.Backend, release func(), err error) {
+// planGoBackend checks a pure-Go backend configuration ("go" or
+// "go:opt1,opt2"; ok is false for other backends) and returns how to
+// create it without the deadlock described above:
+//   - no parallelism option: the pool is made unbounded;
+//   - parallelism=−1 or 0: used as given;
+//   - parallelism=N > 0: ops_sequential is added unless an execution mode
+//     is given; ops_parallel with it is refused, since it can deadlock.
+func planGoBackend(cfg string) (plan goPlan, ok bool, err error) {
+	name, opts, _ := strings.Cut(cfg, ":")
+	if name != gobackend.BackendName {
+		return goPlan{}, false, nil
+	}
+	parallelism, hasParallelism, opsMode := 0, false, ""
+	for part := range strings.SplitSeq(opts, ",") {
+		key, value, _ := strings.Cut(part, "=")
+		switch key {
+		case "parallelism":
+			p, err := strconv.Atoi(value)
+			if err != nil {
+				return goPlan{}, true, fmt.Errorf("backend %q: parallelism=%q is not an integer", cfg, value)
+			}
+			parallelism, hasParallelism = p, true
+		case "ops_sequential", "ops_parallel":
+			opsMode = key
+		}
+	}
+	plan = goPlan{config: cfg}
+	switch {
+	case !hasParallelism:
+		plan.unbounded = true
+	case parallelism > 0 && opsMode == "ops_parallel":
+		return goPlan{}, true, fmt.Errorf("backend %q: parallel operations with a bounded worker pool can deadlock "+
+			"in github.com/gomlx/compute v0.1.2; use parallelism=-1, or drop ops_parallel", cfg)
+	case parallelism > 0 && opsMode == "":
+		plan.config = name + ":" + strings.TrimPrefix(opts+",ops_sequential", ",")
+	}
+	return plan, true, nil
+}
+
+// unboundWorkers sets the worker limit of a pure-Go backend to −1
+// (unbounded) through its exported Workers field, and reports whether it
+// could.
+func unboundWorkers(b compute.Backend) bool {
+	v := reflect.ValueOf(b)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return false
+	}
+	w := v.Elem().FieldByName("Workers")
+	if !w.IsValid() || w.Kind() != reflect.Pointer || w.IsNil() {
+		return false
+	}
+	set, get := w.MethodByName("SetMaxParallelism"), w.MethodByName("MaxParallelism")
+	if !set.IsValid() || !get.IsValid() ||
+		set.Type() != reflect.TypeFor[func(int)]() || get.Type() != reflect.TypeFor[func() int]() {
+		return false
+	}
+	set.Call([]reflect.Value{reflect.ValueOf(-1)})
+	return get.Call(nil)[0].Int() == -1
+}
+
+// newGoBackend creates a pure-Go backend following plan.
+func newGoBackend(plan goPlan) (compute.Backend, error) {
+	b, err := compute.NewWithConfig(plan.config)
+	if err != nil || !plan.unbounded || unboundWorkers(b) {
+		return b, err
+	}
+	b.Finalize()
+	return compute.NewWithConfig(plan.config + ",ops_sequential")
+}
+
+// backendFor returns the backend of a configuration. A backend is created
+// once per configuration (and never released) and shared by
+// all runs in the process. For the pure-Go backend in its default dynamic
+// mode this means: while a single run executes, its operations run in
+// parallel; while several runs execute at once, each runs its operations
+// one after the other (each still fanning out large products), so that
+// concurrent runs do not oversubscribe the cores.
+func backendFor(cfg string) (b compute.Backend, err error) {
 	cfg = backendConfig(cfg)
 	defer func() {
 		if r := recover(); r != nil {
-			b, release, err = nil, nil, fmt.Errorf("backend %q: %v", cfg, r)
+			b, err = nil, fmt.Errorf("backend %q: %v", cfg, r)
 		}
 	}()
-	if goCfg, ok := goBackendConfig(cfg); ok {
-		b, err = compute.NewWithConfig(goCfg)
-		if err != nil {
-			return nil, nil, fmt.Errorf("backend %q: %w", cfg, err)
-		}
-		return b, b.Finalize, nil
+	plan, isGo, err := planGoBackend(cfg)
+	if err != nil {
+		return nil, err
 	}
 	backendsMu.Lock()
 	defer backendsMu.Unlock()
 	if b, ok := backends[cfg]; ok {
-		return b, func() {}, nil
+		return b, nil
 	}
-	b, err = compute.NewWithConfig(cfg)
+	if isGo {
+		b, err = newGoBackend(plan)
+	} else {
+		b, err = compute.NewWithConfig(cfg)
+	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("backend %q: %w", cfg, err)
+		return nil, fmt.Errorf("backend %q: %w", cfg, err)
 	}
 	backends[cfg] = b
-	return b, func() {}, nil
+	return b, nil
+}
+
+// CheckBackend reports whether cfg, a Config.Backend value, can be used,
+// without starting a run: the backend must be compiled in (the XLA backend
+// needs the build tag xla, see backend_xla.go), and a pure-Go
+// configuration must be valid and free of the deadlock described in this
+// file. Other backends are not started here (XLA would load its PJRT
+// plugin), so their options are checked when a run starts.
+func CheckBackend(cfg string) error {
+	cfg = backendConfig(cfg)
+	name, _, _ := strings.Cut(cfg, ":")
+	available := compute.List()
+	if !slices.Contains(available, name) {
+		slices.Sort(available)
+		return fmt.Errorf("backend %q is not compiled in (available: %s; the XLA backend needs `go build -tags xla`)",
+			cfg, strings.Join(available, ", "))
+	}
+	plan, isGo, err := planGoBackend(cfg)
+	if err != nil || !isGo {
+		return err
+	}
+	b, err := newGoBackend(plan)
+	if err != nil {
+		return fmt.Errorf("backend %q: %w", cfg, err)
+	}
+	b.Finalize()
+	return nil
 }

@@ -3,6 +3,7 @@ package mtl
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/data"
@@ -23,52 +24,93 @@ func glyphBench(b *testing.B, n int) (data.Dataset, []string) {
 	return ds, tasks
 }
 
-// BenchmarkStep compares one plain training step with one affinity
-// measurement (the whole 9×9 matrix) on the default glyph model.
+// reportCPU reports the process CPU time per operation since cpu: unlike
+// the wall time, it does not grow when other processes take the cores.
+func reportCPU(b *testing.B, cpu time.Duration) {
+	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
+}
+
+// BenchmarkStep compares one plain training step, one affinity
+// measurement (the whole 9×9 matrix) and one training step fused with the
+// measurement, on the default glyph model, with the default pure-Go
+// backend and with sequential operations.
 func BenchmarkStep(b *testing.B) {
 	ds, tasks := glyphBench(b, 600)
-	r, err := prepare(ds, tasks, DefaultConfig(ds), Options{Affinity: &affinity.Options{Every: 1}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer r.eng.close()
-	bt, err := r.train.load(data.Train, data.EpochOrder(ds.Len(data.Train), 1, 0)[:r.train.batch])
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer bt.free()
-	b.Run("train", func(b *testing.B) {
-		for i := 0; b.Loop(); i++ {
-			if _, _, err := r.eng.trainStep(bt, 1e-3, i); err != nil {
-				b.Fatal(err)
-			}
+	for _, backend := range []string{"go", "go:ops_sequential"} {
+		cfg := DefaultConfig(ds)
+		cfg.Backend = backend
+		r, err := prepare(ds, tasks, cfg, Options{Affinity: &affinity.Options{Every: 1}})
+		if err != nil {
+			b.Fatal(err)
 		}
-	})
-	b.Run("affinity", func(b *testing.B) {
-		for b.Loop() {
-			if _, _, _, err := r.eng.measure(bt, 1e-3, 0); err != nil {
-				b.Fatal(err)
-			}
+		bt, err := r.train.load(data.Train, data.EpochOrder(ds.Len(data.Train), 1, 0)[:r.train.batch])
+		if err != nil {
+			b.Fatal(err)
 		}
-	})
+		for _, c := range []struct {
+			name string
+			run  func(step int) error
+		}{
+			{"train", func(step int) error {
+				_, _, err := r.eng.trainStep(bt, 1e-3, step)
+				return err
+			}},
+			{"affinity", func(step int) error {
+				_, _, _, err := r.eng.measure(bt, 1e-3, step)
+				return err
+			}},
+			{"train+affinity", func(step int) error {
+				_, _, err := r.eng.trainMeasureStep(bt, 1e-3, step, func(_, _ [][]float64) error { return nil })
+				return err
+			}},
+		} {
+			b.Run(backend+"/"+c.name, func(b *testing.B) {
+				if err := c.run(0); err != nil { // compiles the executable
+					b.Fatal(err)
+				}
+				cpu := processCPU()
+				for i := 0; b.Loop(); i++ {
+					if err := c.run(i); err != nil {
+						b.Fatal(err)
+					}
+				}
+				reportCPU(b, cpu)
+			})
+		}
+		bt.free()
+		r.eng.close()
+	}
 }
 
 // BenchmarkRun compares a whole default run on 9 glyph tasks without and
-// with affinity every 10 steps.
+// with affinity every 10 steps (on the training batch, fused with the
+// step, or on a validation batch, separately), on the pure-Go backend as
+// configured by default (unbounded pool, parallel operations) and with
+// sequential operations (the earlier deadlock workaround).
 func BenchmarkRun(b *testing.B) {
 	ds, tasks := glyphBench(b, 6000)
-	for _, c := range []struct {
-		name string
-		aff  *affinity.Options
-	}{{"plain", nil}, {"every10", &affinity.Options{Every: 10}}} {
-		b.Run(c.name, func(b *testing.B) {
-			cfg := DefaultConfig(ds)
-			cfg.Epochs = 2
-			for b.Loop() {
-				if _, err := Train(context.Background(), ds, tasks, cfg, Options{Affinity: c.aff}); err != nil {
-					b.Fatal(err)
+	for _, backend := range []string{"go", "go:ops_sequential"} {
+		for _, c := range []struct {
+			name string
+			aff  *affinity.Options
+		}{
+			{"plain", nil},
+			{"every10", &affinity.Options{Every: 10}},
+			// Measured on a validation batch, by the separate affinity
+			// executable: the cost of not sharing passes with the step.
+			{"every10-validation", &affinity.Options{Every: 10, Validation: true}},
+		} {
+			b.Run(backend+"/"+c.name, func(b *testing.B) {
+				cfg := DefaultConfig(ds)
+				cfg.Epochs, cfg.Backend = 2, backend
+				cpu := processCPU()
+				for b.Loop() {
+					if _, err := Train(context.Background(), ds, tasks, cfg, Options{Affinity: c.aff}); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
+				reportCPU(b, cpu)
+			})
+		}
 	}
 }

@@ -4,12 +4,16 @@
 // Groupings (Fifty et al., NeurIPS 2021): the same run can record the
 // lookahead inter-task affinity of Eq. 1 (package affinity) every few steps.
 //
-// The model's parameters are explicit inputs and outputs of three compiled
+// The model's parameters are explicit inputs and outputs of compiled
 // executables with fixed batch shapes: a training step (per-task losses,
 // weighted sum, gradient, optimizer update), an evaluation step (masked
-// sums of loss and error, so that the metrics of a split are exact), and an
+// sums of loss and error, so that the metrics of a split are exact), an
 // affinity step that computes the whole n×n matrix of Eq. 1 without
-// writing anything back. Keeping the parameters in Go makes checkpoints
+// writing anything back (used when affinity is measured on validation
+// batches), and, for steps that measure on their own training batch, a
+// training step fused with the affinity step: the per-task gradients of
+// the measurement also make the training update, so a measured step costs
+// the measurement plus a short backward pass through the heads. Keeping the parameters in Go makes checkpoints
 // exact: a resumed run continues with the same weights, optimizer state,
 // step counters, data order (data.EpochOrder) and affinity sums, and ends
 // with the same result as an uninterrupted one.
@@ -21,4 +25,10 @@
 // early stopping on the validation loss (the best epoch's weights are kept
 // and evaluated). The model has no batch normalisation, so no pass has
 // running statistics to update.
+//
+// Backends: Config.Backend or $GOMLX_BACKEND, else the pure-Go backend with
+// an unbounded worker pool, which runs independent operations in parallel;
+// backend.go explains why the pool's default bound can deadlock in
+// github.com/gomlx/compute v0.1.2 and which configurations are refused.
+// The XLA backend (GPU) is compiled in with the build tag xla.
 package mtl

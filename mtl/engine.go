@@ -9,27 +9,31 @@ import (
 	"github.com/tagroup/tag/affinity"
 )
 
-// engine owns the three compiled executables of a run and the current
-// parameters and optimizer state, as tensors on the backend.
+// engine owns the compiled executables of a run and the current
+// parameters and optimizer state, as tensors on the backend. Executables
+// are compiled at their first use: trainExec (a training step), evalExec
+// (masked loss and error sums), affExec (the affinity matrix alone, for
+// measurements on a validation batch) and fusedExec (a training step that
+// also measures the affinity on its own batch, from the same forward and
+// backward passes).
 //
 // Executable inputs are laid out as: the P parameters (trunk first), then
 // the optimizer state (slot s of parameter k at P + k*S + s), then the
 // batch and scalars.
 type engine struct {
 	backend compute.Backend
-	release func() // releases the backend
 	m       *model
 	opt     optimizer
 	weights []float32 // per-task loss weights
 	look    affinity.Lookahead
 
-	trainExec, evalExec, affExec *Exec
+	trainExec, evalExec, affExec, fusedExec *Exec
 
 	params, state []*tensors.Tensor
 }
 
-func newEngine(backend compute.Backend, release func(), m *model, weights []float32, look affinity.Lookahead) (*engine, error) {
-	e := &engine{backend: backend, release: release, m: m, weights: weights, look: look,
+func newEngine(backend compute.Backend, m *model, weights []float32, look affinity.Lookahead) (*engine, error) {
+	e := &engine{backend: backend, m: m, weights: weights, look: look,
 		opt: optimizer{kind: m.cfg.Optimizer, momentum: m.cfg.Momentum}}
 	var err error
 	if e.trainExec, err = NewExec(backend, e.trainGraph); err != nil {
@@ -41,17 +45,19 @@ func newEngine(backend compute.Backend, release func(), m *model, weights []floa
 	if e.affExec, err = NewExec(backend, e.affinityGraph); err != nil {
 		return nil, err
 	}
+	if e.fusedExec, err = NewExec(backend, e.trainAffinityGraph); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 
 // close releases the executables and the tensors.
 func (e *engine) close() {
-	for _, ex := range []*Exec{e.trainExec, e.evalExec, e.affExec} {
+	for _, ex := range []*Exec{e.trainExec, e.evalExec, e.affExec, e.fusedExec} {
 		ex.Finalize()
 	}
 	finalizeAll(e.params)
 	finalizeAll(e.state)
-	e.release()
 }
 
 func finalizeAll(ts []*tensors.Tensor) {
@@ -87,11 +93,22 @@ func (e *engine) trainGraph(g *Graph, in []*Node) []*Node {
 	params, state, rest := e.splitInputs(in, true)
 	x, y, lr, t := rest[0], rest[1], rest[2], rest[3]
 	losses := e.m.meanLosses(e.m.bind(params), x, y)
-	total := Mul(Stack(losses, 0), Const(g, e.weights))
-	grads := Gradient(ReduceAllSum(total), params...)
-	out := make([]*Node, 0, len(in))
+	grads := Gradient(e.weightedTotal(losses), params...)
+	return e.update(params, grads, state, lr, t, losses)
+}
+
+// weightedTotal is the training objective Σ_j w_j L_j.
+func (e *engine) weightedTotal(losses []*Node) *Node {
+	return ReduceAllSum(Mul(Stack(losses, 0), Const(losses[0].Graph(), e.weights)))
+}
+
+// update applies the optimizer to every parameter and returns the outputs
+// of a training step: the new params, the new state, the losses [n] and
+// whether all new parameters are finite.
+func (e *engine) update(params, grads, state []*Node, lr, t *Node, losses []*Node) []*Node {
+	out := make([]*Node, 0, len(params)+len(state)+2)
 	newState := make([]*Node, 0, len(state))
-	finite := Const(g, true)
+	finite := Const(lr.Graph(), true)
 	for k, p := range params {
 		np, ns := e.opt.update(p, grads[k], e.paramState(state, k), lr, t)
 		out = append(out, np)
@@ -100,6 +117,35 @@ func (e *engine) trainGraph(g *Graph, in []*Node) []*Node {
 	}
 	out = append(out, newState...)
 	return append(out, Stack(losses, 0), finite)
+}
+
+// trainAffinityGraph: inputs as trainGraph; outputs those of trainGraph
+// followed by Z [n, n] and the gradient cosine [n, n] of the batch, as
+// affinityGraph computes them. The training gradient of the shared
+// parameters is Σ_i w_i ∇L_i, summed from the per-task gradients that the
+// measurement needs anyway; only the heads take one more (short) backward
+// pass. So a measured step costs one forward and n backward passes plus
+// the n lookahead forwards, instead of that plus a whole training step.
+func (e *engine) trainAffinityGraph(g *Graph, in []*Node) []*Node {
+	params, state, rest := e.splitInputs(in, true)
+	x, y, lr, t := rest[0], rest[1], rest[2], rest[3]
+	meas := e.measurement(params, state, x, y, lr, t)
+	ns := e.m.nShared
+	grads := make([]*Node, 0, len(params))
+	for k := range ns {
+		var sum *Node
+		for i, gi := range meas.Grads {
+			term := MulScalar(gi[k], float64(e.weights[i]))
+			if sum == nil {
+				sum = term
+			} else {
+				sum = Add(sum, term)
+			}
+		}
+		grads = append(grads, sum)
+	}
+	grads = append(grads, Gradient(e.weightedTotal(meas.Base), params[ns:]...)...)
+	return append(e.update(params, grads, state, lr, t, meas.Base), meas.Z, meas.Cosine)
 }
 
 // evalGraph: inputs params, x, y, mask [batch]; outputs the masked sums
@@ -123,7 +169,14 @@ func (e *engine) evalGraph(g *Graph, in []*Node) []*Node {
 // are fixed; only the outputs leave the graph.
 func (e *engine) affinityGraph(g *Graph, in []*Node) []*Node {
 	params, state, rest := e.splitInputs(in, true)
-	x, y, lr, t := rest[0], rest[1], rest[2], rest[3]
+	meas := e.measurement(params, state, rest[0], rest[1], rest[2], rest[3])
+	return []*Node{meas.Z, meas.Cosine, meas.Losses}
+}
+
+// measurement builds Eq. 1 on the batch x, y at the given parameters: the
+// lookahead moves the shared parameters only, by plain SGD or by the
+// optimizer's own update (e.look).
+func (e *engine) measurement(params, state []*Node, x, y, lr, t *Node) affinity.Measurement {
 	ns := e.m.nShared
 	heads := params[ns:]
 	losses := func(shared []*Node) []*Node {
@@ -139,8 +192,7 @@ func (e *engine) affinityGraph(g *Graph, in []*Node) []*Node {
 			return out
 		}
 	}
-	meas := affinity.Measure(params[:ns], losses, step)
-	return []*Node{meas.Z, meas.Cosine, meas.Losses}
+	return affinity.Measure(params[:ns], losses, step)
 }
 
 // setWeights replaces the parameters and optimizer state with copies of
@@ -202,25 +254,50 @@ func (e *engine) args(b batch, withState bool, extra ...any) []any {
 
 // trainStep runs one optimizer step; it returns the per-task losses before
 // the step. When they or the new parameters are not finite, the engine
-// keeps its previous parameters and the error says so.
-func (e *engine) trainStep(b batch, lr float32, step int) ([]float32, bool, error) {
-	out, err := e.trainExec.Exec(e.args(b, true, lr, float32(step+1))...)
+// keeps its previous parameters and ok is false.
+func (e *engine) trainStep(b batch, lr float32, step int) (losses []float32, ok bool, err error) {
+	return e.runUpdate(e.trainExec, b, lr, step, nil)
+}
+
+// trainMeasureStep runs one optimizer step that also measures the affinity
+// on its batch (before the update, as measure would). accept receives Z and
+// the gradient cosine before the new parameters are kept; an error from it
+// keeps the previous parameters and is returned. It is not called when the
+// losses or the new parameters are not finite (then ok is false).
+func (e *engine) trainMeasureStep(b batch, lr float32, step int,
+	accept func(z, cos [][]float64) error) (losses []float32, ok bool, err error) {
+	n := len(e.m.tasks)
+	return e.runUpdate(e.fusedExec, b, lr, step, func(extra []*tensors.Tensor) error {
+		return accept(matrix(extra[0], n), matrix(extra[1], n))
+	})
+}
+
+// runUpdate runs a training executable (trainGraph's outputs, then extra
+// ones) and keeps its new parameters and state when the losses and the
+// parameters are finite and check, given the extra outputs, accepts.
+func (e *engine) runUpdate(exec *Exec, b batch, lr float32, step int,
+	check func(extra []*tensors.Tensor) error) ([]float32, bool, error) {
+	out, err := exec.Exec(e.args(b, true, lr, float32(step+1))...)
 	if err != nil {
 		return nil, false, fmt.Errorf("training step %d: %w", step, err)
 	}
 	p, s := len(e.params), len(e.state)
 	losses := tensors.MustCopyFlatData[float32](out[p+s])
 	finite := tensors.ToScalar[bool](out[p+s+1])
-	ok := finite && allFinite(losses)
-	if !ok {
+	if !finite || !allFinite(losses) {
 		finalizeAll(out)
 		return losses, false, nil
+	}
+	if check != nil {
+		if err := check(out[p+s+2:]); err != nil {
+			finalizeAll(out)
+			return losses, false, err
+		}
 	}
 	finalizeAll(e.params)
 	finalizeAll(e.state)
 	e.params, e.state = out[:p], out[p:p+s]
-	out[p+s].FinalizeAll()
-	out[p+s+1].FinalizeAll()
+	finalizeAll(out[p+s:])
 	return losses, true, nil
 }
 

@@ -1,6 +1,7 @@
 package mtl
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -33,9 +34,26 @@ func tinyRun(t *testing.T, optName string, look affinity.Lookahead) (*run, *synt
 
 func near(got, want, tol float64) bool { return math.Abs(got-want) <= tol*(1+math.Abs(want)) }
 
+// measureWith returns Z, the gradient cosine and the losses of batch b at
+// the engine's current parameters, from the affinity executable alone or
+// from the fused training step (which then also updates the parameters).
+func measureWith(e *engine, fused bool, b batch, lr float32) (z, cos [][]float64, losses []float32, err error) {
+	if !fused {
+		return e.measure(b, lr, 0)
+	}
+	losses, ok, err := e.trainMeasureStep(b, lr, 0, func(zz, cc [][]float64) error {
+		z, cos = zz, cc
+		return nil
+	})
+	if err == nil && !ok {
+		err = fmt.Errorf("fused step: non-finite losses %v", losses)
+	}
+	return z, cos, losses, err
+}
+
 // The in-graph affinity matrix equals Eq. 1 computed independently: a Go
 // forward pass in float64, gradients by finite differences, the step taken
-// by hand.
+// by hand. Both executables that measure it are checked.
 func TestAffinityMatchesIndependentComputation(t *testing.T) {
 	for _, c := range []struct {
 		name string
@@ -48,57 +66,111 @@ func TestAffinityMatchesIndependentComputation(t *testing.T) {
 		// Adam's first update from zero state is lr·g/(|g|+ε) per element.
 		{"adam lookahead", OptimizerAdam, affinity.Optimizer, 0.02},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			r, ds, idx := tinyRun(t, c.opt, c.look)
+		for _, fused := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/fused=%v", c.name, fused), func(t *testing.T) {
+				checkAffinity(t, c.opt, c.look, c.lr, fused)
+			})
+		}
+	}
+}
+
+func checkAffinity(t *testing.T, optName string, look affinity.Lookahead, lr float64, fused bool) {
+	t.Helper()
+	r, ds, idx := tinyRun(t, optName, look)
+	b, err := r.train.load(data.Train, idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.free()
+	z, cos, losses, err := measureWith(r.eng, fused, b, float32(lr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals := to64(r.st.Params)
+	m := r.eng.m
+	before := naiveLosses(m, vals, ds, idx)
+	shared := make([]int, m.nShared)
+	for k := range shared {
+		shared[k] = k
+	}
+	n := len(engineTasks)
+	grads := make([][]float64, n)
+	for i := range n {
+		coef := make([]float64, n)
+		coef[i] = 1
+		g := naiveGradients(m, vals, ds, idx, shared, coef)
+		var flat []float64
+		stepped := to64(r.st.Params)
+		for _, k := range shared {
+			flat = append(flat, g[k]...)
+			for q := range g[k] {
+				d := g[k][q]
+				if look == affinity.Optimizer {
+					d /= math.Abs(d) + adamEpsilon
+				}
+				stepped[k][q] -= lr * d
+			}
+		}
+		grads[i] = flat
+		after := naiveLosses(m, stepped, ds, idx)
+		for j := range n {
+			if !near(float64(losses[j]), before[j], 1e-5) {
+				t.Errorf("loss %s = %g, want %g", engineTasks[j], losses[j], before[j])
+			}
+			if want := affinity.Z(before[j], after[j]); !near(z[i][j], want, 2e-4) {
+				t.Errorf("Z[%s→%s] = %.6g, want %.6g", engineTasks[i], engineTasks[j], z[i][j], want)
+			}
+		}
+	}
+	for i := range n {
+		for j := range n {
+			if want := affinity.Cosine(grads[i], grads[j]); !near(cos[i][j], want, 1e-3) {
+				t.Errorf("cosine[%s,%s] = %.6g, want %.6g", engineTasks[i], engineTasks[j], cos[i][j], want)
+			}
+		}
+	}
+}
+
+// One plain-SGD training step moves every parameter by −η times the
+// finite-difference gradient of the weighted loss, whether it is a plain
+// step or one that also measures the affinity (which builds the shared
+// parameters' gradient from the per-task ones).
+func TestTrainStepGradientMatchesFiniteDifferences(t *testing.T) {
+	for _, fused := range []bool{false, true} {
+		t.Run(fmt.Sprintf("fused=%v", fused), func(t *testing.T) {
+			r, ds, idx := tinyRun(t, OptimizerSGD, affinity.SGD)
+			r.weights = []float32{1, 0.5, 2, 1}
+			r.eng.weights = r.weights
 			b, err := r.train.load(data.Train, idx)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer b.free()
-			z, cos, losses, err := r.eng.measure(b, float32(c.lr), 0)
+			const lr = 0.1
+			if fused {
+				_, _, _, err = measureWith(r.eng, true, b, lr)
+			} else if _, ok, stepErr := r.eng.trainStep(b, lr, 0); stepErr != nil || !ok {
+				err = fmt.Errorf("train step: ok=%v err=%v", ok, stepErr)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			after, err := copyOut(r.eng.params)
 			if err != nil {
 				t.Fatal(err)
 			}
 			vals := to64(r.st.Params)
-			m := r.eng.m
-			before := naiveLosses(m, vals, ds, idx)
-			shared := make([]int, m.nShared)
-			for k := range shared {
-				shared[k] = k
+			all := make([]int, len(vals))
+			for k := range all {
+				all[k] = k
 			}
-			n := len(engineTasks)
-			grads := make([][]float64, n)
-			for i := range n {
-				coef := make([]float64, n)
-				coef[i] = 1
-				g := naiveGradients(m, vals, ds, idx, shared, coef)
-				var flat []float64
-				stepped := to64(r.st.Params)
-				for _, k := range shared {
-					flat = append(flat, g[k]...)
-					for q := range g[k] {
-						d := g[k][q]
-						if c.look == affinity.Optimizer {
-							d /= math.Abs(d) + adamEpsilon
-						}
-						stepped[k][q] -= c.lr * d
-					}
-				}
-				grads[i] = flat
-				after := naiveLosses(m, stepped, ds, idx)
-				for j := range n {
-					if !near(float64(losses[j]), before[j], 1e-5) {
-						t.Errorf("loss %s = %g, want %g", engineTasks[j], losses[j], before[j])
-					}
-					if want := affinity.Z(before[j], after[j]); !near(z[i][j], want, 2e-4) {
-						t.Errorf("Z[%s→%s] = %.6g, want %.6g", engineTasks[i], engineTasks[j], z[i][j], want)
-					}
-				}
-			}
-			for i := range n {
-				for j := range n {
-					if want := affinity.Cosine(grads[i], grads[j]); !near(cos[i][j], want, 1e-3) {
-						t.Errorf("cosine[%s,%s] = %.6g, want %.6g", engineTasks[i], engineTasks[j], cos[i][j], want)
+			coef := []float64{1, 0.5, 2, 1}
+			g := naiveGradients(r.eng.m, vals, ds, idx, all, coef)
+			for k, s := range r.eng.m.specs {
+				for q := range g[k] {
+					got := (vals[k][q] - float64(after[k][q])) / lr
+					if math.Abs(got-g[k][q]) > 2e-3*(1+math.Abs(g[k][q])) {
+						t.Errorf("%s[%d]: gradient %g, finite differences %g", s.Name, q, got, g[k][q])
 					}
 				}
 			}
@@ -106,49 +178,12 @@ func TestAffinityMatchesIndependentComputation(t *testing.T) {
 	}
 }
 
-// One plain-SGD training step moves every parameter by −η times the
-// finite-difference gradient of the weighted loss.
-func TestTrainStepGradientMatchesFiniteDifferences(t *testing.T) {
-	r, ds, idx := tinyRun(t, OptimizerSGD, affinity.SGD)
-	r.weights = []float32{1, 0.5, 2, 1}
-	r.eng.weights = r.weights
-	b, err := r.train.load(data.Train, idx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.free()
-	const lr = 0.1
-	if _, ok, err := r.eng.trainStep(b, lr, 0); err != nil || !ok {
-		t.Fatalf("train step: ok=%v err=%v", ok, err)
-	}
-	after, err := copyOut(r.eng.params)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vals := to64(r.st.Params)
-	all := make([]int, len(vals))
-	for k := range all {
-		all[k] = k
-	}
-	coef := []float64{1, 0.5, 2, 1}
-	g := naiveGradients(r.eng.m, vals, ds, idx, all, coef)
-	for k, s := range r.eng.m.specs {
-		for q := range g[k] {
-			got := (vals[k][q] - float64(after[k][q])) / lr
-			if math.Abs(got-g[k][q]) > 2e-3*(1+math.Abs(g[k][q])) {
-				t.Errorf("%s[%d]: gradient %g, finite differences %g", s.Name, q, got, g[k][q])
-			}
-		}
-	}
-}
-
 // convolve equals GoMLX's own convolution with "same" padding.
 func TestConvolveMatchesGoMLX(t *testing.T) {
-	backend, release, err := backendFor("go")
+	backend, err := backendFor("go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer release()
 	for _, c := range []struct{ side, k, stride int }{{8, 3, 2}, {7, 3, 2}, {6, 3, 1}, {5, 1, 2}} {
 		outs, err := ExecOnceN(backend, func(g *Graph) []*Node {
 			x := IotaFull(g, shapes.Make(dtypes.Float32, 2, c.side, c.side, 3))

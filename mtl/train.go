@@ -161,22 +161,20 @@ func prepare(ds data.Dataset, tasks []string, cfg Config, opt Options) (*run, er
 			return nil, fmt.Errorf("data set %s has no %s examples", ds.Name(), split)
 		}
 	}
-	backend, release, err := backendFor(cfg.Backend)
+	backend, err := backendFor(cfg.Backend)
 	if err != nil {
 		return nil, err
 	}
 	m, err := newModel(backend, cfg, runTasks, ds.InputShape())
 	if err != nil {
-		release()
 		return nil, err
 	}
 	look := affinity.SGD
 	if opt.Affinity != nil {
 		look = opt.Affinity.Lookahead
 	}
-	eng, err := newEngine(backend, release, m, weights, look)
+	eng, err := newEngine(backend, m, weights, look)
 	if err != nil {
-		release()
 		return nil, err
 	}
 	bs := min(cfg.BatchSize, ds.Len(data.Train))
@@ -263,7 +261,9 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 }
 
 // step runs one training step (and an affinity measurement when due) on
-// the training examples idx.
+// the training examples idx. A measurement on the training batch shares
+// its passes with the step (engine.trainMeasureStep); one on a validation
+// batch runs before it.
 func (r *run) step(idx []int) error {
 	st := r.st
 	b, err := r.train.load(data.Train, idx)
@@ -272,12 +272,21 @@ func (r *run) step(idx []int) error {
 	}
 	defer b.free()
 	lr := float32(r.cfg.learningRate(st.Step, r.stepsPerEpoch, r.total))
-	if a := r.opt.Affinity; a != nil && st.Step%a.Every == 0 {
-		if err := r.measure(b, lr); err != nil {
+	var losses []float32
+	var ok bool
+	switch a := r.opt.Affinity; {
+	case a == nil || st.Step%a.Every != 0:
+		losses, ok, err = r.eng.trainStep(b, lr, st.Step)
+	case a.Validation:
+		if err := r.measureValidation(lr); err != nil {
 			return err
 		}
+		losses, ok, err = r.eng.trainStep(b, lr, st.Step)
+	default:
+		losses, ok, err = r.eng.trainMeasureStep(b, lr, st.Step, func(z, cos [][]float64) error {
+			return r.record(z, cos, lr)
+		})
 	}
-	losses, ok, err := r.eng.trainStep(b, lr, st.Step)
 	if err != nil {
 		return err
 	}
@@ -305,31 +314,36 @@ func (r *run) diverged(values []float32, what string) error {
 	return &DivergedError{Step: r.st.Step}
 }
 
-// measure records the affinity matrix of the current step, on b or on a
+// measureValidation records the affinity matrix of the current step on a
 // validation batch.
-func (r *run) measure(b batch, lr float32) error {
-	st, a := r.st, r.opt.Affinity
-	if a.Validation {
-		n := r.ds.Len(data.Validation)
-		order := data.EpochOrder(n, r.cfg.Seed^0x76616c, st.Step)
-		idx := make([]int, r.train.batch)
-		for k := range idx {
-			idx[k] = order[k%n]
-		}
-		vb, err := r.train.load(data.Validation, idx)
-		if err != nil {
-			return err
-		}
-		defer vb.free()
-		b = vb
+func (r *run) measureValidation(lr float32) error {
+	st := r.st
+	n := r.ds.Len(data.Validation)
+	order := data.EpochOrder(n, r.cfg.Seed^0x76616c, st.Step)
+	idx := make([]int, r.train.batch)
+	for k := range idx {
+		idx[k] = order[k%n]
 	}
-	z, cos, losses, err := r.eng.measure(b, lr, st.Step)
+	vb, err := r.train.load(data.Validation, idx)
+	if err != nil {
+		return err
+	}
+	defer vb.free()
+	z, cos, losses, err := r.eng.measure(vb, lr, st.Step)
 	if err != nil {
 		return err
 	}
 	if !allFinite(losses) {
 		return r.diverged(losses, "loss")
 	}
+	return r.record(z, cos, lr)
+}
+
+// record adds the matrices of the current step to the accumulator, after
+// dividing Z by the learning rate if asked; a non-finite Z stops the run
+// naming both tasks.
+func (r *run) record(z, cos [][]float64, lr float32) error {
+	st, a := r.st, r.opt.Affinity
 	for i, row := range z {
 		for j := range row {
 			if a.DivideByLR {

@@ -210,35 +210,43 @@ func TestConcurrentRunsAreIndependent(t *testing.T) {
 	}
 }
 
+// A diverging run stops with the step and task named and keeps its last
+// good checkpoint, whether the failing step is a plain one or one that
+// also measures the affinity.
 func TestDivergenceNamesStepAndTaskAndKeepsCheckpoint(t *testing.T) {
-	ds := newSynthetic(256, 32, 32)
-	cfg := smallConfig(ds)
-	cfg.Optimizer, cfg.LearningRate, cfg.Momentum = OptimizerSGD, 50, 0.9
-	cfg.CheckpointEvery = 1
-	dir := t.TempDir()
-	_, err := Train(context.Background(), ds, []string{"r", "a"}, cfg, Options{CheckpointDir: dir})
-	var div *DivergedError
-	if !errors.As(err, &div) {
-		t.Fatalf("got %v, want a DivergedError", err)
-	}
-	t.Log(err)
-	if div.Task != "r" && div.Task != "a" && div.Task != "" {
-		t.Errorf("task %q", div.Task)
-	}
-	r, err := prepare(ds, []string{"r", "a"}, cfg, Options{CheckpointDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.eng.close()
-	if r.st.Step != div.Step {
-		t.Errorf("checkpoint at step %d, want the last good step %d", r.st.Step, div.Step)
-	}
-	for _, p := range r.st.Params {
-		for _, v := range p {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				t.Fatal("checkpoint holds non-finite parameters")
+	for _, aff := range []*affinity.Options{nil, {Every: 1}} {
+		t.Run(fmt.Sprintf("affinity=%v", aff != nil), func(t *testing.T) {
+			ds := newSynthetic(256, 32, 32)
+			cfg := smallConfig(ds)
+			cfg.Optimizer, cfg.LearningRate, cfg.Momentum = OptimizerSGD, 50, 0.9
+			cfg.CheckpointEvery = 1
+			dir := t.TempDir()
+			opt := Options{CheckpointDir: dir, Affinity: aff}
+			_, err := Train(context.Background(), ds, []string{"r", "a"}, cfg, opt)
+			var div *DivergedError
+			if !errors.As(err, &div) {
+				t.Fatalf("got %v, want a DivergedError", err)
 			}
-		}
+			t.Log(err)
+			if div.Task != "r" && div.Task != "a" && div.Task != "" {
+				t.Errorf("task %q", div.Task)
+			}
+			r, err := prepare(ds, []string{"r", "a"}, cfg, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.eng.close()
+			if r.st.Step != div.Step {
+				t.Errorf("checkpoint at step %d, want the last good step %d", r.st.Step, div.Step)
+			}
+			for _, p := range r.st.Params {
+				for _, v := range p {
+					if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+						t.Fatal("checkpoint holds non-finite parameters")
+					}
+				}
+			}
+		})
 	}
 }
 

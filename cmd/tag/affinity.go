@@ -60,10 +60,8 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	targets := fs.String("targets", "", "comma-separated target `COLUMNS` of -data (with -glyphs: attributes, default all)")
 	features := fs.String("features", "", "comma-separated feature `COLUMNS` (default: every other column)")
 	epochs := fs.Int("epochs", 0, "training epochs (0: the default recipe's)")
-	every := fs.Int("every", 10, "measure affinity every `N` steps")
-	look := fs.String("lookahead", "sgd", "lookahead step: sgd (Eq. 1) or optimizer (the optimizer's own update)")
+	recipe := addRecipeFlags(fs)
 	divide := fs.Bool("divide-by-lr", false, "divide Z by the learning rate, as the published code does")
-	onVal := fs.Bool("validation-batch", false, "measure on validation batches instead of the training batch")
 	seed := fs.Uint64("seed", 1, "seed of the weights, the data order and the data split")
 	out := fs.String("out", "", "output `DIR` (affinity.csv, cosine.csv, trajectory.csv, run.json, checkpoint)")
 	resume := fs.Bool("resume", false, "continue the run stopped in -out")
@@ -76,14 +74,6 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	lookahead, err := affinity.ParseLookahead(*look)
-	if err != nil {
-		return badInputf("-lookahead: %v", err)
-	}
-	aopt := affinity.Options{Every: *every, Lookahead: lookahead, DivideByLR: *divide, Validation: *onVal}
-	if err := aopt.Validate(); err != nil {
-		return badInputf("-every: %v", err)
 	}
 	switch {
 	case *out == "":
@@ -101,6 +91,17 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return badInput(err)
 	}
+	cfg := mtl.DefaultConfig(ds)
+	cfg.Seed = *seed
+	if *epochs > 0 {
+		cfg.Epochs = *epochs
+	}
+	cfg.CheckpointEvery = 50
+	aopt := affinity.DefaultOptions()
+	aopt.DivideByLR = *divide
+	if err := recipe.apply(ds, &cfg, &aopt); err != nil {
+		return err
+	}
 	if err := prepareOutDir(*out, *resume, *force); err != nil {
 		return err
 	}
@@ -110,12 +111,6 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 			tasks = append(tasks, t.Name)
 		}
 	}
-	cfg := mtl.DefaultConfig(ds)
-	cfg.Seed = *seed
-	if *epochs > 0 {
-		cfg.Epochs = *epochs
-	}
-	cfg.CheckpointEvery = 50
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"flag"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/tagroup/tag/affinity"
+	"github.com/tagroup/tag/data"
+	"github.com/tagroup/tag/mtl"
+)
+
+// recipeFlags are the command-line flags that change a training recipe
+// (mtl.Config) and its affinity measurement (affinity.Options). Only the
+// flags given on the command line change anything; the others keep the
+// recipe a command starts from.
+type recipeFlags struct {
+	fs                       *flag.FlagSet
+	optimizer, trunk, widths string
+	lookahead, backend       string
+	lr, momentum             float64
+	batch, every             int
+	validationBatches        bool
+}
+
+// addRecipeFlags defines the recipe flags on fs: -optimizer, -lr,
+// -momentum, -batch, -trunk, -widths, -every, -lookahead,
+// -validation-batches and -backend.
+func addRecipeFlags(fs *flag.FlagSet) *recipeFlags {
+	f := &recipeFlags{fs: fs}
+	fs.StringVar(&f.optimizer, "optimizer", "", "optimizer: sgd (with -momentum) or adam (default: the recipe's)")
+	fs.Float64Var(&f.lr, "lr", 0, "learning `RATE` (default: the recipe's)")
+	fs.Float64Var(&f.momentum, "momentum", 0, "SGD momentum `MU`, 0 <= MU < 1 (default: the recipe's)")
+	fs.IntVar(&f.batch, "batch", 0, "batch `SIZE` (default: the recipe's)")
+	fs.StringVar(&f.trunk, "trunk", "", "shared trunk: mlp, cnn or resnet (cnn and resnet need image data; default: the recipe's)")
+	fs.StringVar(&f.widths, "widths", "", "comma-separated `WIDTHS` of the trunk's dense layers, e.g. 64,32 (default: the recipe's)")
+	fs.IntVar(&f.every, "every", 0, "measure affinity every `N` steps (default: the recipe's, 10 unless tuned)")
+	fs.StringVar(&f.lookahead, "lookahead", "", "lookahead step: sgd (Eq. 1, the default) or optimizer (the optimizer's own update)")
+	fs.BoolVar(&f.validationBatches, "validation-batches", false, "measure affinity on validation batches instead of the training batch")
+	fs.StringVar(&f.backend, "backend", "", "GoMLX `BACKEND`: go, go:ops_sequential, xla:cuda (with -tags xla), ... (default: $GOMLX_BACKEND, else go)")
+	return f
+}
+
+// given returns the names of the recipe flags set on the command line.
+func (f *recipeFlags) given() map[string]bool {
+	set := map[string]bool{}
+	f.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	return set
+}
+
+// apply changes cfg and aff by the flags given, checks every value, and
+// then checks the whole recipe against ds, so that a bad flag fails
+// before training starts; errors name the flag.
+func (f *recipeFlags) apply(ds data.Dataset, cfg *mtl.Config, aff *affinity.Options) error {
+	set := f.given()
+	if set["optimizer"] {
+		switch f.optimizer {
+		case mtl.OptimizerSGD, mtl.OptimizerAdam:
+			cfg.Optimizer = f.optimizer
+		default:
+			return badInputf("-optimizer %q: want %s or %s", f.optimizer, mtl.OptimizerSGD, mtl.OptimizerAdam)
+		}
+	}
+	if set["lr"] {
+		if !(f.lr > 0) || math.IsInf(f.lr, 0) {
+			return badInputf("-lr %g: want a positive number", f.lr)
+		}
+		cfg.LearningRate = f.lr
+	}
+	if set["momentum"] {
+		if !(f.momentum >= 0 && f.momentum < 1) {
+			return badInputf("-momentum %g: want 0 <= momentum < 1", f.momentum)
+		}
+		cfg.Momentum = f.momentum
+	}
+	if set["batch"] {
+		if f.batch < 1 {
+			return badInputf("-batch %d: want at least 1", f.batch)
+		}
+		cfg.BatchSize = f.batch
+	}
+	if set["trunk"] {
+		if err := setTrunk(ds, cfg, f.trunk); err != nil {
+			return err
+		}
+	}
+	if set["widths"] {
+		widths, err := parseWidths(f.widths)
+		if err != nil {
+			return err
+		}
+		cfg.Trunk.Widths = widths
+	}
+	if set["every"] {
+		if f.every < 1 {
+			return badInputf("-every %d: want at least 1", f.every)
+		}
+		aff.Every = f.every
+	}
+	if set["lookahead"] {
+		look, err := affinity.ParseLookahead(f.lookahead)
+		if err != nil {
+			return badInputf("-lookahead: %v", err)
+		}
+		aff.Lookahead = look
+	}
+	if set["validation-batches"] {
+		aff.Validation = f.validationBatches
+	}
+	if set["backend"] {
+		if err := mtl.CheckBackend(f.backend); err != nil {
+			return badInputf("-backend: %v", err)
+		}
+		cfg.Backend = f.backend
+	}
+	if err := cfg.Validate(); err != nil {
+		return badInput(err)
+	}
+	return badInput(aff.Validate())
+}
+
+// setTrunk switches cfg to a trunk of the given kind, keeping its dense
+// widths; convolutional trunks get 16 and 32 channels with 3×3 kernels
+// unless cfg already has convolutions.
+func setTrunk(ds data.Dataset, cfg *mtl.Config, kind string) error {
+	switch kind {
+	case mtl.TrunkMLP:
+	case mtl.TrunkCNN, mtl.TrunkResNet:
+		if len(ds.InputShape()) != 3 {
+			return badInputf("-trunk %s needs image data [height, width, channels]; %s has input shape %v",
+				kind, ds.Name(), ds.InputShape())
+		}
+		if len(cfg.Trunk.Channels) == 0 || cfg.Trunk.Kernel < 1 {
+			cfg.Trunk.Channels, cfg.Trunk.Kernel = []int{16, 32}, 3
+		}
+	default:
+		return badInputf("-trunk %q: want %s, %s or %s", kind, mtl.TrunkMLP, mtl.TrunkCNN, mtl.TrunkResNet)
+	}
+	cfg.Trunk.Kind = kind
+	if kind == mtl.TrunkMLP {
+		cfg.Trunk.Channels, cfg.Trunk.Kernel = nil, 0
+	}
+	return nil
+}
+
+// parseWidths parses -widths: a comma-separated list of whole numbers ≥ 1.
+func parseWidths(s string) ([]int, error) {
+	var out []int
+	for k, p := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || v < 1 {
+			return nil, badInputf("-widths %q: item %d (%q) is not a whole number >= 1", s, k+1, p)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
