@@ -16,11 +16,11 @@ import (
 )
 
 func init() {
-	data.Register("glyphs", "6000 font-rendered 32×32 characters, 9 default binary attributes (style, identity, geometry); no download",
+	data.Register("glyphs", "6000 font-rendered 32×32 characters, 9 default binary attributes in three families (place, scale, shape); no download",
 		func() (data.Dataset, error) {
 			return glyphs.New(glyphs.Options{Seed: 1, Tasks: glyphs.DefaultTasks()})
 		})
-	data.Register("glyphs-all", "the glyphs data set with all 12 attributes",
+	data.Register("glyphs-all", "the glyphs data set with all 18 attributes",
 		func() (data.Dataset, error) { return glyphs.New(glyphs.Options{Seed: 1}) })
 	data.Register("planted", "synthetic tabular data: 3 families of 3 binary tasks with a known grouping",
 		func() (data.Dataset, error) { return planted.New(planted.Options{Seed: 1}) })

@@ -28,5 +28,5 @@ func ExampleNew() {
 	// Output:
 	// glyphs(n=1000,size=32,seed=1) [32 32 1]
 	// 800 100 100
-	// bold italic monospace
+	// left upper_left high
 }

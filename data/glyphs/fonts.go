@@ -2,9 +2,11 @@ package glyphs
 
 import (
 	"fmt"
+	"image"
 	"os"
 	"sync"
 
+	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/gobolditalic"
 	"golang.org/x/image/font/gofont/goitalic"
@@ -15,6 +17,7 @@ import (
 	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/gofont/gosmallcaps"
 	"golang.org/x/image/font/gofont/gosmallcapsitalic"
+	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
 )
@@ -24,12 +27,20 @@ type typeface struct {
 	name                          string
 	bold, italic, mono, smallcaps bool
 	font                          *sfnt.Font
-	// top and bottom[c] are the ink extent of chars[c] above and below the
-	// baseline, in ems (top is positive upwards, bottom positive downwards).
-	top, bottom [len(chars)]float64
+	// top and bottom[c] are the ink extent of AllChars[c] above and below
+	// the baseline, in ems (top is positive upwards, bottom positive
+	// downwards).
+	top, bottom [len(AllChars)]float64
 	// xTop is the height of the letter x, in ems.
 	xTop float64
+	// masks[c] is AllChars[c] rasterized at maskPx pixels per em and
+	// cropped to its ink box.
+	masks [len(AllChars)]*image.Alpha
 }
+
+// maskPx is the size (pixels per em) at which glyphs are rasterized once;
+// examples are resampled from these masks.
+const maskPx = 64
 
 // goFonts are the Go fonts, always available: they make the data set the
 // same on every machine.
@@ -130,9 +141,19 @@ func newTypeface(name string, ttf []byte, bold, italic, mono, smallcaps bool) (*
 		}
 		return -float64(b.Min.Y) / float64(em), float64(b.Max.Y) / float64(em), nil
 	}
-	for c, r := range chars {
+	for c, r := range AllChars {
 		if tf.top[c], tf.bottom[c], err = measure(r); err != nil {
 			return nil, err
+		}
+	}
+	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: maskPx, DPI: 72, Hinting: font.HintingNone})
+	if err != nil {
+		return nil, fmt.Errorf("font %s at %d px: %w", name, maskPx, err)
+	}
+	defer face.Close()
+	for c, r := range AllChars {
+		if tf.masks[c], err = inkMask(face, r); err != nil {
+			return nil, fmt.Errorf("font %s: %w", name, err)
 		}
 	}
 	if tf.xTop, _, err = measure('x'); err != nil {
@@ -140,3 +161,38 @@ func newTypeface(name string, ttf []byte, bold, italic, mono, smallcaps bool) (*
 	}
 	return tf, nil
 }
+
+// inkMask rasterizes r in face and returns a copy of its alpha mask cropped
+// to the pixels with ink (alpha of at least inkAlpha).
+func inkMask(face font.Face, r rune) (*image.Alpha, error) {
+	dr, m, mp, _, ok := face.Glyph(fixed.Point26_6{}, r)
+	if !ok {
+		return nil, fmt.Errorf("cannot draw %q", r)
+	}
+	alpha := func(x, y int) uint8 { // x, y relative to dr.Min
+		_, _, _, a := m.At(mp.X+x, mp.Y+y).RGBA()
+		return uint8(a >> 8)
+	}
+	var box image.Rectangle // empty: Union returns the other rectangle
+	for y := range dr.Dy() {
+		for x := range dr.Dx() {
+			if alpha(x, y) >= inkAlpha {
+				box = box.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	if box.Empty() {
+		return nil, fmt.Errorf("%q has no ink", r)
+	}
+	out := image.NewAlpha(image.Rect(0, 0, box.Dx(), box.Dy()))
+	for y := range box.Dy() {
+		for x := range box.Dx() {
+			out.Pix[y*out.Stride+x] = alpha(box.Min.X+x, box.Min.Y+y)
+		}
+	}
+	return out, nil
+}
+
+// inkAlpha is the alpha (of 255) from which a mask pixel counts as ink when
+// the ink box is measured.
+const inkAlpha = 32

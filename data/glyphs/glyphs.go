@@ -1,34 +1,43 @@
 // Package glyphs renders a CelebA-like multi-task image data set from
-// fonts: every example is one character drawn in a random font with random
-// size, position, rotation and ink, on a black square, and labelled with
-// twelve binary attributes of what was drawn.
+// fonts: every example is one character drawn in a random font, scaled to a
+// random ink box, slightly rotated, placed at a random position on a black
+// square, and labelled with eighteen binary attributes of what was drawn.
 //
-// The attributes come in three families that a shared network can learn to
-// different degrees at once:
+// The default tasks (DefaultTasks) form three families of three. Within a
+// family the tasks are overlapping cuts of one two-dimensional quantity, so
+// a network that learns the family's features serves all of its tasks;
+// different families need different features, and a narrow shared trunk
+// cannot hold all of them (compare data/planted, whose families are cuts of
+// orthogonal latent planes):
 //
-//   - style, from the font: bold, italic, monospace, smallcaps;
-//   - identity, from the character: uppercase, digit, vowel, round (a
-//     closed or circular outline, see RoundChars), has_ascender and
-//     has_descender (measured from the font's outline: ink higher than the
-//     letter x by more than AscenderMargin em, or lower than the baseline
-//     by more than DescenderMargin em, so a small-caps "g" has none);
-//   - geometry, from the placement: large (font size above the middle of
-//     its range) and left (ink centre left of the image centre).
+//   - place, from the ink box centre (x, y): left (x below the image
+//     centre), high (y above it) and upper_left (x+y below that of the
+//     centre);
+//   - scale, from the ink box width w and height h, both log-uniform: wide
+//     (w above the middle of its range), tall (h above it) and large (w·h
+//     above the square of that middle);
+//   - shape, from which of the eight capitals of DefaultChars is drawn:
+//     vowel, symmetric (SymmetricChars) and straight (StraightChars).
 //
-// Style tasks share stroke-level features, identity tasks share shape
-// features, geometry tasks need position information that translation-
-// invariant features discard: tasks within a family help each other and
-// tasks across families compete for a small trunk. The attributes are
-// correlated but distinct (a digit always has an ascender; a small-caps
-// glyph never has a descender; smallcaps fonts are never bold).
+// The other attributes are kept for custom task lists: style from the font
+// (bold, italic, monospace, smallcaps) and identity from the character
+// (uppercase, digit, round, has_ascender and has_descender, measured from
+// the font's outline: ink higher than the letter x by more than
+// AscenderMargin em, or lower than the baseline by more than
+// DescenderMargin em, so a small-caps "g" has none). Because every glyph
+// is scaled to its ink box, the ascender attributes are properties of the
+// character, not of the image's layout; uppercase and digit are constant on
+// the default alphabet (Options.Chars = AllChars varies them).
 //
 // Fonts: the ten Go fonts of golang.org/x/image/font/gofont (regular, bold,
 // italic, bold italic, the four mono variants, small caps and small caps
 // italic). Options.SystemFonts adds Debian's DejaVu fonts when installed;
 // it is off by default because the data set would then depend on the
-// machine. Every random choice of example i comes from a generator seeded
-// with (Options.Seed, i), so the data are the same for a seed whatever the
-// number of rendering workers.
+// machine. Every glyph is rasterized once per process at 64 pixels per em
+// and cropped to its ink; an example resamples that mask with 4×4 bilinear
+// samples per pixel. Every random choice of example i comes from a
+// generator seeded with (Options.Seed, i), so the data are the same for a
+// seed whatever the number of rendering workers.
 //
 // Images are rendered eagerly by New with one worker per CPU and kept as
 // uint8 pixels; Fill converts them to float32 in [0,1].
@@ -44,16 +53,17 @@ import (
 	"strings"
 	"sync"
 
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/opentype"
-	"golang.org/x/image/math/fixed"
-
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/data/internal/table"
 )
 
-// chars are the characters drawn, chosen uniformly.
-const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+// AllChars are the characters the data set can draw (Options.Chars).
+const AllChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// DefaultChars is the alphabet drawn by default: eight capitals of distinct
+// shapes, few enough that a small network can tell them apart, on which the
+// shape attributes vowel, symmetric and straight are overlapping cuts.
+const DefaultChars = "ACILOSTX"
 
 // Vowels are the characters labelled vowel.
 const Vowels = "AEIOUaeiou"
@@ -62,6 +72,14 @@ const Vowels = "AEIOUaeiou"
 // or has a closed bowl.
 const RoundChars = "BCDGOPQSabcdegopqs0689"
 
+// SymmetricChars are the characters labelled symmetric: their capital form
+// is symmetric about a vertical axis (in an upright font).
+const SymmetricChars = "AHIMOTUVWXYilovwx08"
+
+// StraightChars are the characters labelled straight: drawn with straight
+// strokes only, no curve.
+const StraightChars = "AEFHIKLMNTVWXYZiklvwxz147"
+
 // AscenderMargin and DescenderMargin (in ems) decide has_ascender and
 // has_descender from the measured outline of the glyph in its font.
 const (
@@ -69,17 +87,21 @@ const (
 	DescenderMargin = 0.08
 )
 
-// Attributes are the twelve labels of every example, in this order.
+// Attributes are the labels of every example, in this order.
 var Attributes = []string{
 	"bold", "italic", "monospace", "smallcaps",
 	"uppercase", "digit", "vowel", "round", "has_ascender", "has_descender",
 	"large", "left",
+	"high", "upper_left", "wide", "tall", "symmetric", "straight",
 }
 
 // DefaultTasks returns the nine attributes that `tag run` uses by default:
-// three style, four identity and two geometry tasks.
+// three families of three tasks that are overlapping cuts of one
+// two-dimensional quantity each: where the ink box is (left, upper_left,
+// high), how big it is (wide, large, tall) and which character is drawn
+// (vowel, symmetric, straight).
 func DefaultTasks() []string {
-	return []string{"bold", "italic", "monospace", "uppercase", "digit", "has_ascender", "has_descender", "large", "left"}
+	return []string{"left", "upper_left", "high", "wide", "large", "tall", "vowel", "symmetric", "straight"}
 }
 
 // Options configure New. Zero values select the defaults.
@@ -93,18 +115,33 @@ type Options struct {
 	// Seed selects the random draws.
 	Seed uint64
 	// Tasks restricts the data set to these attributes, in this order;
-	// empty means all twelve Attributes.
+	// empty means all Attributes.
 	Tasks []string
+	// Chars are the characters drawn, chosen uniformly: distinct
+	// characters of AllChars (default DefaultChars; AllChars gives the
+	// attributes uppercase, digit and the ascenders their full range).
+	Chars string
 	// SystemFonts adds Debian's DejaVu fonts when they are installed.
 	SystemFonts bool
 }
 
+// Geometry of the ink box, in fractions of the image side: its width and
+// height are log-uniform in [boxMin, boxMax] and its centre uniform within
+// shift of the image centre (so the box stays inside the image).
+const (
+	boxMin = 0.3
+	boxMax = 0.7
+	shift  = 0.12
+	// maxAngle is the largest rotation, in degrees.
+	maxAngle = 6
+)
+
 // params are the random choices behind one example.
 type params struct {
 	face   int     // index into the typefaces
-	char   int     // index into chars
-	sizePx int     // font size (pixels per em)
-	cx, cy float64 // ink centre in pixels
+	char   int     // index into AllChars
+	w, h   float64 // ink box width and height in pixels, before rotation
+	cx, cy float64 // ink box centre in pixels
 	angle  float64 // rotation in radians, counter-clockwise
 	ink    float64 // brightness of the glyph in (0,1]
 }
@@ -113,6 +150,7 @@ type params struct {
 // data.TargetFiller and data.Noter and is safe for concurrent use.
 type Dataset struct {
 	opt    Options
+	chars  []int // indices into AllChars of the characters drawn
 	faces  []*typeface
 	tasks  []data.Task
 	attr   []int // attribute index of each task
@@ -120,8 +158,6 @@ type Dataset struct {
 	labels []uint8 // len(Attributes) per example
 	pix    []uint8 // Size*Size per example
 	start  [4]int  // first example of each split; start[3] = N
-	minPx  int
-	maxPx  int
 }
 
 // New renders the data set described by opt.
@@ -136,6 +172,9 @@ func newDataset(opt Options) (*Dataset, error) {
 	if opt.Size == 0 {
 		opt.Size = 32
 	}
+	if opt.Chars == "" {
+		opt.Chars = DefaultChars
+	}
 	if opt.N < 0 {
 		return nil, fmt.Errorf("glyphs: N = %d examples, want a positive number", opt.N)
 	}
@@ -143,6 +182,16 @@ func newDataset(opt Options) (*Dataset, error) {
 		return nil, fmt.Errorf("glyphs: Size = %d pixels, want at least 12", opt.Size)
 	}
 	d := &Dataset{opt: opt}
+	for _, c := range opt.Chars {
+		i := strings.IndexRune(AllChars, c)
+		if i < 0 {
+			return nil, fmt.Errorf("glyphs: character %q is not one of %s", c, AllChars)
+		}
+		if slices.Contains(d.chars, i) {
+			return nil, fmt.Errorf("glyphs: character %q listed twice", c)
+		}
+		d.chars = append(d.chars, i)
+	}
 	if len(opt.Tasks) == 0 {
 		opt.Tasks = Attributes
 	}
@@ -163,8 +212,6 @@ func newDataset(opt Options) (*Dataset, error) {
 	}
 	nv := opt.N / 10
 	d.start = [4]int{0, opt.N - 2*nv, opt.N - nv, opt.N}
-	d.minPx = int(math.Round(0.45 * float64(opt.Size)))
-	d.maxPx = int(math.Round(0.9 * float64(opt.Size)))
 	d.params = make([]params, opt.N)
 	d.labels = make([]uint8, opt.N*len(Attributes))
 	for i := range d.params {
@@ -172,9 +219,7 @@ func newDataset(opt Options) (*Dataset, error) {
 		d.label(d.params[i], d.labels[i*len(Attributes):(i+1)*len(Attributes)])
 	}
 	d.pix = make([]uint8, opt.N*opt.Size*opt.Size)
-	if err := d.renderAll(); err != nil {
-		return nil, err
-	}
+	d.renderAll()
 	return d, nil
 }
 
@@ -182,116 +227,108 @@ func newDataset(opt Options) (*Dataset, error) {
 func (d *Dataset) draw(i int) params {
 	r := rand.New(rand.NewPCG(d.opt.Seed, uint64(i)))
 	s := float64(d.opt.Size)
+	logUniform := func() float64 { return s * boxMin * math.Pow(boxMax/boxMin, r.Float64()) }
 	return params{
-		face:   r.IntN(len(d.faces)),
-		char:   r.IntN(len(chars)),
-		sizePx: d.minPx + r.IntN(d.maxPx-d.minPx+1),
-		cx:     s * (0.3 + 0.4*r.Float64()),
-		cy:     s * (0.35 + 0.3*r.Float64()),
-		angle:  (r.Float64()*2 - 1) * 12 * math.Pi / 180,
-		ink:    0.6 + 0.4*r.Float64(),
+		face:  r.IntN(len(d.faces)),
+		char:  d.chars[r.IntN(len(d.chars))],
+		w:     logUniform(),
+		h:     logUniform(),
+		cx:    s * (0.5 + shift*(2*r.Float64()-1)),
+		cy:    s * (0.5 + shift*(2*r.Float64()-1)),
+		angle: (r.Float64()*2 - 1) * maxAngle * math.Pi / 180,
+		ink:   0.7 + 0.3*r.Float64(),
 	}
+}
+
+// midBox is the middle (geometric mean) of the ink box side range, in
+// pixels: wide and tall compare the box sides with it, large the box area
+// with its square.
+func (d *Dataset) midBox() float64 {
+	return float64(d.opt.Size) * math.Sqrt(boxMin*boxMax)
 }
 
 // label writes the attributes of p into out (len(Attributes) values).
 func (d *Dataset) label(p params, out []uint8) {
 	tf := d.faces[p.face]
-	c := rune(chars[p.char])
+	c := rune(AllChars[p.char])
 	b := func(v bool) uint8 {
 		if v {
 			return 1
 		}
 		return 0
 	}
-	s := float64(d.opt.Size)
+	half, mid := float64(d.opt.Size)/2, d.midBox()
 	copy(out, []uint8{
 		b(tf.bold), b(tf.italic), b(tf.mono), b(tf.smallcaps),
 		b(c >= 'A' && c <= 'Z'), b(c >= '0' && c <= '9'),
 		b(strings.ContainsRune(Vowels, c)), b(strings.ContainsRune(RoundChars, c)),
 		b(tf.top[p.char] > tf.xTop+AscenderMargin), b(tf.bottom[p.char] > DescenderMargin),
-		b(2*p.sizePx > d.minPx+d.maxPx), b(p.cx < s/2),
+		b(p.w*p.h > mid*mid), b(p.cx < half),
+		b(p.cy < half), b(p.cx+p.cy < 2*half), b(p.w > mid), b(p.h > mid),
+		b(strings.ContainsRune(SymmetricChars, c)), b(strings.ContainsRune(StraightChars, c)),
 	})
 }
 
 // renderAll renders every example with one worker per CPU.
-func (d *Dataset) renderAll() error {
+func (d *Dataset) renderAll() {
 	workers := min(runtime.GOMAXPROCS(0), max(1, d.opt.N/64))
 	var wg sync.WaitGroup
-	errs := make([]error, workers)
 	for w := range workers {
 		wg.Go(func() {
-			r := renderer{d: d, faces: map[[2]int]font.Face{}}
-			defer r.close()
 			for i := w; i < d.opt.N; i += workers {
-				if err := r.render(i); err != nil {
-					errs[w] = err
-					return
-				}
+				d.render(i)
 			}
 		})
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
-// renderer draws examples; it owns font faces, which are not safe for
-// concurrent use.
-type renderer struct {
-	d     *Dataset
-	faces map[[2]int]font.Face
+// samples is the number of samples per pixel side: each output pixel
+// averages samples² bilinear samples of the glyph mask.
+const samples = 4
+
+// render draws example i into its slot of d.pix: the glyph's ink box is
+// scaled to w×h pixels, rotated by angle about its centre and centred on
+// (cx, cy); every pixel averages samples² bilinear samples of the mask.
+func (d *Dataset) render(i int) {
+	n := d.opt.Size
+	d.renderInto(d.params[i], d.pix[i*n*n:(i+1)*n*n], false)
 }
 
-func (r *renderer) close() {
-	for _, f := range r.faces {
-		f.Close()
-	}
-}
-
-// render draws example i into its slot of d.pix: the glyph's ink box centre
-// goes to (cx, cy), rotated by angle about that centre, sampled bilinearly
-// from the rasterized glyph.
-func (r *renderer) render(i int) error {
-	d := r.d
-	p := d.params[i]
-	key := [2]int{p.face, p.sizePx}
-	face, ok := r.faces[key]
-	if !ok {
-		var err error
-		face, err = opentype.NewFace(d.faces[p.face].font, &opentype.FaceOptions{Size: float64(p.sizePx), DPI: 72, Hinting: font.HintingNone})
-		if err != nil {
-			return fmt.Errorf("glyphs: font %s at %d px: %w", d.faces[p.face].name, p.sizePx, err)
-		}
-		r.faces[key] = face
-	}
-	c := rune(chars[p.char])
-	dr, m, _, _, ok := face.Glyph(fixed.Point26_6{}, c)
-	mask, isAlpha := m.(*image.Alpha)
-	if !ok || !isAlpha {
-		return fmt.Errorf("glyphs: font %s cannot draw %q", d.faces[p.face].name, c)
-	}
-	// Ink centre of the glyph in mask pixel coordinates.
-	gx := float64(dr.Dx()) / 2
-	gy := float64(dr.Dy()) / 2
+// renderInto draws p into out (Size² zero pixels). Unless full is set it
+// visits only the pixels near the rotated box, as the others get no ink.
+func (d *Dataset) renderInto(p params, out []uint8, full bool) {
+	mask := d.faces[p.face].masks[p.char]
+	mw, mh := float64(mask.Rect.Dx()), float64(mask.Rect.Dy())
+	kx, ky := mw/p.w, mh/p.h
 	sin, cos := math.Sincos(p.angle)
 	n := d.opt.Size
-	out := d.pix[i*n*n : (i+1)*n*n]
-	for v := range n {
-		dy := float64(v) + 0.5 - p.cy
-		for u := range n {
-			dx := float64(u) + 0.5 - p.cx
-			// Rotate the destination offset back into the glyph frame.
-			sx := cos*dx - sin*dy + gx - 0.5
-			sy := sin*dx + cos*dy + gy - 0.5
-			a := bilinear(mask, sx, sy)
-			out[v*n+u] = uint8(math.Round(a * p.ink))
+	// Only pixels near the rotated box can have ink: its half extents,
+	// plus a pixel for the bilinear spread.
+	ex := (p.w*math.Abs(cos)+p.h*math.Abs(sin))/2 + 1
+	ey := (p.w*math.Abs(sin)+p.h*math.Abs(cos))/2 + 1
+	clip := func(x float64) int { return min(n, max(0, int(x))) }
+	u0, u1, v0, v1 := clip(p.cx-ex), clip(p.cx+ex+1), clip(p.cy-ey), clip(p.cy+ey+1)
+	if full {
+		u0, u1, v0, v1 = 0, n, 0, n
+	}
+	for v := v0; v < v1; v++ {
+		for u := u0; u < u1; u++ {
+			var sum float64
+			for sv := range samples {
+				dy := float64(v) + (float64(sv)+0.5)/samples - p.cy
+				for su := range samples {
+					dx := float64(u) + (float64(su)+0.5)/samples - p.cx
+					// Rotate the offset back into the box frame, then
+					// scale it to mask pixels.
+					bx := cos*dx - sin*dy
+					by := sin*dx + cos*dy
+					sum += bilinear(mask, bx*kx+mw/2-0.5, by*ky+mh/2-0.5)
+				}
+			}
+			out[v*n+u] = uint8(math.Round(sum / (samples * samples) * p.ink))
 		}
 	}
-	return nil
 }
 
 // bilinear samples the alpha mask at a continuous pixel position (pixel
@@ -311,6 +348,9 @@ func bilinear(m *image.Alpha, x, y float64) float64 {
 
 // Name describes the data set and its options.
 func (d *Dataset) Name() string {
+	if d.opt.Chars != DefaultChars {
+		return fmt.Sprintf("glyphs(n=%d,size=%d,seed=%d,chars=%s)", d.opt.N, d.opt.Size, d.opt.Seed, d.opt.Chars)
+	}
 	return fmt.Sprintf("glyphs(n=%d,size=%d,seed=%d)", d.opt.N, d.opt.Size, d.opt.Seed)
 }
 
@@ -376,8 +416,9 @@ func (d *Dataset) Notes() []string {
 	}
 	return []string{
 		"fonts: " + strings.Join(names, ", "),
-		fmt.Sprintf("characters %s; size %d..%d px (large above %g); ink centre x in [0.3,0.7]·size (left below 0.5); rotation ±12°",
-			chars, d.minPx, d.maxPx, float64(d.minPx+d.maxPx)/2),
+		fmt.Sprintf("characters %s; ink box w, h log-uniform in [%g,%g]·size (wide, tall above %.3g px, large area above its square); "+
+			"box centre within ±%g·size of the image centre (left, high, upper_left: x, y, x+y below the centre); rotation ±%d°",
+			d.opt.Chars, boxMin, boxMax, d.midBox(), shift, maxAngle),
 		"split by index: first 80% train, next 10% validation, last 10% test",
 	}
 }

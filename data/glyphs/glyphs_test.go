@@ -32,47 +32,76 @@ func fillAll(t *testing.T, ds data.Dataset, s data.Split) ([]float32, []float32)
 }
 
 // TestAttributesMatchParameters recomputes every label from the rendering
-// parameters with independent rules (font names, unicode classes).
+// parameters with independent rules (font names, unicode classes, letter
+// shapes listed here, box geometry).
 func TestAttributesMatchParameters(t *testing.T) {
-	d, err := newDataset(Options{N: 1200, Seed: 5})
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		chars string
+		seed  uint64
+	}{
+		{"", 5},
+		{AllChars, 6},
 	}
-	round := map[rune]bool{}
-	for _, c := range "OQCGDSBPocesabdgpq0689" {
-		round[c] = true
-	}
-	base := 0
-	for s := data.Train; s <= data.Test; s++ {
-		_, y := fillAll(t, d, s)
-		for i := range d.Len(s) {
-			p := d.params[base+i]
-			font := d.faces[p.face].name
-			c := rune(chars[p.char])
-			sizes := float64(d.minPx+d.maxPx) / 2
-			want := map[string]bool{
-				"bold":      strings.Contains(font, "Bold"),
-				"italic":    strings.Contains(font, "Italic"),
-				"monospace": strings.Contains(font, "Mono"),
-				"smallcaps": strings.Contains(font, "Smallcaps"),
-				"uppercase": unicode.IsUpper(c),
-				"digit":     unicode.IsDigit(c),
-				"vowel":     strings.ContainsRune("aeiouAEIOU", c),
-				"round":     round[c],
-				"large":     float64(p.sizePx) > sizes,
-				"left":      p.cx < float64(d.opt.Size)/2,
-			}
-			for a, name := range Attributes {
-				w, ok := want[name]
-				if !ok {
-					continue
-				}
-				if got := y[i*len(Attributes)+a] == 1; got != w {
-					t.Fatalf("%v example %d (%q in %s): %s = %v, want %v", s, i, c, font, name, got, w)
-				}
-			}
+	for _, tc := range tests {
+		d, err := newDataset(Options{N: 1200, Seed: tc.seed, Chars: tc.chars})
+		if err != nil {
+			t.Fatal(err)
 		}
-		base += d.Len(s)
+		set := func(s string) map[rune]bool {
+			m := map[rune]bool{}
+			for _, c := range s {
+				m[c] = true
+			}
+			return m
+		}
+		round := set("OQCGDSBPocesabdgpq0689")
+		symmetric := set("AHIMOTUVWXYvwxilo80")
+		straight := set("EFHIKLMNTVWXYZAvwxzikl147")
+		base := 0
+		for s := data.Train; s <= data.Test; s++ {
+			_, y := fillAll(t, d, s)
+			for i := range d.Len(s) {
+				p := d.params[base+i]
+				font := d.faces[p.face].name
+				c := rune(AllChars[p.char])
+				mid := float64(d.opt.Size) * math.Sqrt(0.3*0.7)
+				half := float64(d.opt.Size) / 2
+				want := map[string]bool{
+					"bold":       strings.Contains(font, "Bold"),
+					"italic":     strings.Contains(font, "Italic"),
+					"monospace":  strings.Contains(font, "Mono"),
+					"smallcaps":  strings.Contains(font, "Smallcaps"),
+					"uppercase":  unicode.IsUpper(c),
+					"digit":      unicode.IsDigit(c),
+					"vowel":      strings.ContainsRune("aeiouAEIOU", c),
+					"round":      round[c],
+					"large":      math.Log(p.w)+math.Log(p.h) > 2*math.Log(mid),
+					"left":       p.cx < half,
+					"high":       p.cy < half,
+					"upper_left": (p.cx-half)+(p.cy-half) < 0,
+					"wide":       p.w > mid,
+					"tall":       p.h > mid,
+					"symmetric":  symmetric[c],
+					"straight":   straight[c],
+				}
+				if len(want) != len(Attributes)-2 {
+					t.Fatalf("%d rules for %d attributes", len(want), len(Attributes))
+				}
+				for a, name := range Attributes {
+					w, ok := want[name]
+					if !ok {
+						continue
+					}
+					if got := y[i*len(Attributes)+a] == 1; got != w {
+						t.Fatalf("%v example %d (%q in %s): %s = %v, want %v", s, i, c, font, name, got, w)
+					}
+				}
+				if tc.chars == "" && !strings.ContainsRune(DefaultChars, c) {
+					t.Fatalf("example %d draws %q, not in the default alphabet", i, c)
+				}
+			}
+			base += d.Len(s)
+		}
 	}
 }
 
@@ -84,11 +113,11 @@ func TestAscendersDescenders(t *testing.T) {
 		t.Fatal(err)
 	}
 	has := func(f *typeface, c rune) (asc, desc bool) {
-		i := strings.IndexRune(chars, c)
+		i := strings.IndexRune(AllChars, c)
 		return f.top[i] > f.xTop+AscenderMargin, f.bottom[i] > DescenderMargin
 	}
 	for _, f := range faces {
-		for _, c := range chars {
+		for _, c := range AllChars {
 			asc, desc := has(f, c)
 			switch {
 			case strings.ContainsRune("ABCDEFGHIKLMNOPRSTUVWXYZ0123456789", c) && !asc:
@@ -108,53 +137,118 @@ func TestAscendersDescenders(t *testing.T) {
 	}
 }
 
-// TestRendering checks that the ink lies where the parameters put it.
-func TestRendering(t *testing.T) {
-	d, err := newDataset(Options{N: 600, Seed: 2})
+// TestMasks checks the rasterized glyph masks against the outline bounds
+// that sfnt measures (top and bottom, in ems): the mask is as tall as the
+// outline at maskPx pixels per em, and its border rows and columns have
+// ink.
+func TestMasks(t *testing.T) {
+	faces, err := loadFaces(false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := d.opt.Size
-	agreeLeft := 0
-	var inkLarge, inkSmall, nLarge, nSmall float64
-	for i, p := range d.params {
-		var sum, sx, sy float64
-		for v := range n {
-			for u := range n {
-				a := float64(d.pix[i*n*n+v*n+u]) / 255
-				sum += a
-				sx += a * (float64(u) + 0.5)
-				sy += a * (float64(v) + 0.5)
+	for _, f := range faces {
+		for c, r := range AllChars {
+			m := f.masks[c]
+			w, h := m.Rect.Dx(), m.Rect.Dy()
+			if want := (f.top[c] + f.bottom[c]) * maskPx; math.Abs(float64(h)-want) > 2 {
+				t.Errorf("%s %q: mask %d px tall, outline %.1f px", f.name, r, h, want)
+			}
+			edge := func(x0, y0, dx, dy, n int) bool {
+				for k := range n {
+					if m.Pix[(y0+k*dy)*m.Stride+x0+k*dx] >= inkAlpha {
+						return true
+					}
+				}
+				return false
+			}
+			if !edge(0, 0, 1, 0, w) || !edge(0, h-1, 1, 0, w) || !edge(0, 0, 0, 1, h) || !edge(w-1, 0, 0, 1, h) {
+				t.Errorf("%s %q: a border of the %d×%d mask has no ink", f.name, r, w, h)
 			}
 		}
-		if sum == 0 {
-			t.Fatalf("example %d has no ink", i)
+	}
+}
+
+// TestRendering checks that the ink lies where the parameters put it: the
+// box around the rendered ink has the centre and the sides that the
+// parameters give (up to the pixel grid and the rotation, whose corners
+// need not be inked), and large glyphs carry more ink.
+func TestRendering(t *testing.T) {
+	for _, size := range []int{32, 16} {
+		d, err := newDataset(Options{N: 600, Seed: 2, Size: size})
+		if err != nil {
+			t.Fatal(err)
 		}
-		cx, cy := sx/sum, sy/sum
-		if math.Hypot(cx-p.cx, cy-p.cy) > 0.25*float64(n) {
-			t.Errorf("example %d: ink centroid (%.1f,%.1f), placed at (%.1f,%.1f)", i, cx, cy, p.cx, p.cy)
+		n := d.opt.Size
+		large := slices.Index(Attributes, "large")
+		var inkLarge, inkSmall, nLarge, nSmall float64
+		for i, p := range d.params {
+			var sum float64
+			x0, y0, x1, y1 := n, n, -1, -1
+			for v := range n {
+				for u := range n {
+					a := float64(d.pix[i*n*n+v*n+u]) / 255
+					sum += a
+					if a > 0 {
+						x0, y0, x1, y1 = min(x0, u), min(y0, v), max(x1, u+1), max(y1, v+1)
+					}
+				}
+			}
+			if sum == 0 {
+				t.Fatalf("size %d example %d has no ink", n, i)
+			}
+			sin, cos := math.Abs(math.Sin(p.angle)), math.Abs(math.Cos(p.angle))
+			tol := 2 + (p.w+p.h)*sin
+			checks := []struct {
+				what      string
+				got, want float64
+			}{
+				{"centre x", float64(x0+x1) / 2, p.cx},
+				{"centre y", float64(y0+y1) / 2, p.cy},
+				{"width", float64(x1 - x0), p.w*cos + p.h*sin},
+				{"height", float64(y1 - y0), p.w*sin + p.h*cos},
+			}
+			for _, c := range checks {
+				if math.Abs(c.got-c.want) > tol {
+					t.Errorf("size %d example %d (%q, angle %.1f°): ink box %s %.1f px, want %.1f ± %.1f",
+						n, i, AllChars[p.char], p.angle*180/math.Pi, c.what, c.got, c.want, tol)
+				}
+			}
+			if d.labels[i*len(Attributes)+large] == 1 {
+				inkLarge += sum / p.ink
+				nLarge++
+			} else {
+				inkSmall += sum / p.ink
+				nSmall++
+			}
 		}
-		if (cx < float64(n)/2) == (p.cx < float64(n)/2) {
-			agreeLeft++
+		if inkLarge/nLarge < 1.5*inkSmall/nSmall {
+			t.Errorf("size %d: large glyphs carry %.1f ink on average, small ones %.1f", n, inkLarge/nLarge, inkSmall/nSmall)
 		}
-		if d.labels[i*len(Attributes)+10] == 1 {
-			inkLarge += sum / p.ink
-			nLarge++
-		} else {
-			inkSmall += sum / p.ink
-			nSmall++
+		x, _ := fillAll(t, d, data.Train)
+		for _, v := range x {
+			if v < 0 || v > 1 {
+				t.Fatalf("pixel value %v outside [0,1]", v)
+			}
 		}
 	}
-	if frac := float64(agreeLeft) / float64(len(d.params)); frac < 0.85 {
-		t.Errorf("ink centroid agrees with the left label in %.2f of examples", frac)
-	}
-	if inkLarge/nLarge < 1.5*inkSmall/nSmall {
-		t.Errorf("large glyphs carry %.1f ink on average, small ones %.1f", inkLarge/nLarge, inkSmall/nSmall)
-	}
-	x, _ := fillAll(t, d, data.Train)
-	for _, v := range x {
-		if v < 0 || v > 1 {
-			t.Fatalf("pixel value %v outside [0,1]", v)
+}
+
+// TestRenderWindow checks that rendering only the pixels near the box, as
+// New does, gives the image that visiting every pixel gives.
+func TestRenderWindow(t *testing.T) {
+	for _, size := range []int{12, 16, 32} {
+		d, err := newDataset(Options{N: 300, Seed: 8, Size: size})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := size * size
+		full := make([]uint8, n)
+		for i, p := range d.params {
+			clear(full)
+			d.renderInto(p, full, true)
+			if !slices.Equal(full, d.pix[i*n:(i+1)*n]) {
+				t.Fatalf("size %d example %d: windowed rendering differs from the full one", size, i)
+			}
 		}
 	}
 }
@@ -220,10 +314,11 @@ func TestSplitsAndSubsets(t *testing.T) {
 		t.Fatal("task subset changed the images")
 	}
 	cols := []int{11, 0, 9}
+	na := len(Attributes)
 	for i := range sub.Len(data.Validation) {
 		for k, c := range cols {
-			if ys[i*3+k] != yf[i*12+c] {
-				t.Fatalf("example %d task %d: %v, want %v", i, k, ys[i*3+k], yf[i*12+c])
+			if ys[i*3+k] != yf[i*na+c] {
+				t.Fatalf("example %d task %d: %v, want %v", i, k, ys[i*3+k], yf[i*na+c])
 			}
 		}
 	}
@@ -233,18 +328,29 @@ func TestSplitsAndSubsets(t *testing.T) {
 	}
 }
 
+// TestBalance checks that no task is nearly constant: the default tasks on
+// the default alphabet, every attribute on all characters.
 func TestBalance(t *testing.T) {
-	ds, err := New(Options{Seed: 1})
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		opt    Options
+		lo, hi float64
+	}{
+		{Options{Seed: 1, Tasks: DefaultTasks()}, 0.3, 0.7},
+		{Options{Seed: 1, Chars: AllChars}, 0.05, 0.95},
 	}
-	sum, err := data.Summarize(ds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, task := range ds.Tasks() {
-		if p := sum.Tasks[i][data.Train].ClassFreq[1]; p < 0.05 || p > 0.95 {
-			t.Errorf("task %s: positive rate %.3f", task.Name, p)
+	for _, tc := range tests {
+		ds, err := New(tc.opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, err := data.Summarize(ds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, task := range ds.Tasks() {
+			if p := sum.Tasks[i][data.Train].ClassFreq[1]; p < tc.lo || p > tc.hi {
+				t.Errorf("%s, task %s: positive rate %.3f, want %g..%g", ds.Name(), task.Name, p, tc.lo, tc.hi)
+			}
 		}
 	}
 }
@@ -258,6 +364,8 @@ func TestErrors(t *testing.T) {
 		{Options{Tasks: []string{"bold", "bold"}}, `task "bold" listed twice`},
 		{Options{Size: 8}, "Size = 8 pixels"},
 		{Options{N: -3}, "N = -3"},
+		{Options{Chars: "AB?"}, `character '?' is not one of`},
+		{Options{Chars: "ABA"}, `character 'A' listed twice`},
 	}
 	for _, tc := range tests {
 		if _, err := New(tc.opt); err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -265,7 +373,7 @@ func TestErrors(t *testing.T) {
 		}
 	}
 	ds, _ := New(Options{N: 100})
-	if err := ds.Fill(data.Test, []int{10}, make([]float32, 1024), make([]float32, 12)); err == nil {
+	if err := ds.Fill(data.Test, []int{10}, make([]float32, 1024), make([]float32, len(Attributes))); err == nil {
 		t.Error("index 10 of a 10-example split accepted")
 	}
 }
@@ -299,6 +407,41 @@ func BenchmarkFill(b *testing.B) {
 	for b.Loop() {
 		if err := ds.Fill(data.Train, idx, x, y); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestFamilies checks the structure of the default tasks from their labels:
+// neighbouring tasks of a family are correlated, tasks of different families
+// are not (they depend on independent draws).
+func TestFamilies(t *testing.T) {
+	ds, err := New(Options{Seed: 3, Tasks: DefaultTasks()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, y := fillAll(t, ds, data.Train)
+	nt := len(ds.Tasks())
+	n := len(y) / nt
+	corr := func(a, b int) float64 {
+		var sa, sb, sab float64
+		for i := range n {
+			sa += float64(y[i*nt+a])
+			sb += float64(y[i*nt+b])
+			sab += float64(y[i*nt+a] * y[i*nt+b])
+		}
+		pa, pb, pab := sa/float64(n), sb/float64(n), sab/float64(n)
+		return (pab - pa*pb) / math.Sqrt(pa*(1-pa)*pb*(1-pb))
+	}
+	family := func(task int) int { return task / 3 }
+	for a := range nt {
+		for b := a + 1; b < nt; b++ {
+			c := corr(a, b)
+			switch {
+			case family(a) != family(b) && math.Abs(c) > 0.1:
+				t.Errorf("%s and %s (different families): correlation %.3f", ds.Tasks()[a].Name, ds.Tasks()[b].Name, c)
+			case family(a) == family(b) && b == a+1 && c < 0.3:
+				t.Errorf("%s and %s (one family): correlation %.3f", ds.Tasks()[a].Name, ds.Tasks()[b].Name, c)
+			}
 		}
 	}
 }
