@@ -59,7 +59,6 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	useGlyphs := fs.Bool("glyphs", false, "use the built-in glyph images instead of -data")
 	targets := fs.String("targets", "", "comma-separated target `COLUMNS` of -data (with -glyphs: attributes, default all)")
 	features := fs.String("features", "", "comma-separated feature `COLUMNS` (default: every other column)")
-	epochs := fs.Int("epochs", 0, "training epochs (0: the default recipe's)")
 	recipe := addRecipeFlags(fs)
 	divide := fs.Bool("divide-by-lr", false, "divide Z by the learning rate, as the published code does")
 	seed := fs.Uint64("seed", 1, "seed of the weights, the data order and the data split")
@@ -78,8 +77,6 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	switch {
 	case *out == "":
 		return badInputf("-out is required")
-	case *epochs < 0:
-		return badInputf("-epochs = %d, want 0 or more", *epochs)
 	case *resume && *force:
 		return badInputf("-resume and -force exclude each other")
 	case (*csvPath == "") == !*useGlyphs:
@@ -92,12 +89,10 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 		return badInput(err)
 	}
 	cfg := mtl.DefaultConfig(ds)
-	cfg.Seed = *seed
-	if *epochs > 0 {
-		cfg.Epochs = *epochs
-	}
-	cfg.CheckpointEvery = 50
 	aopt := affinity.DefaultOptions()
+	tunedRecipe(ds, &cfg, &aopt)
+	cfg.Seed = *seed
+	cfg.CheckpointEvery = 50
 	aopt.DivideByLR = *divide
 	if err := recipe.apply(ds, &cfg, &aopt); err != nil {
 		return err

@@ -20,15 +20,16 @@ type recipeFlags struct {
 	optimizer, trunk, widths string
 	lookahead, backend       string
 	lr, momentum             float64
-	batch, every             int
+	batch, every, epochs     int
 	validationBatches        bool
 }
 
-// addRecipeFlags defines the recipe flags on fs: -optimizer, -lr,
+// addRecipeFlags defines the recipe flags on fs: -epochs, -optimizer, -lr,
 // -momentum, -batch, -trunk, -widths, -every, -lookahead,
 // -validation-batches and -backend.
 func addRecipeFlags(fs *flag.FlagSet) *recipeFlags {
 	f := &recipeFlags{fs: fs}
+	fs.IntVar(&f.epochs, "epochs", 0, "training `EPOCHS` of every network (default: the recipe's)")
 	fs.StringVar(&f.optimizer, "optimizer", "", "optimizer: sgd (with -momentum) or adam (default: the recipe's)")
 	fs.Float64Var(&f.lr, "lr", 0, "learning `RATE` (default: the recipe's)")
 	fs.Float64Var(&f.momentum, "momentum", 0, "SGD momentum `MU`, 0 <= MU < 1 (default: the recipe's)")
@@ -54,6 +55,12 @@ func (f *recipeFlags) given() map[string]bool {
 // before training starts; errors name the flag.
 func (f *recipeFlags) apply(ds data.Dataset, cfg *mtl.Config, aff *affinity.Options) error {
 	set := f.given()
+	if set["epochs"] {
+		if f.epochs < 1 {
+			return badInputf("-epochs %d: want at least 1", f.epochs)
+		}
+		cfg.Epochs = f.epochs
+	}
 	if set["optimizer"] {
 		switch f.optimizer {
 		case mtl.OptimizerSGD, mtl.OptimizerAdam:

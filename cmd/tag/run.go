@@ -69,11 +69,12 @@ func tunedRecipe(ds data.Dataset, cfg *mtl.Config, aff *affinity.Options) {
 
 // runFlags are the flags of tag run besides the data flags.
 type runFlags struct {
-	budgets, methods, tasks, out, trunk, lookahead string
-	epochs, workers, randomSeeds, every, glyphN    int
-	glyphSize                                      int
-	seed                                           uint64
-	noReport                                       bool
+	budgets, methods, tasks, out string
+	workers, randomSeeds, glyphN int
+	glyphSize                    int
+	seed                         uint64
+	noReport                     bool
+	recipe                       *recipeFlags
 }
 
 // parseIntList parses a comma-separated list of integers ≥ 1 for flag name.
@@ -102,48 +103,17 @@ func dirName(name string) string {
 	return s
 }
 
-// recipe returns the training recipe for ds under the flags.
-func (f *runFlags) recipe(ds data.Dataset) (mtl.Config, affinity.Options, error) {
+// trainingRecipe returns the training recipe for ds: the package default,
+// tuned for the built-in data (tunedRecipe), then changed by the recipe
+// flags given on the command line.
+func (f *runFlags) trainingRecipe(ds data.Dataset) (mtl.Config, affinity.Options, error) {
 	cfg := mtl.DefaultConfig(ds)
 	aff := affinity.DefaultOptions()
 	tunedRecipe(ds, &cfg, &aff)
-	switch f.trunk {
-	case "":
-	case mtl.TrunkMLP:
-		cfg.Trunk = mtl.TrunkSpec{Kind: mtl.TrunkMLP, Widths: []int{64, 32}, Activation: "relu"}
-	case mtl.TrunkCNN, mtl.TrunkResNet:
-		if len(ds.InputShape()) != 3 {
-			return cfg, affinity.Options{}, badInputf("-trunk %s needs image data; %s has input shape %v", f.trunk, ds.Name(), ds.InputShape())
+	if f.recipe != nil {
+		if err := f.recipe.apply(ds, &cfg, &aff); err != nil {
+			return cfg, aff, err
 		}
-		cfg.Trunk = mtl.TrunkSpec{Kind: f.trunk, Channels: []int{16, 32}, Kernel: 3, Widths: []int{64}, Activation: "relu"}
-	default:
-		return cfg, affinity.Options{}, badInputf("-trunk %q: want mlp, cnn or resnet", f.trunk)
-	}
-	if f.epochs < 0 {
-		return cfg, affinity.Options{}, badInputf("-epochs %d: must be positive", f.epochs)
-	}
-	if f.epochs > 0 {
-		cfg.Epochs = f.epochs
-	}
-	// Units run in parallel; the pure-Go backend's own op parallelism on
-	// top of that can deadlock its worker pool, so run ops sequentially
-	// unless the user chose a backend.
-	if os.Getenv("GOMLX_BACKEND") == "" {
-		cfg.Backend = "go:ops_sequential"
-	}
-	if f.every < 0 {
-		return cfg, aff, badInputf("-every %d: want at least 1 (or 0 for the recipe's)", f.every)
-	}
-	if f.every > 0 {
-		aff.Every = f.every
-	}
-	look, err := affinity.ParseLookahead(f.lookahead)
-	if err != nil {
-		return cfg, aff, badInputf("-lookahead: %v", err)
-	}
-	aff.Lookahead = look
-	if err := cfg.Validate(); err != nil {
-		return cfg, aff, badInput(err)
 	}
 	return cfg, aff, nil
 }
@@ -161,12 +131,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		fmt.Sprintf(" (default: all; optimal only up to %d tasks)", experiment.DefaultOptimalMaxTasks))
 	fs.IntVar(&f.randomSeeds, "random-seeds", experiment.DefaultRandomSeeds, "random groupings per budget")
 	fs.StringVar(&f.out, "out", "", "run `DIR` (default runs/<data name>); rerunning the same command resumes it")
-	fs.IntVar(&f.epochs, "epochs", 0, "training epochs of every network (0: the recipe's)")
-	fs.StringVar(&f.trunk, "trunk", "", "shared trunk: mlp, cnn or resnet (default: the recipe's for the data)")
 	fs.Uint64Var(&f.seed, "seed", 1, "training seed of every network and of the random groupings")
 	fs.IntVar(&f.workers, "workers", runtime.NumCPU(), "networks trained at once")
-	fs.IntVar(&f.every, "every", 0, "measure affinity every `N` steps in the affinity run (0: the recipe's; 10 unless the data is built in)")
-	fs.StringVar(&f.lookahead, "lookahead", "sgd", "lookahead step: sgd (Eq. 1) or optimizer")
+	f.recipe = addRecipeFlags(fs)
 	fs.BoolVar(&f.noReport, "no-report", false, "skip report.md and the plots")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: tag run [-data FILE.csv -targets A,B,... | -data NAME | -celeba DIR] [flags]\n\n"+
@@ -226,7 +193,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	cfg, aff, err := f.recipe(ds)
+	cfg, aff, err := f.trainingRecipe(ds)
 	if err != nil {
 		return err
 	}

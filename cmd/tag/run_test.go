@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"image"
 	"image/jpeg"
@@ -196,8 +197,8 @@ func TestTunedRecipe(t *testing.T) {
 		{"csv", csv, mtl.DefaultConfig(csv).Trunk.Widths, mtl.DefaultConfig(csv).Optimizer, affinity.DefaultOptions().Every},
 	}
 	for _, tc := range tests {
-		f := runFlags{lookahead: "sgd"}
-		cfg, aff, err := f.recipe(tc.ds)
+		f := recipeTestFlags(t)
+		cfg, aff, err := f.trainingRecipe(tc.ds)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -206,9 +207,20 @@ func TestTunedRecipe(t *testing.T) {
 				tc.widths, tc.optimizer, tc.every)
 		}
 		// Flags override the recipe.
-		f = runFlags{lookahead: "sgd", epochs: 3, every: 7}
-		if cfg, aff, err = f.recipe(tc.ds); err != nil || cfg.Epochs != 3 || aff.Every != 7 {
+		f = recipeTestFlags(t, "-epochs", "3", "-every", "7")
+		if cfg, aff, err = f.trainingRecipe(tc.ds); err != nil || cfg.Epochs != 3 || aff.Every != 7 {
 			t.Errorf("%s with -epochs 3 -every 7: epochs %d, every %d, err %v", tc.name, cfg.Epochs, aff.Every, err)
 		}
 	}
+}
+
+// recipeTestFlags returns run flags whose recipe flags were parsed from args.
+func recipeTestFlags(t *testing.T, args ...string) *runFlags {
+	t.Helper()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	f := &runFlags{recipe: addRecipeFlags(fs)}
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
