@@ -76,6 +76,7 @@ type DivergedError struct {
 	What string
 }
 
+// Error names the step, and the task whose loss diverged when there is one.
 func (e *DivergedError) Error() string {
 	if e.Task == "" {
 		return fmt.Sprintf("step %d: the update made a parameter non-finite", e.Step)

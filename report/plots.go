@@ -46,6 +46,7 @@ type nameTicks struct {
 	flip  bool
 }
 
+// Ticks implements plot.Ticker: one tick per task name.
 func (t nameTicks) Ticks(min, max float64) []plot.Tick {
 	ts := make([]plot.Tick, len(t.names))
 	for i, n := range t.names {
@@ -62,7 +63,9 @@ func (t nameTicks) Ticks(min, max float64) []plot.Tick {
 // diagonal (Z_{i→i} is not used by the grouping).
 type matrixGrid struct{ m *taskmatrix.Matrix }
 
+// Dims implements plotter.GridXYZ: an n×n grid.
 func (g matrixGrid) Dims() (c, r int) { return g.m.N(), g.m.N() }
+// Z is the matrix value shown in column c, row r (NaN on the diagonal).
 func (g matrixGrid) Z(c, r int) float64 {
 	i := g.m.N() - 1 - r
 	if i == c {
@@ -70,7 +73,9 @@ func (g matrixGrid) Z(c, r int) float64 {
 	}
 	return g.m.Values[i][c]
 }
+// X is the position of column c.
 func (g matrixGrid) X(c int) float64 { return float64(c) }
+// Y is the position of row r.
 func (g matrixGrid) Y(r int) float64 { return float64(r) }
 
 // offDiagonalRange is the largest |value| off the diagonal (1 if all zero).
@@ -264,6 +269,7 @@ func Trajectories(points []experiment.TrajectoryPoint, tasks []string) (Figure, 
 // epochTicks puts ticks on whole epochs only.
 type epochTicks struct{}
 
+// Ticks implements plot.Ticker: whole epochs, at most about ten.
 func (epochTicks) Ticks(min, max float64) []plot.Tick {
 	step := math.Max(1, math.Ceil((max-min)/10))
 	var ts []plot.Tick
@@ -279,6 +285,7 @@ type errBars struct {
 	err []float64
 }
 
+// YError implements plotter.YErrorer: symmetric bars.
 func (e errBars) YError(i int) (float64, float64) { return e.err[i], e.err[i] }
 
 // MethodBars draws, for each budget, one bar per grouping method (total
@@ -376,6 +383,7 @@ type offsetPlotter struct {
 	dx vg.Length
 }
 
+// Plot draws the wrapped plotter shifted by dx.
 func (o offsetPlotter) Plot(c draw.Canvas, p *plot.Plot) {
 	c.Canvas = shifted{c.Canvas, o.dx}
 	o.Plotter.Plot(c, p)
@@ -387,6 +395,7 @@ type shifted struct {
 	dx vg.Length
 }
 
+// Stroke strokes path translated by dx.
 func (s shifted) Stroke(path vg.Path) {
 	s.Canvas.Push()
 	s.Canvas.Translate(vg.Point{X: s.dx})
