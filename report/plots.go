@@ -65,6 +65,7 @@ type matrixGrid struct{ m *taskmatrix.Matrix }
 
 // Dims implements plotter.GridXYZ: an n×n grid.
 func (g matrixGrid) Dims() (c, r int) { return g.m.N(), g.m.N() }
+
 // Z is the matrix value shown in column c, row r (NaN on the diagonal).
 func (g matrixGrid) Z(c, r int) float64 {
 	i := g.m.N() - 1 - r
@@ -73,8 +74,10 @@ func (g matrixGrid) Z(c, r int) float64 {
 	}
 	return g.m.Values[i][c]
 }
+
 // X is the position of column c.
 func (g matrixGrid) X(c int) float64 { return float64(c) }
+
 // Y is the position of row r.
 func (g matrixGrid) Y(r int) float64 { return float64(r) }
 
