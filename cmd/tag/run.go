@@ -212,13 +212,25 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		if p.Reused {
 			how = "done earlier"
 		}
-		fmt.Fprintf(stderr, "  [%d/%d] %s %s (elapsed %s)\n", p.Done, p.Total, p.Unit, how, time.Since(start).Round(time.Second))
+		elapsed := time.Since(start)
+		eta := ""
+		if p.Done < p.Total && p.Done > 0 {
+			// Units differ in size; the mean so far is a rough guide.
+			left := time.Duration(float64(elapsed) / float64(p.Done) * float64(p.Total-p.Done))
+			eta = fmt.Sprintf(", about %s left", left.Round(time.Second))
+		}
+		fmt.Fprintf(stderr, "  [%d/%d] %s %s (elapsed %s%s)\n", p.Done, p.Total, p.Unit, how, elapsed.Round(time.Second), eta)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	fmt.Fprintf(stderr, "tag run: %d tasks, budgets %v, out %s, %d workers\n", len(tasks), budgets, out, f.workers)
-	tr := &engines.Trainer{Data: ds, Config: cfg, Affinity: aff}
+	// Networks in training checkpoint under DIR/checkpoints, so that an
+	// interrupted run also keeps the progress of the networks in flight.
+	tr := &engines.Trainer{Data: ds, Config: cfg, Affinity: aff, CheckpointRoot: filepath.Join(out, "checkpoints")}
 	res, err := experiment.Run(ctx, out, exp, tr, engines.Selector{Options: selection.Options{Seed: f.seed}})
+	if err == nil {
+		os.Remove(tr.CheckpointRoot) // empty once every network has finished; kept otherwise
+	}
 	if err != nil {
 		if isConfigError(err) {
 			return badInput(err)

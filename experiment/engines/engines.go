@@ -11,7 +11,12 @@ package engines
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/data"
@@ -33,6 +38,12 @@ type Trainer struct {
 	// Progress, if set, receives mtl's per-step progress with the unit's
 	// tasks; it may be called from several goroutines at once.
 	Progress func(tasks []string, p mtl.Progress)
+	// CheckpointRoot, if set, is a folder under which every network in
+	// training keeps an exact checkpoint (mtl.Options.CheckpointDir), in a
+	// sub-folder named after its tasks, seed and recipe: a network
+	// interrupted in the middle continues where it stopped instead of
+	// starting over. The sub-folder is removed once the network finishes.
+	CheckpointRoot string
 }
 
 // Recipe returns the training configuration (seed cleared, since units
@@ -50,7 +61,41 @@ func (t *Trainer) train(ctx context.Context, tasks []string, seed uint64, aff *a
 	if t.Progress != nil {
 		opt.Progress = func(p mtl.Progress) { t.Progress(tasks, p) }
 	}
-	return mtl.Train(ctx, t.Data, tasks, c, opt)
+	if t.CheckpointRoot != "" {
+		name, err := checkpointName(tasks, seed, c, aff)
+		if err != nil {
+			return nil, err
+		}
+		opt.CheckpointDir = filepath.Join(t.CheckpointRoot, name)
+	}
+	r, err := mtl.Train(ctx, t.Data, tasks, c, opt)
+	if err == nil && opt.CheckpointDir != "" {
+		if rmErr := os.RemoveAll(opt.CheckpointDir); rmErr != nil {
+			return nil, fmt.Errorf("removing the finished checkpoint: %w", rmErr)
+		}
+	}
+	return r, err
+}
+
+// checkpointName names the checkpoint folder of one network: its kind,
+// size and a hash of its tasks, seed, recipe and affinity options, so that
+// no two networks of a run share a folder.
+func checkpointName(tasks []string, seed uint64, c mtl.Config, aff *affinity.Options) (string, error) {
+	b, err := json.Marshal(struct {
+		Tasks    []string
+		Seed     uint64
+		Config   mtl.Config
+		Affinity *affinity.Options
+	}{tasks, seed, c, aff})
+	if err != nil {
+		return "", fmt.Errorf("naming the checkpoint of %v: %w", tasks, err)
+	}
+	kind := "group"
+	if aff != nil {
+		kind = "affinity"
+	}
+	sum := sha256.Sum256(b)
+	return fmt.Sprintf("%s-%d-%s", kind, len(tasks), hex.EncodeToString(sum[:8])), nil
 }
 
 // metrics converts mtl's per-split maps into experiment.TaskMetrics.

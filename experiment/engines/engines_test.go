@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -207,4 +209,61 @@ func ExampleSelector() {
 	groups, err := Selector{}.Select(blockMatrix(tasks, 0.5, -0.2, 1), experiment.MaxAffinity, 3)
 	fmt.Println(groups, err)
 	// Output: [[a b] [c d] [e f]] <nil>
+}
+
+// TestUnitCheckpointResume interrupts one network in the middle of its
+// training: its checkpoint is on disk, the next call continues from it and
+// gives the uninterrupted network's metrics, and the finished network's
+// checkpoint folder is removed.
+func TestUnitCheckpointResume(t *testing.T) {
+	_, tr := plantedSetup(t)
+	tr.Config.Epochs = 4
+	tasks := []string{"a0", "a1", "b0"}
+	want, err := tr.TrainGroup(context.Background(), tasks, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	root := t.TempDir()
+	tr.CheckpointRoot = root
+	ctx, cancel := context.WithCancel(context.Background())
+	var stoppedAt int
+	tr.Progress = func(_ []string, p mtl.Progress) {
+		if p.Epoch >= 2 && stoppedAt == 0 {
+			stoppedAt = p.Step
+			cancel()
+		}
+	}
+	if _, err := tr.TrainGroup(ctx, tasks, 7); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted network: %v, want context.Canceled", err)
+	}
+	ckpts, _ := filepath.Glob(filepath.Join(root, "*", mtl.CheckpointFile))
+	if len(ckpts) != 1 {
+		t.Fatalf("after the interruption at step %d: checkpoints %v, want one", stoppedAt, ckpts)
+	}
+
+	var firstStep int
+	tr.Progress = func(_ []string, p mtl.Progress) {
+		if firstStep == 0 {
+			firstStep = p.Step
+		}
+	}
+	got, err := tr.TrainGroup(context.Background(), tasks, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if firstStep <= 1 {
+		t.Errorf("resumed network started at step %d, want it to continue after step %d", firstStep, stoppedAt)
+	}
+	for _, task := range tasks {
+		if got.Tasks[task] != want.Tasks[task] {
+			t.Errorf("%s: resumed metrics %+v, uninterrupted %+v", task, got.Tasks[task], want.Tasks[task])
+		}
+	}
+	if got.Steps != want.Steps {
+		t.Errorf("resumed network counts %d steps, uninterrupted %d", got.Steps, want.Steps)
+	}
+	if left, _ := os.ReadDir(root); len(left) != 0 {
+		t.Errorf("checkpoint folder not removed after the network finished: %v", left)
+	}
 }
