@@ -82,6 +82,8 @@ type search struct {
 	cost  map[Set]int
 	err   error
 	buf   []float64
+	// scores holds the scores of the groups being valued, reused.
+	scores [][]float64
 }
 
 func newSearch(r Rule, b Budget, seed uint64) *search {
@@ -136,11 +138,15 @@ func (s *search) group(g Set) ([]float64, int) {
 func (s *search) value(gs []Set) float64 {
 	cost := 0
 	var union Set
+	// The scores are kept aside: a later lookup may clear the cache.
+	scs := s.scores[:0]
+	defer func() { s.scores = scs[:0] }()
 	for i, g := range gs {
 		sc, c := s.group(g)
 		if sc == nil {
 			return math.Inf(-1)
 		}
+		scs = append(scs, sc)
 		for _, h := range gs[:i] {
 			if h == g {
 				return math.Inf(-1)
@@ -155,9 +161,9 @@ func (s *search) value(gs []Set) float64 {
 	total := 0.0
 	for j := 0; j < s.n; j++ {
 		b := math.Inf(-1)
-		for _, g := range gs {
+		for i, g := range gs {
 			if g.Has(j) {
-				b = max(b, s.cache[g][j])
+				b = max(b, scs[i][j])
 			}
 		}
 		total += b

@@ -31,6 +31,7 @@ package csvdata
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -372,6 +373,14 @@ func decideKind(name string, st *targetStats, kinds map[string]data.Kind) (data.
 			kind = data.Regression
 		}
 	}
+	if kind == data.Binary || kind == data.MultiClass {
+		for k := 1; k < len(values); k++ {
+			if float32(values[k-1]) == float32(values[k]) {
+				return data.Task{}, nil, fmt.Errorf("class values %s and %s are equal in single precision",
+					strconv.FormatFloat(values[k-1], 'g', -1, 64), strconv.FormatFloat(values[k], 'g', -1, 64))
+			}
+		}
+	}
 	switch kind {
 	case data.Binary:
 		if len(values) != 2 {
@@ -410,7 +419,11 @@ func (d *Dataset) remapClasses() {
 				continue
 			}
 			for i := t; i < len(Y); i += nt {
-				c, _ := slices.BinarySearch(cl, float64(Y[i]))
+				// Y holds the values rounded to float32, a monotone
+				// rounding: compare the class values rounded alike.
+				c, _ := slices.BinarySearchFunc(cl, Y[i], func(v float64, y float32) int {
+					return cmp.Compare(float32(v), y)
+				})
 				Y[i] = float32(c)
 			}
 		}
