@@ -205,16 +205,22 @@ func prepare(ds data.Dataset, tasks []string, cfg Config, opt Options) (*run, er
 }
 
 // fingerprint identifies the run, so that a checkpoint of another run is
-// never resumed.
+// never resumed. A data set's notes (data.Noter) take part, since they
+// carry what its name does not, such as a CSV file's content digest.
 func (r *run) fingerprint() (string, error) {
+	var notes []string
+	if n, ok := r.ds.(data.Noter); ok {
+		notes = n.Notes()
+	}
 	b, err := json.Marshal(struct {
 		Config   Config
 		Tasks    []string
 		Affinity *affinity.Options
 		Data     string
 		Lens     [3]int
+		Notes    []string `json:",omitempty"`
 	}{r.cfg, r.tasks, r.opt.Affinity, r.ds.Name(),
-		[3]int{r.ds.Len(data.Train), r.ds.Len(data.Validation), r.ds.Len(data.Test)}})
+		[3]int{r.ds.Len(data.Train), r.ds.Len(data.Validation), r.ds.Len(data.Test)}, notes})
 	return string(b), err
 }
 

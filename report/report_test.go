@@ -244,6 +244,8 @@ func TestDataValue(t *testing.T) {
 		{tasks, "a (binary), b (regression)"},
 		{decoded, "a (binary), b (regression)"},
 		{[]any{1, 2}, "[1,2]"},
+		{[]string{"seed 1", "8 rows"}, "seed 1; 8 rows"},
+		{[]any{"seed 1", "8 rows"}, "seed 1; 8 rows"},
 	}
 	for _, tc := range tests {
 		if got := dataValue(tc.in); got != tc.want {

@@ -151,9 +151,14 @@ func dataValue(v any) string {
 	switch x := v.(type) {
 	case string, bool, int, int64, float64:
 		return fmt.Sprint(x)
+	case []string:
+		return strings.Join(x, "; ")
 	case []any:
 		if items, ok := taskItems(x); ok {
 			return strings.Join(items, ", ")
+		}
+		if lines, ok := stringItems(x); ok {
+			return strings.Join(lines, "; ")
 		}
 	case []map[string]any:
 		xs := make([]any, len(x))
@@ -185,6 +190,18 @@ func taskItems(xs []any) (items []string, ok bool) {
 			return nil, false
 		}
 		items = append(items, fmt.Sprintf("%s (%s)", name, kind))
+	}
+	return items, true
+}
+
+// stringItems returns xs as strings; ok is false if any item is not one.
+func stringItems(xs []any) (items []string, ok bool) {
+	for _, x := range xs {
+		s, isString := x.(string)
+		if !isString {
+			return nil, false
+		}
+		items = append(items, s)
 	}
 	return items, true
 }

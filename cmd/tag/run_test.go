@@ -57,6 +57,38 @@ func TestRunCSV(t *testing.T) {
 	if !bytes.Equal(first, second) {
 		t.Error("rerun changed results.json")
 	}
+	// The same folder with other data under the same file name and sizes
+	// is refused: the CSV's content digest is part of the run's identity.
+	content, err := os.ReadFile(csv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(content), "\n0", "\n9", 1)
+	if edited == string(content) {
+		t.Fatal("test CSV has no line starting with 0 to edit")
+	}
+	lens := func() [3]int {
+		ds, err := csvdata.Load(csv, csvdata.Options{Targets: []string{"a", "b", "n", "r"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return [3]int{ds.Len(data.Train), ds.Len(data.Validation), ds.Len(data.Test)}
+	}
+	before := lens()
+	if err := os.WriteFile(csv, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if after := lens(); after != before {
+		t.Fatalf("the edit moved a row between splits (%v → %v); edit another line so only the content differs", before, after)
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := run(args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "manifest.json") {
+		t.Errorf("edited CSV: exit %d, stderr %q; want exit 2 naming manifest.json", code, stderr.String())
+	}
+	if err := os.WriteFile(csv, content, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	// The same folder with another recipe is refused as bad input.
 	stdout.Reset()
 	stderr.Reset()

@@ -88,6 +88,9 @@ type Dataset struct {
 	seed      uint64
 	val, test float64
 	rows      int
+	// digest chains the hashes of every data line in file order: it
+	// changes when any line (or the seed) does.
+	digest uint64
 }
 
 // Name is the file path.
@@ -115,6 +118,7 @@ func (d *Dataset) Standardization(f int) (mean, std float64) { return d.mean[f],
 // remapping.
 func (d *Dataset) Notes() []string {
 	notes := []string{
+		fmt.Sprintf("content digest %016x (of every data line, in order, with the split seed)", d.digest),
 		fmt.Sprintf("%d rows split by FNV-1a hash of (seed %d, line text): expected fractions train %.2f, validation %.2f, test %.2f; appended rows never move old rows",
 			d.rows, d.seed, 1-d.val-d.test, d.val, d.test),
 		fmt.Sprintf("%d features standardized with training-split mean and std", len(d.features)),
@@ -324,7 +328,9 @@ func load(r io.Reader, path string, opt Options) (*Dataset, error) {
 				yrow[t] = float32(v)
 			}
 		}
-		s := splitOf(hashLine(seedHash, line), val, test)
+		h := hashLine(seedHash, line)
+		d.digest = mix64(d.digest ^ h)
+		s := splitOf(h, val, test)
 		d.X[s] = append(d.X[s], xrow...)
 		d.Y[s] = append(d.Y[s], yrow...)
 		d.rows++

@@ -400,3 +400,26 @@ func TestLongLine(t *testing.T) {
 		t.Fatalf("%d features, want %d", got, nf)
 	}
 }
+
+// TestDigestNamesTheContent checks that the content digest in the notes
+// changes when one value changes or the rows are reordered, and not when
+// the same file is read again.
+func TestDigestNamesTheContent(t *testing.T) {
+	digest := func(content string) string {
+		t.Helper()
+		ds, err := Load(writeFile(t, "d.csv", content), Options{Targets: []string{"t"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ds.(*Dataset).Notes()[0]
+	}
+	base := "x,t\n1,0\n2,1\n3,0\n4,1\n"
+	if digest(base) != digest(base) {
+		t.Error("the same content gave two digests")
+	}
+	for _, other := range []string{"x,t\n1,0\n2,1\n3,0\n5,1\n", "x,t\n2,1\n1,0\n3,0\n4,1\n"} {
+		if digest(other) == digest(base) {
+			t.Errorf("%q and %q share the digest %s", other, base, digest(base))
+		}
+	}
+}

@@ -200,13 +200,13 @@ func (s Selector) SelectTrueLosses(groups []experiment.GroupLoss, tasks []string
 }
 
 // Describe summarises a data set for results.json: its name, tasks with
-// kinds, input shape and split sizes.
+// kinds, input shape, split sizes and notes.
 func Describe(ds data.Dataset) map[string]any {
 	var tasks []map[string]any
 	for _, t := range ds.Tasks() {
 		tasks = append(tasks, map[string]any{"name": t.Name, "kind": t.Kind.String(), "classes": t.Classes})
 	}
-	return map[string]any{
+	d := map[string]any{
 		"name":        ds.Name(),
 		"tasks":       tasks,
 		"input_shape": ds.InputShape(),
@@ -214,6 +214,13 @@ func Describe(ds data.Dataset) map[string]any {
 		"validation":  ds.Len(data.Validation),
 		"test":        ds.Len(data.Test),
 	}
+	// Notes say what the name does not (a CSV file's content digest and
+	// split seed, a generator's parameters), so a run directory is never
+	// reused for other data that happens to have the same name and sizes.
+	if n, ok := ds.(data.Noter); ok {
+		d["notes"] = n.Notes()
+	}
+	return d
 }
 
 var (
