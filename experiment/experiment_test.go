@@ -441,6 +441,7 @@ func TestErrors(t *testing.T) {
 		{"duplicate", Config{Tasks: []string{"a", "a"}, Budgets: []int{2}}, newFake, `task "a" listed twice`},
 		{"method", Config{Tasks: six, Budgets: []int{2}, Methods: []string{"tag", "magic"}}, newFake, `unknown method "magic"`},
 		{"budget", Config{Tasks: six, Budgets: []int{0}}, newFake, "budget 0"},
+		{"one task", Config{Tasks: []string{"a"}, Budgets: []int{1}, Methods: []string{TAG}}, newFake, "need at least 2 tasks"},
 		{"optimal too big", Config{Tasks: strings.Split("a,b,c,d,e,f,g,h,i,j,k,l,m", ","), Budgets: []int{2}, Methods: []string{Optimal}}, newFake, "at most 12 tasks"},
 		{"trainer fails", Config{Tasks: six, Methods: []string{STL}, Workers: 2}, func() *fakeTrainer {
 			f := newFake()

@@ -94,9 +94,11 @@ func (e *run) canonical(who string, budget int, groups [][]string) ([][]string, 
 	return out, nil
 }
 
-// randomGrouping partitions the tasks into min(k, n) non-empty groups,
-// uniformly at random given the seed: a random permutation deals one task
-// to each group, the rest go to uniformly random groups.
+// randomGrouping partitions the tasks into min(k, n) non-empty groups at
+// random, deterministically for the seed: a random permutation deals one
+// task to each group, and each remaining task goes to a group drawn
+// uniformly. (This is not uniform over set partitions: balanced groupings
+// are somewhat more likely than with a uniform partition.)
 func randomGrouping(tasks []string, k int, seed uint64, draw int) [][]string {
 	r := rand.New(rand.NewPCG(seed, uint64(k)<<32|uint64(draw)))
 	m := min(k, len(tasks))

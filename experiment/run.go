@@ -118,6 +118,9 @@ func (c Config) normalize() (Config, error) {
 		return c, fmt.Errorf("method optimal trains 2^%d − 1 networks; it accepts at most %d tasks", len(c.Tasks), MaxOptimalTasks)
 	}
 	grouping := slices.ContainsFunc(c.Methods, func(m string) bool { return m != MTL && m != STL })
+	if grouping && len(c.Tasks) < 2 {
+		return c, fmt.Errorf("grouping methods need at least 2 tasks; %d given (%s)", len(c.Tasks), strings.Join(c.Tasks, ", "))
+	}
 	if grouping && len(c.Budgets) == 0 {
 		return c, errors.New("no budgets")
 	}
