@@ -44,7 +44,7 @@ func execWide(t *testing.T, b compute.Backend, reps int, limit time.Duration) (f
 	done := make(chan error, 1)
 	go func() {
 		for range reps {
-			out, err := exec.Exec()
+			out, err := exec.Call()
 			if err != nil {
 				done <- err
 				return

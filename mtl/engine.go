@@ -277,7 +277,7 @@ func (e *engine) trainMeasureStep(b batch, lr float32, step int,
 // parameters are finite and check, given the extra outputs, accepts.
 func (e *engine) runUpdate(exec *Exec, b batch, lr float32, step int,
 	check func(extra []*tensors.Tensor) error) ([]float32, bool, error) {
-	out, err := exec.Exec(e.args(b, true, lr, float32(step+1))...)
+	out, err := exec.Call(e.args(b, true, lr, float32(step+1))...)
 	if err != nil {
 		return nil, false, fmt.Errorf("training step %d: %w", step, err)
 	}
@@ -313,7 +313,7 @@ func allFinite(v []float32) bool {
 // measure runs the affinity executable on b and returns Z, the gradient
 // cosine and the losses.
 func (e *engine) measure(b batch, lr float32, step int) (z, cos [][]float64, losses []float32, err error) {
-	out, err := e.affExec.Exec(e.args(b, true, lr, float32(step+1))...)
+	out, err := e.affExec.Call(e.args(b, true, lr, float32(step+1))...)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("affinity at step %d: %w", step, err)
 	}
@@ -336,7 +336,7 @@ func matrix(t *tensors.Tensor, n int) [][]float64 {
 
 // evalSums returns the masked loss and error sums of b.
 func (e *engine) evalSums(b batch, mask []float32) (loss, wrong []float32, err error) {
-	out, err := e.evalExec.Exec(e.args(b, false, mask)...)
+	out, err := e.evalExec.Call(e.args(b, false, mask)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("evaluation: %w", err)
 	}

@@ -414,8 +414,8 @@ func TestDigestNamesTheContent(t *testing.T) {
 		return ds.(*Dataset).Notes()[0]
 	}
 	base := "x,t\n1,0\n2,1\n3,0\n4,1\n"
-	if digest(base) != digest(base) {
-		t.Error("the same content gave two digests")
+	if first, second := digest(base), digest(base); first != second {
+		t.Errorf("the same content gave two digests: %s, %s", first, second)
 	}
 	for _, other := range []string{"x,t\n1,0\n2,1\n3,0\n5,1\n", "x,t\n2,1\n1,0\n3,0\n4,1\n"} {
 		if digest(other) == digest(base) {
