@@ -93,14 +93,24 @@ func parseIntList(name, s string) ([]int, error) {
 	return out, nil
 }
 
-// dirName turns a data set name into a folder name.
+// dirName turns a data set name into a folder name: a file's base name
+// without its extension, or a generator's description with every run of
+// other characters turned into "-" (dots in values such as noise=0.5 are
+// kept, so that two descriptions never share a folder by truncation).
 func dirName(name string) string {
-	name = strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
+	if ext := filepath.Ext(name); strings.IndexFunc(ext[min(1, len(ext)):], isNotAlnum) < 0 {
+		name = strings.TrimSuffix(filepath.Base(name), ext)
+	}
 	s := strings.Trim(regexp.MustCompile(`[^A-Za-z0-9._-]+`).ReplaceAllString(name, "-"), "-.")
 	if s == "" {
 		return "data"
 	}
 	return s
+}
+
+// isNotAlnum reports whether r is outside [A-Za-z0-9].
+func isNotAlnum(r rune) bool {
+	return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
 }
 
 // trainingRecipe returns the training recipe for ds: the package default,
@@ -214,7 +224,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		}
 		elapsed := time.Since(start)
 		eta := ""
-		if p.Done < p.Total && p.Done > 0 {
+		if p.Done < p.Total && p.Done > 0 && !p.Reused {
 			// Units differ in size; the mean so far is a rough guide.
 			left := time.Duration(float64(elapsed) / float64(p.Done) * float64(p.Total-p.Done))
 			eta = fmt.Sprintf(", about %s left", left.Round(time.Second))
