@@ -17,55 +17,73 @@ import (
 // Formats are the image formats every figure is written in.
 var Formats = []string{"png", "svg"}
 
-// figures returns the figures r supports, by file base name, with a
-// caption: the heat maps and trajectory when an affinity run is present,
-// the bars when a grouping method ran.
-func figures(r *experiment.Results) ([]string, map[string]Figure, map[string]string, error) {
-	var names []string
-	figs, captions := map[string]Figure{}, map[string]string{}
-	add := func(name, caption string, f Figure, err error) error {
-		if err != nil {
-			return fmt.Errorf("figure %s: %w", name, err)
-		}
-		names = append(names, name)
-		figs[name], captions[name] = f, caption
-		return nil
+// figureSet collects figures in order, by file base name, with captions.
+type figureSet struct {
+	names    []string
+	figs     map[string]Figure
+	captions map[string]string
+}
+
+// add records figure f under name, or returns err naming the figure.
+func (s *figureSet) add(name, caption string, f Figure, err error) error {
+	if err != nil {
+		return fmt.Errorf("figure %s: %w", name, err)
 	}
-	if a := r.Affinity; a != nil {
-		f, err := Heatmap(a.Affinity, "Inter-task affinity Ẑ(i→j)")
-		if err := add("affinity", "Lookahead inter-task affinity (row i helps column j when positive).", f, err); err != nil {
-			return nil, nil, nil, err
+	if s.figs == nil {
+		s.figs, s.captions = map[string]Figure{}, map[string]string{}
+	}
+	s.names = append(s.names, name)
+	s.figs[name], s.captions[name] = f, caption
+	return nil
+}
+
+// addAffinity adds the heat maps of a's matrices and its trajectory.
+func (s *figureSet) addAffinity(a *experiment.AffinitySummary, tasks []string) error {
+	f, err := Heatmap(a.Affinity, "Inter-task affinity Ẑ(i→j)")
+	if err := s.add("affinity", "Lookahead inter-task affinity (row i helps column j when positive).", f, err); err != nil {
+		return err
+	}
+	if a.Cosine != nil {
+		f, err := Heatmap(a.Cosine, "Gradient cosine similarity")
+		if err := s.add("cosine", "Cosine similarity of per-task gradients on the shared parameters (CS baseline).", f, err); err != nil {
+			return err
 		}
-		if a.Cosine != nil {
-			f, err := Heatmap(a.Cosine, "Gradient cosine similarity")
-			if err := add("cosine", "Cosine similarity of per-task gradients on the shared parameters (CS baseline).", f, err); err != nil {
-				return nil, nil, nil, err
-			}
+	}
+	if len(a.Trajectory) > 0 {
+		f, err := Trajectories(a.Trajectory, tasks)
+		if err := s.add("trajectory", "Per-epoch mean affinity onto each task.", f, err); err != nil {
+			return err
 		}
-		if len(a.Trajectory) > 0 {
-			f, err := Trajectories(a.Trajectory, r.Tasks)
-			if err := add("trajectory", "Per-epoch mean affinity onto each task.", f, err); err != nil {
-				return nil, nil, nil, err
-			}
+	}
+	return nil
+}
+
+// figures returns the figures r supports: the heat maps and trajectory
+// when an affinity run is present, the bars when a grouping method ran.
+func figures(r *experiment.Results) (*figureSet, error) {
+	s := &figureSet{}
+	if r.Affinity != nil {
+		if err := s.addAffinity(r.Affinity, r.Tasks); err != nil {
+			return nil, err
 		}
 	}
 	if len(r.Budgets) > 0 && slices.ContainsFunc(methodsIn(r), func(m string) bool { return m != experiment.MTL && m != experiment.STL }) {
 		f, err := MethodBars(r)
-		if err := add("methods", "Total test loss per method and budget; error bars: random's standard deviation.", f, err); err != nil {
-			return nil, nil, nil, err
+		if err := s.add("methods", "Total test loss per method and budget; error bars: random's standard deviation.", f, err); err != nil {
+			return nil, err
 		}
 	}
-	return names, figs, captions, nil
+	return s, nil
 }
 
 // WriteMarkdown writes the report: data, tables and links to the figures
 // (paths relative to the report, under plots/).
 func WriteMarkdown(w io.Writer, r *experiment.Results) error {
-	names, _, captions, err := figures(r)
+	s, err := figures(r)
 	if err != nil {
 		return err
 	}
-	return writeMarkdown(w, r, names, captions)
+	return writeMarkdown(w, r, s.names, s.captions)
 }
 
 func writeMarkdown(w io.Writer, r *experiment.Results, figs []string, captions map[string]string) error {
@@ -120,28 +138,50 @@ func writeMarkdown(w io.Writer, r *experiment.Results, figs []string, captions m
 // Write writes dir/report.md and every figure as dir/plots/NAME.png and
 // .svg, each file atomically. It returns the paths written.
 func Write(dir string, r *experiment.Results) ([]string, error) {
-	names, figs, captions, err := figures(r)
+	s, err := figures(r)
 	if err != nil {
 		return nil, err
 	}
+	paths, err := s.write(dir)
+	if err != nil {
+		return paths, err
+	}
+	p := filepath.Join(dir, "report.md")
+	if err := atomicfile.Write(p, func(w io.Writer) error { return writeMarkdown(w, r, s.names, s.captions) }); err != nil {
+		return paths, err
+	}
+	return append(paths, p), nil
+}
+
+// write writes each figure as dir/plots/NAME.png and .svg, each file
+// atomically, and returns the paths written.
+func (s *figureSet) write(dir string) ([]string, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "plots"), 0o755); err != nil {
 		return nil, err
 	}
 	var paths []string
-	for _, n := range names {
+	for _, n := range s.names {
 		for _, format := range Formats {
 			p := filepath.Join(dir, "plots", n+"."+format)
-			if err := atomicfile.Write(p, func(w io.Writer) error { return figs[n].WriteTo(w, format) }); err != nil {
+			if err := atomicfile.Write(p, func(w io.Writer) error { return s.figs[n].WriteTo(w, format) }); err != nil {
 				return paths, err
 			}
 			paths = append(paths, p)
 		}
 	}
-	p := filepath.Join(dir, "report.md")
-	if err := atomicfile.Write(p, func(w io.Writer) error { return writeMarkdown(w, r, names, captions) }); err != nil {
-		return paths, err
+	return paths, nil
+}
+
+// WriteAffinityPlots writes the figures of one affinity run on its own
+// (the affinity and cosine heat maps, the affinity trajectory) as
+// dir/plots/NAME.png and .svg, as `tag affinity` does. It returns the
+// paths written.
+func WriteAffinityPlots(dir string, a *experiment.AffinitySummary, tasks []string) ([]string, error) {
+	s := &figureSet{}
+	if err := s.addAffinity(a, tasks); err != nil {
+		return nil, err
 	}
-	return append(paths, p), nil
+	return s.write(dir)
 }
 
 // dataValue renders one entry of the data description: scalars as they

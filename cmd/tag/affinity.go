@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -20,8 +19,11 @@ import (
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/data/csvdata"
 	"github.com/tagroup/tag/data/glyphs"
+	"github.com/tagroup/tag/experiment"
+	"github.com/tagroup/tag/experiment/engines"
 	"github.com/tagroup/tag/internal/atomicfile"
 	"github.com/tagroup/tag/mtl"
+	"github.com/tagroup/tag/report"
 )
 
 func init() {
@@ -51,7 +53,7 @@ type affinityRun struct {
 }
 
 // affinityOutputs are the files `tag affinity` writes into DIR.
-var affinityOutputs = []string{"affinity.csv", "cosine.csv", "trajectory.csv", "run.json"}
+var affinityOutputs = []string{"affinity.csv", "cosine.csv", "trajectory.csv", "plots", "run.json"}
 
 func runAffinity(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("affinity", stderr)
@@ -62,7 +64,7 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	recipe := addRecipeFlags(fs)
 	divide := fs.Bool("divide-by-lr", false, "divide Z by the learning rate, as the published code does")
 	seed := fs.Uint64("seed", 1, "seed of the weights, the data order and the data split")
-	out := fs.String("out", "", "output `DIR` (affinity.csv, cosine.csv, trajectory.csv, run.json, checkpoint)")
+	out := fs.String("out", "", "output `DIR` (affinity.csv, cosine.csv, trajectory.csv, plots/, run.json, checkpoint)")
 	resume := fs.Bool("resume", false, "continue the run stopped in -out")
 	force := fs.Bool("force", false, "start over, replacing what -out holds")
 	fs.Usage = func() {
@@ -138,7 +140,7 @@ func prepareOutDir(dir string, resume, force bool) error {
 	switch {
 	case force:
 		for _, name := range append([]string{mtl.CheckpointFile}, affinityOutputs...) {
-			if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
 				return err
 			}
 		}
@@ -201,6 +203,10 @@ func writeAffinityOutputs(dir string, res *mtl.Result, run affinityRun) error {
 	if err := atomicfile.Write(filepath.Join(dir, "trajectory.csv"), func(w io.Writer) error {
 		return affinity.WriteTrajectoryCSV(w, res.Trajectory)
 	}); err != nil {
+		return err
+	}
+	summary := &experiment.AffinitySummary{Affinity: res.Affinity, Cosine: res.Cosine, Trajectory: engines.Trajectory(res.Trajectory)}
+	if _, err := report.WriteAffinityPlots(dir, summary, res.Tasks); err != nil {
 		return err
 	}
 	return atomicfile.Write(filepath.Join(dir, "run.json"), func(w io.Writer) error {

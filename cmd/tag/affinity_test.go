@@ -45,7 +45,7 @@ func TestAffinityCommand(t *testing.T) {
 	if strings.Join(m.Tasks, ",") != "a,b,n,r" || !(m.Values[0][1] > 0) {
 		t.Errorf("affinity matrix %+v", m)
 	}
-	for _, name := range []string{"cosine.csv", "trajectory.csv", "run.json"} {
+	for _, name := range []string{"cosine.csv", "trajectory.csv", "run.json", "plots/affinity.png", "plots/cosine.svg", "plots/trajectory.png"} {
 		if b, err := os.ReadFile(filepath.Join(out, name)); err != nil || len(b) == 0 {
 			t.Errorf("%s: %v", name, err)
 		}

@@ -143,12 +143,19 @@ func (t *Trainer) AffinityRun(ctx context.Context, tasks []string, seed uint64) 
 	if r.Affinity == nil {
 		return nil, fmt.Errorf("training returned no affinity matrix")
 	}
-	traj := make([]experiment.TrajectoryPoint, len(r.Trajectory))
-	for i, p := range r.Trajectory {
+	return &experiment.AffinityResult{Affinity: r.Affinity, Cosine: r.Cosine, Trajectory: Trajectory(r.Trajectory), Tasks: m,
+		Steps: int64(r.Steps), Seconds: r.Seconds}, nil
+}
+
+// Trajectory converts the affinity package's per-epoch points into the
+// experiment's (the same fields; package experiment does not import
+// affinity, which needs GoMLX).
+func Trajectory(points []affinity.Point) []experiment.TrajectoryPoint {
+	traj := make([]experiment.TrajectoryPoint, len(points))
+	for i, p := range points {
 		traj[i] = experiment.TrajectoryPoint{Epoch: p.Epoch, Source: p.Source, Target: p.Target, Value: p.Value}
 	}
-	return &experiment.AffinityResult{Affinity: r.Affinity, Cosine: r.Cosine, Trajectory: traj, Tasks: m,
-		Steps: int64(r.Steps), Seconds: r.Seconds}, nil
+	return traj
 }
 
 // Selector selects with package selection under a budget of at most k
