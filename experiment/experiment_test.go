@@ -576,3 +576,24 @@ func BenchmarkTrainOnly8(b *testing.B) {
 		}
 	}
 }
+
+func TestDefaultMethods(t *testing.T) {
+	tests := []struct {
+		n    int
+		want []string
+	}{
+		{DefaultOptimalMaxTasks, Methods},
+		{DefaultOptimalMaxTasks + 1, []string{MTL, STL, Random, HOA, CS, TAG}},
+		{DefaultHOAMaxTasks, []string{MTL, STL, Random, HOA, CS, TAG}},
+		{DefaultHOAMaxTasks + 1, []string{MTL, STL, Random, CS, TAG}},
+	}
+	for _, tc := range tests {
+		got := DefaultMethods(tc.n)
+		slices.Sort(got)
+		want := slices.Clone(tc.want)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("DefaultMethods(%d) = %v, want %v", tc.n, got, want)
+		}
+	}
+}

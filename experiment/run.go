@@ -46,13 +46,18 @@ const MaxOptimalTasks = 12
 // DefaultRandomSeeds is the number of random groupings per budget.
 const DefaultRandomSeeds = 5
 
+// DefaultHOAMaxTasks is the largest task count for which hoa is on by
+// default (16·17/2 = 136 networks); it trains n(n+1)/2 networks, 820 for
+// 40 tasks.
+const DefaultHOAMaxTasks = 16
+
 // DefaultMethods returns the methods run by default for n tasks: all of
-// them, optimal only for n ≤ DefaultOptimalMaxTasks.
+// them, optimal only for n ≤ DefaultOptimalMaxTasks and hoa only for
+// n ≤ DefaultHOAMaxTasks.
 func DefaultMethods(n int) []string {
-	if n <= DefaultOptimalMaxTasks {
-		return slices.Clone(Methods)
-	}
-	return slices.DeleteFunc(slices.Clone(Methods), func(m string) bool { return m == Optimal })
+	return slices.DeleteFunc(slices.Clone(Methods), func(m string) bool {
+		return m == Optimal && n > DefaultOptimalMaxTasks || m == HOA && n > DefaultHOAMaxTasks
+	})
 }
 
 // Config is one experiment.

@@ -138,7 +138,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.tasks, "tasks", "", "comma-separated `TASKS` to group (default: every task of the data; the glyph default is its 9 default attributes)")
 	fs.StringVar(&f.budgets, "budgets", "2,3,4", "comma-separated `LIST` of budgets (numbers of networks)")
 	fs.StringVar(&f.methods, "methods", "", "comma-separated `LIST` of methods among "+strings.Join(experiment.Methods, ",")+
-		fmt.Sprintf(" (default: all; optimal only up to %d tasks)", experiment.DefaultOptimalMaxTasks))
+		fmt.Sprintf(" (default: all; optimal only up to %d tasks, hoa up to %d)", experiment.DefaultOptimalMaxTasks, experiment.DefaultHOAMaxTasks))
 	fs.IntVar(&f.randomSeeds, "random-seeds", experiment.DefaultRandomSeeds, "random groupings per budget")
 	fs.StringVar(&f.out, "out", "", "run `DIR` (default runs/<data name>); rerunning the same command resumes it")
 	fs.Uint64Var(&f.seed, "seed", 1, "training seed of every network and of the random groupings")
