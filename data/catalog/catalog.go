@@ -20,8 +20,8 @@ func init() {
 		func() (data.Dataset, error) {
 			return glyphs.New(glyphs.Options{Seed: 1, Tasks: glyphs.DefaultTasks()})
 		})
-	data.Register("glyphs-all", "the glyphs data set with all 18 attributes",
-		func() (data.Dataset, error) { return glyphs.New(glyphs.Options{Seed: 1}) })
+	data.Register("glyphs-all", "all 18 glyph attributes on all 62 letters and digits (none constant); no download",
+		func() (data.Dataset, error) { return glyphs.New(glyphs.Options{Seed: 1, Chars: glyphs.AllChars}) })
 	data.Register("planted", "synthetic tabular data: 3 families of 3 binary tasks with a known grouping",
 		func() (data.Dataset, error) { return planted.New(planted.Options{Seed: 1}) })
 }
