@@ -28,6 +28,10 @@ func Anytime(r Rule, b Budget, opt Options) (*Result, error) {
 	if opt.TimeLimit > 0 {
 		deadline = time.Now().Add(opt.TimeLimit)
 	}
+	r = CapGroupSize(r, opt.MaxGroupSize)
+	if err := checkCapCover(n, groupCap(r), b); err != nil {
+		return nil, err
+	}
 	s := newSearch(r, b, opt.Seed)
 	bound := budgetBound(r, b)
 	best, bestV := s.start(true)
@@ -35,7 +39,7 @@ func Anytime(r Rule, b Budget, opt Options) (*Result, error) {
 		if s.err != nil {
 			return nil, s.err
 		}
-		return nil, ErrInfeasible
+		return nil, explainCap(ErrInfeasible, groupCap(r))
 	}
 	best, bestV = s.climb(best, bestV)
 	cur, curV := best, bestV
@@ -78,6 +82,7 @@ type search struct {
 	sg    float64
 	rng   *rand.Rand
 	cands []Set             // the only allowed groups, when the rule lists them; nil otherwise
+	swaps bool              // also exchange tasks between groups (under a size cap)
 	cache map[Set][]float64 // maximizing-sense scores of a group; nil if refused
 	cost  map[Set]int
 	err   error
@@ -92,7 +97,7 @@ func newSearch(r Rule, b Budget, seed uint64) *search {
 		r: r, b: b, n: n, full: Full(n), sg: sign(r),
 		rng:   rand.New(rand.NewPCG(seed, 0x7a6)),
 		cache: map[Set][]float64{}, cost: map[Set]int{},
-		buf: make([]float64, n),
+		buf: make([]float64, n), swaps: groupCap(r) > 0,
 	}
 	if l, ok := r.(groupLister); ok {
 		s.cands = l.listedGroups()
@@ -196,6 +201,16 @@ func (s *search) start(first bool) ([]Set, float64) {
 	if v := s.value([]Set{s.full}); !math.IsInf(v, -1) {
 		return []Set{s.full}, v
 	}
+	// More, smaller groups, for a cap on the group size.
+	for m := 2; m <= s.n; m++ {
+		gs := make([]Set, m)
+		for i, t := range perm {
+			gs[i%m] |= 1 << uint(t)
+		}
+		if v := s.value(gs); !math.IsInf(v, -1) {
+			return gs, v
+		}
+	}
 	return nil, math.Inf(-1)
 }
 
@@ -269,6 +284,9 @@ func (s *search) climb(gs []Set, v float64) ([]Set, float64) {
 			}
 			for k := i + 1; k < len(gs); k++ {
 				try(withGroup(withGroup(gs, k, 0), i, g|gs[k]))
+				if s.swaps {
+					s.swapMoves(gs, i, k, try)
+				}
 			}
 		}
 		for t := 0; t < s.n; t++ {
@@ -280,6 +298,21 @@ func (s *search) climb(gs []Set, v float64) ([]Set, float64) {
 			return gs, v
 		}
 		gs, v = best, bestV
+	}
+}
+
+// swapMoves offers to try every exchange of a task of group i, not in
+// group k, with a task of group k, not in group i: the move that keeps
+// group sizes, needed when groups are at the size cap.
+func (s *search) swapMoves(gs []Set, i, k int, try func([]Set)) {
+	g, h := gs[i], gs[k]
+	for x := g &^ h; x != 0; x &= x - 1 {
+		for y := h &^ g; y != 0; y &= y - 1 {
+			swap := (x & -x) | (y & -y)
+			next := append([]Set(nil), gs...)
+			next[i], next[k] = g^swap, h^swap
+			try(next)
+		}
 	}
 }
 

@@ -12,13 +12,18 @@ func benchRule(n int) Rule {
 }
 
 // BenchmarkExact measures the exact solver on random affinity matrices at
-// the target sizes (9 tasks, k = 2..5; 16 tasks, k = 4; 20 tasks,
-// k = 4, run only with -bench 'Exact/n=20').
+// the target sizes (9 tasks, k = 2..5; 16 tasks, k = 4, also with
+// groups capped at 4 tasks; 20 tasks, k = 4, run only with -bench
+// 'Exact/n=20').
 func BenchmarkExact(b *testing.B) {
-	cases := []struct{ n, k int }{{7, 2}, {7, 3}, {9, 2}, {9, 3}, {9, 4}, {9, 5}, {16, 4}, {20, 4}}
+	cases := []struct{ n, k, cap int }{{7, 2, 0}, {7, 3, 0}, {9, 2, 0}, {9, 3, 0}, {9, 4, 0}, {9, 5, 0}, {16, 4, 0}, {16, 4, 4}, {20, 4, 0}}
 	for _, c := range cases {
-		r := benchRule(c.n)
-		b.Run(fmt.Sprintf("n=%d/k=%d", c.n, c.k), func(b *testing.B) {
+		r := CapGroupSize(benchRule(c.n), c.cap)
+		name := fmt.Sprintf("n=%d/k=%d", c.n, c.k)
+		if c.cap > 0 {
+			name += fmt.Sprintf("/cap=%d", c.cap)
+		}
+		b.Run(name, func(b *testing.B) {
 			if c.n >= 20 && testing.Short() {
 				b.Skip("20 tasks: long")
 			}
@@ -64,13 +69,18 @@ func BenchmarkBruteForce(b *testing.B) {
 }
 
 // BenchmarkAnytime measures the anytime search (default 200 climbs) beyond
-// the exact solver's range.
+// the exact solver's range, without and with a group-size cap (which adds
+// the swap moves).
 func BenchmarkAnytime(b *testing.B) {
-	for _, c := range []struct{ n, k int }{{12, 4}, {32, 4}, {64, 5}} {
+	for _, c := range []struct{ n, k, cap int }{{12, 4, 0}, {32, 4, 0}, {64, 5, 0}, {32, 4, 10}, {64, 5, 16}} {
 		r := benchRule(c.n)
-		b.Run(fmt.Sprintf("n=%d/k=%d", c.n, c.k), func(b *testing.B) {
+		name := fmt.Sprintf("n=%d/k=%d", c.n, c.k)
+		if c.cap > 0 {
+			name += fmt.Sprintf("/cap=%d", c.cap)
+		}
+		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
-				if _, err := Anytime(r, MaxNetworks(c.k), Options{Seed: 1}); err != nil {
+				if _, err := Anytime(r, MaxNetworks(c.k), Options{Seed: 1, MaxGroupSize: c.cap}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -46,6 +46,7 @@ type bruteCase struct {
 	budget   float64
 	rule     Rule
 	b        Budget
+	maxSize  int // if positive, only groups of at most this many tasks are allowed
 }
 
 // brute enumerates every set of distinct allowed groups whose costs add up
@@ -60,6 +61,9 @@ func brute(c bruteCase, n int) float64 {
 	var groups []grp
 	for g := Set(1); g <= Full(n); g++ {
 		members := g.Members()
+		if c.maxSize > 0 && len(members) > c.maxSize {
+			continue
+		}
 		sc := map[int]float64{}
 		ok := true
 		for _, j := range members {

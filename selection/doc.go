@@ -98,6 +98,18 @@
 // it roughly halves the budget-blind gap for two networks and narrows it
 // less for more networks.
 //
+// # Group-size cap
+//
+// TAG's score lets one large leftover group serve every task without a
+// strong partner, which can overload a narrow shared trunk. [CapGroupSize]
+// (or [Options].MaxGroupSize) allows only groups of at most M tasks: the
+// capped rule refuses larger groups, so the exact solver considers only
+// allowed groups, and its size bounds S_j(m) are the losing infinity for
+// m > M, so the bound above holds under the cap. The anytime search then
+// also exchanges tasks between two groups, the move that keeps sizes when
+// groups are full. A budget that cannot pay for groups of at most M tasks
+// holding all n tasks (for k networks, k·M < n) gives [ErrInfeasible].
+//
 // [Solve] and [SolveMatrix] pick the exact solver when its work estimate is
 // small enough and the anytime solver otherwise.
 package selection

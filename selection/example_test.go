@@ -73,3 +73,32 @@ func ExampleAnytime() {
 	// Output:
 	// [{0,1,2} {3,4,5}] 1 1 0 true
 }
+
+// Six tasks where a and b gain much from each other and a and c somewhat
+// (affinity 5 and 2; every other pair 1): without a cap the best grouping
+// pairs a with b and puts a again with the four others (groups may
+// overlap); with at most three tasks a group, two networks must split the
+// tasks three and three, and a cap of two cannot hold six tasks in two
+// networks.
+func ExampleCapGroupSize() {
+	names := []string{"a", "b", "c", "d", "e", "f"}
+	a := make([][]float64, len(names))
+	for i := range a {
+		a[i] = []float64{1, 1, 1, 1, 1, 1}
+	}
+	a[0][1], a[1][0] = 5, 5
+	a[0][2], a[2][0] = 2, 2
+	r := &selection.Affinity{A: a}
+	for _, max := range []int{0, 3, 2} {
+		res, err := selection.Solve(selection.CapGroupSize(r, max), selection.MaxNetworks(2), selection.Options{})
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Printf("cap %d: %v, mean affinity %.3f\n", max, res.GroupNames(names), res.Score)
+	}
+	// Output:
+	// cap 0: [[a b] [a c d e f]], mean affinity 2.375
+	// cap 3: [[a b c] [d e f]], mean affinity 1.833
+	// the budget cannot cover every task with allowed groups: groups of at most 2 tasks covering all 6 tasks cost at least 3 units, over the limit of 2 (2 networks)
+}

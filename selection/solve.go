@@ -64,18 +64,26 @@ type Options struct {
 	// AllowSingletons and SingletonScore configure the affinity rule.
 	AllowSingletons bool
 	SingletonScore  float64
+	// MaxGroupSize, if positive, allows only groups of at most this many
+	// tasks (see [CapGroupSize]); 0 allows every size.
+	MaxGroupSize int
 }
 
 // Solve finds the best grouping under r and b: exactly, when the exact
 // solver's estimated work is within opt.ExactWork, and otherwise with the
 // anytime search.
 func Solve(r Rule, b Budget, opt Options) (*Result, error) {
+	r = CapGroupSize(r, opt.MaxGroupSize)
+	if err := checkCapCover(r.N(), groupCap(r), b); err != nil {
+		return nil, err
+	}
 	limit := opt.ExactWork
 	if limit <= 0 {
 		limit = 1.5e10
 	}
 	if w, ok := exactWork(r, b); ok && w <= limit {
-		return Exact(r, b)
+		res, err := Exact(r, b)
+		return res, explainCap(err, groupCap(r))
 	}
 	return Anytime(r, b, opt)
 }

@@ -41,6 +41,7 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 	costModel := fs.String("cost", "networks", "budget `MODEL`: networks (at most K groups, TAG) or standley (multi-task network 1, single-task network 0.5)")
 	singles := fs.Bool("allow-singletons", false, "with -affinity: allow single-task groups, scoring -singleton-score")
 	singleScore := fs.Float64("singleton-score", 0, "with -allow-singletons: affinity score of a task trained alone")
+	maxSize := fs.Int("max-group-size", 0, "allow only groups of at most `M` tasks (0: no cap)")
 	asJSON := fs.Bool("json", false, "print one JSON object per budget per line")
 	seed := fs.Uint64("seed", 1, "seed of the anytime search (used above about 20 tasks)")
 	iters := fs.Int("iterations", 200, "climbs of the anytime search")
@@ -67,6 +68,9 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 			return badInputf("-allow-singletons applies to -affinity only (-losses uses the diagonal for single tasks)")
 		}
 	}
+	if *maxSize < 0 {
+		return badInputf("-max-group-size %d: must be at least 0 (0: no cap)", *maxSize)
+	}
 	if *iters < 1 {
 		return badInputf("-iterations %d: must be at least 1", *iters)
 	}
@@ -82,11 +86,14 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 		return badInputf("%s: %d tasks, more than the %d supported", file, m.N(), selection.MaxTasks)
 	}
 	opt := selection.Options{Seed: *seed, Iterations: *iters, TimeLimit: *timeLimit,
-		AllowSingletons: *singles, SingletonScore: *singleScore}
+		AllowSingletons: *singles, SingletonScore: *singleScore, MaxGroupSize: *maxSize}
 	outs := make([]groupOutput, len(models))
 	for i, bm := range models {
 		start := time.Now()
 		res, err := selection.SolveMatrix(m, rule, bm.budget, opt)
+		if errors.Is(err, selection.ErrInfeasible) && *maxSize > 0 {
+			return badInputf("-budget %s with -max-group-size %d: cannot cover the %d tasks of %s (%v)", bm.text, *maxSize, m.N(), file, err)
+		}
 		if errors.Is(err, selection.ErrInfeasible) {
 			return badInputf("-budget %s: cannot cover the %d tasks of %s (%v)", bm.text, m.N(), file, err)
 		}

@@ -120,6 +120,8 @@ func TestGroupBadInput(t *testing.T) {
 		{"both matrices", []string{"--affinity", good, "--losses", good, "--budget", "2"}, "not both"},
 		{"missing budget", []string{"--affinity", good}, "missing -budget"},
 		{"unknown cost", []string{"--affinity", good, "--budget", "2", "--cost", "gpu"}, "-cost"},
+		{"cap cannot cover", []string{"--affinity", good, "--budget", "2,1", "--max-group-size", "3"}, "-budget 1 with -max-group-size 3: cannot cover"},
+		{"negative cap", []string{"--affinity", good, "--budget", "2", "--max-group-size", "-2"}, "-max-group-size -2"},
 		{"missing file", []string{"--affinity", filepath.Join(t.TempDir(), "nope.csv"), "--budget", "2"}, "nope.csv"},
 	}
 	for _, c := range cases {
@@ -137,5 +139,55 @@ func TestGroupBadInput(t *testing.T) {
 				t.Errorf("stderr %q: want one line containing %q", msg, c.want)
 			}
 		})
+	}
+}
+
+// TestGroupMaxSize checks -max-group-size on eight tasks where two strong
+// pairs leave a group of the four others without a cap: with a cap of 3
+// and three networks every group must hold at most 3 tasks, and all tasks
+// must still be covered.
+func TestGroupMaxSize(t *testing.T) {
+	names := []string{"a", "b", "c", "d", "e", "f", "g", "h"}
+	var b strings.Builder
+	b.WriteString("," + strings.Join(names, ",") + "\n")
+	for i, n := range names {
+		b.WriteString(n)
+		for j := range names {
+			v := 1.0
+			switch {
+			case i == j:
+				v = 0
+			case i/2 == j/2 && i < 4:
+				v = 5 // the pairs {a,b} and {c,d}
+			}
+			fmt.Fprintf(&b, ",%g", v)
+		}
+		b.WriteString("\n")
+	}
+	f := writeTemp(t, "aff8.csv", b.String())
+	for _, tc := range []struct {
+		cap      string
+		wantSize int
+	}{{"0", 4}, {"3", 3}} {
+		var out, errb bytes.Buffer
+		if code := run([]string{"group", "-affinity", f, "-budget", "3", "-max-group-size", tc.cap, "-json"}, &out, &errb); code != 0 {
+			t.Fatalf("cap %s: exit %d: %s", tc.cap, code, errb.String())
+		}
+		var got struct {
+			Groups [][]string `json:"groups"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+			t.Fatalf("cap %s: %v", tc.cap, err)
+		}
+		largest, covered := 0, map[string]bool{}
+		for _, g := range got.Groups {
+			largest = max(largest, len(g))
+			for _, n := range g {
+				covered[n] = true
+			}
+		}
+		if largest != tc.wantSize || len(covered) != len(names) || len(got.Groups) > 3 {
+			t.Errorf("cap %s: groups %v: largest %d (want %d), %d tasks covered", tc.cap, got.Groups, largest, tc.wantSize, len(covered))
+		}
 	}
 }

@@ -71,7 +71,7 @@ func tunedRecipe(ds data.Dataset, cfg *mtl.Config, aff *affinity.Options) {
 type runFlags struct {
 	budgets, methods, tasks, out string
 	workers, randomSeeds, glyphN int
-	glyphSize                    int
+	glyphSize, maxGroupSize      int
 	seed                         uint64
 	noReport                     bool
 	recipe                       *recipeFlags
@@ -139,6 +139,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.budgets, "budgets", "2,3,4", "comma-separated `LIST` of budgets (numbers of networks)")
 	fs.StringVar(&f.methods, "methods", "", "comma-separated `LIST` of methods among "+strings.Join(experiment.Methods, ",")+
 		fmt.Sprintf(" (default: all; optimal only up to %d tasks, hoa up to %d)", experiment.DefaultOptimalMaxTasks, experiment.DefaultHOAMaxTasks))
+	fs.IntVar(&f.maxGroupSize, "max-group-size", 0, "allow only groups of at most `M` tasks when selecting (tag, cs, hoa, optimal); 0: no cap")
 	fs.IntVar(&f.randomSeeds, "random-seeds", experiment.DefaultRandomSeeds, "random groupings per budget")
 	fs.StringVar(&f.out, "out", "", "run `DIR` (default runs/<data name>); rerunning the same command resumes it")
 	fs.Uint64Var(&f.seed, "seed", 1, "training seed of every network and of the random groupings")
@@ -165,6 +166,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if f.randomSeeds < 1 {
 		return badInputf("-random-seeds %d: must be at least 1", f.randomSeeds)
+	}
+	if f.maxGroupSize < 0 {
+		return badInputf("-max-group-size %d: must be at least 0 (0: no cap)", f.maxGroupSize)
 	}
 	builtin := *dataSpec == "" && df.celebaDir == ""
 	var ds data.Dataset
@@ -193,6 +197,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 				return badInputf("-tasks: %v", err)
 			}
 		}
+	}
+	if err := checkGroupCap(f.maxGroupSize, budgets, len(tasks)); err != nil {
+		return err
 	}
 	var methods []string
 	if f.methods != "" {
@@ -237,7 +244,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	// Networks in training checkpoint under DIR/checkpoints, so that an
 	// interrupted run also keeps the progress of the networks in flight.
 	tr := &engines.Trainer{Data: ds, Config: cfg, Affinity: aff, CheckpointRoot: filepath.Join(out, "checkpoints")}
-	res, err := experiment.Run(ctx, out, exp, tr, engines.Selector{Options: selection.Options{Seed: f.seed}})
+	res, err := experiment.Run(ctx, out, exp, tr, engines.Selector{Options: selection.Options{Seed: f.seed, MaxGroupSize: f.maxGroupSize}})
 	if err == nil {
 		os.Remove(tr.CheckpointRoot) // empty once every network has finished; kept otherwise
 	}
@@ -263,6 +270,18 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 
 // isConfigError reports whether err is experiment's refusal of the
 // configuration (as opposed to a failure while training).
+// checkGroupCap refuses a -max-group-size cap under which some budget of
+// k networks cannot hold all n tasks (k·cap < n).
+func checkGroupCap(cap int, budgets []int, n int) error {
+	for _, k := range budgets {
+		if cap > 0 && k*cap < n {
+			return badInputf("-max-group-size %d with -budgets %d: %d networks of at most %d tasks cannot hold the %d tasks (need k·M ≥ %d)",
+				cap, k, k, cap, n, n)
+		}
+	}
+	return nil
+}
+
 func isConfigError(err error) bool {
 	var ce *experiment.ConfigError
 	return errors.As(err, &ce)

@@ -115,6 +115,8 @@ func TestRunBadInput(t *testing.T) {
 		{[]string{"-data", csv, "-targets", "a,b", "-every", "-1"}, "-every -1"},
 		{[]string{"-data", csv, "-targets", "a,b", "-workers", "0"}, "-workers 0"},
 		{[]string{"-data", csv, "-celeba", t.TempDir(), "-targets", "a"}, "not both"},
+		{[]string{"-data", csv, "-targets", "a,b,n,r", "-budgets", "2,3", "-max-group-size", "1"}, "-max-group-size 1 with -budgets 2"},
+		{[]string{"-data", csv, "-targets", "a,b", "-max-group-size", "-1"}, "-max-group-size -1"},
 	}
 	for _, tc := range tests {
 		var stdout, stderr bytes.Buffer

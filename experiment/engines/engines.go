@@ -161,7 +161,8 @@ func Trajectory(points []affinity.Point) []experiment.TrajectoryPoint {
 // Selector selects with package selection under a budget of at most k
 // networks.
 type Selector struct {
-	// Options tune the solver (seed and limits of the anytime search).
+	// Options tune the solver (seed and limits of the anytime search, and
+	// MaxGroupSize, a cap on the tasks in one group).
 	Options selection.Options
 }
 
