@@ -125,6 +125,13 @@ type Selector interface {
 	SelectTrueLosses(groups []GroupLoss, tasks []string, budget int) ([][]string, error)
 }
 
+// SelectorSettings is implemented by a Selector whose settings (a solver
+// seed, a group-size cap, ...) change the groups it picks; Run records
+// them in Results.Selection.
+type SelectorSettings interface {
+	Settings() any
+}
+
 // checkMetrics reports an error naming the unit and task if a task of tasks
 // has no metrics or a non-finite one.
 func checkMetrics(unit string, tasks []string, got map[string]TaskMetrics) error {

@@ -597,3 +597,33 @@ func TestDefaultMethods(t *testing.T) {
 		}
 	}
 }
+
+// settingsSelector is bruteSelector reporting settings.
+type settingsSelector struct{ bruteSelector }
+
+func (settingsSelector) Settings() any { return map[string]int{"max_group_size": 3} }
+
+func TestSelectorSettingsRecorded(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, dir, cfg6(), newFake(), bruteSelector{})
+	f, err := os.Open(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := ReadResults(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain.Selection != nil {
+		t.Errorf("a selector without settings recorded %v", plain.Selection)
+	}
+	mustRun(t, dir, cfg6(), newFake(), settingsSelector{})
+	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"selection": {`) || !strings.Contains(string(b), `"max_group_size": 3`) {
+		t.Errorf("results.json lacks the selector's settings:\n%.400s", b)
+	}
+}

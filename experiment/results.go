@@ -96,6 +96,9 @@ type Results struct {
 	ConfigHash string `json:"config_hash"`
 	// Recipe is the Trainer's recipe.
 	Recipe any `json:"recipe"`
+	// Selection holds the Selector's settings, when it reports them
+	// (SelectorSettings).
+	Selection any `json:"selection,omitempty"`
 	// Budgets lists the budgets run.
 	Budgets []int `json:"budgets"`
 	// Methods maps a method name to its outcome.

@@ -229,6 +229,9 @@ func Run(ctx context.Context, dir string, cfg Config, tr Trainer, sel Selector) 
 		return nil, err
 	}
 	res.ConfigHash, res.Recipe = man.ConfigHash, man.Recipe
+	if st, ok := sel.(SelectorSettings); ok {
+		res.Selection = st.Settings()
+	}
 	if err := writeOutputs(dir, res); err != nil {
 		return nil, err
 	}

@@ -113,6 +113,13 @@ func writeMarkdown(w io.Writer, r *experiment.Results, figs []string, captions m
 		}
 		fmt.Fprintf(w, "Recipe (as in results.json):\n\n```json\n%s\n```\n\n", b)
 	}
+	if r.Selection != nil {
+		b, err := json.Marshal(r.Selection)
+		if err != nil {
+			return fmt.Errorf("encoding the selection settings: %w", err)
+		}
+		fmt.Fprintf(w, "Selection settings: `%s`\n\n", b)
+	}
 	fmt.Fprint(w, "## Results\n\n")
 	tables := []*table{metricTable(r, false), metricTable(r, true), timingTable(r), groupsTable(r)}
 	for _, k := range budgetsOf(r) {

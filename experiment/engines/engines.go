@@ -166,6 +166,9 @@ type Selector struct {
 	Options selection.Options
 }
 
+// Settings returns the solver options, recorded in results.json.
+func (s Selector) Settings() any { return s.Options }
+
 // Select solves the grouping on m: MaxAffinity with selection's "affinity"
 // rule, MinPairLoss with its "pairloss" rule.
 func (s Selector) Select(m *taskmatrix.Matrix, rule experiment.Rule, budget int) ([][]string, error) {
@@ -232,6 +235,7 @@ func Describe(ds data.Dataset) map[string]any {
 }
 
 var (
-	_ experiment.Trainer  = (*Trainer)(nil)
-	_ experiment.Selector = Selector{}
+	_ experiment.Trainer          = (*Trainer)(nil)
+	_ experiment.Selector         = Selector{}
+	_ experiment.SelectorSettings = Selector{}
 )
