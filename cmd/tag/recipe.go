@@ -3,8 +3,6 @@ package main
 import (
 	"flag"
 	"math"
-	"strconv"
-	"strings"
 
 	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/data"
@@ -93,7 +91,7 @@ func (f *recipeFlags) apply(ds data.Dataset, cfg *mtl.Config, aff *affinity.Opti
 		}
 	}
 	if set["widths"] {
-		widths, err := parseWidths(f.widths)
+		widths, err := parseIntList("widths", f.widths)
 		if err != nil {
 			return err
 		}
@@ -149,17 +147,4 @@ func setTrunk(ds data.Dataset, cfg *mtl.Config, kind string) error {
 		cfg.Trunk.Channels, cfg.Trunk.Kernel = nil, 0
 	}
 	return nil
-}
-
-// parseWidths parses -widths: a comma-separated list of whole numbers ≥ 1.
-func parseWidths(s string) ([]int, error) {
-	var out []int
-	for k, p := range strings.Split(s, ",") {
-		v, err := strconv.Atoi(strings.TrimSpace(p))
-		if err != nil || v < 1 {
-			return nil, badInputf("-widths %q: item %d (%q) is not a whole number >= 1", s, k+1, p)
-		}
-		out = append(out, v)
-	}
-	return out, nil
 }

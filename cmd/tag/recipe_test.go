@@ -85,6 +85,7 @@ func TestRecipeFlagsBadInput(t *testing.T) {
 		{[]string{"--widths", "8,x"}, "-widths"},
 		{[]string{"--widths", "8,0"}, "-widths"},
 		{[]string{"--widths", ""}, "-widths"},
+		{[]string{"--widths", "8,,4"}, "-widths"},
 		{[]string{"--every", "0"}, "-every"},
 		{[]string{"--lookahead", "adam"}, "-lookahead"},
 		{[]string{"--backend", "nosuch"}, "-backend"},

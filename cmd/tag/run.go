@@ -77,18 +77,20 @@ type runFlags struct {
 	recipe                       *recipeFlags
 }
 
-// parseIntList parses a comma-separated list of integers ≥ 1 for flag name.
+// parseIntList parses a comma-separated list of integers ≥ 1 for flag name
+// (-budgets, -widths); an empty item is an error, as in tag group's -budget.
 func parseIntList(name, s string) ([]int, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, badInputf("-%s is empty", name)
+	}
 	var out []int
-	for _, p := range splitList(s) {
+	for _, p := range strings.Split(s, ",") {
+		p = strings.TrimSpace(p)
 		v, err := strconv.Atoi(p)
 		if err != nil || v < 1 {
 			return nil, badInputf("-%s: %q is not a whole number ≥ 1", name, p)
 		}
 		out = append(out, v)
-	}
-	if len(out) == 0 {
-		return nil, badInputf("-%s is empty", name)
 	}
 	return out, nil
 }

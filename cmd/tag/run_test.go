@@ -105,6 +105,7 @@ func TestRunBadInput(t *testing.T) {
 	}{
 		{[]string{"-budgets", "2,x"}, `-budgets: "x"`},
 		{[]string{"-budgets", "0"}, `-budgets: "0"`},
+		{[]string{"-budgets", "2,,3"}, `-budgets: "" is not a whole number`},
 		{[]string{"-methods", "mtl,magic"}, `unknown method "magic"`},
 		{[]string{"-targets", "a"}, "-targets needs -data"},
 		{[]string{"-data", csv}, "needs --targets"},
