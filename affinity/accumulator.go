@@ -1,10 +1,7 @@
 package affinity
 
 import (
-	"encoding/csv"
 	"fmt"
-	"io"
-	"strconv"
 
 	"github.com/tagroup/tag/taskmatrix"
 )
@@ -102,43 +99,17 @@ func (a *Accumulator) Affinity() *taskmatrix.Matrix { return a.mean(a.Z, a.Count
 // CosineMean returns the mean of the recorded gradient cosine matrices.
 func (a *Accumulator) CosineMean() *taskmatrix.Matrix { return a.mean(a.Cosine, a.Count) }
 
-// Point is one entry of the affinity trajectory: the mean of Z_{source→target}
-// over the steps recorded in one epoch.
-type Point struct {
-	Epoch  int     `json:"epoch"`
-	Source string  `json:"source"`
-	Target string  `json:"target"`
-	Value  float64 `json:"value"`
-}
-
 // Trajectory returns the per-epoch means of every pair, epoch by epoch,
 // then source by source and target by target in task order.
-func (a *Accumulator) Trajectory() []Point {
-	var pts []Point
+func (a *Accumulator) Trajectory() []taskmatrix.Point {
+	var pts []taskmatrix.Point
 	for _, e := range a.Epochs {
 		m := a.mean(e.Z, e.Count)
 		for i, src := range a.Tasks {
 			for j, dst := range a.Tasks {
-				pts = append(pts, Point{Epoch: e.Epoch, Source: src, Target: dst, Value: m.Values[i][j]})
+				pts = append(pts, taskmatrix.Point{Epoch: e.Epoch, Source: src, Target: dst, Value: m.Values[i][j]})
 			}
 		}
 	}
 	return pts
-}
-
-// WriteTrajectoryCSV writes points as CSV with the header
-// epoch,source,target,value.
-func WriteTrajectoryCSV(w io.Writer, pts []Point) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write([]string{"epoch", "source", "target", "value"}); err != nil {
-		return err
-	}
-	for _, p := range pts {
-		rec := []string{strconv.Itoa(p.Epoch), p.Source, p.Target, strconv.FormatFloat(p.Value, 'g', -1, 64)}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
 }

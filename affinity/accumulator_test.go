@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"testing"
+
+	"github.com/tagroup/tag/taskmatrix"
 )
 
 func TestAccumulatorMeansAndTrajectory(t *testing.T) {
@@ -32,9 +34,9 @@ func TestAccumulatorMeansAndTrajectory(t *testing.T) {
 			}
 		}
 	}
-	want := []Point{
-		{0, "x", "x", 2}, {0, "x", "y", 1}, {0, "y", "x", 2}, {0, "y", "y", 2},
-		{1, "x", "x", 2}, {1, "x", "y", 4}, {1, "y", "x", -4}, {1, "y", "y", 8},
+	want := []taskmatrix.Point{
+		{Epoch: 0, Source: "x", Target: "x", Value: 2}, {Epoch: 0, Source: "x", Target: "y", Value: 1}, {Epoch: 0, Source: "y", Target: "x", Value: 2}, {Epoch: 0, Source: "y", Target: "y", Value: 2},
+		{Epoch: 1, Source: "x", Target: "x", Value: 2}, {Epoch: 1, Source: "x", Target: "y", Value: 4}, {Epoch: 1, Source: "y", Target: "x", Value: -4}, {Epoch: 1, Source: "y", Target: "y", Value: 8},
 	}
 	got := a.Trajectory()
 	if fmt.Sprint(got) != fmt.Sprint(want) {

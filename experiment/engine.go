@@ -35,18 +35,6 @@ type GroupResult struct {
 	Seconds float64 `json:"seconds"`
 }
 
-// TrajectoryPoint is the mean affinity of source on target over one epoch.
-type TrajectoryPoint struct {
-	// Epoch counts from 0.
-	Epoch int `json:"epoch"`
-	// Source is the task whose lookahead step was taken (row i of Ẑ).
-	Source string `json:"source"`
-	// Target is the task whose loss was measured (column j of Ẑ).
-	Target string `json:"target"`
-	// Value is the epoch's mean Z_{source→target}.
-	Value float64 `json:"value"`
-}
-
 // AffinityResult is the outcome of the one training run of all tasks
 // together during which the inter-task affinities are measured.
 type AffinityResult struct {
@@ -57,7 +45,7 @@ type AffinityResult struct {
 	// engine did not measure it.
 	Cosine *taskmatrix.Matrix `json:"cosine,omitempty"`
 	// Trajectory holds per-epoch means of Z for every ordered pair.
-	Trajectory []TrajectoryPoint `json:"trajectory,omitempty"`
+	Trajectory []taskmatrix.Point `json:"trajectory,omitempty"`
 	// Tasks holds the metrics of every task of the affinity network.
 	Tasks map[string]TaskMetrics `json:"tasks"`
 	// Steps is the number of training steps taken.
@@ -66,45 +54,57 @@ type AffinityResult struct {
 	Seconds float64 `json:"seconds"`
 }
 
+// Job is one network for a Trainer to train.
+type Job struct {
+	// Key is the unit's key: the name of its file and checkpoint folder.
+	Key string
+	// Tasks are the network's tasks, in the run's task order.
+	Tasks []string
+	// Seed seeds the weights and the data order.
+	Seed uint64
+	// Balance names the loss-balancing or gradient-surgery update rule of
+	// the multi-task step ("" for the plain sum of the task losses; see
+	// Balances).
+	Balance string
+	// CheckpointDir, if not empty, is a folder (named by the run's Layout
+	// after the unit's key) where the network keeps an exact checkpoint while
+	// it trains, so that an interrupted network continues where it stopped.
+	// The experiment removes it once the unit's result is written.
+	CheckpointDir string
+}
+
+// Balances lists the multi-task update rules a Job may name besides the
+// plain sum of losses: uncertainty weighting (Kendall et al. 2018), GradNorm
+// (Chen et al. 2018) and PCGrad (Yu et al. 2020).
+var Balances = []string{UW, GradNorm, PCGrad}
+
 // Trainer trains networks with one fixed recipe. Implementations must be
-// safe for concurrent use: units run in parallel. Given the same tasks and
-// seed, a Trainer must return the same metrics.
+// safe for concurrent use: units run in parallel. Given the same job, a
+// Trainer must return the same metrics.
 type Trainer interface {
-	// Recipe describes everything besides the task set and the seed that
-	// determines a unit's result (architecture, optimizer, epochs, data
-	// options). It must be JSON-serialisable; its hash keys the units and the
-	// run directory.
+	// Recipe describes everything besides the job that determines a unit's
+	// result (architecture, optimizer, epochs, data options). It must be
+	// JSON-serialisable; its hash keys the units and the run directory.
 	Recipe() any
-	// TrainGroup trains one network on the given tasks from scratch.
-	TrainGroup(ctx context.Context, tasks []string, seed uint64) (*GroupResult, error)
-	// AffinityRun trains one network on all the given tasks while measuring
+	// TrainGroup trains one network on the job's tasks from scratch.
+	TrainGroup(ctx context.Context, job Job) (*GroupResult, error)
+	// AffinityRun trains one network on all the job's tasks while measuring
 	// the inter-task affinities (and, if available, gradient cosines).
-	AffinityRun(ctx context.Context, tasks []string, seed uint64) (*AffinityResult, error)
+	AffinityRun(ctx context.Context, job Job) (*AffinityResult, error)
 }
 
-// Rule says how a Selector scores a grouping from a task matrix.
-type Rule int
-
+// Rule names of package selection used by the methods: the scoring rule
+// for an affinity-like matrix (TAG's Ẑ, the gradient cosines) and for
+// HOA's pair-loss matrix.
 const (
-	// MaxAffinity maximises, over tasks j, the mean of max over chosen groups
-	// G ∋ j of the mean over i in G, i ≠ j, of M[i][j] (TAG and CS).
-	MaxAffinity Rule = iota
-	// MinPairLoss minimises, over tasks j, the mean of min over chosen groups
-	// G ∋ j of the mean over partners i in G of L[i][j], where a singleton
-	// scores L[j][j] (HOA).
-	MinPairLoss
+	// RuleAffinity maximises, over tasks j, the mean of max over chosen
+	// groups G ∋ j of the mean over i in G, i ≠ j, of M[i][j] (TAG and CS).
+	RuleAffinity = "affinity"
+	// RulePairLoss minimises, over tasks j, the mean of min over chosen
+	// groups G ∋ j of the mean over partners i in G of L[i][j], where a
+	// singleton scores L[j][j] (HOA).
+	RulePairLoss = "pairloss"
 )
-
-// String returns "affinity" or "pair-loss".
-func (r Rule) String() string {
-	switch r {
-	case MaxAffinity:
-		return "affinity"
-	case MinPairLoss:
-		return "pair-loss"
-	}
-	return fmt.Sprintf("Rule(%d)", int(r))
-}
 
 // GroupLoss is the true validation loss of every task of one trained group.
 type GroupLoss struct {
@@ -117,12 +117,21 @@ type GroupLoss struct {
 // Selector chooses at most budget groups whose union is every task.
 // Groups may overlap.
 type Selector interface {
-	// Select picks groups from a task matrix under rule.
-	Select(m *taskmatrix.Matrix, rule Rule, budget int) ([][]string, error)
+	// Select picks groups from a task matrix under the named rule of package
+	// selection (RuleAffinity, RulePairLoss, ...).
+	Select(m *taskmatrix.Matrix, rule string, budget int) ([][]string, error)
 	// SelectTrueLosses picks groups from the true losses of trained groups,
 	// minimising the mean over tasks of the lowest loss among the chosen
 	// groups containing the task; only listed groups may be chosen.
 	SelectTrueLosses(groups []GroupLoss, tasks []string, budget int) ([][]string, error)
+}
+
+// BudgetChecker is implemented by a Selector that can tell before anything
+// is trained that a budget admits no grouping (for example a group-size cap
+// under which k networks cannot hold every task); Run then refuses the
+// configuration with a ConfigError.
+type BudgetChecker interface {
+	CheckBudget(tasks, budget int) error
 }
 
 // SelectorSettings is implemented by a Selector whose settings (a solver

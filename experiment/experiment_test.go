@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -71,10 +72,11 @@ func TestResultsShape(t *testing.T) {
 	if doc.Data["name"] != "fake" || !slices.Equal(doc.Tasks, six) {
 		t.Errorf("data %v tasks %v", doc.Data, doc.Tasks)
 	}
-	if len(doc.Methods) != len(Methods) {
-		t.Errorf("methods %d, want %d", len(doc.Methods), len(Methods))
+	methods := DefaultMethods(len(six))
+	if len(doc.Methods) != len(methods) {
+		t.Errorf("methods %d, want %d", len(doc.Methods), len(methods))
 	}
-	for _, m := range Methods {
+	for _, m := range methods {
 		mr, ok := doc.Methods[m]
 		if !ok || mr.GroupingSeconds == nil {
 			t.Errorf("method %s missing or without grouping_seconds", m)
@@ -413,7 +415,7 @@ func groupsKey(g [][]string) string {
 func TestHOAPairLossMatrix(t *testing.T) {
 	sel := &scriptedSelector{groups: [][]string{six}}
 	mustRun(t, t.TempDir(), Config{Tasks: six, Budgets: []int{2}, Methods: []string{HOA}, Workers: 2}, newFake(), sel)
-	m := sel.seen[MinPairLoss]
+	m := sel.seen[RulePairLoss]
 	if m == nil {
 		t.Fatal("HOA did not select on a pair-loss matrix")
 	}
@@ -553,13 +555,13 @@ func BenchmarkResumeOptimal8(b *testing.B) {
 // BenchmarkTrainOnly8 is the baseline: the same 255 fake trainings and
 // selections without the run directory.
 func BenchmarkTrainOnly8(b *testing.B) {
-	e := &run{cfg: Config{Tasks: bench8}}
-	subsets := e.subsets(len(bench8))
+	t := &trial{run: &run{cfg: Config{Tasks: bench8}}}
+	subsets := t.subsets(len(bench8))
 	for range b.N {
 		f := newFake()
 		var gl []GroupLoss
 		for _, g := range subsets {
-			r, err := f.TrainGroup(context.Background(), g, 0)
+			r, err := f.TrainGroup(context.Background(), Job{Tasks: g})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -582,7 +584,7 @@ func TestDefaultMethods(t *testing.T) {
 		n    int
 		want []string
 	}{
-		{DefaultOptimalMaxTasks, Methods},
+		{DefaultOptimalMaxTasks, []string{MTL, STL, Random, HOA, CS, TAG, Optimal}},
 		{DefaultOptimalMaxTasks + 1, []string{MTL, STL, Random, HOA, CS, TAG}},
 		{DefaultHOAMaxTasks, []string{MTL, STL, Random, HOA, CS, TAG}},
 		{DefaultHOAMaxTasks + 1, []string{MTL, STL, Random, CS, TAG}},
@@ -625,5 +627,93 @@ func TestSelectorSettingsRecorded(t *testing.T) {
 	}
 	if !strings.Contains(string(b), `"selection": {`) || !strings.Contains(string(b), `"max_group_size": 3`) {
 		t.Errorf("results.json lacks the selector's settings:\n%.400s", b)
+	}
+}
+
+// TestBalanceMethods checks the loss-balancing baselines: each trains all
+// tasks in one network with its own update rule (a unit of its own, trained
+// once), is reported under "all" like mtl, and its totals are those of its
+// own network.
+func TestBalanceMethods(t *testing.T) {
+	f := newFake()
+	c := Config{Tasks: six, Methods: []string{MTL, UW, GradNorm, PCGrad}, Seed: 1, Data: map[string]any{"name": "fake"}}
+	r := mustRun(t, t.TempDir(), c, f, bruteSelector{})
+	mtl := r.Methods[MTL].Budgets[AllBudgets]
+	keys := map[string]bool{mtl.Units[0]: true}
+	for _, m := range Balances {
+		b := r.Methods[m].Budgets[AllBudgets]
+		if b == nil {
+			t.Fatalf("%s: no result under %q", m, AllBudgets)
+		}
+		// The fake lowers every loss by 0.01·len(rule name).
+		want := mtl.TotalTestLoss - 0.01*float64(len(m))*float64(len(six))
+		if !near(b.TotalTestLoss, want) {
+			t.Errorf("%s total test loss %g, want %g (mtl %g)", m, b.TotalTestLoss, want, mtl.TotalTestLoss)
+		}
+		if len(b.Units) != 1 || keys[b.Units[0]] {
+			t.Errorf("%s units %v: want one unit of its own", m, b.Units)
+		}
+		keys[b.Units[0]] = true
+		if n := f.calls["group/"+m+":"+strings.Join(six, "+")]; n != 1 {
+			t.Errorf("%s network trained %d times, want 1", m, n)
+		}
+	}
+}
+
+// TestCheckpointFolders checks that every network's checkpoint folder is
+// the Layout's folder named by its unit's key, that finished networks'
+// folders are removed, and that an interrupted network's folder stays.
+func TestCheckpointFolders(t *testing.T) {
+	dir := t.TempDir()
+	l := Layout{Dir: dir}
+	f := newFake()
+	r := mustRun(t, dir, cfg6(), f, bruteSelector{})
+	keys := map[string]bool{}
+	for _, mr := range r.Methods {
+		for _, b := range mr.Budgets {
+			for _, u := range b.Units {
+				keys[u] = true
+			}
+		}
+	}
+	for _, c := range f.checkpoints {
+		if filepath.Dir(c) != l.Checkpoints() {
+			t.Errorf("checkpoint folder %s is not under %s", c, l.Checkpoints())
+		}
+		if _, err := os.Stat(l.Unit(filepath.Base(c))); err != nil {
+			t.Errorf("checkpoint folder %s does not name a unit file: %v", c, err)
+		}
+		delete(keys, filepath.Base(c))
+	}
+	if len(keys) > 0 {
+		t.Errorf("units trained without a checkpoint folder of their key: %v", keys)
+	}
+	if _, err := os.Stat(l.Checkpoints()); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("checkpoints folder left after a finished run: %v", err)
+	}
+
+	// A network that fails keeps its folder; the run can resume it.
+	dir2 := t.TempDir()
+	f2 := newFake()
+	f2.before = func(_ context.Context, call int) error {
+		if call == 3 {
+			return errors.New("boom")
+		}
+		return nil
+	}
+	c := cfg6()
+	c.Workers = 1
+	if _, err := Run(context.Background(), dir2, c, f2, bruteSelector{}); err == nil {
+		t.Fatal("a failing unit did not fail the run")
+	}
+	l2 := Layout{Dir: dir2}
+	left, _ := os.ReadDir(l2.Checkpoints())
+	if len(left) == 0 {
+		t.Error("after a failure, no checkpoint folder is left")
+	}
+	for _, e := range left {
+		if _, err := os.Stat(l2.Unit(e.Name())); err == nil {
+			t.Errorf("the folder of finished unit %s was kept", e.Name())
+		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -63,6 +65,7 @@ type fakeTrainer struct {
 	before func(ctx context.Context, call int) error
 
 	mu          sync.Mutex
+	checkpoints []string // every job's CheckpointDir, in call order
 	calls       map[string]int
 	n           int
 	inflight    int
@@ -95,16 +98,51 @@ func (f *fakeTrainer) leave() {
 	f.mu.Unlock()
 }
 
-func (f *fakeTrainer) TrainGroup(ctx context.Context, tasks []string, seed uint64) (*GroupResult, error) {
-	defer f.leave()
-	if err := f.enter(ctx, "group", tasks); err != nil {
-		return nil, err
+// checkpoint writes a file into the job's checkpoint folder, as a real
+// trainer does while it trains, and records the folder.
+func (f *fakeTrainer) checkpoint(job Job) error {
+	f.mu.Lock()
+	f.checkpoints = append(f.checkpoints, job.CheckpointDir)
+	f.mu.Unlock()
+	if err := os.MkdirAll(job.CheckpointDir, 0o755); err != nil {
+		return err
 	}
-	return &GroupResult{Tasks: fakeMetrics(tasks), Steps: 100 * int64(len(tasks)), Seconds: 1.5 * float64(len(tasks))}, nil
+	return os.WriteFile(filepath.Join(job.CheckpointDir, "state"), []byte("x"), 0o644)
 }
 
-func (f *fakeTrainer) AffinityRun(ctx context.Context, tasks []string, seed uint64) (*AffinityResult, error) {
+func (f *fakeTrainer) TrainGroup(ctx context.Context, job Job) (*GroupResult, error) {
 	defer f.leave()
+	if err := f.checkpoint(job); err != nil {
+		return nil, err
+	}
+	tasks := job.Tasks
+	kind := "group"
+	if job.Balance != "" {
+		kind += "/" + job.Balance
+	}
+	if err := f.enter(ctx, kind, tasks); err != nil {
+		return nil, err
+	}
+	m := fakeMetrics(tasks)
+	if job.Balance != "" {
+		// A balanced network is a little better on every task, by an
+		// amount that differs between update rules.
+		for t, tm := range m {
+			d := 0.01 * float64(len(job.Balance))
+			tm.Validation.Loss -= d
+			tm.Test.Loss -= d
+			m[t] = tm
+		}
+	}
+	return &GroupResult{Tasks: m, Steps: 100 * int64(len(tasks)), Seconds: 1.5 * float64(len(tasks))}, nil
+}
+
+func (f *fakeTrainer) AffinityRun(ctx context.Context, job Job) (*AffinityResult, error) {
+	defer f.leave()
+	if err := f.checkpoint(job); err != nil {
+		return nil, err
+	}
+	tasks := job.Tasks
 	if err := f.enter(ctx, "affinity", tasks); err != nil {
 		return nil, err
 	}
@@ -112,7 +150,7 @@ func (f *fakeTrainer) AffinityRun(ctx context.Context, tasks []string, seed uint
 	rev := slices.Clone(tasks)
 	slices.Reverse(rev)
 	a, c := taskmatrix.New(rev), taskmatrix.New(rev)
-	var traj []TrajectoryPoint
+	var traj []taskmatrix.Point
 	for x, i := range rev {
 		for y, j := range rev {
 			if i == j {
@@ -122,7 +160,7 @@ func (f *fakeTrainer) AffinityRun(ctx context.Context, tasks []string, seed uint
 			a.Values[x][y] = fakeAffinity(i, j)
 			c.Values[x][y] = 0.8 * fakeAffinity(i, j)
 			for e := range 3 {
-				traj = append(traj, TrajectoryPoint{Epoch: e, Source: i, Target: j, Value: fakeAffinity(i, j) * float64(e+1) / 3})
+				traj = append(traj, taskmatrix.Point{Epoch: e, Source: i, Target: j, Value: fakeAffinity(i, j) * float64(e+1) / 3})
 			}
 		}
 	}
@@ -138,7 +176,7 @@ func (f *fakeTrainer) total() int {
 }
 
 // bruteSelector selects by brute force over all partitions of the tasks
-// into at most budget blocks (groups of size ≥ 2 under MaxAffinity when
+// into at most budget blocks (groups of size ≥ 2 under RuleAffinity when
 // there are at least two tasks).
 type bruteSelector struct{}
 
@@ -186,11 +224,11 @@ func best(tasks []string, k int, cost func([][]string) (float64, bool)) ([][]str
 	return out, nil
 }
 
-func (bruteSelector) Select(m *taskmatrix.Matrix, rule Rule, budget int) ([][]string, error) {
+func (bruteSelector) Select(m *taskmatrix.Matrix, rule string, budget int) ([][]string, error) {
 	return best(m.Tasks, budget, func(p [][]string) (float64, bool) {
 		var sum float64
 		for _, g := range p {
-			if rule == MaxAffinity && len(g) < 2 && len(m.Tasks) > 1 {
+			if rule == RuleAffinity && len(g) < 2 && len(m.Tasks) > 1 {
 				return 0, false
 			}
 			for _, j := range g {
@@ -207,7 +245,7 @@ func (bruteSelector) Select(m *taskmatrix.Matrix, rule Rule, budget int) ([][]st
 				sum += s / float64(len(g)-1)
 			}
 		}
-		if rule == MaxAffinity {
+		if rule == RuleAffinity {
 			sum = -sum
 		}
 		return sum, true
@@ -239,14 +277,14 @@ func (bruteSelector) SelectTrueLosses(groups []GroupLoss, tasks []string, budget
 type scriptedSelector struct {
 	groups [][]string
 	mu     sync.Mutex
-	seen   map[Rule]*taskmatrix.Matrix
+	seen   map[string]*taskmatrix.Matrix
 }
 
-func (s *scriptedSelector) Select(m *taskmatrix.Matrix, rule Rule, budget int) ([][]string, error) {
+func (s *scriptedSelector) Select(m *taskmatrix.Matrix, rule string, budget int) ([][]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.seen == nil {
-		s.seen = map[Rule]*taskmatrix.Matrix{}
+		s.seen = map[string]*taskmatrix.Matrix{}
 	}
 	s.seen[rule] = m
 	return clone2(s.groups), nil

@@ -78,7 +78,7 @@ type AffinitySummary struct {
 	// Cosine is the gradient cosine-similarity matrix, if measured.
 	Cosine *taskmatrix.Matrix `json:"cosine,omitempty"`
 	// Trajectory holds the per-epoch means of every ordered pair.
-	Trajectory []TrajectoryPoint `json:"trajectory,omitempty"`
+	Trajectory []taskmatrix.Point `json:"trajectory,omitempty"`
 	// Steps and Seconds are the cost of the affinity run.
 	Steps   int64   `json:"steps"`
 	Seconds float64 `json:"seconds"`

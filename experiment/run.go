@@ -7,16 +7,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/tagroup/tag/internal/atomicfile"
+	"github.com/tagroup/tag/taskmatrix"
 )
 
 // Method names.
@@ -28,10 +27,22 @@ const (
 	HOA     = "hoa"
 	Random  = "random"
 	Optimal = "optimal"
+	// UW, GradNorm and PCGrad train all tasks in one network with
+	// uncertainty weighting, GradNorm or PCGrad instead of the plain sum of
+	// losses; they are also the names of those update rules in a Job.
+	UW       = "uw"
+	GradNorm = "gradnorm"
+	PCGrad   = "pcgrad"
 )
 
 // Methods lists every method in report order.
-var Methods = []string{MTL, STL, Random, HOA, CS, TAG, Optimal}
+var Methods = func() []string {
+	names := make([]string, len(registry))
+	for i, m := range registry {
+		names[i] = m.name()
+	}
+	return names
+}()
 
 // AllBudgets is the budget key of mtl and stl.
 const AllBudgets = "all"
@@ -52,11 +63,12 @@ const DefaultRandomSeeds = 5
 const DefaultHOAMaxTasks = 16
 
 // DefaultMethods returns the methods run by default for n tasks: all of
-// them, optimal only for n ≤ DefaultOptimalMaxTasks and hoa only for
-// n ≤ DefaultHOAMaxTasks.
+// them but the loss-balancing baselines, optimal only for
+// n ≤ DefaultOptimalMaxTasks and hoa only for n ≤ DefaultHOAMaxTasks.
 func DefaultMethods(n int) []string {
 	return slices.DeleteFunc(slices.Clone(Methods), func(m string) bool {
-		return m == Optimal && n > DefaultOptimalMaxTasks || m == HOA && n > DefaultHOAMaxTasks
+		return m == Optimal && n > DefaultOptimalMaxTasks || m == HOA && n > DefaultHOAMaxTasks ||
+			slices.Contains(Balances, m)
 	})
 }
 
@@ -122,7 +134,7 @@ func (c Config) normalize() (Config, error) {
 	if slices.Contains(c.Methods, Optimal) && len(c.Tasks) > MaxOptimalTasks {
 		return c, fmt.Errorf("method optimal trains 2^%d − 1 networks; it accepts at most %d tasks", len(c.Tasks), MaxOptimalTasks)
 	}
-	grouping := slices.ContainsFunc(c.Methods, func(m string) bool { return m != MTL && m != STL })
+	grouping := c.grouping()
 	if grouping && len(c.Tasks) < 2 {
 		return c, fmt.Errorf("grouping methods need at least 2 tasks; %d given (%s)", len(c.Tasks), strings.Join(c.Tasks, ", "))
 	}
@@ -152,6 +164,15 @@ func (c Config) normalize() (Config, error) {
 
 func (c Config) has(method string) bool { return slices.Contains(c.Methods, method) }
 
+// grouping reports whether a method that chooses groups per budget is
+// among the (known) methods.
+func (c Config) grouping() bool {
+	return slices.ContainsFunc(c.Methods, func(name string) bool {
+		m, ok := lookup(name)
+		return ok && m.budgeted()
+	})
+}
+
 // manifest is DIR/manifest.json: what the unit files of DIR depend on.
 type manifest struct {
 	ConfigHash string         `json:"config_hash"`
@@ -177,11 +198,11 @@ func newManifest(data map[string]any, recipe any) (*manifest, error) {
 
 // openDir creates DIR and DIR/units and writes the manifest, or checks that
 // an existing manifest has the same hash.
-func openDir(dir string, m *manifest) error {
-	if err := os.MkdirAll(filepath.Join(dir, "units"), 0o755); err != nil {
+func openDir(l Layout, m *manifest) error {
+	if err := os.MkdirAll(l.Units(), 0o755); err != nil {
 		return err
 	}
-	p := filepath.Join(dir, "manifest.json")
+	p := l.Manifest()
 	b, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		out, err := json.MarshalIndent(m, "", "  ")
@@ -213,62 +234,171 @@ func Run(ctx context.Context, dir string, cfg Config, tr Trainer, sel Selector) 
 	if err != nil {
 		return nil, &ConfigError{err}
 	}
+	if bc, ok := sel.(BudgetChecker); ok && cfg.grouping() {
+		for _, k := range cfg.Budgets {
+			if err := bc.CheckBudget(len(cfg.Tasks), k); err != nil {
+				return nil, &ConfigError{err}
+			}
+		}
+	}
 	man, err := newManifest(cfg.Data, tr.Recipe())
 	if err != nil {
 		return nil, err
 	}
-	if err := openDir(dir, man); err != nil {
+	l := Layout{Dir: dir}
+	if err := openDir(l, man); err != nil {
 		return nil, err
 	}
 	e := &run{cfg: cfg, sel: sel, st: &store{
-		dir: filepath.Join(dir, "units"), configHash: man.ConfigHash, trainer: tr,
+		layout: l, configHash: man.ConfigHash, trainer: tr,
 		workers: cfg.Workers, progress: cfg.Progress, records: map[string]*unitRecord{},
 	}}
 	res, err := e.run(ctx)
 	if err != nil {
 		return nil, err
 	}
+	// Empty once every network has finished; kept (with the checkpoints of
+	// unfinished networks) otherwise.
+	os.Remove(l.Checkpoints())
 	res.ConfigHash, res.Recipe = man.ConfigHash, man.Recipe
 	if st, ok := sel.(SelectorSettings); ok {
 		res.Selection = st.Settings()
 	}
-	if err := writeOutputs(dir, res); err != nil {
+	if err := writeOutputs(l, res); err != nil {
 		return nil, err
 	}
 	return res, nil
 }
 
 // writeOutputs writes results.json and the affinity files atomically.
-func writeOutputs(dir string, res *Results) error {
-	if err := atomicfile.Write(filepath.Join(dir, "results.json"), res.WriteJSON); err != nil {
+func writeOutputs(l Layout, res *Results) error {
+	if err := atomicfile.Write(l.Results(), res.WriteJSON); err != nil {
 		return err
 	}
-	a := res.Affinity
-	if a == nil {
+	if res.Affinity == nil {
 		return nil
 	}
-	if err := a.Affinity.WriteFile(filepath.Join(dir, "affinity.csv")); err != nil {
+	return WriteAffinityFiles(l, res.Affinity)
+}
+
+// WriteAffinityFiles writes the matrices and the trajectory of an affinity
+// run into the run directory of l (AffinityCSV, CosineCSV when measured,
+// TrajectoryCSV), each atomically.
+func WriteAffinityFiles(l Layout, a *AffinitySummary) error {
+	if err := a.Affinity.WriteFile(l.AffinityCSV()); err != nil {
 		return err
 	}
 	if a.Cosine != nil {
-		if err := a.Cosine.WriteFile(filepath.Join(dir, "cosine.csv")); err != nil {
+		if err := a.Cosine.WriteFile(l.CosineCSV()); err != nil {
 			return err
 		}
 	}
-	return atomicfile.Write(filepath.Join(dir, "trajectory.csv"), func(w io.Writer) error {
-		fmt.Fprintln(w, "epoch,source,target,value")
-		for _, p := range a.Trajectory {
-			fmt.Fprintf(w, "%d,%s,%s,%s\n", p.Epoch, csvField(p.Source), csvField(p.Target),
-				strconv.FormatFloat(p.Value, 'g', -1, 64))
-		}
-		return nil
-	})
+	return taskmatrix.WriteTrajectoryFile(l.TrajectoryCSV(), a.Trajectory)
 }
 
-// csvField quotes s if it needs quoting in CSV.
-func csvField(s string) string {
-	if strings.ContainsAny(s, ",\"\n\r") {
-		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+// run is one call of Run: the normalized configuration, the selector and the
+// unit store.
+type run struct {
+	cfg Config
+	sel Selector
+	st  *store
+	idx map[string]int // task → position in cfg.Tasks
+}
+
+func (e *run) phase(format string, args ...any) {
+	if e.cfg.Phase != nil {
+		e.cfg.Phase(fmt.Sprintf(format, args...))
 	}
-	return s
+}
+
+// budgets returns the budgets a method is evaluated at: the run's budgets,
+// or 0 alone for a method that is not budgeted.
+func (e *run) budgets(m method) []int {
+	if m.budgeted() {
+		return e.cfg.Budgets
+	}
+	return []int{0}
+}
+
+// budgetKey is the key of budget k in MethodResult.Budgets.
+func budgetKey(k int) string {
+	if k == 0 {
+		return AllBudgets
+	}
+	return strconv.Itoa(k)
+}
+
+// run executes the experiment: phase 1 trains every unit the methods need
+// before they can choose, each method then chooses its candidate groupings
+// for each budget, phase 2 trains them, and each method's result is
+// assembled from its served candidates.
+func (e *run) run(ctx context.Context) (*Results, error) {
+	c := e.cfg
+	e.idx = map[string]int{}
+	for i, t := range c.Tasks {
+		e.idx[t] = i
+	}
+	var methods []method
+	for _, m := range registry {
+		if c.has(m.name()) {
+			methods = append(methods, m)
+		}
+	}
+	t := &trial{run: e, seed: c.Seed}
+
+	var p1 []unit
+	for _, m := range methods {
+		us, err := m.prepare(t)
+		if err != nil {
+			return nil, err
+		}
+		p1 = append(p1, us...)
+	}
+	e.phase("phase 1: affinity run, baselines and grouping units")
+	if err := e.st.ensure(ctx, p1); err != nil {
+		return nil, err
+	}
+
+	type choice struct {
+		m string
+		k int
+	}
+	chosen := map[choice][]grouping{}
+	var p2 []unit
+	for _, m := range methods {
+		for _, k := range e.budgets(m) {
+			gs, err := m.candidates(t, k)
+			if err != nil {
+				return nil, err
+			}
+			chosen[choice{m.name(), k}] = gs
+			for _, g := range gs {
+				p2 = append(p2, t.units(g)...)
+			}
+		}
+	}
+	e.phase("phase 2: networks of the selected groups")
+	if err := e.st.ensure(ctx, p2); err != nil {
+		return nil, err
+	}
+
+	res := &Results{Data: c.Data, Tasks: c.Tasks, Seed: c.Seed, Budgets: c.Budgets, Methods: map[string]*MethodResult{}}
+	if r, ok := e.st.lookup(t.affinity()); ok {
+		a := r.Affinity
+		res.Affinity = &AffinitySummary{Affinity: a.Affinity, Cosine: a.Cosine, Trajectory: a.Trajectory, Steps: a.Steps, Seconds: a.Seconds}
+	}
+	for _, m := range methods {
+		mr := &MethodResult{Budgets: map[string]*BudgetResult{}}
+		mr.GroupingSeconds, mr.GroupingSteps, mr.GroupingUnits = e.cost(m.groupingCost(t))
+		for _, k := range e.budgets(m) {
+			gs := chosen[choice{m.name(), k}]
+			served := make([]*BudgetResult, len(gs))
+			for i, g := range gs {
+				served[i] = t.serve(g)
+			}
+			mr.Budgets[budgetKey(k)] = m.pick(t, k, served)
+		}
+		res.Methods[m.name()] = mr
+	}
+	return res, nil
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -25,20 +24,25 @@ const (
 )
 
 // unit is one network to train: a task set (in the run's task order), a
-// kind and a seed.
+// kind, a seed and the multi-task update rule ("" for the plain sum of
+// losses).
 type unit struct {
-	kind  string
-	tasks []string
-	seed  uint64
+	kind    string
+	tasks   []string
+	seed    uint64
+	balance string
 }
 
-// key names the unit's file: kind, size and a hash of the configuration
-// hash, kind, seed and tasks.
+// key names the unit's file and checkpoint folder: kind, size and a hash of
+// the configuration hash, kind, seed, tasks and (when set) update rule.
 func (u unit) key(configHash string) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%d", configHash, u.kind, u.seed)
 	for _, t := range u.tasks {
 		fmt.Fprintf(h, "\x00%s", t)
+	}
+	if u.balance != "" {
+		fmt.Fprintf(h, "\x01%s", u.balance)
 	}
 	return fmt.Sprintf("%s-%d-%s", u.kind, len(u.tasks), hex.EncodeToString(h.Sum(nil))[:16])
 }
@@ -49,6 +53,12 @@ func (u unit) String() string {
 	if len(s) > 60 {
 		s = fmt.Sprintf("%s+…(%d tasks)", u.tasks[0], len(u.tasks))
 	}
+	if u.balance != "" {
+		s += " " + u.balance
+	}
+	if u.seed != 1 {
+		s += fmt.Sprintf(" seed %d", u.seed)
+	}
 	return fmt.Sprintf("%s[%s]", u.kind, s)
 }
 
@@ -57,17 +67,22 @@ type unitRecord struct {
 	Kind       string          `json:"kind"`
 	Tasks      []string        `json:"tasks"`
 	Seed       uint64          `json:"seed"`
+	Balance    string          `json:"balance,omitempty"`
 	ConfigHash string          `json:"config_hash"`
 	Group      *GroupResult    `json:"group,omitempty"`
 	Affinity   *AffinityResult `json:"affinity,omitempty"`
 }
 
-// Progress reports one finished (or reused) unit.
+// Progress reports one finished (or reused) unit, or, with an empty Unit,
+// the start of training in a phase (Done counts the units reused).
 type Progress struct {
 	// Done and Total count the units of the current phase.
 	Done, Total int
-	// Unit describes the unit, e.g. "group[a+b]".
+	// Unit describes the unit, e.g. "group[a+b]"; empty in the call that
+	// starts the training of a phase.
 	Unit string
+	// Key is the unit's key (Job.Key).
+	Key string
 	// Reused is true when the unit's result was read from the run directory.
 	Reused bool
 	// Seconds is the unit's training time.
@@ -76,7 +91,7 @@ type Progress struct {
 
 // store holds the finished units of a run directory and trains missing ones.
 type store struct {
-	dir        string // DIR/units
+	layout     Layout
 	configHash string
 	trainer    Trainer
 	workers    int
@@ -86,8 +101,6 @@ type store struct {
 	records map[string]*unitRecord
 	trained int // units trained (not reused) by this process
 }
-
-func (s *store) path(key string) string { return filepath.Join(s.dir, key+".json") }
 
 // get returns the finished record of u; it panics if u was not ensured, a
 // bug in this package.
@@ -101,9 +114,17 @@ func (s *store) get(u unit) *unitRecord {
 	return r
 }
 
+// lookup returns the finished record of u, if it is known.
+func (s *store) lookup(u unit) (*unitRecord, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.records[u.key(s.configHash)]
+	return r, ok
+}
+
 // load reads the unit's file if it exists; (nil, nil) if it does not.
 func (s *store) load(u unit, key string) (*unitRecord, error) {
-	p := s.path(key)
+	p := s.layout.Unit(key)
 	b, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -115,9 +136,9 @@ func (s *store) load(u unit, key string) (*unitRecord, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("unit file %s: %w (delete it to retrain the unit)", p, err)
 	}
-	if r.Kind != u.kind || r.Seed != u.seed || r.ConfigHash != s.configHash || !slices.Equal(r.Tasks, u.tasks) {
+	if r.Kind != u.kind || r.Seed != u.seed || r.Balance != u.balance || r.ConfigHash != s.configHash || !slices.Equal(r.Tasks, u.tasks) {
 		return nil, fmt.Errorf("unit file %s holds %s seed %d, not %s seed %d of this configuration",
-			p, unit{r.Kind, r.Tasks, r.Seed}, r.Seed, u, u.seed)
+			p, unit{r.Kind, r.Tasks, r.Seed, r.Balance}, r.Seed, u, u.seed)
 	}
 	if err := r.check(p); err != nil {
 		return nil, err
@@ -165,13 +186,14 @@ func reorder(m *taskmatrix.Matrix, tasks []string) (*taskmatrix.Matrix, error) {
 
 // train runs one unit with the trainer and stores its record atomically.
 func (s *store) train(ctx context.Context, u unit, key string) (*unitRecord, error) {
-	r := &unitRecord{Kind: u.kind, Tasks: u.tasks, Seed: u.seed, ConfigHash: s.configHash}
+	r := &unitRecord{Kind: u.kind, Tasks: u.tasks, Seed: u.seed, Balance: u.balance, ConfigHash: s.configHash}
+	job := Job{Key: key, Tasks: slices.Clone(u.tasks), Seed: u.seed, Balance: u.balance, CheckpointDir: s.layout.Checkpoint(key)}
 	var err error
 	switch u.kind {
 	case kindGroup:
-		r.Group, err = s.trainer.TrainGroup(ctx, slices.Clone(u.tasks), u.seed)
+		r.Group, err = s.trainer.TrainGroup(ctx, job)
 	case kindAffinity:
-		r.Affinity, err = s.trainer.AffinityRun(ctx, slices.Clone(u.tasks), u.seed)
+		r.Affinity, err = s.trainer.AffinityRun(ctx, job)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("training %s: %w", u, err)
@@ -183,8 +205,12 @@ func (s *store) train(ctx context.Context, u unit, key string) (*unitRecord, err
 	if err != nil {
 		return nil, fmt.Errorf("encoding %s: %w", u, err)
 	}
-	if err := atomicfile.WriteBytes(s.path(key), b); err != nil {
+	if err := atomicfile.WriteBytes(s.layout.Unit(key), b); err != nil {
 		return nil, err
+	}
+	// The unit file now holds the result: the checkpoint is spent.
+	if err := os.RemoveAll(job.CheckpointDir); err != nil {
+		return nil, fmt.Errorf("removing the finished checkpoint of %s: %w", u, err)
 	}
 	return r, nil
 }
@@ -235,10 +261,13 @@ func (s *store) ensure(ctx context.Context, us []unit) error {
 		done++
 		s.mu.Lock()
 		s.records[j.key] = r
-		s.report(Progress{Done: done, Total: total, Unit: j.u.String(), Reused: true, Seconds: r.seconds()})
+		s.report(Progress{Done: done, Total: total, Unit: j.u.String(), Key: j.key, Reused: true, Seconds: r.seconds()})
 		s.mu.Unlock()
 	}
 	slices.SortStableFunc(todo, func(a, b job) int { return unitCost(b.u) - unitCost(a.u) })
+	s.mu.Lock()
+	s.report(Progress{Done: done, Total: total})
+	s.mu.Unlock()
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -263,7 +292,7 @@ func (s *store) ensure(ctx context.Context, us []unit) error {
 				s.records[j.key] = r
 				s.trained++
 				done++
-				s.report(Progress{Done: done, Total: total, Unit: j.u.String(), Seconds: r.seconds()})
+				s.report(Progress{Done: done, Total: total, Unit: j.u.String(), Key: j.key, Seconds: r.seconds()})
 				s.mu.Unlock()
 			}
 		}()

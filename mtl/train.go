@@ -60,7 +60,7 @@ type Result struct {
 	// steps.
 	Affinity      *taskmatrix.Matrix `json:"affinity,omitempty"`
 	Cosine        *taskmatrix.Matrix `json:"cosine,omitempty"`
-	Trajectory    []affinity.Point   `json:"trajectory,omitempty"`
+	Trajectory    []taskmatrix.Point `json:"trajectory,omitempty"`
 	AffinitySteps int                `json:"affinity_steps,omitempty"`
 }
 

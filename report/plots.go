@@ -187,7 +187,7 @@ func Heatmap(m *taskmatrix.Matrix, title string) (Figure, error) {
 
 // meanByTarget returns, for each target task, the per-epoch mean over
 // sources ≠ target of the trajectory, and the sorted epochs.
-func meanByTarget(points []experiment.TrajectoryPoint, tasks []string) (map[string]map[int]float64, []int) {
+func meanByTarget(points []taskmatrix.Point, tasks []string) (map[string]map[int]float64, []int) {
 	sum := map[string]map[int]float64{}
 	cnt := map[string]map[int]int{}
 	epochs := map[int]bool{}
@@ -218,7 +218,7 @@ func meanByTarget(points []experiment.TrajectoryPoint, tasks []string) (map[stri
 // Trajectories draws, for each target task j, the per-epoch mean over
 // sources i ≠ j of Z_{i→j}: how much the other tasks' updates helped j at
 // each stage of training. The legend sits to the right of the plot.
-func Trajectories(points []experiment.TrajectoryPoint, tasks []string) (Figure, error) {
+func Trajectories(points []taskmatrix.Point, tasks []string) (Figure, error) {
 	if len(points) == 0 {
 		return Figure{}, fmt.Errorf("no trajectory points")
 	}

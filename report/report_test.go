@@ -37,13 +37,13 @@ func fixture(tasks []string) *experiment.Results {
 	n := len(tasks)
 	r := rand.New(rand.NewPCG(1, 2))
 	a, c := taskmatrix.New(tasks), taskmatrix.New(tasks)
-	var traj []experiment.TrajectoryPoint
+	var traj []taskmatrix.Point
 	for i := range n {
 		for j := range n {
 			a.Values[i][j] = r.Float64()*0.8 - 0.3
 			c.Values[i][j] = r.Float64()*2 - 1
 			for e := range 8 {
-				traj = append(traj, experiment.TrajectoryPoint{Epoch: e, Source: tasks[i], Target: tasks[j],
+				traj = append(traj, taskmatrix.Point{Epoch: e, Source: tasks[i], Target: tasks[j],
 					Value: a.Values[i][j] * (1 + 0.5*math.Sin(float64(e+j)))})
 			}
 		}
@@ -174,7 +174,7 @@ func TestMarkdownEscapes(t *testing.T) {
 }
 
 func TestMeanByTarget(t *testing.T) {
-	pts := []experiment.TrajectoryPoint{
+	pts := []taskmatrix.Point{
 		{Epoch: 0, Source: "a", Target: "b", Value: 1}, {Epoch: 0, Source: "c", Target: "b", Value: 3},
 		{Epoch: 1, Source: "a", Target: "b", Value: -1}, {Epoch: 0, Source: "b", Target: "b", Value: 100},
 		{Epoch: 0, Source: "b", Target: "a", Value: 0.5}, {Epoch: 2, Source: "x", Target: "unknown", Value: 9},

@@ -6,7 +6,6 @@ import (
 	"io"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -137,7 +136,8 @@ func writeMarkdown(w io.Writer, r *experiment.Results, figs []string, captions m
 		fmt.Fprint(w, "## Figures\n\n")
 	}
 	for _, f := range figs {
-		fmt.Fprintf(w, "![%s](plots/%s.png)\n\n%s ([SVG](plots/%s.svg))\n\n", f, f, captions[f], f)
+		var l experiment.Layout
+		fmt.Fprintf(w, "![%s](%s)\n\n%s ([SVG](%s))\n\n", f, l.PlotRef(f, "png"), captions[f], l.PlotRef(f, "svg"))
 	}
 	return nil
 }
@@ -153,7 +153,7 @@ func Write(dir string, r *experiment.Results) ([]string, error) {
 	if err != nil {
 		return paths, err
 	}
-	p := filepath.Join(dir, "report.md")
+	p := experiment.Layout{Dir: dir}.Report()
 	if err := atomicfile.Write(p, func(w io.Writer) error { return writeMarkdown(w, r, s.names, s.captions) }); err != nil {
 		return paths, err
 	}
@@ -163,13 +163,14 @@ func Write(dir string, r *experiment.Results) ([]string, error) {
 // write writes each figure as dir/plots/NAME.png and .svg, each file
 // atomically, and returns the paths written.
 func (s *figureSet) write(dir string) ([]string, error) {
-	if err := os.MkdirAll(filepath.Join(dir, "plots"), 0o755); err != nil {
+	l := experiment.Layout{Dir: dir}
+	if err := os.MkdirAll(l.Plots(), 0o755); err != nil {
 		return nil, err
 	}
 	var paths []string
 	for _, n := range s.names {
 		for _, format := range Formats {
-			p := filepath.Join(dir, "plots", n+"."+format)
+			p := l.Plot(n, format)
 			if err := atomicfile.Write(p, func(w io.Writer) error { return s.figs[n].WriteTo(w, format) }); err != nil {
 				return paths, err
 			}

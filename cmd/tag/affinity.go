@@ -16,14 +16,12 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/tagroup/tag/affinity"
-	"github.com/tagroup/tag/data"
-	"github.com/tagroup/tag/data/csvdata"
-	"github.com/tagroup/tag/data/glyphs"
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/experiment/engines"
 	"github.com/tagroup/tag/internal/atomicfile"
 	"github.com/tagroup/tag/mtl"
 	"github.com/tagroup/tag/report"
+	"golang.org/x/term"
 )
 
 func init() {
@@ -52,25 +50,20 @@ type affinityRun struct {
 	Finished   time.Time              `json:"finished"`
 }
 
-// affinityOutputs are the files `tag affinity` writes into DIR.
-var affinityOutputs = []string{"affinity.csv", "cosine.csv", "trajectory.csv", "plots", "run.json"}
-
 func runAffinity(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("affinity", stderr)
-	csvPath := fs.String("data", "", "CSV `FILE` with one column per target and feature")
-	useGlyphs := fs.Bool("glyphs", false, "use the built-in glyph images instead of -data")
-	targets := fs.String("targets", "", "comma-separated target `COLUMNS` of -data (with -glyphs: attributes, default all)")
-	features := fs.String("features", "", "comma-separated feature `COLUMNS` (default: every other column)")
+	td := addTrainingDataFlags(fs)
 	recipe := addRecipeFlags(fs)
 	divide := fs.Bool("divide-by-lr", false, "divide Z by the learning rate, as the published code does")
-	seed := fs.Uint64("seed", 1, "seed of the weights, the data order and the data split")
+	seed := fs.Uint64("seed", 1, "seed of the weights, the data order and the built-in glyph images")
 	out := fs.String("out", "", "output `DIR` (affinity.csv, cosine.csv, trajectory.csv, plots/, run.json, checkpoint)")
 	resume := fs.Bool("resume", false, "continue the run stopped in -out")
 	force := fs.Bool("force", false, "start over, replacing what -out holds")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tag affinity (-data FILE.csv -targets a,b,c | -glyphs) -out DIR [flags]\n\n"+
-			"Trains one multi-task network on all targets and records the lookahead affinity\n"+
-			"Z[i→j] = 1 − L_j(after task i's step)/L_j(before), averaged over the run.\n\nflags:")
+		fmt.Fprintln(stderr, "usage: tag affinity [-data FILE.csv -targets A,B,... | -data NAME | -celeba DIR] -out DIR [flags]\n\n"+
+			"Trains one multi-task network on all tasks and records the lookahead affinity\n"+
+			"Z[i→j] = 1 − L_j(after task i's step)/L_j(before), averaged over the run.\n"+
+			"With no data flag it uses the built-in glyph images, as tag run does.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -81,41 +74,30 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 		return badInputf("-out is required")
 	case *resume && *force:
 		return badInputf("-resume and -force exclude each other")
-	case (*csvPath == "") == !*useGlyphs:
-		return badInputf("give exactly one of -data FILE.csv and -glyphs")
-	case *csvPath != "" && *targets == "":
-		return badInputf("-targets is required with -data")
 	}
-	ds, err := loadAffinityData(*csvPath, *targets, *features, *seed)
+	ds, tasks, err := td.load(*seed, stderr)
 	if err != nil {
-		return badInput(err)
+		return err
 	}
-	cfg := mtl.DefaultConfig(ds)
-	aopt := affinity.DefaultOptions()
-	tunedRecipe(ds, &cfg, &aopt)
+	cfg, aopt := engines.Recipe(ds)
 	cfg.Seed = *seed
 	cfg.CheckpointEvery = 50
 	aopt.DivideByLR = *divide
 	if err := recipe.apply(ds, &cfg, &aopt); err != nil {
 		return err
 	}
-	if err := prepareOutDir(*out, *resume, *force); err != nil {
+	l := experiment.Layout{Dir: *out}
+	if err := prepareOutDir(l, *resume, *force); err != nil {
 		return err
-	}
-	tasks := splitList(*targets)
-	if len(tasks) == 0 {
-		for _, t := range ds.Tasks() {
-			tasks = append(tasks, t.Name)
-		}
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	bar := newBar(stderr)
-	res, err := mtl.Train(ctx, ds, tasks, cfg, mtl.Options{CheckpointDir: *out, Affinity: &aopt, Progress: bar})
+	res, err := mtl.Train(ctx, ds, tasks, cfg, mtl.Options{CheckpointDir: l.Dir, Affinity: &aopt, Progress: bar})
 	fmt.Fprintln(stderr)
 	if errors.Is(err, context.Canceled) {
-		return fmt.Errorf("interrupted; the checkpoint in %s continues with -resume", *out)
+		return fmt.Errorf("interrupted; the checkpoint in %s continues with -resume", l.Dir)
 	}
 	if err != nil {
 		return err
@@ -124,34 +106,35 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 		Versions: versions(), Seconds: res.Seconds, Steps: res.Steps, Epochs: res.Epochs,
 		BestEpoch: res.BestEpoch, Validation: res.Validation, Test: res.Test, History: res.History,
 		Finished: time.Now().UTC()}
-	if err := writeAffinityOutputs(*out, res, run); err != nil {
+	if err := writeAffinityOutputs(l, res, run); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: %d tasks, %d steps (%d recorded) in %.1fs; wrote %s\n", ds.Name(), len(tasks),
-		res.Steps, res.AffinitySteps, res.Seconds, strings.Join(affinityOutputs, ", "))
+		res.Steps, res.AffinitySteps, res.Seconds, strings.Join(l.AffinityOutputs(), ", "))
 	return nil
 }
 
 // prepareOutDir refuses to overwrite a finished or started run unless
 // resume or force is given; force removes the earlier files.
-func prepareOutDir(dir string, resume, force bool) error {
-	started := exists(filepath.Join(dir, mtl.CheckpointFile))
-	finished := exists(filepath.Join(dir, "run.json"))
+func prepareOutDir(l experiment.Layout, resume, force bool) error {
+	checkpoint := filepath.Join(l.Dir, mtl.CheckpointFile)
+	started := exists(checkpoint)
+	finished := exists(l.RunRecord())
 	switch {
 	case force:
-		for _, name := range append([]string{mtl.CheckpointFile}, affinityOutputs...) {
-			if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
+		for _, p := range append([]string{checkpoint}, l.AffinityOutputs()...) {
+			if err := os.RemoveAll(p); err != nil {
 				return err
 			}
 		}
 	case resume && !started:
-		return badInputf("-resume: %s holds no checkpoint", dir)
+		return badInputf("-resume: %s holds no checkpoint", l.Dir)
 	case !resume && finished:
-		return badInputf("%s holds a finished run; use -resume to rewrite its results or -force to start over", dir)
+		return badInputf("%s holds a finished run; use -resume to rewrite its results or -force to start over", l.Dir)
 	case !resume && started:
-		return badInputf("%s holds a started run; use -resume to continue it or -force to start over", dir)
+		return badInputf("%s holds a started run; use -resume to continue it or -force to start over", l.Dir)
 	}
-	return os.MkdirAll(dir, 0o755)
+	return os.MkdirAll(l.Dir, 0o755)
 }
 
 func exists(path string) bool {
@@ -159,16 +142,21 @@ func exists(path string) bool {
 	return err == nil
 }
 
-func loadAffinityData(csvPath, targets, features string, seed uint64) (data.Dataset, error) {
-	if csvPath != "" {
-		return csvdata.Load(csvPath, csvdata.Options{Targets: splitList(targets), Features: splitList(features), Seed: seed})
-	}
-	return glyphs.New(glyphs.Options{Seed: seed, Tasks: splitList(targets)})
-}
-
-// newBar returns a progress callback drawing a bar with epoch, loss and
-// ETA on w.
+// newBar returns a progress callback for one training run on w: a redrawn
+// bar with epoch, loss and ETA when w is a terminal, and otherwise (a log
+// file, a pipe) one line per epoch, so that a log stays readable.
 func newBar(w io.Writer) func(mtl.Progress) {
+	if !isTerminal(w) {
+		last := -1
+		return func(p mtl.Progress) {
+			if p.Epoch == last {
+				return
+			}
+			last = p.Epoch
+			fmt.Fprintf(w, "epoch %d/%d step %d/%d loss %.4f elapsed %s eta %s\n", p.Epoch+1, p.Epochs, p.Step, p.Steps,
+				p.Loss, p.Elapsed.Round(time.Second), p.ETA.Round(time.Second))
+		}
+	}
 	var bar *progressbar.ProgressBar
 	return func(p mtl.Progress) {
 		if bar == nil {
@@ -178,6 +166,12 @@ func newBar(w io.Writer) func(mtl.Progress) {
 		bar.Describe(fmt.Sprintf("epoch %d/%d loss %.4f", p.Epoch+1, p.Epochs, p.Loss))
 		_ = bar.Set(p.Step)
 	}
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 func versions() map[string]string {
@@ -193,23 +187,15 @@ func versions() map[string]string {
 	return v
 }
 
-func writeAffinityOutputs(dir string, res *mtl.Result, run affinityRun) error {
-	if err := res.Affinity.WriteFile(filepath.Join(dir, "affinity.csv")); err != nil {
+func writeAffinityOutputs(l experiment.Layout, res *mtl.Result, run affinityRun) error {
+	summary := &experiment.AffinitySummary{Affinity: res.Affinity, Cosine: res.Cosine, Trajectory: res.Trajectory}
+	if err := experiment.WriteAffinityFiles(l, summary); err != nil {
 		return err
 	}
-	if err := res.Cosine.WriteFile(filepath.Join(dir, "cosine.csv")); err != nil {
+	if _, err := report.WriteAffinityPlots(l.Dir, summary, res.Tasks); err != nil {
 		return err
 	}
-	if err := atomicfile.Write(filepath.Join(dir, "trajectory.csv"), func(w io.Writer) error {
-		return affinity.WriteTrajectoryCSV(w, res.Trajectory)
-	}); err != nil {
-		return err
-	}
-	summary := &experiment.AffinitySummary{Affinity: res.Affinity, Cosine: res.Cosine, Trajectory: engines.Trajectory(res.Trajectory)}
-	if _, err := report.WriteAffinityPlots(dir, summary, res.Tasks); err != nil {
-		return err
-	}
-	return atomicfile.Write(filepath.Join(dir, "run.json"), func(w io.Writer) error {
+	return atomicfile.Write(l.RunRecord(), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(run)

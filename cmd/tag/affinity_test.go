@@ -76,7 +76,7 @@ func TestAffinityBadInput(t *testing.T) {
 		want string
 	}{
 		{"no out", []string{"--data", csv, "--targets", "a"}, "-out"},
-		{"no data", []string{"--targets", "a", "--out", out}, "-data"},
+		{"targets without data", []string{"--targets", "a", "--out", out}, "-targets needs -data"},
 		{"bad every", []string{"--data", csv, "--targets", "a", "--every", "0", "--out", out}, "every"},
 		{"bad lookahead", []string{"--data", csv, "--targets", "a", "--lookahead", "adam", "--out", out}, "lookahead"},
 		{"missing file", []string{"--data", filepath.Join(t.TempDir(), "nope.csv"), "--targets", "a", "--out", out}, "nope.csv"},

@@ -10,18 +10,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/tagroup/tag/affinity"
-	"github.com/tagroup/tag/data"
-	"github.com/tagroup/tag/data/glyphs"
-	"github.com/tagroup/tag/data/planted"
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/experiment/engines"
-	"github.com/tagroup/tag/mtl"
 	"github.com/tagroup/tag/report"
 	"github.com/tagroup/tag/selection"
 )
@@ -34,47 +28,14 @@ func init() {
 	})
 }
 
-// Built-in default run: glyph images, sized so that every method of the
-// default run (about 100 small networks, HOA's 45 included) finishes in a
-// few minutes on two cores.
-const (
-	defaultGlyphN    = 4000
-	defaultGlyphSize = 16
-)
-
-// tunedRecipe applies the recipe chosen for a built-in data set, if ds is
-// one, to cfg and aff; other data keep mtl.DefaultConfig and
-// affinity.DefaultOptions. Both recipes follow the paper's optimizer (SGD
-// with momentum 0.9, so that the plain-SGD lookahead of Eq. 1 takes a step
-// of the size training takes) and a deliberately narrow trunk, so that
-// tasks compete for it; affinity is measured every 2 steps, as the runs are
-// short and single measurements are noisy.
-func tunedRecipe(ds data.Dataset, cfg *mtl.Config, aff *affinity.Options) {
-	switch ds.(type) {
-	case *glyphs.Dataset:
-		// Three families of three tasks (place, scale, shape: see
-		// glyphs.DefaultTasks); 16 units hold one family far better than
-		// all nine tasks (8 and 12 units gave noisier comparisons).
-		cfg.Trunk = mtl.TrunkSpec{Kind: mtl.TrunkMLP, Widths: []int{16}, Activation: "relu"}
-	case *planted.Dataset:
-		// Three families of rank 2 need about 9 units; 8 make them compete.
-		cfg.Trunk = mtl.TrunkSpec{Kind: mtl.TrunkMLP, Widths: []int{8}, Activation: "relu"}
-	default:
-		return
-	}
-	cfg.Optimizer, cfg.LearningRate, cfg.Momentum = mtl.OptimizerSGD, 0.1, 0.9
-	cfg.Epochs, cfg.Patience = 20, 0
-	aff.Every = 2
-}
-
 // runFlags are the flags of tag run besides the data flags.
 type runFlags struct {
-	budgets, methods, tasks, out string
-	workers, randomSeeds, glyphN int
-	glyphSize, maxGroupSize      int
-	seed                         uint64
-	noReport                     bool
-	recipe                       *recipeFlags
+	budgets, methods, out string
+	workers, randomSeeds  int
+	maxGroupSize          int
+	seed                  uint64
+	noReport              bool
+	recipe                *recipeFlags
 }
 
 // parseIntList parses a comma-separated list of integers ≥ 1 for flag name
@@ -115,29 +76,10 @@ func isNotAlnum(r rune) bool {
 	return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
 }
 
-// trainingRecipe returns the training recipe for ds: the package default,
-// tuned for the built-in data (tunedRecipe), then changed by the recipe
-// flags given on the command line.
-func (f *runFlags) trainingRecipe(ds data.Dataset) (mtl.Config, affinity.Options, error) {
-	cfg := mtl.DefaultConfig(ds)
-	aff := affinity.DefaultOptions()
-	tunedRecipe(ds, &cfg, &aff)
-	if f.recipe != nil {
-		if err := f.recipe.apply(ds, &cfg, &aff); err != nil {
-			return cfg, aff, err
-		}
-	}
-	return cfg, aff, nil
-}
-
 func runRun(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("run", stderr)
-	df := addDataFlags(fs)
-	dataSpec := fs.String("data", "", "data set: a CSV `FILE` (with -targets) or a built-in name from 'tag data list' (default: glyph images, see -glyphs)")
+	td := addTrainingDataFlags(fs)
 	var f runFlags
-	fs.IntVar(&f.glyphN, "glyphs", defaultGlyphN, "examples of the built-in glyph data used when neither -data nor -celeba is given")
-	fs.IntVar(&f.glyphSize, "glyph-size", defaultGlyphSize, "image side in pixels of the built-in glyph data")
-	fs.StringVar(&f.tasks, "tasks", "", "comma-separated `TASKS` to group (default: every task of the data; the glyph default is its 9 default attributes)")
 	fs.StringVar(&f.budgets, "budgets", "2,3,4", "comma-separated `LIST` of budgets (numbers of networks)")
 	fs.StringVar(&f.methods, "methods", "", "comma-separated `LIST` of methods among "+strings.Join(experiment.Methods, ",")+
 		fmt.Sprintf(" (default: all; optimal only up to %d tasks, hoa up to %d)", experiment.DefaultOptimalMaxTasks, experiment.DefaultHOAMaxTasks))
@@ -172,84 +114,32 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if f.maxGroupSize < 0 {
 		return badInputf("-max-group-size %d: must be at least 0 (0: no cap)", f.maxGroupSize)
 	}
-	builtin := *dataSpec == "" && df.celebaDir == ""
-	var ds data.Dataset
-	if builtin {
-		if df.targets != "" {
-			return badInputf("-targets needs -data FILE.csv")
-		}
-		if f.glyphN < 100 {
-			return badInputf("-glyphs %d: want at least 100 examples", f.glyphN)
-		}
-		fmt.Fprintf(stderr, "rendering %d glyph images...\n", f.glyphN)
-		if ds, err = glyphs.New(glyphs.Options{N: f.glyphN, Size: f.glyphSize, Seed: f.seed, Tasks: glyphs.DefaultTasks()}); err != nil {
-			return badInputf("-glyphs/-glyph-size: %v", err)
-		}
-	} else if ds, err = df.open(*dataSpec); err != nil {
-		return err
-	}
-	var tasks []string
-	for _, t := range ds.Tasks() {
-		tasks = append(tasks, t.Name)
-	}
-	if f.tasks != "" {
-		tasks = splitList(f.tasks)
-		for _, t := range tasks {
-			if _, err := data.TaskIndex(ds, t); err != nil {
-				return badInputf("-tasks: %v", err)
-			}
-		}
-	}
-	if err := checkGroupCap(f.maxGroupSize, budgets, len(tasks)); err != nil {
+	ds, tasks, err := td.load(f.seed, stderr)
+	if err != nil {
 		return err
 	}
 	var methods []string
 	if f.methods != "" {
 		methods = splitList(f.methods)
-		for _, m := range methods {
-			if !slices.Contains(experiment.Methods, m) {
-				return badInputf("-methods: unknown method %q (want %s)", m, strings.Join(experiment.Methods, ", "))
-			}
-		}
 	}
-	cfg, aff, err := f.trainingRecipe(ds)
-	if err != nil {
+	cfg, aff := engines.Recipe(ds)
+	if err := f.recipe.apply(ds, &cfg, &aff); err != nil {
 		return err
 	}
 	out := f.out
 	if out == "" {
 		out = filepath.Join("runs", dirName(ds.Name()))
 	}
+	mon := newRunMonitor(stderr, 10*time.Second)
 	exp := experiment.Config{
 		Tasks: tasks, Budgets: budgets, Methods: methods, RandomSeeds: f.randomSeeds, Seed: f.seed,
-		Workers: f.workers, Data: engines.Describe(ds),
-		Phase: func(s string) { fmt.Fprintf(stderr, "%s\n", s) },
-	}
-	start := time.Now()
-	exp.Progress = func(p experiment.Progress) {
-		how := fmt.Sprintf("%.1fs", p.Seconds)
-		if p.Reused {
-			how = "done earlier"
-		}
-		elapsed := time.Since(start)
-		eta := ""
-		if p.Done < p.Total && p.Done > 0 && !p.Reused {
-			// Units differ in size; the mean so far is a rough guide.
-			left := time.Duration(float64(elapsed) / float64(p.Done) * float64(p.Total-p.Done))
-			eta = fmt.Sprintf(", about %s left", left.Round(time.Second))
-		}
-		fmt.Fprintf(stderr, "  [%d/%d] %s %s (elapsed %s%s)\n", p.Done, p.Total, p.Unit, how, elapsed.Round(time.Second), eta)
+		Workers: f.workers, Data: engines.Describe(ds), Phase: mon.Phase, Progress: mon.Unit,
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	fmt.Fprintf(stderr, "tag run: %d tasks, budgets %v, out %s, %d workers\n", len(tasks), budgets, out, f.workers)
-	// Networks in training checkpoint under DIR/checkpoints, so that an
-	// interrupted run also keeps the progress of the networks in flight.
-	tr := &engines.Trainer{Data: ds, Config: cfg, Affinity: aff, CheckpointRoot: filepath.Join(out, "checkpoints")}
+	tr := &engines.Trainer{Data: ds, Config: cfg, Affinity: aff, Progress: mon.Step}
 	res, err := experiment.Run(ctx, out, exp, tr, engines.Selector{Options: selection.Options{Seed: f.seed, MaxGroupSize: f.maxGroupSize}})
-	if err == nil {
-		os.Remove(tr.CheckpointRoot) // empty once every network has finished; kept otherwise
-	}
 	if err != nil {
 		if isConfigError(err) {
 			return badInput(err)
@@ -259,31 +149,20 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if err := report.WriteTable(stdout, res); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "results: %s\n", filepath.Join(out, "results.json"))
+	l := experiment.Layout{Dir: out}
+	fmt.Fprintf(stderr, "results: %s\n", l.Results())
 	if !f.noReport {
 		paths, err := report.Write(out, res)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "report: %s (%d files)\n", filepath.Join(out, "report.md"), len(paths))
+		fmt.Fprintf(stderr, "report: %s (%d files)\n", l.Report(), len(paths))
 	}
 	return nil
 }
 
 // isConfigError reports whether err is experiment's refusal of the
 // configuration (as opposed to a failure while training).
-// checkGroupCap refuses a -max-group-size cap under which some budget of
-// k networks cannot hold all n tasks (k·cap < n).
-func checkGroupCap(cap int, budgets []int, n int) error {
-	for _, k := range budgets {
-		if cap > 0 && k*cap < n {
-			return badInputf("-max-group-size %d with -budgets %d: %d networks of at most %d tasks cannot hold the %d tasks (need k·M ≥ %d)",
-				cap, k, k, cap, n, n)
-		}
-	}
-	return nil
-}
-
 func isConfigError(err error) bool {
 	var ce *experiment.ConfigError
 	return errors.As(err, &ce)

@@ -8,6 +8,7 @@ import (
 	"image/jpeg"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/tagroup/tag/data/csvdata"
 	"github.com/tagroup/tag/data/glyphs"
 	"github.com/tagroup/tag/data/planted"
+	"github.com/tagroup/tag/experiment/engines"
 	"github.com/tagroup/tag/mtl"
 )
 
@@ -50,7 +52,7 @@ func TestRunCSV(t *testing.T) {
 	if code := run(args, &stdout, &stderr); code != 0 {
 		t.Fatalf("rerun: exit %d: %s", code, stderr.String())
 	}
-	if strings.Contains(stderr.String(), "s (elapsed") {
+	if regexp.MustCompile(`(?m)^  \[\d+/\d+\] .* [0-9.]+s$`).MatchString(stderr.String()) {
 		t.Errorf("rerun trained units:\n%s", stderr.String())
 	}
 	second, _ := os.ReadFile(filepath.Join(out, "results.json"))
@@ -116,7 +118,7 @@ func TestRunBadInput(t *testing.T) {
 		{[]string{"-data", csv, "-targets", "a,b", "-every", "-1"}, "-every -1"},
 		{[]string{"-data", csv, "-targets", "a,b", "-workers", "0"}, "-workers 0"},
 		{[]string{"-data", csv, "-celeba", t.TempDir(), "-targets", "a"}, "not both"},
-		{[]string{"-data", csv, "-targets", "a,b,n,r", "-budgets", "2,3", "-max-group-size", "1"}, "-max-group-size 1 with -budgets 2"},
+		{[]string{"-data", csv, "-targets", "a,b,n,r", "-budgets", "2,3", "-max-group-size", "1"}, "budget 2 with a group-size cap of 1"},
 		{[]string{"-data", csv, "-targets", "a,b", "-max-group-size", "-1"}, "-max-group-size -1"},
 	}
 	for _, tc := range tests {
@@ -239,18 +241,14 @@ func TestTunedRecipe(t *testing.T) {
 		{"csv", csv, mtl.DefaultConfig(csv).Trunk.Widths, mtl.DefaultConfig(csv).Optimizer, affinity.DefaultOptions().Every},
 	}
 	for _, tc := range tests {
-		f := recipeTestFlags(t)
-		cfg, aff, err := f.trainingRecipe(tc.ds)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.name, err)
-		}
+		cfg, aff := engines.Recipe(tc.ds)
 		if !slices.Equal(cfg.Trunk.Widths, tc.widths) || cfg.Optimizer != tc.optimizer || aff.Every != tc.every {
 			t.Errorf("%s: trunk %v, optimizer %s, every %d; want %v, %s, %d", tc.name, cfg.Trunk.Widths, cfg.Optimizer, aff.Every,
 				tc.widths, tc.optimizer, tc.every)
 		}
 		// Flags override the recipe.
-		f = recipeTestFlags(t, "-epochs", "3", "-every", "7")
-		if cfg, aff, err = f.trainingRecipe(tc.ds); err != nil || cfg.Epochs != 3 || aff.Every != 7 {
+		f := recipeTestFlags(t, "-epochs", "3", "-every", "7")
+		if err := f.recipe.apply(tc.ds, &cfg, &aff); err != nil || cfg.Epochs != 3 || aff.Every != 7 {
 			t.Errorf("%s with -epochs 3 -every 7: epochs %d, every %d, err %v", tc.name, cfg.Epochs, aff.Every, err)
 		}
 	}

@@ -11,12 +11,7 @@ package engines
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/data"
@@ -37,13 +32,7 @@ type Trainer struct {
 	Affinity affinity.Options
 	// Progress, if set, receives mtl's per-step progress with the unit's
 	// tasks; it may be called from several goroutines at once.
-	Progress func(tasks []string, p mtl.Progress)
-	// CheckpointRoot, if set, is a folder under which every network in
-	// training keeps an exact checkpoint (mtl.Options.CheckpointDir), in a
-	// sub-folder named after its tasks, seed and recipe: a network
-	// interrupted in the middle continues where it stopped instead of
-	// starting over. The sub-folder is removed once the network finishes.
-	CheckpointRoot string
+	Progress func(job experiment.Job, p mtl.Progress)
 }
 
 // Recipe returns the training configuration (seed cleared, since units
@@ -54,48 +43,19 @@ func (t *Trainer) Recipe() any {
 	return map[string]any{"mtl": c, "affinity": t.Affinity}
 }
 
-func (t *Trainer) train(ctx context.Context, tasks []string, seed uint64, aff *affinity.Options) (*mtl.Result, error) {
+// train trains the job's network, keeping its checkpoint in the job's
+// folder (the experiment removes it once the unit is written).
+func (t *Trainer) train(ctx context.Context, job experiment.Job, aff *affinity.Options) (*mtl.Result, error) {
 	c := t.Config
-	c.Seed = seed
-	opt := mtl.Options{Affinity: aff}
+	c.Seed = job.Seed
+	if job.Balance != "" {
+		return nil, fmt.Errorf("multi-task update rule %q: not supported by this engine", job.Balance)
+	}
+	opt := mtl.Options{Affinity: aff, CheckpointDir: job.CheckpointDir}
 	if t.Progress != nil {
-		opt.Progress = func(p mtl.Progress) { t.Progress(tasks, p) }
+		opt.Progress = func(p mtl.Progress) { t.Progress(job, p) }
 	}
-	if t.CheckpointRoot != "" {
-		name, err := checkpointName(tasks, seed, c, aff)
-		if err != nil {
-			return nil, err
-		}
-		opt.CheckpointDir = filepath.Join(t.CheckpointRoot, name)
-	}
-	r, err := mtl.Train(ctx, t.Data, tasks, c, opt)
-	if err == nil && opt.CheckpointDir != "" {
-		if rmErr := os.RemoveAll(opt.CheckpointDir); rmErr != nil {
-			return nil, fmt.Errorf("removing the finished checkpoint: %w", rmErr)
-		}
-	}
-	return r, err
-}
-
-// checkpointName names the checkpoint folder of one network: its kind,
-// size and a hash of its tasks, seed, recipe and affinity options, so that
-// no two networks of a run share a folder.
-func checkpointName(tasks []string, seed uint64, c mtl.Config, aff *affinity.Options) (string, error) {
-	b, err := json.Marshal(struct {
-		Tasks    []string
-		Seed     uint64
-		Config   mtl.Config
-		Affinity *affinity.Options
-	}{tasks, seed, c, aff})
-	if err != nil {
-		return "", fmt.Errorf("naming the checkpoint of %v: %w", tasks, err)
-	}
-	kind := "group"
-	if aff != nil {
-		kind = "affinity"
-	}
-	sum := sha256.Sum256(b)
-	return fmt.Sprintf("%s-%d-%s", kind, len(tasks), hex.EncodeToString(sum[:8])), nil
+	return mtl.Train(ctx, t.Data, job.Tasks, c, opt)
 }
 
 // metrics converts mtl's per-split maps into experiment.TaskMetrics.
@@ -116,12 +76,12 @@ func metrics(r *mtl.Result, tasks []string) (map[string]experiment.TaskMetrics, 
 }
 
 // TrainGroup trains one network on tasks with mtl.Train.
-func (t *Trainer) TrainGroup(ctx context.Context, tasks []string, seed uint64) (*experiment.GroupResult, error) {
-	r, err := t.train(ctx, tasks, seed, nil)
+func (t *Trainer) TrainGroup(ctx context.Context, job experiment.Job) (*experiment.GroupResult, error) {
+	r, err := t.train(ctx, job, nil)
 	if err != nil {
 		return nil, err
 	}
-	m, err := metrics(r, tasks)
+	m, err := metrics(r, job.Tasks)
 	if err != nil {
 		return nil, err
 	}
@@ -130,32 +90,21 @@ func (t *Trainer) TrainGroup(ctx context.Context, tasks []string, seed uint64) (
 
 // AffinityRun trains one network on all tasks while measuring the lookahead
 // affinity and the gradient cosine similarity.
-func (t *Trainer) AffinityRun(ctx context.Context, tasks []string, seed uint64) (*experiment.AffinityResult, error) {
+func (t *Trainer) AffinityRun(ctx context.Context, job experiment.Job) (*experiment.AffinityResult, error) {
 	aff := t.Affinity
-	r, err := t.train(ctx, tasks, seed, &aff)
+	r, err := t.train(ctx, job, &aff)
 	if err != nil {
 		return nil, err
 	}
-	m, err := metrics(r, tasks)
+	m, err := metrics(r, job.Tasks)
 	if err != nil {
 		return nil, err
 	}
 	if r.Affinity == nil {
 		return nil, fmt.Errorf("training returned no affinity matrix")
 	}
-	return &experiment.AffinityResult{Affinity: r.Affinity, Cosine: r.Cosine, Trajectory: Trajectory(r.Trajectory), Tasks: m,
+	return &experiment.AffinityResult{Affinity: r.Affinity, Cosine: r.Cosine, Trajectory: r.Trajectory, Tasks: m,
 		Steps: int64(r.Steps), Seconds: r.Seconds}, nil
-}
-
-// Trajectory converts the affinity package's per-epoch points into the
-// experiment's (the same fields; package experiment does not import
-// affinity, which needs GoMLX).
-func Trajectory(points []affinity.Point) []experiment.TrajectoryPoint {
-	traj := make([]experiment.TrajectoryPoint, len(points))
-	for i, p := range points {
-		traj[i] = experiment.TrajectoryPoint{Epoch: p.Epoch, Source: p.Source, Target: p.Target, Value: p.Value}
-	}
-	return traj
 }
 
 // Selector selects with package selection under a budget of at most k
@@ -169,18 +118,23 @@ type Selector struct {
 // Settings returns the solver options, recorded in results.json.
 func (s Selector) Settings() any { return s.Options }
 
-// Select solves the grouping on m: MaxAffinity with selection's "affinity"
-// rule, MinPairLoss with its "pairloss" rule.
-func (s Selector) Select(m *taskmatrix.Matrix, rule experiment.Rule, budget int) ([][]string, error) {
-	name := "affinity"
-	if rule == experiment.MinPairLoss {
-		name = "pairloss"
-	}
-	r, err := selection.SolveMatrix(m, name, selection.MaxNetworks(budget), s.Options)
+// Select solves the grouping on m under the named rule of package
+// selection.
+func (s Selector) Select(m *taskmatrix.Matrix, rule string, budget int) ([][]string, error) {
+	r, err := selection.SolveMatrix(m, rule, selection.MaxNetworks(budget), s.Options)
 	if err != nil {
 		return nil, err
 	}
 	return r.GroupNames(m.Tasks), nil
+}
+
+// CheckBudget refuses a budget under which no allowed grouping of n tasks
+// exists (a group-size cap too small for k networks to hold every task).
+func (s Selector) CheckBudget(n, budget int) error {
+	if err := selection.CheckCover(n, selection.MaxNetworks(budget), s.Options); err != nil {
+		return fmt.Errorf("budget %d with a group-size cap of %d: %w", budget, s.Options.MaxGroupSize, err)
+	}
+	return nil
 }
 
 // SelectTrueLosses solves the grouping on the true losses of the listed
@@ -238,4 +192,5 @@ var (
 	_ experiment.Trainer          = (*Trainer)(nil)
 	_ experiment.Selector         = Selector{}
 	_ experiment.SelectorSettings = Selector{}
+	_ experiment.BudgetChecker    = Selector{}
 )

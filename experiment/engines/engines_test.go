@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -45,16 +44,16 @@ func TestSelector(t *testing.T) {
 	tests := []struct {
 		name   string
 		m      *taskmatrix.Matrix
-		rule   experiment.Rule
+		rule   string
 		budget int
 		want   [][]string
 	}{
-		{"affinity blocks", blockMatrix(tasks, 0.5, -0.2, 1), experiment.MaxAffinity, 3, pairs},
-		{"affinity budget 1", blockMatrix(tasks, 0.5, -0.2, 1), experiment.MaxAffinity, 1, [][]string{tasks}},
+		{"affinity blocks", blockMatrix(tasks, 0.5, -0.2, 1), experiment.RuleAffinity, 3, pairs},
+		{"affinity budget 1", blockMatrix(tasks, 0.5, -0.2, 1), experiment.RuleAffinity, 1, [][]string{tasks}},
 		// Pair losses: low loss within blocks; singletons are worse.
-		{"pair loss blocks", blockMatrix(tasks, 0.2, 0.9, 0.5), experiment.MinPairLoss, 3, pairs},
+		{"pair loss blocks", blockMatrix(tasks, 0.2, 0.9, 0.5), experiment.RulePairLoss, 3, pairs},
 		// Singletons best: every task alone when the budget allows.
-		{"pair loss singles", blockMatrix(tasks, 0.7, 0.9, 0.1), experiment.MinPairLoss, 6,
+		{"pair loss singles", blockMatrix(tasks, 0.7, 0.9, 0.1), experiment.RulePairLoss, 6,
 			[][]string{{"a"}, {"b"}, {"c"}, {"d"}, {"e"}, {"f"}}},
 	}
 	for _, tc := range tests {
@@ -206,35 +205,36 @@ func withoutTimes(t *testing.T, r *experiment.Results) string {
 // ExampleSelector groups six tasks whose affinities form three pairs.
 func ExampleSelector() {
 	tasks := []string{"a", "b", "c", "d", "e", "f"}
-	groups, err := Selector{}.Select(blockMatrix(tasks, 0.5, -0.2, 1), experiment.MaxAffinity, 3)
+	groups, err := Selector{}.Select(blockMatrix(tasks, 0.5, -0.2, 1), experiment.RuleAffinity, 3)
 	fmt.Println(groups, err)
 	// Output: [[a b] [c d] [e f]] <nil>
 }
 
 // TestUnitCheckpointResume interrupts one network in the middle of its
 // training: its checkpoint is on disk, the next call continues from it and
-// gives the uninterrupted network's metrics, and the finished network's
-// checkpoint folder is removed.
+// gives the uninterrupted network's metrics. (Removing the finished
+// network's folder is the experiment's job: see experiment's
+// TestCheckpointFolders.)
 func TestUnitCheckpointResume(t *testing.T) {
 	_, tr := plantedSetup(t)
 	tr.Config.Epochs = 4
 	tasks := []string{"a0", "a1", "b0"}
-	want, err := tr.TrainGroup(context.Background(), tasks, 7)
+	want, err := tr.TrainGroup(context.Background(), experiment.Job{Tasks: tasks, Seed: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	root := t.TempDir()
-	tr.CheckpointRoot = root
+	job := experiment.Job{Tasks: tasks, Seed: 7, CheckpointDir: filepath.Join(root, "unit")}
 	ctx, cancel := context.WithCancel(context.Background())
 	var stoppedAt int
-	tr.Progress = func(_ []string, p mtl.Progress) {
+	tr.Progress = func(_ experiment.Job, p mtl.Progress) {
 		if p.Epoch >= 2 && stoppedAt == 0 {
 			stoppedAt = p.Step
 			cancel()
 		}
 	}
-	if _, err := tr.TrainGroup(ctx, tasks, 7); !errors.Is(err, context.Canceled) {
+	if _, err := tr.TrainGroup(ctx, job); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted network: %v, want context.Canceled", err)
 	}
 	ckpts, _ := filepath.Glob(filepath.Join(root, "*", mtl.CheckpointFile))
@@ -243,12 +243,12 @@ func TestUnitCheckpointResume(t *testing.T) {
 	}
 
 	var firstStep int
-	tr.Progress = func(_ []string, p mtl.Progress) {
+	tr.Progress = func(_ experiment.Job, p mtl.Progress) {
 		if firstStep == 0 {
 			firstStep = p.Step
 		}
 	}
-	got, err := tr.TrainGroup(context.Background(), tasks, 7)
+	got, err := tr.TrainGroup(context.Background(), job)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,8 +262,5 @@ func TestUnitCheckpointResume(t *testing.T) {
 	}
 	if got.Steps != want.Steps {
 		t.Errorf("resumed network counts %d steps, uninterrupted %d", got.Steps, want.Steps)
-	}
-	if left, _ := os.ReadDir(root); len(left) != 0 {
-		t.Errorf("checkpoint folder not removed after the network finished: %v", left)
 	}
 }

@@ -1,0 +1,74 @@
+package experiment
+
+import "path/filepath"
+
+// Layout names every file and folder of a run directory. It is the one
+// place where those names are written: the experiment, the engines that
+// train its networks, the report and the command line all ask it.
+//
+//	DIR/manifest.json        what the units depend on (data, recipe)
+//	DIR/units/KEY.json       one finished network (a unit), written atomically
+//	DIR/checkpoints/KEY/     the exact checkpoint of a network in training
+//	DIR/results.json         every method's results
+//	DIR/report.md, plots/    the report and its figures
+//	DIR/affinity.csv, cosine.csv, trajectory.csv   the TAG measurement
+//	DIR/run.json             the record of a `tag affinity` run
+//
+// A unit's checkpoint folder carries the unit's key, so a checkpoint can
+// always be matched to the unit file it will become.
+type Layout struct {
+	// Dir is the run directory.
+	Dir string
+}
+
+func (l Layout) path(elem ...string) string {
+	return filepath.Join(append([]string{l.Dir}, elem...)...)
+}
+
+// Manifest is DIR/manifest.json.
+func (l Layout) Manifest() string { return l.path("manifest.json") }
+
+// Units is the folder of finished units.
+func (l Layout) Units() string { return l.path("units") }
+
+// Unit is the file of the unit with the given key.
+func (l Layout) Unit(key string) string { return l.path("units", key+".json") }
+
+// Checkpoints is the folder of the checkpoints of networks in training.
+func (l Layout) Checkpoints() string { return l.path("checkpoints") }
+
+// Checkpoint is the checkpoint folder of the unit with the given key.
+func (l Layout) Checkpoint(key string) string { return l.path("checkpoints", key) }
+
+// Results is DIR/results.json.
+func (l Layout) Results() string { return l.path("results.json") }
+
+// Report is DIR/report.md.
+func (l Layout) Report() string { return l.path("report.md") }
+
+// Plots is the folder of the figures.
+func (l Layout) Plots() string { return l.path("plots") }
+
+// Plot is the file of figure name in format (png, svg).
+func (l Layout) Plot(name, format string) string { return l.path("plots", name+"."+format) }
+
+// PlotRef is the path of a figure relative to the report, for links.
+func (l Layout) PlotRef(name, format string) string { return "plots/" + name + "." + format }
+
+// AffinityCSV is DIR/affinity.csv, readable by `tag group`.
+func (l Layout) AffinityCSV() string { return l.path("affinity.csv") }
+
+// CosineCSV is DIR/cosine.csv.
+func (l Layout) CosineCSV() string { return l.path("cosine.csv") }
+
+// TrajectoryCSV is DIR/trajectory.csv.
+func (l Layout) TrajectoryCSV() string { return l.path("trajectory.csv") }
+
+// RunRecord is DIR/run.json, the record of a `tag affinity` run.
+func (l Layout) RunRecord() string { return l.path("run.json") }
+
+// AffinityOutputs lists what a `tag affinity` run writes besides its
+// checkpoint, so that it can be replaced as a whole.
+func (l Layout) AffinityOutputs() []string {
+	return []string{l.AffinityCSV(), l.CosineCSV(), l.TrajectoryCSV(), l.Plots(), l.RunRecord()}
+}

@@ -1,0 +1,41 @@
+package experiment
+
+import (
+	"fmt"
+
+	"github.com/tagroup/tag/taskmatrix"
+)
+
+// fromAffinity is a method that selects groups on a matrix measured in the
+// one affinity run of all tasks: tag on the lookahead affinity Ẑ (Eq. 1),
+// cs on the cosine similarity of the per-task gradients.
+type fromAffinity struct {
+	single
+	method string
+	// matrix picks the method's matrix from the affinity run's result.
+	matrix func(a *AffinityResult) (*taskmatrix.Matrix, error)
+}
+
+// affinityMatrix is TAG's Ẑ.
+func affinityMatrix(a *AffinityResult) (*taskmatrix.Matrix, error) { return a.Affinity, nil }
+
+// cosineMatrix is CS's gradient cosine matrix.
+func cosineMatrix(a *AffinityResult) (*taskmatrix.Matrix, error) {
+	if a.Cosine == nil {
+		return nil, fmt.Errorf("method cs: the affinity run gave no cosine matrix")
+	}
+	return a.Cosine, nil
+}
+
+func (m fromAffinity) name() string                     { return m.method }
+func (m fromAffinity) prepare(t *trial) ([]unit, error) { return []unit{t.affinity()}, nil }
+func (m fromAffinity) groupingCost(t *trial) []unit     { return []unit{t.affinity()} }
+
+func (m fromAffinity) candidates(t *trial, k int) ([]grouping, error) {
+	mat, err := m.matrix(t.st.get(t.affinity()).Affinity)
+	if err != nil {
+		return nil, err
+	}
+	g, err := t.sel.Select(mat, RuleAffinity, k)
+	return t.selected(m.method, k, g, err)
+}

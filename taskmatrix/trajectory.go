@@ -1,0 +1,46 @@
+package taskmatrix
+
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+
+	"github.com/tagroup/tag/internal/atomicfile"
+)
+
+// Point is one entry of an affinity trajectory: the mean of
+// Z_{source→target} over the steps recorded in one epoch. A trajectory is a
+// list of points, epoch by epoch, then source by source and target by target.
+type Point struct {
+	// Epoch counts from 0.
+	Epoch int `json:"epoch"`
+	// Source is the task whose lookahead step was taken (row i of Ẑ).
+	Source string `json:"source"`
+	// Target is the task whose loss was measured (column j of Ẑ).
+	Target string `json:"target"`
+	// Value is the epoch's mean Z_{source→target}.
+	Value float64 `json:"value"`
+}
+
+// WriteTrajectoryCSV writes points as CSV with the header
+// epoch,source,target,value.
+func WriteTrajectoryCSV(w io.Writer, pts []Point) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write([]string{"epoch", "source", "target", "value"}); err != nil {
+		return err
+	}
+	for _, p := range pts {
+		rec := []string{strconv.Itoa(p.Epoch), p.Source, p.Target, strconv.FormatFloat(p.Value, 'g', -1, 64)}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteTrajectoryFile writes points to path atomically (see
+// WriteTrajectoryCSV).
+func WriteTrajectoryFile(path string, pts []Point) error {
+	return atomicfile.Write(path, func(w io.Writer) error { return WriteTrajectoryCSV(w, pts) })
+}
