@@ -291,17 +291,27 @@ type errBars struct {
 // YError implements plotter.YErrorer: symmetric bars.
 func (e errBars) YError(i int) (float64, float64) { return e.err[i], e.err[i] }
 
-// MethodBars draws, for each budget, one bar per grouping method (total
-// test loss; random with its standard deviation as an error bar) and mtl
-// and stl as dashed reference lines across the figure. The value axis is
-// zoomed to the data (it does not start at zero) and says so.
-func MethodBars(r *experiment.Results) (Figure, error) {
-	var bars []string
+// splitByBudget splits the methods of r into those reported per budget
+// (the grouping methods) and those reported once for all budgets (mtl, stl,
+// the loss-balancing baselines), each in report order.
+func splitByBudget(r *experiment.Results) (perBudget, all []string) {
 	for _, m := range methodsIn(r) {
-		if _, all := r.Methods[m].Budgets[experiment.AllBudgets]; !all {
-			bars = append(bars, m)
+		if _, ok := r.Methods[m].Budgets[experiment.AllBudgets]; ok {
+			all = append(all, m)
+		} else {
+			perBudget = append(perBudget, m)
 		}
 	}
+	return perBudget, all
+}
+
+// MethodBars draws, for each budget, one bar per grouping method (total
+// test loss; random with its standard deviation as an error bar) and the
+// methods that train the same networks for every budget (mtl, stl, the
+// loss-balancing baselines) as dashed reference lines across the figure. The value axis is
+// zoomed to the data (it does not start at zero) and says so.
+func MethodBars(r *experiment.Results) (Figure, error) {
+	bars, lines := splitByBudget(r)
 	ks := r.Budgets
 	if len(bars) == 0 || len(ks) == 0 {
 		return Figure{}, fmt.Errorf("no grouping method to compare")
@@ -351,18 +361,14 @@ func MethodBars(r *experiment.Results) (Figure, error) {
 			p.Add(offsetPlotter{ye, bc.Offset})
 		}
 	}
-	for i, m := range []string{experiment.MTL, experiment.STL} {
-		mr, ok := r.Methods[m]
-		if !ok {
-			continue
-		}
-		v := mr.Budgets[experiment.AllBudgets].TotalTestLoss
+	for i, m := range lines {
+		v := r.Methods[m].Budgets[experiment.AllBudgets].TotalTestLoss
 		lo, hi = min(lo, v), max(hi, v)
 		l, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: v}, {X: float64(len(ks)) - 0.5, Y: v}})
 		if err != nil {
 			return Figure{}, err
 		}
-		l.Color = color.Gray{Y: uint8(40 + 80*i)}
+		l.Color = color.Gray{Y: uint8(40 + 30*(i%6))}
 		l.Dashes = plotutil.Dashes(i + 1)
 		l.Width = vg.Points(1.5)
 		p.Add(l)

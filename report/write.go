@@ -66,7 +66,7 @@ func figures(r *experiment.Results) (*figureSet, error) {
 			return nil, err
 		}
 	}
-	if len(r.Budgets) > 0 && slices.ContainsFunc(methodsIn(r), func(m string) bool { return m != experiment.MTL && m != experiment.STL }) {
+	if bars, _ := splitByBudget(r); len(r.Budgets) > 0 && len(bars) > 0 {
 		f, err := MethodBars(r)
 		if err := s.add("methods", "Total test loss per method and budget; error bars: random's standard deviation.", f, err); err != nil {
 			return nil, err

@@ -93,3 +93,31 @@ func TestAffinityBadInput(t *testing.T) {
 		t.Error("a failed command started training")
 	}
 }
+
+// TestAffinityDataFlags checks that tag affinity takes the data flags of
+// tag run: a built-in name with -tasks, and a CelebA folder.
+func TestAffinityDataFlags(t *testing.T) {
+	celebaDir := celebaFixture(t, 60)
+	for _, c := range []struct {
+		name  string
+		args  []string
+		tasks int
+	}{
+		{"planted", []string{"-data", "planted", "-tasks", "a0,a1,b0"}, 3},
+		{"celeba", []string{"-celeba", celebaDir, "-size", "12", "-attributes", "Goatee,Mustache"}, 2},
+	} {
+		out := filepath.Join(t.TempDir(), "aff")
+		var stdout, stderr bytes.Buffer
+		args := append([]string{"affinity", "-epochs", "1", "-out", out}, c.args...)
+		if code := run(args, &stdout, &stderr); code != 0 {
+			t.Fatalf("%s: exit %d: %s", c.name, code, stderr.String())
+		}
+		m, err := taskmatrix.ReadFile(filepath.Join(out, "affinity.csv"))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if m.N() != c.tasks {
+			t.Errorf("%s: affinity over %d tasks, want %d", c.name, m.N(), c.tasks)
+		}
+	}
+}
