@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -584,10 +585,10 @@ func TestDefaultMethods(t *testing.T) {
 		n    int
 		want []string
 	}{
-		{DefaultOptimalMaxTasks, []string{MTL, STL, Random, HOA, CS, TAG, Optimal}},
-		{DefaultOptimalMaxTasks + 1, []string{MTL, STL, Random, HOA, CS, TAG}},
-		{DefaultHOAMaxTasks, []string{MTL, STL, Random, HOA, CS, TAG}},
-		{DefaultHOAMaxTasks + 1, []string{MTL, STL, Random, CS, TAG}},
+		{DefaultOptimalMaxTasks, []string{MTL, STL, Random, HOA, CS, TAG, TAGRefine, RandomBest, Optimal}},
+		{DefaultOptimalMaxTasks + 1, []string{MTL, STL, Random, HOA, CS, TAG, TAGRefine, RandomBest}},
+		{DefaultHOAMaxTasks, []string{MTL, STL, Random, HOA, CS, TAG, TAGRefine, RandomBest}},
+		{DefaultHOAMaxTasks + 1, []string{MTL, STL, Random, CS, TAG, TAGRefine, RandomBest}},
 	}
 	for _, tc := range tests {
 		got := DefaultMethods(tc.n)
@@ -714,6 +715,131 @@ func TestCheckpointFolders(t *testing.T) {
 	for _, e := range left {
 		if _, err := os.Stat(l2.Unit(e.Name())); err == nil {
 			t.Errorf("the folder of finished unit %s was kept", e.Name())
+		}
+	}
+}
+
+// TestSeeds checks repetitions over seeds: each method's per-seed totals
+// equal those of separate one-seed runs with those seeds, the total is
+// their mean, and networks shared between seeds are not (each seed trains
+// its own).
+func TestSeeds(t *testing.T) {
+	noisy := func() *fakeTrainer { f := newFake(); f.seedNoise = true; return f }
+	c := cfg6()
+	c.Seeds = 3
+	r := mustRun(t, t.TempDir(), c, noisy(), bruteSelector{})
+	if !slices.Equal(r.Seeds, []uint64{7, 8, 9}) {
+		t.Fatalf("seeds %v", r.Seeds)
+	}
+	for s := range 3 {
+		one := cfg6()
+		one.Seed = uint64(7 + s)
+		r1 := mustRun(t, t.TempDir(), one, noisy(), bruteSelector{})
+		for m, mr := range r.Methods {
+			for k, b := range mr.Budgets {
+				if len(b.TotalTestLossSeeds) != 3 {
+					t.Fatalf("%s %s: %d per-seed totals, want 3", m, k, len(b.TotalTestLossSeeds))
+				}
+				if got, want := b.TotalTestLossSeeds[s], r1.Methods[m].Budgets[k].TotalTestLoss; !near(got, want) {
+					t.Errorf("%s %s seed %d: %g, separate run %g", m, k, s+1, got, want)
+				}
+			}
+		}
+	}
+	for m, mr := range r.Methods {
+		for k, b := range mr.Budgets {
+			mean, _ := meanStd(b.TotalTestLossSeeds)
+			if !near(b.TotalTestLoss, mean) {
+				t.Errorf("%s %s: total %g, mean of seeds %g", m, k, b.TotalTestLoss, mean)
+			}
+		}
+	}
+	if mtl := r.Methods[MTL].Budgets[AllBudgets]; len(mtl.Units) != 3 {
+		t.Errorf("mtl units %v: want one network per seed", mtl.Units)
+	}
+}
+
+// TestPoolAffinity checks that with PoolAffinity every seed's tag
+// selection sees the mean of all seeds' affinity matrices.
+func TestPoolAffinity(t *testing.T) {
+	c := cfg6(TAG)
+	c.Seeds, c.PoolAffinity = 2, true
+	sel := &scriptedSelector{groups: [][]string{six}}
+	f := newFake()
+	f.seedNoise = true
+	mustRun(t, t.TempDir(), c, f, sel)
+	m := sel.seen[RuleAffinity]
+	i, j := m.Index("a1"), m.Index("a2")
+	// Seeds 7 and 8 add 0.35 and 0.40 to every off-diagonal entry.
+	if want := fakeAffinity("a1", "a2") + 0.375; !near(m.Values[i][j], want) {
+		t.Errorf("pooled Z[a1→a2] = %g, want %g", m.Values[i][j], want)
+	}
+}
+
+// TestRefineMethods checks tag-refine and random-best: each trains its
+// candidates, keeps the one with the lowest total validation loss, and
+// counts every candidate network in its grouping cost; with one candidate
+// they are tag and random's first draw.
+func TestRefineMethods(t *testing.T) {
+	c := cfg6(TAG, TAGRefine, Random, RandomBest)
+	c.Candidates = 3
+	sel := bruteSelector{}
+	r := mustRun(t, t.TempDir(), c, newFake(), sel)
+	valTotal := func(g [][]string) float64 {
+		var v float64
+		for _, task := range six {
+			best := math.Inf(1)
+			for _, grp := range g {
+				if slices.Contains(grp, task) {
+					best = min(best, fakeVal(task, grp))
+				}
+			}
+			v += best
+		}
+		return v
+	}
+	for _, k := range []int{2, 3} {
+		key := strconv.Itoa(k)
+		// tag-refine: the brute-force candidates on the fake affinity.
+		aff := r.Affinity.Affinity
+		cands, err := sel.SelectCandidates(aff, RuleAffinity, k, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := r.Methods[TAGRefine].Budgets[key]
+		for _, cand := range cands {
+			if valTotal(cand) < valTotal(got.Groups)-1e-9 {
+				t.Errorf("k=%d: tag-refine kept %v (validation %g) over candidate %v (%g)", k, got.Groups,
+					valTotal(got.Groups), cand, valTotal(cand))
+			}
+		}
+		// random-best: the best of random's first three draws.
+		rnd := r.Methods[Random].Budgets[key]
+		rb := r.Methods[RandomBest].Budgets[key]
+		bestV := math.Inf(1)
+		for _, g := range rnd.SeedGroups[:3] {
+			bestV = min(bestV, valTotal(g))
+		}
+		if !near(valTotal(rb.Groups), bestV) {
+			t.Errorf("k=%d: random-best validation %g, best of the first three draws %g", k, valTotal(rb.Groups), bestV)
+		}
+	}
+	if r.Methods[TAGRefine].GroupingUnits <= r.Methods[TAG].GroupingUnits {
+		t.Errorf("tag-refine's cost counts %d networks, tag's %d: the candidates are missing",
+			r.Methods[TAGRefine].GroupingUnits, r.Methods[TAG].GroupingUnits)
+	}
+	if r.Methods[RandomBest].GroupingUnits == 0 {
+		t.Error("random-best's cost counts no networks")
+	}
+
+	c.Candidates = 1
+	r1 := mustRun(t, t.TempDir(), c, newFake(), sel)
+	for _, k := range []string{"2", "3"} {
+		if !slices.EqualFunc(r1.Methods[TAGRefine].Budgets[k].Groups, r1.Methods[TAG].Budgets[k].Groups, slices.Equal) {
+			t.Errorf("k=%s: tag-refine with one candidate %v, tag %v", k, r1.Methods[TAGRefine].Budgets[k].Groups, r1.Methods[TAG].Budgets[k].Groups)
+		}
+		if !slices.EqualFunc(r1.Methods[RandomBest].Budgets[k].Groups, r1.Methods[Random].Budgets[k].SeedGroups[0], slices.Equal) {
+			t.Errorf("k=%s: random-best with one candidate is not random's first draw", k)
 		}
 	}
 }

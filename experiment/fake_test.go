@@ -60,6 +60,8 @@ func fakeAffinity(i, j string) float64 {
 // counts calls per task set and the units in flight.
 type fakeTrainer struct {
 	recipe string
+	// seedNoise makes results depend on the seed (see noise).
+	seedNoise bool
 	// before, if set, runs at the start of each call with the call's
 	// 1-based number; a non-nil error fails the call.
 	before func(ctx context.Context, call int) error
@@ -70,6 +72,14 @@ type fakeTrainer struct {
 	n           int
 	inflight    int
 	maxInflight int
+}
+
+// noise is 0.01 times the seed when seedNoise is set, 0 otherwise.
+func (f *fakeTrainer) noise(seed uint64) float64 {
+	if !f.seedNoise {
+		return 0
+	}
+	return 0.01 * float64(seed)
 }
 
 func newFake() *fakeTrainer { return &fakeTrainer{recipe: "fake-v1", calls: map[string]int{}} }
@@ -124,6 +134,14 @@ func (f *fakeTrainer) TrainGroup(ctx context.Context, job Job) (*GroupResult, er
 		return nil, err
 	}
 	m := fakeMetrics(tasks)
+	// With seedNoise, seeds shift every loss by a seed- and group-size-
+	// dependent amount, so that repetitions differ.
+	for t, tm := range m {
+		d := f.noise(job.Seed) * float64(len(tasks)%3)
+		tm.Validation.Loss += d
+		tm.Test.Loss += d
+		m[t] = tm
+	}
 	if job.Balance != "" {
 		// A balanced network is a little better on every task, by an
 		// amount that differs between update rules.
@@ -157,7 +175,7 @@ func (f *fakeTrainer) AffinityRun(ctx context.Context, job Job) (*AffinityResult
 				a.Values[x][y], c.Values[x][y] = 0.1, 1
 				continue
 			}
-			a.Values[x][y] = fakeAffinity(i, j)
+			a.Values[x][y] = fakeAffinity(i, j) + 5*f.noise(job.Seed)
 			c.Values[x][y] = 0.8 * fakeAffinity(i, j)
 			for e := range 3 {
 				traj = append(traj, taskmatrix.Point{Epoch: e, Source: i, Target: j, Value: fakeAffinity(i, j) * float64(e+1) / 3})
@@ -224,8 +242,14 @@ func best(tasks []string, k int, cost func([][]string) (float64, bool)) ([][]str
 	return out, nil
 }
 
-func (bruteSelector) Select(m *taskmatrix.Matrix, rule string, budget int) ([][]string, error) {
-	return best(m.Tasks, budget, func(p [][]string) (float64, bool) {
+func (b bruteSelector) Select(m *taskmatrix.Matrix, rule string, budget int) ([][]string, error) {
+	return best(m.Tasks, budget, b.cost(m, rule))
+}
+
+// cost is the brute-force objective of rule on m (lower is better; false
+// for a grouping the rule does not allow).
+func (bruteSelector) cost(m *taskmatrix.Matrix, rule string) func(p [][]string) (float64, bool) {
+	return func(p [][]string) (float64, bool) {
 		var sum float64
 		for _, g := range p {
 			if rule == RuleAffinity && len(g) < 2 && len(m.Tasks) > 1 {
@@ -249,8 +273,38 @@ func (bruteSelector) Select(m *taskmatrix.Matrix, rule string, budget int) ([][]
 			sum = -sum
 		}
 		return sum, true
-	})
+	}
 }
+
+// SelectCandidates returns the best grouping and, for each of its groups,
+// the best grouping without that group (as selection.Alternatives).
+func (b bruteSelector) SelectCandidates(m *taskmatrix.Matrix, rule string, budget, count int) ([][][]string, error) {
+	first, err := b.Select(m, rule, budget)
+	if err != nil {
+		return nil, err
+	}
+	out := [][][]string{first}
+	cost := b.cost(m, rule)
+	for _, g := range first {
+		if len(out) >= count {
+			break
+		}
+		alt, err := best(m.Tasks, budget, func(p [][]string) (float64, bool) {
+			for _, h := range p {
+				if slices.Equal(sortedCopy(h), sortedCopy(g)) {
+					return 0, false
+				}
+			}
+			return cost(p)
+		})
+		if err == nil {
+			out = append(out, alt)
+		}
+	}
+	return out, nil
+}
+
+func sortedCopy(g []string) []string { return slices.Sorted(slices.Values(g)) }
 
 func (bruteSelector) SelectTrueLosses(groups []GroupLoss, tasks []string, budget int) ([][]string, error) {
 	byKey := map[string]GroupLoss{}

@@ -55,6 +55,8 @@ var registry = []method{
 	hoa{},
 	fromAffinity{method: CS, matrix: cosineMatrix},
 	fromAffinity{method: TAG, matrix: affinityMatrix},
+	tagRefine{},
+	randomBest{},
 	optimal{},
 }
 
@@ -239,6 +241,22 @@ func (t *trial) serve(g grouping) *BudgetResult {
 	return b
 }
 
+// bestOnValidation returns the served grouping with the lowest total
+// validation loss (the first on ties).
+func bestOnValidation(served []*BudgetResult) *BudgetResult {
+	best, bestLoss := served[0], math.Inf(1)
+	for _, b := range served {
+		var v float64
+		for _, tr := range b.PerTask {
+			v += tr.ValidationLoss
+		}
+		if v < bestLoss {
+			best, bestLoss = b, v
+		}
+	}
+	return best
+}
+
 // meanStd returns the mean and the sample standard deviation (0 for fewer
 // than two values).
 func meanStd(xs []float64) (mean, std float64) {
@@ -255,6 +273,8 @@ func meanStd(xs []float64) (mean, std float64) {
 	}
 	return mean, math.Sqrt(ss / float64(len(xs)-1))
 }
+
+func sqrt(x float64) float64 { return math.Sqrt(x) }
 
 // sortedUnion returns the distinct strings of lists, sorted.
 func sortedUnion(lists ...[]string) []string {

@@ -32,7 +32,7 @@ func (m fromAffinity) prepare(t *trial) ([]unit, error) { return []unit{t.affini
 func (m fromAffinity) groupingCost(t *trial) []unit     { return []unit{t.affinity()} }
 
 func (m fromAffinity) candidates(t *trial, k int) ([]grouping, error) {
-	mat, err := m.matrix(t.st.get(t.affinity()).Affinity)
+	mat, err := m.matrix(t.affinityResult())
 	if err != nil {
 		return nil, err
 	}

@@ -16,8 +16,14 @@ func (random) groupingCost(*trial) []unit { return nil }
 
 // groupings returns the random groupings of budget k, in run order.
 func (random) groupings(t *trial, k int) ([]grouping, error) {
+	return randomDraws(t, k, t.cfg.RandomSeeds)
+}
+
+// randomDraws returns the first count random groupings of budget k in
+// trial t, in run order; random and random-best share them.
+func randomDraws(t *trial, k, count int) ([]grouping, error) {
 	var out []grouping
-	for r := range t.cfg.RandomSeeds {
+	for r := range count {
 		g, err := t.canonical("random grouping", k, randomGrouping(t.tasks(), k, t.seed, r))
 		if err != nil {
 			return nil, err

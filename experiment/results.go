@@ -40,17 +40,31 @@ type BudgetResult struct {
 	// networks (for random, the mean over seeds).
 	TrainSeconds float64 `json:"train_seconds"`
 	TrainSteps   float64 `json:"train_steps"`
-	// Units are the keys of the unit files of the chosen networks.
+	// Units are the keys of the unit files of the chosen networks (of every
+	// seed).
 	Units []string `json:"units"`
+	// TotalTestLossSeeds and TotalTestErrorSeeds are the totals of each
+	// seed of the experiment, in seed order (Results.Seeds); for random,
+	// each seed's mean over its groupings. TotalTestLoss is their mean.
+	TotalTestLossSeeds  []float64 `json:"total_test_loss_seeds"`
+	TotalTestErrorSeeds []float64 `json:"total_test_error_seeds"`
+	// TotalTestLossCI95 is the 95% Student-t interval of the mean of
+	// TotalTestLossSeeds (set with at least two seeds).
+	TotalTestLossCI95 *[2]float64 `json:"total_test_loss_ci95,omitempty"`
+	// GroupsBySeed holds each seed's groups when they differ between seeds
+	// (Groups holds the first seed's).
+	GroupsBySeed [][][]string `json:"groups_by_seed,omitempty"`
 
 	// The following are set for random only.
 
 	// TotalTestLossStd and TotalTestErrorStd are sample standard deviations
-	// (n − 1 denominator) of the per-seed totals.
+	// (n − 1 denominator) of the totals of the random groupings of one seed
+	// (pooled over seeds: the root of the mean of the variances).
 	TotalTestLossStd  *float64 `json:"total_test_loss_std,omitempty"`
 	TotalTestErrorStd *float64 `json:"total_test_error_std,omitempty"`
-	// Seeds are the grouping seeds; SeedGroups and SeedTotalTestLoss,
-	// SeedTotalTestError are the grouping and totals of each.
+	// Seeds are the draw numbers of the random groupings; SeedGroups and
+	// SeedTotalTestLoss, SeedTotalTestError are the grouping and totals of
+	// each (with several experiment seeds, seed by seed, draws within).
 	Seeds              []uint64     `json:"seeds,omitempty"`
 	SeedGroups         [][][]string `json:"seed_groups,omitempty"`
 	SeedTotalTestLoss  []float64    `json:"seed_total_test_loss,omitempty"`
@@ -90,8 +104,11 @@ type Results struct {
 	Data map[string]any `json:"data"`
 	// Tasks lists the tasks in run order.
 	Tasks []string `json:"tasks"`
-	// Seed is the training seed of every network.
+	// Seed is the training seed of every network of the first repetition.
 	Seed uint64 `json:"seed"`
+	// Seeds are the seeds of the repetitions of the experiment (Seed,
+	// Seed+1, ...), the order of every per-seed list.
+	Seeds []uint64 `json:"seeds"`
 	// ConfigHash identifies the data and training recipe.
 	ConfigHash string `json:"config_hash"`
 	// Recipe is the Trainer's recipe.

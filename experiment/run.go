@@ -30,9 +30,14 @@ const (
 	// UW, GradNorm and PCGrad train all tasks in one network with
 	// uncertainty weighting, GradNorm or PCGrad instead of the plain sum of
 	// losses; they are also the names of those update rules in a Job.
-	UW       = "uw"
-	GradNorm = "gradnorm"
-	PCGrad   = "pcgrad"
+	// TAGRefine trains the best few groupings of TAG's objective and keeps
+	// the best on validation; RandomBest does the same with as many random
+	// groupings.
+	TAGRefine  = "tag-refine"
+	RandomBest = "random-best"
+	UW         = "uw"
+	GradNorm   = "gradnorm"
+	PCGrad     = "pcgrad"
 )
 
 // Methods lists every method in report order.
@@ -53,6 +58,10 @@ const DefaultOptimalMaxTasks = 8
 
 // MaxOptimalTasks is the largest task count optimal accepts at all.
 const MaxOptimalTasks = 12
+
+// DefaultCandidates is the number of groupings tag-refine and random-best
+// train per budget.
+const DefaultCandidates = 3
 
 // DefaultRandomSeeds is the number of random groupings per budget.
 const DefaultRandomSeeds = 5
@@ -86,6 +95,19 @@ type Config struct {
 	// Seed is the training seed of every network (so that coinciding groups
 	// are the same network) and the base of the random groupings' seeds.
 	Seed uint64
+	// Seeds is the number of repetitions of the whole experiment (0 means
+	// 1): repetition r trains every network, the affinity run included,
+	// with seed Seed + r and draws its own random groupings, so that every
+	// method's totals are paired by seed.
+	Seeds int
+	// Candidates is the number of groupings tag-refine and random-best
+	// train per budget before keeping the best on validation (0 means
+	// DefaultCandidates).
+	Candidates int
+	// PoolAffinity makes tag and cs select, in every repetition, on the
+	// mean of the matrices of all repetitions' affinity runs instead of
+	// their own repetition's.
+	PoolAffinity bool
 	// Workers bounds the units trained at once (0 means runtime.NumCPU()).
 	Workers int
 	// Data describes the data set; it is written to results.json and hashed
@@ -147,6 +169,18 @@ func (c Config) normalize() (Config, error) {
 		}
 	}
 	c.Budgets = slices.Compact(slices.Sorted(slices.Values(c.Budgets)))
+	if c.Candidates == 0 {
+		c.Candidates = DefaultCandidates
+	}
+	if c.Candidates < 0 {
+		return c, fmt.Errorf("candidates %d: must be positive", c.Candidates)
+	}
+	if c.Seeds == 0 {
+		c.Seeds = 1
+	}
+	if c.Seeds < 0 {
+		return c, fmt.Errorf("seeds %d: must be positive", c.Seeds)
+	}
 	if c.RandomSeeds == 0 {
 		c.RandomSeeds = DefaultRandomSeeds
 	}
@@ -299,10 +333,11 @@ func WriteAffinityFiles(l Layout, a *AffinitySummary) error {
 // run is one call of Run: the normalized configuration, the selector and the
 // unit store.
 type run struct {
-	cfg Config
-	sel Selector
-	st  *store
-	idx map[string]int // task → position in cfg.Tasks
+	cfg    Config
+	sel    Selector
+	st     *store
+	idx    map[string]int // task → position in cfg.Tasks
+	trials []*trial       // one per seed
 }
 
 func (e *run) phase(format string, args ...any) {
@@ -344,15 +379,20 @@ func (e *run) run(ctx context.Context) (*Results, error) {
 			methods = append(methods, m)
 		}
 	}
-	t := &trial{run: e, seed: c.Seed}
+	e.trials = make([]*trial, c.Seeds)
+	for i := range e.trials {
+		e.trials[i] = &trial{run: e, seed: c.Seed + uint64(i)}
+	}
 
 	var p1 []unit
-	for _, m := range methods {
-		us, err := m.prepare(t)
-		if err != nil {
-			return nil, err
+	for _, t := range e.trials {
+		for _, m := range methods {
+			us, err := m.prepare(t)
+			if err != nil {
+				return nil, err
+			}
+			p1 = append(p1, us...)
 		}
-		p1 = append(p1, us...)
 	}
 	e.phase("phase 1: affinity run, baselines and grouping units")
 	if err := e.st.ensure(ctx, p1); err != nil {
@@ -360,20 +400,23 @@ func (e *run) run(ctx context.Context) (*Results, error) {
 	}
 
 	type choice struct {
-		m string
-		k int
+		seed uint64
+		m    string
+		k    int
 	}
 	chosen := map[choice][]grouping{}
 	var p2 []unit
-	for _, m := range methods {
-		for _, k := range e.budgets(m) {
-			gs, err := m.candidates(t, k)
-			if err != nil {
-				return nil, err
-			}
-			chosen[choice{m.name(), k}] = gs
-			for _, g := range gs {
-				p2 = append(p2, t.units(g)...)
+	for _, t := range e.trials {
+		for _, m := range methods {
+			for _, k := range e.budgets(m) {
+				gs, err := m.candidates(t, k)
+				if err != nil {
+					return nil, err
+				}
+				chosen[choice{t.seed, m.name(), k}] = gs
+				for _, g := range gs {
+					p2 = append(p2, t.units(g)...)
+				}
 			}
 		}
 	}
@@ -383,20 +426,34 @@ func (e *run) run(ctx context.Context) (*Results, error) {
 	}
 
 	res := &Results{Data: c.Data, Tasks: c.Tasks, Seed: c.Seed, Budgets: c.Budgets, Methods: map[string]*MethodResult{}}
-	if r, ok := e.st.lookup(t.affinity()); ok {
-		a := r.Affinity
-		res.Affinity = &AffinitySummary{Affinity: a.Affinity, Cosine: a.Cosine, Trajectory: a.Trajectory, Steps: a.Steps, Seconds: a.Seconds}
+	for _, t := range e.trials {
+		res.Seeds = append(res.Seeds, t.seed)
+	}
+	if a, ok := e.affinitySummary(); ok {
+		res.Affinity = a
 	}
 	for _, m := range methods {
 		mr := &MethodResult{Budgets: map[string]*BudgetResult{}}
-		mr.GroupingSeconds, mr.GroupingSteps, mr.GroupingUnits = e.cost(m.groupingCost(t))
+		var secs []float64
+		for _, t := range e.trials {
+			s, steps, count := e.cost(m.groupingCost(t))
+			secs = append(secs, s)
+			mr.GroupingSteps += steps
+			mr.GroupingUnits = count
+		}
+		mr.GroupingSeconds, _ = meanStd(secs)
+		mr.GroupingSteps /= int64(len(e.trials))
 		for _, k := range e.budgets(m) {
-			gs := chosen[choice{m.name(), k}]
-			served := make([]*BudgetResult, len(gs))
-			for i, g := range gs {
-				served[i] = t.serve(g)
+			per := make([]*BudgetResult, len(e.trials))
+			for ti, t := range e.trials {
+				gs := chosen[choice{t.seed, m.name(), k}]
+				served := make([]*BudgetResult, len(gs))
+				for i, g := range gs {
+					served[i] = t.serve(g)
+				}
+				per[ti] = m.pick(t, k, served)
 			}
-			mr.Budgets[budgetKey(k)] = m.pick(t, k, served)
+			mr.Budgets[budgetKey(k)] = combineSeeds(per)
 		}
 		res.Methods[m.name()] = mr
 	}

@@ -47,6 +47,7 @@ type bruteCase struct {
 	rule     Rule
 	b        Budget
 	maxSize  int // if positive, only groups of at most this many tasks are allowed
+	refused  Set // if not 0, this group is not allowed
 }
 
 // brute enumerates every set of distinct allowed groups whose costs add up
@@ -61,7 +62,7 @@ func brute(c bruteCase, n int) float64 {
 	var groups []grp
 	for g := Set(1); g <= Full(n); g++ {
 		members := g.Members()
-		if c.maxSize > 0 && len(members) > c.maxSize {
+		if c.maxSize > 0 && len(members) > c.maxSize || g == c.refused {
 			continue
 		}
 		sc := map[int]float64{}

@@ -28,8 +28,14 @@ func init() {
 	})
 }
 
+// defaultSeeds is the number of repetitions of tag run: enough for an
+// interval, few enough that the default run takes minutes.
+const defaultSeeds = 3
+
 // runFlags are the flags of tag run besides the data flags.
 type runFlags struct {
+	seeds, candidates     int
+	poolAffinity          bool
 	budgets, methods, out string
 	workers, randomSeeds  int
 	maxGroupSize          int
@@ -86,7 +92,10 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&f.maxGroupSize, "max-group-size", 0, "allow only groups of at most `M` tasks when selecting (tag, cs, hoa, optimal); 0: no cap")
 	fs.IntVar(&f.randomSeeds, "random-seeds", experiment.DefaultRandomSeeds, "random groupings per budget")
 	fs.StringVar(&f.out, "out", "", "run `DIR` (default runs/<data name>); rerunning the same command resumes it")
-	fs.Uint64Var(&f.seed, "seed", 1, "training seed of every network and of the random groupings")
+	fs.Uint64Var(&f.seed, "seed", 1, "training seed of every network and of the random groupings (of the first repetition)")
+	fs.IntVar(&f.seeds, "seeds", defaultSeeds, "repetitions of the whole experiment, with seeds -seed, -seed+1, ...; every method's totals are paired by seed")
+	fs.IntVar(&f.candidates, "candidates", experiment.DefaultCandidates, "groupings tag-refine and random-best train per budget before keeping the best on validation")
+	fs.BoolVar(&f.poolAffinity, "pool-affinity", false, "tag and cs select on the mean affinity of all seeds' affinity runs")
 	fs.IntVar(&f.workers, "workers", runtime.NumCPU(), "networks trained at once")
 	f.recipe = addRecipeFlags(fs)
 	fs.BoolVar(&f.noReport, "no-report", false, "skip report.md and the plots")
@@ -107,6 +116,12 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if f.workers < 1 {
 		return badInputf("-workers %d: must be at least 1", f.workers)
+	}
+	if f.seeds < 1 {
+		return badInputf("-seeds %d: must be at least 1", f.seeds)
+	}
+	if f.candidates < 1 {
+		return badInputf("-candidates %d: must be at least 1", f.candidates)
 	}
 	if f.randomSeeds < 1 {
 		return badInputf("-random-seeds %d: must be at least 1", f.randomSeeds)
@@ -133,6 +148,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	mon := newRunMonitor(stderr, 10*time.Second)
 	exp := experiment.Config{
 		Tasks: tasks, Budgets: budgets, Methods: methods, RandomSeeds: f.randomSeeds, Seed: f.seed,
+		Seeds: f.seeds, Candidates: f.candidates, PoolAffinity: f.poolAffinity,
 		Workers: f.workers, Data: engines.Describe(ds), Phase: mon.Phase, Progress: mon.Unit,
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

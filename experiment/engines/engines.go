@@ -128,6 +128,20 @@ func (s Selector) Select(m *taskmatrix.Matrix, rule string, budget int) ([][]str
 	return r.GroupNames(m.Tasks), nil
 }
 
+// SelectCandidates proposes up to count good groupings on m under the named
+// rule, best first (selection.Alternatives).
+func (s Selector) SelectCandidates(m *taskmatrix.Matrix, rule string, budget, count int) ([][][]string, error) {
+	rs, err := selection.AlternativesMatrix(m, rule, selection.MaxNetworks(budget), s.Options, count)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][][]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.GroupNames(m.Tasks)
+	}
+	return out, nil
+}
+
 // CheckBudget refuses a budget under which no allowed grouping of n tasks
 // exists (a group-size cap too small for k networks to hold every task).
 func (s Selector) CheckBudget(n, budget int) error {
@@ -189,8 +203,9 @@ func Describe(ds data.Dataset) map[string]any {
 }
 
 var (
-	_ experiment.Trainer          = (*Trainer)(nil)
-	_ experiment.Selector         = Selector{}
-	_ experiment.SelectorSettings = Selector{}
-	_ experiment.BudgetChecker    = Selector{}
+	_ experiment.Trainer           = (*Trainer)(nil)
+	_ experiment.Selector          = Selector{}
+	_ experiment.SelectorSettings  = Selector{}
+	_ experiment.BudgetChecker     = Selector{}
+	_ experiment.CandidateSelector = Selector{}
 )
