@@ -57,11 +57,10 @@ func betaFraction(x, a, b float64) float64 {
 	step(1)
 	for m := 0; m < 10000; m++ {
 		fm := float64(m)
-		var delta float64
 		if m > 0 {
-			delta = step(fm * (b - fm) * x / ((a + 2*fm - 1) * (a + 2*fm)))
+			step(fm * (b - fm) * x / ((a + 2*fm - 1) * (a + 2*fm)))
 		}
-		delta = step(-(a + fm) * (a + b + fm) * x / ((a + 2*fm) * (a + 2*fm + 1)))
+		delta := step(-(a + fm) * (a + b + fm) * x / ((a + 2*fm) * (a + 2*fm + 1)))
 		if math.Abs(delta-1) < 1e-16 {
 			break
 		}
