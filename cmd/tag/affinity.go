@@ -38,6 +38,8 @@ func init() {
 type affinityRun struct {
 	Data       string                 `json:"data"`
 	Tasks      []string               `json:"tasks"`
+	Features   []string               `json:"features,omitempty"`
+	Leakage    []string               `json:"leakage_warnings,omitempty"`
 	Config     mtl.Config             `json:"config"`
 	Affinity   affinity.Options       `json:"affinity"`
 	Seed       uint64                 `json:"seed"`
@@ -109,6 +111,11 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
+	// Which columns are inputs, and which of them look like labels.
+	if _, err := data.WriteFeatures(stdout, ds); err != nil {
+		return err
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	bar := newBar(stderr)
@@ -124,6 +131,12 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 		Versions: versions(), Seconds: res.Seconds, Steps: res.Steps, Epochs: res.Epochs,
 		BestEpoch: res.BestEpoch, Validation: res.Validation, Test: res.Test, History: res.History,
 		Finished: time.Now().UTC()}
+	if fn, ok := ds.(data.FeatureNamer); ok {
+		run.Features = fn.Features()
+	}
+	if lw, ok := ds.(data.LeakageWarner); ok {
+		run.Leakage = lw.LeakageWarnings()
+	}
 	if err := writeAffinityOutputs(*out, res, run); err != nil {
 		return err
 	}
