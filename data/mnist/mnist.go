@@ -361,12 +361,29 @@ func NewAttributes(opt Options, tasks ...string) (*Attributes, error) {
 // newAttributes labels the images of src with the named entries of table
 // (all of them when names is empty).
 func newAttributes(src *source, opt Options, label string, table []Attribute, names []string) (*Attributes, error) {
-	a := &Attributes{src: src, opt: opt, label: label}
+	tasks, has, err := AttributeRows(label, table, names)
+	if err != nil {
+		return nil, err
+	}
+	a := &Attributes{src: src, opt: opt, label: label, tasks: tasks, has: has}
+	for s := data.Train; s <= data.Test; s++ {
+		a.n[s] = splitLen(src, s, opt.Limit)
+	}
+	return a, nil
+}
+
+// AttributeRows returns the binary tasks of the named entries of table
+// (all of them when names is empty) and, for each, its indicator row over
+// the ten classes (row[c] = 1 when class c has the attribute). An unknown
+// name is an error that starts with label and lists the known names.
+func AttributeRows(label string, table []Attribute, names []string) ([]data.Task, [][10]float32, error) {
 	if len(names) == 0 {
 		for _, at := range table {
 			names = append(names, at.Name)
 		}
 	}
+	var tasks []data.Task
+	var has [][10]float32
 	for _, name := range names {
 		i := slices.IndexFunc(table, func(at Attribute) bool { return at.Name == name })
 		if i < 0 {
@@ -374,19 +391,16 @@ func newAttributes(src *source, opt Options, label string, table []Attribute, na
 			for k, at := range table {
 				known[k] = at.Name
 			}
-			return nil, fmt.Errorf("%s: unknown attribute %q (known: %s)", label, name, strings.Join(known, ", "))
+			return nil, nil, fmt.Errorf("%s: unknown attribute %q (known: %s)", label, name, strings.Join(known, ", "))
 		}
 		var row [10]float32
 		for _, c := range table[i].Digits {
 			row[c-'0'] = 1
 		}
-		a.has = append(a.has, row)
-		a.tasks = append(a.tasks, data.Task{Name: name, Kind: data.Binary, Classes: 2})
+		has = append(has, row)
+		tasks = append(tasks, data.Task{Name: name, Kind: data.Binary, Classes: 2})
 	}
-	for s := data.Train; s <= data.Test; s++ {
-		a.n[s] = splitLen(src, s, opt.Limit)
-	}
-	return a, nil
+	return tasks, has, nil
 }
 
 // Notes says where the images come from and how the splits are drawn.

@@ -73,31 +73,17 @@ func New(opt Options, tasks ...string) (*Dataset, error) {
 	if opt.Path == "" {
 		opt.Path = DefaultPath
 	}
-	if len(tasks) == 0 {
-		for _, a := range mnist.DigitAttributes {
-			tasks = append(tasks, a.Name)
-		}
+	taskList, has, err := mnist.AttributeRows("sklearn-digits", mnist.DigitAttributes, tasks)
+	if err != nil {
+		return nil, err
 	}
-	d := &Dataset{opt: opt}
-	var has [][10]float32
-	for _, name := range tasks {
-		i := slices.IndexFunc(mnist.DigitAttributes, func(a mnist.Attribute) bool { return a.Name == name })
-		if i < 0 {
-			return nil, fmt.Errorf("sklearn-digits: unknown attribute %q", name)
-		}
-		var row [10]float32
-		for _, c := range mnist.DigitAttributes[i].Digits {
-			row[c-'0'] = 1
-		}
-		has = append(has, row)
-		d.tasks = append(d.tasks, data.Task{Name: name, Kind: data.Binary, Classes: 2})
-	}
+	d := &Dataset{opt: opt, tasks: taskList}
 	pix, labels, err := read(opt.Path)
 	if err != nil {
 		return nil, err
 	}
 	d.rows = len(labels)
-	d.Table = table.Table{Label: d.Name(), InSize: side * side, NTasks: len(tasks)}
+	d.Table = table.Table{Label: d.Name(), InSize: side * side, NTasks: len(taskList)}
 	split := Assign(len(labels), opt.Seed)
 	for i, s := range split {
 		for _, p := range pix[i*side*side : (i+1)*side*side] {
