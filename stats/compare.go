@@ -172,13 +172,15 @@ type GroupingVerdict struct {
 	// larger than the seed-to-seed noise.
 	Matters bool
 	// SpreadGroupings is the standard deviation of the totals of different
-	// groupings; SpreadSeeds that of one grouping's totals over seeds.
+	// groupings (pooled within seeds by GroupingMattersBySeed);
+	// SpreadSeeds that of one grouping's totals over seeds.
 	SpreadGroupings, SpreadSeeds float64
 	// NGroupings and NSeeds count the values behind each spread.
 	NGroupings, NSeeds int
 	// Ratio is the variance ratio SpreadGroupings²/SpreadSeeds², P its
-	// one-sided p-value under F(NGroupings−1, NSeeds−1), and Critical the
-	// ratio the test needs at the given level.
+	// one-sided p-value under F(NGroupings−1, NSeeds−1) (F(Σ(n_s−1),
+	// NSeeds−1) when pooled over seeds), and Critical the ratio the test
+	// needs at the given level.
 	Ratio, P, Critical float64
 	// Text states the verdict in one sentence.
 	Text string
@@ -192,24 +194,52 @@ type GroupingVerdict struct {
 // quantile at level; otherwise the differences between groupings are not
 // distinguishable from training noise with these numbers of values.
 func GroupingMatters(groupings, seeds []float64, level float64) (GroupingVerdict, error) {
+	return GroupingMattersBySeed([][]float64{groupings}, seeds, level)
+}
+
+// GroupingMattersBySeed is GroupingMatters with random groupings drawn and
+// trained under several seeds: groupings[s] holds the totals of the
+// groupings of seed s, and their spread is the pooled within-seed variance
+// Σ_s Σ_g (x_sg − mean_s)² / Σ_s (n_s − 1), so that seed-to-seed shifts of
+// the level do not count as differences between groupings. Seeds with a
+// single grouping add nothing.
+func GroupingMattersBySeed(groupings [][]float64, seeds []float64, level float64) (GroupingVerdict, error) {
 	if !(level > 0 && level < 1) {
 		return GroupingVerdict{}, fmt.Errorf("stats: confidence level %v (want 0 < level < 1, e.g. 0.95)", level)
 	}
-	for _, xs := range [][]float64{groupings, seeds} {
-		for i, x := range xs {
-			if math.IsNaN(x) || math.IsInf(x, 0) {
-				return GroupingVerdict{}, fmt.Errorf("stats: total %d is %v", i, x)
-			}
+	var ss float64
+	dfG := 0
+	g := GroupingVerdict{NSeeds: len(seeds), SpreadSeeds: StdDev(seeds)}
+	for s, xs := range groupings {
+		if err := checkFinite(fmt.Sprintf("grouping total of seed %d", s), xs); err != nil {
+			return GroupingVerdict{}, err
 		}
 	}
-	g := GroupingVerdict{NGroupings: len(groupings), NSeeds: len(seeds),
-		SpreadGroupings: StdDev(groupings), SpreadSeeds: StdDev(seeds)}
-	if len(groupings) < 2 || len(seeds) < 2 {
-		g.Text = fmt.Sprintf("cannot tell whether grouping matters: %d groupings and %d seeds (need at least 2 of each)", len(groupings), len(seeds))
+	if err := checkFinite("seed total", seeds); err != nil {
+		return GroupingVerdict{}, err
+	}
+	for _, xs := range groupings {
+		g.NGroupings += len(xs)
+		if len(xs) < 2 {
+			continue
+		}
+		m := Mean(xs)
+		for _, x := range xs {
+			ss += (x - m) * (x - m)
+		}
+		dfG += len(xs) - 1
+	}
+	if dfG < 1 || len(seeds) < 2 {
+		g.SpreadGroupings = math.NaN()
+		if dfG >= 1 {
+			g.SpreadGroupings = math.Sqrt(ss / float64(dfG))
+		}
+		g.Text = fmt.Sprintf("cannot tell whether grouping matters: %d groupings and %d seeds (need at least 2 of each)", g.NGroupings, len(seeds))
 		return g, nil
 	}
+	g.SpreadGroupings = math.Sqrt(ss / float64(dfG))
 	g.Decided = true
-	d1, d2 := float64(len(groupings)-1), float64(len(seeds)-1)
+	d1, d2 := float64(dfG), float64(len(seeds)-1)
 	g.Critical, _ = FQuantile(level, d1, d2)
 	vg, vs := g.SpreadGroupings*g.SpreadGroupings, g.SpreadSeeds*g.SpreadSeeds
 	switch {
@@ -235,4 +265,14 @@ func GroupingMatters(groupings, seeds []float64, level float64) (GroupingVerdict
 	}
 	g.Text = b.String()
 	return g, nil
+}
+
+// checkFinite reports the first NaN or infinite value of xs.
+func checkFinite(what string, xs []float64) error {
+	for i, x := range xs {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("stats: %s %d is %v", what, i, x)
+		}
+	}
+	return nil
 }

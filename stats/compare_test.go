@@ -107,3 +107,22 @@ func TestGroupingMatters(t *testing.T) {
 		t.Errorf("no seed noise: %+v", g)
 	}
 }
+
+// Groupings of two seeds, 1,3,5 and 2,4,6: within-seed sums of squares
+// 8 and 8, pooled variance 16/(2+2) = 4 with 4 degrees of freedom (the
+// shift of 1 between seeds does not count). Noise 2,2.5,3: variance 0.25,
+// 2 degrees of freedom. Ratio 16; with d2 = 2, P(F > 16) = 1 − (1 − x)²
+// for x = 2/(2 + 4·16) = 2/66: 1 − (64/66)² = 0.059688.
+func TestGroupingMattersBySeed(t *testing.T) {
+	g, err := GroupingMattersBySeed([][]float64{{1, 3, 5}, {2, 4, 6}}, []float64{2, 2.5, 3}, 0.95)
+	if err != nil || !g.Decided || g.Matters || g.NGroupings != 6 || !closeTo(g.SpreadGroupings, 2, 1e-12) {
+		t.Fatalf("%+v, %v", g, err)
+	}
+	if !closeTo(g.Ratio, 16, 1e-12) || !closeTo(g.P, 1-(64.0/66)*(64.0/66), 1e-12) {
+		t.Errorf("ratio %v p %v, want 16 and 0.059688", g.Ratio, g.P)
+	}
+	g, _ = GroupingMattersBySeed([][]float64{{1}, {2}}, []float64{2, 3}, 0.95)
+	if g.Decided || !strings.HasPrefix(g.Text, "cannot tell") {
+		t.Errorf("one grouping per seed: %+v", g)
+	}
+}

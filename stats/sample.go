@@ -94,10 +94,8 @@ func MeanInterval(x []float64, level float64) (Interval, error) {
 	if !(level > 0 && level < 1) {
 		return Interval{}, fmt.Errorf("stats: confidence level %v (want 0 < level < 1, e.g. 0.95)", level)
 	}
-	for i, v := range x {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return Interval{}, fmt.Errorf("stats: value %d is %v", i, v)
-		}
+	if err := checkFinite("value", x); err != nil {
+		return Interval{}, err
 	}
 	if len(x) < 2 {
 		return Interval{Mean: Mean(x), Lo: math.NaN(), Hi: math.NaN(), StdErr: math.NaN(), N: len(x), Level: level}, ErrTooFew
@@ -145,6 +143,14 @@ type TTest struct {
 	// PTwoSided is twice the smaller of the two (at most 1).
 	PAbove, PBelow, PTwoSided float64
 }
+
+// Above reports whether the mean is significantly above 0 by the
+// one-sided test at the given level (PAbove < 1 − level).
+func (r TTest) Above(level float64) bool { return r.PAbove < 1-level }
+
+// Below reports whether the mean is significantly below 0 by the
+// one-sided test at the given level (PBelow < 1 − level).
+func (r TTest) Below(level float64) bool { return r.PBelow < 1-level }
 
 // OneSampleT tests whether the mean of x (for example paired differences
 // over seeds) differs from 0. It needs at least two values (ErrTooFew). A

@@ -92,6 +92,9 @@ func TestOneSampleT(t *testing.T) {
 	}
 	// The one-sided test at 5% says "above 0", the two-sided interval at
 	// 95% contains 0: both statements are consistent (0.037 < 0.05 < 0.074).
+	if !r.Above(0.95) || r.Below(0.95) || r.Above(0.99) {
+		t.Errorf("Above/Below at 95%% and 99%%: %+v", r)
+	}
 	r, _ = OneSampleT([]float64{-2, -2})
 	if !math.IsInf(r.T, -1) || r.PBelow != 0 || r.PAbove != 1 {
 		t.Errorf("no spread, negative mean: %+v", r)
