@@ -24,6 +24,43 @@ type Noter interface {
 	Notes() []string
 }
 
+// FeatureNamer is implemented by tabular data sets whose inputs are named
+// columns (csvdata): Features lists them in input order.
+type FeatureNamer interface {
+	Features() []string
+}
+
+// LeakageWarner is implemented by data sets that can tell when an input
+// column looks like a target (a label that leaks into the inputs); one
+// line of text per suspicious column.
+type LeakageWarner interface {
+	LeakageWarnings() []string
+}
+
+// WriteFeatures writes, for a data set with named input columns
+// (FeatureNamer), the line "features (N): a, b, c" and then one
+// "warning: ..." line per LeakageWarnings entry. It writes nothing for
+// other data sets (images), and returns the number of warnings.
+func WriteFeatures(w io.Writer, ds Dataset) (warnings int, err error) {
+	fn, ok := ds.(FeatureNamer)
+	if !ok {
+		return 0, nil
+	}
+	features := fn.Features()
+	if _, err := fmt.Fprintf(w, "features (%d): %s\n", len(features), strings.Join(features, ", ")); err != nil {
+		return 0, err
+	}
+	if lw, ok := ds.(LeakageWarner); ok {
+		for _, line := range lw.LeakageWarnings() {
+			warnings++
+			if _, err := fmt.Fprintf(w, "warning: %s\n", line); err != nil {
+				return warnings, err
+			}
+		}
+	}
+	return warnings, nil
+}
+
 // TaskSummary describes the targets of one task in one split.
 type TaskSummary struct {
 	// N is the number of examples counted.
@@ -123,7 +160,8 @@ func Summarize(ds Dataset) (Summary, error) {
 // shape, split sizes, and for every task its kind and its class balance
 // (positive rate of a Binary task, class frequencies of a MultiClass task,
 // mean ± standard deviation of a Regression task) in each split, followed
-// by the data set's notes.
+// by the data set's notes and, for tabular data, its feature columns and
+// leakage warnings (WriteFeatures).
 func Describe(w io.Writer, ds Dataset) error {
 	sum, err := Summarize(ds)
 	if err != nil {
@@ -154,7 +192,11 @@ func Describe(w io.Writer, ds Dataset) error {
 			}
 		}
 	}
-	return nil
+	if _, ok := ds.(FeatureNamer); ok {
+		fmt.Fprintln(w)
+	}
+	_, err = WriteFeatures(w, ds)
+	return err
 }
 
 // balance formats one cell of the Describe table.

@@ -106,3 +106,29 @@ func TestRegistry(t *testing.T) {
 	}()
 	Register("test-mem", "again", func() (Dataset, error) { return nil, nil })
 }
+
+// tabSet adds named columns and a leakage warning to memSet.
+type tabSet struct{ *memSet }
+
+func (tabSet) Features() []string        { return []string{"x", "label_2"} }
+func (tabSet) LeakageWarnings() []string { return []string{`feature "label_2" looks like a target`} }
+
+func TestWriteFeatures(t *testing.T) {
+	var b bytes.Buffer
+	n, err := WriteFeatures(&b, tabSet{newMem()})
+	if err != nil || n != 1 {
+		t.Fatalf("%d warnings, %v", n, err)
+	}
+	want := "features (2): x, label_2\nwarning: feature \"label_2\" looks like a target\n"
+	if b.String() != want {
+		t.Errorf("wrote %q, want %q", b.String(), want)
+	}
+	b.Reset()
+	if n, _ := WriteFeatures(&b, newMem()); n != 0 || b.Len() != 0 {
+		t.Errorf("data set without named features: %d, %q", n, b.String())
+	}
+	b.Reset()
+	if err := Describe(&b, tabSet{newMem()}); err != nil || !strings.HasSuffix(b.String(), want) {
+		t.Errorf("Describe does not end with the features: %q, %v", b.String(), err)
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/tagroup/tag/affinity"
+	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/experiment/engines"
 	"github.com/tagroup/tag/internal/atomicfile"
@@ -36,6 +37,8 @@ func init() {
 type affinityRun struct {
 	Data       string                 `json:"data"`
 	Tasks      []string               `json:"tasks"`
+	Features   []string               `json:"features,omitempty"`
+	Leakage    []string               `json:"leakage_warnings,omitempty"`
 	Config     mtl.Config             `json:"config"`
 	Affinity   affinity.Options       `json:"affinity"`
 	Seed       uint64                 `json:"seed"`
@@ -91,6 +94,11 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
+	// Which columns are inputs, and which of them look like labels.
+	if _, err := data.WriteFeatures(stdout, ds); err != nil {
+		return err
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	bar := newBar(stderr)
@@ -106,6 +114,12 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 		Versions: versions(), Seconds: res.Seconds, Steps: res.Steps, Epochs: res.Epochs,
 		BestEpoch: res.BestEpoch, Validation: res.Validation, Test: res.Test, History: res.History,
 		Finished: time.Now().UTC()}
+	if fn, ok := ds.(data.FeatureNamer); ok {
+		run.Features = fn.Features()
+	}
+	if lw, ok := ds.(data.LeakageWarner); ok {
+		run.Leakage = lw.LeakageWarnings()
+	}
 	if err := writeAffinityOutputs(l, res, run); err != nil {
 		return err
 	}

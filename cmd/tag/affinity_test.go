@@ -67,6 +67,28 @@ func TestAffinityCommand(t *testing.T) {
 	}
 }
 
+// With targets a, n and r, column b (a copy of a) becomes a feature: the
+// command lists the five features and warns that b looks like a target,
+// on stdout and in run.json.
+func TestAffinityLeakageWarning(t *testing.T) {
+	csv := affinityCSV(t)
+	out := filepath.Join(t.TempDir(), "run")
+	var stdout, stderr bytes.Buffer
+	args := []string{"affinity", "--data", csv, "--targets", "a,n,r", "--epochs", "1", "--every", "4", "--out", out}
+	if code := run(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	for _, want := range []string{"features (5): x1, x2, x3, x4, b\n", `warning: feature "b" looks like a target: 2 distinct values, association 1.00 with task "a"`} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(out, "run.json"))
+	if err != nil || !strings.Contains(string(b), `"features": [`) || !strings.Contains(string(b), `"leakage_warnings": [`) {
+		t.Errorf("run.json lacks the features or the warning (%v)", err)
+	}
+}
+
 func TestAffinityBadInput(t *testing.T) {
 	csv := affinityCSV(t)
 	out := filepath.Join(t.TempDir(), "run")

@@ -105,6 +105,17 @@ func (f *dataFlags) open(spec string) (data.Dataset, error) {
 	return ds, err
 }
 
+// ownData is printed after the list of built-in data sets: how to bring
+// one's own data to any command that takes a data set.
+const ownData = `
+your own data (any command that takes a data set; check it first with 'tag data describe'):
+  -data FILE.csv -targets t1,t2,...   a CSV table with a header line: the targets become tasks, every other
+                                      column is a feature unless -features f1,f2,... lists them (list them when
+                                      other label columns are in the file: they would leak into the inputs)
+  -celeba DIR                         CelebA in its standard layout: list_attr_celeba.txt, list_eval_partition.txt
+                                      and img_align_celeba/ (-attributes, -size, -limit, -cache)
+`
+
 func runData(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return badInputf("want a sub-command: 'tag data list' or 'tag data describe NAME|FILE.csv|--celeba DIR'")
@@ -124,7 +135,11 @@ func runData(args []string, stdout, stderr io.Writer) error {
 		for _, s := range data.Sources() {
 			fmt.Fprintf(tw, "%s\t%s\n", s.Name, s.Summary)
 		}
-		return tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		fmt.Fprint(stdout, ownData)
+		return nil
 	case "describe":
 		fs := newFlags("data describe", stderr)
 		fs.Usage = func() {

@@ -19,6 +19,19 @@ func TestDataCommand(t *testing.T) {
 	if err := os.WriteFile(csvPath, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A multi-label table: label b is label a on 9 rows of 10.
+	leakPath := filepath.Join(dir, "labels.csv")
+	leak := "x,a,b\n"
+	for i := range 100 {
+		a, b := i%2, i%2
+		if i%10 == 3 {
+			b = 1 - a
+		}
+		leak += strconv.Itoa(i*37%101) + "," + strconv.Itoa(a) + "," + strconv.Itoa(b) + "\n"
+	}
+	if err := os.WriteFile(leakPath, []byte(leak), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -26,10 +39,15 @@ func TestDataCommand(t *testing.T) {
 		out  []string // substrings of stdout
 		err  string   // substring of stderr
 	}{
-		{"list", []string{"data", "list"}, 0, []string{"glyphs ", "planted ", "multimnist ", "mnist-attributes "}, ""},
+		{"list", []string{"data", "list"}, 0, []string{"glyphs ", "planted ", "multimnist ", "mnist-attributes ", "fashion-mnist ", "sklearn-digits ",
+			"-data FILE.csv -targets t1,t2,...", "-celeba DIR"}, ""},
 		{"describe planted", []string{"data", "describe", "planted"}, 0, []string{"a0", "true group: [c0 c1 c2]"}, ""},
 		{"describe csv", []string{"data", "describe", csvPath, "--targets", "grade,sick"}, 0,
-			[]string{"grade  multiclass  3", "sick   binary      2", `task "grade" classes: 0=1, 1=2, 2=3`}, ""},
+			[]string{"grade  multiclass  3", "sick   binary      2", `task "grade" classes: 0=1, 1=2, 2=3`, "features (2): x1, x2\n"}, ""},
+		{"describe csv leak", []string{"data", "describe", leakPath, "--targets", "a"}, 0,
+			[]string{"features (2): x, b\n", `warning: feature "b" looks like a target: 2 distinct values`, `with task "a"`}, ""},
+		{"describe csv no leak", []string{"data", "describe", leakPath, "--targets", "a", "--features", "x"}, 0,
+			[]string{"features (1): x\n"}, ""},
 		{"csv flags first", []string{"data", "describe", "--targets", "sick", "--kinds", "sick=regression", csvPath}, 0, []string{"sick  regression"}, ""},
 		{"csv without targets", []string{"data", "describe", csvPath}, 2, nil, "needs --targets"},
 		{"csv bad column", []string{"data", "describe", csvPath, "--targets", "nope"}, 2, nil, `d.csv:1: no target column "nope"`},

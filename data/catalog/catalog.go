@@ -13,6 +13,7 @@ import (
 	"github.com/tagroup/tag/data/glyphs"
 	"github.com/tagroup/tag/data/mnist"
 	"github.com/tagroup/tag/data/planted"
+	"github.com/tagroup/tag/data/skdigits"
 )
 
 func init() {
@@ -31,4 +32,17 @@ func init() {
 		func() (data.Dataset, error) { return mnist.NewMultiMNIST(mnist.Options{Seed: 1}) })
 	data.Register("mnist-attributes", "one MNIST digit, 6 binary attributes of its value (even, greater_than_4, prime, ...); needs the GoMNIST module",
 		func() (data.Dataset, error) { return mnist.NewAttributes(mnist.Options{}) })
+}
+
+// FashionLimit caps each split of the registered fashion-mnist set, so that
+// a run with every method stays affordable on CPUs (10000 training,
+// 10000 validation and 10000 test images).
+const FashionLimit = 10000
+
+// Real data sets shipped by Debian packages, converted when opened.
+func init() {
+	data.Register("fashion-mnist", "Fashion-MNIST (Zalando, MIT): 28×28 clothing images, 7 binary attributes of the kind (footwear, top, long_sleeves, ...), 10000 per split; needs Debian's dataset-fashion-mnist",
+		func() (data.Dataset, error) { return mnist.NewFashionAttributes(mnist.Options{Limit: FashionLimit}) })
+	data.Register("sklearn-digits", "scikit-learn's 1797 handwritten 8×8 digits (UCI, CC BY 4.0), the 6 digit attributes of mnist-attributes; needs Debian's python3-sklearn",
+		func() (data.Dataset, error) { return skdigits.New(skdigits.Options{Seed: 1}) })
 }

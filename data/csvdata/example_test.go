@@ -38,3 +38,33 @@ func ExampleLoad() {
 	// input: [2]
 	// rows: 40
 }
+
+// A multi-label table where only some labels are targets: the other label
+// becomes an input unless -features (Options.Features) lists the inputs.
+func ExampleDataset_LeakageWarnings() {
+	dir, _ := os.MkdirTemp("", "csvdata")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "labels.csv")
+	content := "x,cat,dog\n"
+	for i := range 60 {
+		cat := i % 2
+		content += fmt.Sprintf("%d,%d,%d\n", i*7%61, cat, 1-cat) // dog = not cat
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		fmt.Println(err)
+		return
+	}
+	ds, err := csvdata.Load(path, csvdata.Options{Targets: []string{"cat"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	d := ds.(*csvdata.Dataset)
+	fmt.Println(d.Features())
+	for _, w := range d.LeakageWarnings() {
+		fmt.Println(w)
+	}
+	// Output:
+	// [x dog]
+	// feature "dog" looks like a target: 2 distinct values, association 1.00 with task "cat" on the training split (≥ 0.50); if it is a label, leave it out with -features
+}

