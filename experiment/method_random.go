@@ -76,6 +76,7 @@ func (random) pick(t *trial, _ int, per []*BudgetResult) *BudgetResult {
 		}
 	}
 	b.SeedTotalTestLoss, b.SeedTotalTestError = losses, errs
+	b.TotalTestLossDraws = [][]float64{losses}
 	var lossStd, errStd float64
 	b.TotalTestLoss, lossStd = meanStd(losses)
 	b.TotalTestError, errStd = meanStd(errs)

@@ -69,6 +69,9 @@ type BudgetResult struct {
 	SeedGroups         [][][]string `json:"seed_groups,omitempty"`
 	SeedTotalTestLoss  []float64    `json:"seed_total_test_loss,omitempty"`
 	SeedTotalTestError []float64    `json:"seed_total_test_error,omitempty"`
+	// TotalTestLossDraws holds, per seed of the experiment, the totals of
+	// that seed's random groupings.
+	TotalTestLossDraws [][]float64 `json:"total_test_loss_draws,omitempty"`
 }
 
 // MethodResult is one method's outcome for every budget.
@@ -120,6 +123,9 @@ type Results struct {
 	Budgets []int `json:"budgets"`
 	// Methods maps a method name to its outcome.
 	Methods map[string]*MethodResult `json:"methods"`
+	// Analysis compares the methods with intervals over seeds and states a
+	// verdict (see Analyze).
+	Analysis *Analysis `json:"analysis,omitempty"`
 	// Affinity is set when tag or cs ran.
 	Affinity *AffinitySummary `json:"affinity,omitempty"`
 }

@@ -295,6 +295,7 @@ func Run(ctx context.Context, dir string, cfg Config, tr Trainer, sel Selector) 
 	// unfinished networks) otherwise.
 	os.Remove(l.Checkpoints())
 	res.ConfigHash, res.Recipe = man.ConfigHash, man.Recipe
+	res.Analysis = Analyze(res)
 	if st, ok := sel.(SelectorSettings); ok {
 		res.Selection = st.Settings()
 	}

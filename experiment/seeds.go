@@ -3,6 +3,7 @@ package experiment
 import (
 	"slices"
 
+	"github.com/tagroup/tag/stats"
 	"github.com/tagroup/tag/taskmatrix"
 )
 
@@ -23,7 +24,7 @@ func combineSeeds(per []*BudgetResult) *BudgetResult {
 	b.PerTask = map[string]TaskResult{}
 	var units [][]string
 	b.TrainSeconds, b.TrainSteps = 0, 0
-	b.Seeds, b.SeedGroups, b.SeedTotalTestLoss, b.SeedTotalTestError = nil, nil, nil, nil
+	b.Seeds, b.SeedGroups, b.SeedTotalTestLoss, b.SeedTotalTestError, b.TotalTestLossDraws = nil, nil, nil, nil, nil
 	var drawVar float64
 	for _, p := range per {
 		b.GroupsBySeed = append(b.GroupsBySeed, p.Groups)
@@ -46,11 +47,15 @@ func combineSeeds(per []*BudgetResult) *BudgetResult {
 		b.SeedGroups = append(b.SeedGroups, p.SeedGroups...)
 		b.SeedTotalTestLoss = append(b.SeedTotalTestLoss, p.SeedTotalTestLoss...)
 		b.SeedTotalTestError = append(b.SeedTotalTestError, p.SeedTotalTestError...)
+		b.TotalTestLossDraws = append(b.TotalTestLossDraws, p.TotalTestLossDraws...)
 		if p.TotalTestLossStd != nil {
 			drawVar += *p.TotalTestLossStd * *p.TotalTestLossStd / n
 		}
 	}
 	b.TotalTestLoss, _ = meanStd(b.TotalTestLossSeeds)
+	if iv, err := stats.MeanInterval(b.TotalTestLossSeeds, Level); err == nil {
+		b.TotalTestLossCI95 = &[2]float64{iv.Lo, iv.Hi}
+	}
 	b.TotalTestError, _ = meanStd(b.TotalTestErrorSeeds)
 	tasks := float64(len(b.PerTask))
 	b.MeanTestLoss, b.MeanTestError = b.TotalTestLoss/tasks, b.TotalTestError/tasks

@@ -37,16 +37,16 @@ func ExampleWriteTable() {
 	// mtl     1.8000
 	// stl     1.6000
 	// hoa     1.5000
-	// tag     1.4000 *
-	// Divide by 3 for the mean per task. mtl and stl do not depend on the budget. The best value of each column is marked.
+	// tag     1.4000
+	// Divide by 3 for the mean per task. Methods that train one set of networks (mtl, stl, uw, gradnorm, pcgrad) do not depend on the budget. A column's lowest value is marked only when it is significantly lower (95%, paired by seed) than the next lowest; with one seed nothing is marked.
 	//
 	// Total test error (sum over 3 tasks; lower is better)
 	// method  k=2
 	// mtl     0.9000
 	// stl     0.8000
 	// hoa     0.7500
-	// tag     0.7000 *
-	// Divide by 3 for the mean per task. mtl and stl do not depend on the budget. The best value of each column is marked.
+	// tag     0.7000
+	// Divide by 3 for the mean per task. Methods that train one set of networks (mtl, stl, uw, gradnorm, pcgrad) do not depend on the budget. A column's lowest value is marked only when it is significantly lower (95%, paired by seed) than the next lowest; with one seed nothing is marked.
 	//
 	// Cost of reaching the groups
 	// method  networks trained  seconds  steps  seconds ÷ TAG's

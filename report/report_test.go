@@ -28,6 +28,15 @@ func budget(tasks []string, groups [][]string, loss func(i int) float64) *experi
 	}
 	b.MeanTestLoss = b.TotalTestLoss / float64(len(tasks))
 	b.TrainSeconds = 10 * float64(len(groups))
+	// Three seeds around the total: a shift shared by every method and a
+	// small wobble of this budget result's own, so that differences of a
+	// few hundredths are significant when paired by seed.
+	wobble := 0.0005 * float64(len(groups)+len(b.PerTask)%4)
+	for s, shift := range []float64{-0.01, 0.002, 0.008} {
+		d := shift + wobble*float64(s-1)
+		b.TotalTestLossSeeds = append(b.TotalTestLossSeeds, b.TotalTestLoss+d)
+		b.TotalTestErrorSeeds = append(b.TotalTestErrorSeeds, b.TotalTestError+d/3)
+	}
 	return b
 }
 
@@ -49,7 +58,7 @@ func fixture(tasks []string) *experiment.Results {
 		}
 	}
 	res := &experiment.Results{
-		Data: map[string]any{"name": "fixture", "examples": 6000}, Tasks: tasks, Seed: 1, ConfigHash: "abc",
+		Data: map[string]any{"name": "fixture", "examples": 6000}, Tasks: tasks, Seed: 1, Seeds: []uint64{1, 2, 3}, ConfigHash: "abc",
 		Budgets: []int{2, 3, 4}, Methods: map[string]*experiment.MethodResult{},
 		Affinity: &experiment.AffinitySummary{Affinity: a, Cosine: c, Trajectory: traj, Steps: 1000, Seconds: 20},
 	}
@@ -80,6 +89,7 @@ func fixture(tasks []string) *experiment.Results {
 // from the fixture's formula.
 func TestTables(t *testing.T) {
 	r := fixture(nine)
+	r.Analysis = experiment.Analyze(r)
 	var buf bytes.Buffer
 	if err := WriteTable(&buf, r); err != nil {
 		t.Fatal(err)
@@ -91,11 +101,17 @@ func TestTables(t *testing.T) {
 		name, want string
 	}{
 		{"tag k=2", "tag " + ftoa(base-9*0.04)},
-		{"optimal best at k=4 marked", ftoa(base-9*0.01-9*0.08) + " *"},
+		{"optimal best at k=4 marked", ftoa(base-9*0.01-9*0.08) + " [4.0236, 4.0764] *"},
+		{"interval over seeds", "mtl 5.4000 [5.3748, 5.4252]"},
 		{"random std", ftoa(base+9*0.05-9*0.06) + " ± 0.3000"},
 		{"stl", ftoa(4.86 - 9*0.08)},
 		{"hoa ratio", "11.5×"},
 		{"title", "sum over 9 tasks"},
+		{"verdict first", "Verdict: Over 3 seeds"},
+		// tag − random at k=2: 4.5 − 4.95 = −0.45 at every seed but for the
+		// wobble; random's seeds are its draws' means.
+		{"paired difference", "tag random -0.4500 ["},
+		{"pooled", "tag vs mtl: better at k = 2, 3, 4 (pooled over budgets: better"},
 	}
 	for _, tc := range tests {
 		if !strings.Contains(collapse(out), collapse(tc.want)) {
@@ -104,7 +120,7 @@ func TestTables(t *testing.T) {
 	}
 	// stl (4.14) beats optimal at k=2 (4.41) and k=3 (4.23), not at k=4
 	// (4.05): it is marked best in two columns of the loss table.
-	if n := strings.Count(out, "4.1400 *"); n != 2 {
+	if n := strings.Count(out, "4.1400 [4.1160, 4.1640] *"); n != 2 {
 		t.Errorf("stl marked best %d times, want 2:\n%s", n, out)
 	}
 }
@@ -251,5 +267,30 @@ func TestDataValue(t *testing.T) {
 		if got := dataValue(tc.in); got != tc.want {
 			t.Errorf("dataValue(%v) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestMarksNeedSignificance checks that a column's lowest value is not
+// marked when the paired difference to the next lowest is within noise,
+// nor with one seed.
+func TestMarksNeedSignificance(t *testing.T) {
+	mk := func(v float64, seeds ...float64) cell { return cell{text: ftoa(v), value: v, rank: true, seeds: seeds} }
+	tb := &table{header: []string{"m", "x"}, best: []int{1}, rows: [][]cell{
+		{txt("a"), mk(1.0, 0.9, 1.2, 0.9)},
+		{txt("b"), mk(1.05, 1.1, 1.0, 1.05)},
+	}}
+	// a − b = (−0.2, 0.2, −0.15): the interval holds 0.
+	if m := tb.marks(); len(m) != 0 {
+		t.Errorf("within noise, marks %v", m)
+	}
+	tb.rows[0][1].seeds = []float64{1.0, 0.95, 1.05}
+	tb.rows[1][1].seeds = []float64{1.1, 1.05, 1.15}
+	// a − b = −0.1 at every seed: significant.
+	if m := tb.marks(); !m[[2]int{0, 1}] {
+		t.Errorf("significant, marks %v", m)
+	}
+	tb.rows[0][1].seeds, tb.rows[1][1].seeds = []float64{1.0}, []float64{1.1}
+	if m := tb.marks(); len(m) != 0 {
+		t.Errorf("one seed, marks %v", m)
 	}
 }

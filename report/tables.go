@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/tagroup/tag/experiment"
+	"github.com/tagroup/tag/stats"
 )
 
 // cell is one table entry: its text and, for numeric cells that compete
@@ -19,6 +19,10 @@ type cell struct {
 	text  string
 	value float64
 	rank  bool // take part in the column's minimum
+	// seeds are the per-seed values behind value, paired by seed across
+	// the column; the column's minimum is marked only when it is
+	// significantly below the next lowest on them.
+	seeds []float64
 }
 
 // table is a titled grid; columns listed in best have their lowest ranked
@@ -36,24 +40,41 @@ type table struct {
 
 func txt(s string) cell { return cell{text: s} }
 
-// minima returns, per column in t.best, the lowest ranked value.
-func (t *table) minima() map[int]float64 {
-	m := map[int]float64{}
+// marks returns the cells (row, column) to mark as their column's best:
+// in each column of t.best, the lowest ranked cell, provided it is
+// significantly lower than the next lowest, paired by seed (see
+// stats.Compare at experiment.Level). With one seed nothing is marked: the
+// data cannot tell.
+func (t *table) marks() map[[2]int]bool {
+	out := map[[2]int]bool{}
 	for _, c := range t.best {
-		m[c] = math.Inf(1)
-		for _, r := range t.rows {
+		var rows []int
+		for i, r := range t.rows {
 			if c < len(r) && r[c].rank {
-				m[c] = min(m[c], r[c].value)
+				rows = append(rows, i)
 			}
 		}
+		if len(rows) < 2 {
+			continue
+		}
+		slices.SortStableFunc(rows, func(a, b int) int { return cmpFloat(t.rows[a][c].value, t.rows[b][c].value) })
+		first, second := t.rows[rows[0]][c], t.rows[rows[1]][c]
+		v, err := stats.Compare("first", "second", first.seeds, second.seeds, experiment.Level)
+		if err == nil && v.Outcome == stats.ABetter {
+			out[[2]int{rows[0], c}] = true
+		}
 	}
-	return m
+	return out
 }
 
-// isBest reports whether cell c of column col is the column's minimum.
-func isBest(minima map[int]float64, col int, c cell) bool {
-	v, ok := minima[col]
-	return ok && c.rank && c.value == v
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // writeText renders t as aligned plain text; the best cells get a '*'.
@@ -61,12 +82,12 @@ func (t *table) writeText(w io.Writer) error {
 	fmt.Fprintf(w, "%s\n", t.title)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(t.header, "\t"))
-	minima := t.minima()
-	for _, r := range t.rows {
+	marks := t.marks()
+	for ri, r := range t.rows {
 		cells := make([]string, len(r))
 		for i, c := range r {
 			cells[i] = c.text
-			if isBest(minima, i, c) {
+			if marks[[2]int{ri, i}] {
 				cells[i] += " *"
 			}
 		}
@@ -101,12 +122,12 @@ func (t *table) writeMarkdown(w io.Writer) error {
 	}
 	row(hdr)
 	row(sep)
-	minima := t.minima()
-	for _, r := range t.rows {
+	marks := t.marks()
+	for ri, r := range t.rows {
 		cells := make([]string, len(r))
 		for i, c := range r {
 			cells[i] = mdEscape(c.text)
-			if isBest(minima, i, c) {
+			if marks[[2]int{ri, i}] {
 				cells[i] = "**" + cells[i] + "**"
 			}
 		}
@@ -167,11 +188,15 @@ func metricTable(r *experiment.Results, useError bool) *table {
 	t := &table{
 		title:  fmt.Sprintf("Total test %s (sum over %d tasks; lower is better)", name, len(r.Tasks)),
 		header: []string{"method"},
-		note: fmt.Sprintf("Divide by %d for the mean per task. mtl and stl do not depend on the budget. "+
-			"The best value of each column is marked.", len(r.Tasks)),
+		note: fmt.Sprintf("Divide by %d for the mean per task. Methods that train one set of networks (mtl, stl, uw, gradnorm, pcgrad) "+
+			"do not depend on the budget. A column's lowest value is marked only when it is significantly lower (%.0f%%, paired by seed) "+
+			"than the next lowest; with one seed nothing is marked.", len(r.Tasks), 100*experiment.Level),
+	}
+	if len(r.Seeds) > 1 {
+		t.note = fmt.Sprintf("Mean over %d seeds [%.0f%% interval of the mean]. ", len(r.Seeds), 100*experiment.Level) + t.note
 	}
 	if _, ok := r.Methods[experiment.Random]; ok {
-		t.note = "Random: mean ± sample standard deviation over its seeds. " + t.note
+		t.note = "Random: mean ± standard deviation between its groupings (within a seed). " + t.note
 	}
 	for i, k := range ks {
 		t.header = append(t.header, budgetLabel(k))
@@ -185,15 +210,17 @@ func metricTable(r *experiment.Results, useError bool) *table {
 				row = append(row, txt("—"))
 				continue
 			}
-			v, std := b.TotalTestLoss, b.TotalTestLossStd
+			v, std, seeds := b.TotalTestLoss, b.TotalTestLossStd, b.TotalTestLossSeeds
 			if useError {
-				v, std = b.TotalTestError, b.TotalTestErrorStd
+				v, std, seeds = b.TotalTestError, b.TotalTestErrorStd, b.TotalTestErrorSeeds
 			}
 			s := strconv.FormatFloat(v, 'f', digits, 64)
 			if std != nil {
 				s += " ± " + strconv.FormatFloat(*std, 'f', digits, 64)
+			} else if iv, err := stats.MeanInterval(seeds, experiment.Level); err == nil {
+				s += fmt.Sprintf(" [%.*f, %.*f]", digits, iv.Lo, digits, iv.Hi)
 			}
-			row = append(row, cell{text: s, value: v, rank: true})
+			row = append(row, cell{text: s, value: v, rank: true, seeds: seeds})
 		}
 		t.rows = append(t.rows, row)
 	}
@@ -290,7 +317,10 @@ func perTaskTable(r *experiment.Results, k int) *table {
 // run: total test loss and error per method and budget, and the cost of
 // reaching the groups.
 func WriteTable(w io.Writer, r *experiment.Results) error {
-	for _, t := range []*table{metricTable(r, false), metricTable(r, true), timingTable(r)} {
+	if r.Analysis != nil {
+		fmt.Fprintf(w, "Verdict: %s\n\n", r.Analysis.Verdict)
+	}
+	for _, t := range []*table{metricTable(r, false), metricTable(r, true), timingTable(r), comparisonTable(r)} {
 		if len(t.rows) == 0 {
 			continue
 		}
@@ -299,4 +329,69 @@ func WriteTable(w io.Writer, r *experiment.Results) error {
 		}
 	}
 	return nil
+}
+
+// comparisonTable lists the paired differences of the analysis: per
+// grouping method and baseline, the mean difference of total test loss over
+// seeds with its interval and outcome at each budget, pooled over budgets,
+// and against random the method's percentile among random groupings.
+func comparisonTable(r *experiment.Results) *table {
+	a := r.Analysis
+	t := &table{title: "Paired differences of total test loss (method − baseline)", textCols: 2}
+	if a == nil || len(a.Comparisons) == 0 {
+		return t
+	}
+	t.header = []string{"method", "baseline"}
+	ks := budgetsOf(r)
+	for _, k := range ks {
+		t.header = append(t.header, budgetLabel(k))
+	}
+	t.header = append(t.header, "pooled", "percentile among random")
+	t.note = fmt.Sprintf("Mean difference over %d seeds [%.0f%% interval], then better / worse / cannot tell (the interval holds 0). "+
+		"Negative: the method's loss is lower. Pooled: over budgets, seeds as replicates. Percentile: share of the same seed's random "+
+		"groupings with a lower total (0: the method beats all).", a.Seeds, 100*a.Level)
+	type key struct{ m, b string }
+	rows := map[key][]cell{}
+	var order []key
+	format := func(c experiment.Comparison) cell {
+		s := fmt.Sprintf("%+.4f", c.Mean)
+		if c.Lo != nil {
+			s += fmt.Sprintf(" [%+.4f, %+.4f]", *c.Lo, *c.Hi)
+		}
+		return txt(s + " " + c.Outcome)
+	}
+	for _, c := range a.Comparisons {
+		k := key{c.Method, c.Baseline}
+		if _, ok := rows[k]; !ok {
+			order = append(order, k)
+			rows[k] = make([]cell, len(t.header))
+			for i := range rows[k] {
+				rows[k][i] = txt("—")
+			}
+			rows[k][0], rows[k][1] = txt(c.Method), txt(c.Baseline)
+		}
+		for i, kk := range ks {
+			if budgetLabel(kk) == "k="+c.Budget {
+				rows[k][2+i] = format(c)
+			}
+		}
+		if c.Percentile != nil {
+			last := rows[k][len(t.header)-1].text
+			if last == "—" {
+				last = ""
+			} else {
+				last += ", "
+			}
+			rows[k][len(t.header)-1] = txt(fmt.Sprintf("%s%s: %.0f", last, "k="+c.Budget, *c.Percentile))
+		}
+	}
+	for _, p := range a.Pooled {
+		if row, ok := rows[key{p.Method, p.Baseline}]; ok {
+			row[len(t.header)-2] = format(p)
+		}
+	}
+	for _, k := range order {
+		t.rows = append(t.rows, rows[k])
+	}
+	return t
 }

@@ -91,6 +91,9 @@ func writeMarkdown(w io.Writer, r *experiment.Results, figs []string, captions m
 		title += ": " + n
 	}
 	fmt.Fprintf(w, "# %s\n\n", mdEscape(title))
+	if r.Analysis != nil {
+		fmt.Fprintf(w, "**Verdict.** %s\n\n", mdEscape(r.Analysis.Verdict))
+	}
 	fmt.Fprintf(w, "Tasks (%d): %s.  \nSeed %d, configuration hash `%s`.\n\n", len(r.Tasks), mdEscape(strings.Join(r.Tasks, ", ")), r.Seed, r.ConfigHash)
 	if len(r.Data) > 0 {
 		keys := slices.Sorted(maps.Keys(r.Data))
@@ -120,7 +123,7 @@ func writeMarkdown(w io.Writer, r *experiment.Results, figs []string, captions m
 		fmt.Fprintf(w, "Selection settings: `%s`\n\n", b)
 	}
 	fmt.Fprint(w, "## Results\n\n")
-	tables := []*table{metricTable(r, false), metricTable(r, true), timingTable(r), groupsTable(r)}
+	tables := []*table{metricTable(r, false), metricTable(r, true), comparisonTable(r), timingTable(r), groupsTable(r)}
 	for _, k := range budgetsOf(r) {
 		tables = append(tables, perTaskTable(r, k))
 	}
