@@ -159,10 +159,7 @@ type Measurement struct {
 func Measure(shared []*Node, losses LossesFn, step StepFn) Measurement {
 	base := losses(shared)
 	n := len(base)
-	grads := make([][]*Node, n)
-	for i := range n {
-		grads[i] = Gradient(base[i], shared...)
-	}
+	grads := TaskGradients(base, shared)
 	rows := make([]*Node, n)
 	for i := range n {
 		rows[i] = Stack(losses(step(grads[i])), 0)
@@ -171,6 +168,19 @@ func Measure(shared []*Node, losses LossesFn, step StepFn) Measurement {
 	after := Stack(rows, 0)
 	z := OneMinus(Div(after, ExpandAxes(before, 0)))
 	return Measurement{Z: z, Cosine: gradientCosine(grads), Losses: before, Base: base, Grads: grads}
+}
+
+// TaskGradients returns the gradient of every task's loss with respect to
+// the shared parameters: grads[i][k] = ∇ losses[i] / ∇ shared[k]. Measure
+// builds its lookahead steps from them; a training rule that needs the
+// per-task gradients (PCGrad, GradNorm) takes them from here or from a
+// Measurement.
+func TaskGradients(losses, shared []*Node) [][]*Node {
+	grads := make([][]*Node, len(losses))
+	for i, l := range losses {
+		grads[i] = Gradient(l, shared...)
+	}
+	return grads
 }
 
 // gradientCosine returns the [n, n] cosine similarity of the per-task
