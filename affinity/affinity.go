@@ -187,14 +187,9 @@ func TaskGradients(losses, shared []*Node) [][]*Node {
 // gradients grads[i] (each a list of nodes, concatenated into one vector).
 // A zero gradient has similarity 0 with every task.
 func gradientCosine(grads [][]*Node) *Node {
-	n := len(grads)
 	var gram, sq *Node
 	for k := range grads[0] {
-		flat := make([]*Node, n)
-		for i := range n {
-			flat[i] = Reshape(grads[i][k], -1)
-		}
-		g := Stack(flat, 0)
+		g := stacked(grads, k)
 		dots, squares := Einsum("ip,jp->ij", g, g), ReduceSum(Square(g), 1)
 		if gram == nil {
 			gram, sq = dots, squares
@@ -208,4 +203,30 @@ func gradientCosine(grads [][]*Node) *Node {
 	positive := GreaterThan(denom, zero)
 	safe := Where(positive, denom, OnesLike(denom))
 	return Where(positive, Div(gram, safe), zero)
+}
+
+// stacked returns the gradients of parameter k of every task, flattened
+// and stacked: [n, size of parameter k].
+func stacked(grads [][]*Node, k int) *Node {
+	flat := make([]*Node, len(grads))
+	for i, g := range grads {
+		flat[i] = Reshape(g[k], -1)
+	}
+	return Stack(flat, 0)
+}
+
+// GradientGram returns the [n, n] matrix of dot products g_i·g_j of the
+// per-task gradients grads[i] (each a list of nodes, one per shared
+// parameter, taken as one vector), such as Measurement.Grads.
+func GradientGram(grads [][]*Node) *Node {
+	var gram *Node
+	for k := range grads[0] {
+		g := stacked(grads, k)
+		if dots := Einsum("ip,jp->ij", g, g); gram == nil {
+			gram = dots
+		} else {
+			gram = Add(gram, dots)
+		}
+	}
+	return gram
 }

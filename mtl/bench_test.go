@@ -61,21 +61,68 @@ func BenchmarkStep(b *testing.B) {
 				return err
 			}},
 		} {
-			b.Run(backend+"/"+c.name, func(b *testing.B) {
-				if err := c.run(0); err != nil { // compiles the executable
-					b.Fatal(err)
-				}
-				cpu := processCPU()
-				for i := 0; b.Loop(); i++ {
-					if err := c.run(i); err != nil {
-						b.Fatal(err)
-					}
-				}
-				reportCPU(b, cpu)
-			})
+			benchSteps(b, backend+"/"+c.name, c.run)
 		}
 		bt.free()
 		r.eng.close()
+	}
+}
+
+// benchSteps runs the sub-benchmark name over calls run(0), run(1), ...,
+// after one untimed call that compiles the executable.
+func benchSteps(b *testing.B, name string, run func(step int) error) {
+	b.Run(name, func(b *testing.B) {
+		if err := run(0); err != nil {
+			b.Fatal(err)
+		}
+		cpu := processCPU()
+		for i := 0; b.Loop(); i++ {
+			if err := run(i + 1); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportCPU(b, cpu)
+	})
+}
+
+// BenchmarkBalance compares one training step under each balance rule
+// (Config.Balance) with a plain step, alone and fused with the affinity
+// measurement, on the 9 glyph tasks with the default run's narrow MLP
+// trunk (16 units) and with DefaultConfig's CNN trunk. The ratio of a
+// rule's ns/op to plain's is its cost per step.
+func BenchmarkBalance(b *testing.B) {
+	ds, tasks := glyphBench(b, 600)
+	for _, trunk := range []string{TrunkMLP, TrunkCNN} {
+		for _, balance := range []string{BalanceNone, BalanceUW, BalanceGradNorm, BalancePCGrad} {
+			cfg := DefaultConfig(ds)
+			if trunk == TrunkMLP {
+				cfg.Trunk = TrunkSpec{Kind: TrunkMLP, Widths: []int{16}, Activation: "relu"}
+				cfg.Optimizer, cfg.LearningRate = OptimizerSGD, 0.05
+			}
+			cfg.Balance = balance
+			r, err := prepare(ds, tasks, cfg, Options{Affinity: &affinity.Options{Every: 1}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			bt, err := r.train.load(data.Train, data.EpochOrder(ds.Len(data.Train), 1, 0)[:r.train.batch])
+			if err != nil {
+				b.Fatal(err)
+			}
+			name := trunk + "/" + balance
+			if balance == BalanceNone {
+				name = trunk + "/plain"
+			}
+			benchSteps(b, name+"/train", func(step int) error {
+				_, _, err := r.eng.trainStep(bt, 1e-3, step)
+				return err
+			})
+			benchSteps(b, name+"/train+affinity", func(step int) error {
+				_, _, err := r.eng.trainMeasureStep(bt, 1e-3, step, func(_, _ [][]float64) error { return nil })
+				return err
+			})
+			bt.free()
+			r.eng.close()
+		}
 	}
 }
 
