@@ -29,7 +29,9 @@ type Options struct {
 type Progress struct {
 	Epoch, Epochs int // current epoch (0-based) and number of epochs
 	Step, Steps   int // steps done and planned (without early stopping)
-	// Loss is the mean weighted training loss of the epoch so far.
+	// Loss is the mean training loss of the epoch so far, weighted by
+	// Config.LossWeights (the weights a balance rule learns are not
+	// applied).
 	Loss    float64
 	Elapsed time.Duration // training time, including earlier sessions
 	ETA     time.Duration // estimated time left
