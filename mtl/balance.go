@@ -290,7 +290,8 @@ func (e *engine) balancedGradients(params, losses []*Node, taskGrads [][]*Node, 
 			} else {
 				g = Gradient(l, params[kw])[0]
 			}
-			norms[t] = Sqrt(ReduceAllSum(Square(g)))
+			flat := Reshape(g, -1)
+			norms[t] = Sqrt(Einsum("d,d->", flat, flat))
 		}
 		extra = []*Node{Stack(norms, 0)}
 	}
