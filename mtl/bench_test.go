@@ -21,6 +21,21 @@ func glyphBench(b *testing.B, n int) (data.Dataset, []string) {
 	return ds, tasks
 }
 
+// benchRun prepares a run of cfg that measures the affinity every step,
+// and loads its first training batch.
+func benchRun(b *testing.B, ds data.Dataset, tasks []string, cfg Config) (*run, batch) {
+	b.Helper()
+	r, err := prepare(ds, tasks, cfg, Options{Affinity: &affinity.Options{Every: 1}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bt, err := r.train.load(data.Train, data.EpochOrder(ds.Len(data.Train), 1, 0)[:r.train.batch])
+	if err != nil {
+		b.Fatal(err)
+	}
+	return r, bt
+}
+
 // reportCPU reports the process CPU time per operation since cpu: unlike
 // the wall time, it does not grow when other processes take the cores.
 func reportCPU(b *testing.B, cpu time.Duration) {
@@ -36,14 +51,7 @@ func BenchmarkStep(b *testing.B) {
 	for _, backend := range []string{"go", "go:ops_sequential"} {
 		cfg := DefaultConfig(ds)
 		cfg.Backend = backend
-		r, err := prepare(ds, tasks, cfg, Options{Affinity: &affinity.Options{Every: 1}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		bt, err := r.train.load(data.Train, data.EpochOrder(ds.Len(data.Train), 1, 0)[:r.train.batch])
-		if err != nil {
-			b.Fatal(err)
-		}
+		r, bt := benchRun(b, ds, tasks, cfg)
 		for _, c := range []struct {
 			name string
 			run  func(step int) error
@@ -100,14 +108,7 @@ func BenchmarkBalance(b *testing.B) {
 				cfg.Optimizer, cfg.LearningRate = OptimizerSGD, 0.05
 			}
 			cfg.Balance = balance
-			r, err := prepare(ds, tasks, cfg, Options{Affinity: &affinity.Options{Every: 1}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			bt, err := r.train.load(data.Train, data.EpochOrder(ds.Len(data.Train), 1, 0)[:r.train.batch])
-			if err != nil {
-				b.Fatal(err)
-			}
+			r, bt := benchRun(b, ds, tasks, cfg)
 			name := trunk + "/" + balance
 			if balance == BalanceNone {
 				name = trunk + "/plain"
