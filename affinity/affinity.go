@@ -159,10 +159,7 @@ type Measurement struct {
 func Measure(shared []*Node, losses LossesFn, step StepFn) Measurement {
 	base := losses(shared)
 	n := len(base)
-	grads := make([][]*Node, n)
-	for i := range n {
-		grads[i] = Gradient(base[i], shared...)
-	}
+	grads := TaskGradients(base, shared)
 	rows := make([]*Node, n)
 	for i := range n {
 		rows[i] = Stack(losses(step(grads[i])), 0)
@@ -173,18 +170,26 @@ func Measure(shared []*Node, losses LossesFn, step StepFn) Measurement {
 	return Measurement{Z: z, Cosine: gradientCosine(grads), Losses: before, Base: base, Grads: grads}
 }
 
+// TaskGradients returns the gradient of every task's loss with respect to
+// the shared parameters: grads[i][k] = ∇ losses[i] / ∇ shared[k]. Measure
+// builds its lookahead steps from them; a training rule that needs the
+// per-task gradients (PCGrad, GradNorm) takes them from here or from a
+// Measurement.
+func TaskGradients(losses, shared []*Node) [][]*Node {
+	grads := make([][]*Node, len(losses))
+	for i, l := range losses {
+		grads[i] = Gradient(l, shared...)
+	}
+	return grads
+}
+
 // gradientCosine returns the [n, n] cosine similarity of the per-task
 // gradients grads[i] (each a list of nodes, concatenated into one vector).
 // A zero gradient has similarity 0 with every task.
 func gradientCosine(grads [][]*Node) *Node {
-	n := len(grads)
 	var gram, sq *Node
 	for k := range grads[0] {
-		flat := make([]*Node, n)
-		for i := range n {
-			flat[i] = Reshape(grads[i][k], -1)
-		}
-		g := Stack(flat, 0)
+		g := stacked(grads, k)
 		dots, squares := Einsum("ip,jp->ij", g, g), ReduceSum(Square(g), 1)
 		if gram == nil {
 			gram, sq = dots, squares
@@ -198,4 +203,30 @@ func gradientCosine(grads [][]*Node) *Node {
 	positive := GreaterThan(denom, zero)
 	safe := Where(positive, denom, OnesLike(denom))
 	return Where(positive, Div(gram, safe), zero)
+}
+
+// stacked returns the gradients of parameter k of every task, flattened
+// and stacked: [n, size of parameter k].
+func stacked(grads [][]*Node, k int) *Node {
+	flat := make([]*Node, len(grads))
+	for i, g := range grads {
+		flat[i] = Reshape(g[k], -1)
+	}
+	return Stack(flat, 0)
+}
+
+// GradientGram returns the [n, n] matrix of dot products g_i·g_j of the
+// per-task gradients grads[i] (each a list of nodes, one per shared
+// parameter, taken as one vector), such as Measurement.Grads.
+func GradientGram(grads [][]*Node) *Node {
+	var gram *Node
+	for k := range grads[0] {
+		g := stacked(grads, k)
+		if dots := Einsum("ip,jp->ij", g, g); gram == nil {
+			gram = dots
+		} else {
+			gram = Add(gram, dots)
+		}
+	}
+	return gram
 }

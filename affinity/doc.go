@@ -11,7 +11,9 @@
 // task j's loss. Measure builds the whole n×n matrix inside one
 // computation graph, together with the cosine similarity of the per-task
 // shared-parameter gradients (the paper's CS baseline), so that a single
-// compiled executable serves every step of a run.
+// compiled executable serves every step of a run. Its per-task gradients
+// (TaskGradients) and their Gram matrix (GradientGram) are also what
+// gradient-surgery training rules such as PCGrad need.
 //
 // The Accumulator averages the matrices recorded during training (the
 // paper's Ẑ, a mean over recorded steps) and keeps per-epoch means as a

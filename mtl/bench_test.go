@@ -21,6 +21,21 @@ func glyphBench(b *testing.B, n int) (data.Dataset, []string) {
 	return ds, tasks
 }
 
+// benchRun prepares a run of cfg that measures the affinity every step,
+// and loads its first training batch.
+func benchRun(b *testing.B, ds data.Dataset, tasks []string, cfg Config) (*run, batch) {
+	b.Helper()
+	r, err := prepare(ds, tasks, cfg, Options{Affinity: &affinity.Options{Every: 1}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bt, err := r.train.load(data.Train, data.EpochOrder(ds.Len(data.Train), 1, 0)[:r.train.batch])
+	if err != nil {
+		b.Fatal(err)
+	}
+	return r, bt
+}
+
 // reportCPU reports the process CPU time per operation since cpu: unlike
 // the wall time, it does not grow when other processes take the cores.
 func reportCPU(b *testing.B, cpu time.Duration) {
@@ -36,14 +51,7 @@ func BenchmarkStep(b *testing.B) {
 	for _, backend := range []string{"go", "go:ops_sequential"} {
 		cfg := DefaultConfig(ds)
 		cfg.Backend = backend
-		r, err := prepare(ds, tasks, cfg, Options{Affinity: &affinity.Options{Every: 1}})
-		if err != nil {
-			b.Fatal(err)
-		}
-		bt, err := r.train.load(data.Train, data.EpochOrder(ds.Len(data.Train), 1, 0)[:r.train.batch])
-		if err != nil {
-			b.Fatal(err)
-		}
+		r, bt := benchRun(b, ds, tasks, cfg)
 		for _, c := range []struct {
 			name string
 			run  func(step int) error
@@ -61,21 +69,61 @@ func BenchmarkStep(b *testing.B) {
 				return err
 			}},
 		} {
-			b.Run(backend+"/"+c.name, func(b *testing.B) {
-				if err := c.run(0); err != nil { // compiles the executable
-					b.Fatal(err)
-				}
-				cpu := processCPU()
-				for i := 0; b.Loop(); i++ {
-					if err := c.run(i); err != nil {
-						b.Fatal(err)
-					}
-				}
-				reportCPU(b, cpu)
-			})
+			benchSteps(b, backend+"/"+c.name, c.run)
 		}
 		bt.free()
 		r.eng.close()
+	}
+}
+
+// benchSteps runs the sub-benchmark name over calls run(0), run(1), ...,
+// after one untimed call that compiles the executable.
+func benchSteps(b *testing.B, name string, run func(step int) error) {
+	b.Run(name, func(b *testing.B) {
+		if err := run(0); err != nil {
+			b.Fatal(err)
+		}
+		cpu := processCPU()
+		for i := 0; b.Loop(); i++ {
+			if err := run(i + 1); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportCPU(b, cpu)
+	})
+}
+
+// BenchmarkBalance compares one training step under each balance rule
+// (Config.Balance) with a plain step, alone and fused with the affinity
+// measurement, on the 9 glyph tasks with the default run's narrow MLP
+// trunk (16 units) and with DefaultConfig's CNN trunk. The ratio of a
+// rule's ns/op to plain's is its cost per step.
+func BenchmarkBalance(b *testing.B) {
+	ds, tasks := glyphBench(b, 600)
+	for _, trunk := range []string{TrunkMLP, TrunkCNN} {
+		for _, balance := range []string{BalanceNone, BalanceUW, BalanceGradNorm, BalancePCGrad} {
+			cfg := DefaultConfig(ds)
+			if trunk == TrunkMLP {
+				cfg.Trunk = TrunkSpec{Kind: TrunkMLP, Widths: []int{16}, Activation: "relu"}
+				cfg.Optimizer, cfg.LearningRate = OptimizerSGD, 0.05
+			}
+			cfg.Balance = balance
+			r, bt := benchRun(b, ds, tasks, cfg)
+			name := trunk + "/" + balance
+			if balance == BalanceNone {
+				name = trunk + "/plain"
+			}
+			benchSteps(b, name+"/train", func(step int) error {
+				_, _, err := r.eng.trainStep(bt, 1e-3, step)
+				return err
+			})
+			benchSteps(b, name+"/train+affinity", func(step int) error {
+				_, _, err := r.eng.trainMeasureStep(bt, 1e-3, step, func(_, _ [][]float64) error { return nil })
+				return err
+			})
+			bt.free()
+			r.eng.close()
+		}
 	}
 }
 

@@ -37,9 +37,12 @@ type runState struct {
 	EpochSteps int
 	History    []EpochRecord
 	Acc        *affinity.Accumulator
-	Seconds    float64
-	Done       bool
-	Result     *Result
+	// GradNorm is GradNorm's state (Config.Balance "gradnorm" only); UW's
+	// log-variances are among Params.
+	GradNorm *gradNormState
+	Seconds  float64
+	Done     bool
+	Result   *Result
 }
 
 // loadCheckpoint returns the state stored in dir, nil when there is none,
@@ -81,6 +84,7 @@ func (r *run) checkpoint() error {
 	if st.State, err = copyOut(r.eng.state); err != nil {
 		return err
 	}
+	st.GradNorm = r.eng.gn.clone()
 	st.Seconds = r.elapsed().Seconds()
 	if err := os.MkdirAll(r.opt.CheckpointDir, 0o755); err != nil {
 		return err

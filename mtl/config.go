@@ -102,6 +102,16 @@ type Config struct {
 	// LossWeights scales each task's loss in the training objective;
 	// tasks not listed have weight 1.
 	LossWeights map[string]float64 `json:"loss_weights,omitempty"`
+	// Balance selects a loss-balancing or gradient-surgery rule for the
+	// training update: BalanceNone (the weighted sum of the task losses),
+	// BalanceUW, BalanceGradNorm or BalancePCGrad (see balance.go).
+	Balance string `json:"balance,omitempty"`
+	// GradNormAlpha is GradNorm's asymmetry α (Balance "gradnorm" only);
+	// nil means DefaultGradNormAlpha.
+	GradNormAlpha *float64 `json:"gradnorm_alpha,omitempty"`
+	// GradNormRate is the gradient-descent rate of GradNorm's task
+	// weights (Balance "gradnorm" only); 0 means DefaultGradNormRate.
+	GradNormRate float64 `json:"gradnorm_rate,omitempty"`
 }
 
 // DefaultConfig returns a recipe sized for ds: an MLP for 1-D inputs, a
@@ -195,7 +205,7 @@ func (c Config) Validate() error {
 			return fmt.Errorf("config: loss_weights[%q] = %g, want a finite number >= 0", name, w)
 		}
 	}
-	return nil
+	return c.validateBalance()
 }
 
 // learningRate returns the rate of the given step (0-based) in a run of

@@ -17,15 +17,18 @@ import (
 // also measures the affinity on its own batch, from the same forward and
 // backward passes).
 //
-// Executable inputs are laid out as: the P parameters (trunk first), then
-// the optimizer state (slot s of parameter k at P + k*S + s), then the
-// batch and scalars.
+// Executable inputs are laid out as: the P parameters (trunk first, UW's
+// log-variances last), then the optimizer state (slot s of parameter k at
+// P + k*S + s), then the batch and scalars, then a training step's balance
+// inputs (engine.balanceArgs).
 type engine struct {
 	backend compute.Backend
 	m       *model
 	opt     optimizer
 	weights []float32 // per-task loss weights
 	look    affinity.Lookahead
+	// gn is GradNorm's state (Config.Balance "gradnorm" only).
+	gn *gradNormState
 
 	trainExec, evalExec, affExec, fusedExec *Exec
 
@@ -86,13 +89,17 @@ func (e *engine) paramState(state []*Node, k int) []*Node {
 	return state[k*s : (k+1)*s]
 }
 
-// trainGraph: inputs params, state, x, y, lr, t; outputs the new params
-// and state, the per-task losses before the step [n] and whether all new
-// parameters are finite.
+// trainGraph: inputs params, state, x, y, lr, t and the balance inputs;
+// outputs the new params and state, the per-task losses before the step
+// [n], whether all new parameters are finite and the balance outputs.
 func (e *engine) trainGraph(g *Graph, in []*Node) []*Node {
 	params, state, rest := e.splitInputs(in, true)
 	x, y, lr, t := rest[0], rest[1], rest[2], rest[3]
 	losses := e.m.meanLosses(e.m.bind(params), x, y)
+	if e.m.cfg.Balance != BalanceNone {
+		grads, extra := e.balancedGradients(params, losses, nil, rest[4:])
+		return append(e.update(params, grads, state, lr, t, losses), extra...)
+	}
 	grads := Gradient(e.weightedTotal(losses), params...)
 	return e.update(params, grads, state, lr, t, losses)
 }
@@ -126,24 +133,18 @@ func (e *engine) update(params, grads, state []*Node, lr, t *Node, losses []*Nod
 // measurement needs anyway; only the heads take one more (short) backward
 // pass. So a measured step costs one forward and n backward passes plus
 // the n lookahead forwards, instead of that plus a whole training step.
+// A balance rule builds its update from the same per-task gradients.
 func (e *engine) trainAffinityGraph(g *Graph, in []*Node) []*Node {
 	params, state, rest := e.splitInputs(in, true)
 	x, y, lr, t := rest[0], rest[1], rest[2], rest[3]
 	meas := e.measurement(params, state, x, y, lr, t)
-	ns := e.m.nShared
-	grads := make([]*Node, 0, len(params))
-	for k := range ns {
-		var sum *Node
-		for i, gi := range meas.Grads {
-			term := MulScalar(gi[k], float64(e.weights[i]))
-			if sum == nil {
-				sum = term
-			} else {
-				sum = Add(sum, term)
-			}
-		}
-		grads = append(grads, sum)
+	if e.m.cfg.Balance != BalanceNone {
+		grads, extra := e.balancedGradients(params, meas.Base, meas.Grads, rest[4:])
+		out := append(e.update(params, grads, state, lr, t, meas.Base), extra...)
+		return append(out, meas.Z, meas.Cosine)
 	}
+	ns := e.m.nShared
+	grads := sumTaskGradients(meas.Grads, ns, func(i int, g *Node) *Node { return MulScalar(g, float64(e.weights[i])) })
 	grads = append(grads, Gradient(e.weightedTotal(meas.Base), params[ns:]...)...)
 	return append(e.update(params, grads, state, lr, t, meas.Base), meas.Z, meas.Cosine)
 }
@@ -277,23 +278,35 @@ func (e *engine) trainMeasureStep(b batch, lr float32, step int,
 // parameters are finite and check, given the extra outputs, accepts.
 func (e *engine) runUpdate(exec *Exec, b batch, lr float32, step int,
 	check func(extra []*tensors.Tensor) error) ([]float32, bool, error) {
-	out, err := exec.Call(e.args(b, true, lr, float32(step+1))...)
+	extraIn := []any{lr, float32(step + 1)}
+	balIn := e.balanceArgs(step)
+	for _, t := range balIn {
+		extraIn = append(extraIn, t)
+	}
+	out, err := exec.Call(e.args(b, true, extraIn...)...)
+	finalizeAll(balIn)
 	if err != nil {
 		return nil, false, fmt.Errorf("training step %d: %w", step, err)
 	}
-	p, s := len(e.params), len(e.state)
+	p, s, nb := len(e.params), len(e.state), e.balanceOutputs()
 	losses := tensors.MustCopyFlatData[float32](out[p+s])
 	finite := tensors.ToScalar[bool](out[p+s+1])
 	if !finite || !allFinite(losses) {
 		finalizeAll(out)
 		return losses, false, nil
 	}
+	gn, ok := e.nextGradNorm(losses, out[p+s+2:p+s+2+nb])
+	if !ok {
+		finalizeAll(out)
+		return losses, false, nil
+	}
 	if check != nil {
-		if err := check(out[p+s+2:]); err != nil {
+		if err := check(out[p+s+2+nb:]); err != nil {
 			finalizeAll(out)
 			return losses, false, err
 		}
 	}
+	e.gn = gn
 	finalizeAll(e.params)
 	finalizeAll(e.state)
 	e.params, e.state = out[:p], out[p:p+s]

@@ -18,11 +18,20 @@ var engineTasks = []string{"a", "noise", "r", "c"}
 
 func tinyRun(t *testing.T, optName string, look affinity.Lookahead) (*run, *synthetic, []int) {
 	t.Helper()
+	return tinyRunWith(t, func(cfg *Config) { cfg.Optimizer = optName }, look)
+}
+
+// tinyRunWith prepares a run of a 5-unit MLP on 4 tasks of a 64-example
+// synthetic set (plain SGD unless edit changes it) and returns it with
+// the indices of one training batch.
+func tinyRunWith(t *testing.T, edit func(*Config), look affinity.Lookahead) (*run, *synthetic, []int) {
+	t.Helper()
 	ds := newSynthetic(64, 16, 16)
 	cfg := DefaultConfig(ds)
 	cfg.Trunk.Widths = []int{5}
-	cfg.Optimizer, cfg.Momentum = optName, 0
+	cfg.Optimizer, cfg.Momentum = OptimizerSGD, 0
 	cfg.BatchSize = 16
+	edit(&cfg)
 	r, err := prepare(ds, engineTasks, cfg, Options{Affinity: &affinity.Options{Every: 1, Lookahead: look}})
 	if err != nil {
 		t.Fatal(err)
@@ -141,40 +150,55 @@ func TestTrainStepGradientMatchesFiniteDifferences(t *testing.T) {
 			r, ds, idx := tinyRun(t, OptimizerSGD, affinity.SGD)
 			r.weights = []float32{1, 0.5, 2, 1}
 			r.eng.weights = r.weights
-			b, err := r.train.load(data.Train, idx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer b.free()
-			const lr = 0.1
-			if fused {
-				_, _, _, err = measureWith(r.eng, true, b, lr)
-			} else if _, ok, stepErr := r.eng.trainStep(b, lr, 0); stepErr != nil || !ok {
-				err = fmt.Errorf("train step: ok=%v err=%v", ok, stepErr)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			after, err := copyOut(r.eng.params)
-			if err != nil {
-				t.Fatal(err)
-			}
-			vals := to64(r.st.Params)
-			all := make([]int, len(vals))
-			for k := range all {
-				all[k] = k
-			}
 			coef := []float64{1, 0.5, 2, 1}
-			g := naiveGradients(r.eng.m, vals, ds, idx, all, coef)
-			for k, s := range r.eng.m.specs {
-				for q := range g[k] {
-					got := (vals[k][q] - float64(after[k][q])) / lr
-					if math.Abs(got-g[k][q]) > 2e-3*(1+math.Abs(g[k][q])) {
-						t.Errorf("%s[%d]: gradient %g, finite differences %g", s.Name, q, got, g[k][q])
-					}
-				}
-			}
+			checkStep(t, r, ds, idx, fused, func(vals [][]float64, all []int) [][]float64 {
+				return naiveGradients(r.eng.m, vals, ds, idx, all, coef)
+			})
 		})
+	}
+}
+
+// checkStep runs one training step of r at rate 0.1 on the examples idx
+// (fused with the affinity measurement or not) and checks that every
+// parameter moved by −0.1 times the gradient that want returns for the
+// parameter values before the step (as float64, indices all).
+func checkStep(t *testing.T, r *run, ds *synthetic, idx []int, fused bool,
+	want func(vals [][]float64, all []int) [][]float64) {
+	t.Helper()
+	b, err := r.train.load(data.Train, idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.free()
+	vals, err := copyOut(r.eng.params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const lr = 0.1
+	if fused {
+		_, _, _, err = measureWith(r.eng, true, b, lr)
+	} else if _, ok, stepErr := r.eng.trainStep(b, lr, 0); stepErr != nil || !ok {
+		err = fmt.Errorf("train step: ok=%v err=%v", ok, stepErr)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := copyOut(r.eng.params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := make([]int, len(vals))
+	for k := range all {
+		all[k] = k
+	}
+	g := want(to64(vals), all)
+	for k, s := range r.eng.m.specs {
+		for q := range g[k] {
+			got := (float64(vals[k][q]) - float64(after[k][q])) / lr
+			if math.Abs(got-g[k][q]) > 2e-3*(1+math.Abs(g[k][q])) {
+				t.Errorf("%s[%d]: gradient %g, finite differences %g", s.Name, q, got, g[k][q])
+			}
+		}
 	}
 }
 

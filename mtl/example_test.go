@@ -49,3 +49,23 @@ func ExampleTrain() {
 	// steps: 16 recorded: 2
 	// matrix: [sign sum] trajectory points: 8
 }
+
+// Training all tasks in one network with GradNorm instead of the plain sum
+// of the losses; BalanceUW and BalancePCGrad are set the same way.
+func ExampleConfig_balance() {
+	ds := twoTasks{}
+	cfg := mtl.DefaultConfig(ds)
+	cfg.Epochs, cfg.BatchSize = 2, 32
+	cfg.Balance = mtl.BalanceGradNorm // JSON "balance": "gradnorm"
+	alpha := 1.0
+	cfg.GradNormAlpha = &alpha // JSON "gradnorm_alpha"; nil for mtl.DefaultGradNormAlpha
+	res, err := mtl.Train(context.Background(), ds, []string{"sign", "sum"}, cfg, mtl.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	w := res.TaskWeights // the learned weights, summing to the number of tasks
+	fmt.Printf("steps: %d, weights sum to %.3f\n", res.Steps, w["sign"]+w["sum"])
+	// Output:
+	// steps: 16, weights sum to 2.000
+}

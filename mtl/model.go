@@ -20,8 +20,8 @@ const sharedOwner = -1
 type paramSpec struct {
 	Name  string
 	Shape []int
-	// Owner is sharedOwner for trunk parameters, else the task index of
-	// the head it belongs to.
+	// Owner is sharedOwner for trunk parameters, balanceOwner for UW's
+	// log-variances, else the task index of the head it belongs to.
 	Owner int
 	// FanIn and FanOut set the Glorot-uniform initialisation; weights
 	// with FanIn 0 (biases) start at zero.
@@ -67,6 +67,9 @@ type model struct {
 	specs      []paramSpec
 	// nShared is the number of trunk parameters, which come first in specs.
 	nShared int
+	// logVariance is the index in specs of UW's log-variances (the last
+	// parameter) when Config.Balance is BalanceUW, else −1.
+	logVariance int
 }
 
 // newModel records the model's parameters by building it once in a
@@ -76,7 +79,7 @@ func newModel(backend compute.Backend, cfg Config, tasks []data.Task, inputShape
 	if err != nil {
 		return nil, fmt.Errorf("config: trunk.activation %q unknown", cfg.Trunk.Activation)
 	}
-	m = &model{cfg: cfg, tasks: tasks, inputShape: inputShape, act: act}
+	m = &model{cfg: cfg, tasks: tasks, inputShape: inputShape, act: act, logVariance: -1}
 	if (cfg.Trunk.Kind == TrunkCNN || cfg.Trunk.Kind == TrunkResNet) && len(inputShape) != 3 {
 		return nil, fmt.Errorf("config: a %s trunk needs image inputs [height, width, channels], got input shape %v",
 			cfg.Trunk.Kind, inputShape)
@@ -92,11 +95,18 @@ func newModel(backend compute.Backend, cfg Config, tasks []data.Task, inputShape
 	p := &params{g: g, owner: sharedOwner, spec: &specs}
 	x := Zeros(g, shapes.Make(dtypes.Float32, append([]int{1}, inputShape...)...))
 	m.outputs(p, x)
+	if cfg.Balance == BalanceUW {
+		m.logVariance = len(specs)
+		specs = append(specs, paramSpec{Name: logVarianceName, Shape: []int{len(tasks)}, Owner: balanceOwner})
+	}
 	m.specs = specs
 	for _, s := range specs {
 		if s.Owner == sharedOwner {
 			m.nShared++
 		}
+	}
+	if cfg.Balance == BalanceGradNorm && m.gradNormLayer() < 0 {
+		return nil, fmt.Errorf("config: balance %q needs a shared layer with weights, and the trunk has none", cfg.Balance)
 	}
 	return m, nil
 }

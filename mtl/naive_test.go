@@ -70,6 +70,18 @@ func naiveLosses(m *model, vals [][]float64, ds *synthetic, idx []int) []float64
 // naiveGradients returns d(sum_j coef[j] L_j)/d(param) for the parameters
 // params (indices into specs), by central differences.
 func naiveGradients(m *model, vals [][]float64, ds *synthetic, idx []int, params []int, coef []float64) [][]float64 {
+	return finiteDifferences(vals, params, func(vals [][]float64) float64 {
+		var sum float64
+		for j, l := range naiveLosses(m, vals, ds, idx) {
+			sum += coef[j] * l
+		}
+		return sum
+	})
+}
+
+// finiteDifferences returns the gradient of f with respect to the
+// parameters params (indices into vals), by central differences.
+func finiteDifferences(vals [][]float64, params []int, f func([][]float64) float64) [][]float64 {
 	const h = 1e-6
 	grads := make([][]float64, len(vals))
 	for _, k := range params {
@@ -77,13 +89,11 @@ func naiveGradients(m *model, vals [][]float64, ds *synthetic, idx []int, params
 		for q := range vals[k] {
 			orig := vals[k][q]
 			vals[k][q] = orig + h
-			lp := naiveLosses(m, vals, ds, idx)
+			fp := f(vals)
 			vals[k][q] = orig - h
-			lm := naiveLosses(m, vals, ds, idx)
+			fm := f(vals)
 			vals[k][q] = orig
-			for j := range coef {
-				grads[k][q] += coef[j] * (lp[j] - lm[j]) / (2 * h)
-			}
+			grads[k][q] = (fp - fm) / (2 * h)
 		}
 	}
 	return grads

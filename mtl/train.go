@@ -29,7 +29,9 @@ type Options struct {
 type Progress struct {
 	Epoch, Epochs int // current epoch (0-based) and number of epochs
 	Step, Steps   int // steps done and planned (without early stopping)
-	// Loss is the mean weighted training loss of the epoch so far.
+	// Loss is the mean training loss of the epoch so far, weighted by
+	// Config.LossWeights (the weights a balance rule learns are not
+	// applied).
 	Loss    float64
 	Elapsed time.Duration // training time, including earlier sessions
 	ETA     time.Duration // estimated time left
@@ -62,6 +64,10 @@ type Result struct {
 	Cosine        *taskmatrix.Matrix `json:"cosine,omitempty"`
 	Trajectory    []taskmatrix.Point `json:"trajectory,omitempty"`
 	AffinitySteps int                `json:"affinity_steps,omitempty"`
+	// TaskWeights are the task weights that Config.Balance learned, at
+	// the end of training: exp(−s_t) = 1/σ_t² for BalanceUW, w_t for
+	// BalanceGradNorm; nil for the other rules.
+	TaskWeights map[string]float64 `json:"task_weights,omitempty"`
 }
 
 // DivergedError reports a non-finite loss or update: the run stops and the
@@ -198,9 +204,16 @@ func prepare(ds data.Dataset, tasks []string, cfg Config, opt Options) (*run, er
 		if opt.Affinity != nil {
 			st.Acc = affinity.NewAccumulator(tasks)
 		}
+		if cfg.Balance == BalanceGradNorm {
+			st.GradNorm = &gradNormState{Weights: make([]float64, len(tasks))}
+			for t := range st.GradNorm.Weights {
+				st.GradNorm.Weights[t] = 1
+			}
+		}
 	}
 	r.st = st
 	eng.setWeights(st.Params, st.State)
+	eng.gn = st.GradNorm.clone()
 	return r, nil
 }
 
@@ -416,12 +429,22 @@ func (r *run) endEpoch() error {
 // finish evaluates the best weights and assembles the result.
 func (r *run) finish() (*Result, error) {
 	st := r.st
+	learned, err := r.eng.learnedWeights()
+	if err != nil {
+		return nil, err
+	}
 	if st.Best != nil {
 		r.eng.setWeights(st.Best, nil)
 	}
 	res := &Result{Tasks: r.tasks, Steps: st.Step, Epochs: st.Epoch, BestEpoch: st.BestEpoch,
 		StoppedEarly: st.Stopped, History: st.History, Seconds: r.elapsed().Seconds(),
 		Validation: map[string]Metrics{}, Test: map[string]Metrics{}}
+	if learned != nil {
+		res.TaskWeights = map[string]float64{}
+		for t, w := range learned {
+			res.TaskWeights[r.tasks[t]] = w
+		}
+	}
 	for _, part := range []struct {
 		split data.Split
 		dst   map[string]Metrics

@@ -138,8 +138,17 @@ func affinityConfig(ds data.Dataset) (Config, Options) {
 // like an uninterrupted run with the same seed.
 func TestResumeEqualsUninterrupted(t *testing.T) {
 	ds := newSynthetic(256, 64, 64)
-	tasks := []string{"a", "noise", "r", "c"}
 	cfg, opt := affinityConfig(ds)
+	checkResume(t, ds, cfg, opt)
+}
+
+// checkResume trains tasks a, noise, r and c of ds uninterrupted, then
+// interrupted twice and resumed from checkpoints, and checks that the
+// results are equal, that a finished checkpoint returns its result and
+// that another recipe's checkpoint is refused.
+func checkResume(t *testing.T, ds *synthetic, cfg Config, opt Options) {
+	t.Helper()
+	tasks := []string{"a", "noise", "r", "c"}
 	full, err := Train(context.Background(), ds, tasks, cfg, opt)
 	if err != nil {
 		t.Fatal(err)
