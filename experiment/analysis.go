@@ -24,7 +24,7 @@ type Analysis struct {
 	// Seeds is the number of repetitions behind every interval.
 	Seeds int `json:"seeds"`
 	// Grouping says, per budget, whether the spread between random
-	// groupings exceeds the seed-to-seed noise of one grouping (mtl's).
+	// groupings exceeds the seed-to-seed noise of one grouping.
 	Grouping []GroupingCheck `json:"grouping,omitempty"`
 	// Comparisons holds, per grouping method and budget, its paired
 	// difference to each baseline (random, random-best, mtl, stl).
@@ -36,15 +36,17 @@ type Analysis struct {
 	Verdict string `json:"verdict"`
 }
 
-// GroupingCheck is stats.GroupingMattersBySeed at one budget.
+// GroupingCheck is stats.GroupingEffect at one budget: the random
+// groupings, each trained under every seed.
 type GroupingCheck struct {
 	Budget string `json:"budget"`
 	// Decided is false when there are too few groupings or seeds.
 	Decided bool `json:"decided"`
 	// Matters is true when random groupings differ by more than noise.
 	Matters bool `json:"matters"`
-	// SpreadGroupings is the standard deviation between random groupings
-	// within a seed; SpreadSeeds that of mtl's totals over seeds.
+	// SpreadGroupings is the standard deviation of the random groupings'
+	// mean totals; SpreadSeeds the noise of one grouping's total under one
+	// seed (the two-way residual).
 	// Each is absent when it cannot be estimated.
 	SpreadGroupings *float64 `json:"spread_groupings,omitempty"`
 	SpreadSeeds     *float64 `json:"spread_seeds,omitempty"`
@@ -107,16 +109,13 @@ func Analyze(r *Results) *Analysis {
 		return nil
 	}
 	if rnd, ok := r.Methods[Random]; ok {
-		if mtl := total(MTL, ""); len(mtl) > 0 {
-			for _, k := range budgets {
-				draws := rnd.Budgets[k].TotalTestLossDraws
-				g, err := stats.GroupingMattersBySeed(draws, mtl, Level)
-				if err != nil {
-					continue
-				}
-				a.Grouping = append(a.Grouping, GroupingCheck{Budget: k, Decided: g.Decided, Matters: g.Matters,
-					SpreadGroupings: finite(g.SpreadGroupings), SpreadSeeds: finite(g.SpreadSeeds), P: finite(g.P)})
+		for _, k := range budgets {
+			g, err := stats.GroupingEffect(transpose(rnd.Budgets[k].TotalTestLossDraws), Level)
+			if err != nil {
+				continue
 			}
+			a.Grouping = append(a.Grouping, GroupingCheck{Budget: k, Decided: g.Decided, Matters: g.Matters,
+				SpreadGroupings: finite(g.SpreadGroupings), SpreadSeeds: finite(g.SpreadSeeds), P: finite(g.P)})
 		}
 	}
 	for _, m := range Methods {
@@ -286,4 +285,22 @@ func (a *Analysis) verdict() string {
 		b.WriteString(line + ". ")
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// transpose turns per-seed rows of per-grouping totals into per-grouping
+// rows of per-seed totals (nil for ragged or empty input).
+func transpose(bySeed [][]float64) [][]float64 {
+	if len(bySeed) == 0 {
+		return nil
+	}
+	out := make([][]float64, len(bySeed[0]))
+	for g := range out {
+		for _, row := range bySeed {
+			if len(row) != len(out) {
+				return nil
+			}
+			out[g] = append(out[g], row[g])
+		}
+	}
+	return out
 }

@@ -11,8 +11,9 @@ import (
 func TestAnalyzeByHand(t *testing.T) {
 	b := func(seeds ...float64) *BudgetResult { return &BudgetResult{TotalTestLossSeeds: seeds} }
 	rnd := b(1.2, 1.3, 1.15)
-	// Random groupings of each seed: means 1.2, 1.3, 1.15.
-	rnd.TotalTestLossDraws = [][]float64{{1.1, 1.2, 1.3}, {1.2, 1.3, 1.4}, {1.05, 1.15, 1.25}}
+	// The three random groupings under each seed: seed means 1.2, 1.3,
+	// 1.15.
+	rnd.TotalTestLossDraws = [][]float64{{1.1, 1.3, 1.2}, {1.3, 1.2, 1.4}, {1.15, 1.05, 1.25}}
 	r := &Results{
 		Seeds:   []uint64{1, 2, 3},
 		Budgets: []int{2},
@@ -43,8 +44,8 @@ func TestAnalyzeByHand(t *testing.T) {
 	if vsRandom.Outcome != Better {
 		t.Errorf("tag vs random: %s, want better", vsRandom.Outcome)
 	}
-	// Percentiles: 1.0 is below all of {1.1, 1.2, 1.3} (0), 1.15 is below
-	// 2 of 3 of {1.2, 1.3, 1.4} (0), 0.9 below all (0): mean 0.
+	// Percentiles: each seed's tag total is below all three random
+	// groupings of that seed (1.0, 1.15, 0.9): 0 at every seed.
 	if vsRandom.Percentile == nil || *vsRandom.Percentile != 0 {
 		t.Errorf("percentile %v, want 0", vsRandom.Percentile)
 	}
@@ -53,12 +54,14 @@ func TestAnalyzeByHand(t *testing.T) {
 	if vsMTL.Outcome != CannotTell || math.Abs(vsMTL.Mean+0.1/3) > 1e-12 || math.Abs(*vsMTL.Hi-(-0.1/3+0.189733)) > 1e-5 {
 		t.Errorf("tag − mtl = %+v, want cannot tell, −0.0333 with hi 0.1564", *vsMTL)
 	}
-	// Grouping: within-seed sd of the draws 0.1 (each seed's draws are
-	// x̄ ± 0.1); mtl's seeds 1.05, 1.1, 1.0 have sd 0.05: variance ratio 4
-	// on (6, 2) degrees of freedom, below F(0.95; 6, 2) = 19.33: not
-	// shown to matter.
+	// Grouping, two-way (groupings × seeds): grouping means 1.1833,
+	// 1.1833, 1.2833 (sd 0.057735), seed means 1.2, 1.3, 1.15, grand mean
+	// 1.216667; residuals −1/15, 1/30, 1/30 | 2/15, −1/15, −1/15 |
+	// −1/15, 1/30, 1/30: SS_R = 0.04 on 4 df, noise √0.01 = 0.1;
+	// SS_G = 3·(2·(1/30)² + (1/15)²) = 0.02 on 2 df: F = 1, not shown to
+	// matter.
 	if len(a.Grouping) != 1 || !a.Grouping[0].Decided || a.Grouping[0].Matters ||
-		math.Abs(*a.Grouping[0].SpreadGroupings-0.1) > 1e-12 || math.Abs(*a.Grouping[0].SpreadSeeds-0.05) > 1e-12 {
+		math.Abs(*a.Grouping[0].SpreadGroupings-0.057735) > 1e-6 || math.Abs(*a.Grouping[0].SpreadSeeds-0.1) > 1e-9 {
 		t.Errorf("grouping check %+v", a.Grouping)
 	}
 	for _, want := range []string{"Over 3 seeds", "not measurably at k = 2", "tag vs random: better at k = 2", "tag vs mtl: cannot tell at k = 2"} {

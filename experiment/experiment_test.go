@@ -84,7 +84,7 @@ func TestResultsShape(t *testing.T) {
 			continue
 		}
 		want := []string{"2", "3"}
-		if m == MTL || m == STL {
+		if m == MTL || m == STL || slices.Contains(Balances, m) {
 			want = []string{"all"}
 		}
 		var got []string
@@ -234,9 +234,10 @@ func TestUnitsTrainedOnce(t *testing.T) {
 			t.Errorf("%s trained %d times", k, n)
 		}
 	}
-	// Optimal trains every subset, so the union is 63 groups + 1 affinity run.
-	if got := f.total(); got != 64 {
-		t.Errorf("%d trainings, want 64", got)
+	// Optimal trains every subset, so the union is 63 groups + 1 affinity
+	// run + the 3 loss-balancing networks of all tasks.
+	if got := f.total(); got != 67 {
+		t.Errorf("%d trainings, want 67", got)
 	}
 	// Without optimal: affinity + mtl + 6 singles + 15 pairs + selected or
 	// random groups not among those.
@@ -585,10 +586,10 @@ func TestDefaultMethods(t *testing.T) {
 		n    int
 		want []string
 	}{
-		{DefaultOptimalMaxTasks, []string{MTL, STL, Random, HOA, CS, TAG, TAGRefine, RandomBest, Optimal}},
-		{DefaultOptimalMaxTasks + 1, []string{MTL, STL, Random, HOA, CS, TAG, TAGRefine, RandomBest}},
-		{DefaultHOAMaxTasks, []string{MTL, STL, Random, HOA, CS, TAG, TAGRefine, RandomBest}},
-		{DefaultHOAMaxTasks + 1, []string{MTL, STL, Random, CS, TAG, TAGRefine, RandomBest}},
+		{DefaultOptimalMaxTasks, []string{MTL, STL, UW, GradNorm, PCGrad, Random, HOA, CS, TAG, TAGRefine, RandomBest, Optimal}},
+		{DefaultOptimalMaxTasks + 1, []string{MTL, STL, UW, GradNorm, PCGrad, Random, HOA, CS, TAG, TAGRefine, RandomBest}},
+		{DefaultHOAMaxTasks, []string{MTL, STL, UW, GradNorm, PCGrad, Random, HOA, CS, TAG, TAGRefine, RandomBest}},
+		{DefaultHOAMaxTasks + 1, []string{MTL, STL, UW, GradNorm, PCGrad, Random, CS, TAG, TAGRefine, RandomBest}},
 	}
 	for _, tc := range tests {
 		got := DefaultMethods(tc.n)
@@ -736,6 +737,9 @@ func TestSeeds(t *testing.T) {
 		one.Seed = uint64(7 + s)
 		r1 := mustRun(t, t.TempDir(), one, noisy(), bruteSelector{})
 		for m, mr := range r.Methods {
+			if m == Random || m == RandomBest {
+				continue // their groupings are drawn from the first seed: checked below
+			}
 			for k, b := range mr.Budgets {
 				if len(b.TotalTestLossSeeds) != 3 {
 					t.Fatalf("%s %s: %d per-seed totals, want 3", m, k, len(b.TotalTestLossSeeds))
@@ -752,6 +756,18 @@ func TestSeeds(t *testing.T) {
 			if !near(b.TotalTestLoss, mean) {
 				t.Errorf("%s %s: total %g, mean of seeds %g", m, k, b.TotalTestLoss, mean)
 			}
+		}
+	}
+	// Every seed trains the same random groupings.
+	for k, b := range r.Methods[Random].Budgets {
+		n := c.RandomSeeds
+		for s := 1; s < 3; s++ {
+			if !slices.EqualFunc(b.SeedGroups[s*n:(s+1)*n], b.SeedGroups[:n], func(x, y [][]string) bool { return slices.EqualFunc(x, y, slices.Equal) }) {
+				t.Errorf("budget %s: seed %d drew other random groupings", k, 7+s)
+			}
+		}
+		if len(b.TotalTestLossDraws) != 3 || len(b.TotalTestLossDraws[0]) != n {
+			t.Errorf("budget %s: draws %v, want 3 seeds × %d groupings", k, b.TotalTestLossDraws, n)
 		}
 	}
 	if mtl := r.Methods[MTL].Budgets[AllBudgets]; len(mtl.Units) != 3 {

@@ -72,12 +72,11 @@ const DefaultRandomSeeds = 5
 const DefaultHOAMaxTasks = 16
 
 // DefaultMethods returns the methods run by default for n tasks: all of
-// them but the loss-balancing baselines, optimal only for
-// n ≤ DefaultOptimalMaxTasks and hoa only for n ≤ DefaultHOAMaxTasks.
+// them, optimal only for n ≤ DefaultOptimalMaxTasks and hoa only for
+// n ≤ DefaultHOAMaxTasks.
 func DefaultMethods(n int) []string {
 	return slices.DeleteFunc(slices.Clone(Methods), func(m string) bool {
-		return m == Optimal && n > DefaultOptimalMaxTasks || m == HOA && n > DefaultHOAMaxTasks ||
-			slices.Contains(Balances, m)
+		return m == Optimal && n > DefaultOptimalMaxTasks || m == HOA && n > DefaultHOAMaxTasks
 	})
 }
 
@@ -97,8 +96,8 @@ type Config struct {
 	Seed uint64
 	// Seeds is the number of repetitions of the whole experiment (0 means
 	// 1): repetition r trains every network, the affinity run included,
-	// with seed Seed + r and draws its own random groupings, so that every
-	// method's totals are paired by seed.
+	// with seed Seed + r, so that every method's totals are paired by seed.
+	// The random groupings are the same in every repetition.
 	Seeds int
 	// Candidates is the number of groupings tag-refine and random-best
 	// train per budget before keeping the best on validation (0 means

@@ -48,9 +48,7 @@ func (t *Trainer) Recipe() any {
 func (t *Trainer) train(ctx context.Context, job experiment.Job, aff *affinity.Options) (*mtl.Result, error) {
 	c := t.Config
 	c.Seed = job.Seed
-	if job.Balance != "" {
-		return nil, fmt.Errorf("multi-task update rule %q: not supported by this engine", job.Balance)
-	}
+	c.Balance = job.Balance
 	opt := mtl.Options{Affinity: aff, CheckpointDir: job.CheckpointDir}
 	if t.Progress != nil {
 		opt.Progress = func(p mtl.Progress) { t.Progress(job, p) }
