@@ -93,17 +93,23 @@ type Trainer interface {
 	AffinityRun(ctx context.Context, job Job) (*AffinityResult, error)
 }
 
-// Rule names of package selection used by the methods: the scoring rule
-// for an affinity-like matrix (TAG's Ẑ, the gradient cosines) and for
-// HOA's pair-loss matrix.
+// Rule names of package selection used by the methods.
 const (
-	// RuleAffinity maximises, over tasks j, the mean of max over chosen
-	// groups G ∋ j of the mean over i in G, i ≠ j, of M[i][j] (TAG and CS).
-	RuleAffinity = "affinity"
+	// RuleZSum is the default rule for an affinity-like matrix (TAG's Ẑ,
+	// the gradient cosines): per-target standardized affinities summed over
+	// groupmates less a charge per groupmate, disjoint groups, singletons
+	// at 0 (see selection.RuleZSum).
+	RuleZSum = "zsum"
+	// RulePaper is the rule of the TAG paper: task j scores the mean over
+	// its partners i in G of M[i][j]; groups may overlap (tag-paper).
+	RulePaper = "paper"
 	// RulePairLoss minimises, over tasks j, the mean of min over chosen
 	// groups G ∋ j of the mean over partners i in G of L[i][j], where a
 	// singleton scores L[j][j] (HOA).
 	RulePairLoss = "pairloss"
+	// DefaultRule is the affinity rule of tag, cs and tag-refine when
+	// Config.Rule is empty.
+	DefaultRule = RuleZSum
 )
 
 // GroupLoss is the true validation loss of every task of one trained group.
@@ -118,7 +124,7 @@ type GroupLoss struct {
 // Groups may overlap.
 type Selector interface {
 	// Select picks groups from a task matrix under the named rule of package
-	// selection (RuleAffinity, RulePairLoss, ...).
+	// selection (RuleZSum, RulePaper, RulePairLoss, ...).
 	Select(m *taskmatrix.Matrix, rule string, budget int) ([][]string, error)
 	// SelectTrueLosses picks groups from the true losses of trained groups,
 	// minimising the mean over tasks of the lowest loss among the chosen

@@ -586,10 +586,10 @@ func TestDefaultMethods(t *testing.T) {
 		n    int
 		want []string
 	}{
-		{DefaultOptimalMaxTasks, []string{MTL, STL, UW, GradNorm, PCGrad, Random, HOA, CS, TAG, TAGRefine, RandomBest, Optimal}},
-		{DefaultOptimalMaxTasks + 1, []string{MTL, STL, UW, GradNorm, PCGrad, Random, HOA, CS, TAG, TAGRefine, RandomBest}},
-		{DefaultHOAMaxTasks, []string{MTL, STL, UW, GradNorm, PCGrad, Random, HOA, CS, TAG, TAGRefine, RandomBest}},
-		{DefaultHOAMaxTasks + 1, []string{MTL, STL, UW, GradNorm, PCGrad, Random, CS, TAG, TAGRefine, RandomBest}},
+		{DefaultOptimalMaxTasks, []string{MTL, STL, UW, GradNorm, PCGrad, Random, HOA, CS, TAG, TAGPaper, TAGRefine, RandomBest, Optimal}},
+		{DefaultOptimalMaxTasks + 1, []string{MTL, STL, UW, GradNorm, PCGrad, Random, HOA, CS, TAG, TAGPaper, TAGRefine, RandomBest}},
+		{DefaultHOAMaxTasks, []string{MTL, STL, UW, GradNorm, PCGrad, Random, HOA, CS, TAG, TAGPaper, TAGRefine, RandomBest}},
+		{DefaultHOAMaxTasks + 1, []string{MTL, STL, UW, GradNorm, PCGrad, Random, CS, TAG, TAGPaper, TAGRefine, RandomBest}},
 	}
 	for _, tc := range tests {
 		got := DefaultMethods(tc.n)
@@ -784,7 +784,7 @@ func TestPoolAffinity(t *testing.T) {
 	f := newFake()
 	f.seedNoise = true
 	mustRun(t, t.TempDir(), c, f, sel)
-	m := sel.seen[RuleAffinity]
+	m := sel.seen[DefaultRule]
 	i, j := m.Index("a1"), m.Index("a2")
 	// Seeds 7 and 8 add 0.35 and 0.40 to every off-diagonal entry.
 	if want := fakeAffinity("a1", "a2") + 0.375; !near(m.Values[i][j], want) {
@@ -818,7 +818,7 @@ func TestRefineMethods(t *testing.T) {
 		key := strconv.Itoa(k)
 		// tag-refine: the brute-force candidates on the fake affinity.
 		aff := r.Affinity.Affinity
-		cands, err := sel.SelectCandidates(aff, RuleAffinity, k, 3)
+		cands, err := sel.SelectCandidates(aff, DefaultRule, k, 3)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -194,7 +194,7 @@ func (f *fakeTrainer) total() int {
 }
 
 // bruteSelector selects by brute force over all partitions of the tasks
-// into at most budget blocks (groups of size ≥ 2 under RuleAffinity when
+// into at most budget blocks (groups of size ≥ 2 under an affinity rule when
 // there are at least two tasks).
 type bruteSelector struct{}
 
@@ -252,7 +252,7 @@ func (bruteSelector) cost(m *taskmatrix.Matrix, rule string) func(p [][]string) 
 	return func(p [][]string) (float64, bool) {
 		var sum float64
 		for _, g := range p {
-			if rule == RuleAffinity && len(g) < 2 && len(m.Tasks) > 1 {
+			if rule != RulePairLoss && len(g) < 2 && len(m.Tasks) > 1 {
 				return 0, false
 			}
 			for _, j := range g {
@@ -269,7 +269,7 @@ func (bruteSelector) cost(m *taskmatrix.Matrix, rule string) func(p [][]string) 
 				sum += s / float64(len(g)-1)
 			}
 		}
-		if rule == RuleAffinity {
+		if rule != RulePairLoss {
 			sum = -sum
 		}
 		return sum, true

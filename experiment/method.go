@@ -55,6 +55,7 @@ var registry = []method{
 	hoa{},
 	fromAffinity{method: CS, matrix: cosineMatrix},
 	fromAffinity{method: TAG, matrix: affinityMatrix},
+	fromAffinity{method: TAGPaper, matrix: affinityMatrix, rule: RulePaper},
 	tagRefine{},
 	randomBest{},
 	optimal{},

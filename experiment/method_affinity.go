@@ -8,10 +8,13 @@ import (
 
 // fromAffinity is a method that selects groups on a matrix measured in the
 // one affinity run of all tasks: tag on the lookahead affinity Ẑ (Eq. 1),
-// cs on the cosine similarity of the per-task gradients.
+// cs on the cosine similarity of the per-task gradients (both under
+// Config.Rule), tag-paper on Ẑ under the paper's rule.
 type fromAffinity struct {
 	single
 	method string
+	// rule is the selection rule; "" means Config.Rule.
+	rule string
 	// matrix picks the method's matrix from the affinity run's result.
 	matrix func(a *AffinityResult) (*taskmatrix.Matrix, error)
 }
@@ -36,6 +39,10 @@ func (m fromAffinity) candidates(t *trial, k int) ([]grouping, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := t.sel.Select(mat, RuleAffinity, k)
+	rule := m.rule
+	if rule == "" {
+		rule = t.cfg.Rule
+	}
+	g, err := t.sel.Select(mat, rule, k)
 	return t.selected(m.method, k, g, err)
 }

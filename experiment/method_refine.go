@@ -27,7 +27,7 @@ func (tagRefine) candidates(t *trial, k int) ([]grouping, error) {
 	if !ok {
 		return nil, fmt.Errorf("method %s: the selector cannot propose several groupings", TAGRefine)
 	}
-	groupings, err := cs.SelectCandidates(t.affinityResult().Affinity, RuleAffinity, k, t.cfg.Candidates)
+	groupings, err := cs.SelectCandidates(t.affinityResult().Affinity, t.cfg.Rule, k, t.cfg.Candidates)
 	if err != nil {
 		return nil, fmt.Errorf("method %s, budget %d: selection: %w", TAGRefine, k, err)
 	}

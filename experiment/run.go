@@ -34,6 +34,8 @@ const (
 	// the best on validation; RandomBest does the same with as many random
 	// groupings.
 	TAGRefine  = "tag-refine"
+	// TAGPaper is tag with the selection rule of the paper (RulePaper).
+	TAGPaper = "tag-paper"
 	RandomBest = "random-best"
 	UW         = "uw"
 	GradNorm   = "gradnorm"
@@ -99,6 +101,10 @@ type Config struct {
 	// with seed Seed + r, so that every method's totals are paired by seed.
 	// The random groupings are the same in every repetition.
 	Seeds int
+	// Rule is the selection rule of tag, cs and tag-refine on their
+	// affinity matrix ("" means DefaultRule); tag-paper always uses
+	// RulePaper.
+	Rule string
 	// Candidates is the number of groupings tag-refine and random-best
 	// train per budget before keeping the best on validation (0 means
 	// DefaultCandidates).
@@ -168,6 +174,9 @@ func (c Config) normalize() (Config, error) {
 		}
 	}
 	c.Budgets = slices.Compact(slices.Sorted(slices.Values(c.Budgets)))
+	if c.Rule == "" {
+		c.Rule = DefaultRule
+	}
 	if c.Candidates == 0 {
 		c.Candidates = DefaultCandidates
 	}

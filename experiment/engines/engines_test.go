@@ -48,8 +48,8 @@ func TestSelector(t *testing.T) {
 		budget int
 		want   [][]string
 	}{
-		{"affinity blocks", blockMatrix(tasks, 0.5, -0.2, 1), experiment.RuleAffinity, 3, pairs},
-		{"affinity budget 1", blockMatrix(tasks, 0.5, -0.2, 1), experiment.RuleAffinity, 1, [][]string{tasks}},
+		{"affinity blocks", blockMatrix(tasks, 0.5, -0.2, 1), experiment.RulePaper, 3, pairs},
+		{"affinity budget 1", blockMatrix(tasks, 0.5, -0.2, 1), experiment.RulePaper, 1, [][]string{tasks}},
 		// Pair losses: low loss within blocks; singletons are worse.
 		{"pair loss blocks", blockMatrix(tasks, 0.2, 0.9, 0.5), experiment.RulePairLoss, 3, pairs},
 		// Singletons best: every task alone when the budget allows.
@@ -205,7 +205,7 @@ func withoutTimes(t *testing.T, r *experiment.Results) string {
 // ExampleSelector groups six tasks whose affinities form three pairs.
 func ExampleSelector() {
 	tasks := []string{"a", "b", "c", "d", "e", "f"}
-	groups, err := Selector{}.Select(blockMatrix(tasks, 0.5, -0.2, 1), experiment.RuleAffinity, 3)
+	groups, err := Selector{}.Select(blockMatrix(tasks, 0.5, -0.2, 1), experiment.RulePaper, 3)
 	fmt.Println(groups, err)
 	// Output: [[a b] [c d] [e f]] <nil>
 }
