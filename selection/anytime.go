@@ -97,7 +97,7 @@ func newSearch(r Rule, b Budget, seed uint64) *search {
 		r: r, b: b, n: n, full: Full(n), sg: sign(r),
 		rng:   rand.New(rand.NewPCG(seed, 0x7a6)),
 		cache: map[Set][]float64{}, cost: map[Set]int{},
-		buf: make([]float64, n), swaps: groupCap(r) > 0,
+		buf: make([]float64, n), swaps: groupCap(r) > 0 || isSum(r),
 	}
 	if l, ok := r.(groupLister); ok {
 		s.cands = l.listedGroups()

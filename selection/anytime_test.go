@@ -9,7 +9,8 @@ import (
 )
 
 // TestAnytimeNearExact compares the anytime search with the exact optimum
-// on random problems of 8 to 12 tasks: it must come within 1%, and its
+// on random problems of 8 to 12 tasks, for the paper's rule, the pair-loss
+// rule and zsum on every budget model: it must come within 1%, and its
 // bound must hold.
 func TestAnytimeNearExact(t *testing.T) {
 	worst := 0.0
@@ -17,8 +18,9 @@ func TestAnytimeNearExact(t *testing.T) {
 		for seed := uint64(0); seed < 3; seed++ {
 			rng := rand.New(rand.NewPCG(seed, uint64(n)))
 			aff, loss := randMatrix(rng, n, -1, 1), randMatrix(rng, n, 0.5, 2)
-			rules := map[string]Rule{"affinity": &Affinity{A: aff}, "pairloss": &PairLoss{L: loss}}
-			for _, rn := range []string{"affinity", "pairloss"} {
+			rules := map[string]Rule{"affinity": &Affinity{A: aff}, "pairloss": &PairLoss{L: loss},
+				"zsum": &AffinitySum{A: Standardize(aff)}}
+			for _, rn := range []string{"affinity", "pairloss", "zsum"} {
 				r := rules[rn]
 				for _, b := range []Budget{MaxNetworks(2), MaxNetworks(3), MaxNetworks(5), StandleyCost(2.5)} {
 					name := fmt.Sprintf("n=%d/seed=%d/%s/%s", n, seed, rn, b.Name)
@@ -114,6 +116,7 @@ func boundRules(n int) []namedRule {
 	return []namedRule{
 		{"affinity", &Affinity{A: aff}},
 		{"affinity+singles", &Affinity{A: aff, AllowSingletons: true, SingletonScore: 0.9}},
+		{"zsum", &AffinitySum{A: Standardize(aff)}},
 		{"pairloss", &PairLoss{L: loss}},
 		{"grouploss", &GroupLoss{Tasks: n, Loss: gl}},
 	}

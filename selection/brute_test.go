@@ -8,13 +8,16 @@ import (
 )
 
 // naiveScore is an independent reading of the scoring rules straight from
-// TAG §2 and Standley et al.: it loops over member lists, not bit masks.
+// TAG §2 and Standley et al. (and of the zsum rule: the sum over partners,
+// 0 alone): it loops over member lists, not bit masks.
 // ok is false for a refused group.
 func naiveScore(kind string, m [][]float64, members []int, j int, singles bool, single float64) (float64, bool) {
 	if len(members) == 1 {
 		switch kind {
 		case "affinity":
 			return single, singles
+		case "zsum":
+			return 0, true
 		default:
 			return m[j][j], true
 		}
@@ -29,6 +32,9 @@ func naiveScore(kind string, m [][]float64, members []int, j int, singles bool, 
 	for _, p := range partners {
 		sum += p
 	}
+	if kind == "zsum" {
+		return sum, true
+	}
 	return sum / float64(len(partners)), true
 }
 
@@ -36,7 +42,7 @@ func naiveScore(kind string, m [][]float64, members []int, j int, singles bool, 
 // scoring and budget.
 type bruteCase struct {
 	name     string
-	kind     string // affinity, pairloss, grouploss
+	kind     string // affinity, zsum, pairloss, grouploss
 	m        [][]float64
 	singles  bool
 	single   float64
@@ -152,8 +158,10 @@ func bruteCases(rng *rand.Rand, n, k int) []bruteCase {
 		minimize bool
 		rule     Rule
 	}
+	z := Standardize(aff)
 	rules := []rulePart{
 		{"affinity", aff, false, false, &Affinity{A: aff}},
+		{"zsum", z, true, false, &AffinitySum{A: z}},
 		{"affinity", aff, true, false, &Affinity{A: aff, AllowSingletons: true, SingletonScore: single}},
 		{"pairloss", loss, true, true, &PairLoss{L: loss}},
 		{"grouploss", nil, true, true, &GroupLoss{Tasks: n, Loss: gl}},
@@ -200,6 +208,7 @@ func TestExactMatchesBruteForce(t *testing.T) {
 		sizes = sizes[:5]
 	}
 	checked, improved := 0, 0
+	perKind := map[string]*[2]int{"affinity": {}, "zsum": {}, "pairloss": {}, "grouploss": {}}
 	for _, sz := range sizes {
 		for seed := 0; seed < sz.seeds; seed++ {
 			for k := 1; k <= sz.maxK; k++ {
@@ -228,15 +237,25 @@ func TestExactMatchesBruteForce(t *testing.T) {
 						t.Errorf("%s: not marked optimal: %+v", name, res)
 					}
 					checkResult(t, name, c, sz.n, res)
+					before := improved
 					checkBudgetBound(t, name, c, sz.n, want, &improved)
 					checked++
+					perKind[c.kind][0]++
+					perKind[c.kind][1] += improved - before
 				}
 			}
 		}
 	}
 	t.Logf("%d problems checked against brute force; budget-aware bound below the budget-blind one on %d", checked, improved)
-	if improved < checked/4 {
-		t.Errorf("the budget-aware bound improved on only %d of %d problems", improved, checked)
+	for k, v := range perKind {
+		t.Logf("%s: %d problems, bound improved on %d", k, v[0], v[1])
+	}
+	// The quarter is the paper-era rules' figure; zsum, whose singletons
+	// score a neutral 0, leaves the budget slack in the relaxation more
+	// often (about one problem in six here), so it only has to gain at all.
+	z := perKind["zsum"]
+	if old, oldChecked := improved-z[1], checked-z[0]; old < oldChecked/4 || z[1] == 0 {
+		t.Errorf("the budget-aware bound improved on only %d of %d problems (zsum: %d of %d)", old, oldChecked, z[1], z[0])
 	}
 }
 
