@@ -19,7 +19,7 @@ func TestAnytimeNearExact(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, uint64(n)))
 			aff, loss := randMatrix(rng, n, -1, 1), randMatrix(rng, n, 0.5, 2)
 			rules := map[string]Rule{"affinity": &Affinity{A: aff}, "pairloss": &PairLoss{L: loss},
-				"zsum": &AffinitySum{A: Standardize(aff)}}
+				"zsum": &AffinitySum{A: Standardize(aff), Charge: ZSumCharge}}
 			for _, rn := range []string{"affinity", "pairloss", "zsum"} {
 				r := rules[rn]
 				for _, b := range []Budget{MaxNetworks(2), MaxNetworks(3), MaxNetworks(5), StandleyCost(2.5)} {
@@ -116,7 +116,7 @@ func boundRules(n int) []namedRule {
 	return []namedRule{
 		{"affinity", &Affinity{A: aff}},
 		{"affinity+singles", &Affinity{A: aff, AllowSingletons: true, SingletonScore: 0.9}},
-		{"zsum", &AffinitySum{A: Standardize(aff)}},
+		{"zsum", &AffinitySum{A: Standardize(aff), Charge: 0.4}},
 		{"pairloss", &PairLoss{L: loss}},
 		{"grouploss", &GroupLoss{Tasks: n, Loss: gl}},
 	}

@@ -53,10 +53,11 @@ type bruteCase struct {
 	rule     Rule
 	b        Budget
 	maxSize  int // if positive, only groups of at most this many tasks are allowed
+	disjoint bool // only sets of pairwise disjoint groups are allowed
 }
 
-// brute enumerates every set of distinct allowed groups whose costs add up
-// to at most the budget, serves each task by its best group in the set, and
+// brute enumerates every set of distinct allowed groups (pairwise disjoint
+// ones, for a disjoint case) whose costs add up to at most the budget, serves each task by its best group in the set, and
 // returns the best mean score (in the maximizing sense; -Inf if none covers).
 func brute(c bruteCase, n int) float64 {
 	type grp struct {
@@ -97,8 +98,8 @@ func brute(c bruteCase, n int) float64 {
 	}
 	best := math.Inf(-1)
 	var chosen []grp
-	var rec func(start int, spent float64)
-	rec = func(start int, spent float64) {
+	var rec func(start int, spent float64, union Set)
+	rec = func(start int, spent float64, union Set) {
 		total := 0.0
 		for j := 0; j < n; j++ {
 			bj := math.Inf(-1)
@@ -113,14 +114,17 @@ func brute(c bruteCase, n int) float64 {
 			best = total / float64(n)
 		}
 		for i := start; i < len(groups); i++ {
+			if c.disjoint && groups[i].set&union != 0 {
+				continue
+			}
 			if spent+groups[i].cost <= c.budget+1e-9 {
 				chosen = append(chosen, groups[i])
-				rec(i+1, spent+groups[i].cost)
+				rec(i+1, spent+groups[i].cost, union|groups[i].set)
 				chosen = chosen[:len(chosen)-1]
 			}
 		}
 	}
-	rec(0, 0)
+	rec(0, 0, 0)
 	return best
 }
 
@@ -158,10 +162,19 @@ func bruteCases(rng *rand.Rand, n, k int) []bruteCase {
 		minimize bool
 		rule     Rule
 	}
-	z := Standardize(aff)
+	// zsum: the rule gets the charge; the naive score reads it from the
+	// matrix, subtracted from every entry.
+	z, zcharge := Standardize(aff), rng.Float64()
+	zn := make([][]float64, n)
+	for i := range z {
+		zn[i] = make([]float64, n)
+		for j := range z[i] {
+			zn[i][j] = z[i][j] - zcharge
+		}
+	}
 	rules := []rulePart{
 		{"affinity", aff, false, false, &Affinity{A: aff}},
-		{"zsum", z, true, false, &AffinitySum{A: z}},
+		{"zsum", zn, true, false, &AffinitySum{A: z, Charge: zcharge}},
 		{"affinity", aff, true, false, &Affinity{A: aff, AllowSingletons: true, SingletonScore: single}},
 		{"pairloss", loss, true, true, &PairLoss{L: loss}},
 		{"grouploss", nil, true, true, &GroupLoss{Tasks: n, Loss: gl}},
@@ -190,7 +203,7 @@ func bruteCases(rng *rand.Rand, n, k int) []bruteCase {
 			out = append(out, bruteCase{
 				name: r.kind + fmt.Sprintf("/singles=%v/", r.singles) + b.name, kind: r.kind, m: r.m,
 				singles: r.singles, single: single, gl: gl, minimize: r.minimize,
-				cost: b.cost, budget: b.budget, rule: r.rule, b: b.b,
+				cost: b.cost, budget: b.budget, rule: r.rule, b: b.b, disjoint: r.kind == "zsum",
 			})
 		}
 	}
@@ -283,8 +296,13 @@ func checkBudgetBound(t *testing.T, name string, c bruteCase, n int, want float6
 func checkResult(t *testing.T, name string, c bruteCase, n int, res *Result) {
 	t.Helper()
 	spent := 0.0
+	var union Set
 	for _, g := range res.Groups {
 		spent += c.cost(g.Len(), g)
+		if c.disjoint && union&g != 0 {
+			t.Errorf("%s: groups %v overlap under a disjoint rule", name, res.Groups)
+		}
+		union |= g
 	}
 	if spent > c.budget+1e-9 {
 		t.Errorf("%s: groups %v cost %g over budget %g", name, res.Groups, spent, c.budget)
