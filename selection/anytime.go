@@ -81,15 +81,15 @@ type search struct {
 	full  Set
 	sg    float64
 	rng   *rand.Rand
-	cands []Set             // the only allowed groups, when the rule lists them; nil otherwise
-	swaps bool              // also exchange tasks between groups (under a size cap)
+	cands []Set // the only allowed groups, when the rule lists them; nil otherwise
+	swaps bool  // also exchange tasks between groups (under a size cap)
 	// disjoint: groupings must be partitions ([Partitioner]); moves keep
 	// them so.
 	disjoint bool
-	cache map[Set][]float64 // maximizing-sense scores of a group; nil if refused
-	cost  map[Set]int
-	err   error
-	buf   []float64
+	cache    map[Set][]float64 // maximizing-sense scores of a group; nil if refused
+	cost     map[Set]int
+	err      error
+	buf      []float64
 	// scores holds the scores of the groups being valued, reused.
 	scores [][]float64
 }

@@ -52,7 +52,7 @@ type bruteCase struct {
 	budget   float64
 	rule     Rule
 	b        Budget
-	maxSize  int // if positive, only groups of at most this many tasks are allowed
+	maxSize  int  // if positive, only groups of at most this many tasks are allowed
 	disjoint bool // only sets of pairwise disjoint groups are allowed
 }
 

@@ -72,6 +72,7 @@ type runFlags struct {
 	budgets, methods, tasks, out string
 	workers, randomSeeds, glyphN int
 	glyphSize, maxGroupSize      int
+	rule                         string
 	seed                         uint64
 	noReport                     bool
 	recipe                       *recipeFlags
@@ -141,6 +142,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.budgets, "budgets", "2,3,4", "comma-separated `LIST` of budgets (numbers of networks)")
 	fs.StringVar(&f.methods, "methods", "", "comma-separated `LIST` of methods among "+strings.Join(experiment.Methods, ",")+
 		fmt.Sprintf(" (default: all; optimal only up to %d tasks, hoa up to %d)", experiment.DefaultOptimalMaxTasks, experiment.DefaultHOAMaxTasks))
+	fs.StringVar(&f.rule, "rule", selection.DefaultRule, "selection `RULE` of tag and cs: "+strings.Join(selection.AffinityRules, " or "))
 	fs.IntVar(&f.maxGroupSize, "max-group-size", 0, "allow only groups of at most `M` tasks when selecting (tag, cs, hoa, optimal); 0: no cap")
 	fs.IntVar(&f.randomSeeds, "random-seeds", experiment.DefaultRandomSeeds, "random groupings per budget")
 	fs.StringVar(&f.out, "out", "", "run `DIR` (default runs/<data name>); rerunning the same command resumes it")
@@ -246,7 +248,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	// Networks in training checkpoint under DIR/checkpoints, so that an
 	// interrupted run also keeps the progress of the networks in flight.
 	tr := &engines.Trainer{Data: ds, Config: cfg, Affinity: aff, CheckpointRoot: filepath.Join(out, "checkpoints")}
-	res, err := experiment.Run(ctx, out, exp, tr, engines.Selector{Options: selection.Options{Seed: f.seed, MaxGroupSize: f.maxGroupSize}})
+	res, err := experiment.Run(ctx, out, exp, tr, engines.Selector{Rule: f.rule, Options: selection.Options{Seed: f.seed, MaxGroupSize: f.maxGroupSize}})
 	if err == nil {
 		os.Remove(tr.CheckpointRoot) // empty once every network has finished; kept otherwise
 	}

@@ -164,6 +164,9 @@ type Selector struct {
 	// Options tune the solver (seed and limits of the anytime search, and
 	// MaxGroupSize, a cap on the tasks in one group).
 	Options selection.Options
+	// Rule names the affinity rule of MaxAffinity (one of
+	// selection.AffinityRules); empty: the paper's.
+	Rule string
 }
 
 // Settings returns the solver options, recorded in results.json.
@@ -173,6 +176,9 @@ func (s Selector) Settings() any { return s.Options }
 // rule, MinPairLoss with its "pairloss" rule.
 func (s Selector) Select(m *taskmatrix.Matrix, rule experiment.Rule, budget int) ([][]string, error) {
 	name := "affinity"
+	if s.Rule != "" {
+		name = s.Rule
+	}
 	if rule == experiment.MinPairLoss {
 		name = "pairloss"
 	}
