@@ -99,16 +99,17 @@ func Standardize(a [][]float64) [][]float64 {
 			}
 		}
 		mean /= float64(n - 1)
-		ss := 0.0
+		ss, big := 0.0, 0.0
 		for i := 0; i < n; i++ {
 			if i != j {
 				d := a[i][j] - mean
 				ss += d * d
+				big = max(big, math.Abs(a[i][j]))
 			}
 		}
 		sd := math.Sqrt(ss / float64(n-1))
-		if !(sd > 1e-12*math.Max(1, math.Abs(mean))) {
-			continue // a constant column: no partner is better than another
+		if !(sd > 1e-12*big) {
+			continue // a constant column (up to rounding): no partner is better than another
 		}
 		for i := 0; i < n; i++ {
 			if i != j {

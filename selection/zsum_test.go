@@ -56,6 +56,12 @@ func TestStandardizeHand(t *testing.T) {
 			t.Errorf("scaled column: Z[%d][2] = %g, want %g", i, z[i][2], got[i][2])
 		}
 	}
+	// Tiny scales are standardized like any other; a column constant up to
+	// rounding is not.
+	tiny := Standardize([][]float64{{0, 1e-20, 0.1}, {3e-20, 0, 0.1 + 3e-17}, {1e-20, 3e-20, 0}})
+	if want := [][]float64{{0, -1, 0}, {1, 0, 0}, {-1, 1, 0}}; !approxEqual(tiny, want) {
+		t.Errorf("tiny scales: %v, want %v", tiny, want)
+	}
 	if got := Standardize([][]float64{{1, 2}, {3, 4}}); !reflect.DeepEqual(got, [][]float64{{0, 0}, {0, 0}}) {
 		t.Errorf("two tasks: %v, want zeros", got)
 	}
@@ -172,4 +178,16 @@ func TestAffinityRuleNames(t *testing.T) {
 	if _, err := NewRule(m, "mean", Options{}); err == nil {
 		t.Errorf("NewRule accepts an unknown name")
 	}
+}
+
+// approxEqual reports whether two matrices agree to 1e-9.
+func approxEqual(a, b [][]float64) bool {
+	for i := range a {
+		for j := range a[i] {
+			if math.Abs(a[i][j]-b[i][j]) > 1e-9 {
+				return false
+			}
+		}
+	}
+	return len(a) == len(b)
 }
