@@ -60,7 +60,16 @@ func TestAnytimeNearExact(t *testing.T) {
 // the result, on a size beyond the exact solver.
 func TestAnytimeDeterministic(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
-	r := &Affinity{A: randMatrix(rng, 30, -1, 1)}
+	a := randMatrix(rng, 30, -1, 1)
+	for _, r := range []Rule{&Affinity{A: a}, &AffinitySum{A: Standardize(a), Charge: ZSumCharge}} {
+		anytimeTwice(t, r)
+	}
+}
+
+// anytimeTwice solves r twice with one seed and fails if the results
+// differ or break the budget, or if a disjoint rule's groups overlap.
+func anytimeTwice(t *testing.T, r Rule) {
+	t.Helper()
 	var first *Result
 	for rep := 0; rep < 2; rep++ {
 		res, err := Anytime(r, MaxNetworks(4), Options{Seed: 9, Iterations: 20})
@@ -68,7 +77,14 @@ func TestAnytimeDeterministic(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(res.Groups) > 4 || res.Optimal && res.Gap > 0 {
-			t.Fatalf("bad result %+v", res)
+			t.Fatalf("%T: bad result %+v", r, res)
+		}
+		var union Set
+		for _, g := range res.Groups {
+			if isDisjoint(r) && union&g != 0 {
+				t.Fatalf("%T: groups %v overlap", r, res.Groups)
+			}
+			union |= g
 		}
 		if first == nil {
 			first = res
