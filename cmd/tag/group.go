@@ -40,7 +40,8 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("group", stderr)
 	affFile := fs.String("affinity", "", "affinity `FILE` (CSV or JSON; row i, column j = effect of task i on task j), selected by -rule")
 	ruleName := fs.String("rule", selection.DefaultRule, "with -affinity, the selection `RULE`: "+selection.RuleZSum+
-		" (sum of partners' affinities standardized per target task, 0 alone) or "+selection.RulePaper+" (the paper's mean in-group affinity)")
+		fmt.Sprintf(" (disjoint groups; a task scores the sum over its groupmates of their affinity onto it, standardized per target task, less %g each; 0 alone)", selection.ZSumCharge)+
+		" or "+selection.RulePaper+" (the paper's: the mean in-group affinity; groups may overlap)")
 	lossFile := fs.String("losses", "", "pair-loss `FILE` (row i, column j = loss of task j trained with task i; diagonal = single-task loss): minimize mean loss")
 	budgets := fs.String("budget", "", "comma-separated `LIST` of budgets, each solved: numbers of networks (e.g. 2,3,4), or real costs with -cost standley (e.g. 1.5,2.5)")
 	costModel := fs.String("cost", "networks", "budget `MODEL`: networks (at most K groups, TAG) or standley (multi-task network 1, single-task network 0.5)")
@@ -54,6 +55,8 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: tag group (-affinity FILE | -losses FILE) -budget K[,K...] [flags]\n\n"+
 			"Chooses, for each budget, the groups of tasks to train together (TAG network selection).\n"+
+			"-rule zsum (the default) compares every target task on its own scale and charges for group size;\n"+
+			"-rule paper is the published rule.\n"+
 			"Up to about 20 tasks the answer is proven optimal; beyond (to 64) an anytime search reports\n"+
 			"the best grouping found, a proven bound and the gap.\n\nflags:")
 		fs.PrintDefaults()
