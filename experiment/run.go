@@ -33,9 +33,9 @@ const (
 	// TAGRefine trains the best few groupings of TAG's objective and keeps
 	// the best on validation; RandomBest does the same with as many random
 	// groupings.
-	TAGRefine  = "tag-refine"
+	TAGRefine = "tag-refine"
 	// TAGPaper is tag with the selection rule of the paper (RulePaper).
-	TAGPaper = "tag-paper"
+	TAGPaper   = "tag-paper"
 	RandomBest = "random-best"
 	UW         = "uw"
 	GradNorm   = "gradnorm"

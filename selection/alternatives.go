@@ -7,17 +7,54 @@ import (
 	"github.com/tagroup/tag/taskmatrix"
 )
 
-// without is a rule that refuses some exact groups and scores the others
-// as the wrapped rule does. Refusing groups only lowers the optimum, so
-// the wrapped rule's task bound stays a valid bound.
+// without is a rule that refuses one exact group and scores the others as
+// the wrapped rule does. Refusing a group only lowers the optimum, so the
+// wrapped rule's bounds stay valid; the wrapped rule's partition semantics
+// ([Partitioner]) are kept.
 type without struct {
 	Rule
-	refused []Set
+	refused Set
 }
 
-// Scores refuses the listed groups and delegates the others.
+// withoutList is without for a rule that allows only the groups it lists.
+type withoutList struct{ without }
+
+// refuse returns r without group g.
+func refuse(r Rule, g Set) Rule {
+	w := without{Rule: r, refused: g}
+	if _, ok := r.(groupLister); ok {
+		return &withoutList{w}
+	}
+	return &w
+}
+
+// Scores refuses the refused group and delegates the others.
 func (w *without) Scores(g Set, s []float64) bool {
-	return !slices.Contains(w.refused, g) && w.Rule.Scores(g, s)
+	return g != w.refused && w.Rule.Scores(g, s)
+}
+
+// Disjoint is the wrapped rule's (see [Partitioner]).
+func (w *without) Disjoint() bool { return isDisjoint(w.Rule) }
+
+// SizeBounds are the wrapped rule's, or its task bound at every size.
+func (w *without) SizeBounds() [][]float64 {
+	if sb, ok := w.Rule.(SizeBounder); ok {
+		return sb.SizeBounds()
+	}
+	n := w.N()
+	out := make([][]float64, n)
+	for j := range out {
+		out[j] = make([]float64, n+1)
+		for m := 1; m <= n; m++ {
+			out[j][m] = w.Rule.TaskBound(j)
+		}
+	}
+	return out
+}
+
+// listedGroups are the wrapped rule's, less the refused group.
+func (w *withoutList) listedGroups() []Set {
+	return slices.DeleteFunc(w.Rule.(groupLister).listedGroups(), func(g Set) bool { return g == w.refused })
 }
 
 // Alternatives returns up to count distinct groupings that score well under
@@ -42,7 +79,7 @@ func Alternatives(r Rule, b Budget, opt Options, count int) ([]*Result, error) {
 		if len(out) >= count {
 			break
 		}
-		alt, err := Solve(&without{Rule: r, refused: []Set{g}}, b, opt)
+		alt, err := Solve(refuse(r, g), b, opt)
 		if err != nil {
 			continue // no grouping within the budget avoids g
 		}

@@ -81,12 +81,15 @@ type search struct {
 	full  Set
 	sg    float64
 	rng   *rand.Rand
-	cands []Set             // the only allowed groups, when the rule lists them; nil otherwise
-	swaps bool              // also exchange tasks between groups (under a size cap)
-	cache map[Set][]float64 // maximizing-sense scores of a group; nil if refused
-	cost  map[Set]int
-	err   error
-	buf   []float64
+	cands []Set // the only allowed groups, when the rule lists them; nil otherwise
+	swaps bool  // also exchange tasks between groups (under a size cap)
+	// disjoint: groupings must be partitions ([Partitioner]); moves keep
+	// them so.
+	disjoint bool
+	cache    map[Set][]float64 // maximizing-sense scores of a group; nil if refused
+	cost     map[Set]int
+	err      error
+	buf      []float64
 	// scores holds the scores of the groups being valued, reused.
 	scores [][]float64
 }
@@ -97,7 +100,8 @@ func newSearch(r Rule, b Budget, seed uint64) *search {
 		r: r, b: b, n: n, full: Full(n), sg: sign(r),
 		rng:   rand.New(rand.NewPCG(seed, 0x7a6)),
 		cache: map[Set][]float64{}, cost: map[Set]int{},
-		buf: make([]float64, n), swaps: groupCap(r) > 0,
+		buf: make([]float64, n), swaps: groupCap(r) > 0 || isDisjoint(r),
+		disjoint: isDisjoint(r),
 	}
 	if l, ok := r.(groupLister); ok {
 		s.cands = l.listedGroups()
@@ -158,6 +162,9 @@ func (s *search) value(gs []Set) float64 {
 			}
 		}
 		cost += c
+		if s.disjoint && union&g != 0 {
+			return math.Inf(-1)
+		}
 		union |= g
 	}
 	if cost > s.b.Limit || union != s.full {
@@ -224,12 +231,30 @@ func (s *search) kick(gs []Set) ([]Set, float64) {
 	for moves, tries := 2+s.rng.IntN(3), 0; moves > 0 && tries < 50; tries++ {
 		gi, t := s.rng.IntN(len(cur)), s.rng.IntN(s.n)
 		next := withGroup(cur, gi, cur[gi]^(1<<uint(t)))
+		if s.disjoint {
+			next = moveTask(cur, t, s.rng.IntN(len(cur)+1))
+		}
 		if nv := s.value(next); !math.IsInf(nv, -1) {
 			cur, v = next, nv
 			moves--
 		}
 	}
 	return cur, v
+}
+
+// moveTask returns a copy of the partition gs with task t moved into
+// group i (a new group when i = len(gs)), dropping a group left empty.
+func moveTask(gs []Set, t, i int) []Set {
+	bit := Set(1) << uint(t)
+	out := append(make([]Set, 0, len(gs)+1), gs...)
+	if i == len(gs) {
+		out = append(out, 0)
+	}
+	for k := range out {
+		out[k] &^= bit
+	}
+	out[i] |= bit
+	return slices.DeleteFunc(out, func(g Set) bool { return g == 0 })
 }
 
 // withGroup returns a copy of gs with group i replaced by g, or removed if
@@ -265,7 +290,13 @@ func (s *search) climb(gs []Set, v float64) ([]Set, float64) {
 		for i, g := range gs {
 			for t := 0; t < s.n; t++ {
 				bit := Set(1) << uint(t)
-				try(withGroup(gs, i, g^bit))
+				if s.disjoint {
+					if g&bit != 0 {
+						try(moveTask(gs, t, len(gs))) // alone, in a new group
+					}
+				} else {
+					try(withGroup(gs, i, g^bit))
+				}
 				if g&bit == 0 {
 					continue
 				}
@@ -291,6 +322,12 @@ func (s *search) climb(gs []Set, v float64) ([]Set, float64) {
 		}
 		for t := 0; t < s.n; t++ {
 			for u := t; u < s.n; u++ {
+				if s.disjoint {
+					if u > t {
+						try(moveTask(moveTask(gs, t, len(gs)), u, len(gs)))
+					}
+					continue
+				}
 				try(append(append([]Set(nil), gs...), SetOf(t, u)))
 			}
 		}

@@ -9,7 +9,8 @@ import (
 )
 
 // TestAnytimeNearExact compares the anytime search with the exact optimum
-// on random problems of 8 to 12 tasks: it must come within 1%, and its
+// on random problems of 8 to 12 tasks, for the paper's rule, the pair-loss
+// rule and zsum on every budget model: it must come within 1%, and its
 // bound must hold.
 func TestAnytimeNearExact(t *testing.T) {
 	worst := 0.0
@@ -17,8 +18,9 @@ func TestAnytimeNearExact(t *testing.T) {
 		for seed := uint64(0); seed < 3; seed++ {
 			rng := rand.New(rand.NewPCG(seed, uint64(n)))
 			aff, loss := randMatrix(rng, n, -1, 1), randMatrix(rng, n, 0.5, 2)
-			rules := map[string]Rule{"affinity": &Affinity{A: aff}, "pairloss": &PairLoss{L: loss}}
-			for _, rn := range []string{"affinity", "pairloss"} {
+			rules := map[string]Rule{"affinity": &Affinity{A: aff}, "pairloss": &PairLoss{L: loss},
+				"zsum": &AffinitySum{A: Standardize(aff), Charge: ZSumCharge}}
+			for _, rn := range []string{"affinity", "pairloss", "zsum"} {
 				r := rules[rn]
 				for _, b := range []Budget{MaxNetworks(2), MaxNetworks(3), MaxNetworks(5), StandleyCost(2.5)} {
 					name := fmt.Sprintf("n=%d/seed=%d/%s/%s", n, seed, rn, b.Name)
@@ -58,7 +60,16 @@ func TestAnytimeNearExact(t *testing.T) {
 // the result, on a size beyond the exact solver.
 func TestAnytimeDeterministic(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
-	r := &Affinity{A: randMatrix(rng, 30, -1, 1)}
+	a := randMatrix(rng, 30, -1, 1)
+	for _, r := range []Rule{&Affinity{A: a}, &AffinitySum{A: Standardize(a), Charge: ZSumCharge}} {
+		anytimeTwice(t, r)
+	}
+}
+
+// anytimeTwice solves r twice with one seed and fails if the results
+// differ or break the budget, or if a disjoint rule's groups overlap.
+func anytimeTwice(t *testing.T, r Rule) {
+	t.Helper()
 	var first *Result
 	for rep := 0; rep < 2; rep++ {
 		res, err := Anytime(r, MaxNetworks(4), Options{Seed: 9, Iterations: 20})
@@ -66,7 +77,14 @@ func TestAnytimeDeterministic(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(res.Groups) > 4 || res.Optimal && res.Gap > 0 {
-			t.Fatalf("bad result %+v", res)
+			t.Fatalf("%T: bad result %+v", r, res)
+		}
+		var union Set
+		for _, g := range res.Groups {
+			if isDisjoint(r) && union&g != 0 {
+				t.Fatalf("%T: groups %v overlap", r, res.Groups)
+			}
+			union |= g
 		}
 		if first == nil {
 			first = res
@@ -114,6 +132,7 @@ func boundRules(n int) []namedRule {
 	return []namedRule{
 		{"affinity", &Affinity{A: aff}},
 		{"affinity+singles", &Affinity{A: aff, AllowSingletons: true, SingletonScore: 0.9}},
+		{"zsum", &AffinitySum{A: Standardize(aff), Charge: 0.4}},
 		{"pairloss", &PairLoss{L: loss}},
 		{"grouploss", &GroupLoss{Tasks: n, Loss: gl}},
 	}

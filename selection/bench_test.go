@@ -11,28 +11,37 @@ func benchRule(n int) Rule {
 	return &Affinity{A: randMatrix(rng, n, -1, 1)}
 }
 
+// benchRules returns the paper's rule and zsum on the same random matrix.
+func benchRules(n int) []namedRule {
+	r := benchRule(n).(*Affinity)
+	z, _ := AffinityRule(RuleZSum, r.A, Options{})
+	return []namedRule{{RulePaper, r}, {RuleZSum, z}}
+}
+
 // BenchmarkExact measures the exact solver on random affinity matrices at
 // the target sizes (9 tasks, k = 2..5; 16 tasks, k = 4, also with
 // groups capped at 4 tasks; 20 tasks, k = 4, run only with -bench
-// 'Exact/n=20').
+// 'Exact/n=20'), under the paper's rule and zsum (rule=...).
 func BenchmarkExact(b *testing.B) {
 	cases := []struct{ n, k, cap int }{{7, 2, 0}, {7, 3, 0}, {9, 2, 0}, {9, 3, 0}, {9, 4, 0}, {9, 5, 0}, {16, 4, 0}, {16, 4, 4}, {20, 4, 0}}
 	for _, c := range cases {
-		r := CapGroupSize(benchRule(c.n), c.cap)
 		name := fmt.Sprintf("n=%d/k=%d", c.n, c.k)
 		if c.cap > 0 {
 			name += fmt.Sprintf("/cap=%d", c.cap)
 		}
-		b.Run(name, func(b *testing.B) {
-			if c.n >= 20 && testing.Short() {
-				b.Skip("20 tasks: long")
-			}
-			for b.Loop() {
-				if _, err := Exact(r, MaxNetworks(c.k)); err != nil {
-					b.Fatal(err)
+		for _, nr := range benchRules(c.n) {
+			r := CapGroupSize(nr.r, c.cap)
+			b.Run(name+"/rule="+nr.name, func(b *testing.B) {
+				if c.n >= 20 && testing.Short() {
+					b.Skip("20 tasks: long")
 				}
-			}
-		})
+				for b.Loop() {
+					if _, err := Exact(r, MaxNetworks(c.k)); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }
 
@@ -70,20 +79,21 @@ func BenchmarkBruteForce(b *testing.B) {
 
 // BenchmarkAnytime measures the anytime search (default 200 climbs) beyond
 // the exact solver's range, without and with a group-size cap (which adds
-// the swap moves).
+// the swap moves; zsum always has them), under the paper's rule and zsum.
 func BenchmarkAnytime(b *testing.B) {
 	for _, c := range []struct{ n, k, cap int }{{12, 4, 0}, {32, 4, 0}, {64, 5, 0}, {32, 4, 10}, {64, 5, 16}} {
-		r := benchRule(c.n)
 		name := fmt.Sprintf("n=%d/k=%d", c.n, c.k)
 		if c.cap > 0 {
 			name += fmt.Sprintf("/cap=%d", c.cap)
 		}
-		b.Run(name, func(b *testing.B) {
-			for b.Loop() {
-				if _, err := Anytime(r, MaxNetworks(c.k), Options{Seed: 1, MaxGroupSize: c.cap}); err != nil {
-					b.Fatal(err)
+		for _, nr := range benchRules(c.n) {
+			b.Run(name+"/rule="+nr.name, func(b *testing.B) {
+				for b.Loop() {
+					if _, err := Anytime(nr.r, MaxNetworks(c.k), Options{Seed: 1, MaxGroupSize: c.cap}); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }

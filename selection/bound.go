@@ -63,6 +63,13 @@ func (r *GroupLoss) SizeBounds() [][]float64 {
 // entries of column j of mat (largest, or smallest when minimize), for
 // m ≥ 2, and b[j][1] = single.
 func sortedPartnerMeans(mat [][]float64, single float64, minimize bool) [][]float64 {
+	return sortedPartners(mat, single, minimize, true)
+}
+
+// sortedPartners returns b[j][m] = sum of the m−1 best off-diagonal
+// entries of column j of mat (largest, or smallest when minimize), divided
+// by m−1 when mean is set, for m ≥ 2, and b[j][1] = single.
+func sortedPartners(mat [][]float64, single float64, minimize, mean bool) [][]float64 {
 	n := len(mat)
 	out := make([][]float64, n)
 	col := make([]float64, 0, n)
@@ -82,7 +89,10 @@ func sortedPartnerMeans(mat [][]float64, single float64, minimize bool) [][]floa
 		sum := 0.0
 		for k, v := range col {
 			sum += v
-			out[j][k+2] = sum / float64(k+1)
+			out[j][k+2] = sum
+			if mean {
+				out[j][k+2] = sum / float64(k+1)
+			}
 		}
 	}
 	return out

@@ -8,13 +8,16 @@ import (
 )
 
 // naiveScore is an independent reading of the scoring rules straight from
-// TAG §2 and Standley et al.: it loops over member lists, not bit masks.
+// TAG §2 and Standley et al. (and of the zsum rule: the sum over partners,
+// 0 alone): it loops over member lists, not bit masks.
 // ok is false for a refused group.
 func naiveScore(kind string, m [][]float64, members []int, j int, singles bool, single float64) (float64, bool) {
 	if len(members) == 1 {
 		switch kind {
 		case "affinity":
 			return single, singles
+		case "zsum":
+			return 0, true
 		default:
 			return m[j][j], true
 		}
@@ -29,6 +32,9 @@ func naiveScore(kind string, m [][]float64, members []int, j int, singles bool, 
 	for _, p := range partners {
 		sum += p
 	}
+	if kind == "zsum" {
+		return sum, true
+	}
 	return sum / float64(len(partners)), true
 }
 
@@ -36,7 +42,7 @@ func naiveScore(kind string, m [][]float64, members []int, j int, singles bool, 
 // scoring and budget.
 type bruteCase struct {
 	name     string
-	kind     string // affinity, pairloss, grouploss
+	kind     string // affinity, zsum, pairloss, grouploss
 	m        [][]float64
 	singles  bool
 	single   float64
@@ -46,12 +52,13 @@ type bruteCase struct {
 	budget   float64
 	rule     Rule
 	b        Budget
-	maxSize  int // if positive, only groups of at most this many tasks are allowed
-	refused  Set // if not 0, this group is not allowed
+	maxSize  int  // if positive, only groups of at most this many tasks are allowed
+	disjoint bool // only sets of pairwise disjoint groups are allowed
+	refused  Set  // if not 0, this group is not allowed
 }
 
-// brute enumerates every set of distinct allowed groups whose costs add up
-// to at most the budget, serves each task by its best group in the set, and
+// brute enumerates every set of distinct allowed groups (pairwise disjoint
+// ones, for a disjoint case) whose costs add up to at most the budget, serves each task by its best group in the set, and
 // returns the best mean score (in the maximizing sense; -Inf if none covers).
 func brute(c bruteCase, n int) float64 {
 	type grp struct {
@@ -92,8 +99,8 @@ func brute(c bruteCase, n int) float64 {
 	}
 	best := math.Inf(-1)
 	var chosen []grp
-	var rec func(start int, spent float64)
-	rec = func(start int, spent float64) {
+	var rec func(start int, spent float64, union Set)
+	rec = func(start int, spent float64, union Set) {
 		total := 0.0
 		for j := 0; j < n; j++ {
 			bj := math.Inf(-1)
@@ -108,14 +115,17 @@ func brute(c bruteCase, n int) float64 {
 			best = total / float64(n)
 		}
 		for i := start; i < len(groups); i++ {
+			if c.disjoint && groups[i].set&union != 0 {
+				continue
+			}
 			if spent+groups[i].cost <= c.budget+1e-9 {
 				chosen = append(chosen, groups[i])
-				rec(i+1, spent+groups[i].cost)
+				rec(i+1, spent+groups[i].cost, union|groups[i].set)
 				chosen = chosen[:len(chosen)-1]
 			}
 		}
 	}
-	rec(0, 0)
+	rec(0, 0, 0)
 	return best
 }
 
@@ -153,8 +163,19 @@ func bruteCases(rng *rand.Rand, n, k int) []bruteCase {
 		minimize bool
 		rule     Rule
 	}
+	// zsum: the rule gets the charge; the naive score reads it from the
+	// matrix, subtracted from every entry.
+	z, zcharge := Standardize(aff), rng.Float64()
+	zn := make([][]float64, n)
+	for i := range z {
+		zn[i] = make([]float64, n)
+		for j := range z[i] {
+			zn[i][j] = z[i][j] - zcharge
+		}
+	}
 	rules := []rulePart{
 		{"affinity", aff, false, false, &Affinity{A: aff}},
+		{"zsum", zn, true, false, &AffinitySum{A: z, Charge: zcharge}},
 		{"affinity", aff, true, false, &Affinity{A: aff, AllowSingletons: true, SingletonScore: single}},
 		{"pairloss", loss, true, true, &PairLoss{L: loss}},
 		{"grouploss", nil, true, true, &GroupLoss{Tasks: n, Loss: gl}},
@@ -183,7 +204,7 @@ func bruteCases(rng *rand.Rand, n, k int) []bruteCase {
 			out = append(out, bruteCase{
 				name: r.kind + fmt.Sprintf("/singles=%v/", r.singles) + b.name, kind: r.kind, m: r.m,
 				singles: r.singles, single: single, gl: gl, minimize: r.minimize,
-				cost: b.cost, budget: b.budget, rule: r.rule, b: b.b,
+				cost: b.cost, budget: b.budget, rule: r.rule, b: b.b, disjoint: r.kind == "zsum",
 			})
 		}
 	}
@@ -201,6 +222,7 @@ func TestExactMatchesBruteForce(t *testing.T) {
 		sizes = sizes[:5]
 	}
 	checked, improved := 0, 0
+	perKind := map[string]*[2]int{"affinity": {}, "zsum": {}, "pairloss": {}, "grouploss": {}}
 	for _, sz := range sizes {
 		for seed := 0; seed < sz.seeds; seed++ {
 			for k := 1; k <= sz.maxK; k++ {
@@ -229,15 +251,25 @@ func TestExactMatchesBruteForce(t *testing.T) {
 						t.Errorf("%s: not marked optimal: %+v", name, res)
 					}
 					checkResult(t, name, c, sz.n, res)
+					before := improved
 					checkBudgetBound(t, name, c, sz.n, want, &improved)
 					checked++
+					perKind[c.kind][0]++
+					perKind[c.kind][1] += improved - before
 				}
 			}
 		}
 	}
 	t.Logf("%d problems checked against brute force; budget-aware bound below the budget-blind one on %d", checked, improved)
-	if improved < checked/4 {
-		t.Errorf("the budget-aware bound improved on only %d of %d problems", improved, checked)
+	for k, v := range perKind {
+		t.Logf("%s: %d problems, bound improved on %d", k, v[0], v[1])
+	}
+	// The quarter is the paper-era rules' figure; zsum, whose singletons
+	// score a neutral 0, leaves the budget slack in the relaxation more
+	// often (about one problem in six here), so it only has to gain at all.
+	z := perKind["zsum"]
+	if old, oldChecked := improved-z[1], checked-z[0]; old < oldChecked/4 || z[1] == 0 {
+		t.Errorf("the budget-aware bound improved on only %d of %d problems (zsum: %d of %d)", old, oldChecked, z[1], z[0])
 	}
 }
 
@@ -265,8 +297,13 @@ func checkBudgetBound(t *testing.T, name string, c bruteCase, n int, want float6
 func checkResult(t *testing.T, name string, c bruteCase, n int, res *Result) {
 	t.Helper()
 	spent := 0.0
+	var union Set
 	for _, g := range res.Groups {
 		spent += c.cost(g.Len(), g)
+		if c.disjoint && union&g != 0 {
+			t.Errorf("%s: groups %v overlap under a disjoint rule", name, res.Groups)
+		}
+		union |= g
 	}
 	if spent > c.budget+1e-9 {
 		t.Errorf("%s: groups %v cost %g over budget %g", name, res.Groups, spent, c.budget)

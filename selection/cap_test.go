@@ -154,9 +154,9 @@ func TestAnytimeNearExactCapped(t *testing.T) {
 	for n := 10; n <= 12; n++ {
 		rng := rand.New(rand.NewPCG(7, uint64(n)))
 		aff, loss := randMatrix(rng, n, -1, 1), randMatrix(rng, n, 0.5, 2)
-		for _, r := range []Rule{&Affinity{A: aff}, &PairLoss{L: loss}} {
+		for _, r := range []Rule{&Affinity{A: aff}, &PairLoss{L: loss}, &AffinitySum{A: Standardize(aff), Charge: ZSumCharge}} {
 			for _, tc := range []struct{ k, cap int }{{3, 4}, {3, 5}, {4, 3}, {5, 3}} {
-				name := fmt.Sprintf("n=%d/minimize=%v/k=%d/cap=%d", n, r.Minimize(), tc.k, tc.cap)
+				name := fmt.Sprintf("n=%d/%T/k=%d/cap=%d", n, r, tc.k, tc.cap)
 				b := MaxNetworks(tc.k)
 				ex, err := Exact(CapGroupSize(r, tc.cap), b)
 				if errors.Is(err, ErrInfeasible) {

@@ -15,14 +15,30 @@
 // over tasks of each task's best score. A budget ([Budget]) limits which sets
 // of groups may be chosen: at most k networks (TAG), Standley's cost model
 // (a multi-task network costs 1, a single-task network 0.5, against a real
-// budget) or any integer cost per group.
+// budget) or any integer cost per group. A rule may require disjoint
+// groups ([Partitioner]); then every task is in exactly one group.
 //
 // Rules provided: [Affinity] (TAG, and cosine similarity: s_G(j) is the mean
 // over i in G, i ≠ j, of A[i][j]; singletons are refused unless allowed
 // with a fixed score), [PairLoss] (HOA: s_G(j) is the mean over partners i
 // in G of L[i][j], and L[j][j] for a task alone; minimized) and [GroupLoss]
 // (the true loss of each task in each listed group, as exhaustive training
-// measures it; minimized).
+// measures it; minimized), and [AffinitySum] (s_G(j) is the sum over
+// partners i in G of A[i][j] less a charge per partner, 0 alone; groups
+// are disjoint).
+//
+// # Rules by name
+//
+// [AffinityRule] builds an affinity rule by name ([AffinityRules]):
+// "zsum", the default ([DefaultRule]), is [AffinitySum] with charge
+// [ZSumCharge] on the matrix [Standardize]d per target (each column's
+// off-diagonal entries as z-scores); "paper" is [Affinity] on the raw
+// matrix, the published rule exactly. The paper's rule degenerates on
+// weak or unevenly scaled affinities: its optimum under k networks is
+// often a few high-affinity pairs plus one group holding every other task.
+// zsum compares targets on one scale and charges every groupmate, so that
+// large groups must earn their size; on noise it splits the tasks evenly,
+// and it keeps strong pairs and planted families together.
 //
 // # Exact solver
 //
@@ -43,7 +59,9 @@
 // sums (3^n steps in all), then runs a dynamic program over subsets and
 // budget units in which each step removes the block holding the lowest
 // remaining task (k·3^(n-1)/2 steps for k networks). It proves optimality
-// and is practical up to about 20 tasks. Both passes run on GOMAXPROCS
+// and is practical up to about 20 tasks. For a rule whose groups must be
+// disjoint ([Partitioner]), a block is valued only in the group equal to
+// it (2^n values), and the program is the same. Both passes run on GOMAXPROCS
 // goroutines with bit-identical results: the block values are split by
 // which of the highest-numbered tasks a block holds, so that every value
 // is written by one goroutine, summed in the same order (highest member
@@ -56,7 +74,9 @@
 // [Anytime] handles up to 64 tasks: iterated local search over sets of
 // groups (add, drop or move a task; open, drop or merge a group), seeded by
 // a random or one-group start and perturbed between climbs, deterministic
-// for a given seed and iteration limit. For rules that allow only listed
+// for a given seed and iteration limit. For disjoint rules it moves only
+// between partitions (move a task to another or a new group, move two
+// tasks into a new group, merge or exchange). For rules that allow only listed
 // groups ([GroupLoss]) it moves among listed groups alone (drop, replace or
 // add a group), and between climbs it drops one to three groups and covers
 // the tasks again by a depth-first search over listed groups.

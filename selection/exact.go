@@ -80,7 +80,8 @@ func newBlockValues(r Rule, b Budget, workers int) (*blockDP, error) {
 	if workers > 1 && n >= parallelMinTasks {
 		h = min(n-1, bits.Len(uint(workers))+2)
 	}
-	bv := &blockValues{r: r, b: b, n: n, top: uint32(Full(n)) &^ uint32(Full(n-h)), byCost: map[int]*costClass{}}
+	bv := &blockValues{r: r, b: b, n: n, top: uint32(Full(n)) &^ uint32(Full(n-h)), byCost: map[int]*costClass{},
+		disjoint: isDisjoint(r)}
 	patterns := make([]uint32, 0, 1<<uint(h))
 	for p := uint32(0); ; p = (p - bv.top) & bv.top {
 		patterns = append(patterns, p)
@@ -124,6 +125,9 @@ type blockValues struct {
 	b   Budget
 	n   int
 	top uint32 // the tasks whose membership defines a pattern
+	// disjoint: the rule's groupings are partitions, so a block is valued
+	// only in the group equal to it.
+	disjoint bool
 
 	mu     sync.Mutex
 	byCost map[int]*costClass
@@ -171,7 +175,7 @@ func (bv *blockValues) pattern(p uint32, multi map[int]bool) {
 	masks := make([]uint32, 1<<uint(lowTasks))
 	local := map[int]*costClass{}
 	for g := uint32(1); g <= full && g != 0; g++ {
-		if g&p != p || !bv.r.Scores(Set(g), scores) {
+		if g&p != p || (bv.disjoint && g&bv.top != p) || !bv.r.Scores(Set(g), scores) {
 			continue
 		}
 		c, err := bv.b.cost(Set(g))
@@ -189,6 +193,10 @@ func (bv *blockValues) pattern(p uint32, multi map[int]bool) {
 		}
 		if bits.OnesCount32(g) > 1 {
 			multi[c] = true
+		}
+		if bv.disjoint {
+			bv.whole(cl, g, scores, sg)
+			continue
 		}
 		// The pattern's members are the highest of every sub-block, so
 		// the running sum starts with them, highest first.
@@ -218,6 +226,22 @@ func (bv *blockValues) pattern(p uint32, multi map[int]bool) {
 				val[mk], arg[mk] = s, g
 			}
 		}
+	}
+}
+
+// whole sets the value of block g, for a rule whose groupings are
+// partitions ([Partitioner]): the sum of its members' scores, highest
+// member first, as pattern sums them. The block's pattern is g's alone, so
+// one worker writes it.
+func (bv *blockValues) whole(cl *costClass, g uint32, scores []float64, sg float64) {
+	s := 0.0
+	for x := g; x != 0; {
+		hi := uint32(1) << uint(bits.Len32(x)-1)
+		s += sg * scores[bits.TrailingZeros32(hi)]
+		x ^= hi
+	}
+	if s > cl.val[g] {
+		cl.val[g], cl.arg[g] = s, g
 	}
 }
 

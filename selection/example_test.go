@@ -102,3 +102,40 @@ func ExampleCapGroupSize() {
 	// cap 3: [[a b c] [d e f]], mean affinity 1.833
 	// the budget cannot cover every task with allowed groups: groups of at most 2 tasks covering all 6 tasks cost at least 3 units, over the limit of 2 (2 networks)
 }
+
+// Eight tasks where a and b help each other strongly and every other
+// effect is weak; the targets' scales differ a hundredfold. With three
+// networks the paper's rule isolates a and b, and d and g, and puts a
+// again with the other tasks; zsum (the default) standardizes each target's column
+// and charges every groupmate, so it uses the three networks in disjoint
+// groups of similar size, with a and b together.
+func ExampleAffinityRule() {
+	names := []string{"a", "b", "c", "d", "e", "f", "g", "h"}
+	a := make([][]float64, len(names))
+	for i := range a {
+		a[i] = make([]float64, len(names))
+		for j := range a[i] {
+			if i != j {
+				// weak effects in a fixed pattern, scaled per target
+				a[i][j] = (0.1 + 0.05*float64((2*i+3*j)%5-2)) * []float64{1, 0.01, 0.1}[j%3]
+			}
+		}
+	}
+	a[0][1], a[1][0] = 0.01, 1 // a and b (each on b's and a's scale)
+	for _, name := range []string{selection.RulePaper, selection.DefaultRule} {
+		r, err := selection.AffinityRule(name, a, selection.Options{})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		res, err := selection.Solve(r, selection.MaxNetworks(3), selection.Options{})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("%s: %v\n", name, res.GroupNames(names))
+	}
+	// Output:
+	// paper: [[a b] [a c d e f h] [d g]]
+	// zsum: [[a b] [c e g] [d f h]]
+}

@@ -97,8 +97,13 @@ func (r *PairLoss) TaskBound(j int) float64 {
 // partnerMeans sets s[j] = mean over i in g, i ≠ j, of m[i][j] for j in g,
 // for a group of at least two tasks.
 func partnerMeans(m [][]float64, g Set, s []float64) bool {
-	k := g.Len()
-	if k < 2 {
+	return partnerSums(m, g, s, float64(g.Len()-1))
+}
+
+// partnerSums sets s[j] = (sum over i in g, i ≠ j, of m[i][j]) / div for j
+// in g, for a group of at least two tasks.
+func partnerSums(m [][]float64, g Set, s []float64, div float64) bool {
+	if g.Len() < 2 {
 		return false
 	}
 	for x := g; x != 0; x &= x - 1 {
@@ -107,7 +112,7 @@ func partnerMeans(m [][]float64, g Set, s []float64) bool {
 		for y := g &^ (1 << uint(j)); y != 0; y &= y - 1 {
 			sum += m[y.Lowest()][j]
 		}
-		s[j] = sum / float64(k-1)
+		s[j] = sum / div
 	}
 	return true
 }

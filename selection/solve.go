@@ -89,11 +89,13 @@ func Solve(r Rule, b Budget, opt Options) (*Result, error) {
 }
 
 // RuleNames lists the rule names that [NewRule] accepts.
-var RuleNames = []string{"affinity", "cosine", "pairloss"}
+var RuleNames = []string{RuleZSum, RulePaper, "affinity", "cosine", "pairloss"}
 
-// NewRule builds a rule from a matrix: "affinity" or "cosine" for
-// [Affinity] (maximize the mean in-group value), "pairloss" for [PairLoss]
-// (minimize the mean pair loss).
+// NewRule builds a rule from a matrix: one of [AffinityRules] ("zsum",
+// "paper"; see [AffinityRule]), "affinity" or "cosine" for the paper's
+// rule ([Affinity]: maximize the mean in-group value; the names of the
+// matrix kinds, kept for callers that name the matrix rather than the
+// rule), or "pairloss" for [PairLoss] (minimize the mean pair loss).
 func NewRule(m *taskmatrix.Matrix, rule string, opt Options) (Rule, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
@@ -103,11 +105,15 @@ func NewRule(m *taskmatrix.Matrix, rule string, opt Options) (Rule, error) {
 	}
 	switch rule {
 	case "affinity", "cosine":
-		return &Affinity{A: m.Values, AllowSingletons: opt.AllowSingletons, SingletonScore: opt.SingletonScore}, nil
+		rule = RulePaper
 	case "pairloss":
 		return &PairLoss{L: m.Values}, nil
 	}
-	return nil, fmt.Errorf("unknown rule %q (want one of %s)", rule, strings.Join(RuleNames, ", "))
+	r, err := AffinityRule(rule, m.Values, opt)
+	if err != nil {
+		return nil, fmt.Errorf("unknown rule %q (want one of %s)", rule, strings.Join(RuleNames, ", "))
+	}
+	return r, nil
 }
 
 // SolveMatrix is the entry point for a labelled matrix: it builds the named

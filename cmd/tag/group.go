@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -24,6 +26,7 @@ func init() {
 
 // groupOutput is one line of `tag group --json`.
 type groupOutput struct {
+	Rule       string         `json:"rule"`
 	Budget     any            `json:"budget"`
 	Groups     [][]string     `json:"groups"`
 	Score      float64        `json:"score"`
@@ -35,11 +38,14 @@ type groupOutput struct {
 
 func runGroup(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("group", stderr)
-	affFile := fs.String("affinity", "", "affinity `FILE` (CSV or JSON; row i, column j = effect of task i on task j): maximize mean in-group affinity")
+	affFile := fs.String("affinity", "", "affinity `FILE` (CSV or JSON; row i, column j = effect of task i on task j), selected by -rule")
+	ruleName := fs.String("rule", selection.DefaultRule, "with -affinity, the selection `RULE`: "+selection.RuleZSum+
+		fmt.Sprintf(" (disjoint groups; a task scores the sum over its groupmates of their affinity onto it, standardized per target task, less %g each; 0 alone)", selection.ZSumCharge)+
+		" or "+selection.RulePaper+" (the paper's: the mean in-group affinity; groups may overlap)")
 	lossFile := fs.String("losses", "", "pair-loss `FILE` (row i, column j = loss of task j trained with task i; diagonal = single-task loss): minimize mean loss")
 	budgets := fs.String("budget", "", "comma-separated `LIST` of budgets, each solved: numbers of networks (e.g. 2,3,4), or real costs with -cost standley (e.g. 1.5,2.5)")
 	costModel := fs.String("cost", "networks", "budget `MODEL`: networks (at most K groups, TAG) or standley (multi-task network 1, single-task network 0.5)")
-	singles := fs.Bool("allow-singletons", false, "with -affinity: allow single-task groups, scoring -singleton-score")
+	singles := fs.Bool("allow-singletons", false, "with -rule paper: allow single-task groups, scoring -singleton-score (zsum always allows them, at 0)")
 	singleScore := fs.Float64("singleton-score", 0, "with -allow-singletons: affinity score of a task trained alone")
 	maxSize := fs.Int("max-group-size", 0, "allow only groups of at most `M` tasks (0: no cap)")
 	asJSON := fs.Bool("json", false, "print one JSON object per budget per line")
@@ -49,6 +55,8 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: tag group (-affinity FILE | -losses FILE) -budget K[,K...] [flags]\n\n"+
 			"Chooses, for each budget, the groups of tasks to train together (TAG network selection).\n"+
+			"-rule zsum (the default) compares every target task on its own scale and charges for group size;\n"+
+			"-rule paper is the published rule.\n"+
 			"Up to about 20 tasks the answer is proven optimal; beyond (to 64) an anytime search reports\n"+
 			"the best grouping found, a proven bound and the gap.\n\nflags:")
 		fs.PrintDefaults()
@@ -56,7 +64,7 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	file, rule := *affFile, "affinity"
+	file, rule := *affFile, *ruleName
 	switch {
 	case *affFile != "" && *lossFile != "":
 		return badInputf("give one of -affinity and -losses, not both")
@@ -67,6 +75,13 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 		if *singles {
 			return badInputf("-allow-singletons applies to -affinity only (-losses uses the diagonal for single tasks)")
 		}
+		if flagSet(fs, "rule") {
+			return badInputf("-rule applies to -affinity only (-losses minimizes the mean pair loss)")
+		}
+	case !slices.Contains(selection.AffinityRules, rule):
+		return badInputf("-rule %q: want one of %s", rule, strings.Join(selection.AffinityRules, ", "))
+	case rule != selection.RulePaper && (*singles || flagSet(fs, "singleton-score")):
+		return badInputf("-allow-singletons and -singleton-score apply to -rule %s only (%s allows a task alone at score 0)", selection.RulePaper, rule)
 	}
 	if *maxSize < 0 {
 		return badInputf("-max-group-size %d: must be at least 0 (0: no cap)", *maxSize)
@@ -103,7 +118,7 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 		if d := time.Since(start); d > time.Second {
 			fmt.Fprintf(stderr, "budget %s: %d groups in %v\n", bm.text, len(res.Groups), d.Round(time.Millisecond))
 		}
-		outs[i] = groupOutput{Budget: bm.value, Groups: res.GroupNames(m.Tasks), Score: res.Score,
+		outs[i] = groupOutput{Rule: rule, Budget: bm.value, Groups: res.GroupNames(m.Tasks), Score: res.Score,
 			Optimal: res.Optimal, Bound: res.Bound, Gap: res.Gap, Assignment: map[string]int{}}
 		for j, t := range m.Tasks {
 			outs[i].Assignment[t] = res.Assignment[j]
@@ -165,11 +180,7 @@ func parseBudgets(list, model string) ([]budgetModel, error) {
 // writeGroupTable prints the results as an aligned table.
 func writeGroupTable(w io.Writer, outs []groupOutput, rule string) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	what := "mean affinity"
-	if rule == "pairloss" {
-		what = "mean loss"
-	}
-	fmt.Fprintf(tw, "budget\t%s\tproof\tgroups\n", what)
+	fmt.Fprintf(tw, "budget\t%s\tproof\tgroups\n", selection.ScoreName(rule))
 	for _, o := range outs {
 		proof := "optimal"
 		if !o.Optimal {
@@ -182,4 +193,11 @@ func writeGroupTable(w io.Writer, outs []groupOutput, rule string) error {
 		fmt.Fprintf(tw, "%v\t%.6g\t%s\t%s\n", o.Budget, o.Score, proof, strings.Join(groups, " "))
 	}
 	return tw.Flush()
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(fl *flag.Flag) { set = set || fl.Name == name })
+	return set
 }

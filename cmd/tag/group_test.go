@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -29,7 +30,7 @@ func writeTemp(t *testing.T, name, content string) string {
 func TestGroupJSON(t *testing.T) {
 	f := writeTemp(t, "aff.csv", groupCSV)
 	var out, errb bytes.Buffer
-	if code := run([]string{"group", "--affinity", f, "--budget", "1,2", "--json"}, &out, &errb); code != 0 {
+	if code := run([]string{"group", "--affinity", f, "--rule", "paper", "--budget", "1,2", "--json"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
@@ -112,7 +113,11 @@ func TestGroupBadInput(t *testing.T) {
 		{"empty file", []string{"--affinity", writeTemp(t, "empty.csv", " \n"), "--budget", "2"}, "empty.csv: empty file"},
 		{"budget zero", []string{"--affinity", good, "--budget", "2,0"}, "-budget"},
 		{"budget not a number", []string{"--affinity", good, "--budget", "two"}, "-budget"},
-		{"budget cannot cover", []string{"--affinity", one, "--budget", "3"}, "-budget 3: cannot cover"},
+		{"budget cannot cover", []string{"--affinity", one, "--rule", "paper", "--budget", "3"}, "-budget 3: cannot cover"},
+		{"unknown rule", []string{"--affinity", good, "--rule", "mean", "--budget", "2"}, `-rule "mean": want one of zsum, paper`},
+		{"rule with losses", []string{"--losses", good, "--rule", "paper", "--budget", "2"}, "-rule applies to -affinity only"},
+		{"singletons with zsum", []string{"--affinity", good, "--allow-singletons", "--budget", "2"}, "apply to -rule paper only"},
+		{"singleton score with zsum", []string{"--affinity", good, "--rule", "zsum", "--singleton-score", "1", "--budget", "2"}, "apply to -rule paper only"},
 		{"standley budget too small", []string{"--losses", good, "--cost", "standley", "--budget", "1.5,0.5"}, "-budget 0.5: cannot cover"},
 		{"standley below half", []string{"--losses", good, "--cost", "standley", "--budget", "0.25"}, "-budget"},
 		{"too many tasks", []string{"--affinity", big, "--budget", "2"}, "big.csv: 65 tasks, more than the 64"},
@@ -140,6 +145,80 @@ func TestGroupBadInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGroupRule checks -rule: the default is zsum, -json records the rule,
+// and on a matrix with a few strong pairs in weak noise the paper's rule
+// isolates the pairs beside one large group while zsum splits the tasks
+// evenly, keeping each pair together.
+func TestGroupRule(t *testing.T) {
+	f := writeTemp(t, "pairs.csv", pairsInNoiseCSV())
+	for _, tc := range []struct {
+		args    []string
+		rule    string
+		largest int
+	}{{nil, "zsum", 4}, {[]string{"-rule", "zsum"}, "zsum", 4}, {[]string{"-rule", "paper"}, "paper", 8}} {
+		var out, errb bytes.Buffer
+		args := append([]string{"group", "-affinity", f, "-budget", "3", "-json"}, tc.args...)
+		if code := run(args, &out, &errb); code != 0 {
+			t.Fatalf("%v: exit %d: %s", tc.args, code, errb.String())
+		}
+		var got struct {
+			Rule   string     `json:"rule"`
+			Groups [][]string `json:"groups"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		largest := 0
+		for _, g := range got.Groups {
+			largest = max(largest, len(g))
+		}
+		if got.Rule != tc.rule || largest != tc.largest || len(got.Groups) != 3 {
+			t.Errorf("%v: rule %q, groups %v; want rule %q, 3 groups, the largest of %d", tc.args, got.Rule, got.Groups, tc.rule, tc.largest)
+		}
+		if tc.rule == "zsum" && !together(got.Groups, "p0", "p1") {
+			t.Errorf("%v: groups %v split the pair p0, p1", tc.args, got.Groups)
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"group", "-affinity", f, "-budget", "3"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "mean summed z-affinity") {
+		t.Errorf("table: exit %d, %q", code, out.String())
+	}
+}
+
+// pairsInNoiseCSV is a ten-task affinity matrix: the pairs {p0,p1} and
+// {q0,q1} help each other strongly (1), every other entry is a small
+// deterministic pattern around 0.1, and each target's column has its own
+// scale (10^-(j mod 3)).
+func pairsInNoiseCSV() string {
+	names := []string{"p0", "p1", "q0", "q1", "t4", "t5", "t6", "t7", "t8", "t9"}
+	var b strings.Builder
+	b.WriteString("," + strings.Join(names, ",") + "\n")
+	for i, n := range names {
+		b.WriteString(n)
+		for j := range names {
+			v := 0.1 + 0.05*float64((3*i+7*j)%5-2)
+			if i == j {
+				v = 0
+			} else if i/2 == j/2 && i < 4 {
+				v = 1
+			}
+			fmt.Fprintf(&b, ",%g", v*math.Pow(10, -float64(j%3)))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// together reports whether some group holds both a and b.
+func together(groups [][]string, a, b string) bool {
+	for _, g := range groups {
+		if slices.Contains(g, a) && slices.Contains(g, b) {
+			return true
+		}
+	}
+	return false
 }
 
 // TestGroupMaxSize checks -max-group-size on eight tasks where two strong
@@ -170,7 +249,7 @@ func TestGroupMaxSize(t *testing.T) {
 		wantSize int
 	}{{"0", 4}, {"3", 3}} {
 		var out, errb bytes.Buffer
-		if code := run([]string{"group", "-affinity", f, "-budget", "3", "-max-group-size", tc.cap, "-json"}, &out, &errb); code != 0 {
+		if code := run([]string{"group", "-affinity", f, "-rule", "paper", "-budget", "3", "-max-group-size", tc.cap, "-json"}, &out, &errb); code != 0 {
 			t.Fatalf("cap %s: exit %d: %s", tc.cap, code, errb.String())
 		}
 		var got struct {

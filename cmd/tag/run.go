@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,7 @@ const defaultSeeds = 3
 // runFlags are the flags of tag run besides the data flags.
 type runFlags struct {
 	seeds, candidates     int
+	rule                  string
 	poolAffinity          bool
 	budgets, methods, out string
 	workers, randomSeeds  int
@@ -89,6 +91,8 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.budgets, "budgets", "2,3,4", "comma-separated `LIST` of budgets (numbers of networks)")
 	fs.StringVar(&f.methods, "methods", "", "comma-separated `LIST` of methods among "+strings.Join(experiment.Methods, ",")+
 		fmt.Sprintf(" (default: all; optimal only up to %d tasks, hoa up to %d)", experiment.DefaultOptimalMaxTasks, experiment.DefaultHOAMaxTasks))
+	fs.StringVar(&f.rule, "rule", selection.DefaultRule, "selection `RULE` of tag, cs and tag-refine: "+strings.Join(selection.AffinityRules, " or ")+
+		" (tag-paper always uses paper)")
 	fs.IntVar(&f.maxGroupSize, "max-group-size", 0, "allow only groups of at most `M` tasks when selecting (tag, cs, hoa, optimal); 0: no cap")
 	fs.IntVar(&f.randomSeeds, "random-seeds", experiment.DefaultRandomSeeds, "random groupings per budget")
 	fs.StringVar(&f.out, "out", "", "run `DIR` (default runs/<data name>); rerunning the same command resumes it")
@@ -116,6 +120,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if f.workers < 1 {
 		return badInputf("-workers %d: must be at least 1", f.workers)
+	}
+	if !slices.Contains(selection.AffinityRules, f.rule) {
+		return badInputf("-rule %q: want one of %s", f.rule, strings.Join(selection.AffinityRules, ", "))
 	}
 	if f.seeds < 1 {
 		return badInputf("-seeds %d: must be at least 1", f.seeds)
@@ -148,7 +155,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	mon := newRunMonitor(stderr, 10*time.Second)
 	exp := experiment.Config{
 		Tasks: tasks, Budgets: budgets, Methods: methods, RandomSeeds: f.randomSeeds, Seed: f.seed,
-		Seeds: f.seeds, Candidates: f.candidates, PoolAffinity: f.poolAffinity,
+		Seeds: f.seeds, Candidates: f.candidates, PoolAffinity: f.poolAffinity, Rule: f.rule,
 		Workers: f.workers, Data: engines.Describe(ds), Phase: mon.Phase, Progress: mon.Unit,
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
