@@ -68,6 +68,8 @@ type Comparison struct {
 	Mean float64  `json:"mean"`
 	Lo   *float64 `json:"lo,omitempty"`
 	Hi   *float64 `json:"hi,omitempty"`
+	// StdErr is the standard error of Mean (absent with one seed).
+	StdErr *float64 `json:"std_err,omitempty"`
 	// Relative is Mean as a fraction of the baseline's mean total.
 	Relative float64 `json:"relative"`
 	// Outcome is "better", "worse" or "cannot tell" (for the method).
@@ -163,7 +165,7 @@ func compare(m, base, k string, x, y []float64) Comparison {
 		return c
 	}
 	c.Mean, c.Relative = v.Diff.Mean, v.Relative
-	c.Lo, c.Hi = finite(v.Diff.Lo), finite(v.Diff.Hi)
+	c.Lo, c.Hi, c.StdErr = finite(v.Diff.Lo), finite(v.Diff.Hi), finite(v.Diff.StdErr)
 	switch v.Outcome {
 	case stats.ABetter:
 		c.Outcome = Better
@@ -188,7 +190,7 @@ func pooled(m, base string, cells []stats.Cell) Comparison {
 	}
 	c.Relative = p.Mean / bsum
 	if err == nil {
-		c.Lo, c.Hi = finite(p.BySeed.Lo), finite(p.BySeed.Hi)
+		c.Lo, c.Hi, c.StdErr = finite(p.BySeed.Lo), finite(p.BySeed.Hi), finite(p.BySeed.StdErr)
 		switch {
 		case p.BySeed.Hi < 0:
 			c.Outcome = Better

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tagroup/tag/experiment"
+	"github.com/tagroup/tag/experiment/quality"
+	"github.com/tagroup/tag/internal/atomicfile"
+	"github.com/tagroup/tag/report"
+)
+
+// runBenchQuality is `tag bench quality`: the grouping methods on every
+// suite of package quality, over seeds, with verdicts.
+func runBenchQuality(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench quality", stderr)
+	var names []string
+	for _, s := range quality.Suites() {
+		names = append(names, s.Name)
+	}
+	only := fs.String("data", "", "comma-separated `SUITES` to run among "+strings.Join(names, ",")+" (default: all)")
+	out := fs.String("out", filepath.Join("runs", "quality"), "benchmark `DIR`: one resumable run directory per data set, and quality.md")
+	seeds := fs.Int("seeds", 3, "repetitions (seeds) per data set")
+	budgets := fs.String("budgets", "2,3,4,5", "comma-separated `LIST` of budgets")
+	randomSeeds := fs.Int("random-seeds", 20, "random groupings per budget, each trained under every seed")
+	candidates := fs.Int("candidates", experiment.DefaultCandidates, "groupings tag-refine and random-best train per budget")
+	epochs := fs.Int("epochs", 0, "epochs of every network (default: each data set's recipe)")
+	workers := fs.Int("workers", runtime.NumCPU(), "networks trained at once")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: tag bench quality [-data SUITES] [-out DIR] [flags]\n\n"+
+			"Runs mtl, stl, random, random-best, tag, tag-paper and tag-refine on each data set over several seeds\n"+
+			"and prints, per data set, whether grouping measurably matters and how each method compares with\n"+
+			"random groupings, one network and one network per task (95% intervals, paired by seed).\n"+
+			"Rerunning resumes. Writes DIR/quality.md and DIR/<data set>/report.md.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	ks, err := parseIntList("budgets", *budgets)
+	if err != nil {
+		return err
+	}
+	for _, v := range []struct {
+		name string
+		v    int
+	}{{"seeds", *seeds}, {"random-seeds", *randomSeeds}, {"candidates", *candidates}, {"workers", *workers}} {
+		if v.v < 1 {
+			return badInputf("-%s %d: must be at least 1", v.name, v.v)
+		}
+	}
+	if *epochs < 0 {
+		return badInputf("-epochs %d: must be at least 0 (0: the recipe's)", *epochs)
+	}
+	suites := quality.Suites()
+	if *only != "" {
+		want := splitList(*only)
+		for _, n := range want {
+			if !slices.Contains(names, n) {
+				return badInputf("-data: unknown suite %q (want %s)", n, strings.Join(names, ", "))
+			}
+		}
+		suites = slices.DeleteFunc(suites, func(s quality.Suite) bool { return !slices.Contains(want, s.Name) })
+	}
+	mon := newRunMonitor(stderr, 30*time.Second)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	rep, err := quality.Run(ctx, suites, quality.Options{Dir: *out, Seeds: *seeds, Budgets: ks, RandomSeeds: *randomSeeds,
+		Candidates: *candidates, Epochs: *epochs, Workers: *workers, Phase: mon.Phase, Progress: mon.Unit, Step: mon.Step})
+	if err != nil {
+		if isConfigError(err) {
+			return badInput(err)
+		}
+		return err
+	}
+	for _, s := range rep.Suites {
+		if s.Results != nil {
+			if _, err := report.Write(filepath.Join(*out, s.Suite.Name), s.Results); err != nil {
+				return err
+			}
+		}
+	}
+	p := filepath.Join(*out, "quality.md")
+	if err := atomicfile.Write(p, rep.WriteMarkdown); err != nil {
+		return err
+	}
+	if err := rep.WriteMarkdown(stdout); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "wrote %s\n", p)
+	return nil
+}

@@ -1,0 +1,183 @@
+package quality
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/tagroup/tag/experiment"
+)
+
+// find returns the comparison of method with baseline at budget ("pooled"
+// for the one pooled over budgets).
+func find(a *experiment.Analysis, method, baseline, budget string) *experiment.Comparison {
+	if a == nil {
+		return nil
+	}
+	for _, list := range [][]experiment.Comparison{a.Comparisons, a.Pooled} {
+		for i, c := range list {
+			if c.Method == method && c.Baseline == baseline && c.Budget == budget {
+				return &list[i]
+			}
+		}
+	}
+	return nil
+}
+
+// pooledCell renders a pooled comparison as "−3.1% [lo, hi] better".
+func pooledCell(c *experiment.Comparison) string {
+	if c == nil {
+		return "—"
+	}
+	s := fmt.Sprintf("%+.1f%%", 100*c.Relative)
+	if c.Lo != nil {
+		s += fmt.Sprintf(" [%+.3f, %+.3f]", *c.Lo, *c.Hi)
+	}
+	return s + " " + c.Outcome
+}
+
+// Summary is one row of the benchmark's summary table.
+type Summary struct {
+	Suite, Tasks, Matters                        string
+	TagRandom, TagWorseAt, PaperRandom, Refine   string
+	TagMTL, TagSTL, Percentile                   string
+	worseAnywhere, plantedBetter, pooledBetter   bool
+	pooledWithinSE, hasPooled, hasPlantedVerdict bool
+}
+
+// summarize reads one suite's analysis.
+func summarize(s SuiteResult) Summary {
+	r := s.Results
+	a := r.Analysis
+	row := Summary{Suite: s.Suite.Name, Tasks: fmt.Sprint(len(r.Tasks))}
+	var yes []string
+	for _, g := range a.Grouping {
+		if g.Matters {
+			yes = append(yes, g.Budget)
+		}
+	}
+	row.Matters = "none"
+	if len(yes) > 0 {
+		row.Matters = "k = " + strings.Join(yes, ", ")
+	}
+	p := find(a, experiment.TAG, experiment.Random, "pooled")
+	row.TagRandom = pooledCell(p)
+	if p != nil && p.StdErr != nil {
+		row.hasPooled = true
+		row.pooledWithinSE = p.Mean <= *p.StdErr
+		row.pooledBetter = p.Outcome == experiment.Better
+	}
+	var worse []string
+	var pct []string
+	for _, k := range r.Budgets {
+		c := find(a, experiment.TAG, experiment.Random, fmt.Sprint(k))
+		if c == nil {
+			continue
+		}
+		if c.Outcome == experiment.Worse {
+			worse = append(worse, fmt.Sprint(k))
+		}
+		if c.Percentile != nil {
+			pct = append(pct, fmt.Sprintf("%.0f", *c.Percentile))
+		}
+		if k == s.Suite.Planted {
+			row.hasPlantedVerdict = true
+			row.plantedBetter = c.Outcome == experiment.Better
+		}
+	}
+	row.worseAnywhere = len(worse) > 0
+	row.TagWorseAt = "nowhere"
+	if len(worse) > 0 {
+		row.TagWorseAt = "k = " + strings.Join(worse, ", ")
+	}
+	row.Percentile = strings.Join(pct, " / ")
+	row.PaperRandom = pooledCell(find(a, experiment.TAGPaper, experiment.Random, "pooled"))
+	row.Refine = pooledCell(find(a, experiment.TAGRefine, experiment.RandomBest, "pooled"))
+	row.TagMTL = pooledCell(find(a, experiment.TAG, experiment.MTL, "pooled"))
+	row.TagSTL = pooledCell(find(a, experiment.TAG, experiment.STL, "pooled"))
+	return row
+}
+
+// WriteMarkdown writes the benchmark's summary table, the acceptance
+// checks, and each suite's verdict with a link to its full report.
+func (rep *Report) WriteMarkdown(w io.Writer) error {
+	o := rep.Options
+	fmt.Fprintf(w, "# Quality benchmark\n\n%d seeds, budgets %v, %d random groupings per budget (each trained under every seed), %d candidates for tag-refine and random-best. "+
+		"Differences are of total test loss, method − baseline, paired by seed and pooled over budgets (seeds as replicates), as %% of the baseline "+
+		"with the 95%% interval of the absolute difference; negative is better for the method.\n\n",
+		o.Seeds, o.Budgets, o.RandomSeeds, max(o.Candidates, experiment.DefaultCandidates))
+	header := []string{"data set", "tasks", "grouping matters at", "tag − random", "tag worse than random at",
+		"tag percentile among random (per k)", "tag-paper − random", "tag-refine − random-best", "tag − mtl", "tag − stl"}
+	fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat(" --- |", len(header)))
+	var rows []Summary
+	for _, s := range rep.Suites {
+		if s.Results == nil {
+			fmt.Fprintf(w, "| %s | skipped: %s |%s\n", s.Suite.Name, s.Skipped, strings.Repeat(" |", len(header)-2))
+			continue
+		}
+		row := summarize(s)
+		rows = append(rows, row)
+		fmt.Fprintf(w, "| %s |\n", strings.Join([]string{row.Suite, row.Tasks, row.Matters, row.TagRandom, row.TagWorseAt, row.Percentile,
+			row.PaperRandom, row.Refine, row.TagMTL, row.TagSTL}, " | "))
+	}
+	fmt.Fprintln(w)
+	rep.writeChecks(w, rows)
+	fmt.Fprint(w, "## Per data set\n\n")
+	for _, s := range rep.Suites {
+		if s.Results == nil {
+			continue
+		}
+		fmt.Fprintf(w, "### %s\n\n%s. Full report: [%s/report.md](%s/report.md).\n\n%s\n\n", s.Suite.Name, s.Suite.About,
+			s.Suite.Name, s.Suite.Name, s.Results.Analysis.Verdict)
+	}
+	return nil
+}
+
+// writeChecks states, for the default TAG, the acceptance conditions of the
+// benchmark, met or not.
+func (rep *Report) writeChecks(w io.Writer, rows []Summary) {
+	known := map[string]Suite{}
+	for _, s := range rep.Suites {
+		known[s.Suite.Name] = s.Suite
+	}
+	var worse, notWithin, plantedFail []string
+	better, knownCount := 0, 0
+	for _, r := range rows {
+		if r.worseAnywhere {
+			worse = append(worse, r.Suite)
+		}
+		if r.hasPooled && !r.pooledWithinSE {
+			notWithin = append(notWithin, r.Suite)
+		}
+		if s := known[r.Suite]; s.Known {
+			knownCount++
+			if r.pooledBetter {
+				better++
+			}
+		}
+		if r.hasPlantedVerdict && !r.plantedBetter {
+			plantedFail = append(plantedFail, r.Suite)
+		}
+	}
+	check := func(ok bool, text string) {
+		mark := "met"
+		if !ok {
+			mark = "NOT met"
+		}
+		fmt.Fprintf(w, "- %s: %s\n", mark, text)
+	}
+	fmt.Fprint(w, "Checks for the default TAG:\n\n")
+	check(len(worse) == 0, fmt.Sprintf("never significantly worse than random at any budget%s", listIf(" (worse on: ", worse)))
+	check(len(plantedFail) == 0, fmt.Sprintf("significantly better than random at the planted budget of the data with a planted grouping%s", listIf(" (not on: ", plantedFail)))
+	check(len(notWithin) == 0, fmt.Sprintf("pooled over budgets and seeds, never worse than random by more than one standard error%s", listIf(" (exceeded on: ", notWithin)))
+	check(2*better >= knownCount && knownCount > 0, fmt.Sprintf("significantly better than random, pooled, on at least half of the data sets with known structure (%d of %d)", better, knownCount))
+	fmt.Fprintln(w)
+}
+
+func listIf(prefix string, xs []string) string {
+	if len(xs) == 0 {
+		return ""
+	}
+	return prefix + strings.Join(slices.Sorted(slices.Values(xs)), ", ") + ")"
+}
