@@ -130,5 +130,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func main() {
+	tuneGC()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
