@@ -43,7 +43,23 @@ type params struct {
 	g     *Graph
 	owner int
 	spec  *[]paramSpec
+	costs *[]layerCost
 	nodes map[string]*Node
+}
+
+// layerCost is the forward cost of one matrix product of the model
+// (a dense layer or a convolution), for FLOP counts.
+type layerCost struct {
+	owner int // sharedOwner or the head's task
+	macs  int // multiply-adds per example
+}
+
+// addCost records, while recording, a product of macs multiply-adds per
+// example.
+func (p *params) addCost(macs int) {
+	if p.costs != nil {
+		*p.costs = append(*p.costs, layerCost{owner: p.owner, macs: macs})
+	}
 }
 
 func (p *params) get(name string, fanIn, fanOut int, dims ...int) *Node {
@@ -65,6 +81,7 @@ type model struct {
 	inputShape []int
 	act        activation.Type
 	specs      []paramSpec
+	costs      []layerCost // in the order of the forward pass
 	// nShared is the number of trunk parameters, which come first in specs.
 	nShared int
 	// logVariance is the index in specs of UW's log-variances (the last
@@ -92,7 +109,7 @@ func newModel(backend compute.Backend, cfg Config, tasks []data.Task, inputShape
 		}
 	}()
 	var specs []paramSpec
-	p := &params{g: g, owner: sharedOwner, spec: &specs}
+	p := &params{g: g, owner: sharedOwner, spec: &specs, costs: &m.costs}
 	x := Zeros(g, shapes.Make(dtypes.Float32, append([]int{1}, inputShape...)...))
 	m.outputs(p, x)
 	if cfg.Balance == BalanceUW {
@@ -141,6 +158,7 @@ func (m *model) dense(p *params, name string, x *Node, out int) *Node {
 	in := x.Shape().Dimensions[x.Rank()-1]
 	w := p.get(name+"/w", in, out, in, out)
 	b := p.get(name+"/b", 0, 0, out)
+	p.addCost(in * out)
 	return addBias(MatMul(x, w), b)
 }
 
@@ -149,7 +167,10 @@ func (m *model) conv(p *params, name string, x *Node, out, stride int) *Node {
 	in := x.Shape().Dimensions[x.Rank()-1]
 	w := p.get(name+"/w", k*k*in, k*k*out, k, k, in, out)
 	b := p.get(name+"/b", 0, 0, out)
-	return addBias(convolve(x, w, stride), b)
+	y := convolve(x, w, stride)
+	d := y.Shape().Dimensions
+	p.addCost(d[1] * d[2] * k * k * in * out)
+	return addBias(y, b)
 }
 
 // convolve is a 2-D convolution of x [batch, h, w, in] with the kernel

@@ -99,6 +99,9 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
+	if w := mtl.SIMDWarning(cfg.Backend); w != "" {
+		fmt.Fprintln(stderr, w)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	bar := newBar(stderr)
