@@ -122,6 +122,22 @@ func (t *trial) units(g grouping) []unit {
 	return us
 }
 
+// budgetUnits returns the units of every grouping that candidates returns
+// for each of the run's budgets.
+func (t *trial) budgetUnits(candidates func(*trial, int) ([]grouping, error)) ([]unit, error) {
+	var us []unit
+	for _, k := range t.cfg.Budgets {
+		gs, err := candidates(t, k)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range gs {
+			us = append(us, t.units(g)...)
+		}
+	}
+	return us, nil
+}
+
 // plain wraps groups as groupings trained with the plain sum of losses.
 func plain(groups ...[][]string) []grouping {
 	out := make([]grouping, len(groups))

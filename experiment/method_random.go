@@ -38,19 +38,7 @@ func randomDraws(t *trial, k, count int) ([]grouping, error) {
 
 // prepare trains the random groupings in phase 1: they depend on no
 // measurement.
-func (m random) prepare(t *trial) ([]unit, error) {
-	var us []unit
-	for _, k := range t.cfg.Budgets {
-		gs, err := m.groupings(t, k)
-		if err != nil {
-			return nil, err
-		}
-		for _, g := range gs {
-			us = append(us, t.units(g)...)
-		}
-	}
-	return us, nil
-}
+func (m random) prepare(t *trial) ([]unit, error) { return t.budgetUnits(m.candidates) }
 
 func (m random) candidates(t *trial, k int) ([]grouping, error) { return m.groupings(t, k) }
 

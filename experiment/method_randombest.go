@@ -13,19 +13,7 @@ func (randomBest) candidates(t *trial, k int) ([]grouping, error) {
 	return randomDraws(t, k, t.cfg.Candidates)
 }
 
-func (m randomBest) prepare(t *trial) ([]unit, error) {
-	var us []unit
-	for _, k := range t.cfg.Budgets {
-		gs, err := m.candidates(t, k)
-		if err != nil {
-			return nil, err
-		}
-		for _, g := range gs {
-			us = append(us, t.units(g)...)
-		}
-	}
-	return us, nil
-}
+func (m randomBest) prepare(t *trial) ([]unit, error) { return t.budgetUnits(m.candidates) }
 
 func (randomBest) pick(_ *trial, _ int, served []*BudgetResult) *BudgetResult {
 	return bestOnValidation(served)

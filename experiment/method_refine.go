@@ -49,15 +49,6 @@ func (tagRefine) pick(_ *trial, _ int, served []*BudgetResult) *BudgetResult {
 // groupingCost is the affinity run and every candidate network of every
 // budget.
 func (m tagRefine) groupingCost(t *trial) []unit {
-	us := []unit{t.affinity()}
-	for _, k := range t.cfg.Budgets {
-		gs, err := m.candidates(t, k)
-		if err != nil {
-			continue // reported by candidates itself
-		}
-		for _, g := range gs {
-			us = append(us, t.units(g)...)
-		}
-	}
-	return us
+	us, _ := t.budgetUnits(m.candidates) // an error was reported by candidates itself
+	return append(us, t.affinity())
 }

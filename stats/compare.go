@@ -238,20 +238,7 @@ func GroupingMattersBySeed(groupings [][]float64, seeds []float64, level float64
 		return g, nil
 	}
 	g.SpreadGroupings = math.Sqrt(ss / float64(dfG))
-	g.Decided = true
-	d1, d2 := float64(dfG), float64(len(seeds)-1)
-	g.Critical, _ = FQuantile(level, d1, d2)
-	vg, vs := g.SpreadGroupings*g.SpreadGroupings, g.SpreadSeeds*g.SpreadSeeds
-	switch {
-	case vs > 0:
-		g.Ratio = vg / vs
-		g.P = FSurvival(g.Ratio, d1, d2)
-	case vg > 0:
-		g.Ratio, g.P = math.Inf(1), 0
-	default:
-		g.Ratio, g.P = math.NaN(), 1
-	}
-	g.Matters = g.P < 1-level
+	g.varianceRatio(g.SpreadGroupings*g.SpreadGroupings, g.SpreadSeeds*g.SpreadSeeds, float64(dfG), float64(len(seeds)-1), level)
 	var b strings.Builder
 	if g.Matters {
 		b.WriteString("grouping measurably matters")

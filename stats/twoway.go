@@ -65,18 +65,7 @@ func GroupingEffect(x [][]float64, level float64) (GroupingVerdict, error) {
 	d1, d2 := float64(G-1), float64((G-1)*(S-1))
 	msG, msR := ssG/d1, ssR/d2
 	g.SpreadSeeds = math.Sqrt(msR)
-	g.Decided = true
-	g.Critical, _ = FQuantile(level, d1, d2)
-	switch {
-	case msR > 0:
-		g.Ratio = msG / msR
-		g.P = FSurvival(g.Ratio, d1, d2)
-	case msG > 0:
-		g.Ratio, g.P = math.Inf(1), 0
-	default:
-		g.Ratio, g.P = math.NaN(), 1
-	}
-	g.Matters = g.P < 1-level
+	g.varianceRatio(msG, msR, d1, d2, level)
 	verb := "does not measurably matter"
 	if g.Matters {
 		verb = "measurably matters"
@@ -84,4 +73,22 @@ func GroupingEffect(x [][]float64, level float64) (GroupingVerdict, error) {
 	g.Text = fmt.Sprintf("grouping %s: %d groupings × %d seeds, std of the groupings' means %.4g, noise of one grouping's total %.4g, F = %.3g on (%g, %g) df, p = %.3g",
 		verb, G, S, g.SpreadGroupings, g.SpreadSeeds, g.Ratio, d1, d2, g.P)
 	return g, nil
+}
+
+// varianceRatio decides g by the one-sided F test of variance vg (d1
+// degrees of freedom) against vs (d2) at level: it sets Decided, Critical,
+// Ratio, P and Matters.
+func (g *GroupingVerdict) varianceRatio(vg, vs, d1, d2, level float64) {
+	g.Decided = true
+	g.Critical, _ = FQuantile(level, d1, d2)
+	switch {
+	case vs > 0:
+		g.Ratio = vg / vs
+		g.P = FSurvival(g.Ratio, d1, d2)
+	case vg > 0:
+		g.Ratio, g.P = math.Inf(1), 0
+	default:
+		g.Ratio, g.P = math.NaN(), 1
+	}
+	g.Matters = g.P < 1-level
 }
