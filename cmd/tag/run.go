@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/experiment/engines"
 	"github.com/tagroup/tag/report"
@@ -152,6 +153,11 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if out == "" {
 		out = filepath.Join("runs", dirName(ds.Name()))
 	}
+	// Which columns are inputs, and which of them look like labels: on
+	// standard error before training, on standard output with the tables.
+	if _, err := data.WriteFeatures(stderr, ds); err != nil {
+		return err
+	}
 	mon := newRunMonitor(stderr, 10*time.Second)
 	exp := experiment.Config{
 		Tasks: tasks, Budgets: budgets, Methods: methods, RandomSeeds: f.randomSeeds, Seed: f.seed,
@@ -167,6 +173,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		if isConfigError(err) {
 			return badInput(err)
 		}
+		return err
+	}
+	if _, err := data.WriteFeatures(stdout, ds); err != nil {
 		return err
 	}
 	if err := report.WriteTable(stdout, res); err != nil {

@@ -46,6 +46,10 @@ func TestRunCSV(t *testing.T) {
 		t.Errorf("report.md does not record the recipe (err %v)", err)
 	}
 	first, _ := os.ReadFile(filepath.Join(out, "results.json"))
+	// The inputs a network saw are on stdout and in results.json.
+	if !strings.Contains(stdout.String(), "features (") || !strings.Contains(string(first), `"features"`) {
+		t.Errorf("feature columns missing from stdout or results.json:\n%s", stdout.String())
+	}
 	// Rerunning trains nothing and writes the same results.
 	stdout.Reset()
 	stderr.Reset()

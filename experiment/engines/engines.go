@@ -177,7 +177,8 @@ func (s Selector) SelectTrueLosses(groups []experiment.GroupLoss, tasks []string
 }
 
 // Describe summarises a data set for results.json: its name, tasks with
-// kinds, input shape, split sizes and notes.
+// kinds, input shape, split sizes, notes, and for tabular data the feature
+// columns and any leakage warnings.
 func Describe(ds data.Dataset) map[string]any {
 	var tasks []map[string]any
 	for _, t := range ds.Tasks() {
@@ -196,6 +197,14 @@ func Describe(ds data.Dataset) map[string]any {
 	// reused for other data that happens to have the same name and sizes.
 	if n, ok := ds.(data.Noter); ok {
 		d["notes"] = n.Notes()
+	}
+	// Which columns are inputs, and which of them look like labels: a
+	// reader of results.json or report.md must be able to see a leak.
+	if fn, ok := ds.(data.FeatureNamer); ok {
+		d["features"] = fn.Features()
+	}
+	if lw, ok := ds.(data.LeakageWarner); ok && len(lw.LeakageWarnings()) > 0 {
+		d["leakage_warnings"] = lw.LeakageWarnings()
 	}
 	return d
 }
