@@ -1,0 +1,54 @@
+package quality
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/tagroup/tag/experiment"
+)
+
+// results builds one suite's results with tag's per-seed totals against
+// random's at budgets 2 and 3 (three seeds), analysed by experiment.Analyze.
+func results(tag2, rnd2, tag3, rnd3 []float64) *experiment.Results {
+	b := func(seeds []float64) *experiment.BudgetResult { return &experiment.BudgetResult{TotalTestLossSeeds: seeds} }
+	r := &experiment.Results{Tasks: []string{"a", "b", "c"}, Seeds: []uint64{1, 2, 3}, Budgets: []int{2, 3},
+		Methods: map[string]*experiment.MethodResult{
+			experiment.TAG:    {Budgets: map[string]*experiment.BudgetResult{"2": b(tag2), "3": b(tag3)}},
+			experiment.Random: {Budgets: map[string]*experiment.BudgetResult{"2": b(rnd2), "3": b(rnd3)}},
+		}}
+	r.Analysis = experiment.Analyze(r)
+	return r
+}
+
+// TestChecks checks the summary and the acceptance checks on two hand-made
+// suites: on "planted" tag is better than random at both budgets (by 0.1
+// ± 0.01 at every seed); on "glyphs" it is worse at k = 2 by the same.
+func TestChecks(t *testing.T) {
+	better := []float64{1.0, 1.1, 0.9}
+	worse := []float64{1.21, 1.3, 1.1}
+	same := []float64{1.11, 1.2, 1.0}
+	rep := &Report{Options: Options{Seeds: 3, Budgets: []int{2, 3}, RandomSeeds: 20}, Suites: []SuiteResult{
+		{Suite: Suite{Name: "planted", Known: true, Planted: 3}, Results: results(better, same, better, same)},
+		{Suite: Suite{Name: "glyphs", Known: true}, Results: results(worse, same, same, same)},
+		{Suite: Suite{Name: "fashion-mnist"}, Skipped: "needs Debian's dataset-fashion-mnist"},
+	}}
+	var buf bytes.Buffer
+	if err := rep.WriteMarkdown(&buf); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{
+		"| planted | 3 |",
+		"| fashion-mnist | skipped: needs Debian's dataset-fashion-mnist |",
+		"- NOT met: never significantly worse than random at any budget (worse on: glyphs)",
+		"- met: significantly better than random at the planted budget",
+		"- NOT met: pooled over budgets and seeds, never worse than random by more than one standard error (exceeded on: glyphs)",
+		"- met: significantly better than random, pooled, on at least half of the data sets with known structure (1 of 2)",
+		"| glyphs | 3 | none |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+}
