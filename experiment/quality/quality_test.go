@@ -11,7 +11,9 @@ import (
 // results builds one suite's results with tag's per-seed totals against
 // random's at budgets 2 and 3 (three seeds), analysed by experiment.Analyze.
 func results(tag2, rnd2, tag3, rnd3 []float64) *experiment.Results {
-	b := func(seeds []float64) *experiment.BudgetResult { return &experiment.BudgetResult{TotalTestLossSeeds: seeds} }
+	b := func(seeds []float64) *experiment.BudgetResult {
+		return &experiment.BudgetResult{TotalTestLossSeeds: seeds}
+	}
 	r := &experiment.Results{Tasks: []string{"a", "b", "c"}, Seeds: []uint64{1, 2, 3}, Budgets: []int{2, 3},
 		Methods: map[string]*experiment.MethodResult{
 			experiment.TAG:    {Budgets: map[string]*experiment.BudgetResult{"2": b(tag2), "3": b(tag3)}},
