@@ -69,19 +69,3 @@ func ExamplePooledDifference() {
 	fmt.Printf("mean %+.4f, by seed %v\n", p.Mean, p.BySeed)
 	// Output: mean -0.0667, by seed -0.06667 [-0.08101, -0.05232] (95%, n=3)
 }
-
-// The same five random groupings trained under three seeds (rows): seed 2
-// is worse for every grouping, which the two-way test sets aside; the
-// groupings differ consistently, by more than the residual noise (checked
-// against a two-way analysis of variance computed with numpy and scipy).
-func ExampleGroupingMattersTwoWay() {
-	totals := [][]float64{
-		{1.62, 1.70, 1.66, 1.75, 1.59},
-		{1.68, 1.77, 1.70, 1.80, 1.66},
-		{1.61, 1.69, 1.67, 1.73, 1.60},
-	}
-	g, _ := stats.GroupingMattersTwoWay(totals, 0.95)
-	fmt.Println(g.Text)
-	// Output:
-	// grouping measurably matters: spread between 5 groupings (std 0.05891) vs seed-to-seed noise over 3 seeds (std 0.01095), variance ratio 86.8, p = 1.27e-06
-}
