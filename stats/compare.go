@@ -238,16 +238,10 @@ func GroupingMattersBySeed(groupings [][]float64, seeds []float64, level float64
 		return g, nil
 	}
 	g.SpreadGroupings = math.Sqrt(ss / float64(dfG))
-	g.varianceTest(g.SpreadGroupings*g.SpreadGroupings, g.SpreadSeeds*g.SpreadSeeds, float64(dfG), float64(len(seeds)-1), level)
-	return g, nil
-}
-
-// varianceTest fills the decision of g from two variance estimates: vg
-// (between groupings, d1 degrees of freedom) against vs (noise, d2), by the
-// one-sided F test at level.
-func (g *GroupingVerdict) varianceTest(vg, vs, d1, d2, level float64) {
 	g.Decided = true
+	d1, d2 := float64(dfG), float64(len(seeds)-1)
 	g.Critical, _ = FQuantile(level, d1, d2)
+	vg, vs := g.SpreadGroupings*g.SpreadGroupings, g.SpreadSeeds*g.SpreadSeeds
 	switch {
 	case vs > 0:
 		g.Ratio = vg / vs
@@ -270,68 +264,6 @@ func (g *GroupingVerdict) varianceTest(vg, vs, d1, d2, level float64) {
 		fmt.Fprintf(&b, " (a ratio above %.3g would be needed at %.0f%%)", g.Critical, 100*level)
 	}
 	g.Text = b.String()
-}
-
-// GroupingMattersTwoWay is the test to prefer when the same groupings are
-// trained under every seed: totals[s][g] is the total of grouping g under
-// seed s (at least two seeds and two groupings, the same groupings in the
-// same order for every seed). It is the two-way analysis of variance
-// without replication (Snedecor & Cochran, §12; any design-of-experiments
-// text): with grand mean m, grouping means m_g and seed means m_s,
-// SS_grouping = S·Σ_g (m_g − m)², SS_seed = G·Σ_s (m_s − m)², and the
-// residual SS_res = Σ (x_sg − m_g − m_s + m)² with (G−1)(S−1) degrees of
-// freedom; F = [SS_grouping/(G−1)] / [SS_res/((G−1)(S−1))]. Seeds shift
-// every grouping alike and do not count as noise, and the noise is
-// estimated from every grouping, so a few seeds suffice: 20 groupings
-// under 3 seeds give F(19, 38). In the verdict, SpreadGroupings is the
-// standard deviation of the grouping means and SpreadSeeds the residual
-// standard deviation of one total, sqrt(SS_res/((G−1)(S−1))).
-func GroupingMattersTwoWay(totals [][]float64, level float64) (GroupingVerdict, error) {
-	if !(level > 0 && level < 1) {
-		return GroupingVerdict{}, fmt.Errorf("stats: confidence level %v (want 0 < level < 1, e.g. 0.95)", level)
-	}
-	S := len(totals)
-	if S == 0 {
-		return GroupingVerdict{}, errors.New("stats: no seeds")
-	}
-	G := len(totals[0])
-	for s, row := range totals {
-		if len(row) != G {
-			return GroupingVerdict{}, fmt.Errorf("stats: seed %d has %d grouping totals, seed 0 has %d (the same groupings under every seed)", s, len(row), G)
-		}
-		if err := checkFinite(fmt.Sprintf("grouping total of seed %d", s), row); err != nil {
-			return GroupingVerdict{}, err
-		}
-	}
-	g := GroupingVerdict{NGroupings: G, NSeeds: S}
-	if S < 2 || G < 2 {
-		g.Text = fmt.Sprintf("cannot tell whether grouping matters: %d groupings and %d seeds (need at least 2 of each)", G, S)
-		return g, nil
-	}
-	gm := make([]float64, G)
-	sm := make([]float64, S)
-	var m float64
-	for s, row := range totals {
-		for k, x := range row {
-			gm[k] += x / float64(S)
-			sm[s] += x / float64(G)
-			m += x / float64(S*G)
-		}
-	}
-	var ssG, ssRes float64
-	for _, v := range gm {
-		ssG += float64(S) * (v - m) * (v - m)
-	}
-	for s, row := range totals {
-		for k, x := range row {
-			e := x - gm[k] - sm[s] + m
-			ssRes += e * e
-		}
-	}
-	dfG, dfRes := float64(G-1), float64((G-1)*(S-1))
-	g.SpreadGroupings = StdDev(gm)
-	g.SpreadSeeds = math.Sqrt(ssRes / dfRes)
-	g.varianceTest(ssG/dfG, ssRes/dfRes, dfG, dfRes, level)
 	return g, nil
 }
 

@@ -2,7 +2,6 @@ package stats
 
 import (
 	"errors"
-	"math"
 	"strings"
 	"testing"
 )
@@ -125,38 +124,5 @@ func TestGroupingMattersBySeed(t *testing.T) {
 	g, _ = GroupingMattersBySeed([][]float64{{1}, {2}}, []float64{2, 3}, 0.95)
 	if g.Decided || !strings.HasPrefix(g.Text, "cannot tell") {
 		t.Errorf("one grouping per seed: %+v", g)
-	}
-}
-
-// Two seeds × three groupings: seed 1 totals 1,2,6, seed 2 totals 2,4,6.
-// Grand mean 21/6 = 3.5; grouping means 1.5, 3, 6; seed means 3, 4.
-// SS_grouping = 2·((−2)² + (−0.5)² + 2.5²) = 2·10.5 = 21 (2 df, mean square
-// 10.5). Residuals x − m_g − m_s + m: 0, −0.5, 0.5 and 0, 0.5, −0.5, so
-// SS_res = 4·0.25 = 1 with (3−1)(2−1) = 2 df, mean square 0.5. F = 21;
-// with (2, 2) df, P(F > 21) = 1/22 = 0.04545 < 0.05: grouping matters
-// (the critical ratio is 19). (Check: SS_total = 23.5 = 21 + SS_seed 1.5 + 1.)
-func TestGroupingMattersTwoWay(t *testing.T) {
-	g, err := GroupingMattersTwoWay([][]float64{{1, 2, 6}, {2, 4, 6}}, 0.95)
-	if err != nil || !g.Decided || !g.Matters {
-		t.Fatalf("%+v, %v", g, err)
-	}
-	if !closeTo(g.Ratio, 21, 1e-12) || !closeTo(g.P, 1.0/22, 1e-12) || !closeTo(g.SpreadSeeds, math.Sqrt(0.5), 1e-12) {
-		t.Errorf("ratio %v p %v noise %v, want 21, 1/22, sqrt(0.5)", g.Ratio, g.P, g.SpreadSeeds)
-	}
-	// A seed that shifts every grouping by the same amount changes nothing.
-	shifted, _ := GroupingMattersTwoWay([][]float64{{1, 2, 6}, {12, 14, 16}}, 0.95)
-	if !closeTo(shifted.Ratio, 21, 1e-12) {
-		t.Errorf("shifted seed: ratio %v, want 21", shifted.Ratio)
-	}
-	// Groupings that differ by no more than the noise: not significant.
-	flat, _ := GroupingMattersTwoWay([][]float64{{1, 2, 1}, {2, 1, 2}}, 0.95)
-	if flat.Matters || !strings.HasPrefix(flat.Text, "grouping does not measurably matter") {
-		t.Errorf("flat: %+v", flat)
-	}
-	if _, err := GroupingMattersTwoWay([][]float64{{1, 2}, {1}}, 0.95); err == nil || !strings.Contains(err.Error(), "seed 1 has 1") {
-		t.Errorf("ragged: %v", err)
-	}
-	if g, _ := GroupingMattersTwoWay([][]float64{{1, 2, 3}}, 0.95); g.Decided {
-		t.Errorf("one seed: %+v", g)
 	}
 }

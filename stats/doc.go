@@ -32,11 +32,7 @@
 // hypothesis that the grouping makes no difference, the totals of
 // different random groupings vary only by training noise, whose variance is
 // estimated from one grouping trained under several seeds; the ratio of the
-// two sample variances then follows F(n_g − 1, n_s − 1). When the same
-// groupings are trained under every seed, [GroupingMattersTwoWay] is the
-// stronger test: a two-way analysis of variance without replication
-// (groupings × seeds), whose residual estimates the noise from every
-// grouping and ignores shifts common to a seed.
+// two sample variances then follows F(n_g − 1, n_s − 1).
 //
 // The percentile of a value v within a sample ([Percentile]) is the
 // mid-rank percentage 100·(#{x_i < v} + ½·#{x_i = v})/n, so ties count
