@@ -190,6 +190,13 @@ func Load(path string, opt Options) (data.Dataset, error) {
 	return load(f, path, opt)
 }
 
+// LoadReader is Load for a table read from r, such as one converted in
+// memory from another format: name stands for the file in errors and is
+// the data set's Name.
+func LoadReader(r io.Reader, name string, opt Options) (*Dataset, error) {
+	return load(r, name, opt)
+}
+
 func load(r io.Reader, path string, opt Options) (*Dataset, error) {
 	val, test := opt.ValFraction, opt.TestFraction
 	if val == 0 {
