@@ -83,6 +83,11 @@ type Progress struct {
 	Unit string
 	// Key is the unit's key (Job.Key).
 	Key string
+	// Pending, in the call that starts a phase, holds the relative cost of
+	// each network left to train, in training order (its task count,
+	// doubled for the affinity run), so that a progress display can
+	// estimate the time left.
+	Pending []int
 	// Reused is true when the unit's result was read from the run directory.
 	Reused bool
 	// Seconds is the unit's training time.
@@ -215,7 +220,9 @@ func (s *store) train(ctx context.Context, u unit, key string) (*unitRecord, err
 	return r, nil
 }
 
-// unitCost orders the queue so that the largest units start first.
+// unitCost is a unit's relative cost per training step (its task count,
+// doubled for the affinity run's lookaheads); the queue starts with the
+// largest units.
 func unitCost(u unit) int {
 	if u.kind == kindAffinity {
 		return 2 * len(u.tasks)
@@ -265,8 +272,12 @@ func (s *store) ensure(ctx context.Context, us []unit) error {
 		s.mu.Unlock()
 	}
 	slices.SortStableFunc(todo, func(a, b job) int { return unitCost(b.u) - unitCost(a.u) })
+	pending := make([]int, len(todo))
+	for i, j := range todo {
+		pending[i] = unitCost(j.u)
+	}
 	s.mu.Lock()
-	s.report(Progress{Done: done, Total: total})
+	s.report(Progress{Done: done, Total: total, Pending: pending})
 	s.mu.Unlock()
 
 	ctx, cancel := context.WithCancelCause(ctx)

@@ -14,26 +14,35 @@ import (
 
 // runMonitor prints the progress of `tag run` from its first minute: the
 // networks done and in flight in the current phase, the steps within the
-// networks in flight, and an estimate of the time the phase has left from
-// the steps still to take and the steps per second measured so far.
+// networks in flight, and an estimate of the time the phase has left.
+//
+// The estimate weighs every step by its network's relative cost (its task
+// count, doubled for the affinity run: experiment.Progress.Pending), since
+// a step of an 18-task network costs far more than one of a pair: work
+// left = the steps left of the networks in flight and of those waiting
+// (each as long as the mean planned so far), times their costs; rate =
+// the cost-weighted steps taken so far per second of the phase.
 type runMonitor struct {
-	w        io.Writer
-	every    time.Duration // least time between two status lines
-	now      func() time.Time
-	mu       sync.Mutex
-	start    time.Time // of the current phase
-	last     time.Time // last status line
-	phase    string
-	done     int
-	total    int
+	w     io.Writer
+	every time.Duration // least time between two status lines
+	now   func() time.Time
+	mu    sync.Mutex
+	start time.Time // of the current phase
+	last  time.Time // last status line
+	phase string
+	done  int
+	total int
+	// pending holds the costs of the networks not started yet.
+	pending  []int
 	inflight map[string]*flight // by unit key
-	steps    int                // steps taken in this phase by networks of this process
+	work     float64            // cost-weighted steps taken in this phase
 	planned  []int              // planned steps of the networks seen in this phase
 }
 
 // flight is one network in training.
 type flight struct {
 	name        string
+	cost        int
 	step, steps int
 }
 
@@ -49,20 +58,34 @@ func (m *runMonitor) Phase(s string) {
 	defer m.mu.Unlock()
 	fmt.Fprintln(m.w, s)
 	m.phase, m.start, m.last = strings.SplitN(s, ":", 2)[0], m.now(), m.now()
-	m.done, m.total, m.steps, m.planned = 0, 0, 0, nil
+	m.done, m.total, m.work, m.planned, m.pending = 0, 0, 0, nil, nil
 	clear(m.inflight)
 }
 
-// Unit records a finished or reused network (experiment.Config.Progress).
+// Unit records the start of a phase's training, or a finished or reused
+// network (experiment.Config.Progress).
 func (m *runMonitor) Unit(p experiment.Progress) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.done, m.total = p.Done, p.Total
+	if p.Unit == "" {
+		m.pending = slices.Clone(p.Pending)
+		return
+	}
 	delete(m.inflight, p.Key)
-	if p.Unit == "" || p.Reused {
-		return // the phase's start; reused networks are counted in the status lines
+	if p.Reused {
+		return // counted in the status lines
 	}
 	fmt.Fprintf(m.w, "  [%d/%d] %s %.1fs\n", p.Done, p.Total, p.Unit, p.Seconds)
+}
+
+// jobCost is the relative cost of a job's steps, as experiment weighs its
+// queue: its task count, doubled for the affinity run.
+func jobCost(job experiment.Job) int {
+	if strings.HasPrefix(job.Key, "affinity-") {
+		return 2 * len(job.Tasks)
+	}
+	return len(job.Tasks)
 }
 
 // Step records a training step of a network (engines.Trainer.Progress) and
@@ -72,12 +95,15 @@ func (m *runMonitor) Step(job experiment.Job, p mtl.Progress) {
 	defer m.mu.Unlock()
 	f, ok := m.inflight[job.Key]
 	if !ok {
-		f = &flight{name: unitName(job), step: p.Step}
+		f = &flight{name: unitName(job), cost: jobCost(job), step: p.Step}
 		m.inflight[job.Key] = f
 		m.planned = append(m.planned, p.Steps)
+		if i := slices.Index(m.pending, f.cost); i >= 0 {
+			m.pending = slices.Delete(m.pending, i, i+1)
+		}
 	}
 	if p.Step > f.step {
-		m.steps += p.Step - f.step
+		m.work += float64((p.Step - f.step) * f.cost)
 	}
 	f.step, f.steps = p.Step, p.Steps
 	if now := m.now(); now.Sub(m.last) >= m.every {
@@ -96,10 +122,10 @@ func (m *runMonitor) status(now time.Time) string {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	var left int
+	var left float64
 	for i, k := range keys {
 		f := m.inflight[k]
-		left += max(f.steps-f.step, 0)
+		left += float64(max(f.steps-f.step, 0) * f.cost)
 		if i < 3 {
 			fmt.Fprintf(&b, "; %s step %d/%d", f.name, f.step, f.steps)
 		}
@@ -109,17 +135,17 @@ func (m *runMonitor) status(now time.Time) string {
 	}
 	elapsed := now.Sub(m.start)
 	fmt.Fprintf(&b, " (elapsed %s", elapsed.Round(time.Second))
-	if waiting := m.total - m.done - len(m.inflight); m.steps > 0 && waiting >= 0 {
-		// Networks not started yet are assumed as long as the mean of those
-		// seen; the rate is steps per second over all workers.
+	if m.work > 0 {
 		mean := 0
 		for _, s := range m.planned {
 			mean += s
 		}
 		mean /= max(len(m.planned), 1)
-		left += waiting * mean
-		rate := float64(m.steps) / elapsed.Seconds()
-		fmt.Fprintf(&b, ", about %s left in this phase", time.Duration(float64(left)/rate*float64(time.Second)).Round(time.Second))
+		for _, c := range m.pending {
+			left += float64(mean * c)
+		}
+		rate := m.work / elapsed.Seconds()
+		fmt.Fprintf(&b, ", about %s left in this phase", time.Duration(left/rate*float64(time.Second)).Round(time.Second))
 	}
 	b.WriteString(")")
 	return b.String()
