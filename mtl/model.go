@@ -146,7 +146,26 @@ func (m *model) bind(nodes []*Node) *params {
 
 func (m *model) dense(p *params, name string, x *Node, out int) *Node {
 	w, b := denseParams(p, name, x.Shape().Dimensions[x.Rank()-1], out)
-	return addBias(MatMul(x, w), b)
+	return addBias(product(x, w), b)
+}
+
+// narrowProduct is the widest output for which product multiplies by the
+// transposed weights: for small products, the pure-Go backend's SIMD
+// kernels skip an x·w whose w has no more columns than a vector has lanes
+// (16 float32 with AVX-512, 8 with AVX2), but not the same product with w
+// transposed, whose lanes run along the contraction. Measured on the
+// default glyph model: 8% less CPU per training step, 13% per affinity step.
+const narrowProduct = 16
+
+// product returns x·w for x [rows, in] and w [in, out]. With the SIMD
+// kernels compiled in, a narrow product (out ≤ narrowProduct ≤ in) is
+// computed against w transposed, so that it runs on them.
+func product(x, w *Node) *Node {
+	in, out := w.Shape().Dimensions[0], w.Shape().Dimensions[1]
+	if simdKernels && out <= narrowProduct && in >= narrowProduct {
+		return DotGeneral(x, []int{x.Rank() - 1}, nil, Transpose(w, 0, 1), []int{1}, nil)
+	}
+	return MatMul(x, w)
 }
 
 // denseParams returns the weights [in, out] and bias [out] of the dense
@@ -193,7 +212,7 @@ func convolve(x, kernel *Node, stride int) *Node {
 		}
 	}
 	patches := Reshape(Concatenate(views, 3), -1, k*k*in)
-	y := MatMul(patches, Reshape(kernel, k*k*in, out))
+	y := product(patches, Reshape(kernel, k*k*in, out))
 	return Reshape(y, dims[0], outSide[0], outSide[1], out)
 }
 
@@ -307,7 +326,7 @@ func (m *model) fusedHeads(p *params, h *Node) *Node {
 	if len(ws) > 1 {
 		w, b = Concatenate(ws, 1), Concatenate(bs, 0)
 	}
-	return addBias(MatMul(h, w), b)
+	return addBias(product(h, w), b)
 }
 
 // allBinary reports whether every task is binary and the heads have no
