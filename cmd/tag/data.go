@@ -105,6 +105,21 @@ func (f *dataFlags) open(spec string) (data.Dataset, error) {
 	return ds, err
 }
 
+// runTimes is the expected wall time of `tag run -data NAME` with its
+// default recipe, methods and budgets on a 2-core machine (built with
+// GOEXPERIMENT=simd), shown by `tag data list`. "measured": timed on the
+// 2-core development machine while other jobs shared it (so an upper
+// bound; planted took 25 s of CPU, glyphs 198 s). "estimate": the number
+// of networks times their steps times a measured step time of a similar
+// model (`tag bench throughput`), not run to the end.
+var runTimes = map[string]string{
+	"glyphs":           "≈4 min, measured",
+	"glyphs-all":       "≈4–6 min, estimate",
+	"planted":          "≈40 s, measured",
+	"multimnist":       "≈20–30 min, estimate",
+	"mnist-attributes": "≈1–1.5 h, estimate",
+}
+
 func runData(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return badInputf("want a sub-command: 'tag data list' or 'tag data describe NAME|FILE.csv|--celeba DIR'")
@@ -121,8 +136,13 @@ func runData(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "name\t`tag run -data NAME` on 2 cores\tdescription")
 		for _, s := range data.Sources() {
-			fmt.Fprintf(tw, "%s\t%s\n", s.Name, s.Summary)
+			t := runTimes[s.Name]
+			if t == "" {
+				t = "unknown"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Name, t, s.Summary)
 		}
 		return tw.Flush()
 	case "describe":
