@@ -42,4 +42,13 @@
 // backend.go explains why the pool's default bound can deadlock in
 // github.com/gomlx/compute v0.1.2 and which configurations are refused.
 // The XLA backend (GPU) is compiled in with the build tag xla.
+//
+// Speed: the pure-Go backend's cost on small models is per graph
+// operation, so the heads without a hidden layer are one product of the
+// features with their weights side by side, all-binary losses are one
+// expression, and one finiteness check covers the new parameters. Its
+// AVX2/AVX-512 matrix kernels are compiled only with GOEXPERIMENT=simd
+// (SIMDKernels; SIMDWarning is the line a long run prints without them).
+// MeasureThroughput times a plain and an affinity-measuring training step
+// and counts their FLOPs (`tag bench throughput`).
 package mtl

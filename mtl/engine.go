@@ -95,35 +95,40 @@ func (e *engine) paramState(state []*Node, k int) []*Node {
 func (e *engine) trainGraph(g *Graph, in []*Node) []*Node {
 	params, state, rest := e.splitInputs(in, true)
 	x, y, lr, t := rest[0], rest[1], rest[2], rest[3]
-	losses := e.m.meanLosses(e.m.bind(params), x, y)
 	if e.m.cfg.Balance != BalanceNone {
+		losses := e.m.meanLosses(e.m.bind(params), x, y)
 		grads, extra := e.balancedGradients(params, losses, nil, rest[4:])
-		return append(e.update(params, grads, state, lr, t, losses), extra...)
+		return append(e.update(params, grads, state, lr, t, Stack(losses, 0)), extra...)
 	}
+	losses := e.m.lossVector(e.m.bind(params), x, y)
 	grads := Gradient(e.weightedTotal(losses), params...)
 	return e.update(params, grads, state, lr, t, losses)
 }
 
-// weightedTotal is the training objective Σ_j w_j L_j.
-func (e *engine) weightedTotal(losses []*Node) *Node {
-	return ReduceAllSum(Mul(Stack(losses, 0), Const(losses[0].Graph(), e.weights)))
+// weightedTotal is the training objective Σ_j w_j L_j of the losses [n].
+func (e *engine) weightedTotal(losses *Node) *Node {
+	return ReduceAllSum(Mul(losses, Const(losses.Graph(), e.weights)))
 }
 
 // update applies the optimizer to every parameter and returns the outputs
 // of a training step: the new params, the new state, the losses [n] and
 // whether all new parameters are finite.
-func (e *engine) update(params, grads, state []*Node, lr, t *Node, losses []*Node) []*Node {
+func (e *engine) update(params, grads, state []*Node, lr, t *Node, losses *Node) []*Node {
 	out := make([]*Node, 0, len(params)+len(state)+2)
 	newState := make([]*Node, 0, len(state))
-	finite := Const(lr.Graph(), true)
+	sums := make([]*Node, len(params))
 	for k, p := range params {
 		np, ns := e.opt.update(p, grads[k], e.paramState(state, k), lr, t)
 		out = append(out, np)
 		newState = append(newState, ns...)
-		finite = LogicalAnd(finite, LogicalAll(IsFinite(np)))
+		sums[k] = ReduceAllSum(np)
 	}
 	out = append(out, newState...)
-	return append(out, Stack(losses, 0), finite)
+	// A sum is finite exactly when its terms are (a NaN or an infinity
+	// makes it NaN or infinite), barring an overflow of float32, which
+	// needs parameters near 1e38 and is divergence too: so one check of
+	// the n sums replaces n checks of every element.
+	return append(out, losses, LogicalAll(IsFinite(Stack(sums, 0))))
 }
 
 // trainAffinityGraph: inputs as trainGraph; outputs those of trainGraph
@@ -140,13 +145,13 @@ func (e *engine) trainAffinityGraph(g *Graph, in []*Node) []*Node {
 	meas := e.measurement(params, state, x, y, lr, t)
 	if e.m.cfg.Balance != BalanceNone {
 		grads, extra := e.balancedGradients(params, meas.Base, meas.Grads, rest[4:])
-		out := append(e.update(params, grads, state, lr, t, meas.Base), extra...)
+		out := append(e.update(params, grads, state, lr, t, meas.Losses), extra...)
 		return append(out, meas.Z, meas.Cosine)
 	}
 	ns := e.m.nShared
 	grads := sumTaskGradients(meas.Grads, ns, func(i int, g *Node) *Node { return MulScalar(g, float64(e.weights[i])) })
-	grads = append(grads, Gradient(e.weightedTotal(meas.Base), params[ns:]...)...)
-	return append(e.update(params, grads, state, lr, t, meas.Base), meas.Z, meas.Cosine)
+	grads = append(grads, Gradient(e.weightedTotal(meas.Losses), params[ns:]...)...)
+	return append(e.update(params, grads, state, lr, t, meas.Losses), meas.Z, meas.Cosine)
 }
 
 // evalGraph: inputs params, x, y, mask [batch]; outputs the masked sums

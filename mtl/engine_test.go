@@ -14,17 +14,20 @@ import (
 	"github.com/tagroup/tag/data"
 )
 
-var engineTasks = []string{"a", "noise", "r", "c"}
+// engineTasks mixes every task kind; binaryTasks are binary only, the
+// case where the model computes all losses in one expression
+// (model.lossVector).
+var engineTasks, binaryTasks = []string{"a", "noise", "r", "c"}, []string{"a", "noise", "a2"}
 
-func tinyRun(t *testing.T, optName string, look affinity.Lookahead) (*run, *synthetic, []int) {
+func tinyRun(t *testing.T, optName string, look affinity.Lookahead, tasks []string) (*run, *synthetic, []int) {
 	t.Helper()
-	return tinyRunWith(t, func(cfg *Config) { cfg.Optimizer = optName }, look)
+	return tinyRunWith(t, func(cfg *Config) { cfg.Optimizer = optName }, look, tasks...)
 }
 
-// tinyRunWith prepares a run of a 5-unit MLP on 4 tasks of a 64-example
-// synthetic set (plain SGD unless edit changes it) and returns it with
-// the indices of one training batch.
-func tinyRunWith(t *testing.T, edit func(*Config), look affinity.Lookahead) (*run, *synthetic, []int) {
+// tinyRunWith prepares a run of a 5-unit MLP on tasks (default
+// engineTasks) of a 64-example synthetic set (plain SGD unless edit
+// changes it) and returns it with the indices of one training batch.
+func tinyRunWith(t *testing.T, edit func(*Config), look affinity.Lookahead, tasks ...string) (*run, *synthetic, []int) {
 	t.Helper()
 	ds := newSynthetic(64, 16, 16)
 	cfg := DefaultConfig(ds)
@@ -32,7 +35,10 @@ func tinyRunWith(t *testing.T, edit func(*Config), look affinity.Lookahead) (*ru
 	cfg.Optimizer, cfg.Momentum = OptimizerSGD, 0
 	cfg.BatchSize = 16
 	edit(&cfg)
-	r, err := prepare(ds, engineTasks, cfg, Options{Affinity: &affinity.Options{Every: 1, Lookahead: look}})
+	if len(tasks) == 0 {
+		tasks = engineTasks
+	}
+	r, err := prepare(ds, tasks, cfg, Options{Affinity: &affinity.Options{Every: 1, Lookahead: look}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,17 +81,19 @@ func TestAffinityMatchesIndependentComputation(t *testing.T) {
 		// Adam's first update from zero state is lr·g/(|g|+ε) per element.
 		{"adam lookahead", OptimizerAdam, affinity.Optimizer, 0.02},
 	} {
-		for _, fused := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s/fused=%v", c.name, fused), func(t *testing.T) {
-				checkAffinity(t, c.opt, c.look, c.lr, fused)
-			})
+		for _, tasks := range [][]string{engineTasks, binaryTasks} {
+			for _, fused := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/%v/fused=%v", c.name, tasks, fused), func(t *testing.T) {
+					checkAffinity(t, tasks, c.opt, c.look, c.lr, fused)
+				})
+			}
 		}
 	}
 }
 
-func checkAffinity(t *testing.T, optName string, look affinity.Lookahead, lr float64, fused bool) {
+func checkAffinity(t *testing.T, tasks []string, optName string, look affinity.Lookahead, lr float64, fused bool) {
 	t.Helper()
-	r, ds, idx := tinyRun(t, optName, look)
+	r, ds, idx := tinyRun(t, optName, look, tasks)
 	b, err := r.train.load(data.Train, idx)
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +110,7 @@ func checkAffinity(t *testing.T, optName string, look affinity.Lookahead, lr flo
 	for k := range shared {
 		shared[k] = k
 	}
-	n := len(engineTasks)
+	n := len(tasks)
 	grads := make([][]float64, n)
 	for i := range n {
 		coef := make([]float64, n)
@@ -124,17 +132,17 @@ func checkAffinity(t *testing.T, optName string, look affinity.Lookahead, lr flo
 		after := naiveLosses(m, stepped, ds, idx)
 		for j := range n {
 			if !near(float64(losses[j]), before[j], 1e-5) {
-				t.Errorf("loss %s = %g, want %g", engineTasks[j], losses[j], before[j])
+				t.Errorf("loss %s = %g, want %g", tasks[j], losses[j], before[j])
 			}
 			if want := affinity.Z(before[j], after[j]); !near(z[i][j], want, 2e-4) {
-				t.Errorf("Z[%s→%s] = %.6g, want %.6g", engineTasks[i], engineTasks[j], z[i][j], want)
+				t.Errorf("Z[%s→%s] = %.6g, want %.6g", tasks[i], tasks[j], z[i][j], want)
 			}
 		}
 	}
 	for i := range n {
 		for j := range n {
 			if want := affinity.Cosine(grads[i], grads[j]); !near(cos[i][j], want, 1e-3) {
-				t.Errorf("cosine[%s,%s] = %.6g, want %.6g", engineTasks[i], engineTasks[j], cos[i][j], want)
+				t.Errorf("cosine[%s,%s] = %.6g, want %.6g", tasks[i], tasks[j], cos[i][j], want)
 			}
 		}
 	}
@@ -145,12 +153,16 @@ func checkAffinity(t *testing.T, optName string, look affinity.Lookahead, lr flo
 // step or one that also measures the affinity (which builds the shared
 // parameters' gradient from the per-task ones).
 func TestTrainStepGradientMatchesFiniteDifferences(t *testing.T) {
-	for _, fused := range []bool{false, true} {
-		t.Run(fmt.Sprintf("fused=%v", fused), func(t *testing.T) {
-			r, ds, idx := tinyRun(t, OptimizerSGD, affinity.SGD)
-			r.weights = []float32{1, 0.5, 2, 1}
+	for _, c := range []struct {
+		tasks []string
+		fused bool
+	}{{engineTasks, false}, {engineTasks, true}, {binaryTasks, false}, {binaryTasks, true}} {
+		fused := c.fused
+		t.Run(fmt.Sprintf("%v/fused=%v", c.tasks, fused), func(t *testing.T) {
+			r, ds, idx := tinyRun(t, OptimizerSGD, affinity.SGD, c.tasks)
+			r.weights = []float32{1, 0.5, 2, 1}[:len(c.tasks)]
 			r.eng.weights = r.weights
-			coef := []float64{1, 0.5, 2, 1}
+			coef := []float64{1, 0.5, 2, 1}[:len(c.tasks)]
 			checkStep(t, r, ds, idx, fused, func(vals [][]float64, all []int) [][]float64 {
 				return naiveGradients(r.eng.m, vals, ds, idx, all, coef)
 			})

@@ -69,3 +69,20 @@ func ExampleConfig_balance() {
 	// Output:
 	// steps: 16, weights sum to 2.000
 }
+
+// MeasureThroughput times a plain training step and an affinity-measuring
+// step of a model on random data, as `tag bench throughput` does.
+func ExampleMeasureThroughput() {
+	tm := mtl.ThroughputModel{Name: "tiny", InputShape: []int{6}, Tasks: mtl.BinaryTasks(3),
+		Config: mtl.Config{Trunk: mtl.TrunkSpec{Kind: mtl.TrunkMLP, Widths: []int{4}, Activation: "relu"},
+			Optimizer: mtl.OptimizerSGD, LearningRate: 0.01, Momentum: 0.9,
+			Schedule: mtl.Schedule{Kind: mtl.ScheduleConstant}, BatchSize: 8, Epochs: 1}}
+	r, err := mtl.MeasureThroughput(tm, 3)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%s: %d tasks, batch %d, plain step %.0f FLOPs, affinity step %.0f FLOPs\n",
+		r.Model, r.Tasks, r.Batch, r.Plain.FLOPs, r.Affinity.FLOPs)
+	// Output: tiny: 3 tasks, batch 8, plain step 1344 FLOPs, affinity step 3840 FLOPs
+}

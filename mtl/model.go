@@ -155,11 +155,36 @@ func (m *model) bind(nodes []*Node) *params {
 }
 
 func (m *model) dense(p *params, name string, x *Node, out int) *Node {
-	in := x.Shape().Dimensions[x.Rank()-1]
-	w := p.get(name+"/w", in, out, in, out)
-	b := p.get(name+"/b", 0, 0, out)
+	w, b := denseParams(p, name, x.Shape().Dimensions[x.Rank()-1], out)
+	return addBias(product(x, w), b)
+}
+
+// narrowProduct is the widest output for which product multiplies by the
+// transposed weights: for small products, the pure-Go backend's SIMD
+// kernels skip an x·w whose w has no more columns than a vector has lanes
+// (16 float32 with AVX-512, 8 with AVX2), but not the same product with w
+// transposed, whose lanes run along the contraction. Measured on the
+// default glyph model: 8% less CPU per training step, 13% per affinity step.
+const narrowProduct = 16
+
+// product returns x·w for x [rows, in] and w [in, out]. With the SIMD
+// kernels compiled in, a narrow product (out ≤ narrowProduct ≤ in) is
+// computed against w transposed, so that it runs on them.
+func product(x, w *Node) *Node {
+	in, out := w.Shape().Dimensions[0], w.Shape().Dimensions[1]
+	if simdKernels && out <= narrowProduct && in >= narrowProduct {
+		return DotGeneral(x, []int{x.Rank() - 1}, nil, Transpose(w, 0, 1), []int{1}, nil)
+	}
+	return MatMul(x, w)
+}
+
+// denseParams returns the weights [in, out] and bias [out] of the dense
+// layer name, and records its cost.
+func denseParams(p *params, name string, in, out int) (w, b *Node) {
+	w = p.get(name+"/w", in, out, in, out)
+	b = p.get(name+"/b", 0, 0, out)
 	p.addCost(in * out)
-	return addBias(MatMul(x, w), b)
+	return w, b
 }
 
 func (m *model) conv(p *params, name string, x *Node, out, stride int) *Node {
@@ -197,7 +222,7 @@ func convolve(x, kernel *Node, stride int) *Node {
 		}
 	}
 	patches := Reshape(Concatenate(views, 3), -1, k*k*in)
-	y := MatMul(patches, Reshape(kernel, k*k*in, out))
+	y := product(patches, Reshape(kernel, k*k*in, out))
 	return Reshape(y, dims[0], outSide[0], outSide[1], out)
 }
 
@@ -277,10 +302,55 @@ func (m *model) head(p *params, j int, h *Node) *Node {
 func (m *model) outputs(p *params, x *Node) []*Node {
 	h := m.trunk(p, StopGradient(x)) // no gradient flows into the data
 	out := make([]*Node, len(m.tasks))
+	if m.cfg.Head.Hidden == 0 {
+		z := m.fusedHeads(p, h)
+		off := 0
+		for j, t := range m.tasks {
+			w := outputWidth(t)
+			out[j] = Slice(z, AxisRange(), AxisRange(off, off+w))
+			off += w
+		}
+		return out
+	}
 	for j := range m.tasks {
 		out[j] = m.head(p, j, h)
 	}
 	return out
+}
+
+// fusedHeads returns the outputs of every head without a hidden layer
+// side by side, [batch, Σ_j outputWidth(j)], computed as one product of
+// the features h with the heads' weights concatenated (and one bias
+// addition). Each head keeps its own parameters; a graph of one product
+// instead of n small ones runs much faster on the pure-Go backend, whose
+// cost on small models is per operation.
+func (m *model) fusedHeads(p *params, h *Node) *Node {
+	in := h.Shape().Dimensions[h.Rank()-1]
+	ws, bs := make([]*Node, len(m.tasks)), make([]*Node, len(m.tasks))
+	for j, t := range m.tasks {
+		p.owner = j
+		ws[j], bs[j] = denseParams(p, fmt.Sprintf("head%d/out", j), in, outputWidth(t))
+	}
+	p.owner = sharedOwner
+	w, b := ws[0], bs[0]
+	if len(ws) > 1 {
+		w, b = Concatenate(ws, 1), Concatenate(bs, 0)
+	}
+	return addBias(product(h, w), b)
+}
+
+// allBinary reports whether every task is binary and the heads have no
+// hidden layer: then lossVector computes all losses at once.
+func (m *model) allBinary() bool {
+	if m.cfg.Head.Hidden > 0 {
+		return false
+	}
+	for _, t := range m.tasks {
+		if t.Kind != data.Binary {
+			return false
+		}
+	}
+	return true
 }
 
 // exampleLosses returns task j's per-example loss and error [batch] for
@@ -307,8 +377,28 @@ func (m *model) exampleLosses(j int, out, y *Node) (loss, wrong *Node) {
 	return loss, wrong
 }
 
-// meanLosses returns every task's mean loss over the batch.
+// lossVector returns every task's mean loss over the batch, [n]. When
+// all tasks are binary (allBinary), the sigmoid cross-entropy
+// softplus(z) − y·z of all heads is one elementwise expression on the
+// fused outputs [batch, n] and the targets, averaged over the batch axis.
+func (m *model) lossVector(p *params, x, y *Node) *Node {
+	if !m.allBinary() {
+		return Stack(m.meanLosses(p, x, y), 0)
+	}
+	z := m.fusedHeads(p, m.trunk(p, StopGradient(x)))
+	return ReduceMean(Sub(Softplus(z), Mul(y, z)), 0)
+}
+
+// meanLosses returns every task's mean loss over the batch, as scalars.
 func (m *model) meanLosses(p *params, x, y *Node) []*Node {
+	if m.allBinary() {
+		v := m.lossVector(p, x, y)
+		losses := make([]*Node, len(m.tasks))
+		for j := range losses {
+			losses[j] = Reshape(Slice(v, AxisElem(j)))
+		}
+		return losses
+	}
 	outs := m.outputs(p, x)
 	losses := make([]*Node, len(outs))
 	for j, out := range outs {

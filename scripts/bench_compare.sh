@@ -52,7 +52,7 @@ print("| model | tasks | Go SIMD ms | Go default ms | PyTorch 1 thr ms | PyTorch
       "Go SIMD / PyTorch best | Go default / Go SIMD | affinity step / plain (Go SIMD) | "
       "every-10 / plain: Go SIMD | every-10 / plain: PyTorch best |")
 print("|---|" + "---:|" * 10)
-fmt = lambda v: "–" if v is None else f"{v:.3g}"
+fmt = lambda v: "–" if v is None else (f"{v:.0f}" if v >= 100 else f"{v:.3g}")
 for m in models:
     s, d = get("go-simd", m), get("go-default", m)
     t = [r for r in (get("torch-1thr", m), get("torch-2thr", m)) if r]

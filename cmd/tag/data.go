@@ -116,6 +116,24 @@ your own data (any command that takes a data set; check it first with 'tag data 
                                       and img_align_celeba/ (-attributes, -size, -limit, -cache)
 `
 
+// runTimes is the expected wall time of `tag run -data NAME` with its
+// default recipe, methods, budgets and 3 seeds on a 2-core machine (built
+// with GOEXPERIMENT=simd), shown by `tag data list`. "measured": timed on
+// the 2-core development machine (glyphs: 3.7 min of CPU; 10 min of wall
+// time while other jobs loaded the machine). "estimate": the networks
+// times their steps times a measured step time of a similar model (`tag
+// bench throughput`, earlier single-seed runs), not run to the end.
+var runTimes = map[string]string{
+	"glyphs":           "≈2–4 min (3 seeds; 3.7 min of CPU), measured",
+	"glyphs-all":       "≈10–15 min, estimate",
+	"planted":          "≈1–3 min, estimate",
+	"multimnist":       "≈1–1.5 h (default CNN), estimate",
+	"mnist-attributes": "≈3–4.5 h (default CNN; -seeds 1 for a first look), estimate",
+	"fashion-mnist":    "hours with the default CNN; ≈30–60 min with -trunk mlp, estimate",
+	"sklearn-digits":   "≈5–10 min, estimate",
+	"supermarket":      "≈10–20 min, estimate",
+}
+
 func runData(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return badInputf("want a sub-command: 'tag data list' or 'tag data describe NAME|FILE.csv|--celeba DIR'")
@@ -132,8 +150,13 @@ func runData(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "name\t`tag run -data NAME` on 2 cores\tdescription")
 		for _, s := range data.Sources() {
-			fmt.Fprintf(tw, "%s\t%s\n", s.Name, s.Summary)
+			t := runTimes[s.Name]
+			if t == "" {
+				t = "unknown"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Name, t, s.Summary)
 		}
 		if err := tw.Flush(); err != nil {
 			return err

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tagroup/tag/data"
 )
 
 func TestDataCommand(t *testing.T) {
@@ -40,7 +42,7 @@ func TestDataCommand(t *testing.T) {
 		err  string   // substring of stderr
 	}{
 		{"list", []string{"data", "list"}, 0, []string{"glyphs ", "planted ", "multimnist ", "mnist-attributes ", "fashion-mnist ", "sklearn-digits ",
-			"-data FILE.csv -targets t1,t2,...", "-celeba DIR"}, ""},
+			"on 2 cores", "-data FILE.csv -targets t1,t2,...", "-celeba DIR"}, ""},
 		{"describe planted", []string{"data", "describe", "planted"}, 0, []string{"a0", "true group: [c0 c1 c2]"}, ""},
 		{"describe csv", []string{"data", "describe", csvPath, "--targets", "grade,sick"}, 0,
 			[]string{"grade  multiclass  3", "sick   binary      2", `task "grade" classes: 0=1, 1=2, 2=3`, "features (2): x1, x2\n"}, ""},
@@ -74,5 +76,23 @@ func TestDataCommand(t *testing.T) {
 				t.Errorf("stderr %q lacks %q", errb.String(), tc.err)
 			}
 		})
+	}
+}
+
+// Every built-in data set has an expected run time for `tag data list`.
+func TestRunTimesCoverSources(t *testing.T) {
+	for _, s := range data.Sources() {
+		if runTimes[s.Name] == "" {
+			t.Errorf("runTimes lacks %q", s.Name)
+		}
+	}
+	known := map[string]bool{}
+	for _, s := range data.Sources() {
+		known[s.Name] = true
+	}
+	for name := range runTimes {
+		if !known[name] {
+			t.Errorf("runTimes names %q, which is not registered", name)
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/experiment/quality"
 	"github.com/tagroup/tag/internal/atomicfile"
+	"github.com/tagroup/tag/mtl"
 	"github.com/tagroup/tag/report"
 )
 
@@ -69,6 +70,9 @@ func runBenchQuality(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		suites = slices.DeleteFunc(suites, func(s quality.Suite) bool { return !slices.Contains(want, s.Name) })
+	}
+	if w := mtl.SIMDWarning(""); w != "" {
+		fmt.Fprintln(stderr, w)
 	}
 	mon := newRunMonitor(stderr, 30*time.Second)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

@@ -18,6 +18,7 @@ import (
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/experiment/engines"
+	"github.com/tagroup/tag/mtl"
 	"github.com/tagroup/tag/report"
 	"github.com/tagroup/tag/selection"
 )
@@ -152,6 +153,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	out := f.out
 	if out == "" {
 		out = filepath.Join("runs", dirName(ds.Name()))
+	}
+	if w := mtl.SIMDWarning(cfg.Backend); w != "" {
+		fmt.Fprintln(stderr, w)
 	}
 	// Which columns are inputs, and which of them look like labels: on
 	// standard error before training, on standard output with the tables.
