@@ -291,8 +291,6 @@ func meanStd(xs []float64) (mean, std float64) {
 	return mean, math.Sqrt(ss / float64(len(xs)-1))
 }
 
-func sqrt(x float64) float64 { return math.Sqrt(x) }
-
 // sortedUnion returns the distinct strings of lists, sorted.
 func sortedUnion(lists ...[]string) []string {
 	set := map[string]bool{}

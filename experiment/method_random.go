@@ -14,11 +14,6 @@ func (random) name() string               { return Random }
 func (random) budgeted() bool             { return true }
 func (random) groupingCost(*trial) []unit { return nil }
 
-// groupings returns the random groupings of budget k, in run order.
-func (random) groupings(t *trial, k int) ([]grouping, error) {
-	return randomDraws(t, k, t.cfg.RandomSeeds)
-}
-
 // randomDraws returns the first count random groupings of budget k in
 // trial t, in run order; random and random-best share them.
 func randomDraws(t *trial, k, count int) ([]grouping, error) {
@@ -40,7 +35,10 @@ func randomDraws(t *trial, k, count int) ([]grouping, error) {
 // measurement.
 func (m random) prepare(t *trial) ([]unit, error) { return t.budgetUnits(m.candidates) }
 
-func (m random) candidates(t *trial, k int) ([]grouping, error) { return m.groupings(t, k) }
+// candidates are the budget's Config.RandomSeeds random groupings.
+func (random) candidates(t *trial, k int) ([]grouping, error) {
+	return randomDraws(t, k, t.cfg.RandomSeeds)
+}
 
 // pick summarises the served random groupings: per-task and total means,
 // the standard deviation of the totals, and each grouping's totals.

@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"math"
 	"slices"
 
 	"github.com/tagroup/tag/stats"
@@ -64,12 +65,12 @@ func combineSeeds(per []*BudgetResult) *BudgetResult {
 		// Random groupings: the spread between groupings within a seed,
 		// pooled over seeds (seed-to-seed changes are in
 		// TotalTestLossSeeds).
-		std := sqrt(drawVar)
+		std := math.Sqrt(drawVar)
 		var errVar float64
 		for _, p := range per {
 			errVar += *p.TotalTestErrorStd * *p.TotalTestErrorStd / n
 		}
-		estd := sqrt(errVar)
+		estd := math.Sqrt(errVar)
 		b.TotalTestLossStd, b.TotalTestErrorStd = &std, &estd
 	}
 	if allEqual(b.GroupsBySeed) {
