@@ -62,13 +62,10 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "output `DIR` (affinity.csv, cosine.csv, trajectory.csv, plots/, run.json, checkpoint)")
 	resume := fs.Bool("resume", false, "continue the run stopped in -out")
 	force := fs.Bool("force", false, "start over, replacing what -out holds")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tag affinity [-data FILE.csv -targets A,B,... | -data NAME | -celeba DIR] -out DIR [flags]\n\n"+
-			"Trains one multi-task network on all tasks and records the lookahead affinity\n"+
-			"Z[i→j] = 1 − L_j(after task i's step)/L_j(before), averaged over the run.\n"+
-			"With no data flag it uses the built-in glyph images, as tag run does.\n\nflags:")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, stderr, "usage: tag affinity [-data FILE.csv -targets A,B,... | -data NAME | -celeba DIR] -out DIR [flags]\n\n"+
+		"Trains one multi-task network on all tasks and records the lookahead affinity\n"+
+		"Z[i→j] = 1 − L_j(after task i's step)/L_j(before), averaged over the run.\n"+
+		"With no data flag it uses the built-in glyph images, as tag run does.")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -165,10 +165,7 @@ func runData(args []string, stdout, stderr io.Writer) error {
 		return nil
 	case "describe":
 		fs := newFlags("data describe", stderr)
-		fs.Usage = func() {
-			fmt.Fprintln(stderr, "usage: tag data describe NAME | FILE.csv --targets t1,t2 [flags] | --celeba DIR [flags]")
-			fs.PrintDefaults()
-		}
+		setUsage(fs, stderr, "usage: tag data describe NAME | FILE.csv --targets t1,t2 [flags] | --celeba DIR [flags]")
 		df := addDataFlags(fs)
 		rest := args[1:]
 		spec := ""

@@ -52,15 +52,12 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "seed of the anytime search (used above about 20 tasks)")
 	iters := fs.Int("iterations", 200, "climbs of the anytime search")
 	timeLimit := fs.Duration("time-limit", 0, "also stop the anytime search after this long per budget (0: no limit; makes results depend on speed)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tag group (-affinity FILE | -losses FILE) -budget K[,K...] [flags]\n\n"+
-			"Chooses, for each budget, the groups of tasks to train together (TAG network selection).\n"+
-			"-rule zsum (the default) compares every target task on its own scale and charges for group size;\n"+
-			"-rule paper is the published rule.\n"+
-			"Up to about 20 tasks the answer is proven optimal; beyond (to 64) an anytime search reports\n"+
-			"the best grouping found, a proven bound and the gap.\n\nflags:")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, stderr, "usage: tag group (-affinity FILE | -losses FILE) -budget K[,K...] [flags]\n\n"+
+		"Chooses, for each budget, the groups of tasks to train together (TAG network selection).\n"+
+		"-rule zsum (the default) compares every target task on its own scale and charges for group size;\n"+
+		"-rule paper is the published rule.\n"+
+		"Up to about 20 tasks the answer is proven optimal; beyond (to 64) an anytime search reports\n"+
+		"the best grouping found, a proven bound and the gap.")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -66,6 +66,15 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// setUsage makes fs print text, then "flags:" and the flags' defaults, to
+// w for -h or a flag error.
+func setUsage(fs *flag.FlagSet, w io.Writer, text string) {
+	fs.Usage = func() {
+		fmt.Fprintf(w, "%s\n\nflags:\n", text)
+		fs.PrintDefaults()
+	}
+}
+
 // parseFlags parses args into fs; a parse error becomes an input error and
 // -h becomes flag.ErrHelp. Positional arguments are refused.
 func parseFlags(fs *flag.FlagSet, args []string) error {

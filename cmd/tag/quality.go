@@ -35,14 +35,11 @@ func runBenchQuality(args []string, stdout, stderr io.Writer) error {
 	candidates := fs.Int("candidates", experiment.DefaultCandidates, "groupings tag-refine and random-best train per budget")
 	epochs := fs.Int("epochs", 0, "epochs of every network (default: each data set's recipe)")
 	workers := fs.Int("workers", runtime.NumCPU(), "networks trained at once")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tag bench quality [-data SUITES] [-out DIR] [flags]\n\n"+
-			"Runs mtl, stl, random, random-best, tag, tag-paper and tag-refine on each data set over several seeds\n"+
-			"and prints, per data set, whether grouping measurably matters and how each method compares with\n"+
-			"random groupings, one network and one network per task (95% intervals, paired by seed).\n"+
-			"Rerunning resumes. Writes DIR/quality.md and DIR/<data set>/report.md.\n\nflags:")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, stderr, "usage: tag bench quality [-data SUITES] [-out DIR] [flags]\n\n"+
+		"Runs mtl, stl, random, random-best, tag, tag-paper and tag-refine on each data set over several seeds\n"+
+		"and prints, per data set, whether grouping measurably matters and how each method compares with\n"+
+		"random groupings, one network and one network per task (95% intervals, paired by seed).\n"+
+		"Rerunning resumes. Writes DIR/quality.md and DIR/<data set>/report.md.")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

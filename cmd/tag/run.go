@@ -105,14 +105,11 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&f.workers, "workers", runtime.NumCPU(), "networks trained at once")
 	f.recipe = addRecipeFlags(fs)
 	fs.BoolVar(&f.noReport, "no-report", false, "skip report.md and the plots")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tag run [-data FILE.csv -targets A,B,... | -data NAME | -celeba DIR] [flags]\n\n"+
-			"Runs the experiment of the TAG paper: for each budget, every method picks groups, one network per\n"+
-			"group is trained, each task is served by its best chosen network (validation loss) and reported on\n"+
-			"the test split. Writes DIR/results.json, DIR/report.md and DIR/plots/; prints the tables.\n"+
-			"Each trained network is a unit in DIR/units/: an interrupted run resumes where it stopped.\n\nflags:")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, stderr, "usage: tag run [-data FILE.csv -targets A,B,... | -data NAME | -celeba DIR] [flags]\n\n"+
+		"Runs the experiment of the TAG paper: for each budget, every method picks groups, one network per\n"+
+		"group is trained, each task is served by its best chosen network (validation loss) and reported on\n"+
+		"the test split. Writes DIR/results.json, DIR/report.md and DIR/plots/; prints the tables.\n"+
+		"Each trained network is a unit in DIR/units/: an interrupted run resumes where it stopped.")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
