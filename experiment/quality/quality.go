@@ -40,7 +40,8 @@ type Suite struct {
 	Open func() (data.Dataset, error)
 	// Known is true for data with planted or known task structure.
 	Known bool
-	// Planted is the budget at which the true grouping is known (0: none).
+	// Planted is the budget of a planted grouping (0: none): the data were
+	// generated from it, so TAG must beat random groupings there.
 	Planted int
 }
 
@@ -58,7 +59,7 @@ func Suites() []Suite {
 		return func() (data.Dataset, error) { return data.Open(name) }
 	}
 	return []Suite{
-		{Name: "glyphs", About: "the default run's 4000 16×16 glyphs, 9 attributes in 3 families (built in)", Known: true, Planted: 3,
+		{Name: "glyphs", About: "the default run's 4000 16×16 glyphs, 9 attributes in 3 families (built in)", Known: true,
 			Open: func() (data.Dataset, error) {
 				return glyphs.New(glyphs.Options{N: 4000, Size: 16, Seed: 1, Tasks: glyphs.DefaultTasks()})
 			}},
