@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/tagroup/tag/internal/atomicfile"
+	"github.com/tagroup/tag/selection"
 	"github.com/tagroup/tag/taskmatrix"
 )
 
@@ -176,6 +177,9 @@ func (c Config) normalize() (Config, error) {
 	c.Budgets = slices.Compact(slices.Sorted(slices.Values(c.Budgets)))
 	if c.Rule == "" {
 		c.Rule = DefaultRule
+	}
+	if !slices.Contains(selection.AffinityRules, c.Rule) {
+		return c, fmt.Errorf("selection rule %q: want one of %s", c.Rule, strings.Join(selection.AffinityRules, ", "))
 	}
 	if c.Candidates == 0 {
 		c.Candidates = DefaultCandidates

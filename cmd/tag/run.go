@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -119,9 +118,6 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if f.workers < 1 {
 		return badInputf("-workers %d: must be at least 1", f.workers)
-	}
-	if !slices.Contains(selection.AffinityRules, f.rule) {
-		return badInputf("-rule %q: want one of %s", f.rule, strings.Join(selection.AffinityRules, ", "))
 	}
 	if f.seeds < 1 {
 		return badInputf("-seeds %d: must be at least 1", f.seeds)

@@ -124,6 +124,7 @@ func TestRunBadInput(t *testing.T) {
 		{[]string{"-data", csv, "-celeba", t.TempDir(), "-targets", "a"}, "not both"},
 		{[]string{"-data", csv, "-targets", "a,b,n,r", "-budgets", "2,3", "-max-group-size", "1"}, "budget 2 with a group-size cap of 1"},
 		{[]string{"-data", csv, "-targets", "a,b", "-max-group-size", "-1"}, "-max-group-size -1"},
+		{[]string{"-data", csv, "-targets", "a,b", "-rule", "best"}, `selection rule "best"`},
 	}
 	for _, tc := range tests {
 		var stdout, stderr bytes.Buffer
