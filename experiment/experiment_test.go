@@ -281,7 +281,18 @@ func TestUnitsTrainedOnce(t *testing.T) {
 // TestResume cancels a run mid-way, reruns it and compares results.json
 // with an uninterrupted run's, byte for byte.
 func TestResume(t *testing.T) {
-	c := cfg6()
+	t.Run("one seed", func(t *testing.T) { checkResume(t, cfg6(), newFake) })
+	t.Run("two seeds", func(t *testing.T) {
+		c := cfg6()
+		c.Seeds = 2
+		checkResume(t, c, func() *fakeTrainer { f := newFake(); f.seedNoise = true; return f })
+	})
+}
+
+// checkResume interrupts the run of c after several numbers of trainings
+// and checks that resuming gives the uninterrupted run's results.json and
+// trains only the missing units.
+func checkResume(t *testing.T, c Config, newFake func() *fakeTrainer) {
 	whole := t.TempDir()
 	fw := newFake()
 	mustRun(t, whole, c, fw, bruteSelector{})

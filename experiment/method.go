@@ -259,13 +259,14 @@ func (t *trial) serve(g grouping) *BudgetResult {
 }
 
 // bestOnValidation returns the served grouping with the lowest total
-// validation loss (the first on ties).
-func bestOnValidation(served []*BudgetResult) *BudgetResult {
+// validation loss (the first on ties). Losses are summed in task order, so
+// that ties break the same way in every run.
+func bestOnValidation(tasks []string, served []*BudgetResult) *BudgetResult {
 	best, bestLoss := served[0], math.Inf(1)
 	for _, b := range served {
 		var v float64
-		for _, tr := range b.PerTask {
-			v += tr.ValidationLoss
+		for _, task := range tasks {
+			v += b.PerTask[task].ValidationLoss
 		}
 		if v < bestLoss {
 			best, bestLoss = b, v

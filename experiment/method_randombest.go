@@ -15,8 +15,8 @@ func (randomBest) candidates(t *trial, k int) ([]grouping, error) {
 
 func (m randomBest) prepare(t *trial) ([]unit, error) { return t.budgetUnits(m.candidates) }
 
-func (randomBest) pick(_ *trial, _ int, served []*BudgetResult) *BudgetResult {
-	return bestOnValidation(served)
+func (randomBest) pick(t *trial, _ int, served []*BudgetResult) *BudgetResult {
+	return bestOnValidation(t.tasks(), served)
 }
 
 // groupingCost is every candidate network of every budget.

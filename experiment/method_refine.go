@@ -42,8 +42,8 @@ func (tagRefine) candidates(t *trial, k int) ([]grouping, error) {
 	return out, nil
 }
 
-func (tagRefine) pick(_ *trial, _ int, served []*BudgetResult) *BudgetResult {
-	return bestOnValidation(served)
+func (tagRefine) pick(t *trial, _ int, served []*BudgetResult) *BudgetResult {
+	return bestOnValidation(t.tasks(), served)
 }
 
 // groupingCost is the affinity run and every candidate network of every
