@@ -119,12 +119,12 @@ your own data (any command that takes a data set; check it first with 'tag data 
 // runTimes is the expected wall time of `tag run -data NAME` with its
 // default recipe, methods, budgets and 3 seeds on a 2-core machine (built
 // with GOEXPERIMENT=simd), shown by `tag data list`. "measured": timed on
-// the 2-core development machine (glyphs: 3.7 min of CPU; 10 min of wall
-// time while other jobs loaded the machine). "estimate": the networks
+// the 2-core development machine (glyphs: 1 min 28 s of wall time and
+// 2.6 min of CPU when quiet; 10 min while other jobs loaded it). "estimate": the networks
 // times their steps times a measured step time of a similar model (`tag
 // bench throughput`, earlier single-seed runs), not run to the end.
 var runTimes = map[string]string{
-	"glyphs":           "≈2–4 min (3 seeds; 3.7 min of CPU), measured",
+	"glyphs":           "≈1.5–3 min (3 seeds; 2.6 min of CPU), measured",
 	"glyphs-all":       "≈10–15 min, estimate",
 	"planted":          "≈1–3 min, estimate",
 	"multimnist":       "≈1–1.5 h (default CNN), estimate",
