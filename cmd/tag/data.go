@@ -124,7 +124,7 @@ your own data (any command that takes a data set; check it first with 'tag data 
 // times their steps times a measured step time of a similar model (`tag
 // bench throughput`, earlier single-seed runs), not run to the end.
 var runTimes = map[string]string{
-	"glyphs":           "≈1.5–3 min (3 seeds; 2.6 min of CPU), measured",
+	"glyphs":           "≈3–6 min, estimate (plain `tag run`, 4000 16×16 glyphs: 1.5 min, measured)",
 	"glyphs-all":       "≈10–15 min, estimate",
 	"planted":          "≈1–3 min, estimate",
 	"multimnist":       "≈1–1.5 h (default CNN), estimate",

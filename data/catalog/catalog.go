@@ -46,6 +46,6 @@ func init() {
 		func() (data.Dataset, error) { return mnist.NewFashionAttributes(mnist.Options{Limit: FashionLimit}) })
 	data.Register("sklearn-digits", "scikit-learn's 1797 handwritten 8×8 digits (UCI, CC BY 4.0), the 6 digit attributes of mnist-attributes; needs Debian's python3-sklearn",
 		func() (data.Dataset, error) { return skdigits.New(skdigits.Options{Seed: 1}) })
-	data.Register("supermarket", "4627 shopping baskets (Weka's supermarket.arff, GPL-2+): predict 8 departments (fruit, vegetables, ...) from the 209 other columns; needs Debian's weka",
+	data.Register("supermarket", "4627 shopping baskets (Weka's supermarket.arff, GPL-2+): predict 8 departments (fruit, vegetables, ...) from the 115 other departments ever visited; needs Debian's weka",
 		func() (data.Dataset, error) { return weka.Supermarket(weka.Options{}) })
 }
