@@ -20,6 +20,11 @@ type Budget struct {
 	// it to prove a tighter bound; when nil, the bound assumes only that
 	// every group costs at least one unit.
 	SizeCost func(size int) int
+	// Spend, for a rule whose groups are disjoint ([Partitioner]), asks for
+	// a grouping that costs as many units as any allowed grouping can,
+	// best first by score among those: with [MaxNetworks](k), exactly
+	// min(k, n) groups. Only [Exact] supports it.
+	Spend bool
 }
 
 // MaxNetworks is TAG's budget: at most k groups, each costing one unit.

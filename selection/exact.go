@@ -31,10 +31,14 @@ func exact(r Rule, b Budget, workers int) (*Result, error) {
 	if b.Limit < 1 {
 		return nil, ErrInfeasible
 	}
+	if b.Spend && !isDisjoint(r) {
+		return nil, fmt.Errorf("spending the whole budget needs a rule with disjoint groups (zsum)")
+	}
 	d, err := newBlockValues(r, b, workers)
 	if err != nil {
 		return nil, err
 	}
+	d.spend = b.Spend
 	best, gs := d.solve()
 	if math.IsInf(best, -1) {
 		return nil, ErrInfeasible
@@ -62,8 +66,12 @@ type blockDP struct {
 	limit   int // budget units the program uses
 	classes []*costClass
 	// f[u][S>>1], for u < limit and S a set of tasks 1..n-1, is the best
-	// total score of a partition of S into blocks costing at most u.
+	// total score of a partition of S into blocks costing at most u
+	// (exactly u with spend).
 	f [][]float64
+	// spend asks for the partition of the whole set that costs the most
+	// units any partition reaches (Budget.Spend).
+	spend bool
 }
 
 // newBlockValues computes v_c(B) for every block B and cost c: for every
@@ -318,25 +326,39 @@ func (d *blockDP) solve() (float64, []Set) {
 			continue
 		}
 		prev, cur := d.f[u-1], d.f[u]
+		if d.spend {
+			cur[0] = math.Inf(-1) // the empty set costs nothing
+		}
 		// Entries of one layer read only lower layers: chunks of them are
 		// independent and each is computed exactly as in a serial pass.
 		chunk := max(1, half/(64*max(1, d.workers)))
 		parallelDo(d.workers, (half+chunk-1)/chunk, func(_, c int) {
 			for i := max(1, c*chunk); i < min(half, (c+1)*chunk); i++ {
 				v, _, _ := d.step(u, uint32(i)<<1)
-				cur[i] = max(prev[i], v)
+				if d.spend {
+					cur[i] = v
+				} else {
+					cur[i] = max(prev[i], v)
+				}
 			}
 		})
 	}
 	full := uint32(Full(d.n))
-	best, _, _ := d.step(d.limit, full)
+	top := d.limit
+	best, _, _ := d.step(top, full)
+	// Spending: the most units some partition of all tasks costs exactly.
+	for d.spend && math.IsInf(best, -1) && top > 1 {
+		top--
+		best, _, _ = d.step(top, full)
+	}
 	if math.IsInf(best, -1) {
 		return best, nil
 	}
 	// Walk back: the target value of (u, s) is reached by a step at some
-	// u' ≤ u, which recomputes exactly the sums stored before.
+	// u' ≤ u (at u itself when spending), which recomputes exactly the sums
+	// stored before.
 	var gs []Set
-	s, u, target := full, d.limit, best
+	s, u, target := full, top, best
 	for s != 0 {
 		v, blk, ci := d.step(u, s)
 		if v != target {

@@ -67,6 +67,11 @@ type Options struct {
 	// MaxGroupSize, if positive, allows only groups of at most this many
 	// tasks (see [CapGroupSize]); 0 allows every size.
 	MaxGroupSize int
+	// SpendBudget sets Budget.Spend for a rule of disjoint groups (zsum):
+	// use as many networks as the budget allows (exactly min(k, n) groups
+	// under MaxNetworks(k)), the best grouping among those. Rules whose
+	// groups may overlap ignore it.
+	SpendBudget bool `json:",omitempty"`
 }
 
 // Solve finds the best grouping under r and b: exactly, when the exact
@@ -81,9 +86,13 @@ func Solve(r Rule, b Budget, opt Options) (*Result, error) {
 	if limit <= 0 {
 		limit = 1.5e10
 	}
+	b.Spend = b.Spend || opt.SpendBudget && isDisjoint(r)
 	if w, ok := exactWork(r, b); ok && w <= limit {
 		res, err := Exact(r, b)
 		return res, explainCap(err, groupCap(r))
+	}
+	if b.Spend {
+		return nil, fmt.Errorf("spending the whole budget needs the exact solver: %d tasks are too many for it", r.N())
 	}
 	return Anytime(r, b, opt)
 }

@@ -270,3 +270,25 @@ func TestGroupMaxSize(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupSpendBudget checks -spend-budget: with zsum every budget up to
+// the number of tasks (10) is used in full; without it, budgets 9 and 10
+// get 8 groups (the two strong pairs together).
+func TestGroupSpendBudget(t *testing.T) {
+	f := writeTemp(t, "pairs.csv", pairsInNoiseCSV())
+	for _, k := range []string{"2", "5", "9", "10"} {
+		var out, errb bytes.Buffer
+		if code := run([]string{"group", "-affinity", f, "-budget", k, "-spend-budget", "-json"}, &out, &errb); code != 0 {
+			t.Fatalf("k=%s: exit %d: %s", k, code, errb.String())
+		}
+		var got struct {
+			Groups [][]string `json:"groups"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(len(got.Groups)) != k {
+			t.Errorf("k=%s: %d groups %v, want all %s networks used", k, len(got.Groups), got.Groups, k)
+		}
+	}
+}

@@ -35,6 +35,7 @@ func runBenchQuality(args []string, stdout, stderr io.Writer) error {
 	candidates := fs.Int("candidates", experiment.DefaultCandidates, "groupings tag-refine and random-best train per budget")
 	epochs := fs.Int("epochs", 0, "epochs of every network (default: each data set's recipe)")
 	workers := fs.Int("workers", runtime.NumCPU(), "networks trained at once")
+	spend := fs.Bool("spend-budget", false, "tag, cs and tag-refine (rule zsum) use as many networks as the budget allows")
 	setUsage(fs, stderr, "usage: tag bench quality [-data SUITES] [-out DIR] [flags]\n\n"+
 		"Runs mtl, stl, random, random-best, tag, tag-paper and tag-refine on each data set over several seeds\n"+
 		"and prints, per data set, whether grouping measurably matters and how each method compares with\n"+
@@ -75,7 +76,7 @@ func runBenchQuality(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	rep, err := quality.Run(ctx, suites, quality.Options{Dir: *out, Seeds: *seeds, Budgets: ks, RandomSeeds: *randomSeeds,
-		Candidates: *candidates, Epochs: *epochs, Workers: *workers, Phase: mon.Phase, Progress: mon.Unit, Step: mon.Step})
+		Candidates: *candidates, Epochs: *epochs, Workers: *workers, SpendBudget: *spend, Phase: mon.Phase, Progress: mon.Unit, Step: mon.Step})
 	if err != nil {
 		if isConfigError(err) {
 			return badInput(err)

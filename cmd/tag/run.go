@@ -37,6 +37,7 @@ const defaultSeeds = 3
 // runFlags are the flags of tag run besides the data flags.
 type runFlags struct {
 	seeds, candidates     int
+	spendBudget           bool
 	rule                  string
 	poolAffinity          bool
 	budgets, methods, out string
@@ -94,6 +95,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		fmt.Sprintf(" (default: all; optimal only up to %d tasks, hoa up to %d)", experiment.DefaultOptimalMaxTasks, experiment.DefaultHOAMaxTasks))
 	fs.StringVar(&f.rule, "rule", selection.DefaultRule, "selection `RULE` of tag, cs and tag-refine: "+strings.Join(selection.AffinityRules, " or ")+
 		" (tag-paper always uses paper)")
+	fs.BoolVar(&f.spendBudget, "spend-budget", false, "tag, cs and tag-refine with rule zsum use as many networks as the budget allows (exactly k groups), the best such grouping")
 	fs.IntVar(&f.maxGroupSize, "max-group-size", 0, "allow only groups of at most `M` tasks when selecting (tag, cs, hoa, optimal); 0: no cap")
 	fs.IntVar(&f.randomSeeds, "random-seeds", experiment.DefaultRandomSeeds, "random groupings per budget")
 	fs.StringVar(&f.out, "out", "", "run `DIR` (default runs/<data name>); rerunning the same command resumes it")
@@ -165,7 +167,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	fmt.Fprintf(stderr, "tag run: %d tasks, budgets %v, out %s, %d workers\n", len(tasks), budgets, out, f.workers)
 	tr := &engines.Trainer{Data: ds, Config: cfg, Affinity: aff, Progress: mon.Step}
-	res, err := experiment.Run(ctx, out, exp, tr, engines.Selector{Options: selection.Options{Seed: f.seed, MaxGroupSize: f.maxGroupSize}})
+	res, err := experiment.Run(ctx, out, exp, tr, engines.Selector{Options: selection.Options{Seed: f.seed, MaxGroupSize: f.maxGroupSize, SpendBudget: f.spendBudget}})
 	if err != nil {
 		if isConfigError(err) {
 			return badInput(err)

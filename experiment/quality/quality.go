@@ -114,6 +114,9 @@ type Options struct {
 	Methods []string
 	// Epochs, if positive, replaces every suite's number of epochs.
 	Epochs int
+	// SpendBudget makes the zsum rule use every network the budget allows
+	// (selection.Options.SpendBudget).
+	SpendBudget bool
 	// Workers bounds the networks trained at once (0: the core count).
 	Workers int
 	// Phase and Progress are passed to experiment.Config; Step to
@@ -178,7 +181,7 @@ func Run(ctx context.Context, suites []Suite, opt Options) (*Report, error) {
 			Seed: 1, Seeds: opt.Seeds, Candidates: opt.Candidates, Workers: opt.Workers, Data: engines.Describe(ds),
 			Phase: opt.Phase, Progress: opt.Progress}
 		tr := &engines.Trainer{Data: ds, Config: cfg, Affinity: aff, Progress: opt.Step}
-		res, err := experiment.Run(ctx, filepath.Join(opt.Dir, s.Name), exp, tr, engines.Selector{Options: selection.Options{Seed: 1}})
+		res, err := experiment.Run(ctx, filepath.Join(opt.Dir, s.Name), exp, tr, engines.Selector{Options: selection.Options{Seed: 1, SpendBudget: opt.SpendBudget}})
 		if err != nil {
 			var ce *experiment.ConfigError
 			if errors.As(err, &ce) {

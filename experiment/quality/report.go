@@ -107,6 +107,9 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 		"Differences are of total test loss, method − baseline, paired by seed and pooled over budgets (seeds as replicates), as %% of the baseline "+
 		"with the 95%% interval of the absolute difference; negative is better for the method.\n\n",
 		o.Seeds, o.Budgets, o.RandomSeeds, max(o.Candidates, experiment.DefaultCandidates))
+	if o.SpendBudget {
+		fmt.Fprint(w, "With -spend-budget: tag, cs and tag-refine use every network the budget allows.\n\n")
+	}
 	header := []string{"data set", "tasks", "grouping matters at", "tag − random", "tag worse than random at",
 		"tag percentile among random (per k)", "tag-paper − random", "tag-refine − random-best", "tag − mtl", "tag − stl"}
 	fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat(" --- |", len(header)))

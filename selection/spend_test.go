@@ -1,0 +1,98 @@
+package selection
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// bruteSpend is the best mean score of a partition of n tasks into the
+// largest number m ≤ k of blocks allowed by r (every block scored by r,
+// its members' scores summed), by enumerating every partition; -Inf if none.
+func bruteSpend(r Rule, n, k int) (float64, int) {
+	best := map[int]float64{}
+	s := make([]float64, n)
+	var rec func(i int, blocks []Set)
+	rec = func(i int, blocks []Set) {
+		if i == n {
+			total := 0.0
+			for _, b := range blocks {
+				if !r.Scores(b, s) {
+					return
+				}
+				for x := b; x != 0; x &= x - 1 {
+					total += s[x.Lowest()]
+				}
+			}
+			if v, ok := best[len(blocks)]; !ok || total > v {
+				best[len(blocks)] = total
+			}
+			return
+		}
+		for j := range blocks {
+			blocks[j] |= SetOf(i)
+			rec(i+1, blocks)
+			blocks[j] &^= SetOf(i)
+		}
+		if len(blocks) < k {
+			rec(i+1, append(blocks, SetOf(i)))
+		}
+	}
+	rec(0, nil)
+	for m := k; m >= 1; m-- {
+		if v, ok := best[m]; ok {
+			return v / float64(n), m
+		}
+	}
+	return math.Inf(-1), 0
+}
+
+// TestSpendMatchesBruteForce checks Options.SpendBudget on the zsum rule
+// against brute force over every partition into the most blocks the budget
+// and a group-size cap allow, for n = 1..7 and every k.
+func TestSpendMatchesBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	checked := 0
+	for n := 1; n <= 7; n++ {
+		for k := 1; k <= n; k++ {
+			for _, capSize := range []int{0, 2, 3} {
+				a := randMatrix(rng, n, -1, 1)
+				r, err := AffinityRule(RuleZSum, a, Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, m := bruteSpend(CapGroupSize(r, capSize), n, k)
+				res, err := Solve(r, MaxNetworks(k), Options{SpendBudget: true, MaxGroupSize: capSize})
+				if math.IsInf(want, -1) {
+					if err == nil {
+						t.Errorf("n=%d k=%d cap %d: solved an infeasible case", n, k, capSize)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("n=%d k=%d cap %d: %v", n, k, capSize, err)
+				}
+				if len(res.Groups) != m || math.Abs(res.Score-want) > 1e-9 {
+					t.Errorf("n=%d k=%d cap %d: %d groups score %g, brute force %d groups %g", n, k, capSize, len(res.Groups), res.Score, m, want)
+				}
+				checked++
+			}
+		}
+	}
+	if checked < 60 {
+		t.Errorf("only %d cases checked", checked)
+	}
+	// The paper's overlapping rule ignores the option; asked for directly
+	// on its budget, spending is refused.
+	r, _ := AffinityRule(RulePaper, randMatrix(rng, 4, -1, 1), Options{})
+	plain, err1 := Solve(r, MaxNetworks(2), Options{})
+	spent, err2 := Solve(r, MaxNetworks(2), Options{SpendBudget: true})
+	if err1 != nil || err2 != nil || plain.Score != spent.Score {
+		t.Errorf("paper rule with SpendBudget: %v %v, scores %v %v", err1, err2, plain, spent)
+	}
+	b := MaxNetworks(2)
+	b.Spend = true
+	if _, err := Exact(r, b); err == nil {
+		t.Error("Exact spent the budget of an overlapping rule")
+	}
+}
