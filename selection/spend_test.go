@@ -1,6 +1,7 @@
 package selection
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -94,5 +95,25 @@ func TestSpendMatchesBruteForce(t *testing.T) {
 	b.Spend = true
 	if _, err := Exact(r, b); err == nil {
 		t.Error("Exact spent the budget of an overlapping rule")
+	}
+}
+
+// TestSpendParallel checks that spending the budget gives the same grouping
+// with one worker and with several (n ≥ parallelMinTasks).
+func TestSpendParallel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	r, err := AffinityRule(RuleZSum, randMatrix(rng, parallelMinTasks+1, -1, 1), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := MaxNetworks(6)
+	b.Spend = true
+	one, err1 := exact(r, b, 1)
+	many, err2 := exact(r, b, 3)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if len(one.Groups) != 6 || one.Score != many.Score || fmt.Sprint(one.Groups) != fmt.Sprint(many.Groups) {
+		t.Errorf("serial %v (%g), parallel %v (%g)", one.Groups, one.Score, many.Groups, many.Score)
 	}
 }
