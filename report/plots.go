@@ -291,6 +291,19 @@ type errBars struct {
 // YError implements plotter.YErrorer: symmetric bars.
 func (e errBars) YError(i int) (float64, float64) { return e.err[i], e.err[i] }
 
+// errorBar is the half-height of a bar's error bar: for random the
+// standard deviation between its groupings, for the other methods half
+// the 95% interval of the mean over seeds (none with one seed).
+func errorBar(b *experiment.BudgetResult) (float64, bool) {
+	if b.TotalTestLossStd != nil {
+		return *b.TotalTestLossStd, true
+	}
+	if ci := b.TotalTestLossCI95; ci != nil {
+		return (ci[1] - ci[0]) / 2, true
+	}
+	return 0, false
+}
+
 // splitByBudget splits the methods of r into those reported per budget
 // (the grouping methods) and those reported once for all budgets (mtl, stl,
 // the loss-balancing baselines), each in report order.
@@ -306,7 +319,7 @@ func splitByBudget(r *experiment.Results) (perBudget, all []string) {
 }
 
 // MethodBars draws, for each budget, one bar per grouping method (total
-// test loss; random with its standard deviation as an error bar) and the
+// test loss, with the error bar of errorBar) and the
 // methods that train the same networks for every budget (mtl, stl, the
 // loss-balancing baselines) as dashed reference lines across the figure. The value axis is
 // zoomed to the data (it does not start at zero) and says so.
@@ -334,8 +347,7 @@ func MethodBars(r *experiment.Results) (Figure, error) {
 			}
 			vals[x] = b.TotalTestLoss
 			lo, hi = min(lo, b.TotalTestLoss), max(hi, b.TotalTestLoss)
-			if b.TotalTestLossStd != nil {
-				s := *b.TotalTestLossStd
+			if s, ok := errorBar(b); ok {
 				eb.XYs = append(eb.XYs, plotter.XY{X: float64(x), Y: b.TotalTestLoss})
 				eb.err = append(eb.err, s)
 				lo, hi = min(lo, b.TotalTestLoss-s), max(hi, b.TotalTestLoss+s)

@@ -68,7 +68,7 @@ func figures(r *experiment.Results) (*figureSet, error) {
 	}
 	if bars, _ := splitByBudget(r); len(r.Budgets) > 0 && len(bars) > 0 {
 		f, err := MethodBars(r)
-		if err := s.add("methods", "Total test loss per method and budget; error bars: random's standard deviation.", f, err); err != nil {
+		if err := s.add("methods", "Total test loss per method and budget (mean over seeds); error bars: random's spread between groupings, the other methods' 95% interval over seeds.", f, err); err != nil {
 			return nil, err
 		}
 	}
