@@ -6,17 +6,30 @@
 // it on the validation split, and the test loss and error of each task are
 // reported from that network.
 //
-// Methods (names as in the paper and on the command line):
+// Methods (names as in the paper and on the command line), each one type in
+// its own file (method_*.go) and one line of the registry:
 //
-//	mtl      all tasks in one network
-//	stl      one network per task
-//	tag      groups from the lookahead inter-task affinity Ẑ (Eq. 1), maximising mean affinity
-//	cs       the same selection on the cosine similarity of per-task gradients
-//	hoa      Standley et al.'s higher-order approximation: train every pair and every
-//	         single task, L[i][j] = validation loss of j trained with i, L[j][j] = j alone,
-//	         and minimise the approximated mean loss
-//	random   random partitions into k groups, several seeds, mean and standard deviation
-//	optimal  train every subset (2^n − 1 networks), select on true validation losses
+//	mtl          all tasks in one network
+//	stl          one network per task
+//	uw, gradnorm, pcgrad
+//	             all tasks in one network with uncertainty weighting, GradNorm or PCGrad
+//	random       random partitions into k groups, the same groupings under every seed
+//	random-best  the best of Config.Candidates random partitions on validation loss
+//	hoa          Standley et al.'s higher-order approximation: train every pair and every
+//	             single task, L[i][j] = validation loss of j trained with i, L[j][j] = j alone,
+//	             and minimise the approximated mean loss
+//	cs           selection on the cosine similarity of per-task gradients (Config.Rule)
+//	tag          selection on the lookahead inter-task affinity Ẑ (Eq. 1) under Config.Rule
+//	             (default zsum: standardized affinities, disjoint groups)
+//	tag-paper    tag under the paper's rule (mean in-group affinity, overlapping groups)
+//	tag-refine   the Config.Candidates best groupings of tag's objective, each trained,
+//	             the best on validation kept
+//	optimal      train every subset (2^n − 1 networks), select on true validation losses
+//
+// The whole experiment is repeated under Config.Seeds seeds; every total is
+// kept per seed, so methods are compared pair by pair, and Analyze states
+// with 95% intervals whether grouping matters on the data and whether each
+// method beats random groupings, random-best, mtl and stl.
 //
 // Selection always uses validation metrics; reported numbers are test metrics.
 // Totals are sums over tasks (means are reported beside them).
@@ -24,12 +37,15 @@
 // The engines are behind two small interfaces, Trainer (trains one network on
 // a group of tasks, or the one affinity run) and Selector (network selection
 // on a task matrix or on true group losses), so that this package knows
-// nothing of GoMLX or of the selection algorithms.
+// nothing of GoMLX (selection's rule names are checked here; package
+// selection is standard library only).
 //
-// A run lives in a directory: DIR/manifest.json records the hash of the data
-// description and the Trainer's recipe, and DIR/units/ holds one JSON file per
-// trained network (a "unit"), keyed by its task set, seed and that hash and
-// written atomically when the unit finishes. Units that several methods need
+// A run lives in a directory whose every path Layout names: DIR/manifest.json
+// records the hash of the data description and the Trainer's recipe, and
+// DIR/units/ holds one JSON file per trained network (a "unit"), keyed by its
+// task set, seed, update rule and that hash and written atomically when the
+// unit finishes; a network in training keeps its checkpoint in
+// DIR/checkpoints/<the same key>/. Units that several methods need
 // (a group chosen by two methods, HOA's pairs that are also optimal's subsets,
 // the single-task networks of stl and hoa) are trained once. Re-running the
 // same command skips finished units; a cancelled run loses at most the units in
