@@ -40,7 +40,7 @@ func runBenchQuality(args []string, stdout, stderr io.Writer) error {
 		"Runs mtl, stl, random, random-best, tag, tag-paper and tag-refine on each data set over several seeds\n"+
 		"and prints, per data set, whether grouping measurably matters and how each method compares with\n"+
 		"random groupings, one network and one network per task (95% intervals, paired by seed).\n"+
-		"Rerunning resumes. Writes DIR/quality.md and DIR/<data set>/report.md.")
+		"Rerunning resumes. Writes DIR/quality.md, DIR/quality.json and DIR/<data set>/report.md.")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -92,6 +92,9 @@ func runBenchQuality(args []string, stdout, stderr io.Writer) error {
 	}
 	p := filepath.Join(*out, "quality.md")
 	if err := atomicfile.Write(p, rep.WriteMarkdown); err != nil {
+		return err
+	}
+	if err := atomicfile.Write(filepath.Join(*out, "quality.json"), rep.WriteJSON); err != nil {
 		return err
 	}
 	if err := rep.WriteMarkdown(stdout); err != nil {

@@ -23,7 +23,7 @@ func TestBenchQualitySmall(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", want, stdout.String())
 		}
 	}
-	for _, f := range []string{"quality.md", "planted/results.json", "planted/report.md"} {
+	for _, f := range []string{"quality.md", "quality.json", "planted/results.json", "planted/report.md"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Error(err)
 		}

@@ -2,6 +2,7 @@ package quality
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -52,5 +53,31 @@ func TestChecks(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestJSON checks quality.json: the rows and the checks of the report.
+func TestJSON(t *testing.T) {
+	rep := &Report{Options: Options{Seeds: 3, Budgets: []int{2, 3}, RandomSeeds: 20}, Suites: []SuiteResult{
+		{Suite: Suite{Name: "planted", Known: true, Planted: 3}, Results: results([]float64{1.0, 1.1, 0.9}, []float64{1.11, 1.2, 1.0}, []float64{1.0, 1.1, 0.9}, []float64{1.11, 1.2, 1.0})},
+		{Suite: Suite{Name: "supermarket"}, Skipped: "needs Debian's weka"},
+	}}
+	var buf bytes.Buffer
+	if err := rep.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Rows    []Summary         `json:"rows"`
+		Checks  []Check           `json:"checks"`
+		Skipped map[string]string `json:"skipped"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Rows) != 1 || got.Rows[0].Suite != "planted" || !strings.Contains(got.Rows[0].TagRandom, "better") {
+		t.Errorf("rows %+v", got.Rows)
+	}
+	if len(got.Checks) != 4 || !got.Checks[0].Met || !got.Checks[1].Met || got.Skipped["supermarket"] == "" {
+		t.Errorf("checks %+v, skipped %v", got.Checks, got.Skipped)
 	}
 }

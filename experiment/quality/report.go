@@ -1,6 +1,7 @@
 package quality
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -39,9 +40,17 @@ func pooledCell(c *experiment.Comparison) string {
 
 // Summary is one row of the benchmark's summary table.
 type Summary struct {
-	Suite, Tasks, Matters                        string
-	TagRandom, TagWorseAt, PaperRandom, Refine   string
-	TagMTL, TagSTL, Percentile                   string
+	Suite       string `json:"suite"`
+	Tasks       string `json:"tasks"`
+	Matters     string `json:"grouping_matters"`
+	TagRandom   string `json:"tag_minus_random"`
+	TagWorseAt  string `json:"tag_worse_than_random_at"`
+	PaperRandom string `json:"tag_paper_minus_random"`
+	Refine      string `json:"tag_refine_minus_random_best"`
+	TagMTL      string `json:"tag_minus_mtl"`
+	TagSTL      string `json:"tag_minus_stl"`
+	Percentile  string `json:"tag_percentile_among_random"`
+
 	worseAnywhere, plantedBetter, pooledBetter   bool
 	pooledWithinSE, hasPooled, hasPlantedVerdict bool
 }
@@ -137,9 +146,15 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 	return nil
 }
 
-// writeChecks states, for the default TAG, the acceptance conditions of the
-// benchmark, met or not.
-func (rep *Report) writeChecks(w io.Writer, rows []Summary) {
+// Check is one acceptance condition of the benchmark for the default TAG.
+type Check struct {
+	Met  bool   `json:"met"`
+	Text string `json:"text"`
+}
+
+// Checks evaluates, for the default TAG, the acceptance conditions of the
+// benchmark on the summary rows.
+func (rep *Report) Checks(rows []Summary) []Check {
 	known := map[string]Suite{}
 	for _, s := range rep.Suites {
 		known[s.Suite.Name] = s.Suite
@@ -163,19 +178,59 @@ func (rep *Report) writeChecks(w io.Writer, rows []Summary) {
 			plantedFail = append(plantedFail, r.Suite)
 		}
 	}
-	check := func(ok bool, text string) {
+	return []Check{
+		{len(worse) == 0, "never significantly worse than random at any budget" + listIf(" (worse on: ", worse)},
+		{len(plantedFail) == 0, "significantly better than random at the planted budget of the data with a planted grouping" + listIf(" (not on: ", plantedFail)},
+		{len(notWithin) == 0, "pooled over budgets and seeds, never worse than random by more than one standard error" + listIf(" (exceeded on: ", notWithin)},
+		{2*better >= knownCount && knownCount > 0, fmt.Sprintf("significantly better than random, pooled, on at least half of the data sets with known structure (%d of %d)", better, knownCount)},
+	}
+}
+
+// writeChecks writes the checks as a list, met or not.
+func (rep *Report) writeChecks(w io.Writer, rows []Summary) {
+	fmt.Fprint(w, "Checks for the default TAG:\n\n")
+	for _, c := range rep.Checks(rows) {
 		mark := "met"
-		if !ok {
+		if !c.Met {
 			mark = "NOT met"
 		}
-		fmt.Fprintf(w, "- %s: %s\n", mark, text)
+		fmt.Fprintf(w, "- %s: %s\n", mark, c.Text)
 	}
-	fmt.Fprint(w, "Checks for the default TAG:\n\n")
-	check(len(worse) == 0, fmt.Sprintf("never significantly worse than random at any budget%s", listIf(" (worse on: ", worse)))
-	check(len(plantedFail) == 0, fmt.Sprintf("significantly better than random at the planted budget of the data with a planted grouping%s", listIf(" (not on: ", plantedFail)))
-	check(len(notWithin) == 0, fmt.Sprintf("pooled over budgets and seeds, never worse than random by more than one standard error%s", listIf(" (exceeded on: ", notWithin)))
-	check(2*better >= knownCount && knownCount > 0, fmt.Sprintf("significantly better than random, pooled, on at least half of the data sets with known structure (%d of %d)", better, knownCount))
 	fmt.Fprintln(w)
+}
+
+// Rows returns the summary row of every suite that ran.
+func (rep *Report) Rows() []Summary {
+	var rows []Summary
+	for _, s := range rep.Suites {
+		if s.Results != nil {
+			rows = append(rows, summarize(s))
+		}
+	}
+	return rows
+}
+
+// WriteJSON writes the benchmark's summary rows, checks and skipped suites
+// as JSON (quality.json), for comparing benchmark runs by program.
+func (rep *Report) WriteJSON(w io.Writer) error {
+	rows := rep.Rows()
+	skipped := map[string]string{}
+	for _, s := range rep.Suites {
+		if s.Results == nil {
+			skipped[s.Suite.Name] = s.Skipped
+		}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		Seeds       int               `json:"seeds"`
+		Budgets     []int             `json:"budgets"`
+		RandomSeeds int               `json:"random_seeds"`
+		SpendBudget bool              `json:"spend_budget,omitempty"`
+		Rows        []Summary         `json:"rows"`
+		Checks      []Check           `json:"checks"`
+		Skipped     map[string]string `json:"skipped,omitempty"`
+	}{rep.Options.Seeds, rep.Options.Budgets, rep.Options.RandomSeeds, rep.Options.SpendBudget, rows, rep.Checks(rows), skipped})
 }
 
 func listIf(prefix string, xs []string) string {
