@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -868,5 +869,47 @@ func TestRefineMethods(t *testing.T) {
 		if !slices.EqualFunc(r1.Methods[RandomBest].Budgets[k].Groups, r1.Methods[Random].Budgets[k].SeedGroups[0], slices.Equal) {
 			t.Errorf("k=%s: random-best with one candidate is not random's first draw", k)
 		}
+	}
+}
+
+// TestTwoProcessesOneDirectory runs the same experiment twice at once on
+// one directory (as two `tag run` started by mistake would): both finish
+// with the same results, and every unit is trained once in all, the other
+// run waiting on its lock and reading its file.
+func TestTwoProcessesOneDirectory(t *testing.T) {
+	c := cfg6()
+	alone := newFake()
+	want := mustRun(t, t.TempDir(), c, alone, bruteSelector{})
+	dir := t.TempDir()
+	slow := func() *fakeTrainer {
+		f := newFake()
+		f.before = func(context.Context, int) error { time.Sleep(2 * time.Millisecond); return nil }
+		return f
+	}
+	f1, f2 := slow(), slow()
+	var wg sync.WaitGroup
+	var r1, r2 *Results
+	var err1, err2 error
+	wg.Add(2)
+	go func() { defer wg.Done(); r1, err1 = Run(context.Background(), dir, c, f1, bruteSelector{}) }()
+	go func() { defer wg.Done(); r2, err2 = Run(context.Background(), dir, c, f2, bruteSelector{}) }()
+	wg.Wait()
+	if err1 != nil || err2 != nil {
+		t.Fatalf("concurrent runs: %v, %v", err1, err2)
+	}
+	var b1, b2, bw bytes.Buffer
+	for _, x := range []struct {
+		r *Results
+		b *bytes.Buffer
+	}{{r1, &b1}, {r2, &b2}, {want, &bw}} {
+		if err := x.r.WriteJSON(x.b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(b1.Bytes(), b2.Bytes()) || !bytes.Equal(b1.Bytes(), bw.Bytes()) {
+		t.Error("concurrent runs' results differ from each other or from a run alone")
+	}
+	if got := f1.total() + f2.total(); got != alone.total() {
+		t.Errorf("%d + %d trainings in all, want each of the %d units once", f1.total(), f2.total(), alone.total())
 	}
 }

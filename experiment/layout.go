@@ -9,6 +9,7 @@ import "path/filepath"
 //	DIR/manifest.json        what the units depend on (data, recipe)
 //	DIR/units/KEY.json       one finished network (a unit), written atomically
 //	DIR/checkpoints/KEY/     the exact checkpoint of a network in training
+//	DIR/locks/KEY.lock       held (flock) by the process training that network
 //	DIR/results.json         every method's results
 //	DIR/report.md, plots/    the report and its figures
 //	DIR/affinity.csv, cosine.csv, trajectory.csv   the TAG measurement
@@ -39,6 +40,14 @@ func (l Layout) Checkpoints() string { return l.path("checkpoints") }
 
 // Checkpoint is the checkpoint folder of the unit with the given key.
 func (l Layout) Checkpoint(key string) string { return l.path("checkpoints", key) }
+
+// Locks is the folder of the units' lock files.
+func (l Layout) Locks() string { return l.path("locks") }
+
+// UnitLock is the lock file of the unit with the given key: the process
+// that trains the unit holds an exclusive lock on it. Lock files are kept
+// (removing one could let two processes lock two different files).
+func (l Layout) UnitLock(key string) string { return l.path("locks", key+".lock") }
 
 // Results is DIR/results.json.
 func (l Layout) Results() string { return l.path("results.json") }

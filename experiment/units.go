@@ -12,7 +12,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/gofrs/flock"
 	"github.com/tagroup/tag/internal/atomicfile"
 	"github.com/tagroup/tag/taskmatrix"
 )
@@ -189,6 +191,29 @@ func reorder(m *taskmatrix.Matrix, tasks []string) (*taskmatrix.Matrix, error) {
 	return m.Sub(tasks)
 }
 
+// claim trains unit u, or reads it when another process finished it while
+// this one waited: the unit's lock file (Layout.UnitLock, an exclusive
+// flock) lets one process at a time train a unit and write its checkpoint,
+// so two runs on one directory (two `tag run` started by mistake, or
+// workers of a cluster handed the same unit) share the work instead of
+// breaking each other's checkpoints. reused reports a unit read from disk.
+func (s *store) claim(ctx context.Context, u unit, key string) (r *unitRecord, reused bool, err error) {
+	fl := flock.New(s.layout.UnitLock(key))
+	ok, err := fl.TryLockContext(ctx, 100*time.Millisecond)
+	if err != nil || !ok {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, false, ctxErr
+		}
+		return nil, false, fmt.Errorf("locking %s (%s): %w", u, s.layout.UnitLock(key), err)
+	}
+	defer fl.Unlock()
+	if r, err := s.load(u, key); err != nil || r != nil {
+		return r, r != nil, err
+	}
+	r, err = s.train(ctx, u, key)
+	return r, false, err
+}
+
 // train runs one unit with the trainer and stores its record atomically.
 func (s *store) train(ctx context.Context, u unit, key string) (*unitRecord, error) {
 	r := &unitRecord{Kind: u.kind, Tasks: u.tasks, Seed: u.seed, Balance: u.balance, ConfigHash: s.configHash}
@@ -291,7 +316,7 @@ func (s *store) ensure(ctx context.Context, us []unit) error {
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				r, err := s.train(ctx, j.u, j.key)
+				r, reused, err := s.claim(ctx, j.u, j.key)
 				if err != nil {
 					if ctx.Err() == nil {
 						errOnce.Do(func() { firstErr = err })
@@ -301,9 +326,11 @@ func (s *store) ensure(ctx context.Context, us []unit) error {
 				}
 				s.mu.Lock()
 				s.records[j.key] = r
-				s.trained++
+				if !reused {
+					s.trained++
+				}
 				done++
-				s.report(Progress{Done: done, Total: total, Unit: j.u.String(), Key: j.key, Seconds: r.seconds()})
+				s.report(Progress{Done: done, Total: total, Unit: j.u.String(), Key: j.key, Reused: reused, Seconds: r.seconds()})
 				s.mu.Unlock()
 			}
 		}()
