@@ -233,7 +233,9 @@ func newManifest(data map[string]any, recipe any) (*manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding the data description and recipe: %w", err)
 	}
-	// Round-trip so the stored form compares equal to a decoded one.
+	// Round-trip so the stored form compares equal to a decoded one, into
+	// a fresh value: decoding into m would write into the caller's map.
+	m = &manifest{}
 	if err := json.Unmarshal(b, m); err != nil {
 		return nil, err
 	}
@@ -308,7 +310,9 @@ func Run(ctx context.Context, dir string, cfg Config, tr Trainer, sel Selector) 
 	// Empty once every network has finished; kept (with the checkpoints of
 	// unfinished networks) otherwise.
 	os.Remove(l.Checkpoints())
-	res.ConfigHash, res.Recipe = man.ConfigHash, man.Recipe
+	// The data description and recipe as stored (decoded from JSON), as
+	// results.json and the report have always shown them.
+	res.Data, res.ConfigHash, res.Recipe = man.Data, man.ConfigHash, man.Recipe
 	res.Analysis = Analyze(res)
 	if st, ok := sel.(SelectorSettings); ok {
 		res.Selection = st.Settings()

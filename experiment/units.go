@@ -191,15 +191,25 @@ func reorder(m *taskmatrix.Matrix, tasks []string) (*taskmatrix.Matrix, error) {
 	return m.Sub(tasks)
 }
 
+// errBusy reports a unit that another process is training.
+var errBusy = errors.New("unit in training by another process")
+
 // claim trains unit u, or reads it when another process finished it while
 // this one waited: the unit's lock file (Layout.UnitLock, an exclusive
 // flock) lets one process at a time train a unit and write its checkpoint,
 // so two runs on one directory (two `tag run` started by mistake, or
 // workers of a cluster handed the same unit) share the work instead of
-// breaking each other's checkpoints. reused reports a unit read from disk.
-func (s *store) claim(ctx context.Context, u unit, key string) (r *unitRecord, reused bool, err error) {
+// breaking each other's checkpoints. Without wait, a unit another process
+// holds is left (errBusy) for later; with wait, claim waits for its lock.
+// reused reports a unit read from disk.
+func (s *store) claim(ctx context.Context, u unit, key string, wait bool) (r *unitRecord, reused bool, err error) {
 	fl := flock.New(s.layout.UnitLock(key))
-	ok, err := fl.TryLockContext(ctx, 100*time.Millisecond)
+	var ok bool
+	if wait {
+		ok, err = fl.TryLockContext(ctx, 100*time.Millisecond)
+	} else if ok, err = fl.TryLock(); err == nil && !ok {
+		return nil, false, errBusy
+	}
 	if err != nil || !ok {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, false, ctxErr
@@ -307,44 +317,61 @@ func (s *store) ensure(ctx context.Context, us []unit) error {
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	jobs := make(chan job)
-	var wg sync.WaitGroup
 	var firstErr error
 	var errOnce sync.Once
-	for w := 0; w < min(s.workers, len(todo)); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				r, reused, err := s.claim(ctx, j.u, j.key)
-				if err != nil {
-					if ctx.Err() == nil {
-						errOnce.Do(func() { firstErr = err })
+	var busyMu sync.Mutex
+	var busy []job // units another process was training when tried
+	// round trains list with up to s.workers goroutines; without wait, a
+	// unit that another process holds is set aside in busy.
+	round := func(list []job, wait bool) {
+		jobs := make(chan job)
+		var wg sync.WaitGroup
+		for w := 0; w < min(s.workers, len(list)); w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range jobs {
+					r, reused, err := s.claim(ctx, j.u, j.key, wait)
+					if errors.Is(err, errBusy) {
+						busyMu.Lock()
+						busy = append(busy, j)
+						busyMu.Unlock()
+						continue
 					}
-					cancel(err)
-					continue
+					if err != nil {
+						if ctx.Err() == nil {
+							errOnce.Do(func() { firstErr = err })
+						}
+						cancel(err)
+						continue
+					}
+					s.mu.Lock()
+					s.records[j.key] = r
+					if !reused {
+						s.trained++
+					}
+					done++
+					s.report(Progress{Done: done, Total: total, Unit: j.u.String(), Key: j.key, Reused: reused, Seconds: r.seconds()})
+					s.mu.Unlock()
 				}
-				s.mu.Lock()
-				s.records[j.key] = r
-				if !reused {
-					s.trained++
-				}
-				done++
-				s.report(Progress{Done: done, Total: total, Unit: j.u.String(), Key: j.key, Reused: reused, Seconds: r.seconds()})
-				s.mu.Unlock()
-			}
-		}()
-	}
-feed:
-	for _, j := range todo {
-		select {
-		case jobs <- j:
-		case <-ctx.Done():
-			break feed
+			}()
 		}
+	feed:
+		for _, j := range list {
+			select {
+			case jobs <- j:
+			case <-ctx.Done():
+				break feed
+			}
+		}
+		close(jobs)
+		wg.Wait()
 	}
-	close(jobs)
-	wg.Wait()
+	// First the units no other process is training, then wait for the others.
+	round(todo, false)
+	if ctx.Err() == nil && len(busy) > 0 {
+		round(busy, true)
+	}
 	if firstErr != nil {
 		return firstErr
 	}
