@@ -5,6 +5,8 @@ import (
 	"maps"
 	"math"
 	"slices"
+
+	"github.com/tagroup/tag/stats"
 )
 
 // A method is one way of deciding which networks serve the tasks, as one
@@ -275,21 +277,14 @@ func bestOnValidation(tasks []string, served []*BudgetResult) *BudgetResult {
 	return best
 }
 
-// meanStd returns the mean and the sample standard deviation (0 for fewer
-// than two values).
+// meanStd returns the mean and the sample standard deviation (stats.Mean,
+// stats.StdDev), the deviation 0 rather than undefined for fewer than two
+// values.
 func meanStd(xs []float64) (mean, std float64) {
-	for _, x := range xs {
-		mean += x
-	}
-	mean /= float64(len(xs))
 	if len(xs) < 2 {
-		return mean, 0
+		return stats.Mean(xs), 0
 	}
-	var ss float64
-	for _, x := range xs {
-		ss += (x - mean) * (x - mean)
-	}
-	return mean, math.Sqrt(ss / float64(len(xs)-1))
+	return stats.Mean(xs), stats.StdDev(xs)
 }
 
 // sortedUnion returns the distinct strings of lists, sorted.
