@@ -37,20 +37,7 @@ func (w *without) Scores(g Set, s []float64) bool {
 func (w *without) Disjoint() bool { return isDisjoint(w.Rule) }
 
 // SizeBounds are the wrapped rule's, or its task bound at every size.
-func (w *without) SizeBounds() [][]float64 {
-	if sb, ok := w.Rule.(SizeBounder); ok {
-		return sb.SizeBounds()
-	}
-	n := w.N()
-	out := make([][]float64, n)
-	for j := range out {
-		out[j] = make([]float64, n+1)
-		for m := 1; m <= n; m++ {
-			out[j][m] = w.Rule.TaskBound(j)
-		}
-	}
-	return out
-}
+func (w *without) SizeBounds() [][]float64 { return sizeBoundsOf(w.Rule) }
 
 // listedGroups are the wrapped rule's, less the refused group.
 func (w *withoutList) listedGroups() []Set {

@@ -56,18 +56,7 @@ func (c *capped) sizeBounds() [][]float64 {
 	if !c.Minimize() {
 		lose = math.Inf(-1)
 	}
-	var out [][]float64
-	if sb, ok := c.Rule.(SizeBounder); ok {
-		out = sb.SizeBounds()
-	} else {
-		out = make([][]float64, n)
-		for j := range out {
-			out[j] = make([]float64, n+1)
-			for m := 1; m <= n; m++ {
-				out[j][m] = c.Rule.TaskBound(j)
-			}
-		}
-	}
+	out := sizeBoundsOf(c.Rule)
 	for j := range out {
 		for m := c.max + 1; m <= n; m++ {
 			out[j][m] = lose
@@ -97,6 +86,23 @@ func (c *cappedList) listedGroups() []Set {
 	for _, g := range c.Rule.(groupLister).listedGroups() {
 		if g.Len() <= c.max {
 			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// sizeBoundsOf returns r's size bounds ([SizeBounder]), or, for a rule
+// without them, its task bound at every size.
+func sizeBoundsOf(r Rule) [][]float64 {
+	if sb, ok := r.(SizeBounder); ok {
+		return sb.SizeBounds()
+	}
+	n := r.N()
+	out := make([][]float64, n)
+	for j := range out {
+		out[j] = make([]float64, n+1)
+		for m := 1; m <= n; m++ {
+			out[j][m] = r.TaskBound(j)
 		}
 	}
 	return out
