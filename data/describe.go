@@ -37,28 +37,37 @@ type LeakageWarner interface {
 	LeakageWarnings() []string
 }
 
+// Inputs returns the named input columns of a tabular data set
+// (FeatureNamer) and its leakage warnings (LeakageWarner); nil for data
+// sets without named inputs (images).
+func Inputs(ds Dataset) (features, warnings []string) {
+	if fn, ok := ds.(FeatureNamer); ok {
+		features = fn.Features()
+	}
+	if lw, ok := ds.(LeakageWarner); ok {
+		warnings = lw.LeakageWarnings()
+	}
+	return features, warnings
+}
+
 // WriteFeatures writes, for a data set with named input columns
 // (FeatureNamer), the line "features (N): a, b, c" and then one
 // "warning: ..." line per LeakageWarnings entry. It writes nothing for
 // other data sets (images), and returns the number of warnings.
-func WriteFeatures(w io.Writer, ds Dataset) (warnings int, err error) {
-	fn, ok := ds.(FeatureNamer)
-	if !ok {
+func WriteFeatures(w io.Writer, ds Dataset) (int, error) {
+	if _, ok := ds.(FeatureNamer); !ok {
 		return 0, nil
 	}
-	features := fn.Features()
+	features, warnings := Inputs(ds)
 	if _, err := fmt.Fprintf(w, "features (%d): %s\n", len(features), strings.Join(features, ", ")); err != nil {
 		return 0, err
 	}
-	if lw, ok := ds.(LeakageWarner); ok {
-		for _, line := range lw.LeakageWarnings() {
-			warnings++
-			if _, err := fmt.Fprintf(w, "warning: %s\n", line); err != nil {
-				return warnings, err
-			}
+	for i, line := range warnings {
+		if _, err := fmt.Fprintf(w, "warning: %s\n", line); err != nil {
+			return i, err
 		}
 	}
-	return warnings, nil
+	return len(warnings), nil
 }
 
 // TaskSummary describes the targets of one task in one split.

@@ -114,12 +114,7 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 		Versions: versions(), Seconds: res.Seconds, Steps: res.Steps, Epochs: res.Epochs,
 		BestEpoch: res.BestEpoch, Validation: res.Validation, Test: res.Test, History: res.History,
 		Finished: time.Now().UTC()}
-	if fn, ok := ds.(data.FeatureNamer); ok {
-		run.Features = fn.Features()
-	}
-	if lw, ok := ds.(data.LeakageWarner); ok {
-		run.Leakage = lw.LeakageWarnings()
-	}
+	run.Features, run.Leakage = data.Inputs(ds)
 	if err := writeAffinityOutputs(l, res, run); err != nil {
 		return err
 	}

@@ -200,11 +200,12 @@ func Describe(ds data.Dataset) map[string]any {
 	}
 	// Which columns are inputs, and which of them look like labels: a
 	// reader of results.json or report.md must be able to see a leak.
-	if fn, ok := ds.(data.FeatureNamer); ok {
-		d["features"] = fn.Features()
+	features, warnings := data.Inputs(ds)
+	if features != nil {
+		d["features"] = features
 	}
-	if lw, ok := ds.(data.LeakageWarner); ok && len(lw.LeakageWarnings()) > 0 {
-		d["leakage_warnings"] = lw.LeakageWarnings()
+	if len(warnings) > 0 {
+		d["leakage_warnings"] = warnings
 	}
 	return d
 }
