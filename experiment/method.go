@@ -34,7 +34,8 @@ type method interface {
 	// each served (see trial.serve) in the order candidates returned them.
 	pick(t *trial, k int, served []*BudgetResult) *BudgetResult
 	// groupingCost returns the units whose training is the method's cost of
-	// reaching its groups (none for a method that needs no measurement).
+	// reaching its groups (none for a method that needs no measurement);
+	// it is called after phase 2, when t.chosen holds every candidate.
 	groupingCost(t *trial) []unit
 }
 
@@ -98,6 +99,21 @@ func (t *trial) selected(name string, k int, groups [][]string, err error) ([]gr
 type trial struct {
 	*run
 	seed uint64
+	// chosen holds, once phase 1 is finished, every method's candidate
+	// groupings by budget (as candidates returned them, checked).
+	chosen map[string]map[int][]grouping
+}
+
+// candidateUnits returns the units of every candidate grouping method
+// chose at every budget (see trial.chosen).
+func (t *trial) candidateUnits(method string) []unit {
+	var us []unit
+	for _, k := range t.cfg.Budgets {
+		for _, g := range t.chosen[method][k] {
+			us = append(us, t.units(g)...)
+		}
+	}
+	return us
 }
 
 // tasks returns the run's tasks, in run order.

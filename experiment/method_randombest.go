@@ -20,7 +20,4 @@ func (randomBest) pick(t *trial, _ int, served []*BudgetResult) *BudgetResult {
 }
 
 // groupingCost is every candidate network of every budget.
-func (m randomBest) groupingCost(t *trial) []unit {
-	us, _ := m.prepare(t)
-	return us
-}
+func (randomBest) groupingCost(t *trial) []unit { return t.candidateUnits(RandomBest) }

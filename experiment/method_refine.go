@@ -48,7 +48,6 @@ func (tagRefine) pick(t *trial, _ int, served []*BudgetResult) *BudgetResult {
 
 // groupingCost is the affinity run and every candidate network of every
 // budget.
-func (m tagRefine) groupingCost(t *trial) []unit {
-	us, _ := t.budgetUnits(m.candidates) // an error was reported by candidates itself
-	return append(us, t.affinity())
+func (tagRefine) groupingCost(t *trial) []unit {
+	return append(t.candidateUnits(TAGRefine), t.affinity())
 }

@@ -418,21 +418,17 @@ func (e *run) run(ctx context.Context) (*Results, error) {
 		return nil, err
 	}
 
-	type choice struct {
-		seed uint64
-		m    string
-		k    int
-	}
-	chosen := map[choice][]grouping{}
 	var p2 []unit
 	for _, t := range e.trials {
+		t.chosen = map[string]map[int][]grouping{}
 		for _, m := range methods {
+			t.chosen[m.name()] = map[int][]grouping{}
 			for _, k := range e.budgets(m) {
 				gs, err := m.candidates(t, k)
 				if err != nil {
 					return nil, err
 				}
-				chosen[choice{t.seed, m.name(), k}] = gs
+				t.chosen[m.name()][k] = gs
 				for _, g := range gs {
 					p2 = append(p2, t.units(g)...)
 				}
@@ -465,7 +461,7 @@ func (e *run) run(ctx context.Context) (*Results, error) {
 		for _, k := range e.budgets(m) {
 			per := make([]*BudgetResult, len(e.trials))
 			for ti, t := range e.trials {
-				gs := chosen[choice{t.seed, m.name(), k}]
+				gs := t.chosen[m.name()][k]
 				served := make([]*BudgetResult, len(gs))
 				for i, g := range gs {
 					served[i] = t.serve(g)
