@@ -74,7 +74,7 @@ type Comparison struct {
 	Relative float64 `json:"relative"`
 	// Outcome is "better", "worse" or "cannot tell" (for the method).
 	Outcome string `json:"outcome"`
-	// Percentile, against random only, is the method's mean percentile
+	// Percentile, against random and random-sized only, is the method's mean percentile
 	// among the random groupings of the same seed (0: better than all).
 	Percentile *float64 `json:"percentile,omitempty"`
 }
@@ -87,8 +87,8 @@ const (
 )
 
 // baselines are the methods every grouping method is compared with, in
-// order.
-var baselines = []string{Random, RandomBest, MTL, STL}
+// order; random-sized, which takes tag's group sizes, only with tag.
+var baselines = []string{Random, RandomSized, RandomBest, MTL, STL}
 
 // Analyze computes the Analysis of r.
 func Analyze(r *Results) *Analysis {
@@ -129,7 +129,7 @@ func Analyze(r *Results) *Analysis {
 			continue // a one-network method is compared as a baseline only
 		}
 		for _, base := range baselines {
-			if _, ok := r.Methods[base]; !ok {
+			if _, ok := r.Methods[base]; !ok || base == RandomSized && m != TAG {
 				continue
 			}
 			var cells []stats.Cell
@@ -139,8 +139,8 @@ func Analyze(r *Results) *Analysis {
 					continue
 				}
 				c := compare(m, base, k, x, y)
-				if base == Random {
-					c.Percentile = percentile(x, r.Methods[Random].Budgets[k].TotalTestLossDraws)
+				if base == Random || base == RandomSized {
+					c.Percentile = percentile(x, r.Methods[base].Budgets[k].TotalTestLossDraws)
 				}
 				a.Comparisons = append(a.Comparisons, c)
 				kk, _ := strconv.Atoi(k)

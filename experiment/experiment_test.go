@@ -913,3 +913,87 @@ func TestTwoProcessesOneDirectory(t *testing.T) {
 		t.Errorf("%d + %d trainings in all, want each of the %d units once", f1.total(), f2.total(), alone.total())
 	}
 }
+
+// TestRandomSized checks random-sized against tag's groupings: under every
+// seed and budget, each of its groupings is a partition of the tasks with
+// exactly the group sizes tag chose; the draws are not all tag's; and the
+// analysis compares tag (only tag) with it.
+func TestRandomSized(t *testing.T) {
+	c := cfg6(TAG, TAGPaper, Random, RandomSized)
+	c.Seeds = 2
+	r := mustRun(t, t.TempDir(), c, newFake(), bruteSelector{})
+	for _, k := range []string{"2", "3"} {
+		tag := r.Methods[TAG].Budgets[k]
+		rs := r.Methods[RandomSized].Budgets[k]
+		tagBySeed := tag.SeedGroups
+		if len(tagBySeed) == 0 {
+			tagBySeed = [][][]string{tag.Groups}
+		}
+		perSeed := len(rs.SeedGroups) / len(r.Seeds)
+		if perSeed != c.RandomSeeds {
+			t.Fatalf("k=%s: %d random-sized groupings for %d seeds, want %d per seed", k, len(rs.SeedGroups), len(r.Seeds), c.RandomSeeds)
+		}
+		differs := false
+		for i, g := range rs.SeedGroups {
+			want := tagBySeed[min(i/perSeed, len(tagBySeed)-1)]
+			if !slices.Equal(groupSizes(g), groupSizes(want)) {
+				t.Errorf("k=%s: grouping %v has sizes %v, tag's %v has %v", k, g, groupSizes(g), want, groupSizes(want))
+			}
+			var all []string
+			for _, grp := range g {
+				all = append(all, grp...)
+			}
+			slices.Sort(all)
+			if !slices.Equal(all, six) {
+				t.Errorf("k=%s: grouping %v is not a partition", k, g)
+			}
+			differs = differs || groupsKey(g) != groupsKey(want)
+		}
+		if !differs {
+			t.Errorf("k=%s: every random-sized grouping is tag's", k)
+		}
+	}
+	n := 0
+	for _, cmp := range r.Analysis.Comparisons {
+		if cmp.Baseline == RandomSized {
+			n++
+			if cmp.Method != TAG {
+				t.Errorf("%s compared with %s: only tag should be", cmp.Method, RandomSized)
+			}
+			if cmp.Percentile == nil {
+				t.Errorf("tag vs %s at k=%s: no percentile", RandomSized, cmp.Budget)
+			}
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d comparisons of tag with %s, want 2 (one per budget)", n, RandomSized)
+	}
+}
+
+// TestSizedGrouping checks the draw itself: sizes in the given order, a
+// partition, deterministic, and every partition of four tasks into 2+2
+// reached.
+func TestSizedGrouping(t *testing.T) {
+	tasks := []string{"a", "b", "c", "d"}
+	seen := map[string]bool{}
+	for d := range 60 {
+		g := sizedGrouping(tasks, []int{2, 2}, 7, d)
+		if !slices.EqualFunc(g, sizedGrouping(tasks, []int{2, 2}, 7, d), slices.Equal) {
+			t.Fatalf("draw %d is not deterministic", d)
+		}
+		if len(g) != 2 || len(g[0]) != 2 || len(g[1]) != 2 {
+			t.Fatalf("draw %d: %v, want sizes 2+2", d, g)
+		}
+		var pair []string
+		for _, grp := range g {
+			s := slices.Sorted(slices.Values(grp))
+			if slices.Contains(s, "a") {
+				pair = s
+			}
+		}
+		seen[strings.Join(pair, "")] = true
+	}
+	if len(seen) != 3 {
+		t.Errorf("partner of a over 60 draws: %v, want all three of ab, ac, ad", seen)
+	}
+}

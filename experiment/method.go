@@ -61,6 +61,7 @@ var registry = []method{
 	fromAffinity{method: TAGPaper, matrix: affinityMatrix, rule: RulePaper},
 	tagRefine{},
 	randomBest{},
+	randomSized{},
 	optimal{},
 }
 

@@ -38,9 +38,12 @@ const (
 	// TAGPaper is tag with the selection rule of the paper (RulePaper).
 	TAGPaper   = "tag-paper"
 	RandomBest = "random-best"
-	UW         = "uw"
-	GradNorm   = "gradnorm"
-	PCGrad     = "pcgrad"
+	// RandomSized is random groupings with the group sizes tag chose
+	// (under each seed and budget); not run by default.
+	RandomSized = "random-sized"
+	UW          = "uw"
+	GradNorm    = "gradnorm"
+	PCGrad      = "pcgrad"
 )
 
 // Methods lists every method in report order.
@@ -75,11 +78,11 @@ const DefaultRandomSeeds = 5
 const DefaultHOAMaxTasks = 16
 
 // DefaultMethods returns the methods run by default for n tasks: all of
-// them, optimal only for n ≤ DefaultOptimalMaxTasks and hoa only for
-// n ≤ DefaultHOAMaxTasks.
+// them but random-sized, optimal only for n ≤ DefaultOptimalMaxTasks and
+// hoa only for n ≤ DefaultHOAMaxTasks.
 func DefaultMethods(n int) []string {
 	return slices.DeleteFunc(slices.Clone(Methods), func(m string) bool {
-		return m == Optimal && n > DefaultOptimalMaxTasks || m == HOA && n > DefaultHOAMaxTasks
+		return m == RandomSized || m == Optimal && n > DefaultOptimalMaxTasks || m == HOA && n > DefaultHOAMaxTasks
 	})
 }
 

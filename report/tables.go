@@ -196,7 +196,7 @@ func metricTable(r *experiment.Results, useError bool) *table {
 		t.note = fmt.Sprintf("Mean over %d seeds [%.0f%% interval of the mean]. ", len(r.Seeds), 100*experiment.Level) + t.note
 	}
 	if _, ok := r.Methods[experiment.Random]; ok {
-		t.note = "Random: mean ± standard deviation between its groupings (within a seed). " + t.note
+		t.note = "Random (and random-sized, random groupings with tag's group sizes): mean ± standard deviation between its groupings (within a seed). " + t.note
 	}
 	for i, k := range ks {
 		t.header = append(t.header, budgetLabel(k))

@@ -94,7 +94,7 @@ func Recipe(ds data.Dataset) (mtl.Config, affinity.Options) {
 
 // DefaultMethods are the methods the benchmark compares.
 var DefaultMethods = []string{experiment.MTL, experiment.STL, experiment.Random, experiment.RandomBest,
-	experiment.TAG, experiment.TAGPaper, experiment.TAGRefine}
+	experiment.RandomSized, experiment.TAG, experiment.TAGPaper, experiment.TAGRefine}
 
 // Options configure a benchmark run.
 type Options struct {
@@ -117,6 +117,10 @@ type Options struct {
 	// SpendBudget makes the zsum rule use every network the budget allows
 	// (selection.Options.SpendBudget).
 	SpendBudget bool
+	// ValidationBatches makes the affinity runs measure Eq. 1 on
+	// validation batches instead of the training batch
+	// (affinity.Options.Validation); every unit is then trained anew.
+	ValidationBatches bool
 	// Workers bounds the networks trained at once (0: the core count).
 	Workers int
 	// Phase and Progress are passed to experiment.Config; Step to
@@ -170,6 +174,7 @@ func Run(ctx context.Context, suites []Suite, opt Options) (*Report, error) {
 		if opt.Epochs > 0 {
 			cfg.Epochs = opt.Epochs
 		}
+		aff.Validation = aff.Validation || opt.ValidationBatches
 		var tasks []string
 		for _, t := range ds.Tasks() {
 			tasks = append(tasks, t.Name)
