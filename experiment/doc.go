@@ -15,6 +15,8 @@
 //	             all tasks in one network with uncertainty weighting, GradNorm or PCGrad
 //	random       random partitions into k groups, the same groupings under every seed
 //	random-best  the best of Config.Candidates random partitions on validation loss
+//	random-sized random partitions with the group sizes tag chose under each seed and
+//	             budget (not run by default): tag's choice of tasks, sizes aside
 //	hoa          Standley et al.'s higher-order approximation: train every pair and every
 //	             single task, L[i][j] = validation loss of j trained with i, L[j][j] = j alone,
 //	             and minimise the approximated mean loss
