@@ -40,6 +40,7 @@ type runFlags struct {
 	spendBudget           bool
 	rule                  string
 	poolAffinity          bool
+	varySplit             bool
 	budgets, methods, out string
 	workers, randomSeeds  int
 	maxGroupSize          int
@@ -103,6 +104,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&f.seeds, "seeds", defaultSeeds, "repetitions of the whole experiment, with seeds -seed, -seed+1, ...; every method's totals are paired by seed")
 	fs.IntVar(&f.candidates, "candidates", experiment.DefaultCandidates, "groupings tag-refine and random-best train per budget before keeping the best on validation")
 	fs.BoolVar(&f.poolAffinity, "pool-affinity", false, "tag and cs select on the mean affinity of all seeds' affinity runs")
+	fs.BoolVar(&f.varySplit, "vary-split", false, "CSV: repetition r also splits the rows anew, with split seed -data-seed + r (train, validation and test rows vary with the seed)")
 	fs.IntVar(&f.workers, "workers", runtime.NumCPU(), "networks trained at once")
 	f.recipe = addRecipeFlags(fs)
 	fs.BoolVar(&f.noReport, "no-report", false, "skip report.md and the plots")
@@ -157,16 +159,24 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if _, err := data.WriteFeatures(stderr, ds); err != nil {
 		return err
 	}
+	description := engines.Describe(ds)
+	var dataForSeed func(uint64) (data.Dataset, error)
+	if f.varySplit {
+		if dataForSeed, err = td.splitPerSeed(ds, f.seed); err != nil {
+			return err
+		}
+		description["split"] = fmt.Sprintf("varies with the seed (-vary-split): the repetition with training seed %d+r uses row-split seed %d+r", f.seed, td.seed)
+	}
 	mon := newRunMonitor(stderr, 10*time.Second)
 	exp := experiment.Config{
 		Tasks: tasks, Budgets: budgets, Methods: methods, RandomSeeds: f.randomSeeds, Seed: f.seed,
 		Seeds: f.seeds, Candidates: f.candidates, PoolAffinity: f.poolAffinity, Rule: f.rule,
-		Workers: f.workers, Data: engines.Describe(ds), Phase: mon.Phase, Progress: mon.Unit,
+		Workers: f.workers, Data: description, Phase: mon.Phase, Progress: mon.Unit,
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	fmt.Fprintf(stderr, "tag run: %d tasks, budgets %v, out %s, %d workers\n", len(tasks), budgets, out, f.workers)
-	tr := &engines.Trainer{Data: ds, Config: cfg, Affinity: aff, Progress: mon.Step}
+	tr := &engines.Trainer{Data: ds, DataForSeed: dataForSeed, Config: cfg, Affinity: aff, Progress: mon.Step}
 	res, err := experiment.Run(ctx, out, exp, tr, engines.Selector{Options: selection.Options{Seed: f.seed, MaxGroupSize: f.maxGroupSize, SpendBudget: f.spendBudget}})
 	if err != nil {
 		if isConfigError(err) {

@@ -19,6 +19,7 @@ import (
 	"github.com/tagroup/tag/data/csvdata"
 	"github.com/tagroup/tag/data/glyphs"
 	"github.com/tagroup/tag/data/planted"
+	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/experiment/engines"
 	"github.com/tagroup/tag/mtl"
 )
@@ -103,6 +104,34 @@ func TestRunCSV(t *testing.T) {
 	}
 }
 
+// TestRunVarySplit checks -vary-split: the first seed's networks train on
+// the split of -data-seed, as without the flag; the second seed's on the
+// split of -data-seed + 1 (equal to a plain run with that split seed), and
+// the run records that the split varies.
+func TestRunVarySplit(t *testing.T) {
+	csv := affinityCSV(t)
+	base := []string{"run", "-data", csv, "-targets", "a,b,n", "-methods", "stl", "-budgets", "2", "-epochs", "1", "-workers", "1"}
+	stl := func(extra ...string) []float64 {
+		t.Helper()
+		out := filepath.Join(t.TempDir(), "run")
+		var stdout, stderr bytes.Buffer
+		if code := run(append(append(slices.Clone(base), "-out", out), extra...), &stdout, &stderr); code != 0 {
+			t.Fatalf("%v: exit %d: %s", extra, code, stderr.String())
+		}
+		r := readResults(t, out)
+		return r.Methods["stl"].Budgets["all"].TotalTestLossSeeds
+	}
+	varied := stl("-seeds", "2", "-vary-split", "-data-seed", "5")
+	fixed := stl("-seeds", "2", "-data-seed", "5")
+	second := stl("-seeds", "1", "-seed", "2", "-data-seed", "6")
+	if varied[0] != fixed[0] {
+		t.Errorf("seed 1: %v with -vary-split, %v without; the first seed must keep -data-seed's split", varied[0], fixed[0])
+	}
+	if varied[1] == fixed[1] || varied[1] != second[0] {
+		t.Errorf("seed 2: %v with -vary-split, %v without, %v with -data-seed 6: want the split of -data-seed 6", varied[1], fixed[1], second[0])
+	}
+}
+
 func TestRunBadInput(t *testing.T) {
 	csv := affinityCSV(t) // a, b (a copy of a), n (noise), r (regression)
 	tests := []struct {
@@ -125,6 +154,7 @@ func TestRunBadInput(t *testing.T) {
 		{[]string{"-data", csv, "-targets", "a,b,n,r", "-budgets", "2,3", "-max-group-size", "1"}, "budget 2 with a group-size cap of 1"},
 		{[]string{"-data", csv, "-targets", "a,b", "-max-group-size", "-1"}, "-max-group-size -1"},
 		{[]string{"-data", csv, "-targets", "a,b", "-rule", "best"}, `selection rule "best"`},
+		{[]string{"-data", "planted", "-vary-split"}, "-vary-split: planted is not a CSV file"},
 	}
 	for _, tc := range tests {
 		var stdout, stderr bytes.Buffer
@@ -268,4 +298,19 @@ func recipeTestFlags(t *testing.T, args ...string) *runFlags {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// readResults reads DIR/results.json.
+func readResults(t *testing.T, dir string) *experiment.Results {
+	t.Helper()
+	f, err := os.Open(experiment.Layout{Dir: dir}.Results())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := experiment.ReadResults(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

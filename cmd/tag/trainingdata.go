@@ -4,8 +4,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/tagroup/tag/data"
+	"github.com/tagroup/tag/data/csvdata"
 	"github.com/tagroup/tag/data/glyphs"
 )
 
@@ -72,4 +74,38 @@ func (f *trainingData) load(seed uint64, stderr io.Writer) (data.Dataset, []stri
 		}
 	}
 	return ds, tasks, nil
+}
+
+// splitPerSeed returns, for -vary-split, the data of each training seed: ds
+// (a CSV file, opened with split seed -data-seed) for firstSeed, and the
+// same file split with -data-seed + (seed − firstSeed) for later seeds,
+// each opened once. Only a CSV file can be split anew.
+func (f *trainingData) splitPerSeed(ds data.Dataset, firstSeed uint64) (func(uint64) (data.Dataset, error), error) {
+	if _, ok := ds.(*csvdata.Dataset); !ok {
+		what := "the built-in glyphs"
+		switch {
+		case f.celebaDir != "":
+			what = "CelebA"
+		case f.spec != "":
+			what = f.spec
+		}
+		return nil, badInputf("-vary-split: %s is not a CSV file (-data FILE.csv -targets ...); built-in data sets have fixed splits", what)
+	}
+	var mu sync.Mutex
+	opened := map[uint64]data.Dataset{firstSeed: ds}
+	return func(seed uint64) (data.Dataset, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if d, ok := opened[seed]; ok {
+			return d, nil
+		}
+		g := *f.dataFlags
+		g.seed += seed - firstSeed
+		d, err := g.open(f.spec)
+		if err != nil {
+			return nil, err
+		}
+		opened[seed] = d
+		return d, nil
+	}, nil
 }

@@ -26,6 +26,10 @@ import (
 type Trainer struct {
 	// Data is the data set every unit trains on.
 	Data data.Dataset
+	// DataForSeed, if set, gives the data set of the units of each seed
+	// instead of Data (a CSV file split anew under every repetition of the
+	// experiment); it may be called from several goroutines at once.
+	DataForSeed func(seed uint64) (data.Dataset, error)
 	// Config is the recipe; its Seed is replaced by each unit's seed.
 	Config mtl.Config
 	// Affinity configures the measurement in the affinity run.
@@ -53,7 +57,14 @@ func (t *Trainer) train(ctx context.Context, job experiment.Job, aff *affinity.O
 	if t.Progress != nil {
 		opt.Progress = func(p mtl.Progress) { t.Progress(job, p) }
 	}
-	return mtl.Train(ctx, t.Data, job.Tasks, c, opt)
+	ds := t.Data
+	if t.DataForSeed != nil {
+		var err error
+		if ds, err = t.DataForSeed(job.Seed); err != nil {
+			return nil, fmt.Errorf("data of seed %d: %w", job.Seed, err)
+		}
+	}
+	return mtl.Train(ctx, ds, job.Tasks, c, opt)
 }
 
 // metrics converts mtl's per-split maps into experiment.TaskMetrics.
