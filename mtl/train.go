@@ -23,6 +23,15 @@ type Options struct {
 	Progress func(Progress)
 	// Affinity, if set, records lookahead affinity during training.
 	Affinity *affinity.Options
+	// Init, if set, starts from these weights instead of fresh ones: the
+	// trunk and the heads of the tasks it holds (see Weights); the other
+	// heads and the optimizer state start fresh.
+	Init *Weights
+	// MaxSteps, if positive, stops training after this many steps (the
+	// epoch in progress is closed as if it had ended).
+	MaxSteps int
+	// Stop, if set, may end training at the end of an epoch.
+	Stop *StopRule
 }
 
 // Progress describes how far a run has come.
@@ -64,6 +73,12 @@ type Result struct {
 	Cosine        *taskmatrix.Matrix `json:"cosine,omitempty"`
 	Trajectory    []taskmatrix.Point `json:"trajectory,omitempty"`
 	AffinitySteps int                `json:"affinity_steps,omitempty"`
+	// Weights are the network's weights after the last step (not those
+	// of BestEpoch): where a continued run (Options.Init) starts.
+	Weights *Weights `json:"-"`
+	// Sums are the affinity sums behind Affinity and Cosine (nil when
+	// Options.Affinity was not set).
+	Sums *affinity.Accumulator `json:"-"`
 	// TaskWeights are the task weights that Config.Balance learned, at
 	// the end of training: exp(−s_t) = 1/σ_t² for BalanceUW, w_t for
 	// BalanceGradNorm; nil for the other rules.
@@ -201,6 +216,12 @@ func prepare(ds data.Dataset, tasks []string, cfg Config, opt Options) (*run, er
 	if st == nil {
 		st = &runState{Fingerprint: fp, BestLoss: math.Inf(1), BestEpoch: -1}
 		st.Params = m.initialValues(cfg.Seed)
+		if opt.Init != nil {
+			if err := m.warmStart(st.Params, opt.Init); err != nil {
+				eng.close()
+				return nil, err
+			}
+		}
 		if opt.Affinity != nil {
 			st.Acc = affinity.NewAccumulator(tasks)
 		}
@@ -225,6 +246,13 @@ func (r *run) fingerprint() (string, error) {
 	if n, ok := r.ds.(data.Noter); ok {
 		notes = n.Notes()
 	}
+	var init, stop string
+	if r.opt.Init != nil {
+		init = r.opt.Init.Digest()
+	}
+	if r.opt.Stop != nil {
+		stop = r.opt.Stop.Name
+	}
 	b, err := json.Marshal(struct {
 		Config   Config
 		Tasks    []string
@@ -232,8 +260,12 @@ func (r *run) fingerprint() (string, error) {
 		Data     string
 		Lens     [3]int
 		Notes    []string `json:",omitempty"`
+		Init     string   `json:",omitempty"`
+		MaxSteps int      `json:",omitempty"`
+		Stop     string   `json:",omitempty"`
 	}{r.cfg, r.tasks, r.opt.Affinity, r.ds.Name(),
-		[3]int{r.ds.Len(data.Train), r.ds.Len(data.Validation), r.ds.Len(data.Test)}, notes})
+		[3]int{r.ds.Len(data.Train), r.ds.Len(data.Validation), r.ds.Len(data.Test)}, notes,
+		init, r.opt.MaxSteps, stop})
 	return string(b), err
 }
 
@@ -263,6 +295,10 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 				if err := r.checkpoint(); err != nil {
 					return nil, err
 				}
+			}
+			if r.opt.MaxSteps > 0 && st.Step >= r.opt.MaxSteps {
+				st.Stopped = true
+				break
 			}
 		}
 		if err := r.endEpoch(); err != nil {
@@ -423,6 +459,9 @@ func (r *run) endEpoch() error {
 	if r.cfg.Patience > 0 && st.BadEpochs >= r.cfg.Patience {
 		st.Stopped = true
 	}
+	if r.opt.Stop != nil && r.opt.Stop.After(st.Epoch-1, st.Acc) {
+		st.Stopped = true
+	}
 	return nil
 }
 
@@ -433,12 +472,16 @@ func (r *run) finish() (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	last, err := copyOut(r.eng.params)
+	if err != nil {
+		return nil, err
+	}
 	if st.Best != nil {
 		r.eng.setWeights(st.Best, nil)
 	}
 	res := &Result{Tasks: r.tasks, Steps: st.Step, Epochs: st.Epoch, BestEpoch: st.BestEpoch,
 		StoppedEarly: st.Stopped, History: st.History, Seconds: r.elapsed().Seconds(),
-		Validation: map[string]Metrics{}, Test: map[string]Metrics{}}
+		Validation: map[string]Metrics{}, Test: map[string]Metrics{}, Weights: r.eng.m.weightsOf(last)}
 	if learned != nil {
 		res.TaskWeights = map[string]float64{}
 		for t, w := range learned {
@@ -460,6 +503,7 @@ func (r *run) finish() (*Result, error) {
 	if st.Acc != nil {
 		res.Affinity, res.Cosine = st.Acc.Affinity(), st.Acc.CosineMean()
 		res.Trajectory, res.AffinitySteps = st.Acc.Trajectory(), st.Acc.Count
+		res.Sums = st.Acc
 	}
 	return res, nil
 }

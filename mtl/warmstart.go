@@ -1,0 +1,136 @@
+package mtl
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/tagroup/tag/affinity"
+)
+
+// Weights are a network's parameter values by name, each head's under its
+// task's name, so that a network trained on one list of tasks can start a
+// network for another list (Options.Init): the trunk and the heads of the
+// tasks both lists share are copied, the other heads start fresh.
+type Weights struct {
+	// Shared maps each trunk parameter's name (e.g. "trunk/dense0/w") to
+	// its values, row-major.
+	Shared map[string][]float32
+	// Heads maps a task to its head's parameters, named within the head
+	// ("out/w", "out/b", "hidden/w", ...).
+	Heads map[string]map[string][]float32
+}
+
+// headPrefix is the name prefix of head j's parameters.
+func headPrefix(j int) string { return fmt.Sprintf("head%d/", j) }
+
+// weightsOf returns the values (in specs order) as Weights. UW's
+// log-variances, which belong to no head, are left out.
+func (m *model) weightsOf(values [][]float32) *Weights {
+	w := &Weights{Shared: map[string][]float32{}, Heads: map[string]map[string][]float32{}}
+	for k, s := range m.specs {
+		v := slices.Clone(values[k])
+		switch {
+		case s.Owner == sharedOwner:
+			w.Shared[s.Name] = v
+		case s.Owner >= 0:
+			task := m.tasks[s.Owner].Name
+			if w.Heads[task] == nil {
+				w.Heads[task] = map[string][]float32{}
+			}
+			w.Heads[task][strings.TrimPrefix(s.Name, headPrefix(s.Owner))] = v
+		}
+	}
+	return w
+}
+
+// warmStart overwrites values (in specs order) with those of w: every
+// trunk parameter, which w must hold with the same size (else the
+// networks differ and an error names the parameter), and the parameters
+// of every head whose task w has. Other heads keep their values.
+func (m *model) warmStart(values [][]float32, w *Weights) error {
+	for k, s := range m.specs {
+		var v []float32
+		var ok bool
+		switch {
+		case s.Owner == sharedOwner:
+			if v, ok = w.Shared[s.Name]; !ok {
+				return fmt.Errorf("warm start: the weights have no trunk parameter %q (another trunk)", s.Name)
+			}
+		case s.Owner >= 0:
+			head, found := w.Heads[m.tasks[s.Owner].Name]
+			if !found {
+				continue
+			}
+			name := strings.TrimPrefix(s.Name, headPrefix(s.Owner))
+			if v, ok = head[name]; !ok {
+				return fmt.Errorf("warm start: the head of task %q has no parameter %q (another head)", m.tasks[s.Owner].Name, name)
+			}
+		default:
+			continue
+		}
+		if len(v) != s.size() {
+			return fmt.Errorf("warm start: parameter %q has %d values, want %d %v (another network)", s.Name, len(v), s.size(), s.Shape)
+		}
+		copy(values[k], v)
+	}
+	return nil
+}
+
+// Digest returns a hex SHA-256 of every name and value, independent of map
+// order: two Weights with equal digests are equal.
+func (w *Weights) Digest() string {
+	h := sha256.New()
+	put := func(name string, v []float32) {
+		fmt.Fprintf(h, "%s:%d:", name, len(v))
+		var b [4]byte
+		for _, x := range v {
+			binary.LittleEndian.PutUint32(b[:], math.Float32bits(x))
+			h.Write(b[:])
+		}
+	}
+	for _, name := range sortedKeys(w.Shared) {
+		put("shared/"+name, w.Shared[name])
+	}
+	for _, task := range sortedKeys(w.Heads) {
+		for _, name := range sortedKeys(w.Heads[task]) {
+			put("head/"+task+"/"+name, w.Heads[task][name])
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Without returns a copy of w without the heads of the given tasks.
+func (w *Weights) Without(tasks []string) *Weights {
+	out := &Weights{Shared: w.Shared, Heads: map[string]map[string][]float32{}}
+	for t, h := range w.Heads {
+		if !slices.Contains(tasks, t) {
+			out.Heads[t] = h
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// StopRule ends training at the end of an epoch: After is called with
+// the 0-based epoch just finished and the affinity recorded so far (nil
+// without Options.Affinity), and training stops when it returns true. It
+// must depend on its arguments only, so that a resumed run stops where an
+// uninterrupted one does. Name identifies the rule (and its parameters) in
+// the checkpoint's fingerprint.
+type StopRule struct {
+	Name  string
+	After func(epoch int, acc *affinity.Accumulator) bool
+}

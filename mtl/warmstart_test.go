@@ -1,0 +1,123 @@
+package mtl
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tagroup/tag/affinity"
+	"github.com/tagroup/tag/data"
+)
+
+func testModel(t *testing.T, ds data.Dataset, cfg Config, tasks ...string) *model {
+	t.Helper()
+	var ts []data.Task
+	for _, name := range tasks {
+		c, err := data.TaskIndex(ds, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts = append(ts, ds.Tasks()[c])
+	}
+	backend, err := backendFor(cfg.Backend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := newModel(backend, cfg, ts, ds.InputShape())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// A network for tasks (r, a) started from one for (a, noise) has the old
+// trunk and the old head of a (found by name, though a moved from head 0 to
+// head 1), and a fresh head for r: checked parameter by parameter against
+// the specs' names, independently of weightsOf's bookkeeping.
+func TestWarmStartCopiesTrunkAndSharedHeads(t *testing.T) {
+	ds := newSynthetic(64, 16, 16)
+	cfg := smallConfig(ds)
+	cfg.Head.Hidden = 4
+	old := testModel(t, ds, cfg, "a", "noise")
+	oldVals := old.initialValues(7)
+	for k := range oldVals {
+		for i := range oldVals[k] {
+			oldVals[k][i] += float32(k + 1) // biases too: every value differs from a fresh one
+		}
+	}
+	w := old.weightsOf(oldVals)
+	if len(w.Heads) != 2 || len(w.Heads["a"]) != 4 {
+		t.Fatalf("weights %v heads, head a %v", len(w.Heads), w.Heads["a"])
+	}
+	nw := testModel(t, ds, cfg, "r", "a")
+	vals := nw.initialValues(3)
+	fresh := nw.initialValues(3)
+	if err := nw.warmStart(vals, w); err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string][]float32{}
+	for k, s := range old.specs {
+		byName[s.Name] = oldVals[k]
+	}
+	for k, s := range nw.specs {
+		var want []float32
+		switch {
+		case strings.HasPrefix(s.Name, "trunk/"):
+			want = byName[s.Name]
+		case strings.HasPrefix(s.Name, "head1/"): // a, head0 of the old network
+			want = byName["head0/"+strings.TrimPrefix(s.Name, "head1/")]
+		default: // r's fresh head
+			want = fresh[k]
+		}
+		if !slices.Equal(vals[k], want) {
+			t.Errorf("%s: warm start gave %v..., want %v...", s.Name, vals[k][:1], want[:1])
+		}
+	}
+	if d := w.Digest(); d != old.weightsOf(oldVals).Digest() || d == w.Without([]string{"a"}).Digest() {
+		t.Error("Digest is not a function of the values")
+	}
+	other := cfg
+	other.Trunk.Widths = []int{8}
+	if err := testModel(t, ds, other, "a").warmStart(testModel(t, ds, other, "a").initialValues(1), w); err == nil ||
+		!strings.Contains(err.Error(), "trunk/dense0/w") {
+		t.Errorf("another trunk: %v", err)
+	}
+}
+
+// A continued run (Init) stopped by a StopRule and resumed twice ends
+// exactly like an uninterrupted one; MaxSteps ends a run mid-epoch.
+func TestWarmStartResumeAndStops(t *testing.T) {
+	ds := newSynthetic(256, 64, 64)
+	cfg, opt := affinityConfig(ds)
+	first, err := Train(context.Background(), ds, []string{"a", "noise"}, cfg, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Epochs = 5
+	opt.Init = first.Weights
+	var seen []int
+	opt.Stop = &StopRule{Name: "after epoch 2", After: func(epoch int, acc *affinity.Accumulator) bool {
+		seen = append(seen, epoch)
+		return acc != nil && epoch >= 2
+	}}
+	checkResume(t, ds, cfg, opt)
+	res, err := Train(context.Background(), ds, []string{"a", "noise", "r", "c"}, cfg, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Epochs != 3 || res.Steps != 24 || !res.StoppedEarly {
+		t.Errorf("stop rule: %d epochs, %d steps, stopped early %v; want 3, 24, true", res.Epochs, res.Steps, res.StoppedEarly)
+	}
+	opt.Stop, opt.MaxSteps = nil, 13
+	res, err = Train(context.Background(), ds, []string{"a", "noise", "r", "c"}, cfg, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Steps != 13 || res.Epochs != 2 || len(res.History) != 2 {
+		t.Errorf("MaxSteps 13: %d steps, %d epochs, %d history records", res.Steps, res.Epochs, len(res.History))
+	}
+	if res.Sums == nil || res.Sums.Count != res.AffinitySteps {
+		t.Errorf("Sums %+v", res.Sums)
+	}
+}
