@@ -13,7 +13,9 @@ import "path/filepath"
 //	DIR/results.json         every method's results
 //	DIR/report.md, plots/    the report and its figures
 //	DIR/affinity.csv, cosine.csv, trajectory.csv   the TAG measurement
-//	DIR/run.json             the record of a `tag affinity` run
+//	DIR/run.json             the record of a `tag affinity` (or `tag update`) run
+//	DIR/weights.gob, affinity-sums.json   what `tag update` continues from
+//	DIR/changes.md           what a `tag update` changed
 //
 // A unit's checkpoint folder carries the unit's key, so a checkpoint can
 // always be matched to the unit file it will become.
@@ -76,8 +78,23 @@ func (l Layout) TrajectoryCSV() string { return l.path("trajectory.csv") }
 // RunRecord is DIR/run.json, the record of a `tag affinity` run.
 func (l Layout) RunRecord() string { return l.path("run.json") }
 
-// AffinityOutputs lists what a `tag affinity` run writes besides its
-// checkpoint, so that it can be replaced as a whole.
+// Weights is DIR/weights.gob: the network's weights after the last step of
+// a `tag affinity` run, heads by task (mtl.Weights), from which `tag
+// update` continues.
+func (l Layout) Weights() string { return l.path("weights.gob") }
+
+// AffinitySums is DIR/affinity-sums.json: the sums and counts of every
+// pair's measurements behind affinity.csv and cosine.csv
+// (affinity.PairSums), which `tag update` combines with its own.
+func (l Layout) AffinitySums() string { return l.path("affinity-sums.json") }
+
+// Changes is DIR/changes.md, written by `tag update`: the groupings before
+// and after, the groups kept and the networks to train anew.
+func (l Layout) Changes() string { return l.path("changes.md") }
+
+// AffinityOutputs lists what a `tag affinity` or `tag update` run writes
+// besides its checkpoint, so that it can be replaced as a whole.
 func (l Layout) AffinityOutputs() []string {
-	return []string{l.AffinityCSV(), l.CosineCSV(), l.TrajectoryCSV(), l.Plots(), l.RunRecord()}
+	return []string{l.AffinityCSV(), l.CosineCSV(), l.TrajectoryCSV(), l.Plots(), l.Weights(), l.AffinitySums(),
+		l.Changes(), l.RunRecord()}
 }

@@ -2,8 +2,12 @@ package taskmatrix
 
 import (
 	"encoding/csv"
+	"errors"
+	"fmt"
 	"io"
+	"os"
 	"strconv"
+	"strings"
 
 	"github.com/tagroup/tag/internal/atomicfile"
 )
@@ -43,4 +47,42 @@ func WriteTrajectoryCSV(w io.Writer, pts []Point) error {
 // WriteTrajectoryCSV).
 func WriteTrajectoryFile(path string, pts []Point) error {
 	return atomicfile.Write(path, func(w io.Writer) error { return WriteTrajectoryCSV(w, pts) })
+}
+
+// ReadTrajectoryCSV reads what WriteTrajectoryCSV writes; errors name the
+// line.
+func ReadTrajectoryCSV(r io.Reader) ([]Point, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = 4
+	recs, err := cr.ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("trajectory: %w", err)
+	}
+	if len(recs) == 0 || strings.Join(recs[0], ",") != "epoch,source,target,value" {
+		return nil, fmt.Errorf("trajectory: line 1: want the header epoch,source,target,value")
+	}
+	pts := make([]Point, 0, len(recs)-1)
+	for k, rec := range recs[1:] {
+		epoch, err1 := strconv.Atoi(rec[0])
+		value, err2 := strconv.ParseFloat(rec[3], 64)
+		if err := errors.Join(err1, err2); err != nil {
+			return nil, fmt.Errorf("trajectory: line %d: %w", k+2, err)
+		}
+		pts = append(pts, Point{Epoch: epoch, Source: rec[1], Target: rec[2], Value: value})
+	}
+	return pts, nil
+}
+
+// ReadTrajectoryFile reads a trajectory CSV file (see ReadTrajectoryCSV).
+func ReadTrajectoryFile(path string) ([]Point, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	pts, err := ReadTrajectoryCSV(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return pts, nil
 }
