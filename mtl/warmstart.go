@@ -1,7 +1,9 @@
 package mtl
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding/gob"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -133,4 +135,47 @@ func sortedKeys[V any](m map[string]V) []string {
 type StopRule struct {
 	Name  string
 	After func(epoch int, acc *affinity.Accumulator) bool
+}
+
+// namedValues is one parameter in the encoded form of Weights.
+type namedValues struct {
+	Task, Name string // Task is "" for a trunk parameter
+	Values     []float32
+}
+
+// GobEncode encodes w with its parameters in a fixed order, so that equal
+// weights give equal bytes.
+func (w *Weights) GobEncode() ([]byte, error) {
+	var list []namedValues
+	for _, name := range sortedKeys(w.Shared) {
+		list = append(list, namedValues{Name: name, Values: w.Shared[name]})
+	}
+	for _, task := range sortedKeys(w.Heads) {
+		for _, name := range sortedKeys(w.Heads[task]) {
+			list = append(list, namedValues{Task: task, Name: name, Values: w.Heads[task][name]})
+		}
+	}
+	var buf bytes.Buffer
+	err := gob.NewEncoder(&buf).Encode(list)
+	return buf.Bytes(), err
+}
+
+// GobDecode is the inverse of GobEncode.
+func (w *Weights) GobDecode(b []byte) error {
+	var list []namedValues
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&list); err != nil {
+		return err
+	}
+	w.Shared, w.Heads = map[string][]float32{}, map[string]map[string][]float32{}
+	for _, p := range list {
+		if p.Task == "" {
+			w.Shared[p.Name] = p.Values
+			continue
+		}
+		if w.Heads[p.Task] == nil {
+			w.Heads[p.Task] = map[string][]float32{}
+		}
+		w.Heads[p.Task][p.Name] = p.Values
+	}
+	return nil
 }

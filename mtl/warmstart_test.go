@@ -1,7 +1,9 @@
 package mtl
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
 	"slices"
 	"strings"
 	"testing"
@@ -119,5 +121,28 @@ func TestWarmStartResumeAndStops(t *testing.T) {
 	}
 	if res.Sums == nil || res.Sums.Count != res.AffinitySteps {
 		t.Errorf("Sums %+v", res.Sums)
+	}
+}
+
+// Weights survive a gob round trip, and equal weights encode to equal
+// bytes (maps would not).
+func TestWeightsGob(t *testing.T) {
+	w := &Weights{Shared: map[string][]float32{"trunk/b": {1}, "trunk/a": {2, 3}},
+		Heads: map[string]map[string][]float32{"x": {"out/w": {4}, "out/b": {5}}, "y": {"out/w": {6}}}}
+	var first []byte
+	for k := range 5 {
+		var buf bytes.Buffer
+		if err := gob.NewEncoder(&buf).Encode(w); err != nil {
+			t.Fatal(err)
+		}
+		if k == 0 {
+			first = slices.Clone(buf.Bytes())
+		} else if !bytes.Equal(first, buf.Bytes()) {
+			t.Fatal("two encodings of the same weights differ")
+		}
+		var back Weights
+		if err := gob.NewDecoder(&buf).Decode(&back); err != nil || back.Digest() != w.Digest() {
+			t.Fatalf("round trip: %v", err)
+		}
 	}
 }

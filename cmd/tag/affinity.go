@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +24,7 @@ import (
 	"github.com/tagroup/tag/internal/atomicfile"
 	"github.com/tagroup/tag/mtl"
 	"github.com/tagroup/tag/report"
+	"github.com/tagroup/tag/taskmatrix"
 	"golang.org/x/term"
 )
 
@@ -35,7 +38,10 @@ func init() {
 
 // affinityRun is DIR/run.json of `tag affinity`.
 type affinityRun struct {
-	Data       string                 `json:"data"`
+	Data string `json:"data"`
+	// DataDigest fingerprints the data's content (data.Digest), so that
+	// `tag update` refuses other data.
+	DataDigest string                 `json:"data_digest"`
 	Tasks      []string               `json:"tasks"`
 	Features   []string               `json:"features,omitempty"`
 	Leakage    []string               `json:"leakage_warnings,omitempty"`
@@ -51,6 +57,20 @@ type affinityRun struct {
 	Test       map[string]mtl.Metrics `json:"test"`
 	History    []mtl.EpochRecord      `json:"history"`
 	Finished   time.Time              `json:"finished"`
+	// Update is set when `tag update` made the run: Steps and Seconds are
+	// then the update's alone.
+	Update *updateRecord `json:"update,omitempty"`
+}
+
+// affinityFiles are what `tag affinity` and `tag update` write besides
+// run.json, and what `tag update` continues from.
+type affinityFiles struct {
+	// Sums are the per-pair sums and counts behind affinity.csv and
+	// cosine.csv.
+	Sums       *affinity.PairSums
+	Trajectory []taskmatrix.Point
+	// Weights are the network's weights after its last step.
+	Weights *mtl.Weights
 }
 
 func runAffinity(args []string, stdout, stderr io.Writer) error {
@@ -79,11 +99,12 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg, aopt := engines.Recipe(ds)
-	cfg.Seed = *seed
-	cfg.CheckpointEvery = 50
-	aopt.DivideByLR = *divide
-	if err := recipe.apply(ds, &cfg, &aopt); err != nil {
+	cfg, aopt, err := affinityRecipe(ds, recipe, *seed, *divide)
+	if err != nil {
+		return err
+	}
+	digest, err := data.Digest(ds)
+	if err != nil {
 		return err
 	}
 	l := experiment.Layout{Dir: *out}
@@ -110,17 +131,44 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	run := affinityRun{Data: ds.Name(), Tasks: tasks, Config: cfg, Affinity: aopt, Seed: *seed,
+	run := affinityRun{Data: ds.Name(), DataDigest: digest, Tasks: tasks, Config: cfg, Affinity: aopt, Seed: *seed,
 		Versions: versions(), Seconds: res.Seconds, Steps: res.Steps, Epochs: res.Epochs,
 		BestEpoch: res.BestEpoch, Validation: res.Validation, Test: res.Test, History: res.History,
 		Finished: time.Now().UTC()}
 	run.Features, run.Leakage = data.Inputs(ds)
-	if err := writeAffinityOutputs(l, res, run); err != nil {
+	if res.Sums == nil || res.Weights == nil {
+		return badInputf("%s holds a run finished by an older tag without its affinity sums and weights; use -force to start over", l.Dir)
+	}
+	files := affinityFiles{Sums: res.Sums.PairSums(), Trajectory: res.Trajectory, Weights: res.Weights}
+	if err := writeAffinityOutputs(l, files, run); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: %d tasks, %d steps (%d recorded) in %.1fs; wrote %s\n", ds.Name(), len(tasks),
-		res.Steps, res.AffinitySteps, res.Seconds, strings.Join(l.AffinityOutputs(), ", "))
+		res.Steps, res.AffinitySteps, res.Seconds, strings.Join(written(l), ", "))
 	return nil
+}
+
+// affinityRecipe is the recipe of `tag affinity` (and of the `tag update`
+// that continues it) for ds: the tuned recipe, the seed, a checkpoint
+// every 50 steps, then the recipe flags.
+func affinityRecipe(ds data.Dataset, recipe *recipeFlags, seed uint64, divide bool) (mtl.Config, affinity.Options, error) {
+	cfg, aopt := engines.Recipe(ds)
+	cfg.Seed = seed
+	cfg.CheckpointEvery = 50
+	aopt.DivideByLR = divide
+	err := recipe.apply(ds, &cfg, &aopt)
+	return cfg, aopt, err
+}
+
+// written lists the outputs present in l.Dir.
+func written(l experiment.Layout) []string {
+	var out []string
+	for _, p := range l.AffinityOutputs() {
+		if exists(p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // prepareOutDir refuses to overwrite a finished or started run unless
@@ -196,17 +244,72 @@ func versions() map[string]string {
 	return v
 }
 
-func writeAffinityOutputs(l experiment.Layout, res *mtl.Result, run affinityRun) error {
-	summary := &experiment.AffinitySummary{Affinity: res.Affinity, Cosine: res.Cosine, Trajectory: res.Trajectory}
+// writeAffinityOutputs writes the matrices, the trajectory, the plots, the
+// weights, the sums and, last, run.json: a folder with run.json is
+// complete.
+func writeAffinityOutputs(l experiment.Layout, f affinityFiles, run affinityRun) error {
+	summary := &experiment.AffinitySummary{Affinity: f.Sums.Affinity(), Cosine: f.Sums.CosineMean(), Trajectory: f.Trajectory}
 	if err := experiment.WriteAffinityFiles(l, summary); err != nil {
 		return err
 	}
-	if _, err := report.WriteAffinityPlots(l.Dir, summary, res.Tasks); err != nil {
+	if _, err := report.WriteAffinityPlots(l.Dir, summary, f.Sums.Tasks); err != nil {
 		return err
 	}
-	return atomicfile.Write(l.RunRecord(), func(w io.Writer) error {
+	if err := atomicfile.Write(l.Weights(), func(w io.Writer) error { return gob.NewEncoder(w).Encode(f.Weights) }); err != nil {
+		return err
+	}
+	if err := writeJSON(l.AffinitySums(), f.Sums); err != nil {
+		return err
+	}
+	return writeJSON(l.RunRecord(), run)
+}
+
+// writeJSON writes v as indented JSON to path, atomically.
+func writeJSON(path string, v any) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(run)
+		return enc.Encode(v)
 	})
+}
+
+// readAffinityRun reads what writeAffinityOutputs wrote in l.Dir. Errors
+// are input errors that say what is missing.
+func readAffinityRun(l experiment.Layout) (*affinityRun, *affinityFiles, error) {
+	b, err := os.ReadFile(l.RunRecord())
+	if err != nil {
+		return nil, nil, badInputf("%s is not a finished tag affinity run: %v", l.Dir, err)
+	}
+	var run affinityRun
+	if err := json.Unmarshal(b, &run); err != nil {
+		return nil, nil, badInputf("%s: %v", l.RunRecord(), err)
+	}
+	if run.DataDigest == "" || len(run.Tasks) == 0 {
+		return nil, nil, badInputf("%s is not a tag affinity run that can be updated (no data_digest or tasks; rerun tag affinity)", l.RunRecord())
+	}
+	f := &affinityFiles{Sums: &affinity.PairSums{}, Weights: &mtl.Weights{}}
+	if b, err = os.ReadFile(l.AffinitySums()); err == nil {
+		err = json.Unmarshal(b, f.Sums)
+	}
+	if err == nil {
+		err = f.Sums.Validate()
+	}
+	if err == nil && !slices.Equal(f.Sums.Tasks, run.Tasks) {
+		err = fmt.Errorf("tasks %v, but run.json has %v", f.Sums.Tasks, run.Tasks)
+	}
+	if err != nil {
+		return nil, nil, badInputf("%s is not a tag affinity run that can be updated: %s: %v", l.Dir, filepath.Base(l.AffinitySums()), err)
+	}
+	wf, err := os.Open(l.Weights())
+	if err == nil {
+		err = gob.NewDecoder(wf).Decode(f.Weights)
+		wf.Close()
+	}
+	if err != nil {
+		return nil, nil, badInputf("%s is not a tag affinity run that can be updated: %s: %v", l.Dir, filepath.Base(l.Weights()), err)
+	}
+	if f.Trajectory, err = taskmatrix.ReadTrajectoryFile(l.TrajectoryCSV()); err != nil {
+		return nil, nil, badInputf("%s is not a tag affinity run that can be updated: %v", l.Dir, err)
+	}
+	return &run, f, nil
 }

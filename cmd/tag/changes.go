@@ -1,0 +1,78 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/tagroup/tag/internal/atomicfile"
+)
+
+// writeChanges writes changes.md of `tag update` (run.Update set) to
+// path, atomically: the task sets, the cost of the measurement, the
+// groupings before and after per budget and, with -compare, the agreement
+// with a from-scratch run.
+func writeChanges(path string, old, run *affinityRun) error {
+	u := run.Update
+	return atomicfile.Write(path, func(w io.Writer) error {
+		fmt.Fprintf(w, "# tag update of %s\n\n", u.From)
+		fmt.Fprintf(w, "- tasks before (%d): %s\n", len(old.Tasks), strings.Join(old.Tasks, ", "))
+		fmt.Fprintf(w, "- removed: %s\n- added: %s\n", listOrNone(u.Removed), listOrNone(u.Added))
+		fmt.Fprintf(w, "- tasks after (%d): %s\n", len(run.Tasks), strings.Join(run.Tasks, ", "))
+		fmt.Fprintf(w, "- training steps of the update: %d (%.1f%% of the %d steps of a from-scratch run with this recipe), %.1f s; stop: %s\n",
+			run.Steps, 100*u.StepRatio, u.ScratchSteps, run.Seconds, u.Stop)
+		if c := u.Criterion; c != nil {
+			fmt.Fprintf(w, "- criterion: the running means of the pairs involving an added task change by at most %g (relative L2) over each of %d consecutive epochs\n",
+				c.Tolerance, c.Checks)
+		}
+		if len(u.Changes) > 0 {
+			parts := make([]string, len(u.Changes))
+			for k, c := range u.Changes {
+				parts[k] = fmt.Sprintf("%.3f", c)
+			}
+			fmt.Fprintf(w, "- changes after epochs 2..%d: %s\n", len(u.Changes)+1, strings.Join(parts, ", "))
+		}
+		if len(u.Added) > 0 {
+			old := "kept as saved"
+			if u.Refresh {
+				old = "saved sums plus the update's measurements"
+			}
+			fmt.Fprintf(w, "- pairs involving an added task: measured by the update; the other pairs: %s\n", old)
+		}
+		fmt.Fprintf(w, "\n## Groupings\n\nEach budget's groups before and after (the rule of `tag group`, default options). ")
+		fmt.Fprintf(w, "An unchanged group's network can be kept; the others must be trained anew.\n\n")
+		fmt.Fprintln(w, "| budget | before | after | unchanged groups | networks to train anew |")
+		fmt.Fprintln(w, "| ---: | --- | --- | --- | --- |")
+		for _, g := range u.Groupings {
+			fmt.Fprintf(w, "| %d | %s | %s | %s | %d: %s |\n", g.Budget, groupsText(g.Before), groupsText(g.After),
+				groupsText(g.Unchanged), len(g.Anew), groupsText(g.Anew))
+		}
+		if c := u.Compare; c != nil {
+			fmt.Fprintf(w, "\n## Agreement with the from-scratch run %s (%d steps)\n\n", c.Dir, c.Steps)
+			if c.RankNewPairs != nil {
+				fmt.Fprintf(w, "- Spearman rank correlation of the %d ordered pairs involving an added task: %.3f\n", c.NewPairs, *c.RankNewPairs)
+			}
+			fmt.Fprintf(w, "- Spearman rank correlation of all ordered pairs: %.3f\n", c.RankAllPairs)
+		}
+		return nil
+	})
+}
+
+func listOrNone(xs []string) string {
+	if len(xs) == 0 {
+		return "none"
+	}
+	return strings.Join(xs, ", ")
+}
+
+// groupsText writes groups as {a b} {c d}, or – for none.
+func groupsText(gs [][]string) string {
+	if len(gs) == 0 {
+		return "–"
+	}
+	parts := make([]string, len(gs))
+	for i, g := range gs {
+		parts[i] = "{" + strings.Join(g, " ") + "}"
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tagroup/tag/taskmatrix"
+)
+
+// affinityPlanted runs tag affinity on the planted data with the given
+// tasks and epochs, into a new folder.
+func affinityPlanted(t *testing.T, tasks string, epochs int, extra ...string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "aff")
+	args := append([]string{"affinity", "-data", "planted", "-tasks", tasks, "-epochs", strconv.Itoa(epochs), "-out", out}, extra...)
+	var stdout, stderr bytes.Buffer
+	if code := run(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("tag affinity: exit %d: %s", code, stderr.String())
+	}
+	return out
+}
+
+func readRun(t *testing.T, dir string) affinityRun {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "run.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r affinityRun
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func groupJSON(t *testing.T, file, budget string) []groupOutput {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"group", "-affinity", file, "-budget", budget, "-json"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("tag group %s: exit %d: %s", file, code, stderr.String())
+	}
+	var outs []groupOutput
+	dec := json.NewDecoder(&stdout)
+	for dec.More() {
+		var o groupOutput
+		if err := dec.Decode(&o); err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, o)
+	}
+	return outs
+}
+
+// Removing tasks trains nothing and gives the old matrix without their
+// rows and columns, so the groups equal tag group's on that matrix
+// (reduced here with taskmatrix.Sub, independently of the update).
+func TestUpdateRemoveEqualsGroupOnReducedMatrix(t *testing.T) {
+	from := affinityPlanted(t, "a0,a1,a2,b0,b1,c0,c1", 2)
+	out := filepath.Join(t.TempDir(), "upd")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"update", "-data", "planted", "-epochs", "2", "-from", from, "-remove", "a2,c1", "-budget", "2,3",
+		"-out", out}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	old, err := taskmatrix.ReadFile(filepath.Join(from, "affinity.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reduced, err := old.Sub([]string{"a0", "a1", "b0", "b1", "c0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := taskmatrix.ReadFile(filepath.Join(out, "affinity.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, reduced) {
+		t.Errorf("affinity after removal\n%v\nwant\n%v", got, reduced)
+	}
+	reducedFile := filepath.Join(t.TempDir(), "reduced.csv")
+	if err := reduced.WriteFile(reducedFile); err != nil {
+		t.Fatal(err)
+	}
+	want := groupJSON(t, reducedFile, "2,3")
+	r := readRun(t, out)
+	if r.Steps != 0 || r.Update == nil || r.Update.Stop != "nothing added" || len(r.Update.Groupings) != 2 {
+		t.Fatalf("run.json: steps %d, update %+v", r.Steps, r.Update)
+	}
+	for k, g := range r.Update.Groupings {
+		if !reflect.DeepEqual(g.After, want[k].Groups) {
+			t.Errorf("budget %d: update groups %v, tag group on the reduced matrix %v", g.Budget, g.After, want[k].Groups)
+		}
+	}
+	for _, name := range []string{"cosine.csv", "trajectory.csv", "changes.md", "weights.gob", "affinity-sums.json", "plots/affinity.png"} {
+		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// Adding tasks keeps the old pairs as saved, measures the new ones for
+// -steps steps, reports the steps of the update alone and writes
+// changes.md with the agreement with a from-scratch run; the result can be
+// updated again.
+func TestUpdateAdd(t *testing.T) {
+	from := affinityPlanted(t, "a0,a1,b0,b1", 2)
+	scratch := affinityPlanted(t, "a0,a1,b0,b1,a2,b2", 2)
+	out := filepath.Join(t.TempDir(), "upd")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"update", "-data", "planted", "-epochs", "2", "-from", from, "-add", "a2,b2", "-steps", "30",
+		"-budget", "2", "-compare", scratch, "-out", out}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	r := readRun(t, out)
+	if r.Steps != 30 || r.Update.Stop != "steps" || r.Update.ScratchSteps != readRun(t, from).Steps || r.Update.Compare == nil ||
+		r.Update.Compare.NewPairs != 18 || r.Update.Compare.RankNewPairs == nil {
+		t.Errorf("run.json: steps %d, update %+v", r.Steps, r.Update)
+	}
+	old, _ := taskmatrix.ReadFile(filepath.Join(from, "affinity.csv"))
+	got, err := taskmatrix.ReadFile(filepath.Join(out, "affinity.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got.Tasks, ",") != "a0,a1,b0,b1,a2,b2" {
+		t.Fatalf("tasks %v", got.Tasks)
+	}
+	if sub, _ := got.Sub(old.Tasks); !reflect.DeepEqual(sub, old) {
+		t.Errorf("old pairs changed:\n%v\nwant\n%v", sub, old)
+	}
+	if got.Values[4][0] == 0 || got.Values[0][5] == 0 {
+		t.Error("new pairs not measured")
+	}
+	changes, _ := os.ReadFile(filepath.Join(out, "changes.md"))
+	for _, want := range []string{"added: a2, b2", "training steps of the update: 30", "Spearman rank correlation of the 18 ordered pairs"} {
+		if !strings.Contains(string(changes), want) {
+			t.Errorf("changes.md lacks %q:\n%s", want, changes)
+		}
+	}
+	again := filepath.Join(t.TempDir(), "again")
+	if code := run([]string{"update", "-data", "planted", "-epochs", "2", "-from", out, "-remove", "a0", "-out", again}, &stdout, &stderr); code != 0 {
+		t.Fatalf("update of an update: exit %d: %s", code, stderr.String())
+	}
+	if r := readRun(t, again); r.Update.ScratchSteps != readRun(t, from).Steps {
+		t.Errorf("chained update: scratch steps %d", r.Update.ScratchSteps)
+	}
+}
+
+// An update interrupted (SIGINT) and resumed writes the same files as an
+// uninterrupted one.
+func TestUpdateResumeEqualsUninterrupted(t *testing.T) {
+	from := affinityPlanted(t, "a0,b0,c0", 1)
+	args := func(out string) []string {
+		return []string{"update", "-data", "planted", "-epochs", "1", "-from", from, "-add", "a1,b1,c1", "-steps", "900", "-out", out}
+	}
+	full := filepath.Join(t.TempDir(), "full")
+	var stdout, stderr bytes.Buffer
+	if code := run(args(full), &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	// Our own handler keeps a late SIGINT from ending the test process.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	defer signal.Stop(sig)
+	part := filepath.Join(t.TempDir(), "part")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			if _, err := os.Stat(filepath.Join(part, "checkpoint.gob")); err == nil {
+				_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	code := run(args(part), &stdout, &stderr)
+	<-done
+	if code != 1 || !strings.Contains(stderr.String(), "interrupted") {
+		t.Fatalf("interrupted update: exit %d: %s", code, stderr.String())
+	}
+	if code := run(append(args(part), "-resume"), &stdout, &stderr); code != 0 {
+		t.Fatalf("resumed update: exit %d: %s", code, stderr.String())
+	}
+	for _, name := range []string{"affinity.csv", "cosine.csv", "trajectory.csv", "affinity-sums.json", "weights.gob"} {
+		a, _ := os.ReadFile(filepath.Join(full, name))
+		b, _ := os.ReadFile(filepath.Join(part, name))
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("%s differs between the uninterrupted and the resumed update", name)
+		}
+	}
+}
+
+// Bad input exits 2 with one line naming the problem and writes nothing.
+func TestUpdateBadInput(t *testing.T) {
+	from := affinityPlanted(t, "a0,a1,b0", 1)
+	notRun := t.TempDir()
+	base := []string{"-data", "planted", "-epochs", "1", "-from", from}
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown task", append(base, "-add", "zz"), `no task "zz"`},
+		{"already present", append(base, "-add", "a1"), `task "a1" is already in`},
+		{"remove unknown", append(base, "-remove", "c2"), `task "c2" is not in`},
+		{"remove all", append(base, "-remove", "a0,a1,b0"), "removes every task"},
+		{"nothing", base, "nothing to change"},
+		{"twice", append(base, "-add", "c0,c0"), "twice"},
+		{"not a run", []string{"-data", "planted", "-from", notRun, "-add", "c0"}, "not a finished tag affinity run"},
+		{"other data", []string{"-data", affinityCSV(t), "-targets", "a,b", "-epochs", "1", "-from", from, "-add", "c0"}, "the data differ"},
+		{"other seed", append(base, "-add", "c0", "-seed", "2"), "seed 1"},
+		{"other recipe", append(base, "-add", "c0", "-lr", "0.05"), "learning_rate 0.1 there, 0.05 here"},
+		{"other epochs", []string{"-data", "planted", "-from", from, "-add", "c0"}, "epochs 1 there, 20 here"},
+		{"tasks flag", append(base, "-add", "c0", "-tasks", "a0"), "-tasks does not apply"},
+		{"out is from", []string{"-data", "planted", "-epochs", "1", "-from", from, "-add", "c0", "-out", from}, "is -from"},
+	} {
+		out := filepath.Join(t.TempDir(), "upd")
+		args := append([]string{"update"}, c.args...)
+		if !strings.Contains(strings.Join(args, " "), "-out") {
+			args = append(args, "-out", out)
+		}
+		var stdout, stderr bytes.Buffer
+		code := run(args, &stdout, &stderr)
+		msg := stderr.String()
+		if code != 2 || !strings.Contains(msg, c.want) || strings.Count(msg, "\n") != 1 {
+			t.Errorf("%s: exit %d, stderr %q (want one line with %q)", c.name, code, msg, c.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%s: wrote %s", c.name, out)
+		}
+	}
+}
