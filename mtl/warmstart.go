@@ -3,8 +3,8 @@ package mtl
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/gob"
 	"encoding/binary"
+	"encoding/gob"
 	"encoding/hex"
 	"fmt"
 	"math"
