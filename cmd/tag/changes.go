@@ -48,11 +48,16 @@ func writeChanges(path string, old, run *affinityRun) error {
 				groupsText(g.Unchanged), len(g.Anew), groupsText(g.Anew))
 		}
 		if c := u.Compare; c != nil {
-			fmt.Fprintf(w, "\n## Agreement with the from-scratch run %s (%d steps)\n\n", c.Dir, c.Steps)
-			if c.RankNewPairs != nil {
-				fmt.Fprintf(w, "- Spearman rank correlation of the %d ordered pairs involving an added task: %.3f\n", c.NewPairs, *c.RankNewPairs)
+			fmt.Fprintf(w, "\n## Agreement with from-scratch runs\n\n")
+			fmt.Fprintf(w, "Spearman rank correlation of the affinities, over the ordered pairs involving an added task and over all ordered pairs.\n\n")
+			fmt.Fprintln(w, "| runs | steps | new pairs | all pairs |")
+			fmt.Fprintln(w, "| --- | ---: | ---: | ---: |")
+			for _, r := range c.Runs {
+				fmt.Fprintf(w, "| this update vs %s (seed %d) | %d vs %d | %s | %.3f |\n", r.Dir, r.Seed, run.Steps, r.Steps, newPairsText(r.rankAgreement), r.RankAllPairs)
 			}
-			fmt.Fprintf(w, "- Spearman rank correlation of all ordered pairs: %.3f\n", c.RankAllPairs)
+			for _, p := range c.Yardstick {
+				fmt.Fprintf(w, "| yardstick: %s vs %s | | %s | %.3f |\n", p.A, p.B, newPairsText(p.rankAgreement), p.RankAllPairs)
+			}
 		}
 		return nil
 	})
@@ -75,4 +80,12 @@ func groupsText(gs [][]string) string {
 		parts[i] = "{" + strings.Join(g, " ") + "}"
 	}
 	return strings.Join(parts, " ")
+}
+
+// newPairsText is the new pairs' rank correlation and their number.
+func newPairsText(a rankAgreement) string {
+	if a.RankNewPairs == nil {
+		return "–"
+	}
+	return fmt.Sprintf("%.3f (%d)", *a.RankNewPairs, a.NewPairs)
 }

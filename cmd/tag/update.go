@@ -78,17 +78,28 @@ type budgetChange struct {
 	Anew      [][]string `json:"train_anew"`
 }
 
-// scratchCompare is the agreement of an update with a from-scratch run
-// on the same tasks (-compare).
+// scratchCompare is the agreement of an update with from-scratch runs on
+// its tasks (-compare), and of those runs with each other.
 type scratchCompare struct {
+	Runs []scratchRun `json:"runs"`
+	// Yardstick holds the agreement of each two from-scratch runs: an
+	// update should agree with a from-scratch run about as well.
+	Yardstick []scratchPair `json:"yardstick,omitempty"`
+}
+
+// scratchRun is the agreement of the update with one from-scratch run.
+type scratchRun struct {
 	Dir   string `json:"dir"`
 	Steps int    `json:"steps"`
-	// NewPairs counts the ordered pairs (i ≠ j) involving an added task;
-	// RankNewPairs is their Spearman correlation with the other run's,
-	// RankAllPairs that of every ordered pair.
-	NewPairs     int      `json:"new_pairs"`
-	RankNewPairs *float64 `json:"rank_correlation_new_pairs,omitempty"`
-	RankAllPairs float64  `json:"rank_correlation_all_pairs"`
+	Seed  uint64 `json:"seed"`
+	rankAgreement
+}
+
+// scratchPair is the agreement of two from-scratch runs.
+type scratchPair struct {
+	A string `json:"a"`
+	B string `json:"b"`
+	rankAgreement
 }
 
 func runUpdate(args []string, stdout, stderr io.Writer) error {
@@ -108,7 +119,7 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	refresh := fs.Bool("refresh", false, "add the update's measurements of the old pairs to their saved sums (default: keep the old pairs as they were)")
 	budgets := fs.String("budget", "2,3,4", "comma-separated `LIST` of numbers of networks for changes.md")
 	rule := fs.String("rule", selection.DefaultRule, "selection `RULE` for changes.md: "+strings.Join(selection.AffinityRules, " or "))
-	compare := fs.String("compare", "", "`DIR` of a from-scratch tag affinity run on the new tasks: changes.md reports the rank correlation with it")
+	compare := fs.String("compare", "", "comma-separated `DIRS` of from-scratch tag affinity runs on the new tasks: changes.md reports the rank correlation with each, and of each two with each other")
 	resume := fs.Bool("resume", false, "continue the update stopped in -out")
 	force := fs.Bool("force", false, "start over, replacing what -out holds")
 	setUsage(fs, stderr, "usage: tag update -from DIR [-add T1,T2,...] [-remove T3,...] -out NEWDIR [data and recipe flags of tag affinity]\n\n"+
@@ -443,7 +454,7 @@ func (u *update) finish() error {
 		u.rec.Groupings = append(u.rec.Groupings, bc)
 	}
 	if u.f.compare != "" {
-		c, err := compareScratch(u.f.compare, after, u.rec.Added)
+		c, err := compareScratch(splitList(u.f.compare), after, u.rec.Added)
 		if err != nil {
 			return err
 		}
@@ -479,49 +490,89 @@ func sameSet(a, b []string) bool {
 	return true
 }
 
-// compareScratch reads the affinity run in dir and returns the rank
-// correlations of m with it: of the pairs involving an added task and of
-// all pairs. dir must have m's tasks.
-func compareScratch(dir string, m *taskmatrix.Matrix, added []string) (*scratchCompare, error) {
-	l := experiment.Layout{Dir: dir}
-	b, err := os.ReadFile(l.RunRecord())
+// rankAgreement is the rank correlation of two affinity matrices over the
+// same tasks.
+type rankAgreement struct {
+	// NewPairs counts the ordered pairs (i ≠ j) involving an added task;
+	// RankNewPairs is their Spearman correlation (nil with fewer than two),
+	// RankAllPairs that of every ordered pair.
+	NewPairs     int      `json:"new_pairs"`
+	RankNewPairs *float64 `json:"rank_correlation_new_pairs,omitempty"`
+	RankAllPairs float64  `json:"rank_correlation_all_pairs"`
+}
+
+// agreement returns the rank correlations of a and b (b over a's tasks at
+// least), the new pairs being those involving a task of added.
+func agreement(a, b *taskmatrix.Matrix, added []string) (rankAgreement, error) {
+	var r rankAgreement
+	b, err := b.Sub(a.Tasks)
 	if err != nil {
-		return nil, badInputf("-compare: %v", err)
+		return r, err
 	}
-	var run affinityRun
-	if err := json.Unmarshal(b, &run); err != nil {
-		return nil, badInputf("-compare: %s: %v", l.RunRecord(), err)
-	}
-	other, err := taskmatrix.ReadFile(l.AffinityCSV())
-	if err != nil {
-		return nil, badInputf("-compare: %v", err)
-	}
-	if other, err = other.Sub(m.Tasks); err != nil {
-		return nil, badInputf("-compare %s: %v", dir, err)
-	}
-	c := &scratchCompare{Dir: dir, Steps: run.Steps}
 	var xn, yn, xa, ya []float64
-	for i, ti := range m.Tasks {
-		for j, tj := range m.Tasks {
+	for i, ti := range a.Tasks {
+		for j, tj := range a.Tasks {
 			if i == j {
 				continue
 			}
-			xa, ya = append(xa, m.Values[i][j]), append(ya, other.Values[i][j])
+			xa, ya = append(xa, a.Values[i][j]), append(ya, b.Values[i][j])
 			if slices.Contains(added, ti) || slices.Contains(added, tj) {
-				xn, yn = append(xn, m.Values[i][j]), append(yn, other.Values[i][j])
+				xn, yn = append(xn, a.Values[i][j]), append(yn, b.Values[i][j])
 			}
 		}
 	}
-	c.NewPairs = len(xn)
-	if c.RankAllPairs, err = stats.Spearman(xa, ya); err != nil {
-		return nil, fmt.Errorf("-compare: all pairs: %w", err)
+	r.NewPairs = len(xn)
+	if r.RankAllPairs, err = stats.Spearman(xa, ya); err != nil {
+		return r, fmt.Errorf("all pairs: %w", err)
 	}
 	if len(xn) >= 2 {
-		r, err := stats.Spearman(xn, yn)
+		rho, err := stats.Spearman(xn, yn)
 		if err != nil {
-			return nil, fmt.Errorf("-compare: new pairs: %w", err)
+			return r, fmt.Errorf("new pairs: %w", err)
 		}
-		c.RankNewPairs = &r
+		r.RankNewPairs = &rho
+	}
+	return r, nil
+}
+
+// compareScratch reads the from-scratch affinity runs in dirs and returns
+// the agreement of m with each and, as the yardstick, of each two of them
+// with each other, over m's tasks.
+func compareScratch(dirs []string, m *taskmatrix.Matrix, added []string) (*scratchCompare, error) {
+	c := &scratchCompare{}
+	var ms []*taskmatrix.Matrix
+	for _, dir := range dirs {
+		l := experiment.Layout{Dir: dir}
+		b, err := os.ReadFile(l.RunRecord())
+		if err != nil {
+			return nil, badInputf("-compare: %v", err)
+		}
+		var run affinityRun
+		if err := json.Unmarshal(b, &run); err != nil {
+			return nil, badInputf("-compare: %s: %v", l.RunRecord(), err)
+		}
+		other, err := taskmatrix.ReadFile(l.AffinityCSV())
+		if err != nil {
+			return nil, badInputf("-compare: %v", err)
+		}
+		if other, err = other.Sub(m.Tasks); err != nil {
+			return nil, badInputf("-compare %s: %v", dir, err)
+		}
+		a, err := agreement(m, other, added)
+		if err != nil {
+			return nil, fmt.Errorf("-compare %s: %w", dir, err)
+		}
+		c.Runs = append(c.Runs, scratchRun{Dir: dir, Steps: run.Steps, Seed: run.Seed, rankAgreement: a})
+		ms = append(ms, other)
+	}
+	for i := range ms {
+		for j := i + 1; j < len(ms); j++ {
+			a, err := agreement(ms[i], ms[j], added)
+			if err != nil {
+				return nil, fmt.Errorf("-compare %s with %s: %w", dirs[i], dirs[j], err)
+			}
+			c.Yardstick = append(c.Yardstick, scratchPair{A: dirs[i], B: dirs[j], rankAgreement: a})
+		}
 	}
 	return c, nil
 }

@@ -114,15 +114,17 @@ func TestUpdateRemoveEqualsGroupOnReducedMatrix(t *testing.T) {
 func TestUpdateAdd(t *testing.T) {
 	from := affinityPlanted(t, "a0,a1,b0,b1", 2)
 	scratch := affinityPlanted(t, "a0,a1,b0,b1,a2,b2", 2)
+	scratch2 := affinityPlanted(t, "a0,a1,b0,b1,a2,b2", 2, "-seed", "2")
 	out := filepath.Join(t.TempDir(), "upd")
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"update", "-data", "planted", "-epochs", "2", "-from", from, "-add", "a2,b2", "-steps", "30",
-		"-budget", "2", "-compare", scratch, "-out", out}, &stdout, &stderr); code != 0 {
+		"-budget", "2", "-compare", scratch + "," + scratch2, "-out", out}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	r := readRun(t, out)
 	if r.Steps != 30 || r.Update.Stop != "steps" || r.Update.ScratchSteps != readRun(t, from).Steps || r.Update.Compare == nil ||
-		r.Update.Compare.NewPairs != 18 || r.Update.Compare.RankNewPairs == nil {
+		len(r.Update.Compare.Runs) != 2 || len(r.Update.Compare.Yardstick) != 1 || r.Update.Compare.Runs[0].NewPairs != 18 ||
+		r.Update.Compare.Runs[1].RankNewPairs == nil || r.Update.Compare.Yardstick[0].RankNewPairs == nil {
 		t.Errorf("run.json: steps %d, update %+v", r.Steps, r.Update)
 	}
 	old, _ := taskmatrix.ReadFile(filepath.Join(from, "affinity.csv"))
@@ -140,7 +142,7 @@ func TestUpdateAdd(t *testing.T) {
 		t.Error("new pairs not measured")
 	}
 	changes, _ := os.ReadFile(filepath.Join(out, "changes.md"))
-	for _, want := range []string{"added: a2, b2", "training steps of the update: 30", "Spearman rank correlation of the 18 ordered pairs"} {
+	for _, want := range []string{"added: a2, b2", "training steps of the update: 30", "| 0.", "(18) |", "yardstick: "} {
 		if !strings.Contains(string(changes), want) {
 			t.Errorf("changes.md lacks %q:\n%s", want, changes)
 		}
