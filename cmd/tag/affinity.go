@@ -117,17 +117,7 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	if w := mtl.SIMDWarning(cfg.Backend); w != "" {
-		fmt.Fprintln(stderr, w)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	bar := newBar(stderr)
-	res, err := mtl.Train(ctx, ds, tasks, cfg, mtl.Options{CheckpointDir: l.Dir, Affinity: &aopt, Progress: bar})
-	fmt.Fprintln(stderr)
-	if errors.Is(err, context.Canceled) {
-		return fmt.Errorf("interrupted; the checkpoint in %s continues with -resume", l.Dir)
-	}
+	res, err := trainInterruptible(ds, tasks, cfg, mtl.Options{CheckpointDir: l.Dir, Affinity: &aopt}, stderr)
 	if err != nil {
 		return err
 	}
@@ -146,6 +136,23 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "%s: %d tasks, %d steps (%d recorded) in %.1fs; wrote %s\n", ds.Name(), len(tasks),
 		res.Steps, res.AffinitySteps, res.Seconds, strings.Join(written(l), ", "))
 	return nil
+}
+
+// trainInterruptible trains with a progress bar on stderr until done or
+// Ctrl-C, after which opt.CheckpointDir continues with -resume.
+func trainInterruptible(ds data.Dataset, tasks []string, cfg mtl.Config, opt mtl.Options, stderr io.Writer) (*mtl.Result, error) {
+	if w := mtl.SIMDWarning(cfg.Backend); w != "" {
+		fmt.Fprintln(stderr, w)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	opt.Progress = newBar(stderr)
+	res, err := mtl.Train(ctx, ds, tasks, cfg, opt)
+	fmt.Fprintln(stderr)
+	if errors.Is(err, context.Canceled) {
+		return nil, fmt.Errorf("interrupted; the checkpoint in %s continues with -resume", opt.CheckpointDir)
+	}
+	return res, err
 }
 
 // affinityRecipe is the recipe of `tag affinity` (and of the `tag update`

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -355,7 +352,7 @@ func (u *update) measure(ds data.Dataset, stderr io.Writer) error {
 		return nil
 	}
 	window := u.cfg
-	opt := mtl.Options{CheckpointDir: u.out.Dir, Affinity: &u.aopt, Progress: newBar(stderr), Init: weights}
+	opt := mtl.Options{CheckpointDir: u.out.Dir, Affinity: &u.aopt, Init: weights}
 	stepsPerEpoch := max(ds.Len(data.Train)/min(u.cfg.BatchSize, ds.Len(data.Train)), 1)
 	crit := affinity.Stability{Tolerance: u.f.tolerance, Checks: u.f.checks}
 	if u.f.steps > 0 {
@@ -370,16 +367,7 @@ func (u *update) measure(ds data.Dataset, stderr io.Writer) error {
 			After: func(_ int, acc *affinity.Accumulator) bool { return crit.Stable(acc, added) }}
 		u.rec.Criterion = &crit
 	}
-	if w := mtl.SIMDWarning(u.cfg.Backend); w != "" {
-		fmt.Fprintln(stderr, w)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	res, err := mtl.Train(ctx, ds, u.tasks, window, opt)
-	fmt.Fprintln(stderr)
-	if errors.Is(err, context.Canceled) {
-		return fmt.Errorf("interrupted; the checkpoint in %s continues with -resume", u.out.Dir)
-	}
+	res, err := trainInterruptible(ds, u.tasks, window, opt, stderr)
 	if err != nil {
 		return err
 	}
