@@ -69,3 +69,17 @@ func ExamplePooledDifference() {
 	fmt.Printf("mean %+.4f, by seed %v\n", p.Mean, p.BySeed)
 	// Output: mean -0.0667, by seed -0.06667 [-0.08101, -0.05232] (95%, n=3)
 }
+
+// The rank correlation of two affinity estimates: the order of the values
+// counts, not their scale.
+func ExampleSpearman() {
+	update := []float64{0.30, 0.01, -0.02, 0.25, 0.00}
+	scratch := []float64{0.90, 0.05, -0.01, 0.40, 0.02}
+	rho, err := stats.Spearman(update, scratch)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%.2f\n", rho)
+	// Output: 1.00
+}
