@@ -18,5 +18,8 @@
 // The Accumulator averages the matrices recorded during training (the
 // paper's Ẑ, a mean over recorded steps) and keeps per-epoch means as a
 // trajectory. Matrices use the orientation of package taskmatrix: row i,
-// column j holds the effect of task i on task j.
+// column j holds the effect of task i on task j. PairSums keeps each pair's
+// sums with its own count, so that a changed task set keeps the sums of its
+// old pairs and adds those of its new ones (`tag update`); Stability is the
+// criterion that ends such a measurement of new pairs.
 package affinity

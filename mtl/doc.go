@@ -51,4 +51,11 @@
 // (SIMDKernels; SIMDWarning is the line a long run prints without them).
 // MeasureThroughput times a plain and an affinity-measuring training step
 // and counts their FLOPs (`tag bench throughput`).
+//
+// Continuing on another task list: Result.Weights are a run's last weights,
+// heads by task name (Weights); Options.Init starts a run for another list
+// from them (trunk and shared heads copied, new heads fresh), and
+// Options.MaxSteps and Options.Stop end it early, all part of the
+// checkpoint's fingerprint, so a resumed continuation ends like an
+// uninterrupted one.
 package mtl
