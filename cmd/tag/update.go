@@ -222,37 +222,48 @@ func planUpdate(f updateFlags) (*update, error) {
 	if u.old, u.oldFiles, err = readAffinityRun(u.in); err != nil {
 		return nil, err
 	}
-	added, removed := splitList(f.add), splitList(f.remove)
-	if err := distinct("-add", added); err != nil {
+	var added, removed []string
+	if u.tasks, added, removed, err = changeTasks(f.from, u.old.Tasks, f.add, f.remove); err != nil {
 		return nil, err
 	}
-	if err := distinct("-remove", removed); err != nil {
-		return nil, err
-	}
-	for _, t := range added {
-		if slices.Contains(u.old.Tasks, t) {
-			return nil, badInputf("-add %s: task %q is already in %s (tasks %s)", f.add, t, f.from, strings.Join(u.old.Tasks, ","))
-		}
-	}
-	for _, t := range removed {
-		if !slices.Contains(u.old.Tasks, t) {
-			return nil, badInputf("-remove %s: task %q is not in %s (tasks %s)", f.remove, t, f.from, strings.Join(u.old.Tasks, ","))
-		}
-	}
-	for _, t := range u.old.Tasks {
-		if !slices.Contains(removed, t) {
-			u.tasks = append(u.tasks, t)
-		}
-	}
-	if len(u.tasks) == 0 {
-		return nil, badInputf("-remove %s removes every task of %s", f.remove, f.from)
-	}
-	u.tasks = append(u.tasks, added...)
 	u.rec = updateRecord{From: f.from, Added: added, Removed: removed, ScratchSteps: u.old.Steps}
 	if u.old.Update != nil {
 		u.rec.ScratchSteps = u.old.Update.ScratchSteps
 	}
 	return u, nil
+}
+
+// changeTasks returns the task list of the run in dir (old) less the
+// tasks of the list remove, then those of add, in that order (the old
+// tasks keep their order), with the lists parsed. Each task added must be
+// new, each removed present, and some task must remain.
+func changeTasks(dir string, old []string, add, remove string) (tasks, added, removed []string, err error) {
+	added, removed = splitList(add), splitList(remove)
+	if err := distinct("-add", added); err != nil {
+		return nil, nil, nil, err
+	}
+	if err := distinct("-remove", removed); err != nil {
+		return nil, nil, nil, err
+	}
+	for _, t := range added {
+		if slices.Contains(old, t) {
+			return nil, nil, nil, badInputf("-add %s: task %q is already in %s (tasks %s)", add, t, dir, strings.Join(old, ","))
+		}
+	}
+	for _, t := range removed {
+		if !slices.Contains(old, t) {
+			return nil, nil, nil, badInputf("-remove %s: task %q is not in %s (tasks %s)", remove, t, dir, strings.Join(old, ","))
+		}
+	}
+	for _, t := range old {
+		if !slices.Contains(removed, t) {
+			tasks = append(tasks, t)
+		}
+	}
+	if len(tasks) == 0 {
+		return nil, nil, nil, badInputf("-remove %s removes every task of %s", remove, dir)
+	}
+	return append(tasks, added...), added, removed, nil
 }
 
 // distinct refuses a list that names a task twice.
