@@ -16,6 +16,7 @@ import "path/filepath"
 //	DIR/run.json             the record of a `tag affinity` (or `tag update`) run
 //	DIR/weights.gob, affinity-sums.json   what `tag update` continues from
 //	DIR/changes.md           what a `tag update` changed
+//	DIR/reuse.md             what `tag run -from` reused of another run
 //
 // A unit's checkpoint folder carries the unit's key, so a checkpoint can
 // always be matched to the unit file it will become.
@@ -91,6 +92,11 @@ func (l Layout) AffinitySums() string { return l.path("affinity-sums.json") }
 // Changes is DIR/changes.md, written by `tag update`: the groupings before
 // and after, the groups kept and the networks to train anew.
 func (l Layout) Changes() string { return l.path("changes.md") }
+
+// Reuse is DIR/reuse.md, written by `tag run -from OLD`: the networks
+// reused from OLD and trained anew, and their training time against a
+// full re-run's.
+func (l Layout) Reuse() string { return l.path("reuse.md") }
 
 // AffinityOutputs lists what a `tag affinity` or `tag update` run writes
 // besides its checkpoint, so that it can be replaced as a whole.

@@ -47,6 +47,7 @@ type runFlags struct {
 	seed                  uint64
 	noReport              bool
 	recipe                *recipeFlags
+	from, add, remove     string
 }
 
 // parseIntList parses a comma-separated list of integers ≥ 1 for flag name
@@ -108,6 +109,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&f.workers, "workers", runtime.NumCPU(), "networks trained at once")
 	f.recipe = addRecipeFlags(fs)
 	fs.BoolVar(&f.noReport, "no-report", false, "skip report.md and the plots")
+	fs.StringVar(&f.from, "from", "", "run `DIR` of a tag run to continue for a changed task set (-add, -remove): its networks whose tasks all remain are reused")
+	fs.StringVar(&f.add, "add", "", "with -from: comma-separated `TASKS` to add")
+	fs.StringVar(&f.remove, "remove", "", "with -from: comma-separated `TASKS` to remove")
 	setUsage(fs, stderr, "usage: tag run [-data FILE.csv -targets A,B,... | -data NAME | -celeba DIR] [flags]\n\n"+
 		"Runs the experiment of the TAG paper: for each budget, every method picks groups, one network per\n"+
 		"group is trained, each task is served by its best chosen network (validation loss) and reported on\n"+
@@ -134,6 +138,14 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if f.maxGroupSize < 0 {
 		return badInputf("-max-group-size %d: must be at least 0 (0: no cap)", f.maxGroupSize)
+	}
+	var rf *runFrom
+	if f.from != "" {
+		if rf, err = planRunFrom(f.from, f.out, f.add, f.remove, td.tasks != ""); err != nil {
+			return err
+		}
+	} else if f.add != "" || f.remove != "" {
+		return badInputf("-add and -remove need -from")
 	}
 	ds, tasks, err := td.load(f.seed, stderr)
 	if err != nil {
@@ -173,10 +185,16 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		Seeds: f.seeds, Candidates: f.candidates, PoolAffinity: f.poolAffinity, Rule: f.rule,
 		Workers: f.workers, Data: description, Phase: mon.Phase, Progress: mon.Unit,
 	}
+	tr := &engines.Trainer{Data: ds, DataForSeed: dataForSeed, Config: cfg, Affinity: aff, Progress: mon.Step}
+	if rf != nil {
+		if exp.Tasks, err = rf.prepare(ds, exp.Data, tr.Recipe(), out); err != nil {
+			return err
+		}
+		exp.Progress = rf.observe(exp.Progress)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	fmt.Fprintf(stderr, "tag run: %d tasks, budgets %v, out %s, %d workers\n", len(tasks), budgets, out, f.workers)
-	tr := &engines.Trainer{Data: ds, DataForSeed: dataForSeed, Config: cfg, Affinity: aff, Progress: mon.Step}
+	fmt.Fprintf(stderr, "tag run: %d tasks, budgets %v, out %s, %d workers\n", len(exp.Tasks), budgets, out, f.workers)
 	res, err := experiment.Run(ctx, out, exp, tr, engines.Selector{Options: selection.Options{Seed: f.seed, MaxGroupSize: f.maxGroupSize, SpendBudget: f.spendBudget}})
 	if err != nil {
 		if isConfigError(err) {
@@ -191,6 +209,11 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	l := experiment.Layout{Dir: out}
+	if rf != nil {
+		if err := rf.writeReuse(stdout, l); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(stderr, "results: %s\n", l.Results())
 	if !f.noReport {
 		paths, err := report.Write(out, res)

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tagroup/tag/experiment"
+)
+
+func unitNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(dir, "units"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func readRunResults(t *testing.T, dir string) *experiment.Results {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := experiment.ReadResults(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// tag run -from OLD -remove n -add r reuses OLD's networks of a and b (the
+// single-task ones and HOA's pair), trains the others, and ends with the
+// units and results of a run on a, b, r from scratch.
+func TestRunFromReusesUnchangedNetworks(t *testing.T) {
+	csv := affinityCSV(t) // a, b (a copy of a), n (noise), r (regression)
+	common := []string{"-data", csv, "-targets", "a,b,n,r", "-methods", "mtl,stl,hoa", "-budgets", "2",
+		"-epochs", "1", "-seeds", "1", "-workers", "1", "-no-report"}
+	runTag := func(args ...string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		if code := run(append(append([]string{"run"}, common...), args...), &stdout, &stderr); code != 0 {
+			t.Fatalf("tag run %v: exit %d: %s", args, code, stderr.String())
+		}
+		return stdout.String()
+	}
+	dir := t.TempDir()
+	old, changed, scratch := filepath.Join(dir, "old"), filepath.Join(dir, "changed"), filepath.Join(dir, "scratch")
+	runTag("-tasks", "a,b,n", "-out", old)
+	out := runTag("-from", old, "-remove", "n", "-add", "r", "-out", changed)
+	runTag("-tasks", "a,b,r", "-out", scratch)
+	for _, want := range []string{"networks reused from " + old + ": 3", "networks trained: 4"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	if md, err := os.ReadFile(filepath.Join(changed, "reuse.md")); err != nil || !strings.Contains(string(md), "of 7 networks") {
+		t.Errorf("reuse.md: %v\n%s", err, md)
+	}
+	if a, b := unitNames(t, changed), unitNames(t, scratch); !slices.Equal(a, b) {
+		t.Errorf("units of the changed run %v, of the run from scratch %v", a, b)
+	}
+	rc, rs := readRunResults(t, changed), readRunResults(t, scratch)
+	if !slices.Equal(rc.Tasks, rs.Tasks) {
+		t.Fatalf("tasks %v and %v", rc.Tasks, rs.Tasks)
+	}
+	for name, m := range rs.Methods {
+		for k, b := range m.Budgets {
+			if c := rc.Methods[name].Budgets[k]; c == nil || c.TotalTestLoss != b.TotalTestLoss {
+				t.Errorf("%s budget %s: changed run %+v, from scratch total %g", name, k, c, b.TotalTestLoss)
+			}
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-from", old, "-add", "zz", "-out", filepath.Join(dir, "x")}, `no task "zz"`},
+		{[]string{"-from", old, "-remove", "a,b,n", "-out", filepath.Join(dir, "x")}, "removes every task"},
+		{[]string{"-from", old, "-add", "r", "-lr", "0.5", "-out", filepath.Join(dir, "x")}, "the recipe differs"},
+		{[]string{"-from", old, "-add", "r"}, "-from needs -out"},
+		{[]string{"-add", "r", "-out", filepath.Join(dir, "x")}, "need -from"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(append(append([]string{"run"}, common...), c.args...), &stdout, &stderr)
+		if code != 2 || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("%v: exit %d, stderr %q (want %q)", c.args, code, stderr.String(), c.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x")); err == nil {
+		t.Error("a refused run wrote its folder")
+	}
+}
