@@ -184,6 +184,8 @@ type update struct {
 	run   affinityRun
 	files affinityFiles
 	start time.Time
+	// scratch are the runs of -compare.
+	scratch []scratchRunFiles
 }
 
 // planUpdate checks the flags and the -from run, and works out the new
@@ -224,6 +226,9 @@ func planUpdate(f updateFlags) (*update, error) {
 	}
 	var added, removed []string
 	if u.tasks, added, removed, err = changeTasks(f.from, u.old.Tasks, f.add, f.remove); err != nil {
+		return nil, err
+	}
+	if u.scratch, err = readScratch(splitList(f.compare), u.tasks); err != nil {
 		return nil, err
 	}
 	u.rec = updateRecord{From: f.from, Added: added, Removed: removed, ScratchSteps: u.old.Steps}
@@ -452,8 +457,8 @@ func (u *update) finish() error {
 		}
 		u.rec.Groupings = append(u.rec.Groupings, bc)
 	}
-	if u.f.compare != "" {
-		c, err := compareScratch(splitList(u.f.compare), after, u.rec.Added)
+	if len(u.scratch) > 0 {
+		c, err := compareScratch(u.scratch, after, u.rec.Added)
 		if err != nil {
 			return err
 		}
@@ -534,43 +539,56 @@ func agreement(a, b *taskmatrix.Matrix, added []string) (rankAgreement, error) {
 	return r, nil
 }
 
-// compareScratch reads the from-scratch affinity runs in dirs and returns
-// the agreement of m with each and, as the yardstick, of each two of them
-// with each other, over m's tasks.
-func compareScratch(dirs []string, m *taskmatrix.Matrix, added []string) (*scratchCompare, error) {
-	c := &scratchCompare{}
-	var ms []*taskmatrix.Matrix
+// scratchRunFiles is a from-scratch run of -compare.
+type scratchRunFiles struct {
+	dir string
+	run affinityRun
+	m   *taskmatrix.Matrix
+}
+
+// readScratch reads the from-scratch affinity runs in dirs, each of which
+// must have every task of tasks. Errors are input errors.
+func readScratch(dirs, tasks []string) ([]scratchRunFiles, error) {
+	var out []scratchRunFiles
 	for _, dir := range dirs {
 		l := experiment.Layout{Dir: dir}
+		s := scratchRunFiles{dir: dir}
 		b, err := os.ReadFile(l.RunRecord())
 		if err != nil {
 			return nil, badInputf("-compare: %v", err)
 		}
-		var run affinityRun
-		if err := json.Unmarshal(b, &run); err != nil {
+		if err := json.Unmarshal(b, &s.run); err != nil {
 			return nil, badInputf("-compare: %s: %v", l.RunRecord(), err)
 		}
-		other, err := taskmatrix.ReadFile(l.AffinityCSV())
-		if err != nil {
+		if s.m, err = taskmatrix.ReadFile(l.AffinityCSV()); err != nil {
 			return nil, badInputf("-compare: %v", err)
 		}
-		if other, err = other.Sub(m.Tasks); err != nil {
+		if s.m, err = s.m.Sub(tasks); err != nil {
 			return nil, badInputf("-compare %s: %v", dir, err)
 		}
-		a, err := agreement(m, other, added)
-		if err != nil {
-			return nil, fmt.Errorf("-compare %s: %w", dir, err)
-		}
-		c.Runs = append(c.Runs, scratchRun{Dir: dir, Steps: run.Steps, Seed: run.Seed, rankAgreement: a})
-		ms = append(ms, other)
+		out = append(out, s)
 	}
-	for i := range ms {
-		for j := i + 1; j < len(ms); j++ {
-			a, err := agreement(ms[i], ms[j], added)
+	return out, nil
+}
+
+// compareScratch returns the agreement of m with each from-scratch run and,
+// as the yardstick, of each two of them with each other.
+func compareScratch(runs []scratchRunFiles, m *taskmatrix.Matrix, added []string) (*scratchCompare, error) {
+	c := &scratchCompare{}
+	for _, s := range runs {
+		a, err := agreement(m, s.m, added)
+		if err != nil {
+			return nil, fmt.Errorf("-compare %s: %w", s.dir, err)
+		}
+		c.Runs = append(c.Runs, scratchRun{Dir: s.dir, Steps: s.run.Steps, Seed: s.run.Seed, rankAgreement: a})
+	}
+	for i := range runs {
+		for j := i + 1; j < len(runs); j++ {
+			a, err := agreement(runs[i].m, runs[j].m, added)
 			if err != nil {
-				return nil, fmt.Errorf("-compare %s with %s: %w", dirs[i], dirs[j], err)
+				return nil, fmt.Errorf("-compare %s with %s: %w", runs[i].dir, runs[j].dir, err)
 			}
-			c.Yardstick = append(c.Yardstick, scratchPair{A: dirs[i], B: dirs[j], rankAgreement: a})
+			c.Yardstick = append(c.Yardstick, scratchPair{A: runs[i].dir, B: runs[j].dir, rankAgreement: a})
 		}
 	}
 	return c, nil

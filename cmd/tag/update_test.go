@@ -223,6 +223,7 @@ func TestUpdateBadInput(t *testing.T) {
 		{"other recipe", append(base, "-add", "c0", "-lr", "0.05"), "learning_rate 0.1 there, 0.05 here"},
 		{"other epochs", []string{"-data", "planted", "-from", from, "-add", "c0"}, "epochs 1 there, 20 here"},
 		{"tasks flag", append(base, "-add", "c0", "-tasks", "a0"), "-tasks does not apply"},
+		{"compare lacks a task", append(base, "-add", "c0", "-compare", from), `no task "c0"`},
 		{"out is from", []string{"-data", "planted", "-epochs", "1", "-from", from, "-add", "c0", "-out", from}, "is -from"},
 	} {
 		out := filepath.Join(t.TempDir(), "upd")
