@@ -86,3 +86,29 @@ func ExampleMeasureThroughput() {
 		r.Model, r.Tasks, r.Batch, r.Plain.FLOPs, r.Affinity.FLOPs)
 	// Output: tiny: 3 tasks, batch 8, plain step 1344 FLOPs, affinity step 3840 FLOPs
 }
+
+// A network trained on "sign" alone continues with "sum" added: the trunk
+// and the head of sign start from the first network's last weights, sum's
+// head starts fresh, and MaxSteps ends the continuation early.
+func ExampleOptions_init() {
+	ds := twoTasks{}
+	cfg := mtl.DefaultConfig(ds)
+	cfg.Epochs, cfg.BatchSize = 2, 32
+	first, err := mtl.Train(context.Background(), ds, []string{"sign"}, cfg, mtl.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	aff := affinity.DefaultOptions()
+	more, err := mtl.Train(context.Background(), ds, []string{"sign", "sum"}, cfg,
+		mtl.Options{Init: first.Weights, MaxSteps: 5, Affinity: &aff})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("heads before:", len(first.Weights.Heads), "after:", len(more.Weights.Heads))
+	fmt.Println("steps:", more.Steps, "recorded:", more.Sums.Count)
+	// Output:
+	// heads before: 1 after: 2
+	// steps: 5 recorded: 1
+}
