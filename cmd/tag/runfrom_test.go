@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/tagroup/tag/experiment"
 )
 
 func unitNames(t *testing.T, dir string) []string {
@@ -22,20 +20,6 @@ func unitNames(t *testing.T, dir string) []string {
 		names = append(names, e.Name())
 	}
 	return names
-}
-
-func readRunResults(t *testing.T, dir string) *experiment.Results {
-	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "results.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := experiment.ReadResults(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
 }
 
 // tag run -from OLD -remove n -add r reuses OLD's networks of a and b (the
@@ -69,7 +53,7 @@ func TestRunFromReusesUnchangedNetworks(t *testing.T) {
 	if a, b := unitNames(t, changed), unitNames(t, scratch); !slices.Equal(a, b) {
 		t.Errorf("units of the changed run %v, of the run from scratch %v", a, b)
 	}
-	rc, rs := readRunResults(t, changed), readRunResults(t, scratch)
+	rc, rs := readResults(t, changed), readResults(t, scratch)
 	if !slices.Equal(rc.Tasks, rs.Tasks) {
 		t.Fatalf("tasks %v and %v", rc.Tasks, rs.Tasks)
 	}
