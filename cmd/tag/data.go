@@ -76,7 +76,7 @@ func (f *dataFlags) open(spec string) (data.Dataset, error) {
 	if spec == "" {
 		return nil, badInputf("no data set given (a name from 'tag data list', a CSV file with --targets, or --celeba DIR)")
 	}
-	if _, err := os.Stat(spec); err == nil || strings.HasSuffix(strings.ToLower(spec), ".csv") {
+	if fi, err := os.Stat(spec); err == nil && fi.Mode().IsRegular() || strings.HasSuffix(strings.ToLower(spec), ".csv") {
 		if f.targets == "" {
 			return nil, badInputf("%s: a CSV file needs --targets", spec)
 		}

@@ -96,3 +96,19 @@ func TestRunTimesCoverSources(t *testing.T) {
 		}
 	}
 }
+
+// TestBuiltinNameBesideFolder checks that a built-in name is not taken for
+// a file when the current folder holds a folder of that name.
+func TestBuiltinNameBesideFolder(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if err := os.Mkdir("planted", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := (&dataFlags{}).open("planted")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(ds.Name(), "planted") {
+		t.Errorf("opened %q, want the built-in planted data", ds.Name())
+	}
+}
