@@ -14,6 +14,8 @@ import "path/filepath"
 //	DIR/report.md, plots/    the report and its figures
 //	DIR/affinity.csv, cosine.csv, trajectory.csv   the TAG measurement
 //	DIR/run.json             the record of a `tag affinity` run
+//	DIR/plans/phase-N.json   the units of phase N handed to an executor (Plan)
+//	DIR/jobs/                what an executor submits: job logs, manifests
 //
 // A unit's checkpoint folder carries the unit's key, so a checkpoint can
 // always be matched to the unit file it will become.
@@ -75,6 +77,20 @@ func (l Layout) TrajectoryCSV() string { return l.path("trajectory.csv") }
 
 // RunRecord is DIR/run.json, the record of a `tag affinity` run.
 func (l Layout) RunRecord() string { return l.path("run.json") }
+
+// Plans is the folder of the phases' plans.
+func (l Layout) Plans() string { return l.path("plans") }
+
+// Plan is the plan of a phase (1, 2); a negative phase gives a glob
+// pattern matching every plan.
+func (l Layout) Plan(phase int) string { return l.path("plans", planFile(phase)) }
+
+// Jobs is the folder of what an executor submits for the run: Slurm's job
+// output files, Kubernetes manifests.
+func (l Layout) Jobs() string { return l.path("jobs") }
+
+// Job is the file named name in Jobs.
+func (l Layout) Job(name string) string { return l.path("jobs", name) }
 
 // AffinityOutputs lists what a `tag affinity` run writes besides its
 // checkpoint, so that it can be replaced as a whole.

@@ -1,0 +1,161 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tagroup/tag/experiment"
+)
+
+// Slurm runs each phase's units as one Slurm job array: `sbatch --parsable
+// --array=INDICES%MaxParallel`, one array task per unit of the plan, each
+// running Worker followed by "-dir DIR -phase N" (the worker reads its
+// index from SLURM_ARRAY_TASK_ID). It polls squeue until the array has
+// left the queue, then resubmits, as a new array, the indices whose unit
+// file is still missing (a cancelled, failed, killed or timed-out task), at
+// most Retries times. Each task's output goes to DIR/jobs/.
+//
+// sbatch, squeue and scancel must be on PATH and reach the cluster (for
+// example through SLURM_CONF). Plans of more units than the cluster's
+// MaxArraySize (1001 by default) are refused by sbatch.
+type Slurm struct {
+	// Worker is the command that trains one unit, e.g. ["/usr/local/bin/tag",
+	// "unit"]; it must exist on the compute nodes.
+	Worker []string
+	// MaxParallel bounds the array tasks running at once (%M); 0: no bound.
+	MaxParallel int
+	// Retries is the number of resubmissions of missing units.
+	Retries int
+	// SbatchArgs are passed to sbatch before the job (partition, time,
+	// memory, GPUs: "--partition=gpu", "--time=2:00:00", ...).
+	SbatchArgs []string
+	// Poll is the interval between squeue calls (0: DefaultPoll).
+	Poll time.Duration
+	// Log receives a line per submission and resubmission (nil: none).
+	Log io.Writer
+}
+
+// Name returns "slurm".
+func (s *Slurm) Name() string { return "slurm" }
+
+// Execute submits the plan's missing units as job arrays until every unit
+// is written or the retries are spent, and returns the job ids.
+func (s *Slurm) Execute(ctx context.Context, p *experiment.Plan) ([]string, error) {
+	if len(s.Worker) == 0 {
+		return nil, errors.New("slurm executor: no worker command")
+	}
+	return execute(ctx, s, p, s.Retries, logOrDiscard(s.Log), "slurm")
+}
+
+// sbatchArgs returns the arguments of sbatch for the plan's units at
+// indices.
+func (s *Slurm) sbatchArgs(p *experiment.Plan, indices []int, attempt int) ([]string, error) {
+	dir, err := filepath.Abs(p.Dir())
+	if err != nil {
+		return nil, err
+	}
+	l := experiment.Layout{Dir: dir}
+	if err := os.MkdirAll(l.Jobs(), 0o755); err != nil {
+		return nil, err
+	}
+	array := indexList(indices)
+	if s.MaxParallel > 0 {
+		array += "%" + strconv.Itoa(s.MaxParallel)
+	}
+	wd := p.WorkDir
+	if wd == "" {
+		wd = dir
+	}
+	words := append(append([]string{"exec"}, s.Worker...), "-dir", dir, "-phase", strconv.Itoa(p.Phase))
+	for i, w := range words[1:] {
+		words[i+1] = shellQuote(w)
+	}
+	args := []string{
+		"--parsable",
+		"--array=" + array,
+		"--job-name=tag-" + filepath.Base(dir) + "-p" + strconv.Itoa(p.Phase),
+		"--output=" + l.Job(fmt.Sprintf("slurm-phase%d-try%d-%%A_%%a.out", p.Phase, attempt)),
+		"--chdir=" + wd,
+	}
+	args = append(args, s.SbatchArgs...)
+	return append(args, "--wrap="+strings.Join(words, " ")), nil
+}
+
+func (s *Slurm) submit(ctx context.Context, p *experiment.Plan, indices []int, attempt int) (string, error) {
+	args, err := s.sbatchArgs(p, indices, attempt)
+	if err != nil {
+		return "", err
+	}
+	out, err := command(ctx, "sbatch", args...)
+	if err != nil {
+		return "", err
+	}
+	// --parsable prints "jobid" or "jobid;cluster".
+	id, _, _ := strings.Cut(strings.TrimSpace(out), ";")
+	if _, err := strconv.ParseUint(id, 10, 64); err != nil {
+		return "", fmt.Errorf("sbatch printed %q, not a job id", out)
+	}
+	return id, nil
+}
+
+// wait polls squeue until job id has no task pending, running or
+// completing. squeue forgetting the id ("Invalid job id") also means it
+// ended; other squeue errors are tolerated a few times in a row.
+func (s *Slurm) wait(ctx context.Context, _ *experiment.Plan, id string) error {
+	poll := s.Poll
+	if poll <= 0 {
+		poll = DefaultPoll
+	}
+	failures := 0
+	for {
+		out, err := command(ctx, "squeue", "-h", "-j", id, "-o", "%i %T")
+		switch {
+		case err == nil && strings.TrimSpace(out) == "":
+			return nil
+		case err != nil && strings.Contains(err.Error(), "Invalid job id"):
+			return nil
+		case err != nil:
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if failures++; failures == 5 {
+				return fmt.Errorf("waiting for slurm job %s: %w", id, err)
+			}
+		default:
+			failures = 0
+		}
+		if err := sleep(ctx, poll); err != nil {
+			return err
+		}
+	}
+}
+
+func (s *Slurm) cancel(id string) {
+	ctx, stop := context.WithTimeout(context.Background(), 30*time.Second)
+	defer stop()
+	command(ctx, "scancel", id)
+}
+
+// shellQuote quotes w for a POSIX shell.
+func shellQuote(w string) string {
+	if w != "" && strings.IndexFunc(w, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@%", r))
+	}) < 0 {
+		return w
+	}
+	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+}
+
+func logOrDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
