@@ -103,7 +103,9 @@ type PlanUnit struct {
 	Balance string   `json:"balance,omitempty"`
 }
 
-func (u PlanUnit) unit() unit { return unit{kind: u.Kind, tasks: u.Tasks, seed: u.Seed, balance: u.Balance} }
+func (u PlanUnit) unit() unit {
+	return unit{kind: u.Kind, tasks: u.Tasks, seed: u.Seed, balance: u.Balance}
+}
 
 // String describes the unit as progress lines and errors do, e.g.
 // "group[a+b]".
