@@ -87,7 +87,7 @@ func (f *fakeSubmitter) submit(ctx context.Context, p *experiment.Plan, indices 
 }
 
 func (f *fakeSubmitter) wait(context.Context, *experiment.Plan, string) error { return nil }
-func (f *fakeSubmitter) cancel(string)                                       {}
+func (f *fakeSubmitter) cancel(string)                                        {}
 
 // TestRetries: missing units are resubmitted, alone, up to the retry bound;
 // past it, the error names them, and a later execute trains only them.
