@@ -76,6 +76,8 @@ AccountingStorageType=accounting_storage/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 SchedulerType=sched/backfill
+# Start array tasks as soon as a CPU frees (the tests run small units).
+SchedulerParameters=bf_interval=1,sched_min_interval=100000
 ReturnToService=2
 StateSaveLocation=$dir/state
 SlurmdSpoolDir=$dir/spool
