@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tagroup/tag/experiment"
 )
@@ -272,5 +273,53 @@ func TestExecutorNeedsSettings(t *testing.T) {
 		if _, err := ex.Execute(context.Background(), p); err == nil {
 			t.Errorf("%s %+v: no error", ex.Name(), ex)
 		}
+	}
+}
+
+// TestPoll: errors are tolerated up to four in a row, the fifth ends the
+// wait; an answer of done ends it at once.
+func TestPoll(t *testing.T) {
+	calls := 0
+	err := poll(context.Background(), time.Microsecond, "x", func() (bool, error) {
+		calls++
+		if calls%4 == 0 {
+			return false, nil // resets the count of failures
+		}
+		if calls == 10 {
+			return true, nil
+		}
+		return false, errors.New("busy")
+	})
+	if err != nil || calls != 10 {
+		t.Errorf("poll: %v after %d calls, want nil after 10", err, calls)
+	}
+	calls = 0
+	err = poll(context.Background(), time.Microsecond, "job 7", func() (bool, error) { calls++; return false, errors.New("down") })
+	if err == nil || calls != 5 || !strings.Contains(err.Error(), "job 7") {
+		t.Errorf("poll: %v after %d calls, want an error naming job 7 after 5", err, calls)
+	}
+}
+
+// interrupted is a submitter whose wait ends with the context.
+type interrupted struct{ cancelled []string }
+
+func (f *interrupted) submit(context.Context, *experiment.Plan, []int, int) (string, error) {
+	return "42", nil
+}
+func (f *interrupted) wait(ctx context.Context, _ *experiment.Plan, _ string) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+func (f *interrupted) cancel(id string) { f.cancelled = append(f.cancelled, id) }
+
+// TestInterrupt: an interrupted run cancels the job it waits for.
+func TestInterrupt(t *testing.T) {
+	p := testPlan(t)
+	ctx, stop := context.WithCancel(context.Background())
+	stop()
+	f := &interrupted{}
+	ids, err := execute(ctx, f, p, 2, io.Discard, "fake")
+	if !errors.Is(err, context.Canceled) || !slices.Equal(f.cancelled, []string{"42"}) || !slices.Equal(ids, []string{"42"}) {
+		t.Errorf("err %v, cancelled %v, ids %v", err, f.cancelled, ids)
 	}
 }

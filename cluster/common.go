@@ -101,6 +101,34 @@ func command(ctx context.Context, name string, args ...string) (string, error) {
 	return out.String(), nil
 }
 
+// poll calls ended every interval (DefaultPoll when not positive) until it
+// reports true. Its errors are tolerated up to 4 in a row (a scheduler
+// busy for a moment); the fifth ends the wait, naming what.
+func poll(ctx context.Context, interval time.Duration, what string, ended func() (bool, error)) error {
+	if interval <= 0 {
+		interval = DefaultPoll
+	}
+	failures := 0
+	for {
+		done, err := ended()
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
+			if failures++; failures == 5 {
+				return fmt.Errorf("waiting for %s: %w", what, err)
+			}
+		case done:
+			return nil
+		default:
+			failures = 0
+		}
+		if err := sleep(ctx, interval); err != nil {
+			return err
+		}
+	}
+}
+
 // sleep waits d or until ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

@@ -181,33 +181,21 @@ func (k *Kubernetes) submit(ctx context.Context, p *experiment.Plan, indices []i
 // wait polls the Job's conditions until it is Complete or Failed (with
 // Submit), or the plan's unit files until none is missing (without).
 func (k *Kubernetes) wait(ctx context.Context, p *experiment.Plan, name string) error {
-	poll := k.Poll
-	if poll <= 0 {
-		poll = DefaultPoll
-	}
-	failures := 0
-	for {
-		if k.Submit {
-			out, err := k.kubectl(ctx, "get", "job", name, "-o", `jsonpath={.status.conditions[?(@.status=="True")].type}`)
-			if err == nil {
-				failures = 0
-				for _, c := range strings.Fields(out) {
-					if c == "Complete" || c == "Failed" {
-						return nil
-					}
-				}
-			} else if ctx.Err() == nil {
-				if failures++; failures == 5 {
-					return fmt.Errorf("waiting for Job %s: %w", name, err)
-				}
+	return poll(ctx, k.Poll, "Job "+name, func() (bool, error) {
+		if !k.Submit {
+			return len(p.Missing()) == 0, nil
+		}
+		out, err := k.kubectl(ctx, "get", "job", name, "-o", `jsonpath={.status.conditions[?(@.status=="True")].type}`)
+		if err != nil {
+			return false, err
+		}
+		for _, c := range strings.Fields(out) {
+			if c == "Complete" || c == "Failed" {
+				return true, nil
 			}
-		} else if len(p.Missing()) == 0 {
-			return nil
 		}
-		if err := sleep(ctx, poll); err != nil {
-			return err
-		}
-	}
+		return false, nil
+	})
 }
 
 func (k *Kubernetes) cancel(name string) {

@@ -107,34 +107,15 @@ func (s *Slurm) submit(ctx context.Context, p *experiment.Plan, indices []int, a
 
 // wait polls squeue until job id has no task pending, running or
 // completing. squeue forgetting the id ("Invalid job id") also means it
-// ended; other squeue errors are tolerated a few times in a row.
+// ended.
 func (s *Slurm) wait(ctx context.Context, _ *experiment.Plan, id string) error {
-	poll := s.Poll
-	if poll <= 0 {
-		poll = DefaultPoll
-	}
-	failures := 0
-	for {
+	return poll(ctx, s.Poll, "slurm job "+id, func() (bool, error) {
 		out, err := command(ctx, "squeue", "-h", "-j", id, "-o", "%i %T")
-		switch {
-		case err == nil && strings.TrimSpace(out) == "":
-			return nil
-		case err != nil && strings.Contains(err.Error(), "Invalid job id"):
-			return nil
-		case err != nil:
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if failures++; failures == 5 {
-				return fmt.Errorf("waiting for slurm job %s: %w", id, err)
-			}
-		default:
-			failures = 0
+		if err != nil && strings.Contains(err.Error(), "Invalid job id") {
+			return true, nil
 		}
-		if err := sleep(ctx, poll); err != nil {
-			return err
-		}
-	}
+		return err == nil && strings.TrimSpace(out) == "", err
+	})
 }
 
 func (s *Slurm) cancel(id string) {
