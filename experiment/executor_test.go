@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -195,3 +196,40 @@ func TestRunUnitChecks(t *testing.T) {
 		t.Errorf("edited plan: %v", err)
 	}
 }
+
+// ExamplePlan_RunUnit hands the units of a run to an executor whose
+// "workers" read each phase's plan back from the run directory and train
+// one unit each, as `tag unit -dir DIR -phase N -index I` does in its own
+// process; the run then reads their results.
+func ExamplePlan_RunUnit() {
+	dir, _ := os.MkdirTemp("", "tag-example")
+	defer os.RemoveAll(dir)
+	data := map[string]any{"name": "example"}
+	cfg := Config{Tasks: []string{"a1", "a2", "b1"}, Methods: []string{MTL, STL}, Seed: 1, Data: data,
+		Executor: executorFunc(func(ctx context.Context, p *Plan) ([]string, error) {
+			plan, err := ReadPlan(dir, p.Phase)
+			if err != nil {
+				return nil, err
+			}
+			for i, u := range plan.Units {
+				reused, err := plan.RunUnit(ctx, i, data, newFake())
+				fmt.Println("phase", plan.Phase, "unit", i, u, "reused:", reused, err)
+			}
+			return nil, nil
+		})}
+	res, err := Run(context.Background(), dir, cfg, newFake(), bruteSelector{})
+	fmt.Println(res.Executor.Name, len(res.Executor.Phases), "phase", err)
+	// Output:
+	// phase 1 unit 0 group[a1+a2+b1] reused: false <nil>
+	// phase 1 unit 1 group[a1] reused: false <nil>
+	// phase 1 unit 2 group[a2] reused: false <nil>
+	// phase 1 unit 3 group[b1] reused: false <nil>
+	// workers 1 phase <nil>
+}
+
+// executorFunc makes a function an Executor named "workers".
+type executorFunc func(context.Context, *Plan) ([]string, error)
+
+func (executorFunc) Name() string { return "workers" }
+
+func (f executorFunc) Execute(ctx context.Context, p *Plan) ([]string, error) { return f(ctx, p) }
