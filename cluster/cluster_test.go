@@ -137,7 +137,7 @@ func TestIndexList(t *testing.T) {
 func TestSbatchArgs(t *testing.T) {
 	p := testPlan(t)
 	s := &Slurm{Worker: []string{"/opt/my tag/tag", "unit"}, MaxParallel: 3, SbatchArgs: []string{"--partition=gpu", "--time=1:00:00"}}
-	args, err := s.sbatchArgs(p, []int{0, 1, 2, 5}, 1)
+	args, err := s.sbatchArgs(p, []int{0, 1, 2, 5}, false, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,6 +150,20 @@ func TestSbatchArgs(t *testing.T) {
 	}
 	if !strings.HasPrefix(args[len(args)-1], "--wrap=") {
 		t.Errorf("--wrap is not last: %v", args)
+	}
+	// Past MaxArraySize, arrays of task ids 0, 1, ... map to the plan's
+	// indices with the worker's -indices.
+	s.MaxArraySize = 4
+	chunks, remap := s.arrays([]int{0, 1, 2, 3, 5, 6, 7, 9, 10})
+	if fmt.Sprint(chunks, remap) != "[[0 1 2 3] [5 6 7 9] [10]] [false true true]" {
+		t.Errorf("arrays: %v %v", chunks, remap)
+	}
+	args, err = s.sbatchArgs(p, chunks[1], true, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if joined := strings.Join(args, "\n"); !strings.Contains(joined, "--array=0-3%3") || !strings.HasSuffix(joined, " -indices 5,6,7,9") {
+		t.Errorf("remapped array:\n%s", joined)
 	}
 	if q := shellQuote("it's"); q != `'it'\''s'` {
 		t.Errorf("shellQuote: %s", q)

@@ -25,7 +25,7 @@ const DefaultRetries = 2
 // to end; the loop around it (retries, errors) is shared by the executors.
 type submitter interface {
 	// submit starts a job training the plan's units at indices; attempt
-	// counts from 0.
+	// counts from 0. Several jobs have their ids joined by commas.
 	submit(ctx context.Context, p *experiment.Plan, indices []int, attempt int) (id string, err error)
 	// wait returns once job id of the plan has ended (successfully or
 	// not).
@@ -49,7 +49,7 @@ func execute(ctx context.Context, s submitter, p *experiment.Plan, retries int, 
 		if err != nil {
 			return ids, err
 		}
-		ids = append(ids, id)
+		ids = append(ids, strings.Split(id, ",")...)
 		fmt.Fprintf(log, "%s: phase %d: job %s: %d units (indices %s)\n", name, p.Phase, id, len(todo), indexList(todo))
 		if err := s.wait(ctx, p, id); err != nil {
 			if ctx.Err() != nil {

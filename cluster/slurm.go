@@ -23,8 +23,8 @@ import (
 // most Retries times. Each task's output goes to DIR/jobs/.
 //
 // sbatch, squeue and scancel must be on PATH and reach the cluster (for
-// example through SLURM_CONF). Plans of more units than the cluster's
-// MaxArraySize (1001 by default) are refused by sbatch.
+// example through SLURM_CONF). A plan of more units than the cluster's
+// MaxArraySize is split into several arrays (MaxParallel bounds each).
 type Slurm struct {
 	// Worker is the command that trains one unit, e.g. ["/usr/local/bin/tag",
 	// "unit"]; it must exist on the compute nodes.
@@ -33,6 +33,10 @@ type Slurm struct {
 	MaxParallel int
 	// Retries is the number of resubmissions of missing units.
 	Retries int
+	// MaxArraySize is the cluster's MaxArraySize (0: read with `scontrol
+	// show config`, else DefaultMaxArraySize); a plan with more units is
+	// submitted as several arrays.
+	MaxArraySize int
 	// SbatchArgs are passed to sbatch before the job (partition, time,
 	// memory, GPUs: "--partition=gpu", "--time=2:00:00", ...).
 	SbatchArgs []string
@@ -51,12 +55,53 @@ func (s *Slurm) Execute(ctx context.Context, p *experiment.Plan) ([]string, erro
 	if len(s.Worker) == 0 {
 		return nil, errors.New("slurm executor: no worker command")
 	}
+	if s.MaxArraySize <= 0 {
+		s.MaxArraySize = maxArraySize(ctx)
+	}
 	return execute(ctx, s, p, s.Retries, logOrDiscard(s.Log), "slurm")
 }
 
+// maxArraySize reads the cluster's MaxArraySize from `scontrol show
+// config`; DefaultMaxArraySize when it cannot.
+func maxArraySize(ctx context.Context) int {
+	out, err := command(ctx, "scontrol", "show", "config")
+	if err != nil {
+		return DefaultMaxArraySize
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok && strings.TrimSpace(k) == "MaxArraySize" {
+			if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
+				return n
+			}
+		}
+	}
+	return DefaultMaxArraySize
+}
+
+// DefaultMaxArraySize is Slurm's default MaxArraySize: array task ids
+// must be below it.
+const DefaultMaxArraySize = 1001
+
+// arrays splits indices into the arrays of one submission: at most
+// MaxArraySize tasks each; a chunk whose indices are all below
+// MaxArraySize uses them as task ids, another uses task ids 0, 1, ... and
+// the worker's -indices list.
+func (s *Slurm) arrays(indices []int) (chunks [][]int, remap []bool) {
+	m := s.MaxArraySize
+	if m <= 0 {
+		m = DefaultMaxArraySize
+	}
+	for start := 0; start < len(indices); start += m {
+		c := indices[start:min(start+m, len(indices))]
+		chunks = append(chunks, c)
+		remap = append(remap, c[len(c)-1] >= m)
+	}
+	return chunks, remap
+}
+
 // sbatchArgs returns the arguments of sbatch for the plan's units at
-// indices.
-func (s *Slurm) sbatchArgs(p *experiment.Plan, indices []int, attempt int) ([]string, error) {
+// indices, as one array (remap: task i trains indices[i]).
+func (s *Slurm) sbatchArgs(p *experiment.Plan, indices []int, remap bool, attempt int) ([]string, error) {
 	dir, err := filepath.Abs(p.Dir())
 	if err != nil {
 		return nil, err
@@ -65,7 +110,12 @@ func (s *Slurm) sbatchArgs(p *experiment.Plan, indices []int, attempt int) ([]st
 	if err := os.MkdirAll(l.Jobs(), 0o755); err != nil {
 		return nil, err
 	}
+	words := append(append([]string{"exec"}, s.Worker...), "-dir", dir, "-phase", strconv.Itoa(p.Phase))
 	array := indexList(indices)
+	if remap {
+		array = fmt.Sprintf("0-%d", len(indices)-1)
+		words = append(words, "-indices", strings.Join(intStrings(indices), ","))
+	}
 	if s.MaxParallel > 0 {
 		array += "%" + strconv.Itoa(s.MaxParallel)
 	}
@@ -73,7 +123,6 @@ func (s *Slurm) sbatchArgs(p *experiment.Plan, indices []int, attempt int) ([]st
 	if wd == "" {
 		wd = dir
 	}
-	words := append(append([]string{"exec"}, s.Worker...), "-dir", dir, "-phase", strconv.Itoa(p.Phase))
 	for i, w := range words[1:] {
 		words[i+1] = shellQuote(w)
 	}
@@ -88,25 +137,35 @@ func (s *Slurm) sbatchArgs(p *experiment.Plan, indices []int, attempt int) ([]st
 	return append(args, "--wrap="+strings.Join(words, " ")), nil
 }
 
+// submit submits one array per chunk of indices (see arrays) and returns
+// their job ids joined by commas, as squeue -j takes them.
 func (s *Slurm) submit(ctx context.Context, p *experiment.Plan, indices []int, attempt int) (string, error) {
-	args, err := s.sbatchArgs(p, indices, attempt)
-	if err != nil {
-		return "", err
+	var ids []string
+	chunks, remap := s.arrays(indices)
+	for i, c := range chunks {
+		args, err := s.sbatchArgs(p, c, remap[i], attempt)
+		if err != nil {
+			return "", err
+		}
+		out, err := command(ctx, "sbatch", args...)
+		if err != nil {
+			if len(ids) > 0 {
+				s.cancel(strings.Join(ids, ","))
+			}
+			return "", err
+		}
+		// --parsable prints "jobid" or "jobid;cluster".
+		id, _, _ := strings.Cut(strings.TrimSpace(out), ";")
+		if _, err := strconv.ParseUint(id, 10, 64); err != nil {
+			return "", fmt.Errorf("sbatch printed %q, not a job id", out)
+		}
+		ids = append(ids, id)
 	}
-	out, err := command(ctx, "sbatch", args...)
-	if err != nil {
-		return "", err
-	}
-	// --parsable prints "jobid" or "jobid;cluster".
-	id, _, _ := strings.Cut(strings.TrimSpace(out), ";")
-	if _, err := strconv.ParseUint(id, 10, 64); err != nil {
-		return "", fmt.Errorf("sbatch printed %q, not a job id", out)
-	}
-	return id, nil
+	return strings.Join(ids, ","), nil
 }
 
-// wait polls squeue until job id has no task pending, running or
-// completing. squeue forgetting the id ("Invalid job id") also means it
+// wait polls squeue until the jobs of id (ids joined by commas) have no
+// task pending, running or completing. squeue forgetting the id ("Invalid job id") also means it
 // ended.
 func (s *Slurm) wait(ctx context.Context, _ *experiment.Plan, id string) error {
 	return poll(ctx, s.Poll, "slurm job "+id, func() (bool, error) {
@@ -118,10 +177,10 @@ func (s *Slurm) wait(ctx context.Context, _ *experiment.Plan, id string) error {
 	})
 }
 
-func (s *Slurm) cancel(id string) {
+func (s *Slurm) cancel(ids string) {
 	ctx, stop := context.WithTimeout(context.Background(), 30*time.Second)
 	defer stop()
-	command(ctx, "scancel", id)
+	command(ctx, "scancel", strings.Split(ids, ",")...)
 }
 
 // shellQuote quotes w for a POSIX shell.

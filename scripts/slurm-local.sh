@@ -79,6 +79,8 @@ SchedulerType=sched/backfill
 # Start array tasks as soon as a CPU frees (the tests run small units).
 SchedulerParameters=bf_interval=1,sched_min_interval=100000
 ReturnToService=2
+# Small, so that the tests' plans (13 units) are submitted as several arrays.
+MaxArraySize=${SLURM_MAX_ARRAY_SIZE:-10}
 StateSaveLocation=$dir/state
 SlurmdSpoolDir=$dir/spool
 SlurmctldPidFile=$dir/slurmctld.pid

@@ -68,11 +68,17 @@ func TestSlurmEndToEnd(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Error("slurm results differ from the local run's")
 	}
+	// The local cluster's MaxArraySize is 10: 13 units are two arrays,
+	// the second's tasks 0-2 mapped to units 10-12.
 	jobs := slurmJobs(t, ex)
-	if len(jobs[1]) != 1 {
-		t.Errorf("phase 1 jobs %v: want one array", jobs[1])
+	if len(jobs[1]) != 2 {
+		t.Errorf("phase 1 jobs %v: want two arrays", jobs[1])
 	}
-	logs, _ := filepath.Glob(filepath.Join(dir, "jobs", "slurm-phase1-try0-"+jobs[1][0]+"_*.out"))
+	var logs []string
+	for _, id := range jobs[1] {
+		l, _ := filepath.Glob(filepath.Join(dir, "jobs", "slurm-phase1-try0-"+id+"_*.out"))
+		logs = append(logs, l...)
+	}
 	units, _ := os.ReadDir(filepath.Join(dir, "units"))
 	if len(logs) != 13 {
 		t.Errorf("%d task outputs of phase 1's array, want 13", len(logs))
@@ -90,12 +96,15 @@ func TestSlurmEndToEnd(t *testing.T) {
 }
 
 // slurmWorker writes a worker script that injects faults by marker files in
-// folder faults: fail-P-I fails index I of phase P every time; kill-P-I
+// folder faults (I is the plan's index, the array task id mapped through
+// -indices): fail-P-I fails index I of phase P every time; kill-P-I
 // starts the worker and kills it (SIGKILL) once it has started training,
 // the first time only.
 func slurmWorker(t *testing.T, faults string) string {
 	return writeScript(t, "worker", `i=$SLURM_ARRAY_TASK_ID
 p=$(echo "$@" | sed -n 's/.*-phase \([0-9]*\).*/\1/p')
+list=$(echo "$@" | sed -n 's/.*-indices \([0-9,]*\).*/\1/p')
+[ -n "$list" ] && i=$(echo "$list" | cut -d, -f$((i+1)))
 F=`+faults+`
 if [ -e "$F/fail-$p-$i" ]; then echo "injected failure of index $i" >&2; exit 1; fi
 if [ -e "$F/kill-$p-$i" ]; then
@@ -149,8 +158,8 @@ func TestSlurmFaults(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Error("results after the faults differ from the local run's")
 	}
-	if jobs := slurmJobs(t, ex); len(jobs[1]) != 2 {
-		t.Errorf("phase 1 jobs %v: want the array and one resubmission", jobs[1])
+	if jobs := slurmJobs(t, ex); len(jobs[1]) != 3 {
+		t.Errorf("phase 1 jobs %v: want two arrays and one resubmission", jobs[1])
 	}
 	if !strings.Contains(stderr, "resubmitting") {
 		t.Errorf("no resubmission reported:\n%s", stderr)
