@@ -111,7 +111,7 @@ if [ -e "$F/kill-$p-$i" ]; then
   rm -f "$F/kill-$p-$i"
   TAG_TEST_AS=tag `+testBinary(t)+` unit "$@" 2>"$F/killed.log" &
   pid=$!
-  until grep -q training "$F/killed.log"; do sleep 0.01; done
+  while kill -0 $pid 2>/dev/null && ! grep -q training "$F/killed.log"; do sleep 0.01; done
   kill -9 $pid
   echo "killed" >>"$F/killed.log"
   exit 137
