@@ -87,8 +87,11 @@ func (f *fakeSubmitter) submit(ctx context.Context, p *experiment.Plan, indices 
 	return "job" + strconv.Itoa(attempt), nil
 }
 
-func (f *fakeSubmitter) wait(context.Context, *experiment.Plan, string) error { return nil }
-func (f *fakeSubmitter) cancel(string)                                        {}
+func (f *fakeSubmitter) ended(context.Context, *experiment.Plan, string) (bool, error) {
+	return true, nil
+}
+func (f *fakeSubmitter) interval() time.Duration { return time.Millisecond }
+func (f *fakeSubmitter) cancel(string)           {}
 
 // TestRetries: missing units are resubmitted, alone, up to the retry bound;
 // past it, the error names them, and a later execute trains only them.
@@ -320,11 +323,11 @@ type interrupted struct{ cancelled []string }
 func (f *interrupted) submit(context.Context, *experiment.Plan, []int, int) (string, error) {
 	return "42", nil
 }
-func (f *interrupted) wait(ctx context.Context, _ *experiment.Plan, _ string) error {
-	<-ctx.Done()
-	return ctx.Err()
+func (f *interrupted) ended(context.Context, *experiment.Plan, string) (bool, error) {
+	return false, nil
 }
-func (f *interrupted) cancel(id string) { f.cancelled = append(f.cancelled, id) }
+func (f *interrupted) interval() time.Duration { return time.Millisecond }
+func (f *interrupted) cancel(id string)        { f.cancelled = append(f.cancelled, id) }
 
 // TestInterrupt: an interrupted run cancels the job it waits for.
 func TestInterrupt(t *testing.T) {

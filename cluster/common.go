@@ -21,15 +21,20 @@ const DefaultPoll = 5 * time.Second
 // missing after a job ended.
 const DefaultRetries = 2
 
+// progressEvery is the least time between two progress lines of a wait.
+const progressEvery = 10 * time.Second
+
 // submitter submits the missing units of a plan as one job and waits for it
 // to end; the loop around it (retries, errors) is shared by the executors.
 type submitter interface {
 	// submit starts a job training the plan's units at indices; attempt
 	// counts from 0. Several jobs have their ids joined by commas.
 	submit(ctx context.Context, p *experiment.Plan, indices []int, attempt int) (id string, err error)
-	// wait returns once job id of the plan has ended (successfully or
+	// ended reports whether job id of the plan has ended (successfully or
 	// not).
-	wait(ctx context.Context, p *experiment.Plan, id string) error
+	ended(ctx context.Context, p *experiment.Plan, id string) (bool, error)
+	// interval is the time between two calls of ended.
+	interval() time.Duration
 	// cancel stops job id, when the run is interrupted.
 	cancel(id string)
 }
@@ -51,7 +56,19 @@ func execute(ctx context.Context, s submitter, p *experiment.Plan, retries int, 
 		}
 		ids = append(ids, strings.Split(id, ",")...)
 		fmt.Fprintf(log, "%s: phase %d: job %s: %d units (indices %s)\n", name, p.Phase, id, len(todo), indexList(todo))
-		if err := s.wait(ctx, p, id); err != nil {
+		written := len(p.Units) - len(todo)
+		last := time.Now()
+		err = poll(ctx, s.interval(), name+" job "+id, func() (bool, error) {
+			// A line when units were written, at most every progressEvery.
+			if time.Since(last) >= progressEvery {
+				if n := len(p.Units) - len(p.Missing()); n != written {
+					written, last = n, time.Now()
+					fmt.Fprintf(log, "%s: phase %d: %d of %d units written\n", name, p.Phase, n, len(p.Units))
+				}
+			}
+			return s.ended(ctx, p, id)
+		})
+		if err != nil {
 			if ctx.Err() != nil {
 				s.cancel(id)
 				err = fmt.Errorf("interrupted; job %s cancelled (rerun the same command to resume): %w", id, ctx.Err())

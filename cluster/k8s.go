@@ -178,25 +178,25 @@ func (k *Kubernetes) submit(ctx context.Context, p *experiment.Plan, indices []i
 	return name, nil
 }
 
-// wait polls the Job's conditions until it is Complete or Failed (with
-// Submit), or the plan's unit files until none is missing (without).
-func (k *Kubernetes) wait(ctx context.Context, p *experiment.Plan, name string) error {
-	return poll(ctx, k.Poll, "Job "+name, func() (bool, error) {
-		if !k.Submit {
-			return len(p.Missing()) == 0, nil
+// ended reads the Job's conditions: Complete or Failed (with Submit); or,
+// without Submit, whether the plan's units are all written.
+func (k *Kubernetes) ended(ctx context.Context, p *experiment.Plan, name string) (bool, error) {
+	if !k.Submit {
+		return len(p.Missing()) == 0, nil
+	}
+	out, err := k.kubectl(ctx, "get", "job", name, "-o", `jsonpath={.status.conditions[?(@.status=="True")].type}`)
+	if err != nil {
+		return false, err
+	}
+	for _, c := range strings.Fields(out) {
+		if c == "Complete" || c == "Failed" {
+			return true, nil
 		}
-		out, err := k.kubectl(ctx, "get", "job", name, "-o", `jsonpath={.status.conditions[?(@.status=="True")].type}`)
-		if err != nil {
-			return false, err
-		}
-		for _, c := range strings.Fields(out) {
-			if c == "Complete" || c == "Failed" {
-				return true, nil
-			}
-		}
-		return false, nil
-	})
+	}
+	return false, nil
 }
+
+func (k *Kubernetes) interval() time.Duration { return k.Poll }
 
 func (k *Kubernetes) cancel(name string) {
 	if !k.Submit {

@@ -164,18 +164,18 @@ func (s *Slurm) submit(ctx context.Context, p *experiment.Plan, indices []int, a
 	return strings.Join(ids, ","), nil
 }
 
-// wait polls squeue until the jobs of id (ids joined by commas) have no
-// task pending, running or completing. squeue forgetting the id ("Invalid job id") also means it
-// ended.
-func (s *Slurm) wait(ctx context.Context, _ *experiment.Plan, id string) error {
-	return poll(ctx, s.Poll, "slurm job "+id, func() (bool, error) {
-		out, err := command(ctx, "squeue", "-h", "-j", id, "-o", "%i %T")
-		if err != nil && strings.Contains(err.Error(), "Invalid job id") {
-			return true, nil
-		}
-		return err == nil && strings.TrimSpace(out) == "", err
-	})
+// ended asks squeue whether the jobs of id (ids joined by commas) have a
+// task pending, running or completing; squeue forgetting the ids ("Invalid
+// job id") also means they ended.
+func (s *Slurm) ended(ctx context.Context, _ *experiment.Plan, id string) (bool, error) {
+	out, err := command(ctx, "squeue", "-h", "-j", id, "-o", "%i %T")
+	if err != nil && strings.Contains(err.Error(), "Invalid job id") {
+		return true, nil
+	}
+	return err == nil && strings.TrimSpace(out) == "", err
 }
+
+func (s *Slurm) interval() time.Duration { return s.Poll }
 
 func (s *Slurm) cancel(ids string) {
 	ctx, stop := context.WithTimeout(context.Background(), 30*time.Second)
