@@ -211,8 +211,8 @@ func fakeKubectl(args []string) int {
 	}
 	c := job.Spec.Template.Spec.Containers[0]
 	skip := -1
-	if !slices.Contains(c.Command, "-indices") {
-		skip, _ = strconv.Atoi(os.Getenv("TAG_TEST_K8S_SKIP"))
+	if v, ok := os.LookupEnv("TAG_TEST_K8S_SKIP"); ok && !slices.Contains(c.Command, "-indices") {
+		skip, _ = strconv.Atoi(v)
 	}
 	exe, _ := os.Executable()
 	for i := range job.Spec.Completions {
@@ -263,5 +263,30 @@ func TestK8sEndToEnd(t *testing.T) {
 	manifests, _ := filepath.Glob(filepath.Join(dir, "jobs", "tag-p1-*.json"))
 	if len(manifests) != 2 {
 		t.Fatalf("phase 1 manifests %v", manifests)
+	}
+}
+
+// TestK8sVarySplit: workers rebuild the data of every seed as the run does
+// (a CSV file, relative to the run's working directory, split anew per
+// seed), so their units have the run's configuration hash and results.
+func TestK8sVarySplit(t *testing.T) {
+	csv := affinityCSV(t)
+	t.Chdir(filepath.Dir(csv))
+	args := func(out string, extra ...string) []string {
+		return append([]string{"run", "-data", filepath.Base(csv), "-targets", "a,b,n", "-methods", "stl,mtl", "-budgets", "2",
+			"-epochs", "1", "-seeds", "2", "-vary-split", "-no-report", "-out", out}, extra...)
+	}
+	local := filepath.Join(t.TempDir(), "local")
+	if code, stderr := runTag(args(local)); code != 0 {
+		t.Fatalf("local: exit %d: %s", code, stderr)
+	}
+	want, _ := comparable(t, local)
+	kubectl := writeScript(t, "kubectl", "TAG_TEST_AS=kubectl exec "+testBinary(t)+` "$@"`+"\n")
+	dir := filepath.Join(t.TempDir(), "k8s")
+	if code, stderr := runTag(args(dir, "-executor", "k8s", "-k8s-image", "tag:1", "-k8s-pvc", "runs", "-submit", "-kubectl", kubectl, "-poll", "50ms")); code != 0 {
+		t.Fatalf("k8s: exit %d: %s", code, stderr)
+	}
+	if got, _ := comparable(t, dir); !reflect.DeepEqual(got, want) {
+		t.Error("k8s results with -vary-split differ from the local run's")
 	}
 }
