@@ -19,6 +19,9 @@ import (
 // does so and exports SLURM_CONF).
 func needSlurm(t *testing.T) {
 	t.Helper()
+	// Read through os, SLURM_CONF is part of the key of go test's cache: a
+	// result cached without a cluster is not reused with one.
+	_ = os.Getenv("SLURM_CONF")
 	if _, err := exec.LookPath("sbatch"); err != nil {
 		t.Skip("slurm-wlm is not installed (scripts/slurm-local.sh install; .ci/run installs and starts it)")
 	}
