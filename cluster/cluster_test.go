@@ -90,8 +90,9 @@ func (f *fakeSubmitter) submit(ctx context.Context, p *experiment.Plan, indices 
 func (f *fakeSubmitter) ended(context.Context, *experiment.Plan, string) (bool, error) {
 	return true, nil
 }
-func (f *fakeSubmitter) interval() time.Duration { return time.Millisecond }
-func (f *fakeSubmitter) cancel(string)           {}
+func (f *fakeSubmitter) interval() time.Duration      { return time.Millisecond }
+func (f *fakeSubmitter) logs(*experiment.Plan) string { return "nowhere" }
+func (f *fakeSubmitter) cancel(string)                {}
 
 // TestRetries: missing units are resubmitted, alone, up to the retry bound;
 // past it, the error names them, and a later execute trains only them.
@@ -115,7 +116,7 @@ func TestRetries(t *testing.T) {
 	_, err = execute(context.Background(), f, p, 1, io.Discard, "fake")
 	var me *experiment.MissingError
 	if !errors.As(err, &me) || !slices.Equal(me.Indices, []int{2}) || !strings.Contains(err.Error(), p.Units[2].String()) ||
-		!strings.Contains(err.Error(), "after 2 fake submissions") {
+		!strings.Contains(err.Error(), "after 2 fake submissions (jobs job0, job1; nowhere)") {
 		t.Fatalf("want a MissingError naming unit 2 after 2 submissions, got %v", err)
 	}
 	f = &fakeSubmitter{}
@@ -326,8 +327,9 @@ func (f *interrupted) submit(context.Context, *experiment.Plan, []int, int) (str
 func (f *interrupted) ended(context.Context, *experiment.Plan, string) (bool, error) {
 	return false, nil
 }
-func (f *interrupted) interval() time.Duration { return time.Millisecond }
-func (f *interrupted) cancel(id string)        { f.cancelled = append(f.cancelled, id) }
+func (f *interrupted) interval() time.Duration      { return time.Millisecond }
+func (f *interrupted) logs(*experiment.Plan) string { return "nowhere" }
+func (f *interrupted) cancel(id string)             { f.cancelled = append(f.cancelled, id) }
 
 // TestInterrupt: an interrupted run cancels the job it waits for.
 func TestInterrupt(t *testing.T) {

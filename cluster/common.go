@@ -35,6 +35,8 @@ type submitter interface {
 	ended(ctx context.Context, p *experiment.Plan, id string) (bool, error)
 	// interval is the time between two calls of ended.
 	interval() time.Duration
+	// logs says where the workers' output is, for errors.
+	logs(p *experiment.Plan) string
 	// cancel stops job id, when the run is interrupted.
 	cancel(id string)
 }
@@ -48,7 +50,7 @@ func execute(ctx context.Context, s submitter, p *experiment.Plan, retries int, 
 	for attempt := 0; len(todo) > 0; attempt++ {
 		if attempt > retries {
 			return ids, &experiment.MissingError{Plan: p, Indices: todo,
-				Reason: fmt.Sprintf("after %d %s submissions (jobs %s)", attempt, name, strings.Join(ids, ", "))}
+				Reason: fmt.Sprintf("after %d %s submissions (jobs %s; %s)", attempt, name, strings.Join(ids, ", "), s.logs(p))}
 		}
 		id, err := s.submit(ctx, p, todo, attempt)
 		if err != nil {

@@ -198,6 +198,8 @@ func (k *Kubernetes) ended(ctx context.Context, p *experiment.Plan, name string)
 
 func (k *Kubernetes) interval() time.Duration { return k.Poll }
 
+func (k *Kubernetes) logs(*experiment.Plan) string { return "the pods' output: kubectl logs job/NAME" }
+
 func (k *Kubernetes) cancel(name string) {
 	if !k.Submit {
 		return

@@ -177,6 +177,10 @@ func (s *Slurm) ended(ctx context.Context, _ *experiment.Plan, id string) (bool,
 
 func (s *Slurm) interval() time.Duration { return s.Poll }
 
+func (s *Slurm) logs(p *experiment.Plan) string {
+	return "the tasks' output is in " + experiment.Layout{Dir: p.Dir()}.Jobs()
+}
+
 func (s *Slurm) cancel(ids string) {
 	ctx, stop := context.WithTimeout(context.Background(), 30*time.Second)
 	defer stop()

@@ -46,7 +46,7 @@ func addExecutorFlags(fs *flag.FlagSet) *executorFlags {
 	e := &executorFlags{}
 	fs.StringVar(&e.name, "executor", execLocal, "where the units train: local (this process, -workers at once), slurm (job arrays via sbatch) or k8s (Indexed Jobs); the run DIR must be on a file system every node shares")
 	fs.StringVar(&e.worker, "worker", "", "`COMMAND` that trains one unit on a node, split at spaces (default: this tag binary's 'unit' for slurm, 'tag unit' in the image for k8s)")
-	fs.IntVar(&e.maxParallel, "max-parallel", 0, "units running at once on the cluster (sbatch --array=...%M, a Job's parallelism); 0: no bound")
+	fs.IntVar(&e.maxParallel, "max-parallel", 0, "units running at once on the cluster (per array: sbatch --array=...%M; a Job's parallelism); 0: no bound")
 	fs.IntVar(&e.retries, "retries", cluster.DefaultRetries, "resubmissions of the units still missing after a job array or Job ended")
 	fs.Var(&e.sbatchArgs, "sbatch-arg", "`ARG` passed to sbatch, e.g. -sbatch-arg=--partition=gpu -sbatch-arg=--time=2:00:00 (repeatable)")
 	fs.DurationVar(&e.poll, "poll", cluster.DefaultPoll, "interval between the executor's checks of its jobs")

@@ -173,7 +173,8 @@ func TestSlurmFaults(t *testing.T) {
 	dir = filepath.Join(t.TempDir(), "run")
 	args := clusterArgs(dir, "-executor", "slurm", "-worker", worker, "-max-parallel", "2", "-retries", "1")
 	code, stderr = runTag(args)
-	if code != 1 || !strings.Contains(stderr, "1 of 13 units not trained after 2 slurm submissions") || !strings.Contains(stderr, "[2] group[") {
+	if code != 1 || !strings.Contains(stderr, "1 of 13 units not trained after 2 slurm submissions") || !strings.Contains(stderr, "[2] group[") ||
+		!strings.Contains(stderr, "output is in "+filepath.Join(dir, "jobs")) {
 		t.Fatalf("exit %d; want 1 naming unit [2] after 2 submissions:\n%s", code, stderr)
 	}
 	os.Remove(filepath.Join(faults, "fail-1-2"))
