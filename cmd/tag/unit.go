@@ -49,7 +49,7 @@ func unitIndex(flagIndex int) (int, error) {
 func runUnit(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("unit", stderr)
 	dir := fs.String("dir", "", "run `DIR` holding the plan (required)")
-	phase := fs.Int("phase", 0, "phase `N` of the plan (default: the latest plan in DIR/plans)")
+	phase := fs.Int("phase", 0, "phase `N` of the plan (default: the highest-numbered plan in DIR/plans)")
 	index := fs.Int("index", -1, "`I`, the unit's index in the plan (default: $"+envSlurmIndex+", else $"+envK8sIndex+")")
 	indices := fs.String("indices", "", "comma-separated plan indices `LIST`: the worker of index I trains LIST[I] (resubmissions of missing units)")
 	setUsage(fs, stderr, "usage: tag unit -dir DIR [-phase N] [-index I]\n\n"+
