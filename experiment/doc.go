@@ -53,4 +53,10 @@
 // same command skips finished units; a cancelled run loses at most the units in
 // flight. results.json is a pure function of the unit files and the
 // configuration, so a resumed run writes the same bytes as an uninterrupted one.
+//
+// Units train in the running process by default. With Config.Executor set
+// (package cluster: Slurm job arrays, Kubernetes Indexed Jobs), each phase's
+// missing units are written as a Plan (DIR/plans/phase-N.json) and handed to
+// the executor, whose worker processes train one unit each with
+// Plan.RunUnit; the run then reads their unit files.
 package experiment

@@ -17,6 +17,8 @@ import "path/filepath"
 //	DIR/weights.gob, affinity-sums.json   what `tag update` continues from
 //	DIR/changes.md           what a `tag update` changed
 //	DIR/reuse.md             what `tag run -from` reused of another run
+//	DIR/plans/phase-N.json   the units of phase N handed to an executor (Plan)
+//	DIR/jobs/                what an executor submits: job logs, manifests
 //
 // A unit's checkpoint folder carries the unit's key, so a checkpoint can
 // always be matched to the unit file it will become.
@@ -97,6 +99,20 @@ func (l Layout) Changes() string { return l.path("changes.md") }
 // reused from OLD and trained anew, and their training time against a
 // full re-run's.
 func (l Layout) Reuse() string { return l.path("reuse.md") }
+
+// Plans is the folder of the phases' plans.
+func (l Layout) Plans() string { return l.path("plans") }
+
+// Plan is the plan of a phase (1, 2); a negative phase gives a glob
+// pattern matching every plan.
+func (l Layout) Plan(phase int) string { return l.path("plans", planFile(phase)) }
+
+// Jobs is the folder of what an executor submits for the run: Slurm's job
+// output files, Kubernetes manifests.
+func (l Layout) Jobs() string { return l.path("jobs") }
+
+// Job is the file named name in Jobs.
+func (l Layout) Job(name string) string { return l.path("jobs", name) }
 
 // AffinityOutputs lists what a `tag affinity` or `tag update` run writes
 // besides its checkpoint, so that it can be replaced as a whole.

@@ -128,6 +128,9 @@ type Results struct {
 	Analysis *Analysis `json:"analysis,omitempty"`
 	// Affinity is set when tag or cs ran.
 	Affinity *AffinitySummary `json:"affinity,omitempty"`
+	// Executor records where this call of Run trained the units (Config.Executor)
+	// and the jobs it submitted.
+	Executor *ExecutorRecord `json:"executor,omitempty"`
 }
 
 // WriteJSON writes r as indented JSON.

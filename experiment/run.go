@@ -127,6 +127,13 @@ type Config struct {
 	Progress func(Progress)
 	// Phase, if set, is called with a line describing each phase.
 	Phase func(string)
+	// Executor trains the units of each phase; nil means Local (this
+	// process, Workers at once). Another executor is handed each phase's
+	// Plan of missing units (see Executor).
+	Executor Executor
+	// Worker is written into every Plan: what a worker process needs to
+	// rebuild the Trainer (for tag, the arguments of `tag run`).
+	Worker []string
 }
 
 // ConfigError is Run's refusal of a configuration: a bad Config, or a run
@@ -360,6 +367,7 @@ type run struct {
 	st     *store
 	idx    map[string]int // task → position in cfg.Tasks
 	trials []*trial       // one per seed
+	jobs   []PhaseJobs    // what the executor submitted, per phase
 }
 
 func (e *run) phase(format string, args ...any) {
@@ -417,7 +425,7 @@ func (e *run) run(ctx context.Context) (*Results, error) {
 		}
 	}
 	e.phase("phase 1: affinity run, baselines and grouping units")
-	if err := e.st.ensure(ctx, p1); err != nil {
+	if err := e.execute(ctx, 1, p1); err != nil {
 		return nil, err
 	}
 
@@ -439,11 +447,11 @@ func (e *run) run(ctx context.Context) (*Results, error) {
 		}
 	}
 	e.phase("phase 2: networks of the selected groups")
-	if err := e.st.ensure(ctx, p2); err != nil {
+	if err := e.execute(ctx, 2, p2); err != nil {
 		return nil, err
 	}
 
-	res := &Results{Data: c.Data, Tasks: c.Tasks, Seed: c.Seed, Budgets: c.Budgets, Methods: map[string]*MethodResult{}}
+	res := &Results{Data: c.Data, Tasks: c.Tasks, Seed: c.Seed, Budgets: c.Budgets, Methods: map[string]*MethodResult{}, Executor: e.executorRecord()}
 	for _, t := range e.trials {
 		res.Seeds = append(res.Seeds, t.seed)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -88,10 +89,20 @@ func isNotAlnum(r rune) bool {
 	return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
 }
 
-func runRun(args []string, stdout, stderr io.Writer) error {
+// runCommand is tag run's flag set and the values of its flags. `tag unit`
+// parses a plan's recorded arguments with it to rebuild the same Trainer.
+type runCommand struct {
+	fs   *flag.FlagSet
+	td   *trainingData
+	f    runFlags
+	exec *executorFlags
+}
+
+// newRunCommand defines the flags of tag run; usage goes to stderr.
+func newRunCommand(stderr io.Writer) *runCommand {
 	fs := newFlags("run", stderr)
-	td := addTrainingDataFlags(fs)
-	var f runFlags
+	r := &runCommand{fs: fs, td: addTrainingDataFlags(fs)}
+	f := &r.f
 	fs.StringVar(&f.budgets, "budgets", "2,3,4", "comma-separated `LIST` of budgets (numbers of networks)")
 	fs.StringVar(&f.methods, "methods", "", "comma-separated `LIST` of methods among "+strings.Join(experiment.Methods, ",")+
 		fmt.Sprintf(" (default: all; optimal only up to %d tasks, hoa up to %d)", experiment.DefaultOptimalMaxTasks, experiment.DefaultHOAMaxTasks))
@@ -106,18 +117,61 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&f.candidates, "candidates", experiment.DefaultCandidates, "groupings tag-refine and random-best train per budget before keeping the best on validation")
 	fs.BoolVar(&f.poolAffinity, "pool-affinity", false, "tag and cs select on the mean affinity of all seeds' affinity runs")
 	fs.BoolVar(&f.varySplit, "vary-split", false, "CSV: repetition r also splits the rows anew, with split seed -data-seed + r (train, validation and test rows vary with the seed)")
-	fs.IntVar(&f.workers, "workers", runtime.NumCPU(), "networks trained at once")
+	fs.IntVar(&f.workers, "workers", runtime.NumCPU(), "networks trained at once (by -executor local)")
 	f.recipe = addRecipeFlags(fs)
 	fs.BoolVar(&f.noReport, "no-report", false, "skip report.md and the plots")
 	fs.StringVar(&f.from, "from", "", "run `DIR` of a tag run to continue for a changed task set (-add, -remove): its networks whose tasks all remain are reused")
 	fs.StringVar(&f.add, "add", "", "with -from: comma-separated `TASKS` to add")
 	fs.StringVar(&f.remove, "remove", "", "with -from: comma-separated `TASKS` to remove")
+	r.exec = addExecutorFlags(fs)
 	setUsage(fs, stderr, "usage: tag run [-data FILE.csv -targets A,B,... | -data NAME | -celeba DIR] [flags]\n\n"+
 		"Runs the experiment of the TAG paper: for each budget, every method picks groups, one network per\n"+
 		"group is trained, each task is served by its best chosen network (validation loss) and reported on\n"+
 		"the test split. Writes DIR/results.json, DIR/report.md and DIR/plots/; prints the tables.\n"+
-		"Each trained network is a unit in DIR/units/: an interrupted run resumes where it stopped.")
-	if err := parseFlags(fs, args); err != nil {
+		"Each trained network is a unit in DIR/units/: an interrupted run resumes where it stopped.\n"+
+		"-executor slurm or k8s trains the units as Slurm job arrays or Kubernetes Indexed Jobs (tag unit).")
+	return r
+}
+
+// trainingSetup is what the flags of tag run build to train units: the data
+// set, the tasks, the Trainer and the data description the units' hash
+// covers (experiment.Config.Data).
+type trainingSetup struct {
+	ds          data.Dataset
+	tasks       []string
+	tr          *engines.Trainer
+	description map[string]any
+}
+
+// trainer loads the data set the flags name and builds the Trainer of
+// every unit: the recipe chosen for the data, changed by the recipe flags,
+// on the data split per seed with -vary-split.
+func (r *runCommand) trainer(stderr io.Writer) (*trainingSetup, error) {
+	f, td := &r.f, r.td
+	ds, tasks, err := td.load(f.seed, stderr)
+	if err != nil {
+		return nil, err
+	}
+	cfg, aff := engines.Recipe(ds)
+	if err := f.recipe.apply(ds, &cfg, &aff); err != nil {
+		return nil, err
+	}
+	description := engines.Describe(ds)
+	var dataForSeed func(uint64) (data.Dataset, error)
+	if f.varySplit {
+		if dataForSeed, err = td.splitPerSeed(ds, f.seed); err != nil {
+			return nil, err
+		}
+		description["split"] = fmt.Sprintf("varies with the seed (-vary-split): the repetition with training seed %d+r uses row-split seed %d+r", f.seed, td.seed)
+	}
+	tr := &engines.Trainer{Data: ds, DataForSeed: dataForSeed, Config: cfg, Affinity: aff}
+	return &trainingSetup{ds: ds, tasks: tasks, tr: tr, description: description}, nil
+}
+
+func runRun(args []string, stdout, stderr io.Writer) error {
+	rc := newRunCommand(stderr)
+	f := &rc.f
+	if err := parseFlags(rc.fs, args); err != nil {
 		return err
 	}
 	budgets, err := parseIntList("budgets", f.budgets)
@@ -141,24 +195,26 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	var rf *runFrom
 	if f.from != "" {
-		if rf, err = planRunFrom(f.from, f.out, f.add, f.remove, td.tasks != ""); err != nil {
+		if rf, err = planRunFrom(f.from, f.out, f.add, f.remove, rc.td.tasks != ""); err != nil {
 			return err
 		}
 	} else if f.add != "" || f.remove != "" {
 		return badInputf("-add and -remove need -from")
 	}
-	ds, tasks, err := td.load(f.seed, stderr)
+	executor, err := rc.exec.executor(stderr)
 	if err != nil {
 		return err
 	}
+	rd, err := rc.trainer(stderr)
+	if err != nil {
+		return err
+	}
+	ds, tasks, tr, description := rd.ds, rd.tasks, rd.tr, rd.description
 	var methods []string
 	if f.methods != "" {
 		methods = splitList(f.methods)
 	}
-	cfg, aff := engines.Recipe(ds)
-	if err := f.recipe.apply(ds, &cfg, &aff); err != nil {
-		return err
-	}
+	cfg := tr.Config
 	out := f.out
 	if out == "" {
 		out = filepath.Join("runs", dirName(ds.Name()))
@@ -171,21 +227,14 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if _, err := data.WriteFeatures(stderr, ds); err != nil {
 		return err
 	}
-	description := engines.Describe(ds)
-	var dataForSeed func(uint64) (data.Dataset, error)
-	if f.varySplit {
-		if dataForSeed, err = td.splitPerSeed(ds, f.seed); err != nil {
-			return err
-		}
-		description["split"] = fmt.Sprintf("varies with the seed (-vary-split): the repetition with training seed %d+r uses row-split seed %d+r", f.seed, td.seed)
-	}
 	mon := newRunMonitor(stderr, 10*time.Second)
 	exp := experiment.Config{
 		Tasks: tasks, Budgets: budgets, Methods: methods, RandomSeeds: f.randomSeeds, Seed: f.seed,
 		Seeds: f.seeds, Candidates: f.candidates, PoolAffinity: f.poolAffinity, Rule: f.rule,
 		Workers: f.workers, Data: description, Phase: mon.Phase, Progress: mon.Unit,
+		Executor: executor, Worker: args,
 	}
-	tr := &engines.Trainer{Data: ds, DataForSeed: dataForSeed, Config: cfg, Affinity: aff, Progress: mon.Step}
+	tr.Progress = mon.Step
 	if rf != nil {
 		if exp.Tasks, err = rf.prepare(ds, exp.Data, tr.Recipe(), out); err != nil {
 			return err
@@ -194,7 +243,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	fmt.Fprintf(stderr, "tag run: %d tasks, budgets %v, out %s, %d workers\n", len(exp.Tasks), budgets, out, f.workers)
+	fmt.Fprintf(stderr, "tag run: %d tasks, budgets %v, out %s, %s\n", len(exp.Tasks), budgets, out, rc.exec.describe(f.workers))
 	res, err := experiment.Run(ctx, out, exp, tr, engines.Selector{Options: selection.Options{Seed: f.seed, MaxGroupSize: f.maxGroupSize, SpendBudget: f.spendBudget}})
 	if err != nil {
 		if isConfigError(err) {

@@ -155,6 +155,12 @@ func TestRunBadInput(t *testing.T) {
 		{[]string{"-data", csv, "-targets", "a,b", "-max-group-size", "-1"}, "-max-group-size -1"},
 		{[]string{"-data", csv, "-targets", "a,b", "-rule", "best"}, `selection rule "best"`},
 		{[]string{"-data", "planted", "-vary-split"}, "-vary-split: planted is not a CSV file"},
+		{[]string{"-executor", "pbs"}, `-executor "pbs": want local, slurm or k8s`},
+		{[]string{"-executor", "k8s", "-k8s-pvc", "runs"}, "-executor k8s needs -k8s-image"},
+		{[]string{"-executor", "k8s", "-k8s-image", "tag:1"}, "-executor k8s needs -k8s-pvc"},
+		{[]string{"-executor", "slurm", "-max-parallel", "-1"}, "-max-parallel -1"},
+		{[]string{"-executor", "slurm", "-retries", "-1"}, "-retries -1"},
+		{[]string{"-executor", "slurm", "-poll", "0s"}, "-poll 0s"},
 	}
 	for _, tc := range tests {
 		var stdout, stderr bytes.Buffer

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/tagroup/tag/experiment"
+)
+
+func init() {
+	register(&command{
+		name:    "unit",
+		summary: "train one unit of a run's plan (the worker of -executor slurm and k8s)",
+		run:     runUnit,
+	})
+}
+
+// Environment variables that carry a worker's index.
+const (
+	envSlurmIndex = "SLURM_ARRAY_TASK_ID"
+	envK8sIndex   = "JOB_COMPLETION_INDEX"
+)
+
+// unitIndex returns the index flag when given (≥ 0), else the array task
+// id of Slurm, else the completion index of Kubernetes.
+func unitIndex(flagIndex int) (int, error) {
+	if flagIndex >= 0 {
+		return flagIndex, nil
+	}
+	for _, env := range []string{envSlurmIndex, envK8sIndex} {
+		if v, ok := os.LookupEnv(env); ok {
+			i, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || i < 0 {
+				return 0, badInputf("$%s=%q is not an index", env, v)
+			}
+			return i, nil
+		}
+	}
+	return 0, badInputf("no unit index: give -index, or run as a Slurm array task ($%s) or a Kubernetes Indexed Job ($%s)", envSlurmIndex, envK8sIndex)
+}
+
+func runUnit(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("unit", stderr)
+	dir := fs.String("dir", "", "run `DIR` holding the plan (required)")
+	phase := fs.Int("phase", 0, "phase `N` of the plan (default: the highest-numbered plan in DIR/plans)")
+	index := fs.Int("index", -1, "`I`, the unit's index in the plan (default: $"+envSlurmIndex+", else $"+envK8sIndex+")")
+	indices := fs.String("indices", "", "comma-separated plan indices `LIST`: the worker of index I trains LIST[I] (resubmissions of missing units)")
+	setUsage(fs, stderr, "usage: tag unit -dir DIR [-phase N] [-index I]\n\n"+
+		"Trains unit I of the run's plan for phase N (written by tag run -executor slurm or k8s), with the\n"+
+		"data and recipe the plan records, and writes DIR/units/KEY.json. A unit already written exits 0\n"+
+		"at once; two workers given the same unit are harmless (one trains, the other waits and reads).")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return badInputf("-dir is required")
+	}
+	i, err := unitIndex(*index)
+	if err != nil {
+		return err
+	}
+	if *indices != "" {
+		list := strings.Split(*indices, ",")
+		if i >= len(list) {
+			return badInputf("-indices has %d entries; index %d is past its end", len(list), i)
+		}
+		if i, err = strconv.Atoi(strings.TrimSpace(list[i])); err != nil || i < 0 {
+			return badInputf("-indices: %q is not an index", list[i])
+		}
+	}
+	abs, err := filepath.Abs(*dir)
+	if err != nil {
+		return err
+	}
+	plan, err := experiment.ReadPlan(abs, *phase)
+	if err != nil {
+		return badInput(err)
+	}
+	if i >= len(plan.Units) {
+		return badInputf("plan %s has %d units; index %d is past its end", plan.Path(), len(plan.Units), i)
+	}
+	u := plan.Units[i]
+	if plan.Done(i) {
+		fmt.Fprintf(stderr, "tag unit: [%d] %s already written\n", i, u)
+		return nil
+	}
+	// Relative paths among the run's arguments (a CSV file) resolve against
+	// the working directory of the run when it exists here.
+	if plan.WorkDir != "" {
+		if st, err := os.Stat(plan.WorkDir); err == nil && st.IsDir() {
+			if err := os.Chdir(plan.WorkDir); err != nil {
+				return err
+			}
+		}
+	}
+	rc := newRunCommand(io.Discard)
+	if err := parseFlags(rc.fs, plan.Worker); err != nil {
+		return fmt.Errorf("plan %s: the run's arguments: %w", plan.Path(), err)
+	}
+	rd, err := rc.trainer(stderr)
+	if err != nil {
+		return fmt.Errorf("plan %s: %w", plan.Path(), err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintf(stderr, "tag unit: [%d] %s: training (%s)\n", i, u, u.Key)
+	reused, err := plan.RunUnit(ctx, i, rd.description, rd.tr)
+	if err != nil {
+		return err
+	}
+	if reused {
+		fmt.Fprintf(stderr, "tag unit: [%d] %s written by another worker\n", i, u)
+	} else {
+		fmt.Fprintf(stderr, "tag unit: [%d] %s written\n", i, u)
+	}
+	return nil
+}
