@@ -387,17 +387,12 @@ func TestRandomMeanStd(t *testing.T) {
 			if want := int(k[0] - '0'); len(g) != want {
 				t.Errorf("budget %s: grouping %v has %d groups", k, g, len(g))
 			}
-			var all []string
-			for _, grp := range g {
-				all = append(all, grp...)
-			}
-			slices.Sort(all)
-			if !slices.Equal(all, six) {
+			if !isPartitionOfSix(g) {
 				t.Errorf("budget %s: grouping %v is not a partition", k, g)
 			}
 			_, tot := wantServe(six, g)
 			totals = append(totals, tot)
-			distinct[strings.Join(all, ",")+":"+groupsKey(g)] = true
+			distinct[groupsKey(g)] = true
 		}
 		if len(distinct) < 2 {
 			t.Errorf("budget %s: all seeds gave the same grouping", k)
@@ -415,6 +410,17 @@ func TestRandomMeanStd(t *testing.T) {
 			t.Errorf("budget %s: error std %v, want %v", k, *b.TotalTestErrorStd, std/4)
 		}
 	}
+}
+
+// isPartitionOfSix reports whether the groups of g hold every task of six
+// exactly once.
+func isPartitionOfSix(g [][]string) bool {
+	var all []string
+	for _, grp := range g {
+		all = append(all, grp...)
+	}
+	slices.Sort(all)
+	return slices.Equal(all, six)
 }
 
 func groupsKey(g [][]string) string {
@@ -939,12 +945,7 @@ func TestRandomSized(t *testing.T) {
 			if !slices.Equal(groupSizes(g), groupSizes(want)) {
 				t.Errorf("k=%s: grouping %v has sizes %v, tag's %v has %v", k, g, groupSizes(g), want, groupSizes(want))
 			}
-			var all []string
-			for _, grp := range g {
-				all = append(all, grp...)
-			}
-			slices.Sort(all)
-			if !slices.Equal(all, six) {
+			if !isPartitionOfSix(g) {
 				t.Errorf("k=%s: grouping %v is not a partition", k, g)
 			}
 			differs = differs || groupsKey(g) != groupsKey(want)
