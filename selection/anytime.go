@@ -33,6 +33,19 @@ func Anytime(r Rule, b Budget, opt Options) (*Result, error) {
 		return nil, err
 	}
 	s := newSearch(r, b, opt.Seed)
+	if b.Spend {
+		if !s.disjoint {
+			return nil, fmt.Errorf("spending the whole budget needs a rule with disjoint groups (zsum)")
+		}
+		target, ok := spendTarget(n, groupCap(r), b)
+		if !ok {
+			return nil, fmt.Errorf("anytime solver: spending the whole budget needs a budget whose cost depends on group size alone")
+		}
+		if target < 0 {
+			return nil, explainCap(ErrInfeasible, groupCap(r))
+		}
+		s.spendCost = target
+	}
 	bound := budgetBound(r, b)
 	best, bestV := s.start(true)
 	if best == nil {
@@ -92,6 +105,9 @@ type search struct {
 	buf      []float64
 	// scores holds the scores of the groups being valued, reused.
 	scores [][]float64
+	// spendCost, when not negative, is the exact cost a grouping must have
+	// (Budget.Spend).
+	spendCost int
 }
 
 func newSearch(r Rule, b Budget, seed uint64) *search {
@@ -101,7 +117,7 @@ func newSearch(r Rule, b Budget, seed uint64) *search {
 		rng:   rand.New(rand.NewPCG(seed, 0x7a6)),
 		cache: map[Set][]float64{}, cost: map[Set]int{},
 		buf: make([]float64, n), swaps: groupCap(r) > 0 || isDisjoint(r),
-		disjoint: isDisjoint(r),
+		disjoint: isDisjoint(r), spendCost: -1,
 	}
 	if l, ok := r.(groupLister); ok {
 		s.cands = l.listedGroups()
@@ -167,7 +183,7 @@ func (s *search) value(gs []Set) float64 {
 		}
 		union |= g
 	}
-	if cost > s.b.Limit || union != s.full {
+	if cost > s.b.Limit || union != s.full || s.spendCost >= 0 && cost != s.spendCost {
 		return math.Inf(-1)
 	}
 	total := 0.0
@@ -438,4 +454,38 @@ func (s *search) kickListed(gs []Set) ([]Set, float64) {
 		cur = withGroup(cur, s.rng.IntN(len(cur)), 0)
 	}
 	return s.coverListed(cur)
+}
+
+// spendTarget returns the most units, at most b.Limit, that a partition of
+// n tasks into groups of at most maxSize tasks (0: any size) costs under a
+// budget whose cost depends on group size alone (b.SizeCost), by a dynamic
+// program over the sizes: with [MaxNetworks](k), min(k, n). It returns −1
+// when no such partition fits the budget, and false when b.SizeCost is nil.
+func spendTarget(n, maxSize int, b Budget) (int, bool) {
+	if b.SizeCost == nil {
+		return 0, false
+	}
+	if maxSize <= 0 || maxSize > n {
+		maxSize = n
+	}
+	// reach[t][u]: some partition of t tasks costs exactly u units.
+	reach := make([][]bool, n+1)
+	for t := range reach {
+		reach[t] = make([]bool, b.Limit+1)
+	}
+	reach[0][0] = true
+	for t := 1; t <= n; t++ {
+		for m := 1; m <= min(t, maxSize); m++ {
+			c := b.SizeCost(m)
+			for u := c; u <= b.Limit; u++ {
+				reach[t][u] = reach[t][u] || reach[t-m][u-c]
+			}
+		}
+	}
+	for u := b.Limit; u >= 1; u-- {
+		if reach[n][u] {
+			return u, true
+		}
+	}
+	return -1, true
 }

@@ -23,7 +23,8 @@ type Budget struct {
 	// Spend, for a rule whose groups are disjoint ([Partitioner]), asks for
 	// a grouping that costs as many units as any allowed grouping can,
 	// best first by score among those: with [MaxNetworks](k), exactly
-	// min(k, n) groups. Only [Exact] supports it.
+	// min(k, n) groups. [Exact] supports it for any cost; [Anytime] when
+	// SizeCost is set.
 	Spend bool
 }
 

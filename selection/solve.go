@@ -69,7 +69,8 @@ type Options struct {
 	MaxGroupSize int
 	// SpendBudget sets Budget.Spend for a rule of disjoint groups (zsum):
 	// use as many networks as the budget allows (exactly min(k, n) groups
-	// under MaxNetworks(k)), the best grouping among those. Rules whose
+	// under MaxNetworks(k)), the best grouping among those: exactly with
+	// the exact solver, by the anytime search above its size. Rules whose
 	// groups may overlap ignore it.
 	SpendBudget bool `json:",omitempty"`
 }
@@ -90,9 +91,6 @@ func Solve(r Rule, b Budget, opt Options) (*Result, error) {
 	if w, ok := exactWork(r, b); ok && w <= limit {
 		res, err := Exact(r, b)
 		return res, explainCap(err, groupCap(r))
-	}
-	if b.Spend {
-		return nil, fmt.Errorf("spending the whole budget needs the exact solver: %d tasks are too many for it", r.N())
 	}
 	return Anytime(r, b, opt)
 }

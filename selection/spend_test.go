@@ -117,3 +117,88 @@ func TestSpendParallel(t *testing.T) {
 		t.Errorf("serial %v (%g), parallel %v (%g)", one.Groups, one.Score, many.Groups, many.Score)
 	}
 }
+
+// TestAnytimeSpendMatchesBruteForce checks the anytime search with
+// Budget.Spend against brute force, as TestSpendMatchesBruteForce does for
+// the exact solver: on these small cases its restarts reach the optimum.
+func TestAnytimeSpendMatchesBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for n := 2; n <= 7; n++ {
+		for k := 1; k <= n; k++ {
+			for _, capSize := range []int{0, 3} {
+				a := randMatrix(rng, n, -1, 1)
+				r, err := AffinityRule(RuleZSum, a, Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, m := bruteSpend(CapGroupSize(r, capSize), n, k)
+				b := MaxNetworks(k)
+				b.Spend = true
+				res, err := Anytime(r, b, Options{Seed: 3, MaxGroupSize: capSize})
+				if math.IsInf(want, -1) {
+					if err == nil {
+						t.Errorf("n=%d k=%d cap %d: solved an infeasible case", n, k, capSize)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("n=%d k=%d cap %d: %v", n, k, capSize, err)
+				}
+				if len(res.Groups) != m || math.Abs(res.Score-want) > 1e-9 {
+					t.Errorf("n=%d k=%d cap %d: %d groups score %g, brute force %d groups %g", n, k, capSize, len(res.Groups), res.Score, m, want)
+				}
+			}
+		}
+	}
+}
+
+// TestSpendBeyondExact checks that Solve spends the budget on a task count
+// above the exact solver's range (the anytime search takes over): exactly
+// k disjoint groups covering every task.
+func TestSpendBeyondExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	const n, k = 26, 5
+	r, err := AffinityRule(RuleZSum, randMatrix(rng, n, -1, 1), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Solve(r, MaxNetworks(k), Options{SpendBudget: true, Seed: 1, Iterations: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var union Set
+	for _, g := range res.Groups {
+		if union&g != 0 {
+			t.Fatalf("groups overlap: %v", res.Groups)
+		}
+		union |= g
+	}
+	if len(res.Groups) != k || union != Full(n) {
+		t.Errorf("%d groups covering %v, want %d covering all %d tasks", len(res.Groups), union, k, n)
+	}
+}
+
+// TestSpendTarget checks the most units a partition can cost against hand
+// counts.
+func TestSpendTarget(t *testing.T) {
+	for _, tc := range []struct {
+		n, cap int
+		b      Budget
+		want   int
+	}{
+		{5, 0, MaxNetworks(3), 3},
+		{2, 0, MaxNetworks(3), 2},
+		{6, 2, MaxNetworks(2), -1}, // three pairs at least
+		{6, 2, MaxNetworks(4), 4},
+		{5, 0, StandleyCost(2), 4},   // 4 half-units: two groups (a pair and three singles would cost 5)
+		{3, 0, StandleyCost(1.5), 3}, // three singles, half a network each
+	} {
+		got, ok := spendTarget(tc.n, tc.cap, tc.b)
+		if !ok || got != tc.want {
+			t.Errorf("n=%d cap %d %s: %d %v, want %d", tc.n, tc.cap, tc.b.Name, got, ok, tc.want)
+		}
+	}
+	if _, ok := spendTarget(3, 0, GroupCost(2, func(Set) int { return 1 })); ok {
+		t.Error("a budget without SizeCost has no spend target here")
+	}
+}
