@@ -48,7 +48,7 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 	singles := fs.Bool("allow-singletons", false, "with -rule paper: allow single-task groups, scoring -singleton-score (zsum always allows them, at 0)")
 	singleScore := fs.Float64("singleton-score", 0, "with -allow-singletons: affinity score of a task trained alone")
 	maxSize := fs.Int("max-group-size", 0, "allow only groups of at most `M` tasks (0: no cap)")
-	spend := fs.Bool("spend-budget", false, "with -rule zsum: use as many networks as the budget allows (exactly k groups for k ≤ tasks), the best such grouping; exact solver only (about 20 tasks)")
+	spend := fs.Bool("spend-budget", selection.DefaultSpendBudget, "with -rule zsum: use as many networks as the budget allows (exactly k groups for k ≤ tasks), the best such grouping; -spend-budget=false makes a budget a maximum")
 	asJSON := fs.Bool("json", false, "print one JSON object per budget per line")
 	seed := fs.Uint64("seed", 1, "seed of the anytime search (used above about 20 tasks)")
 	iters := fs.Int("iterations", 200, "climbs of the anytime search")

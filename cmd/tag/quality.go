@@ -17,6 +17,7 @@ import (
 	"github.com/tagroup/tag/internal/atomicfile"
 	"github.com/tagroup/tag/mtl"
 	"github.com/tagroup/tag/report"
+	"github.com/tagroup/tag/selection"
 )
 
 // runBenchQuality is `tag bench quality`: the grouping methods on every
@@ -35,8 +36,8 @@ func runBenchQuality(args []string, stdout, stderr io.Writer) error {
 	candidates := fs.Int("candidates", experiment.DefaultCandidates, "groupings tag-refine and random-best train per budget")
 	epochs := fs.Int("epochs", 0, "epochs of every network (default: each data set's recipe)")
 	workers := fs.Int("workers", runtime.NumCPU(), "networks trained at once")
-	spend := fs.Bool("spend-budget", false, "tag, cs and tag-refine (rule zsum) use as many networks as the budget allows")
-	validation := fs.Bool("validation-batches", false, "the affinity runs measure Eq. 1 on validation batches (use another -out: every network is trained anew)")
+	spend := fs.Bool("spend-budget", selection.DefaultSpendBudget, "tag, cs and tag-refine (rule zsum) use as many networks as the budget allows; -spend-budget=false makes a budget a maximum")
+	training := fs.Bool("training-batches", false, "the affinity runs measure Eq. 1 on the training batch of the step, as the paper does, instead of validation batches (use another -out: every network is trained anew)")
 	setUsage(fs, stderr, "usage: tag bench quality [-data SUITES] [-out DIR] [flags]\n\n"+
 		"Runs mtl, stl, random, random-best, random-sized, tag, tag-paper and tag-refine on each data set over several seeds\n"+
 		"and prints, per data set, whether grouping measurably matters and how each method compares with\n"+
@@ -77,7 +78,7 @@ func runBenchQuality(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	rep, err := quality.Run(ctx, suites, quality.Options{Dir: *out, Seeds: *seeds, Budgets: ks, RandomSeeds: *randomSeeds,
-		Candidates: *candidates, Epochs: *epochs, Workers: *workers, SpendBudget: *spend, ValidationBatches: *validation, Phase: mon.Phase, Progress: mon.Unit, Step: mon.Step})
+		Candidates: *candidates, Epochs: *epochs, Workers: *workers, BudgetAsMaximum: !*spend, TrainingBatches: *training, Phase: mon.Phase, Progress: mon.Unit, Step: mon.Step})
 	if err != nil {
 		if isConfigError(err) {
 			return badInput(err)

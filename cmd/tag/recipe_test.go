@@ -25,6 +25,7 @@ func TestRecipeFlagsReachTheRun(t *testing.T) {
 	}{
 		{"defaults", nil, func(t *testing.T, cfg mtl.Config, aff affinity.Options) {
 			want := affinity.DefaultOptions()
+			want.Validation = true // the recipe measures on validation batches
 			if cfg.Optimizer != mtl.OptimizerAdam || cfg.LearningRate != 1e-3 || cfg.BatchSize != 64 ||
 				!reflect.DeepEqual(cfg.Trunk.Widths, []int{64, 64}) || cfg.Backend != "" || aff != want {
 				t.Errorf("config %+v, affinity %+v: want the default recipe", cfg, aff)
@@ -32,14 +33,14 @@ func TestRecipeFlagsReachTheRun(t *testing.T) {
 		}},
 		{"all flags", []string{"--optimizer", "sgd", "--lr", "0.05", "--momentum", "0.5", "--batch", "32",
 			"--trunk", "mlp", "--widths", "8,4", "--every", "3", "--lookahead", "optimizer",
-			"--validation-batches", "--backend", "go:ops_sequential"},
+			"--validation-batches=false", "--backend", "go:ops_sequential"},
 			func(t *testing.T, cfg mtl.Config, aff affinity.Options) {
 				if cfg.Optimizer != mtl.OptimizerSGD || cfg.LearningRate != 0.05 || cfg.Momentum != 0.5 ||
 					cfg.BatchSize != 32 || cfg.Trunk.Kind != mtl.TrunkMLP || !reflect.DeepEqual(cfg.Trunk.Widths, []int{8, 4}) ||
 					cfg.Backend != "go:ops_sequential" {
 					t.Errorf("config %+v", cfg)
 				}
-				if want := (affinity.Options{Every: 3, Lookahead: affinity.Optimizer, Validation: true}); aff != want {
+				if want := (affinity.Options{Every: 3, Lookahead: affinity.Optimizer}); aff != want {
 					t.Errorf("affinity options %+v, want %+v", aff, want)
 				}
 			}},

@@ -108,7 +108,7 @@ func newRunCommand(stderr io.Writer) *runCommand {
 		fmt.Sprintf(" (default: all; optimal only up to %d tasks, hoa up to %d)", experiment.DefaultOptimalMaxTasks, experiment.DefaultHOAMaxTasks))
 	fs.StringVar(&f.rule, "rule", selection.DefaultRule, "selection `RULE` of tag, cs and tag-refine: "+strings.Join(selection.AffinityRules, " or ")+
 		" (tag-paper always uses paper)")
-	fs.BoolVar(&f.spendBudget, "spend-budget", false, "tag, cs and tag-refine with rule zsum use as many networks as the budget allows (exactly k groups), the best such grouping")
+	fs.BoolVar(&f.spendBudget, "spend-budget", selection.DefaultSpendBudget, "tag, cs and tag-refine with rule zsum use as many networks as the budget allows (exactly k groups), the best such grouping; -spend-budget=false makes a budget a maximum")
 	fs.IntVar(&f.maxGroupSize, "max-group-size", 0, "allow only groups of at most `M` tasks when selecting (tag, cs, hoa, optimal); 0: no cap")
 	fs.IntVar(&f.randomSeeds, "random-seeds", experiment.DefaultRandomSeeds, "random groupings per budget")
 	fs.StringVar(&f.out, "out", "", "run `DIR` (default runs/<data name>); rerunning the same command resumes it")

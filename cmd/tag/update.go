@@ -475,7 +475,7 @@ func (u *update) finish() error {
 // groupsAt is `tag group -affinity -budget k -rule rule` with its default
 // options.
 func groupsAt(m *taskmatrix.Matrix, rule string, k int) ([][]string, error) {
-	res, err := selection.SolveMatrix(m, rule, selection.MaxNetworks(k), selection.Options{Seed: 1, Iterations: 200})
+	res, err := selection.SolveMatrix(m, rule, selection.MaxNetworks(k), selection.Options{Seed: 1, Iterations: 200, SpendBudget: selection.DefaultSpendBudget})
 	if err != nil {
 		return nil, fmt.Errorf("grouping %d tasks at budget %d: %w", m.N(), k, err)
 	}

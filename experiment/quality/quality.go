@@ -114,13 +114,15 @@ type Options struct {
 	Methods []string
 	// Epochs, if positive, replaces every suite's number of epochs.
 	Epochs int
-	// SpendBudget makes the zsum rule use every network the budget allows
-	// (selection.Options.SpendBudget).
-	SpendBudget bool
-	// ValidationBatches makes the affinity runs measure Eq. 1 on
-	// validation batches instead of the training batch
-	// (affinity.Options.Validation); every unit is then trained anew.
-	ValidationBatches bool
+	// BudgetAsMaximum lets the zsum rule use fewer networks than the
+	// budget allows (selection.Options.SpendBudget false; the default
+	// spends it, selection.DefaultSpendBudget).
+	BudgetAsMaximum bool
+	// TrainingBatches makes the affinity runs measure Eq. 1 on the
+	// training batch of the step, as the paper does, instead of the
+	// recipe's validation batches (affinity.Options.Validation); every unit
+	// is then trained anew.
+	TrainingBatches bool
 	// Workers bounds the networks trained at once (0: the core count).
 	Workers int
 	// Phase and Progress are passed to experiment.Config; Step to
@@ -174,7 +176,7 @@ func Run(ctx context.Context, suites []Suite, opt Options) (*Report, error) {
 		if opt.Epochs > 0 {
 			cfg.Epochs = opt.Epochs
 		}
-		aff.Validation = aff.Validation || opt.ValidationBatches
+		aff.Validation = aff.Validation && !opt.TrainingBatches
 		var tasks []string
 		for _, t := range ds.Tasks() {
 			tasks = append(tasks, t.Name)
@@ -186,7 +188,7 @@ func Run(ctx context.Context, suites []Suite, opt Options) (*Report, error) {
 			Seed: 1, Seeds: opt.Seeds, Candidates: opt.Candidates, Workers: opt.Workers, Data: engines.Describe(ds),
 			Phase: opt.Phase, Progress: opt.Progress}
 		tr := &engines.Trainer{Data: ds, Config: cfg, Affinity: aff, Progress: opt.Step}
-		res, err := experiment.Run(ctx, filepath.Join(opt.Dir, s.Name), exp, tr, engines.Selector{Options: selection.Options{Seed: 1, SpendBudget: opt.SpendBudget}})
+		res, err := experiment.Run(ctx, filepath.Join(opt.Dir, s.Name), exp, tr, engines.Selector{Options: selection.Options{Seed: 1, SpendBudget: !opt.BudgetAsMaximum}})
 		if err != nil {
 			var ce *experiment.ConfigError
 			if errors.As(err, &ce) {

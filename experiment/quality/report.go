@@ -119,8 +119,11 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 		"Differences are of total test loss, method − baseline, paired by seed and pooled over budgets (seeds as replicates), as %% of the baseline "+
 		"with the 95%% interval of the absolute difference; negative is better for the method.\n\n",
 		o.Seeds, o.Budgets, o.RandomSeeds, max(o.Candidates, experiment.DefaultCandidates))
-	if o.SpendBudget {
-		fmt.Fprint(w, "With -spend-budget: tag, cs and tag-refine use every network the budget allows.\n\n")
+	if o.BudgetAsMaximum {
+		fmt.Fprint(w, "With -spend-budget=false: tag, cs and tag-refine may use fewer networks than the budget allows.\n\n")
+	}
+	if o.TrainingBatches {
+		fmt.Fprint(w, "With -training-batches: the affinity runs measure Eq. 1 on the training batch of the step.\n\n")
 	}
 	header := []string{"data set", "tasks", "grouping matters at", "tag − random", "tag worse than random at",
 		"tag percentile among random (per k)", "tag − random-sized", "tag-paper − random", "tag-refine − random-best", "tag − mtl", "tag − stl"}
@@ -226,14 +229,15 @@ func (rep *Report) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(struct {
-		Seeds       int               `json:"seeds"`
-		Budgets     []int             `json:"budgets"`
-		RandomSeeds int               `json:"random_seeds"`
-		SpendBudget bool              `json:"spend_budget,omitempty"`
-		Rows        []Summary         `json:"rows"`
-		Checks      []Check           `json:"checks"`
-		Skipped     map[string]string `json:"skipped,omitempty"`
-	}{rep.Options.Seeds, rep.Options.Budgets, rep.Options.RandomSeeds, rep.Options.SpendBudget, rows, rep.Checks(rows), skipped})
+		Seeds           int               `json:"seeds"`
+		Budgets         []int             `json:"budgets"`
+		RandomSeeds     int               `json:"random_seeds"`
+		BudgetAsMaximum bool              `json:"budget_as_maximum,omitempty"`
+		TrainingBatches bool              `json:"training_batches,omitempty"`
+		Rows            []Summary         `json:"rows"`
+		Checks          []Check           `json:"checks"`
+		Skipped         map[string]string `json:"skipped,omitempty"`
+	}{rep.Options.Seeds, rep.Options.Budgets, rep.Options.RandomSeeds, rep.Options.BudgetAsMaximum, rep.Options.TrainingBatches, rows, rep.Checks(rows), skipped})
 }
 
 func listIf(prefix string, xs []string) string {
