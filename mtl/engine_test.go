@@ -214,7 +214,10 @@ func checkStep(t *testing.T, r *run, ds *synthetic, idx []int, fused bool,
 	}
 }
 
-// convolve equals GoMLX's own convolution with "same" padding.
+// convolve equals GoMLX's own convolution with "same" padding plus the
+// bias, and so do its gradients with respect to the input, the kernel and
+// the bias (of a random weighting of the outputs), which come from
+// affine's own gradient.
 func TestConvolveMatchesGoMLX(t *testing.T) {
 	backend, err := backendFor("go")
 	if err != nil {
@@ -225,18 +228,33 @@ func TestConvolveMatchesGoMLX(t *testing.T) {
 			x := IotaFull(g, shapes.Make(dtypes.Float32, 2, c.side, c.side, 3))
 			x = Sin(MulScalar(x, 0.37))
 			w := Cos(MulScalar(IotaFull(g, shapes.Make(dtypes.Float32, c.k, c.k, 3, 4)), 0.11))
-			return []*Node{convolve(x, w, c.stride), Convolve(x, w).Strides(c.stride).PadSame().Done()}
+			b := Sin(IotaFull(g, shapes.Make(dtypes.Float32, 4)))
+			got := convolve(x, w, b, c.stride)
+			want := addBias(Convolve(x, w).Strides(c.stride).PadSame().Done(), b)
+			weights := Cos(MulScalar(IotaFull(g, got.Shape()), 0.7))
+			out := []*Node{got, want}
+			for _, y := range []*Node{got, want} {
+				out = append(out, Gradient(ReduceAllSum(Mul(y, weights)), x, w, b)...)
+			}
+			return out
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, want := tensors.MustCopyFlatData[float32](outs[0]), tensors.MustCopyFlatData[float32](outs[1])
-		if !outs[0].Shape().Equal(outs[1].Shape()) {
-			t.Fatalf("%+v: shape %s, want %s", c, outs[0].Shape(), outs[1].Shape())
-		}
-		for q := range want {
-			if math.Abs(float64(got[q]-want[q])) > 1e-4 {
-				t.Fatalf("%+v: [%d] = %g, want %g", c, q, got[q], want[q])
+		// outs: the two convolutions, then the three gradients of each.
+		for k, name := range []string{"convolution", "input gradient", "kernel gradient", "bias gradient"} {
+			a, b := outs[0], outs[1]
+			if k > 0 {
+				a, b = outs[1+k], outs[4+k]
+			}
+			if !a.Shape().Equal(b.Shape()) {
+				t.Fatalf("%+v: %s shape %s, want %s", c, name, a.Shape(), b.Shape())
+			}
+			got, want := tensors.MustCopyFlatData[float32](a), tensors.MustCopyFlatData[float32](b)
+			for q := range want {
+				if math.Abs(float64(got[q]-want[q])) > 1e-4*(1+math.Abs(float64(want[q]))) {
+					t.Fatalf("%+v: %s [%d] = %g, want %g", c, name, q, got[q], want[q])
+				}
 			}
 		}
 	}

@@ -156,7 +156,7 @@ func (m *model) bind(nodes []*Node) *params {
 
 func (m *model) dense(p *params, name string, x *Node, out int) *Node {
 	w, b := denseParams(p, name, x.Shape().Dimensions[x.Rank()-1], out)
-	return addBias(product(x, w), b)
+	return affine(x, w, b)
 }
 
 // narrowProduct is the widest output for which product multiplies by the
@@ -192,19 +192,19 @@ func (m *model) conv(p *params, name string, x *Node, out, stride int) *Node {
 	in := x.Shape().Dimensions[x.Rank()-1]
 	w := p.get(name+"/w", k*k*in, k*k*out, k, k, in, out)
 	b := p.get(name+"/b", 0, 0, out)
-	y := convolve(x, w, stride)
+	y := convolve(x, w, b, stride)
 	d := y.Shape().Dimensions
 	p.addCost(d[1] * d[2] * k * k * in * out)
-	return addBias(y, b)
+	return y
 }
 
 // convolve is a 2-D convolution of x [batch, h, w, in] with the kernel
-// [k, k, in, out] at the given stride, padded as GoMLX's PadSame does
+// [k, k, in, out] at the given stride, plus the bias b [out], padded as GoMLX's PadSame does
 // ((k−1)/2 zeros before, k/2 after each spatial axis). It gathers the k·k
 // shifted, strided views of the padded input into patches and multiplies
 // them with the kernel: on the pure-Go backend this, and its gradient, are
 // much faster than the generic convolution.
-func convolve(x, kernel *Node, stride int) *Node {
+func convolve(x, kernel, b *Node, stride int) *Node {
 	k, out := kernel.Shape().Dimensions[0], kernel.Shape().Dimensions[3]
 	xp := padAxis(padAxis(x, 1, (k-1)/2, k/2), 2, (k-1)/2, k/2)
 	dims := x.Shape().Dimensions
@@ -222,7 +222,7 @@ func convolve(x, kernel *Node, stride int) *Node {
 		}
 	}
 	patches := Reshape(Concatenate(views, 3), -1, k*k*in)
-	y := product(patches, Reshape(kernel, k*k*in, out))
+	y := affine(patches, Reshape(kernel, k*k*in, out), b)
 	return Reshape(y, dims[0], outSide[0], outSide[1], out)
 }
 
@@ -336,7 +336,7 @@ func (m *model) fusedHeads(p *params, h *Node) *Node {
 	if len(ws) > 1 {
 		w, b = Concatenate(ws, 1), Concatenate(bs, 0)
 	}
-	return addBias(product(h, w), b)
+	return affine(h, w, b)
 }
 
 // allBinary reports whether every task is binary and the heads have no
