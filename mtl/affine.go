@@ -2,39 +2,82 @@ package mtl
 
 import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+	"github.com/gomlx/gomlx/ml/layers/activation"
 )
 
-// affine returns x·w + b for x [rows, in], w [in, out] and b [out], with
-// the same forward computation as addBias(product(x, w), b) but its own
-// gradient: dL/dx = v·wᵀ and dL/dw = (vᵀ·x)ᵀ for v = dL/d(x·w+b), the
-// products GoMLX's DotGeneral gradient computes, without the transposes
-// it appends to them. On the pure-Go backend each such transpose is an
-// element-by-element copy, also when its permutation is the identity (as
-// it always is for dL/dx): for the convolutions, whose x are the k·k
-// patches, they took a third of a training step.
+// layer is one affine map of the model with its own gradient:
+// act(lhs(x)·w + b), for x the layer's input, lhs(x) [rows, in] the
+// left operand (x itself for a dense layer, its patches for a
+// convolution), w [in, out], b [out] and act ReLU or the identity.
+type layer struct {
+	x, w, b *Node
+	relu    bool
+	// lhs builds the left operand from x; nil means x itself.
+	lhs func(x *Node) *Node
+	// gradX returns dL/dx from vPre = dL/d(lhs(x)·w + b) [rows, out]
+	// and w; nil means the gradient of the product, vPre·wᵀ.
+	gradX func(vPre, w *Node) *Node
+}
+
+// build returns act(lhs(x)·w + b), computed as addBias(product(lhs(x),
+// w), b) followed by the activation, with the gradient
 //
-// GoMLX has custom gradients only for identity nodes, so affine builds
-// one from three: the output's identity records v when the gradient
-// passes it; the identities on x and w, which the product reads behind
-// a StopGradient, are joined to the output only by a term that is always
-// zero (their first elements times 0, added to the bias), so that the
-// gradient reaches them, and return the products from v instead of what
-// arrives through that term (which is then never computed). Within one
-// Gradient call the output is reached before x and w, since they were
-// built earlier; every call records its own v.
-func affine(x, w, b *Node) *Node {
-	var v *Node // dL/d(output) of the Gradient call under way
-	var xc, wc *Node
-	xc = IdentityWithCustomGradient(x, func(_, _ *Node) *Node { return productGradX(v, wc) })
-	wc = IdentityWithCustomGradient(w, func(_, _ *Node) *Node { return productGradW(v, xc) })
-	y := StopGradient(product(xc, wc))
-	carrier := MulScalar(Add(firstElement(xc), firstElement(wc)), 0)
-	out := addBias(y, Add(b, carrier))
+//	vPre = v ⊙ [pre ≥ 0] (ReLU, as GoMLX differentiates Max(pre, 0)) or v,
+//	dL/dx = gradX(vPre, w), dL/dw = (vPreᵀ·lhs(x))ᵀ, dL/db = Σ_rows vPre,
+//
+// for v = dL/d(output). These are the products GoMLX's own gradient
+// computes, without what it adds around them on the pure-Go backend: a
+// transpose after every product's gradient (an element-by-element copy,
+// also when its permutation is the identity, as it always is for dL/dx),
+// vPreᵀ made by the backend's transpose (here a product with the identity
+// matrix, see productGradW), five elementwise operations for the ReLU's
+// derivative (here one selection) and, for a convolution, whatever
+// gradX replaces. For the convolutions they were most of a step.
+//
+// GoMLX has custom gradients only for identity nodes, so build makes them
+// from four: the output's identity records v when the gradient passes
+// it; x, w and b pass through identities into a computation behind a
+// StopGradient, and are joined to the output only by a term that is
+// always zero (their first elements times 0), so that the gradient
+// reaches their identities, which return the gradients above instead of
+// what arrives through that term (which is then never computed). Within
+// one Gradient call the output is reached before x, w and b, since they
+// were built earlier; every call records its own v.
+func (l layer) build() *Node {
+	var v, pre *Node // v: dL/d(output), recorded by the Gradient call under way
+	var vPre *Node
+	var xc, wc, bc, left *Node
+	xc = IdentityWithCustomGradient(l.x, func(_, _ *Node) *Node {
+		if l.gradX != nil {
+			return l.gradX(vPre, wc)
+		}
+		return productGradX(vPre, wc)
+	})
+	wc = IdentityWithCustomGradient(l.w, func(_, _ *Node) *Node { return productGradW(vPre, left) })
+	bc = IdentityWithCustomGradient(l.b, func(_, _ *Node) *Node { return ReduceSum(vPre, 0) })
+	left = xc
+	if l.lhs != nil {
+		left = l.lhs(xc)
+	}
+	pre = addBias(product(left, wc), bc)
+	out := pre
+	if l.relu {
+		out = activation.Apply(activation.TypeRelu, pre)
+	}
+	carrier := MulScalar(Add(Add(firstElement(xc), firstElement(wc)), firstElement(bc)), 0)
+	out = Add(StopGradient(out), carrier)
 	return IdentityWithCustomGradient(out, func(_, g *Node) *Node {
-		v = g
+		v, vPre = g, g
+		if l.relu {
+			vPre = Where(GreaterOrEqual(pre, ZerosLike(pre)), v, ZerosLike(v))
+		}
 		return g
 	})
 }
+
+// affine returns x·w + b for x [rows, in], w [in, out] and b [out] (see
+// layer.build).
+func affine(x, w, b *Node) *Node { return layer{x: x, w: w, b: b}.build() }
 
 // productGradX is dL/dx of x·w for v = dL/d(x·w): v·wᵀ, [rows, in]. It
 // multiplies v by w or by wᵀ as GoMLX's gradient of product would.

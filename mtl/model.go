@@ -154,9 +154,25 @@ func (m *model) bind(nodes []*Node) *params {
 	return p
 }
 
-func (m *model) dense(p *params, name string, x *Node, out int) *Node {
+// dense returns the dense layer name of x, followed by the model's
+// activation when act.
+func (m *model) dense(p *params, name string, x *Node, out int, act bool) *Node {
 	w, b := denseParams(p, name, x.Shape().Dimensions[x.Rank()-1], out)
-	return affine(x, w, b)
+	return m.apply(layer{x: x, w: w, b: b}, act)
+}
+
+// apply builds l, followed by the model's activation when act: fused
+// into l when it is the ReLU (whose gradient layer.build computes).
+func (m *model) apply(l layer, act bool) *Node {
+	if act && m.act == activation.TypeRelu {
+		l.relu = true
+		return l.build()
+	}
+	y := l.build()
+	if act {
+		y = m.activate(y)
+	}
+	return y
 }
 
 // narrowProduct is the widest output for which product multiplies by the
@@ -187,31 +203,62 @@ func denseParams(p *params, name string, in, out int) (w, b *Node) {
 	return w, b
 }
 
-func (m *model) conv(p *params, name string, x *Node, out, stride int) *Node {
+// conv returns the convolution name of x, followed by the model's
+// activation when act.
+func (m *model) conv(p *params, name string, x *Node, out, stride int, act bool) *Node {
 	k := m.cfg.Trunk.Kernel
 	in := x.Shape().Dimensions[x.Rank()-1]
 	w := p.get(name+"/w", k*k*in, k*k*out, k, k, in, out)
 	b := p.get(name+"/b", 0, 0, out)
-	y := convolve(x, w, b, stride)
-	d := y.Shape().Dimensions
-	p.addCost(d[1] * d[2] * k * k * in * out)
-	return y
+	l, outDims := convLayer(x, w, b, stride)
+	p.addCost(outDims[1] * outDims[2] * k * k * in * out)
+	return Reshape(m.apply(l, act), outDims...)
 }
 
 // convolve is a 2-D convolution of x [batch, h, w, in] with the kernel
-// [k, k, in, out] at the given stride, plus the bias b [out], padded as GoMLX's PadSame does
-// ((k−1)/2 zeros before, k/2 after each spatial axis). It gathers the k·k
-// shifted, strided views of the padded input into patches and multiplies
-// them with the kernel: on the pure-Go backend this, and its gradient, are
-// much faster than the generic convolution.
+// [k, k, in, out] at the given stride, plus the bias b [out], padded as
+// GoMLX's PadSame does ((k−1)/2 zeros before, k/2 after each spatial
+// axis): see convLayer.
 func convolve(x, kernel, b *Node, stride int) *Node {
-	k, out := kernel.Shape().Dimensions[0], kernel.Shape().Dimensions[3]
-	xp := padAxis(padAxis(x, 1, (k-1)/2, k/2), 2, (k-1)/2, k/2)
+	l, outDims := convLayer(x, kernel, b, stride)
+	return Reshape(l.build(), outDims...)
+}
+
+// convLayer returns the convolution of x [batch, h, w, in] with the
+// kernel [k, k, in, out] at the given stride, plus the bias b [out], as a
+// layer whose output is [batch·h'·w', out], and the output's dimensions
+// [batch, h', w', out]. The layer multiplies the patches of x (patches)
+// with the kernel: on the pure-Go backend this, and its gradient, are
+// much faster than the generic convolution. At stride 1 with an odd
+// kernel, the gradient with respect to x is the convolution of the
+// output's gradient with the flipped kernel (transposedConv), instead of
+// the gradient of the patches (k·k padded copies of x summed).
+func convLayer(x, kernel, b *Node, stride int) (layer, []int) {
+	k, in, out := kernel.Shape().Dimensions[0], kernel.Shape().Dimensions[2], kernel.Shape().Dimensions[3]
 	dims := x.Shape().Dimensions
-	in := dims[3]
+	outDims := []int{dims[0], (dims[1]-1)/stride + 1, (dims[2]-1)/stride + 1, out}
+	before, after := (k-1)/2, k/2
+	l := layer{w: Reshape(kernel, k*k*in, out), b: b}
+	if stride == 1 && k%2 == 1 {
+		l.x = x
+		l.lhs = func(x *Node) *Node { return patches(x, k, 1, before, after) }
+		l.gradX = func(vPre, w *Node) *Node { return transposedConv(vPre, w, dims, k, before, after) }
+	} else {
+		l.x = patches(x, k, stride, before, after)
+	}
+	return l, outDims
+}
+
+// patches returns the k·k shifted, strided views of x [batch, h, w, c],
+// padded with before and after zeros on each spatial axis, side by side:
+// [batch·h'·w', k·k·c], the view of kernel position (i, j) at columns
+// (i·k + j)·c ... (i·k + j + 1)·c − 1.
+func patches(x *Node, k, stride, before, after int) *Node {
+	xp := padAxis(padAxis(x, 1, before, after), 2, before, after)
+	dims := x.Shape().Dimensions
 	var outSide [2]int
 	for a := range 2 {
-		outSide[a] = (dims[a+1]-1)/stride + 1
+		outSide[a] = (dims[a+1]+before+after-k)/stride + 1
 	}
 	views := make([]*Node, 0, k*k)
 	for di := range k {
@@ -221,9 +268,20 @@ func convolve(x, kernel, b *Node, stride int) *Node {
 				AxisRange(dj, dj+(outSide[1]-1)*stride+1).Stride(stride), AxisRange()))
 		}
 	}
-	patches := Reshape(Concatenate(views, 3), -1, k*k*in)
-	y := affine(patches, Reshape(kernel, k*k*in, out), b)
-	return Reshape(y, dims[0], outSide[0], outSide[1], out)
+	return Reshape(Concatenate(views, 3), -1, k*k*dims[3])
+}
+
+// transposedConv returns the gradient with respect to x [batch, h, w, c]
+// (dims) of the stride-1 convolution padded with before and after zeros,
+// for the gradient v [batch·h·w, out] of its output and the kernel
+// w [k·k·c, out]: the convolution of v with the kernel flipped in space
+// and with in and out exchanged, padded with after and before zeros.
+func transposedConv(v, w *Node, dims []int, k, before, after int) *Node {
+	out := w.Shape().Dimensions[1]
+	flipped := Reverse(Reshape(w, k, k, dims[3], out), 0, 1)
+	flipped = Reshape(TransposeAllAxes(flipped, 0, 1, 3, 2), k*k*out, dims[3])
+	vp := patches(Reshape(v, dims[0], dims[1], dims[2], out), k, 1, after, before)
+	return Reshape(product(vp, flipped), dims...)
 }
 
 // padAxis adds start zeros before and end zeros after x along axis (by
@@ -261,20 +319,20 @@ func (m *model) trunk(p *params, x *Node) *Node {
 	switch m.cfg.Trunk.Kind {
 	case TrunkCNN:
 		for k, ch := range m.cfg.Trunk.Channels {
-			h = m.activate(m.conv(p, fmt.Sprintf("trunk/conv%d", k), h, ch, 2))
+			h = m.conv(p, fmt.Sprintf("trunk/conv%d", k), h, ch, 2, true)
 		}
 	case TrunkResNet:
 		ch := m.cfg.Trunk.Channels[0]
-		h = m.activate(m.conv(p, "trunk/stem", h, ch, 2))
-		r := m.activate(m.conv(p, "trunk/res/conv0", h, ch, 1))
-		h = m.activate(Add(h, m.conv(p, "trunk/res/conv1", r, ch, 1)))
+		h = m.conv(p, "trunk/stem", h, ch, 2, true)
+		r := m.conv(p, "trunk/res/conv0", h, ch, 1, true)
+		h = m.activate(Add(h, m.conv(p, "trunk/res/conv1", r, ch, 1, false)))
 		h = ReduceMean(h, 1, 2)
 	}
 	if h.Rank() > 2 {
 		h = Reshape(h, h.Shape().Dimensions[0], -1)
 	}
 	for k, w := range m.cfg.Trunk.Widths {
-		h = m.activate(m.dense(p, fmt.Sprintf("trunk/dense%d", k), h, w))
+		h = m.dense(p, fmt.Sprintf("trunk/dense%d", k), h, w, true)
 	}
 	return h
 }
@@ -293,9 +351,9 @@ func (m *model) head(p *params, j int, h *Node) *Node {
 	defer func() { p.owner = sharedOwner }()
 	name := fmt.Sprintf("head%d", j)
 	if m.cfg.Head.Hidden > 0 {
-		h = m.activate(m.dense(p, name+"/hidden", h, m.cfg.Head.Hidden))
+		h = m.dense(p, name+"/hidden", h, m.cfg.Head.Hidden, true)
 	}
-	return m.dense(p, name+"/out", h, outputWidth(m.tasks[j]))
+	return m.dense(p, name+"/out", h, outputWidth(m.tasks[j]), false)
 }
 
 // outputs returns every task's outputs for the inputs x.
