@@ -151,22 +151,43 @@ type Measurement struct {
 	Grads [][]*Node
 }
 
+// LookaheadLossesFn evaluates every task's loss after every task's
+// lookahead at once: stepped[i] are the shared parameters after task i's
+// lookahead step (as a StepFn returns them); the result is [n, n], row i
+// the n losses at stepped[i]. A model can compute the n lookaheads as one
+// batched forward pass instead of n.
+type LookaheadLossesFn func(stepped [][]*Node) *Node
+
 // Measure builds Eq. 1 for all n×n task pairs in the current graph:
 // the task losses at the shared parameters shared, each task's gradient
 // with respect to them, the lookahead step of each task (given by step),
 // and every task's loss after each lookahead. The nodes in shared are
 // only read: the caller writes nothing back, so the model is unchanged.
 func Measure(shared []*Node, losses LossesFn, step StepFn) Measurement {
+	return MeasureWith(shared, losses, step, nil)
+}
+
+// MeasureWith is Measure with the losses after the lookaheads computed by
+// after, when it is not nil, instead of by n calls of losses.
+func MeasureWith(shared []*Node, losses LossesFn, step StepFn, after LookaheadLossesFn) Measurement {
 	base := losses(shared)
 	n := len(base)
 	grads := TaskGradients(base, shared)
-	rows := make([]*Node, n)
+	stepped := make([][]*Node, n)
 	for i := range n {
-		rows[i] = Stack(losses(step(grads[i])), 0)
+		stepped[i] = step(grads[i])
+	}
+	if after == nil {
+		after = func(stepped [][]*Node) *Node {
+			rows := make([]*Node, len(stepped))
+			for i, s := range stepped {
+				rows[i] = Stack(losses(s), 0)
+			}
+			return Stack(rows, 0)
+		}
 	}
 	before := Stack(base, 0)
-	after := Stack(rows, 0)
-	z := OneMinus(Div(after, ExpandAxes(before, 0)))
+	z := OneMinus(Div(after(stepped), ExpandAxes(before, 0)))
 	return Measurement{Z: z, Cosine: gradientCosine(grads), Losses: before, Base: base, Grads: grads}
 }
 

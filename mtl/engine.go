@@ -198,7 +198,11 @@ func (e *engine) measurement(params, state []*Node, x, y, lr, t *Node) affinity.
 			return out
 		}
 	}
-	return affinity.Measure(params[:ns], losses, step)
+	var after affinity.LookaheadLossesFn
+	if e.m.batchesLookaheads() {
+		after = func(stepped [][]*Node) *Node { return e.m.lookaheadLosses(stepped, heads, x, y) }
+	}
+	return affinity.MeasureWith(params[:ns], losses, step, after)
 }
 
 // setWeights replaces the parameters and optimizer state with copies of

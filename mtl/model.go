@@ -128,6 +128,16 @@ func newModel(backend compute.Backend, cfg Config, tasks []data.Task, inputShape
 	return m, nil
 }
 
+// forwardMACs returns the multiply-adds of the products and convolutions
+// of a forward pass over one batch (Config.BatchSize examples).
+func (m *model) forwardMACs() int {
+	macs := 0
+	for _, c := range m.costs {
+		macs += c.macs
+	}
+	return macs * m.cfg.BatchSize
+}
+
 // initialValues returns the initial parameter values drawn from seed.
 func (m *model) initialValues(seed uint64) [][]float32 {
 	r := rand.New(rand.NewPCG(seed, 0x7461672d696e6974))
@@ -464,4 +474,31 @@ func (m *model) meanLosses(p *params, x, y *Node) []*Node {
 		losses[j] = ReduceAllMean(l)
 	}
 	return losses
+}
+
+// batchesLookaheads reports whether lookaheadLosses applies: an MLP trunk
+// of one dense layer, heads without a hidden layer, binary tasks only
+// (the default glyph model).
+func (m *model) batchesLookaheads() bool {
+	return m.cfg.Trunk.Kind == TrunkMLP && len(m.cfg.Trunk.Widths) == 1 && m.nShared == 2 && m.allBinary()
+}
+
+// lookaheadLosses returns the n×n losses after the n lookaheads (row i:
+// every task's mean loss on x, y with the trunk's weight and bias at
+// stepped[i]) as one forward pass instead of n (batchesLookaheads): the
+// n stepped weight matrices side by side make one product with the
+// inputs, [batch, n·width]; the heads, which the lookahead does not move,
+// take the n·batch feature rows as one batch.
+func (m *model) lookaheadLosses(stepped [][]*Node, heads []*Node, x, y *Node) *Node {
+	n, width, batch := len(stepped), m.cfg.Trunk.Widths[0], x.Shape().Dimensions[0]
+	ws, bs := make([]*Node, n), make([]*Node, n)
+	for i, s := range stepped {
+		ws[i], bs[i] = s[0], s[1]
+	}
+	h := Reshape(StopGradient(x), batch, -1)
+	h = m.activate(addBias(product(h, Concatenate(ws, 1)), Concatenate(bs, 0)))
+	p := m.bind(append(append([]*Node(nil), stepped[0]...), heads...))
+	z := Reshape(m.fusedHeads(p, Reshape(h, batch*n, width)), batch, n, -1)
+	target := ExpandAxes(y, 1)
+	return ReduceMean(Sub(Softplus(z), Mul(target, z)), 0)
 }

@@ -176,6 +176,9 @@ func prepare(ds data.Dataset, tasks []string, cfg Config, opt Options) (*run, er
 	if err != nil {
 		return nil, err
 	}
+	if backend, err = backendForModel(cfg.Backend, m); err != nil {
+		return nil, err
+	}
 	look := affinity.SGD
 	if opt.Affinity != nil {
 		look = opt.Affinity.Lookahead
