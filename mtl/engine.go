@@ -159,7 +159,7 @@ func (e *engine) trainAffinityGraph(g *Graph, in []*Node) []*Node {
 func (e *engine) evalGraph(g *Graph, in []*Node) []*Node {
 	params, _, rest := e.splitInputs(in, false)
 	x, y, mask := rest[0], rest[1], rest[2]
-	outs := e.m.outputs(e.m.bind(params), x)
+	outs := e.m.outputs(e.m.bindForward(params), x)
 	lossSums := make([]*Node, len(outs))
 	errSums := make([]*Node, len(outs))
 	for j, out := range outs {
@@ -198,7 +198,15 @@ func (e *engine) measurement(params, state []*Node, x, y, lr, t *Node) affinity.
 			return out
 		}
 	}
-	var after affinity.LookaheadLossesFn
+	// The losses after the lookaheads are never differentiated.
+	after := func(stepped [][]*Node) *Node {
+		rows := make([]*Node, len(stepped))
+		for i, s := range stepped {
+			p := e.m.bindForward(append(append([]*Node(nil), s...), heads...))
+			rows[i] = Stack(e.m.meanLosses(p, x, y), 0)
+		}
+		return Stack(rows, 0)
+	}
 	if e.m.batchesLookaheads() {
 		after = func(stepped [][]*Node) *Node { return e.m.lookaheadLosses(stepped, heads, x, y) }
 	}

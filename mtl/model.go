@@ -45,6 +45,10 @@ type params struct {
 	spec  *[]paramSpec
 	costs *[]layerCost
 	nodes map[string]*Node
+	// forwardOnly marks a model built for outputs that are never
+	// differentiated (evaluation, the lookahead losses): its layers skip
+	// the machinery of their own gradient (layer.build).
+	forwardOnly bool
 }
 
 // layerCost is the forward cost of one matrix product of the model
@@ -164,21 +168,35 @@ func (m *model) bind(nodes []*Node) *params {
 	return p
 }
 
+// bindForward is bind for outputs that are never differentiated.
+func (m *model) bindForward(nodes []*Node) *params {
+	p := m.bind(nodes)
+	p.forwardOnly = true
+	return p
+}
+
 // dense returns the dense layer name of x, followed by the model's
 // activation when act.
 func (m *model) dense(p *params, name string, x *Node, out int, act bool) *Node {
 	w, b := denseParams(p, name, x.Shape().Dimensions[x.Rank()-1], out)
-	return m.apply(layer{x: x, w: w, b: b}, act)
+	return m.apply(p, layer{x: x, w: w, b: b}, act)
 }
 
 // apply builds l, followed by the model's activation when act: fused
-// into l when it is the ReLU (whose gradient layer.build computes).
-func (m *model) apply(l layer, act bool) *Node {
-	if act && m.act == activation.TypeRelu {
-		l.relu = true
-		return l.build()
+// into l when it is the ReLU (whose gradient layer.build computes). For a
+// model built forward only, l is built without its gradient.
+func (m *model) apply(p *params, l layer, act bool) *Node {
+	fuse := act && m.act == activation.TypeRelu
+	l.relu = fuse
+	var y *Node
+	if p.forwardOnly {
+		y = l.forward()
+	} else {
+		y = l.build()
 	}
-	y := l.build()
+	if fuse {
+		return y
+	}
 	if act {
 		y = m.activate(y)
 	}
@@ -222,7 +240,7 @@ func (m *model) conv(p *params, name string, x *Node, out, stride int, act bool)
 	b := p.get(name+"/b", 0, 0, out)
 	l, outDims := convLayer(x, w, b, stride)
 	p.addCost(outDims[1] * outDims[2] * k * k * in * out)
-	return Reshape(m.apply(l, act), outDims...)
+	return Reshape(m.apply(p, l, act), outDims...)
 }
 
 // convolve is a 2-D convolution of x [batch, h, w, in] with the kernel
@@ -404,7 +422,7 @@ func (m *model) fusedHeads(p *params, h *Node) *Node {
 	if len(ws) > 1 {
 		w, b = Concatenate(ws, 1), Concatenate(bs, 0)
 	}
-	return affine(h, w, b)
+	return m.apply(p, layer{x: h, w: w, b: b}, false)
 }
 
 // allBinary reports whether every task is binary and the heads have no
@@ -497,7 +515,7 @@ func (m *model) lookaheadLosses(stepped [][]*Node, heads []*Node, x, y *Node) *N
 	}
 	h := Reshape(StopGradient(x), batch, -1)
 	h = m.activate(addBias(product(h, Concatenate(ws, 1)), Concatenate(bs, 0)))
-	p := m.bind(append(append([]*Node(nil), stepped[0]...), heads...))
+	p := m.bindForward(append(append([]*Node(nil), stepped[0]...), heads...))
 	z := Reshape(m.fusedHeads(p, Reshape(h, batch*n, width)), batch, n, -1)
 	target := ExpandAxes(y, 1)
 	return ReduceMean(Sub(Softplus(z), Mul(target, z)), 0)

@@ -60,10 +60,7 @@ func (l layer) build() *Node {
 		left = l.lhs(xc)
 	}
 	pre = addBias(product(left, wc), bc)
-	out := pre
-	if l.relu {
-		out = activation.Apply(activation.TypeRelu, pre)
-	}
+	out := l.activate(pre)
 	carrier := MulScalar(Add(Add(firstElement(xc), firstElement(wc)), firstElement(bc)), 0)
 	out = Add(StopGradient(out), carrier)
 	return IdentityWithCustomGradient(out, func(_, g *Node) *Node {
@@ -75,9 +72,23 @@ func (l layer) build() *Node {
 	})
 }
 
-// affine returns x·w + b for x [rows, in], w [in, out] and b [out] (see
-// layer.build).
-func affine(x, w, b *Node) *Node { return layer{x: x, w: w, b: b}.build() }
+// forward returns act(lhs(x)·w + b) as build does, without its gradient
+// (for outputs that are never differentiated).
+func (l layer) forward() *Node {
+	left := l.x
+	if l.lhs != nil {
+		left = l.lhs(l.x)
+	}
+	return l.activate(addBias(product(left, l.w), l.b))
+}
+
+// activate applies the layer's activation to pre.
+func (l layer) activate(pre *Node) *Node {
+	if l.relu {
+		return activation.Apply(activation.TypeRelu, pre)
+	}
+	return pre
+}
 
 // productGradX is dL/dx of x·w for v = dL/d(x·w): v·wᵀ, [rows, in]. It
 // multiplies v by w or by wᵀ as GoMLX's gradient of product would.
