@@ -281,7 +281,7 @@ func TestConvolveInputGradientMatchesFiniteDifferences(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct{ k, stride int }{{2, 1}, {2, 2}, {3, 1}, {4, 1}} {
+	for _, c := range []struct{ k, stride int }{{2, 1}, {2, 2}, {3, 1}, {4, 1}, {3, 2}, {5, 2}, {1, 2}, {3, 3}} {
 		// lossAt returns the weighted sum of the outputs with x[pos] moved
 		// by delta, and its gradient with respect to x[pos].
 		lossAt := func(pos int, delta float64) (loss, grad float64) {

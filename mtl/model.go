@@ -257,20 +257,20 @@ func convolve(x, kernel, b *Node, stride int) *Node {
 // layer whose output is [batch·h'·w', out], and the output's dimensions
 // [batch, h', w', out]. The layer multiplies the patches of x (patches)
 // with the kernel: on the pure-Go backend this, and its gradient, are
-// much faster than the generic convolution. At stride 1 with an odd
-// kernel, the gradient with respect to x is the convolution of the
-// output's gradient with the flipped kernel (transposedConv), instead of
-// the gradient of the patches (k·k padded copies of x summed).
+// much faster than the generic convolution. When the stride divides h
+// and w, the gradient with respect to x is a transposed convolution of
+// the output's gradient (convInputGradient) instead of the gradient of
+// the patches (k·k padded copies of x summed).
 func convLayer(x, kernel, b *Node, stride int) (layer, []int) {
 	k, in, out := kernel.Shape().Dimensions[0], kernel.Shape().Dimensions[2], kernel.Shape().Dimensions[3]
 	dims := x.Shape().Dimensions
 	outDims := []int{dims[0], (dims[1]-1)/stride + 1, (dims[2]-1)/stride + 1, out}
 	before, after := (k-1)/2, k/2
 	l := layer{w: Reshape(kernel, k*k*in, out), b: b}
-	if stride == 1 && k%2 == 1 {
+	if dims[1]%stride == 0 && dims[2]%stride == 0 {
 		l.x = x
-		l.lhs = func(x *Node) *Node { return patches(x, k, 1, before, after) }
-		l.gradX = func(vPre, w *Node) *Node { return transposedConv(vPre, w, dims, k, before, after) }
+		l.lhs = func(x *Node) *Node { return patches(x, k, stride, before, after) }
+		l.gradX = func(vPre, w *Node) *Node { return convInputGradient(vPre, w, dims, k, stride, before) }
 	} else {
 		l.x = patches(x, k, stride, before, after)
 	}
@@ -299,17 +299,65 @@ func patches(x *Node, k, stride, before, after int) *Node {
 	return Reshape(Concatenate(views, 3), -1, k*k*dims[3])
 }
 
-// transposedConv returns the gradient with respect to x [batch, h, w, c]
-// (dims) of the stride-1 convolution padded with before and after zeros,
-// for the gradient v [batch·h·w, out] of its output and the kernel
-// w [k·k·c, out]: the convolution of v with the kernel flipped in space
-// and with in and out exchanged, padded with after and before zeros.
-func transposedConv(v, w *Node, dims []int, k, before, after int) *Node {
-	out := w.Shape().Dimensions[1]
-	flipped := Reverse(Reshape(w, k, k, dims[3], out), 0, 1)
-	flipped = Reshape(TransposeAllAxes(flipped, 0, 1, 3, 2), k*k*out, dims[3])
-	vp := patches(Reshape(v, dims[0], dims[1], dims[2], out), k, 1, after, before)
-	return Reshape(product(vp, flipped), dims...)
+// convInputGradient returns the gradient with respect to x [batch, h, w,
+// c] (dims) of its convolution at stride s (which divides h and w) with
+// before zeros padded ahead of each spatial axis, for the gradient
+// v [batch·h'·w', out] of the output and the kernel w [k·k·c, out]. Along
+// one axis, the output's element i reads x[s·i + d − before] with kernel
+// row d; so x[s·r + a] (phase a = 0 ... s−1) receives v[r + o]·w[d]ᵀ from
+// every row d with a + before − d = s·o. Each of the s² phases of x is
+// thus a small convolution of v (its patches at offsets o, times the rows
+// d of the kernel, transposed), and the phases interleaved are the
+// gradient: at stride 1, the convolution of v with the flipped kernel.
+func convInputGradient(v, w *Node, dims []int, k, s, before int) *Node {
+	batch, c, out := dims[0], dims[3], w.Shape().Dimensions[1]
+	side := [2]int{dims[1] / s, dims[2] / s}
+	type tap struct{ d, o int }
+	taps := make([][]tap, s) // taps[a]: the kernel rows reaching phase a, and their offsets
+	lo, hi := 0, 0
+	for a := range s {
+		for d := range k {
+			if q := a + before - d; q%s == 0 {
+				taps[a] = append(taps[a], tap{d, q / s})
+				lo, hi = min(lo, q/s), max(hi, q/s)
+			}
+		}
+	}
+	v4 := Reshape(v, batch, side[0], side[1], out)
+	vp := padAxis(padAxis(v4, 1, -lo, hi), 2, -lo, hi)
+	kernel := Reshape(w, k, k, c, out)
+	rows := make([]*Node, s) // rows[a]: phases (a, ·) interleaved, [batch, h', w, c]
+	for a := range s {
+		cols := make([]*Node, s)
+		for b := range s {
+			var views, ws []*Node
+			for _, ti := range taps[a] {
+				for _, tj := range taps[b] {
+					views = append(views, Slice(vp, AxisRange(), AxisRange(ti.o-lo, ti.o-lo+side[0]),
+						AxisRange(tj.o-lo, tj.o-lo+side[1]), AxisRange()))
+					ws = append(ws, Transpose(Reshape(Slice(kernel, AxisElem(ti.d), AxisElem(tj.d)), c, out), 0, 1))
+				}
+			}
+			var phase *Node
+			if len(views) == 0 {
+				phase = Zeros(v.Graph(), shapes.Make(v.DType(), batch, side[0], side[1], c))
+			} else {
+				lhs := Reshape(Concatenate(views, 3), -1, len(views)*out)
+				phase = Reshape(product(lhs, Concatenate(ws, 0)), batch, side[0], side[1], c)
+			}
+			cols[b] = Reshape(phase, batch, side[0], side[1], 1, c)
+		}
+		rows[a] = Reshape(concatenated(cols, 3), batch, side[0], 1, dims[2], c)
+	}
+	return Reshape(concatenated(rows, 2), dims...)
+}
+
+// concatenated is Concatenate(xs, axis), or xs[0] when it is alone.
+func concatenated(xs []*Node, axis int) *Node {
+	if len(xs) == 1 {
+		return xs[0]
+	}
+	return Concatenate(xs, axis)
 }
 
 // padAxis adds start zeros before and end zeros after x along axis (by
