@@ -183,7 +183,7 @@ func checkStep(t *testing.T, r *run, ds *synthetic, idx []int, fused bool,
 		t.Fatal(err)
 	}
 	defer b.free()
-	vals, err := copyOut(r.eng.params)
+	vals, err := r.eng.copyParams()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func checkStep(t *testing.T, r *run, ds *synthetic, idx []int, fused bool,
 	if err != nil {
 		t.Fatal(err)
 	}
-	after, err := copyOut(r.eng.params)
+	after, err := r.eng.copyParams()
 	if err != nil {
 		t.Fatal(err)
 	}

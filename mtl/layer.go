@@ -11,7 +11,9 @@ import (
 // convolution), w [in, out], b [out] and act ReLU or the identity.
 type layer struct {
 	x, w, b *Node
-	relu    bool
+	// wT marks w given transposed, [out, in] (paramSpec.Transposed).
+	wT   bool
+	relu bool
 	// lhs builds the left operand from x; nil means x itself.
 	lhs func(x *Node) *Node
 	// gradX returns dL/dx from vPre = dL/d(lhs(x)·w + b) [rows, out]
@@ -25,12 +27,14 @@ type layer struct {
 //	vPre = v ⊙ [pre ≥ 0] (ReLU, as GoMLX differentiates Max(pre, 0)) or v,
 //	dL/dx = gradX(vPre, w), dL/dw = (vPreᵀ·lhs(x))ᵀ, dL/db = Σ_rows vPre,
 //
+// (dL/dwᵀ = vPreᵀ·lhs(x) when w is held transposed, without transposing)
+//
 // for v = dL/d(output). These are the products GoMLX's own gradient
 // computes, without what it adds around them on the pure-Go backend: a
 // transpose after every product's gradient (an element-by-element copy,
 // also when its permutation is the identity, as it always is for dL/dx),
 // vPreᵀ made by the backend's transpose (here a product with the identity
-// matrix, see productGradW), five elementwise operations for the ReLU's
+// matrix, see productGradWT), five elementwise operations for the ReLU's
 // derivative (here one selection) and, for a convolution, whatever
 // gradX replaces. For the convolutions they were most of a step.
 //
@@ -51,15 +55,24 @@ func (l layer) build() *Node {
 		if l.gradX != nil {
 			return l.gradX(vPre, wc)
 		}
+		if l.wT {
+			return DotGeneral(vPre, []int{1}, nil, wc, []int{0}, nil)
+		}
 		return productGradX(vPre, wc)
 	})
-	wc = IdentityWithCustomGradient(l.w, func(_, _ *Node) *Node { return productGradW(vPre, left) })
+	wc = IdentityWithCustomGradient(l.w, func(_, _ *Node) *Node {
+		dwT := productGradWT(vPre, left)
+		if l.wT {
+			return dwT
+		}
+		return Transpose(dwT, 0, 1)
+	})
 	bc = IdentityWithCustomGradient(l.b, func(_, _ *Node) *Node { return ReduceSum(vPre, 0) })
 	left = xc
 	if l.lhs != nil {
 		left = l.lhs(xc)
 	}
-	pre = addBias(product(left, wc), bc)
+	pre = addBias(l.product(left, wc), bc)
 	out := l.activate(pre)
 	carrier := MulScalar(Add(Add(firstElement(xc), firstElement(wc)), firstElement(bc)), 0)
 	out = Add(StopGradient(out), carrier)
@@ -79,7 +92,15 @@ func (l layer) forward() *Node {
 	if l.lhs != nil {
 		left = l.lhs(l.x)
 	}
-	return l.activate(addBias(product(left, l.w), l.b))
+	return l.activate(addBias(l.product(left, l.w), l.b))
+}
+
+// product returns left·w, for w as the layer holds it (l.wT).
+func (l layer) product(left, w *Node) *Node {
+	if l.wT {
+		return DotGeneral(left, []int{1}, nil, w, []int{1}, nil)
+	}
+	return product(left, w)
 }
 
 // activate applies the layer's activation to pre.
@@ -100,16 +121,15 @@ func productGradX(v, w *Node) *Node {
 	return DotGeneral(v, []int{1}, nil, w, []int{1}, nil)
 }
 
-// productGradW is dL/dw of x·w for v = dL/d(x·w) [rows, out]: (vᵀ·x)ᵀ,
-// [in, out]. The pure-Go backend multiplies only left operands whose
-// contracted axis is the last, so it would transpose v [rows, out] first,
-// element by element; up to transposeByProduct outputs, vᵀ is instead
-// computed as the product of the identity matrix with v, exactly and much
-// faster (rows·out² multiply-adds). The result is the same product
-// either way.
-func productGradW(v, x *Node) *Node {
+// productGradWT is the transpose of dL/dw of x·w for v = dL/d(x·w)
+// [rows, out]: vᵀ·x, [out, in]. The pure-Go backend multiplies only left
+// operands whose contracted axis is the last, so it would transpose v
+// [rows, out] first, element by element; up to transposeByProduct
+// outputs, vᵀ is instead computed as the product of the identity matrix
+// with v, exactly and much faster (rows·out² multiply-adds). The result is
+// the same product either way.
+func productGradWT(v, x *Node) *Node {
 	rows, out := v.Shape().Dimensions[0], v.Shape().Dimensions[1]
-	var dwT *Node // [out, in]
 	if out <= transposeByProduct && rows > out {
 		eye := make([][]float32, out)
 		for k := range eye {
@@ -117,11 +137,9 @@ func productGradW(v, x *Node) *Node {
 			eye[k][k] = 1
 		}
 		vT := DotGeneral(Const(v.Graph(), eye), []int{1}, nil, v, []int{1}, nil)
-		dwT = DotGeneral(vT, []int{1}, nil, x, []int{0}, nil)
-	} else {
-		dwT = DotGeneral(v, []int{0}, nil, x, []int{0}, nil)
+		return DotGeneral(vT, []int{1}, nil, x, []int{0}, nil)
 	}
-	return Transpose(dwT, 0, 1)
+	return DotGeneral(v, []int{0}, nil, x, []int{0}, nil)
 }
 
 // transposeByProduct is the widest v that productGradW transposes by a

@@ -26,6 +26,43 @@ type paramSpec struct {
 	// FanIn and FanOut set the Glorot-uniform initialisation; weights
 	// with FanIn 0 (biases) start at zero.
 	FanIn, FanOut int
+	// Transposed marks a matrix Shape [in, out] that the engine holds as
+	// its transpose [out, in] (deviceShape), so that the products of a
+	// narrow layer need no transposes (see narrowProduct). Its values
+	// outside the engine (initial values, checkpoints) keep the order of
+	// Shape.
+	Transposed bool
+}
+
+// deviceShape is the shape of the parameter's tensor in the engine.
+func (s paramSpec) deviceShape() []int {
+	if s.Transposed {
+		return []int{s.Shape[1], s.Shape[0]}
+	}
+	return s.Shape
+}
+
+// toDevice returns the values v (in the order of Shape) in the order of
+// deviceShape; toHost is its inverse.
+func (s paramSpec) toDevice(v []float32) []float32 { return s.transpose(v, s.Shape) }
+
+func (s paramSpec) toHost(v []float32) []float32 { return s.transpose(v, s.deviceShape()) }
+
+// transpose returns a copy of v, transposed from dims when s is
+// Transposed.
+func (s paramSpec) transpose(v []float32, dims []int) []float32 {
+	out := make([]float32, len(v))
+	if !s.Transposed {
+		copy(out, v)
+		return out
+	}
+	rows, cols := dims[0], dims[1]
+	for r := range rows {
+		for c := range cols {
+			out[c*rows+r] = v[r*cols+c]
+		}
+	}
+	return out
 }
 
 func (s paramSpec) size() int {
@@ -67,9 +104,16 @@ func (p *params) addCost(macs int) {
 }
 
 func (p *params) get(name string, fanIn, fanOut int, dims ...int) *Node {
+	return p.getSpec(paramSpec{Name: name, Shape: dims, Owner: p.owner, FanIn: fanIn, FanOut: fanOut})
+}
+
+// getSpec is get for a parameter described by s (Name, Shape, FanIn,
+// FanOut, Transposed); its node has s.deviceShape().
+func (p *params) getSpec(s paramSpec) *Node {
+	name := s.Name
 	if p.spec != nil {
-		*p.spec = append(*p.spec, paramSpec{Name: name, Shape: dims, Owner: p.owner, FanIn: fanIn, FanOut: fanOut})
-		return Zeros(p.g, shapes.Make(dtypes.Float32, dims...))
+		*p.spec = append(*p.spec, s)
+		return Zeros(p.g, shapes.Make(dtypes.Float32, s.deviceShape()...))
 	}
 	n, ok := p.nodes[name]
 	if !ok {
@@ -178,8 +222,9 @@ func (m *model) bindForward(nodes []*Node) *params {
 // dense returns the dense layer name of x, followed by the model's
 // activation when act.
 func (m *model) dense(p *params, name string, x *Node, out int, act bool) *Node {
-	w, b := denseParams(p, name, x.Shape().Dimensions[x.Rank()-1], out)
-	return m.apply(p, layer{x: x, w: w, b: b}, act)
+	in := x.Shape().Dimensions[x.Rank()-1]
+	w, b := denseParams(p, name, in, out, narrow(in, out))
+	return m.apply(p, layer{x: x, w: w, b: b, wT: narrow(in, out)}, act)
 }
 
 // apply builds l, followed by the model's activation when act: fused
@@ -216,19 +261,27 @@ const narrowProduct = 16
 // computed against w transposed, so that it runs on them.
 func product(x, w *Node) *Node {
 	in, out := w.Shape().Dimensions[0], w.Shape().Dimensions[1]
-	if simdKernels && out <= narrowProduct && in >= narrowProduct {
+	if narrow(in, out) {
 		return DotGeneral(x, []int{x.Rank() - 1}, nil, Transpose(w, 0, 1), []int{1}, nil)
 	}
 	return MatMul(x, w)
 }
 
-// denseParams returns the weights [in, out] and bias [out] of the dense
-// layer name, and records its cost.
-func denseParams(p *params, name string, in, out int) (w, b *Node) {
-	w = p.get(name+"/w", in, out, in, out)
+// denseParams returns the weights and bias [out] of the dense layer name,
+// and records its cost. The weights are [in, out], or their transpose
+// [out, in] when transposed (paramSpec.Transposed).
+func denseParams(p *params, name string, in, out int, transposed bool) (w, b *Node) {
+	w = p.getSpec(paramSpec{Name: name + "/w", Shape: []int{in, out}, Owner: p.owner, FanIn: in, FanOut: out,
+		Transposed: transposed})
 	b = p.get(name+"/b", 0, 0, out)
 	p.addCost(in * out)
 	return w, b
+}
+
+// narrow reports whether a product of in inputs and out outputs is narrow
+// (see narrowProduct): then its weights are held transposed.
+func narrow(in, out int) bool {
+	return simdKernels && out <= narrowProduct && in >= narrowProduct
 }
 
 // conv returns the convolution name of x, followed by the model's
@@ -459,18 +512,31 @@ func (m *model) outputs(p *params, x *Node) []*Node {
 // instead of n small ones runs much faster on the pure-Go backend, whose
 // cost on small models is per operation.
 func (m *model) fusedHeads(p *params, h *Node) *Node {
-	in := h.Shape().Dimensions[h.Rank()-1]
+	in, total := h.Shape().Dimensions[h.Rank()-1], 0
+	for _, t := range m.tasks {
+		total += outputWidth(t)
+	}
+	wT := narrow(in, total) // the heads' product together is narrow
 	ws, bs := make([]*Node, len(m.tasks)), make([]*Node, len(m.tasks))
 	for j, t := range m.tasks {
 		p.owner = j
-		ws[j], bs[j] = denseParams(p, fmt.Sprintf("head%d/out", j), in, outputWidth(t))
+		ws[j], bs[j] = denseParams(p, fmt.Sprintf("head%d/out", j), in, outputWidth(t), wT)
 	}
 	p.owner = sharedOwner
 	w, b := ws[0], bs[0]
 	if len(ws) > 1 {
-		w, b = Concatenate(ws, 1), Concatenate(bs, 0)
+		w, b = Concatenate(ws, outAxis(wT)), Concatenate(bs, 0)
 	}
-	return m.apply(p, layer{x: h, w: w, b: b}, false)
+	return m.apply(p, layer{x: h, w: w, b: b, wT: wT}, false)
+}
+
+// outAxis is the axis of a weight matrix's outputs: 1 for [in, out], 0
+// when it is held transposed.
+func outAxis(transposed bool) int {
+	if transposed {
+		return 0
+	}
+	return 1
 }
 
 // allBinary reports whether every task is binary and the heads have no
@@ -562,7 +628,9 @@ func (m *model) lookaheadLosses(stepped [][]*Node, heads []*Node, x, y *Node) *N
 		ws[i], bs[i] = s[0], s[1]
 	}
 	h := Reshape(StopGradient(x), batch, -1)
-	h = m.activate(addBias(product(h, Concatenate(ws, 1)), Concatenate(bs, 0)))
+	wT := m.specs[0].Transposed
+	h = layer{x: h, w: Concatenate(ws, outAxis(wT)), b: Concatenate(bs, 0), wT: wT}.forward()
+	h = m.activate(h)
 	p := m.bindForward(append(append([]*Node(nil), stepped[0]...), heads...))
 	z := Reshape(m.fusedHeads(p, Reshape(h, batch*n, width)), batch, n, -1)
 	target := ExpandAxes(y, 1)

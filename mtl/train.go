@@ -413,7 +413,7 @@ func (r *run) endEpoch() error {
 	st.History = append(st.History, EpochRecord{Epoch: st.Epoch,
 		TrainLoss: st.EpochLoss / float64(max(st.EpochSteps, 1)), ValidationLoss: vl})
 	if vl < st.BestLoss {
-		best, err := copyOut(r.eng.params)
+		best, err := r.eng.copyParams()
 		if err != nil {
 			return err
 		}
