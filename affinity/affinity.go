@@ -164,19 +164,37 @@ type LookaheadLossesFn func(stepped [][]*Node) *Node
 // and every task's loss after each lookahead. The nodes in shared are
 // only read: the caller writes nothing back, so the model is unchanged.
 func Measure(shared []*Node, losses LossesFn, step StepFn) Measurement {
-	return MeasureWith(shared, losses, step, nil)
+	return MeasureWith(shared, losses, step, Batched{})
 }
 
-// MeasureWith is Measure with the losses after the lookaheads computed by
-// after, when it is not nil, instead of by n calls of losses.
-func MeasureWith(shared []*Node, losses LossesFn, step StepFn, after LookaheadLossesFn) Measurement {
+// Batched holds optional batched forms of the per-task computations of
+// Measure, which a model may compute more cheaply than one task at a time.
+// Each must return what the per-task form would, up to rounding.
+type Batched struct {
+	// Grads returns every task's gradient with respect to the shared
+	// parameters, as TaskGradients(base, shared) does.
+	Grads func() [][]*Node
+	// After returns the losses after the lookaheads, as n calls of the
+	// LossesFn would.
+	After LookaheadLossesFn
+}
+
+// MeasureWith is Measure with the per-task gradients and the losses after
+// the lookaheads taken from batched where it has them.
+func MeasureWith(shared []*Node, losses LossesFn, step StepFn, batched Batched) Measurement {
 	base := losses(shared)
 	n := len(base)
-	grads := TaskGradients(base, shared)
+	var grads [][]*Node
+	if batched.Grads != nil {
+		grads = batched.Grads()
+	} else {
+		grads = TaskGradients(base, shared)
+	}
 	stepped := make([][]*Node, n)
 	for i := range n {
 		stepped[i] = step(grads[i])
 	}
+	after := batched.After
 	if after == nil {
 		after = func(stepped [][]*Node) *Node {
 			rows := make([]*Node, len(stepped))

@@ -6,6 +6,7 @@ import (
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/tagroup/tag/affinity"
 )
 
@@ -199,7 +200,8 @@ func (e *engine) measurement(params, state []*Node, x, y, lr, t *Node) affinity.
 		}
 	}
 	// The losses after the lookaheads are never differentiated.
-	after := func(stepped [][]*Node) *Node {
+	var batched affinity.Batched
+	batched.After = func(stepped [][]*Node) *Node {
 		rows := make([]*Node, len(stepped))
 		for i, s := range stepped {
 			p := e.m.bindForward(append(append([]*Node(nil), s...), heads...))
@@ -208,9 +210,12 @@ func (e *engine) measurement(params, state []*Node, x, y, lr, t *Node) affinity.
 		return Stack(rows, 0)
 	}
 	if e.m.batchesLookaheads() {
-		after = func(stepped [][]*Node) *Node { return e.m.lookaheadLosses(stepped, heads, x, y) }
+		batched.After = func(stepped [][]*Node) *Node { return e.m.lookaheadLosses(stepped, heads, x, y) }
+		if e.m.act == activation.TypeRelu {
+			batched.Grads = func() [][]*Node { return e.m.taskGradients(params[:ns], heads, x, y) }
+		}
 	}
-	return affinity.MeasureWith(params[:ns], losses, step, after)
+	return affinity.MeasureWith(params[:ns], losses, step, batched)
 }
 
 // setWeights replaces the parameters and optimizer state with copies of
