@@ -242,32 +242,12 @@ func TestConvolveMatchesGoMLX(t *testing.T) {
 			if c.relu {
 				want = activation.Relu(want)
 			}
-			weights := Cos(MulScalar(IotaFull(g, got.Shape()), 0.7))
-			out := []*Node{got, want}
-			for _, y := range []*Node{got, want} {
-				out = append(out, Gradient(ReduceAllSum(Mul(y, weights)), x, w, b)...)
-			}
-			return out
+			return compareWithGradients(g, got, want, []*Node{x, w, b})
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		// outs: the two convolutions, then the three gradients of each.
-		for k, name := range []string{"convolution", "input gradient", "kernel gradient", "bias gradient"} {
-			a, b := outs[0], outs[1]
-			if k > 0 {
-				a, b = outs[1+k], outs[4+k]
-			}
-			if !a.Shape().Equal(b.Shape()) {
-				t.Fatalf("%+v: %s shape %s, want %s", c, name, a.Shape(), b.Shape())
-			}
-			got, want := tensors.MustCopyFlatData[float32](a), tensors.MustCopyFlatData[float32](b)
-			for q := range want {
-				if math.Abs(float64(got[q]-want[q])) > 1e-4*(1+math.Abs(float64(want[q]))) {
-					t.Fatalf("%+v: %s [%d] = %g, want %g", c, name, q, got[q], want[q])
-				}
-			}
-		}
+		checkOutputsAndGradients(t, c, outs, [4]string{"convolution", "input gradient", "kernel gradient", "bias gradient"}, 1e-4)
 	}
 }
 
@@ -306,6 +286,79 @@ func TestConvolveInputGradientMatchesFiniteDifferences(t *testing.T) {
 			_, got := lossAt(pos, 0)
 			if want := (plus - minus) / (2 * h); !near(got, want, 1e-3) {
 				t.Errorf("%+v: dL/dx[%d] = %g, finite differences %g", c, pos, got, want)
+			}
+		}
+	}
+}
+
+// A layer's own gradient (layer.build) equals GoMLX's gradient of the
+// same expression, relu(x·w + b) or x·w + b, with respect to x, w and b,
+// for the shapes that take each of its paths: narrow and wide outputs,
+// inputs wider than the outputs, and weights held transposed.
+func TestLayerGradientsMatchGoMLX(t *testing.T) {
+	backend, err := backendFor("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		rows, in, out int
+		wT, relu      bool
+	}{{8, 4, 3, false, true}, {70, 20, 80, false, true}, {200, 300, 70, false, false}, {64, 32, 9, true, true}, {64, 32, 9, false, false}} {
+		outs, err := ExecOnceN(backend, func(g *Graph) []*Node {
+			x := Sin(MulScalar(IotaFull(g, shapes.Make(dtypes.Float32, c.rows, c.in)), 0.37))
+			wDims := []int{c.in, c.out}
+			if c.wT {
+				wDims = []int{c.out, c.in}
+			}
+			w := Cos(MulScalar(IotaFull(g, shapes.Make(dtypes.Float32, wDims...)), 0.11))
+			b := Sin(IotaFull(g, shapes.Make(dtypes.Float32, c.out)))
+			got := layer{x: x, w: w, b: b, wT: c.wT, relu: c.relu}.build()
+			ww := w
+			if c.wT {
+				ww = Transpose(w, 0, 1)
+			}
+			want := addBias(MatMul(x, ww), b)
+			if c.relu {
+				want = activation.Relu(want)
+			}
+			return compareWithGradients(g, got, want, []*Node{x, w, b})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkOutputsAndGradients(t, c, outs, [4]string{"output", "x gradient", "w gradient", "b gradient"}, 1e-4)
+	}
+}
+
+// compareWithGradients builds got and want from g, and returns them
+// followed by the gradients of a fixed weighting of each with respect to
+// wrt(g) (three nodes), for checkOutputsAndGradients.
+func compareWithGradients(g *Graph, got, want *Node, wrt []*Node) []*Node {
+	weights := Cos(MulScalar(IotaFull(g, got.Shape()), 0.7))
+	out := []*Node{got, want}
+	for _, y := range []*Node{got, want} {
+		out = append(out, Gradient(ReduceAllSum(Mul(y, weights)), wrt...)...)
+	}
+	return out
+}
+
+// checkOutputsAndGradients compares the outputs of compareWithGradients:
+// got with want, and their gradients with respect to the three inputs
+// (named in names), to relative tolerance tol.
+func checkOutputsAndGradients(t *testing.T, c any, outs []*tensors.Tensor, names [4]string, tol float64) {
+	t.Helper()
+	for k, name := range names {
+		a, b := outs[0], outs[1]
+		if k > 0 {
+			a, b = outs[1+k], outs[4+k]
+		}
+		if !a.Shape().Equal(b.Shape()) {
+			t.Fatalf("%+v: %s shape %s, want %s", c, name, a.Shape(), b.Shape())
+		}
+		got, want := tensors.MustCopyFlatData[float32](a), tensors.MustCopyFlatData[float32](b)
+		for q := range want {
+			if !near(float64(got[q]), float64(want[q]), tol) {
+				t.Fatalf("%+v: %s [%d] = %g, want %g", c, name, q, got[q], want[q])
 			}
 		}
 	}

@@ -61,11 +61,10 @@ func (l layer) build() *Node {
 		return productGradX(vPre, wc)
 	})
 	wc = IdentityWithCustomGradient(l.w, func(_, _ *Node) *Node {
-		dwT := productGradWT(vPre, left)
 		if l.wT {
-			return dwT
+			return productGradWT(vPre, left)
 		}
-		return Transpose(dwT, 0, 1)
+		return productGradW(vPre, left)
 	})
 	bc = IdentityWithCustomGradient(l.b, func(_, _ *Node) *Node { return ReduceSum(vPre, 0) })
 	left = xc
@@ -140,6 +139,18 @@ func productGradWT(v, x *Node) *Node {
 		return DotGeneral(vT, []int{1}, nil, x, []int{0}, nil)
 	}
 	return DotGeneral(v, []int{0}, nil, x, []int{0}, nil)
+}
+
+// productGradW is dL/dw of x·w for v = dL/d(x·w) [rows, out]: xᵀ·v,
+// [in, out]. The backend transposes x [rows, in] for it, which costs less
+// than transposing v and the result (productGradWT) unless v is narrow
+// enough for its transpose by a product, or x is much wider than v.
+func productGradW(v, x *Node) *Node {
+	rows, in, out := v.Shape().Dimensions[0], x.Shape().Dimensions[1], v.Shape().Dimensions[1]
+	if (out <= transposeByProduct && rows > out) || rows*in > rows*out+in*out {
+		return Transpose(productGradWT(v, x), 0, 1)
+	}
+	return DotGeneral(x, []int{0}, nil, v, []int{0}, nil)
 }
 
 // transposeByProduct is the widest v that productGradW transposes by a
