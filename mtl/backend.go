@@ -198,9 +198,10 @@ func backendFor(cfg string) (b compute.Backend, err error) {
 // glyph model: about 0.3M) spend most of a step outside the arithmetic,
 // and running their many small operations in parallel costs more than it
 // gains: on the glyph model, 2.5 times the CPU time and twice the wall
-// time of sequential operations per training step, also on an idle
-// machine. Larger products still fan out across the cores. Results do not
-// depend on the mode.
+// time of sequential operations per training step (measured on the
+// shared 2-core machine). Larger products still fan out across the cores.
+// Results do not depend on the mode (the default run's results.json was
+// identical in both).
 const sequentialBelow = 20_000_000
 
 // backendForModel returns the backend a run of m uses: that of cfg, or,
