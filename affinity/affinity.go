@@ -151,22 +151,61 @@ type Measurement struct {
 	Grads [][]*Node
 }
 
+// LookaheadLossesFn evaluates every task's loss after every task's
+// lookahead at once: stepped[i] are the shared parameters after task i's
+// lookahead step (as a StepFn returns them); the result is [n, n], row i
+// the n losses at stepped[i]. A model can compute the n lookaheads as one
+// batched forward pass instead of n.
+type LookaheadLossesFn func(stepped [][]*Node) *Node
+
 // Measure builds Eq. 1 for all n×n task pairs in the current graph:
 // the task losses at the shared parameters shared, each task's gradient
 // with respect to them, the lookahead step of each task (given by step),
 // and every task's loss after each lookahead. The nodes in shared are
 // only read: the caller writes nothing back, so the model is unchanged.
 func Measure(shared []*Node, losses LossesFn, step StepFn) Measurement {
+	return MeasureWith(shared, losses, step, Batched{})
+}
+
+// Batched holds optional batched forms of the per-task computations of
+// Measure, which a model may compute more cheaply than one task at a time.
+// Each must return what the per-task form would, up to rounding.
+type Batched struct {
+	// Grads returns every task's gradient with respect to the shared
+	// parameters, as TaskGradients(base, shared) does.
+	Grads func() [][]*Node
+	// After returns the losses after the lookaheads, as n calls of the
+	// LossesFn would.
+	After LookaheadLossesFn
+}
+
+// MeasureWith is Measure with the per-task gradients and the losses after
+// the lookaheads taken from batched where it has them.
+func MeasureWith(shared []*Node, losses LossesFn, step StepFn, batched Batched) Measurement {
 	base := losses(shared)
 	n := len(base)
-	grads := TaskGradients(base, shared)
-	rows := make([]*Node, n)
+	var grads [][]*Node
+	if batched.Grads != nil {
+		grads = batched.Grads()
+	} else {
+		grads = TaskGradients(base, shared)
+	}
+	stepped := make([][]*Node, n)
 	for i := range n {
-		rows[i] = Stack(losses(step(grads[i])), 0)
+		stepped[i] = step(grads[i])
+	}
+	after := batched.After
+	if after == nil {
+		after = func(stepped [][]*Node) *Node {
+			rows := make([]*Node, len(stepped))
+			for i, s := range stepped {
+				rows[i] = Stack(losses(s), 0)
+			}
+			return Stack(rows, 0)
+		}
 	}
 	before := Stack(base, 0)
-	after := Stack(rows, 0)
-	z := OneMinus(Div(after, ExpandAxes(before, 0)))
+	z := OneMinus(Div(after(stepped), ExpandAxes(before, 0)))
 	return Measurement{Z: z, Cosine: gradientCosine(grads), Losses: before, Base: base, Grads: grads}
 }
 

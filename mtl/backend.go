@@ -191,6 +191,29 @@ func backendFor(cfg string) (b compute.Backend, err error) {
 	return b, nil
 }
 
+// sequentialBelow is the forward cost (multiply-adds of the products and
+// convolutions of one batch) below which a model runs on the pure-Go
+// backend with sequential operations when the backend is not configured
+// beyond its name ("go", the default). Such small networks (the default
+// glyph model: about 0.3M) spend most of a step outside the arithmetic,
+// and running their many small operations in parallel costs more than it
+// gains: on the glyph model, 2.5 times the CPU time and twice the wall
+// time of sequential operations per training step (measured on the
+// shared 2-core machine). Larger products still fan out across the cores.
+// Results do not depend on the mode (the default run's results.json was
+// identical in both).
+const sequentialBelow = 20_000_000
+
+// backendForModel returns the backend a run of m uses: that of cfg, or,
+// for a small model on the default pure-Go backend, the same backend with
+// sequential operations (see sequentialBelow).
+func backendForModel(cfg string, m *model) (compute.Backend, error) {
+	if backendConfig(cfg) == gobackend.BackendName && m.forwardMACs() < sequentialBelow {
+		return backendFor(gobackend.BackendName + ":ops_sequential")
+	}
+	return backendFor(cfg)
+}
+
 // CheckBackend reports whether cfg, a Config.Backend value, can be used,
 // without starting a run: the backend must be compiled in (the XLA backend
 // needs the build tag xla, see backend_xla.go), and a pure-Go

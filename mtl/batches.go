@@ -3,31 +3,39 @@ package mtl
 import (
 	"fmt"
 
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/tagroup/tag/data"
 )
 
 // loader fills fixed-shape batches of a run's tasks from a data set.
 type loader struct {
-	ds      data.Dataset
-	cols    []int // column of each run task in ds.Tasks()
-	batch   int
-	inShape []int
-	xbuf    []float32
-	yall    []float32
+	ds     data.Dataset
+	cols   []int // column of each run task in ds.Tasks()
+	batch  int
+	xShape shapes.Shape
+	yall   []float32
 }
 
 func newLoader(ds data.Dataset, cols []int, batchSize int) *loader {
 	return &loader{
-		ds: ds, cols: cols, batch: batchSize, inShape: ds.InputShape(),
-		xbuf: make([]float32, batchSize*data.InputSize(ds)),
-		yall: make([]float32, batchSize*len(ds.Tasks())),
+		ds: ds, cols: cols, batch: batchSize,
+		xShape: shapes.Make(dtypes.Float32, append([]int{batchSize}, ds.InputShape()...)...),
+		yall:   make([]float32, batchSize*len(ds.Tasks())),
 	}
 }
 
 // load returns the batch of the examples idx (len(idx) == batch size).
+// The inputs are written straight into the new tensor's memory.
 func (l *loader) load(split data.Split, idx []int) (batch, error) {
-	if err := l.ds.Fill(split, idx, l.xbuf, l.yall); err != nil {
+	x := tensors.FromShape(l.xShape)
+	var err error
+	if accessErr := tensors.MutableFlatData(x, func(flat []float32) { err = l.ds.Fill(split, idx, flat, l.yall) }); accessErr != nil {
+		err = accessErr
+	}
+	if err != nil {
+		x.FinalizeAll()
 		return batch{}, fmt.Errorf("data set %s, %s split: %w", l.ds.Name(), split, err)
 	}
 	nAll, n := len(l.ds.Tasks()), len(l.cols)
@@ -37,7 +45,6 @@ func (l *loader) load(split data.Split, idx []int) (batch, error) {
 			y[b*n+j] = l.yall[b*nAll+c]
 		}
 	}
-	x := tensors.FromFlatDataAndDimensions(append([]float32(nil), l.xbuf...), append([]int{l.batch}, l.inShape...)...)
 	return batch{x: x, y: tensors.FromFlatDataAndDimensions(y, l.batch, n)}, nil
 }
 

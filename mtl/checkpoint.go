@@ -78,10 +78,10 @@ func (r *run) checkpoint() error {
 	}
 	st := r.st
 	var err error
-	if st.Params, err = copyOut(r.eng.params); err != nil {
+	if st.Params, err = r.eng.copyParams(); err != nil {
 		return err
 	}
-	if st.State, err = copyOut(r.eng.state); err != nil {
+	if st.State, err = r.eng.copyState(); err != nil {
 		return err
 	}
 	st.GradNorm = r.eng.gn.clone()

@@ -6,6 +6,7 @@ import (
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/tagroup/tag/affinity"
 )
 
@@ -159,7 +160,7 @@ func (e *engine) trainAffinityGraph(g *Graph, in []*Node) []*Node {
 func (e *engine) evalGraph(g *Graph, in []*Node) []*Node {
 	params, _, rest := e.splitInputs(in, false)
 	x, y, mask := rest[0], rest[1], rest[2]
-	outs := e.m.outputs(e.m.bind(params), x)
+	outs := e.m.outputs(e.m.bindForward(params), x)
 	lossSums := make([]*Node, len(outs))
 	errSums := make([]*Node, len(outs))
 	for j, out := range outs {
@@ -198,7 +199,23 @@ func (e *engine) measurement(params, state []*Node, x, y, lr, t *Node) affinity.
 			return out
 		}
 	}
-	return affinity.Measure(params[:ns], losses, step)
+	// The losses after the lookaheads are never differentiated.
+	var batched affinity.Batched
+	batched.After = func(stepped [][]*Node) *Node {
+		rows := make([]*Node, len(stepped))
+		for i, s := range stepped {
+			p := e.m.bindForward(append(append([]*Node(nil), s...), heads...))
+			rows[i] = Stack(e.m.meanLosses(p, x, y), 0)
+		}
+		return Stack(rows, 0)
+	}
+	if e.m.batchesLookaheads() {
+		batched.After = func(stepped [][]*Node) *Node { return e.m.lookaheadLosses(stepped, heads, x, y) }
+		if e.m.act == activation.TypeRelu {
+			batched.Grads = func() [][]*Node { return e.m.taskGradients(params[:ns], heads, x, y) }
+		}
+	}
+	return affinity.MeasureWith(params[:ns], losses, step, batched)
 }
 
 // setWeights replaces the parameters and optimizer state with copies of
@@ -208,32 +225,40 @@ func (e *engine) setWeights(params, state [][]float32) {
 	finalizeAll(e.state)
 	e.params = make([]*tensors.Tensor, len(params))
 	for k, v := range params {
-		e.params[k] = tensors.FromFlatDataAndDimensions(append([]float32(nil), v...), e.m.specs[k].Shape...)
+		spec := e.m.specs[k]
+		e.params[k] = tensors.FromFlatDataAndDimensions(spec.toDevice(v), spec.deviceShape()...)
 	}
 	s := e.opt.slots()
 	e.state = make([]*tensors.Tensor, 0, len(params)*s)
 	for k := range params {
+		spec := e.m.specs[k]
 		for i := range s {
-			var v []float32
+			v := make([]float32, spec.size())
 			if state != nil {
-				v = append([]float32(nil), state[k*s+i]...)
-			} else {
-				v = make([]float32, e.m.specs[k].size())
+				v = spec.toDevice(state[k*s+i])
 			}
-			e.state = append(e.state, tensors.FromFlatDataAndDimensions(v, e.m.specs[k].Shape...))
+			e.state = append(e.state, tensors.FromFlatDataAndDimensions(v, spec.deviceShape()...))
 		}
 	}
 }
 
-// copyOut returns the values of ts as Go slices.
-func copyOut(ts []*tensors.Tensor) ([][]float32, error) {
+// copyParams returns the current parameters and copyState the optimizer
+// state as Go slices, in the order of the specs' Shape (as setWeights
+// takes them).
+func (e *engine) copyParams() ([][]float32, error) { return e.copyOut(e.params, 1) }
+
+func (e *engine) copyState() ([][]float32, error) { return e.copyOut(e.state, e.opt.slots()) }
+
+// copyOut returns the values of ts, per spec tensors each (ts[k] belongs
+// to spec k/per), in the order of the specs' Shape.
+func (e *engine) copyOut(ts []*tensors.Tensor, per int) ([][]float32, error) {
 	out := make([][]float32, len(ts))
 	for k, t := range ts {
 		v, err := tensors.CopyFlatData[float32](t)
 		if err != nil {
 			return nil, err
 		}
-		out[k] = v
+		out[k] = e.m.specs[k/per].toHost(v)
 	}
 	return out, nil
 }

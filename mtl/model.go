@@ -26,6 +26,43 @@ type paramSpec struct {
 	// FanIn and FanOut set the Glorot-uniform initialisation; weights
 	// with FanIn 0 (biases) start at zero.
 	FanIn, FanOut int
+	// Transposed marks a matrix Shape [in, out] that the engine holds as
+	// its transpose [out, in] (deviceShape), so that the products of a
+	// narrow layer need no transposes (see narrowProduct). Its values
+	// outside the engine (initial values, checkpoints) keep the order of
+	// Shape.
+	Transposed bool
+}
+
+// deviceShape is the shape of the parameter's tensor in the engine.
+func (s paramSpec) deviceShape() []int {
+	if s.Transposed {
+		return []int{s.Shape[1], s.Shape[0]}
+	}
+	return s.Shape
+}
+
+// toDevice returns the values v (in the order of Shape) in the order of
+// deviceShape; toHost is its inverse.
+func (s paramSpec) toDevice(v []float32) []float32 { return s.transpose(v, s.Shape) }
+
+func (s paramSpec) toHost(v []float32) []float32 { return s.transpose(v, s.deviceShape()) }
+
+// transpose returns a copy of v, transposed from dims when s is
+// Transposed.
+func (s paramSpec) transpose(v []float32, dims []int) []float32 {
+	out := make([]float32, len(v))
+	if !s.Transposed {
+		copy(out, v)
+		return out
+	}
+	rows, cols := dims[0], dims[1]
+	for r := range rows {
+		for c := range cols {
+			out[c*rows+r] = v[r*cols+c]
+		}
+	}
+	return out
 }
 
 func (s paramSpec) size() int {
@@ -45,6 +82,10 @@ type params struct {
 	spec  *[]paramSpec
 	costs *[]layerCost
 	nodes map[string]*Node
+	// forwardOnly marks a model built for outputs that are never
+	// differentiated (evaluation, the lookahead losses): its layers skip
+	// the machinery of their own gradient (layer.build).
+	forwardOnly bool
 }
 
 // layerCost is the forward cost of one matrix product of the model
@@ -63,9 +104,16 @@ func (p *params) addCost(macs int) {
 }
 
 func (p *params) get(name string, fanIn, fanOut int, dims ...int) *Node {
+	return p.getSpec(paramSpec{Name: name, Shape: dims, Owner: p.owner, FanIn: fanIn, FanOut: fanOut})
+}
+
+// getSpec is get for a parameter described by s (Name, Shape, FanIn,
+// FanOut, Transposed); its node has s.deviceShape().
+func (p *params) getSpec(s paramSpec) *Node {
+	name := s.Name
 	if p.spec != nil {
-		*p.spec = append(*p.spec, paramSpec{Name: name, Shape: dims, Owner: p.owner, FanIn: fanIn, FanOut: fanOut})
-		return Zeros(p.g, shapes.Make(dtypes.Float32, dims...))
+		*p.spec = append(*p.spec, s)
+		return Zeros(p.g, shapes.Make(dtypes.Float32, s.deviceShape()...))
 	}
 	n, ok := p.nodes[name]
 	if !ok {
@@ -128,6 +176,16 @@ func newModel(backend compute.Backend, cfg Config, tasks []data.Task, inputShape
 	return m, nil
 }
 
+// forwardMACs returns the multiply-adds of the products and convolutions
+// of a forward pass over one batch (Config.BatchSize examples).
+func (m *model) forwardMACs() int {
+	macs := 0
+	for _, c := range m.costs {
+		macs += c.macs
+	}
+	return macs * m.cfg.BatchSize
+}
+
 // initialValues returns the initial parameter values drawn from seed.
 func (m *model) initialValues(seed uint64) [][]float32 {
 	r := rand.New(rand.NewPCG(seed, 0x7461672d696e6974))
@@ -154,9 +212,40 @@ func (m *model) bind(nodes []*Node) *params {
 	return p
 }
 
-func (m *model) dense(p *params, name string, x *Node, out int) *Node {
-	w, b := denseParams(p, name, x.Shape().Dimensions[x.Rank()-1], out)
-	return addBias(product(x, w), b)
+// bindForward is bind for outputs that are never differentiated.
+func (m *model) bindForward(nodes []*Node) *params {
+	p := m.bind(nodes)
+	p.forwardOnly = true
+	return p
+}
+
+// dense returns the dense layer name of x, followed by the model's
+// activation when act.
+func (m *model) dense(p *params, name string, x *Node, out int, act bool) *Node {
+	in := x.Shape().Dimensions[x.Rank()-1]
+	w, b := denseParams(p, name, in, out, narrow(in, out))
+	return m.apply(p, layer{x: x, w: w, b: b, wT: narrow(in, out)}, act)
+}
+
+// apply builds l, followed by the model's activation when act: fused
+// into l when it is the ReLU (whose gradient layer.build computes). For a
+// model built forward only, l is built without its gradient.
+func (m *model) apply(p *params, l layer, act bool) *Node {
+	fuse := act && m.act == activation.TypeRelu
+	l.relu = fuse
+	var y *Node
+	if p.forwardOnly {
+		y = l.forward()
+	} else {
+		y = l.build()
+	}
+	if fuse {
+		return y
+	}
+	if act {
+		y = m.activate(y)
+	}
+	return y
 }
 
 // narrowProduct is the widest output for which product multiplies by the
@@ -165,6 +254,9 @@ func (m *model) dense(p *params, name string, x *Node, out int) *Node {
 // (16 float32 with AVX-512, 8 with AVX2), but not the same product with w
 // transposed, whose lanes run along the contraction. Measured on the
 // default glyph model: 8% less CPU per training step, 13% per affinity step.
+// A narrow dense layer holds its weights transposed (paramSpec.Transposed),
+// which saves the transposes too (17% less CPU per training step of the
+// glyph model); a convolution's kernel is transposed by product.
 const narrowProduct = 16
 
 // product returns x·w for x [rows, in] and w [in, out]. With the SIMD
@@ -172,46 +264,85 @@ const narrowProduct = 16
 // computed against w transposed, so that it runs on them.
 func product(x, w *Node) *Node {
 	in, out := w.Shape().Dimensions[0], w.Shape().Dimensions[1]
-	if simdKernels && out <= narrowProduct && in >= narrowProduct {
+	if narrow(in, out) {
 		return DotGeneral(x, []int{x.Rank() - 1}, nil, Transpose(w, 0, 1), []int{1}, nil)
 	}
 	return MatMul(x, w)
 }
 
-// denseParams returns the weights [in, out] and bias [out] of the dense
-// layer name, and records its cost.
-func denseParams(p *params, name string, in, out int) (w, b *Node) {
-	w = p.get(name+"/w", in, out, in, out)
+// denseParams returns the weights and bias [out] of the dense layer name,
+// and records its cost. The weights are [in, out], or their transpose
+// [out, in] when transposed (paramSpec.Transposed).
+func denseParams(p *params, name string, in, out int, transposed bool) (w, b *Node) {
+	w = p.getSpec(paramSpec{Name: name + "/w", Shape: []int{in, out}, Owner: p.owner, FanIn: in, FanOut: out,
+		Transposed: transposed})
 	b = p.get(name+"/b", 0, 0, out)
 	p.addCost(in * out)
 	return w, b
 }
 
-func (m *model) conv(p *params, name string, x *Node, out, stride int) *Node {
+// narrow reports whether a product of in inputs and out outputs is narrow
+// (see narrowProduct): then its weights are held transposed.
+func narrow(in, out int) bool {
+	return simdKernels && out <= narrowProduct && in >= narrowProduct
+}
+
+// conv returns the convolution name of x, followed by the model's
+// activation when act.
+func (m *model) conv(p *params, name string, x *Node, out, stride int, act bool) *Node {
 	k := m.cfg.Trunk.Kernel
 	in := x.Shape().Dimensions[x.Rank()-1]
 	w := p.get(name+"/w", k*k*in, k*k*out, k, k, in, out)
 	b := p.get(name+"/b", 0, 0, out)
-	y := convolve(x, w, stride)
-	d := y.Shape().Dimensions
-	p.addCost(d[1] * d[2] * k * k * in * out)
-	return addBias(y, b)
+	l, outDims := convLayer(x, w, b, stride)
+	p.addCost(outDims[1] * outDims[2] * k * k * in * out)
+	return Reshape(m.apply(p, l, act), outDims...)
 }
 
 // convolve is a 2-D convolution of x [batch, h, w, in] with the kernel
-// [k, k, in, out] at the given stride, padded as GoMLX's PadSame does
-// ((k−1)/2 zeros before, k/2 after each spatial axis). It gathers the k·k
-// shifted, strided views of the padded input into patches and multiplies
-// them with the kernel: on the pure-Go backend this, and its gradient, are
-// much faster than the generic convolution.
-func convolve(x, kernel *Node, stride int) *Node {
-	k, out := kernel.Shape().Dimensions[0], kernel.Shape().Dimensions[3]
-	xp := padAxis(padAxis(x, 1, (k-1)/2, k/2), 2, (k-1)/2, k/2)
+// [k, k, in, out] at the given stride, plus the bias b [out], padded as
+// GoMLX's PadSame does ((k−1)/2 zeros before, k/2 after each spatial
+// axis): see convLayer.
+func convolve(x, kernel, b *Node, stride int) *Node {
+	l, outDims := convLayer(x, kernel, b, stride)
+	return Reshape(l.build(), outDims...)
+}
+
+// convLayer returns the convolution of x [batch, h, w, in] with the
+// kernel [k, k, in, out] at the given stride, plus the bias b [out], as a
+// layer whose output is [batch·h'·w', out], and the output's dimensions
+// [batch, h', w', out]. The layer multiplies the patches of x (patches)
+// with the kernel: on the pure-Go backend this, and its gradient, are
+// much faster than the generic convolution. When the stride divides h
+// and w, the gradient with respect to x is a transposed convolution of
+// the output's gradient (convInputGradient) instead of the gradient of
+// the patches (k·k padded copies of x summed).
+func convLayer(x, kernel, b *Node, stride int) (layer, []int) {
+	k, in, out := kernel.Shape().Dimensions[0], kernel.Shape().Dimensions[2], kernel.Shape().Dimensions[3]
 	dims := x.Shape().Dimensions
-	in := dims[3]
+	outDims := []int{dims[0], (dims[1]-1)/stride + 1, (dims[2]-1)/stride + 1, out}
+	before, after := (k-1)/2, k/2
+	l := layer{w: Reshape(kernel, k*k*in, out), b: b}
+	if dims[1]%stride == 0 && dims[2]%stride == 0 {
+		l.x = x
+		l.lhs = func(x *Node) *Node { return patches(x, k, stride, before, after) }
+		l.gradX = func(vPre, w *Node) *Node { return convInputGradient(vPre, w, dims, k, stride, before) }
+	} else {
+		l.x = patches(x, k, stride, before, after)
+	}
+	return l, outDims
+}
+
+// patches returns the k·k shifted, strided views of x [batch, h, w, c],
+// padded with before and after zeros on each spatial axis, side by side:
+// [batch·h'·w', k·k·c], the view of kernel position (i, j) at columns
+// (i·k + j)·c ... (i·k + j + 1)·c − 1.
+func patches(x *Node, k, stride, before, after int) *Node {
+	xp := padAxis(padAxis(x, 1, before, after), 2, before, after)
+	dims := x.Shape().Dimensions
 	var outSide [2]int
 	for a := range 2 {
-		outSide[a] = (dims[a+1]-1)/stride + 1
+		outSide[a] = (dims[a+1]+before+after-k)/stride + 1
 	}
 	views := make([]*Node, 0, k*k)
 	for di := range k {
@@ -221,9 +352,68 @@ func convolve(x, kernel *Node, stride int) *Node {
 				AxisRange(dj, dj+(outSide[1]-1)*stride+1).Stride(stride), AxisRange()))
 		}
 	}
-	patches := Reshape(Concatenate(views, 3), -1, k*k*in)
-	y := product(patches, Reshape(kernel, k*k*in, out))
-	return Reshape(y, dims[0], outSide[0], outSide[1], out)
+	return Reshape(Concatenate(views, 3), -1, k*k*dims[3])
+}
+
+// convInputGradient returns the gradient with respect to x [batch, h, w,
+// c] (dims) of its convolution at stride s (which divides h and w) with
+// before zeros padded ahead of each spatial axis, for the gradient
+// v [batch·h'·w', out] of the output and the kernel w [k·k·c, out]. Along
+// one axis, the output's element i reads x[s·i + d − before] with kernel
+// row d; so x[s·r + a] (phase a = 0 ... s−1) receives v[r + o]·w[d]ᵀ from
+// every row d with a + before − d = s·o. Each of the s² phases of x is
+// thus a small convolution of v (its patches at offsets o, times the rows
+// d of the kernel, transposed), and the phases interleaved are the
+// gradient: at stride 1, the convolution of v with the flipped kernel.
+func convInputGradient(v, w *Node, dims []int, k, s, before int) *Node {
+	batch, c, out := dims[0], dims[3], w.Shape().Dimensions[1]
+	side := [2]int{dims[1] / s, dims[2] / s}
+	type tap struct{ d, o int }
+	taps := make([][]tap, s) // taps[a]: the kernel rows reaching phase a, and their offsets
+	lo, hi := 0, 0
+	for a := range s {
+		for d := range k {
+			if q := a + before - d; q%s == 0 {
+				taps[a] = append(taps[a], tap{d, q / s})
+				lo, hi = min(lo, q/s), max(hi, q/s)
+			}
+		}
+	}
+	v4 := Reshape(v, batch, side[0], side[1], out)
+	vp := padAxis(padAxis(v4, 1, -lo, hi), 2, -lo, hi)
+	kernel := Reshape(w, k, k, c, out)
+	rows := make([]*Node, s) // rows[a]: phases (a, ·) interleaved, [batch, h', w, c]
+	for a := range s {
+		cols := make([]*Node, s)
+		for b := range s {
+			var views, ws []*Node
+			for _, ti := range taps[a] {
+				for _, tj := range taps[b] {
+					views = append(views, Slice(vp, AxisRange(), AxisRange(ti.o-lo, ti.o-lo+side[0]),
+						AxisRange(tj.o-lo, tj.o-lo+side[1]), AxisRange()))
+					ws = append(ws, Transpose(Reshape(Slice(kernel, AxisElem(ti.d), AxisElem(tj.d)), c, out), 0, 1))
+				}
+			}
+			var phase *Node
+			if len(views) == 0 {
+				phase = Zeros(v.Graph(), shapes.Make(v.DType(), batch, side[0], side[1], c))
+			} else {
+				lhs := Reshape(Concatenate(views, 3), -1, len(views)*out)
+				phase = Reshape(product(lhs, Concatenate(ws, 0)), batch, side[0], side[1], c)
+			}
+			cols[b] = Reshape(phase, batch, side[0], side[1], 1, c)
+		}
+		rows[a] = Reshape(concatenated(cols, 3), batch, side[0], 1, dims[2], c)
+	}
+	return Reshape(concatenated(rows, 2), dims...)
+}
+
+// concatenated is Concatenate(xs, axis), or xs[0] when it is alone.
+func concatenated(xs []*Node, axis int) *Node {
+	if len(xs) == 1 {
+		return xs[0]
+	}
+	return Concatenate(xs, axis)
 }
 
 // padAxis adds start zeros before and end zeros after x along axis (by
@@ -261,20 +451,20 @@ func (m *model) trunk(p *params, x *Node) *Node {
 	switch m.cfg.Trunk.Kind {
 	case TrunkCNN:
 		for k, ch := range m.cfg.Trunk.Channels {
-			h = m.activate(m.conv(p, fmt.Sprintf("trunk/conv%d", k), h, ch, 2))
+			h = m.conv(p, fmt.Sprintf("trunk/conv%d", k), h, ch, 2, true)
 		}
 	case TrunkResNet:
 		ch := m.cfg.Trunk.Channels[0]
-		h = m.activate(m.conv(p, "trunk/stem", h, ch, 2))
-		r := m.activate(m.conv(p, "trunk/res/conv0", h, ch, 1))
-		h = m.activate(Add(h, m.conv(p, "trunk/res/conv1", r, ch, 1)))
+		h = m.conv(p, "trunk/stem", h, ch, 2, true)
+		r := m.conv(p, "trunk/res/conv0", h, ch, 1, true)
+		h = m.activate(Add(h, m.conv(p, "trunk/res/conv1", r, ch, 1, false)))
 		h = ReduceMean(h, 1, 2)
 	}
 	if h.Rank() > 2 {
 		h = Reshape(h, h.Shape().Dimensions[0], -1)
 	}
 	for k, w := range m.cfg.Trunk.Widths {
-		h = m.activate(m.dense(p, fmt.Sprintf("trunk/dense%d", k), h, w))
+		h = m.dense(p, fmt.Sprintf("trunk/dense%d", k), h, w, true)
 	}
 	return h
 }
@@ -293,9 +483,9 @@ func (m *model) head(p *params, j int, h *Node) *Node {
 	defer func() { p.owner = sharedOwner }()
 	name := fmt.Sprintf("head%d", j)
 	if m.cfg.Head.Hidden > 0 {
-		h = m.activate(m.dense(p, name+"/hidden", h, m.cfg.Head.Hidden))
+		h = m.dense(p, name+"/hidden", h, m.cfg.Head.Hidden, true)
 	}
-	return m.dense(p, name+"/out", h, outputWidth(m.tasks[j]))
+	return m.dense(p, name+"/out", h, outputWidth(m.tasks[j]), false)
 }
 
 // outputs returns every task's outputs for the inputs x.
@@ -325,18 +515,31 @@ func (m *model) outputs(p *params, x *Node) []*Node {
 // instead of n small ones runs much faster on the pure-Go backend, whose
 // cost on small models is per operation.
 func (m *model) fusedHeads(p *params, h *Node) *Node {
-	in := h.Shape().Dimensions[h.Rank()-1]
+	in, total := h.Shape().Dimensions[h.Rank()-1], 0
+	for _, t := range m.tasks {
+		total += outputWidth(t)
+	}
+	wT := narrow(in, total) // the heads' product together is narrow
 	ws, bs := make([]*Node, len(m.tasks)), make([]*Node, len(m.tasks))
 	for j, t := range m.tasks {
 		p.owner = j
-		ws[j], bs[j] = denseParams(p, fmt.Sprintf("head%d/out", j), in, outputWidth(t))
+		ws[j], bs[j] = denseParams(p, fmt.Sprintf("head%d/out", j), in, outputWidth(t), wT)
 	}
 	p.owner = sharedOwner
 	w, b := ws[0], bs[0]
 	if len(ws) > 1 {
-		w, b = Concatenate(ws, 1), Concatenate(bs, 0)
+		w, b = Concatenate(ws, outAxis(wT)), Concatenate(bs, 0)
 	}
-	return addBias(product(h, w), b)
+	return m.apply(p, layer{x: h, w: w, b: b, wT: wT}, false)
+}
+
+// outAxis is the axis of a weight matrix's outputs: 1 for [in, out], 0
+// when it is held transposed.
+func outAxis(transposed bool) int {
+	if transposed {
+		return 0
+	}
+	return 1
 }
 
 // allBinary reports whether every task is binary and the heads have no
@@ -406,4 +609,64 @@ func (m *model) meanLosses(p *params, x, y *Node) []*Node {
 		losses[j] = ReduceAllMean(l)
 	}
 	return losses
+}
+
+// batchesLookaheads reports whether lookaheadLosses applies: an MLP trunk
+// of one dense layer, heads without a hidden layer, binary tasks only
+// (the default glyph model).
+func (m *model) batchesLookaheads() bool {
+	return m.cfg.Trunk.Kind == TrunkMLP && len(m.cfg.Trunk.Widths) == 1 && m.nShared == 2 && m.allBinary()
+}
+
+// lookaheadLosses returns the n×n losses after the n lookaheads (row i:
+// every task's mean loss on x, y with the trunk's weight and bias at
+// stepped[i]) as one forward pass instead of n (batchesLookaheads): the
+// n stepped weight matrices side by side make one product with the
+// inputs, [batch, n·width]; the heads, which the lookahead does not move,
+// take the n·batch feature rows as one batch.
+func (m *model) lookaheadLosses(stepped [][]*Node, heads []*Node, x, y *Node) *Node {
+	n, width, batch := len(stepped), m.cfg.Trunk.Widths[0], x.Shape().Dimensions[0]
+	ws, bs := make([]*Node, n), make([]*Node, n)
+	for i, s := range stepped {
+		ws[i], bs[i] = s[0], s[1]
+	}
+	h := Reshape(StopGradient(x), batch, -1)
+	wT := m.specs[0].Transposed
+	h = layer{x: h, w: Concatenate(ws, outAxis(wT)), b: Concatenate(bs, 0), wT: wT}.forward()
+	h = m.activate(h)
+	p := m.bindForward(append(append([]*Node(nil), stepped[0]...), heads...))
+	z := Reshape(m.fusedHeads(p, Reshape(h, batch*n, width)), batch, n, -1)
+	target := ExpandAxes(y, 1)
+	return ReduceMean(Sub(Softplus(z), Mul(target, z)), 0)
+}
+
+// taskGradients returns every task's gradient with respect to the trunk's
+// weight and bias (as affinity.TaskGradients would, up to rounding) for a
+// model that batchesLookaheads with the ReLU, from one forward pass
+// instead of n backward passes. With e[b, j] = (σ(z[b, j]) − y[b, j])/B
+// the derivative of task j's mean loss by its output z (sigmoid
+// cross-entropy), the ReLU's mask [pre ≥ 0] (as GoMLX differentiates
+// Max(pre, 0)) and w_j task j's head weights, task j's gradient with
+// respect to the trunk's pre-activations is D_j[b, k] = mask[b, k]·e[b, j]·
+// w_j[k]: the weight gradient is D_jᵀ·x, the bias gradient Σ_b D_j.
+func (m *model) taskGradients(shared, heads []*Node, x, y *Node) [][]*Node {
+	batch, width := x.Shape().Dimensions[0], m.cfg.Trunk.Widths[0]
+	p := m.bindForward(append(append([]*Node(nil), shared...), heads...))
+	wT := m.specs[0].Transposed
+	x2 := Reshape(StopGradient(x), batch, -1)
+	pre := layer{x: x2, w: shared[0], b: shared[1], wT: wT}.forward()
+	z := m.fusedHeads(p, m.activate(pre))
+	eT := Transpose(DivScalar(Sub(Sigmoid(z), y), float64(batch)), 0, 1)                        // [n, B]
+	maskT := Transpose(ConvertDType(GreaterOrEqual(pre, ZerosLike(pre)), dtypes.Float32), 0, 1) // [width, B]
+	grads := make([][]*Node, len(m.tasks))
+	for j := range m.tasks {
+		w := Reshape(p.get(fmt.Sprintf("head%d/out/w", j), 0, 0), width, 1)
+		d := Mul(Mul(maskT, w), Slice(eT, AxisElem(j))) // [width, B]
+		gw := DotGeneral(d, []int{1}, nil, x2, []int{0}, nil)
+		if !wT {
+			gw = Transpose(gw, 0, 1)
+		}
+		grads[j] = []*Node{gw, ReduceSum(d, 1)}
+	}
+	return grads
 }

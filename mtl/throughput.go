@@ -90,6 +90,9 @@ func MeasureThroughput(tm ThroughputModel, steps int) (*Throughput, error) {
 	if err != nil {
 		return nil, err
 	}
+	if backend, err = backendForModel(cfg.Backend, m); err != nil {
+		return nil, err
+	}
 	weights := make([]float32, len(tm.Tasks))
 	for j := range weights {
 		weights[j] = 1

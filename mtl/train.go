@@ -191,6 +191,9 @@ func prepare(ds data.Dataset, tasks []string, cfg Config, opt Options) (*run, er
 	if err != nil {
 		return nil, err
 	}
+	if backend, err = backendForModel(cfg.Backend, m); err != nil {
+		return nil, err
+	}
 	look := affinity.SGD
 	if opt.Affinity != nil {
 		look = opt.Affinity.Lookahead
@@ -446,7 +449,7 @@ func (r *run) endEpoch() error {
 	st.History = append(st.History, EpochRecord{Epoch: st.Epoch,
 		TrainLoss: st.EpochLoss / float64(max(st.EpochSteps, 1)), ValidationLoss: vl})
 	if vl < st.BestLoss {
-		best, err := copyOut(r.eng.params)
+		best, err := r.eng.copyParams()
 		if err != nil {
 			return err
 		}
@@ -472,7 +475,7 @@ func (r *run) finish() (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	last, err := copyOut(r.eng.params)
+	last, err := r.eng.copyParams()
 	if err != nil {
 		return nil, err
 	}
