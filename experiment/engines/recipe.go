@@ -13,10 +13,11 @@ import (
 // affinity.DefaultOptions measured on validation batches. `tag run` and
 // `tag affinity` start from it before applying their recipe flags.
 //
-// Validation batches: the lookahead of Eq. 1 is a step on one task's
-// training gradient, and its effect on another task is measured on a
-// validation batch, so that an affinity says how much one task's step helps
-// another generalize rather than fit the batch both were computed on.
+// Validation batches: every measured step, Eq. 1 is computed on a batch of
+// the validation split (each task's lookahead gradient and every task's
+// loss before and after it) at the current weights, instead of on the
+// training batch the step then trains on, so that an affinity describes how
+// the tasks interact on examples the network does not fit.
 // Measured with `tag bench quality` (5 seeds, budgets 2–5, -spend-budget):
 // TAG − random pooled over budgets went from −3.3% (cannot tell) to −2.7%
 // (significant) on glyphs, from +0.2% to −0.0% on supermarket and from
