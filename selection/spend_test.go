@@ -48,6 +48,32 @@ func bruteSpend(r Rule, n, k int) (float64, int) {
 	return math.Inf(-1), 0
 }
 
+// checkSpend solves a random zsum matrix of n tasks with solve, which must
+// spend a budget of k networks under a group-size cap, and compares it with
+// bruteSpend; it reports whether the case was feasible.
+func checkSpend(t *testing.T, rng *rand.Rand, n, k, capSize int, solve func(Rule) (*Result, error)) bool {
+	t.Helper()
+	r, err := AffinityRule(RuleZSum, randMatrix(rng, n, -1, 1), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, m := bruteSpend(CapGroupSize(r, capSize), n, k)
+	res, err := solve(r)
+	if math.IsInf(want, -1) {
+		if err == nil {
+			t.Errorf("n=%d k=%d cap %d: solved an infeasible case", n, k, capSize)
+		}
+		return false
+	}
+	if err != nil {
+		t.Fatalf("n=%d k=%d cap %d: %v", n, k, capSize, err)
+	}
+	if len(res.Groups) != m || math.Abs(res.Score-want) > 1e-9 {
+		t.Errorf("n=%d k=%d cap %d: %d groups score %g, brute force %d groups %g", n, k, capSize, len(res.Groups), res.Score, m, want)
+	}
+	return true
+}
+
 // TestSpendMatchesBruteForce checks Options.SpendBudget on the zsum rule
 // against brute force over every partition into the most blocks the budget
 // and a group-size cap allow, for n = 1..7 and every k.
@@ -57,26 +83,11 @@ func TestSpendMatchesBruteForce(t *testing.T) {
 	for n := 1; n <= 7; n++ {
 		for k := 1; k <= n; k++ {
 			for _, capSize := range []int{0, 2, 3} {
-				a := randMatrix(rng, n, -1, 1)
-				r, err := AffinityRule(RuleZSum, a, Options{})
-				if err != nil {
-					t.Fatal(err)
+				if checkSpend(t, rng, n, k, capSize, func(r Rule) (*Result, error) {
+					return Solve(r, MaxNetworks(k), Options{SpendBudget: true, MaxGroupSize: capSize})
+				}) {
+					checked++
 				}
-				want, m := bruteSpend(CapGroupSize(r, capSize), n, k)
-				res, err := Solve(r, MaxNetworks(k), Options{SpendBudget: true, MaxGroupSize: capSize})
-				if math.IsInf(want, -1) {
-					if err == nil {
-						t.Errorf("n=%d k=%d cap %d: solved an infeasible case", n, k, capSize)
-					}
-					continue
-				}
-				if err != nil {
-					t.Fatalf("n=%d k=%d cap %d: %v", n, k, capSize, err)
-				}
-				if len(res.Groups) != m || math.Abs(res.Score-want) > 1e-9 {
-					t.Errorf("n=%d k=%d cap %d: %d groups score %g, brute force %d groups %g", n, k, capSize, len(res.Groups), res.Score, m, want)
-				}
-				checked++
 			}
 		}
 	}
@@ -126,27 +137,11 @@ func TestAnytimeSpendMatchesBruteForce(t *testing.T) {
 	for n := 2; n <= 7; n++ {
 		for k := 1; k <= n; k++ {
 			for _, capSize := range []int{0, 3} {
-				a := randMatrix(rng, n, -1, 1)
-				r, err := AffinityRule(RuleZSum, a, Options{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				want, m := bruteSpend(CapGroupSize(r, capSize), n, k)
-				b := MaxNetworks(k)
-				b.Spend = true
-				res, err := Anytime(r, b, Options{Seed: 3, MaxGroupSize: capSize})
-				if math.IsInf(want, -1) {
-					if err == nil {
-						t.Errorf("n=%d k=%d cap %d: solved an infeasible case", n, k, capSize)
-					}
-					continue
-				}
-				if err != nil {
-					t.Fatalf("n=%d k=%d cap %d: %v", n, k, capSize, err)
-				}
-				if len(res.Groups) != m || math.Abs(res.Score-want) > 1e-9 {
-					t.Errorf("n=%d k=%d cap %d: %d groups score %g, brute force %d groups %g", n, k, capSize, len(res.Groups), res.Score, m, want)
-				}
+				checkSpend(t, rng, n, k, capSize, func(r Rule) (*Result, error) {
+					b := MaxNetworks(k)
+					b.Spend = true
+					return Anytime(r, b, Options{Seed: 3, MaxGroupSize: capSize})
+				})
 			}
 		}
 	}
