@@ -86,10 +86,26 @@ func (r *run) checkpoint() error {
 	}
 	st.GradNorm = r.eng.gn.clone()
 	st.Seconds = r.elapsed().Seconds()
-	if err := os.MkdirAll(r.opt.CheckpointDir, 0o755); err != nil {
+	if err := mkdirAllRetry(r.opt.CheckpointDir); err != nil {
 		return err
 	}
 	return atomicfile.Write(filepath.Join(r.opt.CheckpointDir, CheckpointFile), func(w io.Writer) error {
 		return gob.NewEncoder(w).Encode(st)
 	})
+}
+
+// mkdirAllRetry is os.MkdirAll that tries again when a parent folder
+// vanished while it ran: another process sharing the run directory may
+// remove an empty parent (an experiment removes its empty checkpoints
+// folder when it ends) between MkdirAll's check of the parent and its
+// creation of the child. Once the child exists the parent is not empty and
+// cannot be removed that way.
+func mkdirAllRetry(dir string) error {
+	var err error
+	for range 5 {
+		if err = os.MkdirAll(dir, 0o755); err == nil || !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return err
 }
