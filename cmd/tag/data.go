@@ -119,12 +119,13 @@ your own data (any command that takes a data set; check it first with 'tag data 
 // runTimes is the expected wall time of `tag run -data NAME` with its
 // default recipe, methods, budgets and 3 seeds on a 2-core machine (built
 // with GOEXPERIMENT=simd), shown by `tag data list`. "measured": timed on
-// the 2-core development machine (glyphs: 1 min 28 s of wall time and
-// 2.6 min of CPU when quiet; 10 min while other jobs loaded it). "estimate": the networks
-// times their steps times a measured step time of a similar model (`tag
-// bench throughput`, earlier single-seed runs), not run to the end.
+// the 2-core development machine (the plain run: 53 s of wall time and
+// 1.6 min of CPU when quiet). "estimate": the networks times their steps
+// times a measured step time of a similar model (`tag bench throughput`,
+// earlier single-seed runs, the engine before its last speed-ups, which
+// made these models 1.5–3× faster), not run to the end.
 var runTimes = map[string]string{
-	"glyphs":           "≈3–6 min, estimate (plain `tag run`, 4000 16×16 glyphs: 1.5 min, measured)",
+	"glyphs":           "≈3–6 min, estimate (plain `tag run`, 4000 16×16 glyphs: 53 s, measured)",
 	"glyphs-all":       "≈10–15 min, estimate",
 	"planted":          "≈1–3 min, estimate",
 	"multimnist":       "≈1–1.5 h (default CNN), estimate",
