@@ -127,11 +127,11 @@ your own data (any command that takes a data set; check it first with 'tag data 
 var runTimes = map[string]string{
 	"glyphs":           "≈3–6 min, estimate (plain `tag run`, 4000 16×16 glyphs: 53 s, measured)",
 	"glyphs-all":       "≈10–15 min, estimate",
-	"planted":          "≈1–3 min, estimate",
+	"planted":          "33 s, measured",
 	"multimnist":       "≈1–1.5 h (default CNN), estimate",
 	"mnist-attributes": "≈3–4.5 h (default CNN; -seeds 1 for a first look), estimate",
 	"fashion-mnist":    "hours with the default CNN; ≈30–60 min with -trunk mlp, estimate",
-	"sklearn-digits":   "≈5–10 min, estimate",
+	"sklearn-digits":   "66 s, measured",
 	"supermarket":      "≈10–20 min, estimate",
 }
 
