@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/tagroup/tag/internal/atomicfile"
@@ -169,19 +168,14 @@ func (e *MissingError) Error() string {
 // first, or nil when every unit is finished.
 func (s *store) newPlan(phase int, us []unit, worker []string) (*Plan, error) {
 	p := &Plan{Phase: phase, ConfigHash: s.configHash, Worker: worker, layout: s.layout}
-	seen := map[string]bool{}
-	for _, u := range us {
-		key := u.key(s.configHash)
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
-		r, err := s.load(u, key)
+	for _, j := range s.distinct(us) {
+		r, err := s.load(j.u, j.key)
 		if err != nil {
 			return nil, err
 		}
 		if r == nil {
-			p.Units = append(p.Units, PlanUnit{Key: key, Kind: u.kind, Tasks: u.tasks, Seed: u.seed, Balance: u.balance})
+			u := j.u
+			p.Units = append(p.Units, PlanUnit{Key: j.key, Kind: u.kind, Tasks: u.tasks, Seed: u.seed, Balance: u.balance})
 		}
 	}
 	if len(p.Units) == 0 {
@@ -274,10 +268,8 @@ func (p *Plan) RunUnit(ctx context.Context, i int, data map[string]any, tr Train
 		return false, fmt.Errorf("plan %s: this worker's data and recipe have config hash %s, the plan's %s (another data file, flag or tag version?)",
 			p.Path(), hash, p.ConfigHash)
 	}
-	for _, d := range []string{p.layout.Units(), p.layout.Locks()} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return false, err
-		}
+	if err := p.layout.makeDirs(); err != nil {
+		return false, err
 	}
 	s := &store{layout: p.layout, configHash: p.ConfigHash, trainer: tr, workers: 1, records: map[string]*unitRecord{}}
 	u := p.Units[i]
@@ -333,5 +325,5 @@ func planFile(phase int) string {
 	if phase < 0 {
 		return "phase-*.json"
 	}
-	return "phase-" + strconv.Itoa(phase) + ".json"
+	return fmt.Sprintf(planName, phase)
 }

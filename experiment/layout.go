@@ -1,6 +1,9 @@
 package experiment
 
-import "path/filepath"
+import (
+	"os"
+	"path/filepath"
+)
 
 // Layout names every file and folder of a run directory. It is the one
 // place where those names are written: the experiment, the engines that
@@ -39,6 +42,17 @@ func (l Layout) Units() string { return l.path("units") }
 
 // Unit is the file of the unit with the given key.
 func (l Layout) Unit(key string) string { return l.path("units", key+".json") }
+
+// makeDirs creates the folders units are written and locked in (and the
+// run directory itself).
+func (l Layout) makeDirs() error {
+	for _, d := range []string{l.Units(), l.Locks()} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // Checkpoints is the folder of the checkpoints of networks in training.
 func (l Layout) Checkpoints() string { return l.path("checkpoints") }

@@ -231,14 +231,8 @@ func (e *run) canonical(who string, budget int, groups [][]string) ([][]string, 
 
 // cost sums the seconds and steps of distinct units.
 func (e *run) cost(us []unit) (seconds float64, steps int64, count int) {
-	seen := map[string]bool{}
-	for _, u := range us {
-		k := u.key(e.st.configHash)
-		if seen[k] {
-			continue
-		}
-		seen[k] = true
-		r := e.st.get(u)
+	for _, j := range e.st.distinct(us) {
+		r := e.st.get(j.u)
 		seconds += r.seconds()
 		steps += r.steps()
 		count++

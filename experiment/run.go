@@ -257,10 +257,8 @@ func newManifest(data map[string]any, recipe any) (*manifest, error) {
 // openDir creates DIR and DIR/units and writes the manifest, or checks that
 // an existing manifest has the same hash.
 func openDir(l Layout, m *manifest) error {
-	for _, d := range []string{l.Units(), l.Locks()} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return err
-		}
+	if err := l.makeDirs(); err != nil {
+		return err
 	}
 	p := l.Manifest()
 	b, err := os.ReadFile(p)

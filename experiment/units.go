@@ -265,24 +265,33 @@ func unitCost(u unit) int {
 	return len(u.tasks)
 }
 
+// keyedUnit is a unit with its key.
+type keyedUnit struct {
+	u   unit
+	key string
+}
+
+// distinct returns the units of us with distinct keys, each with its key,
+// in the order of their first occurrence.
+func (s *store) distinct(us []unit) []keyedUnit {
+	var out []keyedUnit
+	seen := map[string]bool{}
+	for _, u := range us {
+		if key := u.key(s.configHash); !seen[key] {
+			seen[key] = true
+			out = append(out, keyedUnit{u, key})
+		}
+	}
+	return out
+}
+
 // ensure makes every unit of us finished: reused from memory or disk, or
 // trained by up to s.workers goroutines. On the first error or when ctx is
 // cancelled, no new unit starts, in-flight units see a cancelled context, and
 // ensure returns after they stop; finished units stay on disk.
 func (s *store) ensure(ctx context.Context, us []unit) error {
-	type job struct {
-		u   unit
-		key string
-	}
-	var uniq []job
-	seen := map[string]bool{}
-	for _, u := range us {
-		if key := u.key(s.configHash); !seen[key] {
-			seen[key] = true
-			uniq = append(uniq, job{u, key})
-		}
-	}
-	var todo []job
+	uniq := s.distinct(us)
+	var todo []keyedUnit
 	done, total := 0, len(uniq)
 	for _, j := range uniq {
 		s.mu.Lock()
@@ -306,7 +315,7 @@ func (s *store) ensure(ctx context.Context, us []unit) error {
 		s.report(Progress{Done: done, Total: total, Unit: j.u.String(), Key: j.key, Reused: true, Seconds: r.seconds()})
 		s.mu.Unlock()
 	}
-	slices.SortStableFunc(todo, func(a, b job) int { return unitCost(b.u) - unitCost(a.u) })
+	slices.SortStableFunc(todo, func(a, b keyedUnit) int { return unitCost(b.u) - unitCost(a.u) })
 	pending := make([]int, len(todo))
 	for i, j := range todo {
 		pending[i] = unitCost(j.u)
@@ -320,11 +329,11 @@ func (s *store) ensure(ctx context.Context, us []unit) error {
 	var firstErr error
 	var errOnce sync.Once
 	var busyMu sync.Mutex
-	var busy []job // units another process was training when tried
+	var busy []keyedUnit // units another process was training when tried
 	// round trains list with up to s.workers goroutines; without wait, a
 	// unit that another process holds is set aside in busy.
-	round := func(list []job, wait bool) {
-		jobs := make(chan job)
+	round := func(list []keyedUnit, wait bool) {
+		jobs := make(chan keyedUnit)
 		var wg sync.WaitGroup
 		for w := 0; w < min(s.workers, len(list)); w++ {
 			wg.Add(1)
