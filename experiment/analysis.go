@@ -27,7 +27,8 @@ type Analysis struct {
 	// groupings exceeds the seed-to-seed noise of one grouping.
 	Grouping []GroupingCheck `json:"grouping,omitempty"`
 	// Comparisons holds, per grouping method and budget, its paired
-	// difference to each baseline (random, random-best, mtl, stl).
+	// difference to each baseline (random, random-best, mtl, stl, and for
+	// tag random-sized).
 	Comparisons []Comparison `json:"comparisons,omitempty"`
 	// Pooled holds each method-baseline difference pooled over budgets,
 	// with seeds as the replicates.

@@ -922,8 +922,9 @@ func TestTwoProcessesOneDirectory(t *testing.T) {
 
 // TestRandomSized checks random-sized against tag's groupings: under every
 // seed and budget, each of its groupings is a partition of the tasks with
-// exactly the group sizes tag chose; the draws are not all tag's; and the
-// analysis compares tag (only tag) with it.
+// exactly the group sizes tag chose; the draws are not all tag's; the
+// analysis compares tag (only tag) with it; and without tag in the run it
+// draws the same groupings.
 func TestRandomSized(t *testing.T) {
 	c := cfg6(TAG, TAGPaper, Random, RandomSized)
 	c.Seeds = 2
@@ -968,6 +969,17 @@ func TestRandomSized(t *testing.T) {
 	}
 	if n != 2 {
 		t.Errorf("%d comparisons of tag with %s, want 2 (one per budget)", n, RandomSized)
+	}
+	// Without tag in the run, random-sized makes tag's selection itself and
+	// draws the same groupings.
+	c2 := cfg6(Random, RandomSized)
+	c2.Seeds = 2
+	alone := mustRun(t, t.TempDir(), c2, newFake(), bruteSelector{})
+	for _, k := range []string{"2", "3"} {
+		got, want := alone.Methods[RandomSized].Budgets[k].SeedGroups, r.Methods[RandomSized].Budgets[k].SeedGroups
+		if !slices.EqualFunc(got, want, func(a, b [][]string) bool { return groupsKey(a) == groupsKey(b) }) {
+			t.Errorf("k=%s: random-sized without tag drew %v, with tag %v", k, got, want)
+		}
 	}
 }
 

@@ -28,11 +28,16 @@ func (randomSized) name() string { return RandomSized }
 func (randomSized) prepare(t *trial) ([]unit, error) { return []unit{t.affinity()}, nil }
 
 // candidates are Config.RandomSeeds random groupings with the sizes of tag's
-// grouping for budget k under this seed.
+// grouping for budget k under this seed: the one tag chose when tag runs
+// (it comes first in the registry, so its candidates are chosen before
+// these), else the same selection made here.
 func (randomSized) candidates(t *trial, k int) ([]grouping, error) {
-	tag, err := fromAffinity{method: TAG, matrix: affinityMatrix}.candidates(t, k)
-	if err != nil {
-		return nil, err
+	tag, ok := t.chosen[TAG][k]
+	if !ok {
+		var err error
+		if tag, err = (fromAffinity{method: TAG, matrix: affinityMatrix}).candidates(t, k); err != nil {
+			return nil, err
+		}
 	}
 	sizes := groupSizes(tag[0].groups)
 	var out []grouping
