@@ -33,10 +33,10 @@ func Anytime(r Rule, b Budget, opt Options) (*Result, error) {
 		return nil, err
 	}
 	s := newSearch(r, b, opt.Seed)
+	if err := checkSpendRule(r, b); err != nil {
+		return nil, err
+	}
 	if b.Spend {
-		if !s.disjoint {
-			return nil, fmt.Errorf("spending the whole budget needs a rule with disjoint groups (zsum)")
-		}
 		target, ok := spendTarget(n, groupCap(r), b)
 		if !ok {
 			return nil, fmt.Errorf("anytime solver: spending the whole budget needs a budget whose cost depends on group size alone")

@@ -28,6 +28,15 @@ type Budget struct {
 	Spend bool
 }
 
+// checkSpendRule refuses Budget.Spend for a rule whose groups may overlap:
+// spending is defined for partitions only.
+func checkSpendRule(r Rule, b Budget) error {
+	if b.Spend && !isDisjoint(r) {
+		return fmt.Errorf("spending the whole budget needs a rule with disjoint groups (zsum)")
+	}
+	return nil
+}
+
 // MaxNetworks is TAG's budget: at most k groups, each costing one unit.
 func MaxNetworks(k int) Budget {
 	one := func(int) int { return 1 }

@@ -31,8 +31,8 @@ func exact(r Rule, b Budget, workers int) (*Result, error) {
 	if b.Limit < 1 {
 		return nil, ErrInfeasible
 	}
-	if b.Spend && !isDisjoint(r) {
-		return nil, fmt.Errorf("spending the whole budget needs a rule with disjoint groups (zsum)")
+	if err := checkSpendRule(r, b); err != nil {
+		return nil, err
 	}
 	d, err := newBlockValues(r, b, workers)
 	if err != nil {

@@ -107,6 +107,9 @@ func TestSpendMatchesBruteForce(t *testing.T) {
 	if _, err := Exact(r, b); err == nil {
 		t.Error("Exact spent the budget of an overlapping rule")
 	}
+	if _, err := Anytime(r, b, Options{}); err == nil {
+		t.Error("Anytime spent the budget of an overlapping rule")
+	}
 }
 
 // TestSpendParallel checks that spending the budget gives the same grouping
