@@ -177,26 +177,45 @@ type Batched struct {
 	// After returns the losses after the lookaheads, as n calls of the
 	// LossesFn would.
 	After LookaheadLossesFn
+	// Kernel, when set, replaces the per-task gradients, the lookahead
+	// steps and After for the measurement itself: it returns the n task
+	// losses (as the LossesFn at the shared parameters), the [n, n]
+	// losses after the lookaheads and the [n, n] Gram matrix of the task
+	// gradients (as GradientGram of them), which a model may compute
+	// without forming the gradients. Measurement.Grads still comes from
+	// Grads (or TaskGradients) for a caller that needs them.
+	Kernel func() (base []*Node, after, gram *Node)
 }
 
 // MeasureWith is Measure with the per-task gradients and the losses after
 // the lookaheads taken from batched where it has them.
 func MeasureWith(shared []*Node, losses LossesFn, step StepFn, batched Batched) Measurement {
-	base := losses(shared)
-	n := len(base)
+	var base []*Node
+	var after, gram *Node
+	if batched.Kernel != nil {
+		base, after, gram = batched.Kernel()
+	} else {
+		base = losses(shared)
+	}
 	var grads [][]*Node
 	if batched.Grads != nil {
 		grads = batched.Grads()
 	} else {
 		grads = TaskGradients(base, shared)
 	}
+	before := Stack(base, 0)
+	if batched.Kernel != nil {
+		z := OneMinus(Div(after, ExpandAxes(before, 0)))
+		return Measurement{Z: z, Cosine: CosineFromGram(gram), Losses: before, Base: base, Grads: grads}
+	}
+	n := len(base)
 	stepped := make([][]*Node, n)
 	for i := range n {
 		stepped[i] = step(grads[i])
 	}
-	after := batched.After
-	if after == nil {
-		after = func(stepped [][]*Node) *Node {
+	afterFn := batched.After
+	if afterFn == nil {
+		afterFn = func(stepped [][]*Node) *Node {
 			rows := make([]*Node, len(stepped))
 			for i, s := range stepped {
 				rows[i] = Stack(losses(s), 0)
@@ -204,9 +223,8 @@ func MeasureWith(shared []*Node, losses LossesFn, step StepFn, batched Batched) 
 			return Stack(rows, 0)
 		}
 	}
-	before := Stack(base, 0)
-	z := OneMinus(Div(after(stepped), ExpandAxes(before, 0)))
-	return Measurement{Z: z, Cosine: gradientCosine(grads), Losses: before, Base: base, Grads: grads}
+	z := OneMinus(Div(afterFn(stepped), ExpandAxes(before, 0)))
+	return Measurement{Z: z, Cosine: CosineFromGram(GradientGram(grads)), Losses: before, Base: base, Grads: grads}
 }
 
 // TaskGradients returns the gradient of every task's loss with respect to
@@ -222,21 +240,18 @@ func TaskGradients(losses, shared []*Node) [][]*Node {
 	return grads
 }
 
-// gradientCosine returns the [n, n] cosine similarity of the per-task
-// gradients grads[i] (each a list of nodes, concatenated into one vector).
-// A zero gradient has similarity 0 with every task.
-func gradientCosine(grads [][]*Node) *Node {
-	var gram, sq *Node
-	for k := range grads[0] {
-		g := stacked(grads, k)
-		dots, squares := Einsum("ip,jp->ij", g, g), ReduceSum(Square(g), 1)
-		if gram == nil {
-			gram, sq = dots, squares
-		} else {
-			gram, sq = Add(gram, dots), Add(sq, squares)
-		}
+// CosineFromGram returns the [n, n] cosine similarity of n vectors from
+// their Gram matrix gram [n, n] of dot products (such as GradientGram of
+// the per-task gradients): gram[i, j]/√(gram[i, i]·gram[j, j]). A zero
+// vector has similarity 0 with every vector.
+func CosineFromGram(gram *Node) *Node {
+	n := gram.Shape().Dimensions[0]
+	eye := make([][]float32, n)
+	for k := range eye {
+		eye[k] = make([]float32, n)
+		eye[k][k] = 1
 	}
-	norms := Sqrt(sq)
+	norms := Sqrt(ReduceSum(Mul(gram, ConvertDType(Const(gram.Graph(), eye), gram.DType())), 1))
 	denom := Mul(ExpandAxes(norms, 1), ExpandAxes(norms, 0))
 	zero := ZerosLike(denom)
 	positive := GreaterThan(denom, zero)

@@ -49,7 +49,11 @@
 // expression, and one finiteness check covers the new parameters. Its
 // AVX2/AVX-512 matrix kernels are compiled only with GOEXPERIMENT=simd
 // (SIMDKernels; SIMDWarning is the line a long run prints without them).
-// MeasureThroughput times a plain and an affinity-measuring training step
+// On a one-layer ReLU trunk with binary heads (the default glyph model)
+// the measurement takes the n lookaheads through the batch's kernel x·xᵀ
+// instead of forming the n gradients (kernelMeasurement) when that needs
+// fewer multiply-adds (lookaheadByKernel). MeasureThroughput times a plain
+// step, an affinity-measuring training step and the measurement alone,
 // and counts their FLOPs (`tag bench throughput`).
 //
 // Continuing on another task list: Result.Weights are a run's last weights,

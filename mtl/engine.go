@@ -143,14 +143,19 @@ func (e *engine) update(params, grads, state []*Node, lr, t *Node, losses *Node)
 func (e *engine) trainAffinityGraph(g *Graph, in []*Node) []*Node {
 	params, state, rest := e.splitInputs(in, true)
 	x, y, lr, t := rest[0], rest[1], rest[2], rest[3]
-	meas := e.measurement(params, state, x, y, lr, t)
+	meas, kernel := e.measurement(params, state, x, y, lr, t)
 	if e.m.cfg.Balance != BalanceNone {
 		grads, extra := e.balancedGradients(params, meas.Base, meas.Grads, rest[4:])
 		out := append(e.update(params, grads, state, lr, t, meas.Losses), extra...)
 		return append(out, meas.Z, meas.Cosine)
 	}
 	ns := e.m.nShared
-	grads := sumTaskGradients(meas.Grads, ns, func(i int, g *Node) *Node { return MulScalar(g, float64(e.weights[i])) })
+	var grads []*Node
+	if kernel != nil {
+		grads = kernel.trunkGradient(e.weights)
+	} else {
+		grads = sumTaskGradients(meas.Grads, ns, func(i int, g *Node) *Node { return MulScalar(g, float64(e.weights[i])) })
+	}
 	grads = append(grads, Gradient(e.weightedTotal(meas.Losses), params[ns:]...)...)
 	return append(e.update(params, grads, state, lr, t, meas.Losses), meas.Z, meas.Cosine)
 }
@@ -176,14 +181,15 @@ func (e *engine) evalGraph(g *Graph, in []*Node) []*Node {
 // are fixed; only the outputs leave the graph.
 func (e *engine) affinityGraph(g *Graph, in []*Node) []*Node {
 	params, state, rest := e.splitInputs(in, true)
-	meas := e.measurement(params, state, rest[0], rest[1], rest[2], rest[3])
+	meas, _ := e.measurement(params, state, rest[0], rest[1], rest[2], rest[3])
 	return []*Node{meas.Z, meas.Cosine, meas.Losses}
 }
 
 // measurement builds Eq. 1 on the batch x, y at the given parameters: the
 // lookahead moves the shared parameters only, by plain SGD or by the
-// optimizer's own update (e.look).
-func (e *engine) measurement(params, state []*Node, x, y, lr, t *Node) affinity.Measurement {
+// optimizer's own update (e.look). It also returns the kernel form's parts
+// when the model measures in that form (lookaheadByKernel), else nil.
+func (e *engine) measurement(params, state []*Node, x, y, lr, t *Node) (affinity.Measurement, *kernelForm) {
 	ns := e.m.nShared
 	heads := params[ns:]
 	losses := func(shared []*Node) []*Node {
@@ -214,8 +220,13 @@ func (e *engine) measurement(params, state []*Node, x, y, lr, t *Node) affinity.
 		if e.m.act == activation.TypeRelu {
 			batched.Grads = func() [][]*Node { return e.m.taskGradients(params[:ns], heads, x, y) }
 		}
+		if e.look == affinity.SGD && e.m.lookaheadByKernel(x.Shape().Dimensions[0]) {
+			kernel := e.m.kernelMeasurement(params[:ns], heads, x, y, lr)
+			batched.Kernel = func() ([]*Node, *Node, *Node) { return kernel.base, kernel.after, kernel.gram }
+			return affinity.MeasureWith(params[:ns], losses, step, batched), kernel
+		}
 	}
-	return affinity.MeasureWith(params[:ns], losses, step, batched)
+	return affinity.MeasureWith(params[:ns], losses, step, batched), nil
 }
 
 // setWeights replaces the parameters and optimizer state with copies of

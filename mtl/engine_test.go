@@ -85,16 +85,51 @@ func TestAffinityMatchesIndependentComputation(t *testing.T) {
 		for _, tasks := range [][]string{engineTasks, binaryTasks} {
 			for _, fused := range []bool{false, true} {
 				t.Run(fmt.Sprintf("%s/%v/fused=%v", c.name, tasks, fused), func(t *testing.T) {
-					checkAffinity(t, tasks, c.opt, c.look, c.lr, fused)
+					checkAffinity(t, tasks, c.opt, c.look, c.lr, fused, lookaheadAuto)
 				})
 			}
 		}
 	}
 }
 
-func checkAffinity(t *testing.T, tasks []string, optName string, look affinity.Lookahead, lr float64, fused bool) {
+// The kernel form of the measurement (kernelMeasurement: no per-task
+// gradients, the lookaheads through x·xᵀ) gives Eq. 1 and the gradient
+// cosines of the independent computation too, and so does the explicit
+// form it replaces on larger inputs.
+func TestKernelLookaheadMatchesIndependentComputation(t *testing.T) {
+	for _, form := range []lookaheadForm{lookaheadKernel, lookaheadExplicit} {
+		for _, fused := range []bool{false, true} {
+			for _, lr := range []float64{0.5, 0.05} {
+				t.Run(fmt.Sprintf("form=%d/fused=%v/lr=%g", form, fused, lr), func(t *testing.T) {
+					checkAffinity(t, binaryTasks, OptimizerSGD, affinity.SGD, lr, fused, form)
+				})
+			}
+		}
+	}
+}
+
+// The automatic choice takes the kernel form where it needs fewer
+// multiply-adds: a batch smaller than the inputs (the glyph model's 64
+// rows of 1,024 pixels), not the tiny test model (16 rows of 16).
+func TestLookaheadByKernelChoice(t *testing.T) {
+	r, _, _ := tinyRun(t, OptimizerSGD, affinity.SGD, binaryTasks)
+	m := r.eng.m
+	if m.lookaheadByKernel(16) {
+		t.Error("tiny model, batch 16: kernel form chosen")
+	}
+	if !m.lookaheadByKernel(2) {
+		t.Error("tiny model, batch 2: kernel form not chosen")
+	}
+	r, _, _ = tinyRun(t, OptimizerSGD, affinity.SGD, engineTasks)
+	if r.eng.m.lookaheadByKernel(2) {
+		t.Error("non-binary tasks: kernel form chosen")
+	}
+}
+
+func checkAffinity(t *testing.T, tasks []string, optName string, look affinity.Lookahead, lr float64, fused bool, form lookaheadForm) {
 	t.Helper()
 	r, ds, idx := tinyRun(t, optName, look, tasks)
+	r.eng.m.lookahead = form
 	b, err := r.train.load(data.Train, idx)
 	if err != nil {
 		t.Fatal(err)
@@ -152,15 +187,19 @@ func checkAffinity(t *testing.T, tasks []string, optName string, look affinity.L
 // One plain-SGD training step moves every parameter by −η times the
 // finite-difference gradient of the weighted loss, whether it is a plain
 // step or one that also measures the affinity (which builds the shared
-// parameters' gradient from the per-task ones).
+// parameters' gradient from the per-task ones, or in the kernel form from
+// the tasks' gradients at the pre-activations).
 func TestTrainStepGradientMatchesFiniteDifferences(t *testing.T) {
 	for _, c := range []struct {
 		tasks []string
 		fused bool
-	}{{engineTasks, false}, {engineTasks, true}, {binaryTasks, false}, {binaryTasks, true}} {
+		form  lookaheadForm
+	}{{engineTasks, false, lookaheadAuto}, {engineTasks, true, lookaheadAuto}, {binaryTasks, false, lookaheadAuto},
+		{binaryTasks, true, lookaheadExplicit}, {binaryTasks, true, lookaheadKernel}} {
 		fused := c.fused
-		t.Run(fmt.Sprintf("%v/fused=%v", c.tasks, fused), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%v/fused=%v/form=%d", c.tasks, fused, c.form), func(t *testing.T) {
 			r, ds, idx := tinyRun(t, OptimizerSGD, affinity.SGD, c.tasks)
+			r.eng.m.lookahead = c.form
 			r.weights = []float32{1, 0.5, 2, 1}[:len(c.tasks)]
 			r.eng.weights = r.weights
 			coef := []float64{1, 0.5, 2, 1}[:len(c.tasks)]

@@ -50,8 +50,12 @@ type Throughput struct {
 	Steps        int // timed steps of each kind
 	// Plain is a training step; Affinity a training step that also
 	// measures the n×n affinity matrix of Eq. 1 on its batch (the fused
-	// step that `tag run` takes every affinity.Options.Every steps).
-	Plain, Affinity StepTiming
+	// step that `tag run -validation-batches=false` takes every
+	// affinity.Options.Every steps); Measure the measurement alone, as
+	// `tag run`'s default recipe takes it on a validation batch after
+	// every affinity.Options.Every plain steps (its FLOPs are not
+	// counted: 0).
+	Plain, Affinity, Measure StepTiming
 }
 
 // ExamplesPerSecond returns the training examples per second of plain
@@ -65,6 +69,14 @@ func (t Throughput) ExamplesPerSecond() float64 {
 func (t Throughput) EveryRatio(k int) float64 {
 	p, a := float64(t.Plain.Wall), float64(t.Affinity.Wall)
 	return (float64(k-1)*p + a) / (float64(k) * p)
+}
+
+// EveryRatioMeasure returns the cost of a run that takes a measurement on
+// a validation batch after every k plain steps (the default recipe)
+// relative to a plain run: (k·plain + measure) / (k·plain).
+func (t Throughput) EveryRatioMeasure(k int) float64 {
+	p, m := float64(t.Plain.Wall), float64(t.Measure.Wall)
+	return (float64(k)*p + m) / (float64(k) * p)
 }
 
 // MeasureThroughput builds tm on its backend, compiles its plain and its
@@ -115,9 +127,15 @@ func MeasureThroughput(tm ThroughputModel, steps int) (*Throughput, error) {
 		_, _, err := eng.trainMeasureStep(b, lr, step, func(_, _ [][]float64) error { return nil })
 		return err
 	}
+	measure := func(step int) error {
+		_, _, _, err := eng.measure(b, lr, step)
+		return err
+	}
 	res := &Throughput{Model: tm.Name, Tasks: len(tm.Tasks), Batch: cfg.BatchSize, Steps: steps}
 	res.Plain.FLOPs, res.Affinity.FLOPs = m.flops()
-	for _, f := range []func(int) error{plain, fused} { // compile and warm up
+	kinds := []func(int) error{plain, fused, measure}
+	timings := []*StepTiming{&res.Plain, &res.Affinity, &res.Measure}
+	for _, f := range kinds { // compile and warm up
 		if err := f(0); err != nil {
 			return nil, err
 		}
@@ -125,11 +143,8 @@ func MeasureThroughput(tm ThroughputModel, steps int) (*Throughput, error) {
 	const block = 5
 	for done := 0; done < steps; done += block {
 		n := min(block, steps-done)
-		for k, f := range []func(int) error{plain, fused} {
-			t := &res.Plain
-			if k == 1 {
-				t = &res.Affinity
-			}
+		for k, f := range kinds {
+			t := timings[k]
 			cpu, start := processCPU(), time.Now()
 			for i := range n {
 				if err := f(done + i + 1); err != nil {
@@ -140,7 +155,7 @@ func MeasureThroughput(tm ThroughputModel, steps int) (*Throughput, error) {
 			t.CPU += processCPU() - cpu
 		}
 	}
-	for _, t := range []*StepTiming{&res.Plain, &res.Affinity} {
+	for _, t := range timings {
 		t.Wall /= time.Duration(steps)
 		t.CPU /= time.Duration(steps)
 	}

@@ -53,12 +53,15 @@ func TestMeasureThroughput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Tasks != 3 || r.Batch != 8 || r.Steps != 7 || r.Plain.Wall <= 0 || r.Affinity.Wall <= 0 ||
+	if r.Tasks != 3 || r.Batch != 8 || r.Steps != 7 || r.Plain.Wall <= 0 || r.Affinity.Wall <= 0 || r.Measure.Wall <= 0 ||
 		r.Plain.FLOPs <= 0 || r.Affinity.FLOPs <= r.Plain.FLOPs {
 		t.Errorf("MeasureThroughput = %+v", r)
 	}
 	if got := (Throughput{Plain: StepTiming{Wall: 10}, Affinity: StepTiming{Wall: 30}}).EveryRatio(10); got != 1.2 {
 		t.Errorf("EveryRatio(10) with affinity 3× plain = %g, want 1.2", got)
+	}
+	if got := (Throughput{Plain: StepTiming{Wall: 10}, Measure: StepTiming{Wall: 20}}).EveryRatioMeasure(10); got != 1.2 {
+		t.Errorf("EveryRatioMeasure(10) with the measurement 2× plain = %g, want 1.2", got)
 	}
 	if _, err := MeasureThroughput(ThroughputModel{Config: tm.Config, InputShape: []int{6}}, 1); err == nil {
 		t.Error("MeasureThroughput without tasks: no error")

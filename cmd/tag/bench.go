@@ -120,7 +120,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	b := mtl.ReadBuildInfo()
 	fmt.Fprintf(stdout, "backend %s, SIMD kernels %v, %s; ms per step, mean of %d\n", b.Backend, b.SIMD, b.Go, *steps)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "model\ttasks\tbatch\tplain ms\taffinity ms\texamples/s\tGFLOP/s plain\tGFLOP/s affinity\tcores\tevery-10 ratio\tplain CPU ms\taffinity CPU ms\t")
+	fmt.Fprintln(tw, "model\ttasks\tbatch\tplain ms\taffinity ms\texamples/s\tGFLOP/s plain\tGFLOP/s affinity\tcores\tevery-10 ratio\tplain CPU ms\taffinity CPU ms\tmeasure ms\tevery-10 measure\t")
 	for _, tm := range chosen {
 		fmt.Fprintf(stderr, "timing %s...\n", tm.Name)
 		r, err := mtl.MeasureThroughput(tm, *steps)
@@ -128,9 +128,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("model %s: %w", tm.Name, err)
 		}
 		cores := float64(r.Plain.CPU) / float64(r.Plain.Wall)
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.3f\t%.3f\t%.0f\t%.2f\t%.2f\t%.2f\t%.3f\t%.3f\t%.3f\t\n", r.Model, r.Tasks, r.Batch,
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.3f\t%.3f\t%.0f\t%.2f\t%.2f\t%.2f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t\n", r.Model, r.Tasks, r.Batch,
 			ms(r.Plain.Wall), ms(r.Affinity.Wall), r.ExamplesPerSecond(), r.Plain.GFLOPS(), r.Affinity.GFLOPS(),
-			cores, r.EveryRatio(10), ms(r.Plain.CPU), ms(r.Affinity.CPU))
+			cores, r.EveryRatio(10), ms(r.Plain.CPU), ms(r.Affinity.CPU), ms(r.Measure.Wall), r.EveryRatioMeasure(10))
 	}
 	return tw.Flush()
 }
@@ -146,7 +146,9 @@ func benchUsage(w io.Writer, defaults func()) error {
 		fmt.Fprintf(w, "  %-7s %s\n", m.name, m.about)
 	}
 	fmt.Fprintln(w, "cores = process CPU time / wall time of plain steps; every-10 ratio = cost of a run measuring\n"+
-		"every 10 steps over a plain run (wall time). CPU ms (process CPU time per step) varies less than\n"+
+		"every 10 steps over a plain run (wall time), with the fused step (affinity ms: training batch,\n"+
+		"-validation-batches=false); measure ms = the measurement alone, as the default recipe takes it on\n"+
+		"a validation batch after every 10 plain steps (every-10 measure). CPU ms (process CPU time per step) varies less than\n"+
 		"the wall time on a machine shared with other work. GFLOP/s counts matrix products and convolutions only.")
 	if defaults != nil {
 		fmt.Fprintln(w, "\nflags:")

@@ -14,7 +14,7 @@ func TestBenchCommand(t *testing.T) {
 		err  string
 	}{
 		{[]string{"bench", "throughput", "-models", "glyphs", "-steps", "1", "-tasks", "2"}, 0,
-			[]string{"model", "every-10 ratio", "glyphs      2     64"}, ""},
+			[]string{"model", "every-10 ratio", "measure ms", "every-10 measure", "glyphs      2     64"}, ""},
 		{[]string{"bench", "-h"}, 0, []string{"usage: tag bench throughput", "resnet"}, ""},
 		{[]string{"bench"}, 2, nil, "want a sub-command"},
 		{[]string{"bench", "throughput", "-models", "vgg"}, 2, nil, `unknown model "vgg"`},
