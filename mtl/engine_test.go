@@ -402,3 +402,26 @@ func checkOutputsAndGradients(t *testing.T, c any, outs []*tensors.Tensor, names
 		}
 	}
 }
+
+// softplus equals GoMLX's Softplus from large negative to large positive
+// inputs and at ±∞.
+func TestSoftplusMatchesGoMLX(t *testing.T) {
+	backend, err := backendFor("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	xs := []float32{float32(math.Inf(-1)), -1e30, -200, -30, -3, -0.5, 0, 1e-7, 0.5, 3, 30, 200, 1e30, float32(math.Inf(1))}
+	outs, err := ExecOnceN(backend, func(g *Graph) []*Node {
+		x := Const(g, xs)
+		return []*Node{softplus(x), Softplus(x)}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, want := tensors.MustCopyFlatData[float32](outs[0]), tensors.MustCopyFlatData[float32](outs[1])
+	for k, x := range xs {
+		if got[k] != want[k] && !near(float64(got[k]), float64(want[k]), 1e-6) {
+			t.Errorf("softplus(%g) = %g, want %g", x, got[k], want[k])
+		}
+	}
+}

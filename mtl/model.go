@@ -640,7 +640,7 @@ func (m *model) lookaheadLosses(stepped [][]*Node, heads []*Node, x, y *Node) *N
 	p := m.bindForward(append(append([]*Node(nil), stepped[0]...), heads...))
 	z := Reshape(m.fusedHeads(p, Reshape(h, batch*n, width)), batch, n, -1)
 	target := ExpandAxes(y, 1)
-	return ReduceMean(Sub(Softplus(z), Mul(target, z)), 0)
+	return ReduceMean(Sub(softplus(z), Mul(target, z)), 0)
 }
 
 // taskGradients returns every task's gradient with respect to the trunk's
@@ -748,7 +748,7 @@ func (m *model) kernelMeasurement(shared, heads []*Node, x, y, lr *Node) *kernel
 	zs := Reshape(m.fusedHeads(p, Reshape(stepped, batch*n, width)), batch, n, n)
 	return &kernelForm{
 		base:  base,
-		after: ReduceMean(Sub(Softplus(zs), Mul(ExpandAxes(y, 1), zs)), 0),
+		after: ReduceMean(Sub(softplus(zs), Mul(ExpandAxes(y, 1), zs)), 0),
 		gram:  DotGeneral(d, []int{0, 2}, nil, kd, []int{0, 2}, nil),
 		d:     d, x: x2, transposed: m.specs[0].Transposed,
 	}
@@ -778,4 +778,14 @@ func (k *kernelForm) trunkGradient(coef []float32) []*Node {
 		return []*Node{productGradWT(sum, k.x), ReduceSum(sum, 0)}
 	}
 	return []*Node{productGradW(sum, k.x), ReduceSum(sum, 0)}
+}
+
+// softplus is log(1 + eˣ) as max(x, 0) + log1p(e^−|x|), six elementwise
+// operations where GoMLX's Softplus (through LogAddExp, with its
+// finiteness guards) takes twelve; the same values for finite and
+// infinite x. It is for the losses after the lookaheads, which are
+// evaluated n² times per example and never differentiated: its derivative
+// at 0 would be 1 (the derivatives of max and |x| at 0), not ½.
+func softplus(x *Node) *Node {
+	return Add(Max(x, ZerosLike(x)), Log1p(Exp(Neg(Abs(x)))))
 }
