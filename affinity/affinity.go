@@ -245,13 +245,7 @@ func TaskGradients(losses, shared []*Node) [][]*Node {
 // the per-task gradients): gram[i, j]/√(gram[i, i]·gram[j, j]). A zero
 // vector has similarity 0 with every vector.
 func CosineFromGram(gram *Node) *Node {
-	n := gram.Shape().Dimensions[0]
-	eye := make([][]float32, n)
-	for k := range eye {
-		eye[k] = make([]float32, n)
-		eye[k][k] = 1
-	}
-	norms := Sqrt(ReduceSum(Mul(gram, ConvertDType(Const(gram.Graph(), eye), gram.DType())), 1))
+	norms := Sqrt(ReduceSum(Where(Diagonal(gram.Graph(), gram.Shape().Dimensions[0]), gram, ZerosLike(gram)), 1))
 	denom := Mul(ExpandAxes(norms, 1), ExpandAxes(norms, 0))
 	zero := ZerosLike(denom)
 	positive := GreaterThan(denom, zero)

@@ -218,12 +218,13 @@ func (e *engine) measurement(params, state []*Node, x, y, lr, t *Node) (affinity
 	if e.m.batchesLookaheads() {
 		batched.After = func(stepped [][]*Node) *Node { return e.m.lookaheadLosses(stepped, heads, x, y) }
 		if e.m.act == activation.TypeRelu {
-			batched.Grads = func() [][]*Node { return e.m.taskGradients(params[:ns], heads, x, y) }
-		}
-		if e.look == affinity.SGD && e.m.lookaheadByKernel(x.Shape().Dimensions[0]) {
-			kernel := e.m.kernelMeasurement(params[:ns], heads, x, y, lr)
-			batched.Kernel = func() ([]*Node, *Node, *Node) { return kernel.base, kernel.after, kernel.gram }
-			return affinity.MeasureWith(params[:ns], losses, step, batched), kernel
+			o := e.m.outputGradients(params[:ns], heads, x, y)
+			batched.Grads = func() [][]*Node { return e.m.taskGradients(o) }
+			if e.look == affinity.SGD && e.m.lookaheadByKernel(x.Shape().Dimensions[0]) {
+				kernel := e.m.kernelMeasurement(o, y, lr)
+				batched.Kernel = func() ([]*Node, *Node, *Node) { return kernel.base, kernel.after, kernel.gram }
+				return affinity.MeasureWith(params[:ns], losses, step, batched), kernel
+			}
 		}
 	}
 	return affinity.MeasureWith(params[:ns], losses, step, batched), nil

@@ -645,33 +645,61 @@ func (m *model) lookaheadLosses(stepped [][]*Node, heads []*Node, x, y *Node) *N
 
 // taskGradients returns every task's gradient with respect to the trunk's
 // weight and bias (as affinity.TaskGradients would, up to rounding) for a
-// model that batchesLookaheads with the ReLU, from one forward pass
+// model that batchesLookaheads with the ReLU, from the forward pass o
 // instead of n backward passes. With e[b, j] = (σ(z[b, j]) − y[b, j])/B
 // the derivative of task j's mean loss by its output z (sigmoid
 // cross-entropy), the ReLU's mask [pre ≥ 0] (as GoMLX differentiates
 // Max(pre, 0)) and w_j task j's head weights, task j's gradient with
 // respect to the trunk's pre-activations is D_j[b, k] = mask[b, k]·e[b, j]·
 // w_j[k]: the weight gradient is D_jᵀ·x, the bias gradient Σ_b D_j.
-func (m *model) taskGradients(shared, heads []*Node, x, y *Node) [][]*Node {
-	batch, width := x.Shape().Dimensions[0], m.cfg.Trunk.Widths[0]
-	p := m.bindForward(append(append([]*Node(nil), shared...), heads...))
-	wT := m.specs[0].Transposed
-	x2 := Reshape(StopGradient(x), batch, -1)
-	pre := layer{x: x2, w: shared[0], b: shared[1], wT: wT}.forward()
-	z := m.fusedHeads(p, m.activate(pre))
-	eT := Transpose(DivScalar(Sub(Sigmoid(z), y), float64(batch)), 0, 1)                        // [n, B]
-	maskT := Transpose(ConvertDType(GreaterOrEqual(pre, ZerosLike(pre)), dtypes.Float32), 0, 1) // [width, B]
+func (m *model) taskGradients(o *outputGradients) [][]*Node {
+	width := m.cfg.Trunk.Widths[0]
+	eT, maskT := Transpose(o.e, 0, 1), Transpose(o.mask, 0, 1) // [n, B], [width, B]
 	grads := make([][]*Node, len(m.tasks))
 	for j := range m.tasks {
-		w := Reshape(p.get(fmt.Sprintf("head%d/out/w", j), 0, 0), width, 1)
-		d := Mul(Mul(maskT, w), Slice(eT, AxisElem(j))) // [width, B]
-		gw := DotGeneral(d, []int{1}, nil, x2, []int{0}, nil)
-		if !wT {
+		d := Mul(Mul(maskT, o.headWeight(j, width, 1)), Slice(eT, AxisElem(j))) // [width, B]
+		gw := DotGeneral(d, []int{1}, nil, o.x, []int{0}, nil)
+		if !o.transposed {
 			gw = Transpose(gw, 0, 1)
 		}
 		grads[j] = []*Node{gw, ReduceSum(d, 1)}
 	}
 	return grads
+}
+
+// outputGradients is the forward pass of a model that batchesLookaheads
+// with the ReLU on a batch, with the factors of the tasks' gradients at
+// the trunk's pre-activations, D_j[b, k] = mask[b, k]·e[b, j]·w_j[k]
+// (taskGradients and kernelMeasurement build theirs from it).
+type outputGradients struct {
+	p *params
+	// x [B, in] are the inputs, pre [B, width] the trunk's
+	// pre-activations, z [B, n] the heads' outputs.
+	x, pre, z *Node
+	// e [B, n] is (σ(z) − y)/B, the derivative of each task's mean loss
+	// by its output (sigmoid cross-entropy); mask [B, width] is [pre ≥ 0],
+	// the ReLU's derivative as GoMLX differentiates Max(pre, 0).
+	e, mask *Node
+	// transposed is the trunk weight's layout (paramSpec.Transposed).
+	transposed bool
+}
+
+// outputGradients returns the forward pass on x, y at the parameters
+// shared and heads (see the type).
+func (m *model) outputGradients(shared, heads []*Node, x, y *Node) *outputGradients {
+	batch := x.Shape().Dimensions[0]
+	o := &outputGradients{p: m.bindForward(append(append([]*Node(nil), shared...), heads...)),
+		x: Reshape(StopGradient(x), batch, -1), transposed: m.specs[0].Transposed}
+	o.pre = layer{x: o.x, w: shared[0], b: shared[1], wT: o.transposed}.forward()
+	o.z = m.fusedHeads(o.p, m.activate(o.pre))
+	o.e = DivScalar(Sub(Sigmoid(o.z), y), float64(batch))
+	o.mask = ConvertDType(GreaterOrEqual(o.pre, ZerosLike(o.pre)), dtypes.Float32)
+	return o
+}
+
+// headWeight returns head j's output weights reshaped to dims.
+func (o *outputGradients) headWeight(j int, dims ...int) *Node {
+	return Reshape(o.p.get(fmt.Sprintf("head%d/out/w", j), 0, 0), dims...)
 }
 
 // lookaheadForm chooses how a model that batchesLookaheads measures
@@ -709,8 +737,8 @@ func (m *model) lookaheadByKernel(batch int) bool {
 }
 
 // kernelMeasurement returns, for a model that batchesLookaheads with the
-// ReLU and the plain SGD lookahead at rate lr, every task's mean loss on
-// x, y (base), the n×n losses after the n lookaheads (after, row i: task
+// ReLU and the plain SGD lookahead at rate lr, from the forward pass o on
+// the batch x, y: every task's mean loss (base), the n×n losses after the n lookaheads (after, row i: task
 // i's lookahead) and the n×n Gram matrix of the task gradients with
 // respect to the trunk's weight and bias (gram), without forming the
 // gradients. With D_i [B, width] task i's gradient with respect to the
@@ -724,33 +752,27 @@ func (m *model) lookaheadByKernel(batch int) bool {
 // product x·xᵀ replaces the n weight gradients and the n stepped weight
 // matrices' product with x (see lookaheadByKernel for the counts); the
 // values are those of the explicit form up to float32 rounding.
-func (m *model) kernelMeasurement(shared, heads []*Node, x, y, lr *Node) *kernelForm {
-	batch, width, n := x.Shape().Dimensions[0], m.cfg.Trunk.Widths[0], len(m.tasks)
-	p := m.bindForward(append(append([]*Node(nil), shared...), heads...))
-	x2 := Reshape(StopGradient(x), batch, -1)
-	pre := layer{x: x2, w: shared[0], b: shared[1], wT: m.specs[0].Transposed}.forward() // [B, width]
-	z := m.fusedHeads(p, m.activate(pre))                                                // [B, n]
-	losses := ReduceMean(Sub(Softplus(z), Mul(y, z)), 0)
+func (m *model) kernelMeasurement(o *outputGradients, y, lr *Node) *kernelForm {
+	batch, width, n := o.x.Shape().Dimensions[0], m.cfg.Trunk.Widths[0], len(m.tasks)
+	losses := ReduceMean(Sub(Softplus(o.z), Mul(y, o.z)), 0)
 	base := make([]*Node, n)
 	for j := range base {
 		base[j] = Reshape(Slice(losses, AxisElem(j)))
 	}
 	ws := make([]*Node, n)
 	for j := range ws {
-		ws[j] = Reshape(p.get(fmt.Sprintf("head%d/out/w", j), 0, 0), 1, 1, width)
+		ws[j] = o.headWeight(j, 1, 1, width)
 	}
-	e := ExpandAxes(DivScalar(Sub(Sigmoid(z), y), float64(batch)), 2)                        // [B, n, 1]
-	mask := ExpandAxes(ConvertDType(GreaterOrEqual(pre, ZerosLike(pre)), dtypes.Float32), 1) // [B, 1, width]
-	d := Mul(Mul(mask, e), Concatenate(ws, 1))                                               // [B, n, width]
-	k := AddScalar(DotGeneral(x2, []int{1}, nil, x2, []int{1}, nil), 1)                      // [B, B]
+	d := Mul(Mul(ExpandAxes(o.mask, 1), ExpandAxes(o.e, 2)), Concatenate(ws, 1)) // [B, n, width]
+	k := AddScalar(DotGeneral(o.x, []int{1}, nil, o.x, []int{1}, nil), 1)        // [B, B]
 	kd := Reshape(product(k, Reshape(d, batch, n*width)), batch, n, width)
-	stepped := m.activate(Sub(ExpandAxes(pre, 1), Mul(ConvertDType(lr, dtypes.Float32), kd)))
-	zs := Reshape(m.fusedHeads(p, Reshape(stepped, batch*n, width)), batch, n, n)
+	stepped := m.activate(Sub(ExpandAxes(o.pre, 1), Mul(ConvertDType(lr, dtypes.Float32), kd)))
+	zs := Reshape(m.fusedHeads(o.p, Reshape(stepped, batch*n, width)), batch, n, n)
 	return &kernelForm{
 		base:  base,
 		after: ReduceMean(Sub(softplus(zs), Mul(ExpandAxes(y, 1), zs)), 0),
 		gram:  DotGeneral(d, []int{0, 2}, nil, kd, []int{0, 2}, nil),
-		d:     d, x: x2, transposed: m.specs[0].Transposed,
+		d:     d, pass: o,
 	}
 }
 
@@ -761,10 +783,9 @@ type kernelForm struct {
 	base        []*Node
 	after, gram *Node
 	// d [B, n, width] are the tasks' gradients with respect to the
-	// trunk's pre-activations; x [B, in] the inputs.
-	d, x *Node
-	// transposed is the trunk weight's layout (paramSpec.Transposed).
-	transposed bool
+	// trunk's pre-activations on the forward pass pass.
+	d    *Node
+	pass *outputGradients
 }
 
 // trunkGradient returns the gradient of Σ_i coef_i·L_i with respect to the
@@ -774,10 +795,10 @@ func (k *kernelForm) trunkGradient(coef []float32) []*Node {
 	n := k.d.Shape().Dimensions[1]
 	c := Const(k.d.Graph(), coef[:n])
 	sum := ReduceSum(Mul(k.d, Reshape(c, 1, n, 1)), 1) // [B, width]
-	if k.transposed {
-		return []*Node{productGradWT(sum, k.x), ReduceSum(sum, 0)}
+	if k.pass.transposed {
+		return []*Node{productGradWT(sum, k.pass.x), ReduceSum(sum, 0)}
 	}
-	return []*Node{productGradW(sum, k.x), ReduceSum(sum, 0)}
+	return []*Node{productGradW(sum, k.pass.x), ReduceSum(sum, 0)}
 }
 
 // softplus is log(1 + eˣ) as max(x, 0) + log1p(e^−|x|), six elementwise
