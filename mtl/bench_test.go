@@ -2,6 +2,7 @@ package mtl
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -170,23 +171,40 @@ func BenchmarkConvStep(b *testing.B) {
 	} {
 		cfg := Config{Trunk: trunk, Optimizer: OptimizerSGD, LearningRate: 0.01, Momentum: 0.9,
 			Schedule: Schedule{Kind: ScheduleConstant}, BatchSize: 64, Epochs: 1, Seed: 1}
-		tasks := BinaryTasks(9)
-		backend, err := backendFor(cfg.Backend)
+		eng, bt, err := throughputEngine(ThroughputModel{Config: cfg, InputShape: []int{64, 64, 3}, Tasks: BinaryTasks(9)})
 		if err != nil {
 			b.Fatal(err)
 		}
-		m, err := newModel(backend, cfg, tasks, []int{64, 64, 3})
-		if err != nil {
-			b.Fatal(err)
-		}
-		eng, err := newEngine(backend, m, []float32{1, 1, 1, 1, 1, 1, 1, 1, 1}, affinity.SGD)
-		if err != nil {
-			b.Fatal(err)
-		}
-		eng.setWeights(m.initialValues(cfg.Seed), nil)
-		bt := randomBatch([]int{64, 64, 3}, tasks, cfg.BatchSize, cfg.Seed)
 		benchSteps(b, trunk.Kind, func(step int) error {
 			_, _, err := eng.trainStep(bt, 0.01, step)
+			return err
+		})
+		bt.free()
+		eng.close()
+	}
+}
+
+// BenchmarkMeasure times the affinity measurement alone (the default
+// recipe's validation-batch measurement) and a plain training step on the
+// default run's model (16×16 inputs, one ReLU layer of 16 units, batch
+// 64) at 9 and 40 binary tasks, for profiling the measurement
+// (-cpuprofile); `tag bench throughput -models glyphs` reports the same
+// as ratios.
+func BenchmarkMeasure(b *testing.B) {
+	for _, n := range []int{9, 40} {
+		cfg := Config{Trunk: TrunkSpec{Kind: TrunkMLP, Widths: []int{16}, Activation: "relu"}, Optimizer: OptimizerSGD,
+			LearningRate: 0.1, Momentum: 0.9, Schedule: Schedule{Kind: ScheduleConstant}, BatchSize: 64, Epochs: 1, Seed: 1}
+		eng, bt, err := throughputEngine(ThroughputModel{Config: cfg, InputShape: []int{16, 16, 1}, Tasks: BinaryTasks(n)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		name := fmt.Sprintf("tasks=%d/", n)
+		benchSteps(b, name+"train", func(step int) error {
+			_, _, err := eng.trainStep(bt, 0.1, step)
+			return err
+		})
+		benchSteps(b, name+"measure", func(step int) error {
+			_, _, _, err := eng.measure(bt, 0.1, step)
 			return err
 		})
 		bt.free()

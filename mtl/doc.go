@@ -52,7 +52,10 @@
 // On a one-layer ReLU trunk with binary heads (the default glyph model)
 // the measurement takes the n lookaheads through the batch's kernel x·xᵀ
 // instead of forming the n gradients (kernelMeasurement) when that needs
-// fewer multiply-adds (lookaheadByKernel). MeasureThroughput times a plain
+// fewer multiply-adds (lookaheadByKernel); on the pure-Go backend the n²
+// losses after the lookaheads are then evaluated on the host from the
+// heads' outputs (hostloss.go), where a softplus costs a table lookup
+// instead of two float64 math calls. MeasureThroughput times a plain
 // step, an affinity-measuring training step and the measurement alone,
 // and counts their FLOPs (`tag bench throughput`).
 //

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/layers/activation"
@@ -28,6 +29,13 @@ type engine struct {
 	opt     optimizer
 	weights []float32 // per-task loss weights
 	look    affinity.Lookahead
+	// hostLosses: the measurement's executables return the heads' outputs
+	// before and after the lookaheads, and the losses of Eq. 1 are
+	// evaluated from them on the host (hostloss.go) instead of in the
+	// graph. Set on the pure-Go backend when lookaheadOutputs (its
+	// elementwise exp and log1p cost a float64 math call each); tests
+	// may change it before the first measurement.
+	hostLosses bool
 	// gn is GradNorm's state (Config.Balance "gradnorm" only).
 	gn *gradNormState
 
@@ -39,6 +47,7 @@ type engine struct {
 func newEngine(backend compute.Backend, m *model, weights []float32, look affinity.Lookahead) (*engine, error) {
 	e := &engine{backend: backend, m: m, weights: weights, look: look,
 		opt: optimizer{kind: m.cfg.Optimizer, momentum: m.cfg.Momentum}}
+	e.hostLosses = e.lookaheadOutputs() && backend.String() == gobackend.BackendName
 	var err error
 	if e.trainExec, err = NewExec(backend, e.trainGraph); err != nil {
 		return nil, err
@@ -143,21 +152,21 @@ func (e *engine) update(params, grads, state []*Node, lr, t *Node, losses *Node)
 func (e *engine) trainAffinityGraph(g *Graph, in []*Node) []*Node {
 	params, state, rest := e.splitInputs(in, true)
 	x, y, lr, t := rest[0], rest[1], rest[2], rest[3]
-	meas, kernel := e.measurement(params, state, x, y, lr, t)
+	meas := e.measurement(params, state, x, y, lr, t)
 	if e.m.cfg.Balance != BalanceNone {
 		grads, extra := e.balancedGradients(params, meas.Base, meas.Grads, rest[4:])
 		out := append(e.update(params, grads, state, lr, t, meas.Losses), extra...)
-		return append(out, meas.Z, meas.Cosine)
+		return append(out, e.affinityOutputs(meas)...)
 	}
 	ns := e.m.nShared
 	var grads []*Node
-	if kernel != nil {
-		grads = kernel.trunkGradient(e.weights)
+	if meas.kernel != nil {
+		grads = meas.kernel.trunkGradient(e.weights)
 	} else {
 		grads = sumTaskGradients(meas.Grads, ns, func(i int, g *Node) *Node { return MulScalar(g, float64(e.weights[i])) })
 	}
 	grads = append(grads, Gradient(e.weightedTotal(meas.Losses), params[ns:]...)...)
-	return append(e.update(params, grads, state, lr, t, meas.Losses), meas.Z, meas.Cosine)
+	return append(e.update(params, grads, state, lr, t, meas.Losses), e.affinityOutputs(meas)...)
 }
 
 // evalGraph: inputs params, x, y, mask [batch]; outputs the masked sums
@@ -181,15 +190,28 @@ func (e *engine) evalGraph(g *Graph, in []*Node) []*Node {
 // are fixed; only the outputs leave the graph.
 func (e *engine) affinityGraph(g *Graph, in []*Node) []*Node {
 	params, state, rest := e.splitInputs(in, true)
-	meas, _ := e.measurement(params, state, rest[0], rest[1], rest[2], rest[3])
-	return []*Node{meas.Z, meas.Cosine, meas.Losses}
+	meas := e.measurement(params, state, rest[0], rest[1], rest[2], rest[3])
+	return append(e.affinityOutputs(meas), meas.Losses)
+}
+
+// measured is what engine.measurement builds: the measurement, the
+// kernel form's parts when the model measures in that form
+// (lookaheadByKernel), and the heads' outputs before and after the
+// lookaheads when the model's losses after them come from those outputs
+// alone (lookaheadOutputs), for hostLosses.
+type measured struct {
+	affinity.Measurement
+	kernel *kernelForm
+	// base [B, n] are the heads' outputs at the shared parameters, after
+	// [B, n, n] those after each task's lookahead less the heads' biases
+	// bias [n] (lookaheadLogits).
+	base, after, bias *Node
 }
 
 // measurement builds Eq. 1 on the batch x, y at the given parameters: the
 // lookahead moves the shared parameters only, by plain SGD or by the
-// optimizer's own update (e.look). It also returns the kernel form's parts
-// when the model measures in that form (lookaheadByKernel), else nil.
-func (e *engine) measurement(params, state []*Node, x, y, lr, t *Node) (affinity.Measurement, *kernelForm) {
+// optimizer's own update (e.look).
+func (e *engine) measurement(params, state []*Node, x, y, lr, t *Node) measured {
 	ns := e.m.nShared
 	heads := params[ns:]
 	losses := func(shared []*Node) []*Node {
@@ -215,19 +237,61 @@ func (e *engine) measurement(params, state []*Node, x, y, lr, t *Node) (affinity
 		}
 		return Stack(rows, 0)
 	}
-	if e.m.batchesLookaheads() {
-		batched.After = func(stepped [][]*Node) *Node { return e.m.lookaheadLosses(stepped, heads, x, y) }
-		if e.m.act == activation.TypeRelu {
-			o := e.m.outputGradients(params[:ns], heads, x, y)
-			batched.Grads = func() [][]*Node { return e.m.taskGradients(o) }
-			if e.look == affinity.SGD && e.m.lookaheadByKernel(x.Shape().Dimensions[0]) {
-				kernel := e.m.kernelMeasurement(o, y, lr)
-				batched.Kernel = func() ([]*Node, *Node, *Node) { return kernel.base, kernel.after, kernel.gram }
-				return affinity.MeasureWith(params[:ns], losses, step, batched), kernel
-			}
+	if !e.m.batchesLookaheads() {
+		return measured{Measurement: affinity.MeasureWith(params[:ns], losses, step, batched)}
+	}
+	var res measured
+	batched.After = func(stepped [][]*Node) *Node {
+		res.after, res.bias = e.m.lookaheadLogits(stepped, heads, x)
+		return afterLosses(res.after, res.bias, y)
+	}
+	if e.m.act == activation.TypeRelu {
+		o := e.m.outputGradients(params[:ns], heads, x, y)
+		res.base = o.z
+		batched.Grads = func() [][]*Node { return e.m.taskGradients(o) }
+		if e.look == affinity.SGD && e.m.lookaheadByKernel(x.Shape().Dimensions[0]) {
+			res.kernel = e.m.kernelMeasurement(o, y, lr)
+			res.after, res.bias = res.kernel.products, res.kernel.bias
+			batched.Kernel = func() ([]*Node, *Node, *Node) { return res.kernel.base, res.kernel.after, res.kernel.gram }
 		}
 	}
-	return affinity.MeasureWith(params[:ns], losses, step, batched), nil
+	res.Measurement = affinity.MeasureWith(params[:ns], losses, step, batched)
+	return res
+}
+
+// lookaheadOutputs reports whether measurement returns the heads' outputs
+// before and after the lookaheads, from which the losses of Eq. 1 follow
+// (meanLogisticLosses): a model that batchesLookaheads with the ReLU.
+func (e *engine) lookaheadOutputs() bool {
+	return e.m.batchesLookaheads() && e.m.act == activation.TypeRelu
+}
+
+// affinityOutputs are the outputs of a measurement that leave its graph:
+// Z and the gradient cosine, or with hostLosses the heads' outputs before
+// and after the lookaheads (the latter less the biases), the biases and
+// the cosine (affinityResult reads them).
+func (e *engine) affinityOutputs(meas measured) []*Node {
+	if e.hostLosses {
+		return []*Node{meas.base, meas.after, meas.bias, meas.Cosine}
+	}
+	return []*Node{meas.Z, meas.Cosine}
+}
+
+// affinityResult returns Z and the gradient cosine from the outputs of
+// affinityOutputs on batch b: with hostLosses, Z from the heads' outputs
+// and b's targets (lookaheadZ).
+func (e *engine) affinityResult(b batch, out []*tensors.Tensor) (z, cos [][]float64, err error) {
+	n := len(e.m.tasks)
+	if !e.hostLosses {
+		return matrix(out[0], n), matrix(out[1], n), nil
+	}
+	y, err := tensors.CopyFlatData[float32](b.y)
+	if err != nil {
+		return nil, nil, err
+	}
+	base, after, bias := tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1]),
+		tensors.MustCopyFlatData[float32](out[2])
+	return lookaheadZ(base, after, bias, y, len(y)/n, n), matrix(out[3], n), nil
 }
 
 // setWeights replaces the parameters and optimizer state with copies of
@@ -309,9 +373,12 @@ func (e *engine) trainStep(b batch, lr float32, step int) (losses []float32, ok 
 // losses or the new parameters are not finite (then ok is false).
 func (e *engine) trainMeasureStep(b batch, lr float32, step int,
 	accept func(z, cos [][]float64) error) (losses []float32, ok bool, err error) {
-	n := len(e.m.tasks)
 	return e.runUpdate(e.fusedExec, b, lr, step, func(extra []*tensors.Tensor) error {
-		return accept(matrix(extra[0], n), matrix(extra[1], n))
+		z, cos, err := e.affinityResult(b, extra)
+		if err != nil {
+			return err
+		}
+		return accept(z, cos)
 	})
 }
 
@@ -373,8 +440,10 @@ func (e *engine) measure(b batch, lr float32, step int) (z, cos [][]float64, los
 		return nil, nil, nil, fmt.Errorf("affinity at step %d: %w", step, err)
 	}
 	defer finalizeAll(out)
-	n := len(e.m.tasks)
-	return matrix(out[0], n), matrix(out[1], n), tensors.MustCopyFlatData[float32](out[2]), nil
+	if z, cos, err = e.affinityResult(b, out[:len(out)-1]); err != nil {
+		return nil, nil, nil, err
+	}
+	return z, cos, tensors.MustCopyFlatData[float32](out[len(out)-1]), nil
 }
 
 func matrix(t *tensors.Tensor, n int) [][]float64 {

@@ -85,7 +85,7 @@ func TestAffinityMatchesIndependentComputation(t *testing.T) {
 		for _, tasks := range [][]string{engineTasks, binaryTasks} {
 			for _, fused := range []bool{false, true} {
 				t.Run(fmt.Sprintf("%s/%v/fused=%v", c.name, tasks, fused), func(t *testing.T) {
-					checkAffinity(t, tasks, c.opt, c.look, c.lr, fused, lookaheadAuto)
+					checkAffinity(t, tasks, c.opt, c.look, c.lr, fused, lookaheadAuto, true)
 				})
 			}
 		}
@@ -95,16 +95,37 @@ func TestAffinityMatchesIndependentComputation(t *testing.T) {
 // The kernel form of the measurement (kernelMeasurement: no per-task
 // gradients, the lookaheads through x·xᵀ) gives Eq. 1 and the gradient
 // cosines of the independent computation too, and so does the explicit
-// form it replaces on larger inputs.
+// form it replaces on larger inputs; each with the losses after the
+// lookaheads evaluated in the graph and on the host (engine.hostLosses).
 func TestKernelLookaheadMatchesIndependentComputation(t *testing.T) {
 	for _, form := range []lookaheadForm{lookaheadKernel, lookaheadExplicit} {
-		for _, fused := range []bool{false, true} {
-			for _, lr := range []float64{0.5, 0.05} {
-				t.Run(fmt.Sprintf("form=%d/fused=%v/lr=%g", form, fused, lr), func(t *testing.T) {
-					checkAffinity(t, binaryTasks, OptimizerSGD, affinity.SGD, lr, fused, form)
-				})
+		for _, host := range []bool{false, true} {
+			for _, fused := range []bool{false, true} {
+				for _, lr := range []float64{0.5, 0.05} {
+					t.Run(fmt.Sprintf("form=%d/host=%v/fused=%v/lr=%g", form, host, fused, lr), func(t *testing.T) {
+						checkAffinity(t, binaryTasks, OptimizerSGD, affinity.SGD, lr, fused, form, host)
+					})
+				}
 			}
 		}
+	}
+}
+
+// The engine evaluates the losses after the lookaheads on the host exactly
+// when the measurement has the heads' outputs (binary tasks on a one-layer
+// ReLU trunk) and the backend is the pure-Go one.
+func TestHostLossesChoice(t *testing.T) {
+	r, _, _ := tinyRun(t, OptimizerSGD, affinity.SGD, binaryTasks)
+	if !r.eng.hostLosses {
+		t.Error("binary tasks, one-layer ReLU trunk, go backend: losses not on the host")
+	}
+	r, _, _ = tinyRun(t, OptimizerSGD, affinity.SGD, engineTasks)
+	if r.eng.hostLosses {
+		t.Error("mixed task kinds: losses on the host")
+	}
+	r, _, _ = tinyRunWith(t, func(cfg *Config) { cfg.Trunk.Widths = []int{5, 5} }, affinity.SGD, binaryTasks...)
+	if r.eng.hostLosses {
+		t.Error("two-layer trunk: losses on the host")
 	}
 }
 
@@ -126,10 +147,14 @@ func TestLookaheadByKernelChoice(t *testing.T) {
 	}
 }
 
-func checkAffinity(t *testing.T, tasks []string, optName string, look affinity.Lookahead, lr float64, fused bool, form lookaheadForm) {
+// checkAffinity compares the engine's measurement on one batch with the
+// independent computation; host sets engine.hostLosses where the
+// measurement allows it.
+func checkAffinity(t *testing.T, tasks []string, optName string, look affinity.Lookahead, lr float64, fused bool, form lookaheadForm, host bool) {
 	t.Helper()
 	r, ds, idx := tinyRun(t, optName, look, tasks)
 	r.eng.m.lookahead = form
+	r.eng.hostLosses = host && r.eng.lookaheadOutputs()
 	b, err := r.train.load(data.Train, idx)
 	if err != nil {
 		t.Fatal(err)

@@ -518,6 +518,12 @@ func (m *model) outputs(p *params, x *Node) []*Node {
 // instead of n small ones runs much faster on the pure-Go backend, whose
 // cost on small models is per operation.
 func (m *model) fusedHeads(p *params, h *Node) *Node {
+	return m.apply(p, m.headsLayer(p, h), false)
+}
+
+// headsLayer is the layer of fusedHeads: the features h, the heads'
+// weights side by side and their biases side by side.
+func (m *model) headsLayer(p *params, h *Node) layer {
 	in, total := h.Shape().Dimensions[h.Rank()-1], 0
 	for _, t := range m.tasks {
 		total += outputWidth(t)
@@ -533,7 +539,7 @@ func (m *model) fusedHeads(p *params, h *Node) *Node {
 	if len(ws) > 1 {
 		w, b = Concatenate(ws, outAxis(wT)), Concatenate(bs, 0)
 	}
-	return m.apply(p, layer{x: h, w: w, b: b, wT: wT}, false)
+	return layer{x: h, w: w, b: b, wT: wT}
 }
 
 // outAxis is the axis of a weight matrix's outputs: 1 for [in, out], 0
@@ -614,21 +620,22 @@ func (m *model) meanLosses(p *params, x, y *Node) []*Node {
 	return losses
 }
 
-// batchesLookaheads reports whether lookaheadLosses applies: an MLP trunk
+// batchesLookaheads reports whether lookaheadLogits applies: an MLP trunk
 // of one dense layer, heads without a hidden layer, binary tasks only
 // (the default glyph model).
 func (m *model) batchesLookaheads() bool {
 	return m.cfg.Trunk.Kind == TrunkMLP && len(m.cfg.Trunk.Widths) == 1 && m.nShared == 2 && m.allBinary()
 }
 
-// lookaheadLosses returns the n×n losses after the n lookaheads (row i:
-// every task's mean loss on x, y with the trunk's weight and bias at
-// stepped[i]) as one forward pass instead of n (batchesLookaheads): the
-// n stepped weight matrices side by side make one product with the
-// inputs, [batch, n·width]; the heads, which the lookahead does not move,
-// take the n·batch feature rows as one batch.
-func (m *model) lookaheadLosses(stepped [][]*Node, heads []*Node, x, y *Node) *Node {
-	n, width, batch := len(stepped), m.cfg.Trunk.Widths[0], x.Shape().Dimensions[0]
+// lookaheadLogits returns the heads' outputs after the n lookaheads less
+// the heads' biases, [batch, n, n] ([b, i, j]: task j's output on example
+// b with the trunk's weight and bias at stepped[i], less bias[j]), and the
+// biases [n], as one forward pass instead of n (batchesLookaheads): the n
+// stepped weight matrices side by side make one product with the inputs,
+// [batch, n·width]; the heads, which the lookahead does not move, take
+// the n·batch feature rows as one batch.
+func (m *model) lookaheadLogits(stepped [][]*Node, heads []*Node, x *Node) (products, bias *Node) {
+	n, batch := len(stepped), x.Shape().Dimensions[0]
 	ws, bs := make([]*Node, n), make([]*Node, n)
 	for i, s := range stepped {
 		ws[i], bs[i] = s[0], s[1]
@@ -636,11 +643,28 @@ func (m *model) lookaheadLosses(stepped [][]*Node, heads []*Node, x, y *Node) *N
 	h := Reshape(StopGradient(x), batch, -1)
 	wT := m.specs[0].Transposed
 	h = layer{x: h, w: Concatenate(ws, outAxis(wT)), b: Concatenate(bs, 0), wT: wT}.forward()
-	h = m.activate(h)
 	p := m.bindForward(append(append([]*Node(nil), stepped[0]...), heads...))
-	z := Reshape(m.fusedHeads(p, Reshape(h, batch*n, width)), batch, n, -1)
-	target := ExpandAxes(y, 1)
-	return ReduceMean(Sub(softplus(z), Mul(target, z)), 0)
+	return m.headProducts(p, m.activate(h), batch, n)
+}
+
+// headProducts returns the heads' products with the features h [batch,
+// n, width] (n rows of features per example), [batch, n, n], and the
+// heads' biases [n]: h's rows through fusedHeads less its bias addition,
+// which the caller makes (afterLosses) or leaves to the host
+// (lookaheadZ), where it costs nothing.
+func (m *model) headProducts(p *params, h *Node, batch, n int) (products, bias *Node) {
+	l := m.headsLayer(p, Reshape(h, batch*n, -1))
+	return Reshape(l.product(l.x, l.w), batch, n, -1), l.b
+}
+
+// afterLosses returns the n×n mean losses of binary tasks from the heads'
+// products after the lookaheads [batch, n, n] and biases [n]
+// (lookaheadLogits) and the targets y [batch, n]: row i, every task's
+// mean sigmoid cross-entropy after task i's lookahead
+// (meanLogisticLosses computes the same on the host).
+func afterLosses(products, bias, y *Node) *Node {
+	zs := addBias(products, bias)
+	return ReduceMean(Sub(softplus(zs), Mul(ExpandAxes(y, 1), zs)), 0)
 }
 
 // taskGradients returns every task's gradient with respect to the trunk's
@@ -711,7 +735,7 @@ type lookaheadForm int
 const (
 	lookaheadAuto     lookaheadForm = iota
 	lookaheadKernel                 // kernelMeasurement
-	lookaheadExplicit               // taskGradients and lookaheadLosses
+	lookaheadExplicit               // taskGradients and lookaheadLogits
 )
 
 // lookaheadByKernel reports whether the affinity step on a batch of the
@@ -767,12 +791,13 @@ func (m *model) kernelMeasurement(o *outputGradients, y, lr *Node) *kernelForm {
 	k := AddScalar(DotGeneral(o.x, []int{1}, nil, o.x, []int{1}, nil), 1)        // [B, B]
 	kd := Reshape(product(k, Reshape(d, batch, n*width)), batch, n, width)
 	stepped := m.activate(Sub(ExpandAxes(o.pre, 1), Mul(ConvertDType(lr, dtypes.Float32), kd)))
-	zs := Reshape(m.fusedHeads(o.p, Reshape(stepped, batch*n, width)), batch, n, n)
+	products, bias := m.headProducts(o.p, stepped, batch, n)
 	return &kernelForm{
-		base:  base,
-		after: ReduceMean(Sub(softplus(zs), Mul(ExpandAxes(y, 1), zs)), 0),
-		gram:  DotGeneral(d, []int{0, 2}, nil, kd, []int{0, 2}, nil),
-		d:     d, pass: o,
+		base:     base,
+		after:    afterLosses(products, bias, y),
+		gram:     DotGeneral(d, []int{0, 2}, nil, kd, []int{0, 2}, nil),
+		products: products, bias: bias,
+		d: d, pass: o,
 	}
 }
 
@@ -782,6 +807,10 @@ func (m *model) kernelMeasurement(o *outputGradients, y, lr *Node) *kernelForm {
 type kernelForm struct {
 	base        []*Node
 	after, gram *Node
+	// products [B, n, n] and bias [n] are after's arguments: the heads'
+	// outputs after the lookaheads less their biases, and the biases
+	// (lookaheadLogits).
+	products, bias *Node
 	// d [B, n, width] are the tasks' gradients with respect to the
 	// trunk's pre-activations on the forward pass pass.
 	d    *Node

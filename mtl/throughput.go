@@ -94,29 +94,13 @@ func MeasureThroughput(tm ThroughputModel, steps int) (*Throughput, error) {
 	if len(tm.Tasks) == 0 || steps < 1 {
 		return nil, fmt.Errorf("throughput %s: want at least one task and one step", tm.Name)
 	}
-	backend, err := backendFor(cfg.Backend)
-	if err != nil {
-		return nil, err
-	}
-	m, err := newModel(backend, cfg, tm.Tasks, tm.InputShape)
-	if err != nil {
-		return nil, err
-	}
-	if backend, err = backendForModel(cfg.Backend, m); err != nil {
-		return nil, err
-	}
-	weights := make([]float32, len(tm.Tasks))
-	for j := range weights {
-		weights[j] = 1
-	}
-	eng, err := newEngine(backend, m, weights, affinity.SGD)
+	eng, b, err := throughputEngine(tm)
 	if err != nil {
 		return nil, err
 	}
 	defer eng.close()
-	eng.setWeights(m.initialValues(cfg.Seed), nil)
-	b := randomBatch(tm.InputShape, tm.Tasks, cfg.BatchSize, cfg.Seed)
 	defer b.free()
+	m := eng.m
 
 	lr := float32(cfg.LearningRate)
 	plain := func(step int) error {
@@ -160,6 +144,35 @@ func MeasureThroughput(tm ThroughputModel, steps int) (*Throughput, error) {
 		t.CPU /= time.Duration(steps)
 	}
 	return res, nil
+}
+
+// throughputEngine builds tm's model and an engine for it (task weights
+// 1, plain SGD lookahead) on its backend, with sequential operations for a
+// small model as a run would take them (backendForModel), sets the weights
+// from Config.Seed and returns it with a random batch (randomBatch).
+func throughputEngine(tm ThroughputModel) (*engine, batch, error) {
+	cfg := tm.Config
+	backend, err := backendFor(cfg.Backend)
+	if err != nil {
+		return nil, batch{}, err
+	}
+	m, err := newModel(backend, cfg, tm.Tasks, tm.InputShape)
+	if err != nil {
+		return nil, batch{}, err
+	}
+	if backend, err = backendForModel(cfg.Backend, m); err != nil {
+		return nil, batch{}, err
+	}
+	weights := make([]float32, len(tm.Tasks))
+	for j := range weights {
+		weights[j] = 1
+	}
+	eng, err := newEngine(backend, m, weights, affinity.SGD)
+	if err != nil {
+		return nil, batch{}, err
+	}
+	eng.setWeights(m.initialValues(cfg.Seed), nil)
+	return eng, randomBatch(tm.InputShape, tm.Tasks, cfg.BatchSize, cfg.Seed), nil
 }
 
 // randomBatch returns a batch of random inputs and targets.
