@@ -3,8 +3,12 @@ package mtl
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
+
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
+	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/data"
@@ -209,5 +213,85 @@ func BenchmarkMeasure(b *testing.B) {
 		})
 		bt.free()
 		eng.close()
+	}
+}
+
+// BenchmarkWeightGradient times weightGradient (both layouts) on the
+// weight-gradient shapes (rows, in, out) of the built-in models: the MNIST
+// CNN's two convolutions and dense layer, the ResNet stem and 3×3
+// convolutions at 64×64, the glyph model's trunk and heads, the 512-wide
+// MLP.
+func BenchmarkWeightGradient(b *testing.B) {
+	backend, err := backendFor("go:ops_sequential")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range [][3]int{{12544, 9, 16}, {3136, 144, 32}, {64, 1568, 64}, {65536, 27, 16}, {16384, 144, 16},
+		{64, 256, 16}, {64, 16, 9}, {256, 128, 512}, {256, 512, 512}} {
+		rows, in, out := c[0], c[1], c[2]
+		x, v := randomMatrix(rows, in), randomMatrix(rows, out)
+		for _, transposed := range []bool{false, true} {
+			exec, err := NewExec(backend, func(x, v *Node) *Node { return weightGradient(v, x, transposed) })
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Run(fmt.Sprintf("%dx%dx%d/transposed=%v", rows, in, out, transposed), func(b *testing.B) {
+				for b.Loop() {
+					res, err := exec.Call(x, v)
+					if err != nil {
+						b.Fatal(err)
+					}
+					finalizeAll(res)
+				}
+			})
+			exec.Finalize()
+		}
+		x.FinalizeAll()
+		v.FinalizeAll()
+	}
+}
+
+// randomMatrix returns a [rows, cols] tensor of uniform values in [−1, 1).
+func randomMatrix(rows, cols int) *tensors.Tensor {
+	r := rand.New(rand.NewPCG(uint64(rows), uint64(cols)))
+	v := make([]float32, rows*cols)
+	for k := range v {
+		v[k] = 2*r.Float32() - 1
+	}
+	return tensors.FromFlatDataAndDimensions(v, rows, cols)
+}
+
+// BenchmarkSumRows compares sumRows with the backend's ReduceSum on the
+// bias gradients and parameters of the built-in models ([rows, cols]: the
+// MNIST CNN's first convolution, the ResNet's convolutions, the CelebA
+// CNN's dense weights, the 512-wide MLP's second layer, the glyph model's
+// trunk bias, which stays on ReduceSum).
+func BenchmarkSumRows(b *testing.B) {
+	backend, err := backendFor("go:ops_sequential")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range [][2]int{{12544, 16}, {65536, 16}, {8192, 64}, {512, 512}, {64, 16}} {
+		x := randomMatrix(c[0], c[1])
+		for _, f := range []struct {
+			name string
+			sum  func(x *Node) *Node
+		}{{"ReduceSum", func(x *Node) *Node { return ReduceSum(x, 0) }}, {"sumRows", sumRows}} {
+			exec, err := NewExec(backend, f.sum)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Run(fmt.Sprintf("%dx%d/%s", c[0], c[1], f.name), func(b *testing.B) {
+				for b.Loop() {
+					res, err := exec.Call(x)
+					if err != nil {
+						b.Fatal(err)
+					}
+					finalizeAll(res)
+				}
+			})
+			exec.Finalize()
+		}
+		x.FinalizeAll()
 	}
 }

@@ -131,7 +131,7 @@ func (e *engine) update(params, grads, state []*Node, lr, t *Node, losses *Node)
 		np, ns := e.opt.update(p, grads[k], e.paramState(state, k), lr, t)
 		out = append(out, np)
 		newState = append(newState, ns...)
-		sums[k] = ReduceAllSum(np)
+		sums[k] = sumAll(np)
 	}
 	out = append(out, newState...)
 	// A sum is finite exactly when its terms are (a NaN or an infinity

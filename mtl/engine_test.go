@@ -367,7 +367,10 @@ func TestLayerGradientsMatchGoMLX(t *testing.T) {
 	for _, c := range []struct {
 		rows, in, out int
 		wT, relu      bool
-	}{{8, 4, 3, false, true}, {70, 20, 80, false, true}, {200, 300, 70, false, false}, {64, 32, 9, true, true}, {64, 32, 9, false, false}} {
+	}{{8, 4, 3, false, true}, {70, 20, 80, false, true}, {200, 300, 70, false, false}, {64, 32, 9, true, true}, {64, 32, 9, false, false},
+		// weightGradient's three ways: v transposed by the identity product
+		// (rows·out² ≥ packedProduct), x transposed, v transposed.
+		{16400, 5, 16, false, true}, {16400, 5, 16, true, false}, {300, 9, 16, false, true}, {300, 9, 16, true, true}, {64, 40, 8, false, false}} {
 		outs, err := ExecOnceN(backend, func(g *Graph) []*Node {
 			x := Sin(MulScalar(IotaFull(g, shapes.Make(dtypes.Float32, c.rows, c.in)), 0.37))
 			wDims := []int{c.in, c.out}
@@ -447,6 +450,52 @@ func TestSoftplusMatchesGoMLX(t *testing.T) {
 	for k, x := range xs {
 		if got[k] != want[k] && !near(float64(got[k]), float64(want[k]), 1e-6) {
 			t.Errorf("softplus(%g) = %g, want %g", x, got[k], want[k])
+		}
+	}
+}
+
+// sumRows and sumAll equal ReduceSum and ReduceAllSum on both sides of
+// sumByProduct, and sumAll (the finiteness check of a step's new
+// parameters) is not finite when one element is NaN or infinite.
+func TestSumRowsMatchesReduceSum(t *testing.T) {
+	backend, err := backendFor("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dims := range [][]int{{10, 10}, {20000, 3}, {300, 100}, {4, 64, 80}} {
+		size := 1
+		for _, d := range dims {
+			size *= d
+		}
+		for _, bad := range []float64{0, math.NaN(), math.Inf(1), math.Inf(-1)} {
+			outs, err := ExecOnceN(backend, func(g *Graph) []*Node {
+				x := Sin(MulScalar(IotaFull(g, shapes.Make(dtypes.Float32, dims...)), 0.37))
+				if bad != 0 {
+					at := OneHot(Const(g, int32(size/3)), size, dtypes.Bool)
+					x = Where(Reshape(at, dims...), Scalar(g, dtypes.Float32, bad), x)
+				}
+				m := Reshape(x, -1, dims[len(dims)-1])
+				return []*Node{sumRows(m), ReduceSum(m, 0), sumAll(x), ReduceAllSum(x)}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, want := tensors.MustCopyFlatData[float32](outs[0]), tensors.MustCopyFlatData[float32](outs[1])
+			all, wantAll := float64(tensors.ToScalar[float32](outs[2])), float64(tensors.ToScalar[float32](outs[3]))
+			if bad != 0 {
+				if !math.IsNaN(all) && !math.IsInf(all, 0) {
+					t.Errorf("%v with %g: sumAll = %g, want a non-finite sum", dims, bad, all)
+				}
+				continue
+			}
+			for k := range want {
+				if !near(float64(got[k]), float64(want[k]), 1e-4) {
+					t.Fatalf("%v: sumRows[%d] = %g, want %g", dims, k, got[k], want[k])
+				}
+			}
+			if !near(all, wantAll, 1e-4) {
+				t.Errorf("%v: sumAll = %g, want %g", dims, all, wantAll)
+			}
 		}
 	}
 }

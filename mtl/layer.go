@@ -1,6 +1,7 @@
 package mtl
 
 import (
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 	"github.com/gomlx/gomlx/ml/layers/activation"
 )
@@ -66,7 +67,7 @@ func (l layer) build() *Node {
 		}
 		return productGradW(vPre, left)
 	})
-	bc = IdentityWithCustomGradient(l.b, func(_, _ *Node) *Node { return ReduceSum(vPre, 0) })
+	bc = IdentityWithCustomGradient(l.b, func(_, _ *Node) *Node { return sumRows(vPre) })
 	left = xc
 	if l.lhs != nil {
 		left = l.lhs(xc)
@@ -121,42 +122,102 @@ func productGradX(v, w *Node) *Node {
 }
 
 // productGradWT is the transpose of dL/dw of x·w for v = dL/d(x·w)
-// [rows, out]: vᵀ·x, [out, in]. The pure-Go backend multiplies only left
-// operands whose contracted axis is the last, so it would transpose v
-// [rows, out] first, element by element; up to transposeByProduct
-// outputs, vᵀ is instead computed as the product of the identity matrix
-// with v, exactly and much faster (rows·out² multiply-adds). The result is
-// the same product either way.
-func productGradWT(v, x *Node) *Node {
-	rows, out := v.Shape().Dimensions[0], v.Shape().Dimensions[1]
-	if out <= transposeByProduct && rows > out {
+// [rows, out]: vᵀ·x, [out, in] (weightGradient).
+func productGradWT(v, x *Node) *Node { return weightGradient(v, x, true) }
+
+// productGradW is dL/dw of x·w for v = dL/d(x·w) [rows, out]: xᵀ·v,
+// [in, out] (weightGradient).
+func productGradW(v, x *Node) *Node { return weightGradient(v, x, false) }
+
+// weightGradient returns xᵀ·v [in, out] for x [rows, in] and v [rows,
+// out], or its transpose vᵀ·x [out, in] when transposed: a sum over the
+// rows, which the pure-Go backend multiplies only as a left operand whose
+// contracted axis is the last, so one of the operands must be transposed
+// first. Which one decides its cost, measured with `go test ./mtl -bench
+// WeightGradient` on the shapes of the built-in models:
+//
+//   - v by a product with the identity matrix (rows·out² multiply-adds,
+//     exact) when v is narrow (out ≤ transposeByProduct) and that product
+//     is large enough for the backend's packed kernels (rows·out² ≥
+//     packedProduct; below that its small kernels took 6× as long on
+//     these shapes: 2.1 ms for rows 12,544, out 16 against 0.33 ms for
+//     rows 16,384);
+//   - else by the backend's Transpose (a few nanoseconds per element),
+//     whichever of v and x has fewer elements, counting the transpose of
+//     the result when it comes out in the other layout.
+//
+// The sums are the same products in every case.
+func weightGradient(v, x *Node, transposed bool) *Node {
+	rows, in, out := x.Shape().Dimensions[0], x.Shape().Dimensions[1], v.Shape().Dimensions[1]
+	var gT *Node // vᵀ·x [out, in]
+	viaV, viaX := rows*out, rows*in
+	if transposed {
+		viaX += in * out
+	} else {
+		viaV += in * out
+	}
+	switch {
+	case out <= transposeByProduct && rows*out*out >= packedProduct:
 		eye := make([][]float32, out)
 		for k := range eye {
 			eye[k] = make([]float32, out)
 			eye[k][k] = 1
 		}
 		vT := DotGeneral(Const(v.Graph(), eye), []int{1}, nil, v, []int{1}, nil)
-		return DotGeneral(vT, []int{1}, nil, x, []int{0}, nil)
+		gT = DotGeneral(vT, []int{1}, nil, x, []int{0}, nil)
+	case viaV <= viaX:
+		gT = DotGeneral(Transpose(v, 0, 1), []int{1}, nil, x, []int{0}, nil)
+	default:
+		g := DotGeneral(Transpose(x, 0, 1), []int{1}, nil, v, []int{0}, nil) // [in, out]
+		if transposed {
+			return Transpose(g, 0, 1)
+		}
+		return g
 	}
-	return DotGeneral(v, []int{0}, nil, x, []int{0}, nil)
+	if transposed {
+		return gT
+	}
+	return Transpose(gT, 0, 1)
 }
 
-// productGradW is dL/dw of x·w for v = dL/d(x·w) [rows, out]: xᵀ·v,
-// [in, out]. The backend transposes x [rows, in] for it, which costs less
-// than transposing v and the result (productGradWT) unless v is narrow
-// enough for its transpose by a product, or x is much wider than v.
-func productGradW(v, x *Node) *Node {
-	rows, in, out := v.Shape().Dimensions[0], x.Shape().Dimensions[1], v.Shape().Dimensions[1]
-	if (out <= transposeByProduct && rows > out) || rows*in > rows*out+in*out {
-		return Transpose(productGradWT(v, x), 0, 1)
+// transposeByProduct is the widest v that weightGradient transposes by a
+// product with the identity matrix, and packedProduct the least number of
+// multiply-adds of that product: the pure-Go backend (github.com/gomlx/
+// compute v0.1.2) multiplies with its packed kernels from 4·2²⁰
+// multiply-adds on, with its small kernels below.
+const (
+	transposeByProduct = 64
+	packedProduct      = 4 << 20
+)
+
+// sumRows returns the sum of the rows of x [rows, cols], [cols]. From
+// sumByProduct elements on, it is the product of a row of ones with x,
+// which the pure-Go backend computes with its matrix kernels: its
+// ReduceSum took 3.5 ns per element, the product 3 to 25 times less on
+// the models' bias gradients and parameters (BenchmarkSumRows). Smaller
+// sums (all of the default glyph model's) keep ReduceSum.
+func sumRows(x *Node) *Node {
+	rows, cols := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
+	if rows*cols < sumByProduct {
+		return ReduceSum(x, 0)
 	}
-	return DotGeneral(x, []int{0}, nil, v, []int{0}, nil)
+	ones := Ones(x.Graph(), shapes.Make(x.DType(), 1, rows))
+	return Reshape(DotGeneral(ones, []int{1}, nil, x, []int{0}, nil), cols)
 }
 
-// transposeByProduct is the widest v that productGradW transposes by a
-// product with the identity matrix: a product costs out multiply-adds
-// per element, the backend's transpose several nanoseconds per element.
-const transposeByProduct = 64
+// sumAll returns the sum of all elements of x as a scalar: sumRows of x
+// as a matrix of its last axis (ReduceAllSum for scalars and vectors).
+func sumAll(x *Node) *Node {
+	if x.Rank() < 2 {
+		return ReduceAllSum(x)
+	}
+	last := x.Shape().Dimensions[x.Rank()-1]
+	return ReduceAllSum(sumRows(Reshape(x, -1, last)))
+}
+
+// sumByProduct is the least number of elements that sumRows sums by a
+// product.
+const sumByProduct = 1 << 14
 
 // firstElement returns the first element of x as a scalar.
 func firstElement(x *Node) *Node {

@@ -12,7 +12,7 @@
 # apt-get install python3-torch libopenblas0-pthread).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-models=${MODELS:-mlp,cnn,resnet,glyphs}
+models=${MODELS:-mlp,cnn,resnet,glyphs,mnist}
 steps=${STEPS:-10}
 tasks=${TASKS:-0}
 python=${PYTHON:-/usr/bin/python3}

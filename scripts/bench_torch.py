@@ -12,7 +12,7 @@ each lookahead (Z[i, j] = 1 - L_j(after i) / L_j(before)), the gradient
 cosines, and the training update built from the per-task gradients (the
 heads take one more backward pass).
 
-Usage: /usr/bin/python3 scripts/bench_torch.py [--models mlp,cnn,resnet,glyphs]
+Usage: /usr/bin/python3 scripts/bench_torch.py [--models mlp,cnn,resnet,glyphs,mnist]
        [--tasks N] [--steps N] [--threads 1,2]
 Prints one line per model and thread count:
   torch MODEL THREADS TASKS BATCH PLAIN_MS AFFINITY_MS
@@ -30,6 +30,7 @@ MODELS = {
     "cnn": ((3, 64, 64), ("cnn", [16, 32], [64]), 64, 9),
     "resnet": ((3, 64, 64), ("resnet", 16, [64]), 64, 9),
     "glyphs": ((1, 16, 16), ("mlp", [16]), 64, 9),  # flattened 256 inputs
+    "mnist": ((1, 28, 28), ("cnn", [16, 32], [64]), 64, 6),
 }
 
 
@@ -172,7 +173,7 @@ def time_model(name, n_tasks, steps, threads):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--models", default="mlp,cnn,resnet,glyphs")
+    ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--tasks", type=int, default=0, help="binary heads per model (0: each model's own)")
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--threads", default="1,2")

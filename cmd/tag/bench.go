@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -41,6 +42,20 @@ var benchModels = []struct {
 				Widths: []int{64}}, 64, 9, n, backend), nil
 		}},
 	{"glyphs", "the default `tag run` model: 9 glyph attributes, MLP 16, batch 64", benchGlyphs},
+	{"mnist", "the cnn trunk at 28×28×1, 6 heads, batch 64: the default model of mnist-attributes (fashion-mnist: 7 heads)",
+		func(n int, backend string) (mtl.ThroughputModel, error) {
+			return benchModel("mnist", []int{28, 28, 1}, mtl.TrunkSpec{Kind: mtl.TrunkCNN, Channels: []int{16, 32}, Kernel: 3,
+				Widths: []int{64}}, 64, 6, n, backend), nil
+		}},
+}
+
+// benchModelNames lists the names of benchModels, for flags and messages.
+func benchModelNames() string {
+	names := make([]string, len(benchModels))
+	for k, m := range benchModels {
+		names[k] = m.name
+	}
+	return strings.Join(names, ",")
 }
 
 // benchModel is a throughput model with a ReLU trunk, binary heads and
@@ -81,7 +96,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return badInputf("want a sub-command: 'tag bench throughput' or 'tag bench quality'")
 	}
 	fs := newFlags("bench throughput", stderr)
-	models := fs.String("models", "mlp,cnn,resnet,glyphs", "comma-separated `MODELS` to time")
+	models := fs.String("models", benchModelNames(), "comma-separated `MODELS` to time")
 	tasks := fs.Int("tasks", 0, "number of binary task heads of every model (0: each model's own)")
 	steps := fs.Int("steps", 20, "timed `STEPS` of each kind, after one untimed step")
 	backend := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
@@ -108,7 +123,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		if !found {
-			return badInputf("-models: unknown model %q (want mlp, cnn, resnet or glyphs)", name)
+			return badInputf("-models: unknown model %q (want one of %s)", name, benchModelNames())
 		}
 	}
 	if len(chosen) == 0 {
@@ -138,7 +153,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func benchUsage(w io.Writer, defaults func()) error {
-	fmt.Fprintln(w, "usage: tag bench throughput [-models mlp,cnn,resnet,glyphs] [-tasks N] [-steps N] [-backend B]\n"+
+	fmt.Fprintln(w, "usage: tag bench throughput [-models "+benchModelNames()+"] [-tasks N] [-steps N] [-backend B]\n"+
 		"       tag bench quality [-data SUITES] [-out DIR] [flags]   (see 'tag bench quality -h')\n\n"+
 		"Times, in one process, a plain training step and a training step that also measures the n×n\n"+
 		"affinity matrix (Eq. 1) for each model, on random inputs:")

@@ -15,9 +15,10 @@ func TestBenchCommand(t *testing.T) {
 	}{
 		{[]string{"bench", "throughput", "-models", "glyphs", "-steps", "1", "-tasks", "2"}, 0,
 			[]string{"model", "every-10 ratio", "measure ms", "every-10 measure", "glyphs      2     64"}, ""},
-		{[]string{"bench", "-h"}, 0, []string{"usage: tag bench throughput", "resnet"}, ""},
+		{[]string{"bench", "throughput", "-models", "mnist", "-steps", "1"}, 0, []string{"mnist      6     64"}, ""},
+		{[]string{"bench", "-h"}, 0, []string{"usage: tag bench throughput", "resnet", "mnist"}, ""},
 		{[]string{"bench"}, 2, nil, "want a sub-command"},
-		{[]string{"bench", "throughput", "-models", "vgg"}, 2, nil, `unknown model "vgg"`},
+		{[]string{"bench", "throughput", "-models", "vgg"}, 2, nil, `unknown model "vgg" (want one of mlp,cnn,resnet,glyphs,mnist)`},
 		{[]string{"bench", "throughput", "-steps", "0"}, 2, nil, "-steps"},
 		{[]string{"bench", "throughput", "-backend", "nope"}, 2, nil, `backend "nope" is not compiled in`},
 	}
