@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 	"github.com/gomlx/gomlx/core/tensors"
 
@@ -222,10 +223,7 @@ func BenchmarkMeasure(b *testing.B) {
 // convolutions at 64×64, the glyph model's trunk and heads, the 512-wide
 // MLP.
 func BenchmarkWeightGradient(b *testing.B) {
-	backend, err := backendFor("go:ops_sequential")
-	if err != nil {
-		b.Fatal(err)
-	}
+	backend := sequentialBackend(b)
 	for _, c := range [][3]int{{12544, 9, 16}, {3136, 144, 32}, {64, 1568, 64}, {65536, 27, 16}, {16384, 144, 16},
 		{64, 256, 16}, {64, 16, 9}, {256, 128, 512}, {256, 512, 512}} {
 		rows, in, out := c[0], c[1], c[2]
@@ -235,15 +233,7 @@ func BenchmarkWeightGradient(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			b.Run(fmt.Sprintf("%dx%dx%d/transposed=%v", rows, in, out, transposed), func(b *testing.B) {
-				for b.Loop() {
-					res, err := exec.Call(x, v)
-					if err != nil {
-						b.Fatal(err)
-					}
-					finalizeAll(res)
-				}
-			})
+			benchExec(b, fmt.Sprintf("%dx%dx%d/transposed=%v", rows, in, out, transposed), exec, x, v)
 			exec.Finalize()
 		}
 		x.FinalizeAll()
@@ -267,10 +257,7 @@ func randomMatrix(rows, cols int) *tensors.Tensor {
 // CNN's dense weights, the 512-wide MLP's second layer, the glyph model's
 // trunk bias, which stays on ReduceSum).
 func BenchmarkSumRows(b *testing.B) {
-	backend, err := backendFor("go:ops_sequential")
-	if err != nil {
-		b.Fatal(err)
-	}
+	backend := sequentialBackend(b)
 	for _, c := range [][2]int{{12544, 16}, {65536, 16}, {8192, 64}, {512, 512}, {64, 16}} {
 		x := randomMatrix(c[0], c[1])
 		for _, f := range []struct {
@@ -281,17 +268,51 @@ func BenchmarkSumRows(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			b.Run(fmt.Sprintf("%dx%d/%s", c[0], c[1], f.name), func(b *testing.B) {
-				for b.Loop() {
-					res, err := exec.Call(x)
-					if err != nil {
-						b.Fatal(err)
-					}
-					finalizeAll(res)
-				}
-			})
+			benchExec(b, fmt.Sprintf("%dx%d/%s", c[0], c[1], f.name), exec, x)
 			exec.Finalize()
 		}
 		x.FinalizeAll()
 	}
+}
+
+// BenchmarkConvInputGradient times convInputGradient for the second
+// convolution of the MNIST CNN (14×14×16 inputs, 32 outputs, 3×3, stride
+// 2) and of the CelebA-size CNN (32×32×16), batch 64.
+func BenchmarkConvInputGradient(b *testing.B) {
+	backend := sequentialBackend(b)
+	for _, side := range []int{14, 32} {
+		dims := []int{64, side, side, 16}
+		v, w := randomMatrix(64*(side/2)*(side/2), 32), randomMatrix(9*16, 32)
+		exec, err := NewExec(backend, func(v, w *Node) *Node { return convInputGradient(v, w, dims, 3, 2, 1) })
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchExec(b, fmt.Sprintf("%dx%dx16", side, side), exec, v, w)
+		exec.Finalize()
+		v.FinalizeAll()
+		w.FinalizeAll()
+	}
+}
+
+// benchExec runs the sub-benchmark name over calls of exec with args.
+func benchExec(b *testing.B, name string, exec *Exec, args ...any) {
+	b.Run(name, func(b *testing.B) {
+		for b.Loop() {
+			res, err := exec.Call(args...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			finalizeAll(res)
+		}
+	})
+}
+
+// sequentialBackend returns the pure-Go backend with sequential
+// operations, for timing single operations.
+func sequentialBackend(b *testing.B) compute.Backend {
+	backend, err := backendFor("go:ops_sequential")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return backend
 }
