@@ -120,17 +120,17 @@ your own data (any command that takes a data set; check it first with 'tag data 
 // default recipe, methods, budgets and 3 seeds on a 2-core machine (built
 // with GOEXPERIMENT=simd), shown by `tag data list`. "measured": timed on
 // the 2-core development machine (the plain run: 53 s of wall time and
-// 1.6 min of CPU when quiet). "estimate": the networks times their steps
-// times a measured step time of a similar model (`tag bench throughput`,
-// earlier single-seed runs, the engine before its last speed-ups, which
-// made these models 1.5–3× faster), not run to the end.
+// 1.6 min of CPU when quiet). "ETA": the time left in phase 1 that `tag
+// run` printed after 1.5–2 minutes (from steps left and measured step
+// times), plus about a sixth for phase 2 (the glyph run's share: 37 of 265 networks), not run
+// to the end; early stopping can make it shorter.
 var runTimes = map[string]string{
-	"glyphs":           "≈3–6 min, estimate (plain `tag run`, 4000 16×16 glyphs: 53 s, measured)",
-	"glyphs-all":       "≈10–15 min, estimate",
+	"glyphs":           "2.0 min, measured (plain `tag run`, 4000 16×16 glyphs: 53 s, measured)",
+	"glyphs-all":       "2.8 min, measured",
 	"planted":          "33 s, measured",
-	"multimnist":       "≈1–1.5 h (default CNN), estimate",
-	"mnist-attributes": "≈3–4.5 h (default CNN; -seeds 1 for a first look), estimate",
-	"fashion-mnist":    "hours with the default CNN; ≈30–60 min with -trunk mlp, estimate",
+	"multimnist":       "≈20–25 min (default CNN; phase 1: 17 min, ETA)",
+	"mnist-attributes": "≈1.5–2 h (default CNN; phase 1: 1 h 22 min, ETA; -seeds 1 for a first look)",
+	"fashion-mnist":    "≈45–60 min (default CNN; phase 1: 41 min, ETA)",
 	"sklearn-digits":   "66 s, measured",
 	"supermarket":      "3.2 min, measured",
 }
