@@ -122,8 +122,8 @@ your own data (any command that takes a data set; check it first with 'tag data 
 // the 2-core development machine (the plain run: 53 s of wall time and
 // 1.6 min of CPU when quiet). "ETA": the time left in phase 1 that `tag
 // run` printed after 1.5–2 minutes (from steps left and measured step
-// times), plus about a sixth for phase 2 (the glyph run's share: 37 of 265 networks), not run
-// to the end; early stopping can make it shorter.
+// times), plus about a sixth for phase 2 (the glyph run's share: 37 of
+// 265 networks), not run to the end; early stopping can make it shorter.
 var runTimes = map[string]string{
 	"glyphs":           "2.0 min, measured (plain `tag run`, 4000 16×16 glyphs: 53 s, measured)",
 	"glyphs-all":       "2.8 min, measured",
