@@ -11,6 +11,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/gobackend"
+	"github.com/tagroup/tag/data"
 )
 
 // Why the pure-Go backend is configured here, and not left to its defaults.
@@ -204,14 +205,23 @@ func backendFor(cfg string) (b compute.Backend, err error) {
 // identical in both).
 const sequentialBelow = 20_000_000
 
-// backendForModel returns the backend a run of m uses: that of cfg, or,
-// for a small model on the default pure-Go backend, the same backend with
-// sequential operations (see sequentialBelow).
-func backendForModel(cfg string, m *model) (compute.Backend, error) {
-	if backendConfig(cfg) == gobackend.BackendName && m.forwardMACs() < sequentialBelow {
-		return backendFor(gobackend.BackendName + ":ops_sequential")
+// modelOnBackend builds the model of cfg for tasks and inputs of
+// inputShape and returns it with the backend a run of it uses: that of
+// cfg.Backend, or, for a small model on the default pure-Go backend, the
+// same backend with sequential operations (see sequentialBelow).
+func modelOnBackend(cfg Config, tasks []data.Task, inputShape []int) (*model, compute.Backend, error) {
+	backend, err := backendFor(cfg.Backend)
+	if err != nil {
+		return nil, nil, err
 	}
-	return backendFor(cfg)
+	m, err := newModel(backend, cfg, tasks, inputShape)
+	if err != nil {
+		return nil, nil, err
+	}
+	if backendConfig(cfg.Backend) == gobackend.BackendName && m.forwardMACs() < sequentialBelow {
+		backend, err = backendFor(gobackend.BackendName + ":ops_sequential")
+	}
+	return m, backend, err
 }
 
 // CheckBackend reports whether cfg, a Config.Backend value, can be used,

@@ -169,7 +169,7 @@ func TestCheckBackend(t *testing.T) {
 // A small model on the default pure-Go backend runs with sequential
 // operations; a large one, or any backend configured beyond its name,
 // runs on the backend as configured.
-func TestBackendForModelSequentialWhenSmall(t *testing.T) {
+func TestModelOnBackendSequentialWhenSmall(t *testing.T) {
 	seq, err := backendFor("go:ops_sequential")
 	if err != nil {
 		t.Fatal(err)
@@ -179,16 +179,9 @@ func TestBackendForModelSequentialWhenSmall(t *testing.T) {
 		width   int
 		want    string // configuration of the backend expected
 	}{{"go", 16, "go:ops_sequential"}, {"go", 4096, "go"}, {"go:ops_parallel", 16, "go:ops_parallel"}} {
-		cfg := Config{Trunk: TrunkSpec{Kind: TrunkMLP, Widths: []int{c.width}, Activation: "relu"}, BatchSize: 64}
-		def, err := backendFor(c.backend)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := newModel(def, cfg, BinaryTasks(3), []int{256})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := backendForModel(c.backend, m)
+		cfg := Config{Trunk: TrunkSpec{Kind: TrunkMLP, Widths: []int{c.width}, Activation: "relu"}, BatchSize: 64,
+			Backend: c.backend}
+		m, got, err := modelOnBackend(cfg, BinaryTasks(3), []int{256})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,7 +7,6 @@ import (
 	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 	"github.com/gomlx/gomlx/core/tensors"
-	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/tagroup/tag/affinity"
 )
 
@@ -32,7 +31,7 @@ type engine struct {
 	// hostLosses: the measurement's executables return the heads' outputs
 	// before and after the lookaheads, and the losses of Eq. 1 are
 	// evaluated from them on the host (hostloss.go) instead of in the
-	// graph. Set on the pure-Go backend when lookaheadOutputs (its
+	// graph. Set on the pure-Go backend when gradientsFromOutputs (its
 	// elementwise exp and log1p cost a float64 math call each); tests
 	// may change it before the first measurement.
 	hostLosses bool
@@ -47,7 +46,7 @@ type engine struct {
 func newEngine(backend compute.Backend, m *model, weights []float32, look affinity.Lookahead) (*engine, error) {
 	e := &engine{backend: backend, m: m, weights: weights, look: look,
 		opt: optimizer{kind: m.cfg.Optimizer, momentum: m.cfg.Momentum}}
-	e.hostLosses = e.lookaheadOutputs() && backend.String() == gobackend.BackendName
+	e.hostLosses = m.gradientsFromOutputs() && backend.String() == gobackend.BackendName
 	var err error
 	if e.trainExec, err = NewExec(backend, e.trainGraph); err != nil {
 		return nil, err
@@ -198,7 +197,7 @@ func (e *engine) affinityGraph(g *Graph, in []*Node) []*Node {
 // kernel form's parts when the model measures in that form
 // (lookaheadByKernel), and the heads' outputs before and after the
 // lookaheads when the model's losses after them come from those outputs
-// alone (lookaheadOutputs), for hostLosses.
+// alone (gradientsFromOutputs), for hostLosses.
 type measured struct {
 	affinity.Measurement
 	kernel *kernelForm
@@ -229,15 +228,15 @@ func (e *engine) measurement(params, state []*Node, x, y, lr, t *Node) measured 
 	}
 	// The losses after the lookaheads are never differentiated.
 	var batched affinity.Batched
-	batched.After = func(stepped [][]*Node) *Node {
-		rows := make([]*Node, len(stepped))
-		for i, s := range stepped {
-			p := e.m.bindForward(append(append([]*Node(nil), s...), heads...))
-			rows[i] = Stack(e.m.meanLosses(p, x, y), 0)
-		}
-		return Stack(rows, 0)
-	}
 	if !e.m.batchesLookaheads() {
+		batched.After = func(stepped [][]*Node) *Node {
+			rows := make([]*Node, len(stepped))
+			for i, s := range stepped {
+				p := e.m.bindForward(append(append([]*Node(nil), s...), heads...))
+				rows[i] = Stack(e.m.meanLosses(p, x, y), 0)
+			}
+			return Stack(rows, 0)
+		}
 		return measured{Measurement: affinity.MeasureWith(params[:ns], losses, step, batched)}
 	}
 	var res measured
@@ -245,7 +244,7 @@ func (e *engine) measurement(params, state []*Node, x, y, lr, t *Node) measured 
 		res.after, res.bias = e.m.lookaheadLogits(stepped, heads, x)
 		return afterLosses(res.after, res.bias, y)
 	}
-	if e.m.act == activation.TypeRelu {
+	if e.m.gradientsFromOutputs() {
 		o := e.m.outputGradients(params[:ns], heads, x, y)
 		res.base = o.z
 		batched.Grads = func() [][]*Node { return e.m.taskGradients(o) }
@@ -257,13 +256,6 @@ func (e *engine) measurement(params, state []*Node, x, y, lr, t *Node) measured 
 	}
 	res.Measurement = affinity.MeasureWith(params[:ns], losses, step, batched)
 	return res
-}
-
-// lookaheadOutputs reports whether measurement returns the heads' outputs
-// before and after the lookaheads, from which the losses of Eq. 1 follow
-// (meanLogisticLosses): a model that batchesLookaheads with the ReLU.
-func (e *engine) lookaheadOutputs() bool {
-	return e.m.batchesLookaheads() && e.m.act == activation.TypeRelu
 }
 
 // affinityOutputs are the outputs of a measurement that leave its graph:

@@ -154,7 +154,7 @@ func checkAffinity(t *testing.T, tasks []string, optName string, look affinity.L
 	t.Helper()
 	r, ds, idx := tinyRun(t, optName, look, tasks)
 	r.eng.m.lookahead = form
-	r.eng.hostLosses = host && r.eng.lookaheadOutputs()
+	r.eng.hostLosses = host && r.eng.m.gradientsFromOutputs()
 	b, err := r.train.load(data.Train, idx)
 	if err != nil {
 		t.Fatal(err)

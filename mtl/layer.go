@@ -34,8 +34,8 @@ type layer struct {
 // computes, without what it adds around them on the pure-Go backend: a
 // transpose after every product's gradient (an element-by-element copy,
 // also when its permutation is the identity, as it always is for dL/dx),
-// vPreᵀ made by the backend's transpose (here a product with the identity
-// matrix, see productGradWT), five elementwise operations for the ReLU's
+// vPreᵀ made by the backend's transpose (here whichever transpose costs
+// least, see weightGradient), five elementwise operations for the ReLU's
 // derivative (here one selection) and, for a convolution, whatever
 // gradX replaces. For the convolutions they were most of a step.
 //
@@ -61,12 +61,7 @@ func (l layer) build() *Node {
 		}
 		return productGradX(vPre, wc)
 	})
-	wc = IdentityWithCustomGradient(l.w, func(_, _ *Node) *Node {
-		if l.wT {
-			return productGradWT(vPre, left)
-		}
-		return productGradW(vPre, left)
-	})
+	wc = IdentityWithCustomGradient(l.w, func(_, _ *Node) *Node { return weightGradient(vPre, left, l.wT) })
 	bc = IdentityWithCustomGradient(l.b, func(_, _ *Node) *Node { return sumRows(vPre) })
 	left = xc
 	if l.lhs != nil {
@@ -121,16 +116,9 @@ func productGradX(v, w *Node) *Node {
 	return DotGeneral(v, []int{1}, nil, w, []int{1}, nil)
 }
 
-// productGradWT is the transpose of dL/dw of x·w for v = dL/d(x·w)
-// [rows, out]: vᵀ·x, [out, in] (weightGradient).
-func productGradWT(v, x *Node) *Node { return weightGradient(v, x, true) }
-
-// productGradW is dL/dw of x·w for v = dL/d(x·w) [rows, out]: xᵀ·v,
-// [in, out] (weightGradient).
-func productGradW(v, x *Node) *Node { return weightGradient(v, x, false) }
-
 // weightGradient returns xᵀ·v [in, out] for x [rows, in] and v [rows,
-// out], or its transpose vᵀ·x [out, in] when transposed: a sum over the
+// out], or its transpose vᵀ·x [out, in] when transposed (dL/dw of x·w for
+// v = dL/d(x·w), in the layout of w: paramSpec.Transposed): a sum over the
 // rows, which the pure-Go backend multiplies only as a left operand whose
 // contracted axis is the last, so one of the operands must be transposed
 // first. Which one decides its cost, measured with `go test ./mtl -bench

@@ -148,19 +148,12 @@ func MeasureThroughput(tm ThroughputModel, steps int) (*Throughput, error) {
 
 // throughputEngine builds tm's model and an engine for it (task weights
 // 1, plain SGD lookahead) on its backend, with sequential operations for a
-// small model as a run would take them (backendForModel), sets the weights
+// small model as a run would take them (modelOnBackend), sets the weights
 // from Config.Seed and returns it with a random batch (randomBatch).
 func throughputEngine(tm ThroughputModel) (*engine, batch, error) {
 	cfg := tm.Config
-	backend, err := backendFor(cfg.Backend)
+	m, backend, err := modelOnBackend(cfg, tm.Tasks, tm.InputShape)
 	if err != nil {
-		return nil, batch{}, err
-	}
-	m, err := newModel(backend, cfg, tm.Tasks, tm.InputShape)
-	if err != nil {
-		return nil, batch{}, err
-	}
-	if backend, err = backendForModel(cfg.Backend, m); err != nil {
 		return nil, batch{}, err
 	}
 	weights := make([]float32, len(tm.Tasks))

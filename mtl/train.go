@@ -183,15 +183,8 @@ func prepare(ds data.Dataset, tasks []string, cfg Config, opt Options) (*run, er
 			return nil, fmt.Errorf("data set %s has no %s examples", ds.Name(), split)
 		}
 	}
-	backend, err := backendFor(cfg.Backend)
+	m, backend, err := modelOnBackend(cfg, runTasks, ds.InputShape())
 	if err != nil {
-		return nil, err
-	}
-	m, err := newModel(backend, cfg, runTasks, ds.InputShape())
-	if err != nil {
-		return nil, err
-	}
-	if backend, err = backendForModel(cfg.Backend, m); err != nil {
 		return nil, err
 	}
 	look := affinity.SGD
