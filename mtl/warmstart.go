@@ -7,6 +7,7 @@ import (
 	"encoding/gob"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -40,11 +41,7 @@ func (m *model) weightsOf(values [][]float32) *Weights {
 		case s.Owner == sharedOwner:
 			w.Shared[s.Name] = v
 		case s.Owner >= 0:
-			task := m.tasks[s.Owner].Name
-			if w.Heads[task] == nil {
-				w.Heads[task] = map[string][]float32{}
-			}
-			w.Heads[task][strings.TrimPrefix(s.Name, headPrefix(s.Owner))] = v
+			w.setHead(m.tasks[s.Owner].Name, strings.TrimPrefix(s.Name, headPrefix(s.Owner)), v)
 		}
 	}
 	return w
@@ -83,24 +80,28 @@ func (m *model) warmStart(values [][]float32, w *Weights) error {
 	return nil
 }
 
+// setHead sets parameter name of task's head to v.
+func (w *Weights) setHead(task, name string, v []float32) {
+	if w.Heads[task] == nil {
+		w.Heads[task] = map[string][]float32{}
+	}
+	w.Heads[task][name] = v
+}
+
 // Digest returns a hex SHA-256 of every name and value, independent of map
 // order: two Weights with equal digests are equal.
 func (w *Weights) Digest() string {
 	h := sha256.New()
-	put := func(name string, v []float32) {
-		fmt.Fprintf(h, "%s:%d:", name, len(v))
+	for _, p := range w.list() {
+		name := "shared/" + p.Name
+		if p.Task != "" {
+			name = "head/" + p.Task + "/" + p.Name
+		}
+		fmt.Fprintf(h, "%s:%d:", name, len(p.Values))
 		var b [4]byte
-		for _, x := range v {
+		for _, x := range p.Values {
 			binary.LittleEndian.PutUint32(b[:], math.Float32bits(x))
 			h.Write(b[:])
-		}
-	}
-	for _, name := range sortedKeys(w.Shared) {
-		put("shared/"+name, w.Shared[name])
-	}
-	for _, task := range sortedKeys(w.Heads) {
-		for _, name := range sortedKeys(w.Heads[task]) {
-			put("head/"+task+"/"+name, w.Heads[task][name])
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
@@ -115,15 +116,6 @@ func (w *Weights) Without(tasks []string) *Weights {
 		}
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // StopRule ends training at the end of an epoch: After is called with
@@ -143,20 +135,26 @@ type namedValues struct {
 	Values     []float32
 }
 
-// GobEncode encodes w with its parameters in a fixed order, so that equal
-// weights give equal bytes.
-func (w *Weights) GobEncode() ([]byte, error) {
+// list returns w's parameters in a fixed order: the trunk's by name, then
+// each head's by task and name.
+func (w *Weights) list() []namedValues {
 	var list []namedValues
-	for _, name := range sortedKeys(w.Shared) {
+	for _, name := range slices.Sorted(maps.Keys(w.Shared)) {
 		list = append(list, namedValues{Name: name, Values: w.Shared[name]})
 	}
-	for _, task := range sortedKeys(w.Heads) {
-		for _, name := range sortedKeys(w.Heads[task]) {
+	for _, task := range slices.Sorted(maps.Keys(w.Heads)) {
+		for _, name := range slices.Sorted(maps.Keys(w.Heads[task])) {
 			list = append(list, namedValues{Task: task, Name: name, Values: w.Heads[task][name]})
 		}
 	}
+	return list
+}
+
+// GobEncode encodes w with its parameters in a fixed order (list), so
+// that equal weights give equal bytes.
+func (w *Weights) GobEncode() ([]byte, error) {
 	var buf bytes.Buffer
-	err := gob.NewEncoder(&buf).Encode(list)
+	err := gob.NewEncoder(&buf).Encode(w.list())
 	return buf.Bytes(), err
 }
 
@@ -172,10 +170,7 @@ func (w *Weights) GobDecode(b []byte) error {
 			w.Shared[p.Name] = p.Values
 			continue
 		}
-		if w.Heads[p.Task] == nil {
-			w.Heads[p.Task] = map[string][]float32{}
-		}
-		w.Heads[p.Task][p.Name] = p.Values
+		w.setHead(p.Task, p.Name, p.Values)
 	}
 	return nil
 }
