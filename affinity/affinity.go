@@ -190,27 +190,23 @@ type Batched struct {
 // MeasureWith is Measure with the per-task gradients and the losses after
 // the lookaheads taken from batched where it has them.
 func MeasureWith(shared []*Node, losses LossesFn, step StepFn, batched Batched) Measurement {
-	var base []*Node
-	var after, gram *Node
+	gradients := func(base []*Node) [][]*Node {
+		if batched.Grads != nil {
+			return batched.Grads()
+		}
+		return TaskGradients(base, shared)
+	}
+	// eq1 is Z[i, j] = 1 − after[i, j]/before[j].
+	eq1 := func(after, before *Node) *Node { return OneMinus(Div(after, ExpandAxes(before, 0))) }
 	if batched.Kernel != nil {
-		base, after, gram = batched.Kernel()
-	} else {
-		base = losses(shared)
+		base, after, gram := batched.Kernel()
+		before := Stack(base, 0)
+		return Measurement{Z: eq1(after, before), Cosine: CosineFromGram(gram), Losses: before, Base: base, Grads: gradients(base)}
 	}
-	var grads [][]*Node
-	if batched.Grads != nil {
-		grads = batched.Grads()
-	} else {
-		grads = TaskGradients(base, shared)
-	}
-	before := Stack(base, 0)
-	if batched.Kernel != nil {
-		z := OneMinus(Div(after, ExpandAxes(before, 0)))
-		return Measurement{Z: z, Cosine: CosineFromGram(gram), Losses: before, Base: base, Grads: grads}
-	}
-	n := len(base)
-	stepped := make([][]*Node, n)
-	for i := range n {
+	base := losses(shared)
+	grads := gradients(base)
+	stepped := make([][]*Node, len(base))
+	for i := range stepped {
 		stepped[i] = step(grads[i])
 	}
 	afterFn := batched.After
@@ -223,8 +219,8 @@ func MeasureWith(shared []*Node, losses LossesFn, step StepFn, batched Batched) 
 			return Stack(rows, 0)
 		}
 	}
-	z := OneMinus(Div(afterFn(stepped), ExpandAxes(before, 0)))
-	return Measurement{Z: z, Cosine: CosineFromGram(GradientGram(grads)), Losses: before, Base: base, Grads: grads}
+	before := Stack(base, 0)
+	return Measurement{Z: eq1(afterFn(stepped), before), Cosine: CosineFromGram(GradientGram(grads)), Losses: before, Base: base, Grads: grads}
 }
 
 // TaskGradients returns the gradient of every task's loss with respect to
