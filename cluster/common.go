@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -160,8 +161,18 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// workerArgs are the arguments after the worker command: the run directory
-// and the phase (the index comes from the scheduler's environment).
-func workerArgs(p *experiment.Plan) []string {
-	return []string{"-dir", p.Dir(), "-phase", strconv.Itoa(p.Phase)}
+// workerCommand is the command line of a worker of the plan's phase:
+// worker followed by the run directory dir and the phase (the index comes
+// from the scheduler's environment), and, when indices is given, the
+// list that maps the job's task index i to the plan's unit indices[i].
+func workerCommand(worker []string, dir string, p *experiment.Plan, indices []int) []string {
+	args := append(slices.Clone(worker), "-dir", dir, "-phase", strconv.Itoa(p.Phase))
+	if indices != nil {
+		list := make([]string, len(indices))
+		for i, x := range indices {
+			list[i] = strconv.Itoa(x)
+		}
+		args = append(args, "-indices", strings.Join(list, ","))
+	}
+	return args
 }

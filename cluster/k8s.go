@@ -94,10 +94,11 @@ func (k *Kubernetes) Manifest(p *experiment.Plan, indices []int, attempt int) (n
 	if mount == "" {
 		mount = p.WorkDir
 	}
-	args := append(append([]string{}, k.Worker...), workerArgs(p)...)
+	var remap []int
 	if !isIdentity(indices) {
-		args = append(args, "-indices", strings.Join(intStrings(indices), ","))
+		remap = indices
 	}
+	args := workerCommand(k.Worker, p.Dir(), p, remap)
 	n := len(indices)
 	par := n
 	if k.Parallelism > 0 {
@@ -217,12 +218,4 @@ func isIdentity(indices []int) bool {
 		}
 	}
 	return true
-}
-
-func intStrings(xs []int) []string {
-	out := make([]string, len(xs))
-	for i, x := range xs {
-		out[i] = strconv.Itoa(x)
-	}
-	return out
 }

@@ -110,12 +110,11 @@ func (s *Slurm) sbatchArgs(p *experiment.Plan, indices []int, remap bool, attemp
 	if err := os.MkdirAll(l.Jobs(), 0o755); err != nil {
 		return nil, err
 	}
-	words := append(append([]string{"exec"}, s.Worker...), "-dir", dir, "-phase", strconv.Itoa(p.Phase))
-	array := indexList(indices)
+	array, taskUnits := indexList(indices), []int(nil)
 	if remap {
-		array = fmt.Sprintf("0-%d", len(indices)-1)
-		words = append(words, "-indices", strings.Join(intStrings(indices), ","))
+		array, taskUnits = fmt.Sprintf("0-%d", len(indices)-1), indices
 	}
+	words := append([]string{"exec"}, workerCommand(s.Worker, dir, p, taskUnits)...)
 	if s.MaxParallel > 0 {
 		array += "%" + strconv.Itoa(s.MaxParallel)
 	}
