@@ -138,6 +138,17 @@ func Train(ctx context.Context, ds data.Dataset, tasks []string, cfg Config, opt
 	return r.loop(ctx)
 }
 
+// StepsPerEpoch returns the training steps of one epoch of cfg on ds: the
+// training split in whole batches of Config.BatchSize, or one batch of the
+// whole split when it is smaller (0 for an empty split).
+func StepsPerEpoch(ds data.Dataset, cfg Config) int {
+	n := ds.Len(data.Train)
+	if n == 0 {
+		return 0
+	}
+	return n / min(cfg.BatchSize, n)
+}
+
 // prepare checks the inputs, builds the model and loads a checkpoint.
 func prepare(ds data.Dataset, tasks []string, cfg Config, opt Options) (*run, error) {
 	if err := cfg.Validate(); err != nil {
@@ -197,7 +208,7 @@ func prepare(ds data.Dataset, tasks []string, cfg Config, opt Options) (*run, er
 	}
 	bs := min(cfg.BatchSize, ds.Len(data.Train))
 	r := &run{cfg: cfg, opt: opt, ds: ds, tasks: tasks, eng: eng, train: newLoader(ds, cols, bs), weights: weights}
-	r.stepsPerEpoch = ds.Len(data.Train) / bs
+	r.stepsPerEpoch = StepsPerEpoch(ds, cfg)
 	r.total = r.stepsPerEpoch * cfg.Epochs
 	fp, err := r.fingerprint()
 	if err != nil {

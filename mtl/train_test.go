@@ -338,3 +338,13 @@ func TestBadInputsFailBeforeTraining(t *testing.T) {
 		t.Error("unexpected checkpoint")
 	}
 }
+
+// An epoch is the training split in whole batches, or one batch of the
+// whole split when the split is smaller than a batch.
+func TestStepsPerEpoch(t *testing.T) {
+	for _, c := range []struct{ train, batch, want int }{{64, 16, 4}, {70, 16, 4}, {10, 16, 1}, {0, 16, 0}} {
+		if got := StepsPerEpoch(newSynthetic(c.train, 4, 4), Config{BatchSize: c.batch}); got != c.want {
+			t.Errorf("%d examples, batch %d: %d steps, want %d", c.train, c.batch, got, c.want)
+		}
+	}
+}

@@ -369,7 +369,7 @@ func (u *update) measure(ds data.Dataset, stderr io.Writer) error {
 	}
 	window := u.cfg
 	opt := mtl.Options{CheckpointDir: u.out.Dir, Affinity: &u.aopt, Init: weights}
-	stepsPerEpoch := max(ds.Len(data.Train)/min(u.cfg.BatchSize, ds.Len(data.Train)), 1)
+	stepsPerEpoch := max(mtl.StepsPerEpoch(ds, u.cfg), 1)
 	crit := affinity.Stability{Tolerance: u.f.tolerance, Checks: u.f.checks}
 	if u.f.steps > 0 {
 		opt.MaxSteps = u.f.steps
