@@ -24,8 +24,16 @@ func init() {
 		})
 	data.Register("glyphs-all", "all 18 glyph attributes on all 62 letters and digits (none constant); no download",
 		func() (data.Dataset, error) { return glyphs.New(glyphs.Options{Seed: 1, Chars: glyphs.AllChars}) })
-	data.Register("planted", "synthetic tabular data: 3 families of 3 binary tasks with a known grouping",
-		func() (data.Dataset, error) { return planted.New(planted.Options{Seed: 1}) })
+	data.RegisterOptions("planted", "synthetic tabular data: 3 families of 3 binary tasks with a known grouping; "+
+		"any size with options, e.g. planted:families=30,size=10,dim=64 (300 tasks f00_t0..f29_t9)",
+		"families=3,size=3,dim=max(16,rank·families),rank=2,n=6000,noise=0.05,curvature=0.5,seed=1,regression=false",
+		func(options string) (data.Dataset, error) {
+			opt, err := planted.ParseSpec(options)
+			if err != nil {
+				return nil, err
+			}
+			return planted.New(opt)
+		})
 }
 
 func init() {
