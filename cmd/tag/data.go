@@ -133,6 +133,7 @@ var runTimes = map[string]string{
 	"mnist-attributes": "≈1.5–2 h (default CNN; phase 1: 1 h 22 min, ETA; -seeds 1 for a first look)",
 	"fashion-mnist":    "≈45–60 min (default CNN; phase 1: 41 min, ETA)",
 	"sklearn-digits":   "66 s, measured",
+	"mnist-pairs":      "not measured (45 tasks: use -methods tag,random -seeds 1 for a first look)",
 	"supermarket":      "3.2 min, measured",
 }
 
