@@ -220,23 +220,29 @@ func (e *ChecksumError) Error() string {
 // checksum file: a *ChecksumError if they differ. A file without a
 // checksum file is returned unverified, as os.ReadFile would.
 func ReadFile(path string) ([]byte, error) {
-	b, st, err := read(path)
-	if err == nil || st == Unverified {
-		return b, err
-	}
+	var b []byte
+	err := retryLocked(path, func() (err error) {
+		b, _, err = read(path)
+		return err
+	})
+	return b, err
+}
+
+// retryLocked runs f, and once more on a *ChecksumError while no writer of
+// the folder can rename: a writer may have replaced the file between the
+// reads of the content and of its checksum file.
+func retryLocked(path string, f func() error) error {
+	err := f()
 	var ce *ChecksumError
 	if !errors.As(err, &ce) {
-		return nil, err
+		return err
 	}
-	// A writer may have replaced the file between the two reads: read both
-	// again while no writer of the folder can rename.
 	unlock, lerr := lockDir(filepath.Dir(path), false)
 	if lerr != nil {
-		return nil, err
+		return err
 	}
 	defer unlock()
-	b, _, err = read(path)
-	return b, err
+	return f()
 }
 
 // Status says how a file stands against its checksum file.
@@ -279,20 +285,12 @@ func read(path string) ([]byte, Status, error) {
 // Verify checks path against its checksum file without keeping its
 // content in memory.
 func Verify(path string) (Status, error) {
-	st, err := verify(path)
-	if st != Damaged || err == nil {
-		return st, err
-	}
-	var ce *ChecksumError
-	if !errors.As(err, &ce) {
-		return st, err
-	}
-	unlock, lerr := lockDir(filepath.Dir(path), false)
-	if lerr != nil {
-		return st, err
-	}
-	defer unlock()
-	return verify(path)
+	var st Status
+	err := retryLocked(path, func() (err error) {
+		st, err = verify(path)
+		return err
+	})
+	return st, err
 }
 
 func verify(path string) (Status, error) {
