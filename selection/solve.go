@@ -17,8 +17,10 @@ var ErrInfeasible = errors.New("the budget cannot cover every task with allowed 
 
 // Result is a grouping and its quality.
 type Result struct {
-	// Groups are the chosen groups, ordered by their lowest task.
-	Groups []Set
+	// Groups are the chosen groups, each a list of task indices in
+	// increasing order, ordered by their lowest task. Any number of tasks
+	// fits.
+	Groups [][]int
 	// Assignment[j] is the index in Groups of the group that serves task j
 	// (the one where j scores best; the first such on ties).
 	Assignment []int
@@ -42,7 +44,10 @@ type Result struct {
 func (r *Result) GroupNames(tasks []string) [][]string {
 	out := make([][]string, len(r.Groups))
 	for i, g := range r.Groups {
-		out[i] = g.Names(tasks)
+		out[i] = make([]string, len(g))
+		for k, j := range g {
+			out[i][k] = tasks[j]
+		}
 	}
 	return out
 }
@@ -166,6 +171,7 @@ func newResult(r Rule, b Budget, gs []Set, boundMax float64) (*Result, error) {
 		return gs[a] < gs[c]
 	})
 	res := &Result{Assignment: make([]int, n), TaskScores: make([]float64, n)}
+	var last Set
 	s := sign(r)
 	best := make([]float64, n)
 	for j := range best {
@@ -174,9 +180,10 @@ func newResult(r Rule, b Budget, gs []Set, boundMax float64) (*Result, error) {
 	}
 	sc := make([]float64, n)
 	for _, g := range gs {
-		if len(res.Groups) > 0 && res.Groups[len(res.Groups)-1] == g {
+		if len(res.Groups) > 0 && last == g {
 			continue
 		}
+		last = g
 		if !r.Scores(g, sc) {
 			return nil, fmt.Errorf("group %v is not allowed by the rule", g)
 		}
@@ -186,7 +193,7 @@ func newResult(r Rule, b Budget, gs []Set, boundMax float64) (*Result, error) {
 		}
 		res.Cost += c
 		gi := len(res.Groups)
-		res.Groups = append(res.Groups, g)
+		res.Groups = append(res.Groups, g.Members())
 		for x := g; x != 0; x &= x - 1 {
 			j := x.Lowest()
 			if v := s * sc[j]; v > best[j] || res.Assignment[j] < 0 {
