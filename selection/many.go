@@ -77,11 +77,25 @@ func networkBudget(b Budget, n int) bool {
 	return true
 }
 
+// CheckTasks returns the error [Solve] gives, before any search, when the
+// named rule (see [NewRule]) cannot select among n tasks under b and opt:
+// above [MaxTasks] tasks only rule zsum under budgets of k networks without
+// a group-size cap is supported. It returns nil otherwise.
+func CheckTasks(n int, rule string, b Budget, opt Options) error {
+	if n <= MaxTasks {
+		return nil
+	}
+	if rule != RuleZSum {
+		return fmt.Errorf("rule %s: %d tasks, more than the %d its search takes; rule %s takes any number", rule, n, MaxTasks, RuleZSum)
+	}
+	return checkManyTasks(&AffinitySum{A: make([][]float64, n)}, b, opt)
+}
+
 // checkManyTasks explains why r and b cannot be solved above [MaxTasks]
 // tasks, or returns nil when the task count is within it.
 func checkManyTasks(r Rule, b Budget, opt Options) error {
 	n := r.N()
-	if n <= MaxTasks {
+	if n <= MaxTasks || usePartitionSearch(r, b, opt) {
 		return nil
 	}
 	_, zsum := r.(*AffinitySum)
