@@ -159,10 +159,11 @@ func solvePartitions(r *AffinitySum, bs []Budget, opt Options) ([]*Result, error
 	return out, nil
 }
 
-// partitionBounds returns, for K in 1..maxK, the least of the two bounds
-// of [countBound] on partitions into exactly K groups: with each task's
-// gains read from its column of A (its own score) and with the pair
-// weights split evenly between the two tasks of a pair.
+// partitionBounds returns, for K in 1..maxK, the least of three bounds on
+// partitions into exactly K groups: the two of [countBound], with each
+// task's gains read from its column of A (its own score) and with the pair
+// weights split evenly between the two tasks of a pair, and the spectral
+// bound of [spectralBound].
 func partitionBounds(r *AffinitySum, maxK int) []float64 {
 	n := r.N()
 	col := newCountBound(n, func(j int, buf []float64) {
@@ -176,8 +177,9 @@ func partitionBounds(r *AffinitySum, maxK int) []float64 {
 		}
 	})
 	a, b := col.bounds(maxK), sym.bounds(maxK)
+	c := newSpectralBound(newPairWeights(r)).bounds(maxK)
 	for k := range a {
-		a[k] = min(a[k], b[k])
+		a[k] = min(a[k], b[k], c[k])
 	}
 	return a
 }
