@@ -55,6 +55,9 @@ func Alternatives(r Rule, b Budget, opt Options, count int) ([]*Result, error) {
 	if count < 1 {
 		return nil, fmt.Errorf("alternatives: count %d, want at least 1", count)
 	}
+	if n := r.N(); n > MaxTasks && count > 1 {
+		return nil, fmt.Errorf("alternatives: %d tasks; candidate groupings are searched for up to %d tasks", n, MaxTasks)
+	}
 	best, err := Solve(r, b, opt)
 	if err != nil {
 		return nil, err

@@ -130,6 +130,91 @@
 // groups are full. A budget that cannot pay for groups of at most M tasks
 // holding all n tasks (for k networks, k·M < n) gives [ErrInfeasible].
 //
+// # Partition search (any number of tasks)
+//
+// Rule zsum ([AffinitySum]) under budgets of k networks, without a size
+// cap, is a partition problem over symmetric pair weights: the summed
+// score of a partition is Σ over unordered same-group pairs {i, j} of
+// w_ij = A_ij + A_ji − 2·charge. Above the exact solver's size, and at
+// any number of tasks, [Solve] and [SolveAll] hand it to a search that
+// keeps, for every task j and group g, the summed weight of j to g, so
+// that moving a task is valued in O(1) and made in O(n), and an exchange
+// of two tasks between groups is valued in O(1). For every number of
+// groups K the calls need (exactly min(k, n) with Options.SpendBudget, 1
+// to k otherwise) it climbs, by moves and exchanges, from the cut at K
+// groups of one average-linkage hierarchy on w (nearest-neighbour chain,
+// O(n²)), from the best partition at the next larger K with its two most
+// attached groups merged, and from the best at the next smaller K with a
+// group split; then it perturbs the best partition Options.Iterations
+// times (random moves of a few tasks, or the members of two groups dealt
+// again between them), climbs by moves and keeps the result when better.
+// All budgets of a call are solved in one pass; results are deterministic
+// for a seed when the iteration limit, not Options.TimeLimit, ends the
+// search. The paper's rule, [PairLoss], [GroupLoss], group-size caps and
+// other budgets take at most [MaxTasks] tasks (their search works on
+// 64-bit sets); above it [Solve] refuses them in one line naming rule
+// zsum, and [CheckTasks] says so before any work.
+//
+// # Bound for partitions
+//
+// For partitions into exactly K groups the search reports a proven bound.
+// Let g_ij be any gains such that a partition's summed score is
+// Σ_j Σ_{i in j's group, i≠j} g_ij: the column form g_ij = A_ij − charge
+// (task j's own score) and the symmetric form g_ij = w_ij/2 both qualify,
+// as does any g + Λ with Λ antisymmetric. Let T_j(m) be the sum of the
+// m−1 largest g_ij over i ≠ j (T_j(1) = 0).
+//
+// Claim: every partition into exactly K groups has a summed score of at
+// most, for every real μ,
+//
+//	L(μ) = μ·K + Σ_j max over m of [T_j(m) − μ/m].
+//
+// Proof. Let m_j be the size of task j's group. Task j's part of the
+// score is a sum of m_j−1 gains of j, at most T_j(m_j). Every group of m
+// tasks contributes Σ 1/m = 1 over its members, so Σ_j 1/m_j = K exactly,
+// and the score is at most Σ_j T_j(m_j) + μ·(K − Σ_j 1/m_j) ≤ L(μ). ∎
+//
+// As K is met exactly, μ may be negative as well as positive: a negative
+// μ charges large groups, which the budget as a maximum cannot. L is
+// convex and piecewise linear, its slope K − Σ_j 1/m_j(μ) rising at the
+// breakpoints of each task's upper envelope of lines μ ↦ T_j(m) − μ/m; one
+// walk up the sorted breakpoints gives its minimum for every K, and the
+// reported bound is the lesser of the two forms. A budget of at most k
+// networks takes the largest bound over K ≤ k. When each task's m−1
+// strongest partners are its own group in the best partition (planted
+// families with clear signal) and one μ makes every task choose its
+// group's size, L(μ) equals the score and the grouping is proven optimal.
+// The relaxation lets each task pick its best partners alone, which real
+// groups, whose members must all be partners of each other, cannot: with
+// many tasks and noisy affinities each task finds strong partners by
+// chance outside its group, and the gap grows with n and with the noise
+// (see docs/selection-scale.md for measured gaps).
+//
+// # Spectral bound
+//
+// A second bound holds for partitions into at most K groups. Let X be the
+// partition's n×n matrix, X_ij = 1 when i and j share a group (X_ii = 1),
+// W the pair weights (zero diagonal) and J the all-ones matrix. The summed
+// score is ½⟨W, X⟩. X = Σ_G 1_G·1_Gᵀ is positive semidefinite with trace
+// n, and ⟨J, X⟩ = Σ_G |G|² ≥ n²/K by Cauchy–Schwarz over at most K
+// groups. Hence, for every β ≥ 0,
+//
+//	½⟨W, X⟩ = ½(⟨W + βJ, X⟩ − β·Σ_G |G|²) ≤ ½(n·λ_max(W + βJ) − β·n²/K),
+//
+// since ⟨M, X⟩ ≤ λ_max(M)·trace(X) for X ⪰ 0. W is reduced once to
+// tridiagonal form T = QᵀWQ by Householder reflections ((4/3)n³
+// operations) with v = Qᵀ1, so that W + βJ is similar to T + β·vvᵀ. A
+// value x is above every eigenvalue of T + β·vvᵀ exactly when the LDLᵀ
+// pivots of T − xI are all negative and 1 + β·vᵀ(T − xI)⁻¹v > 0 (the
+// matrix determinant lemma with interlacing), an O(n) test; bisection on x
+// gives λ_max to a relative 1e-12, from above, plus a margin for the
+// rounding of the reduction. The bound is convex in β, minimized by a
+// golden-section search, and every value tried is valid. It is much
+// tighter than the per-task bound when the budget forces families
+// together (few groups), and looser near the planted number of groups;
+// the reported bound is the least of the three.
+//
 // [Solve] and [SolveMatrix] pick the exact solver when its work estimate is
-// small enough and the anytime solver otherwise.
+// small enough, the partition search for rule zsum under network budgets
+// above it, and the anytime solver otherwise.
 package selection

@@ -77,11 +77,25 @@ func networkBudget(b Budget, n int) bool {
 	return true
 }
 
+// CheckTasks returns the error [Solve] gives, before any search, when the
+// named rule (see [NewRule]) cannot select among n tasks under b and opt:
+// above [MaxTasks] tasks only rule zsum under budgets of k networks without
+// a group-size cap is supported. It returns nil otherwise.
+func CheckTasks(n int, rule string, b Budget, opt Options) error {
+	if n <= MaxTasks {
+		return nil
+	}
+	if rule != RuleZSum {
+		return fmt.Errorf("rule %s: %d tasks, more than the %d its search takes; rule %s takes any number", rule, n, MaxTasks, RuleZSum)
+	}
+	return checkManyTasks(&AffinitySum{A: make([][]float64, n)}, b, opt)
+}
+
 // checkManyTasks explains why r and b cannot be solved above [MaxTasks]
 // tasks, or returns nil when the task count is within it.
 func checkManyTasks(r Rule, b Budget, opt Options) error {
 	n := r.N()
-	if n <= MaxTasks {
+	if n <= MaxTasks || usePartitionSearch(r, b, opt) {
 		return nil
 	}
 	_, zsum := r.(*AffinitySum)
@@ -145,10 +159,11 @@ func solvePartitions(r *AffinitySum, bs []Budget, opt Options) ([]*Result, error
 	return out, nil
 }
 
-// partitionBounds returns, for K in 1..maxK, the least of the two bounds
-// of [countBound] on partitions into exactly K groups: with each task's
-// gains read from its column of A (its own score) and with the pair
-// weights split evenly between the two tasks of a pair.
+// partitionBounds returns, for K in 1..maxK, the least of three bounds on
+// partitions into exactly K groups: the two of [countBound], with each
+// task's gains read from its column of A (its own score) and with the pair
+// weights split evenly between the two tasks of a pair, and the spectral
+// bound of [spectralBound].
 func partitionBounds(r *AffinitySum, maxK int) []float64 {
 	n := r.N()
 	col := newCountBound(n, func(j int, buf []float64) {
@@ -162,8 +177,9 @@ func partitionBounds(r *AffinitySum, maxK int) []float64 {
 		}
 	})
 	a, b := col.bounds(maxK), sym.bounds(maxK)
+	c := newSpectralBound(newPairWeights(r)).bounds(maxK)
 	for k := range a {
-		a[k] = min(a[k], b[k])
+		a[k] = min(a[k], b[k], c[k])
 	}
 	return a
 }

@@ -246,4 +246,25 @@ func TestManyTasksRefusals(t *testing.T) {
 	if _, err := Solve(zsumOf(a), MaxNetworks(7), Options{SpendBudget: true}); err != nil {
 		t.Errorf("zsum at 70 tasks: %v", err)
 	}
+	if _, err := Alternatives(zsumOf(a), MaxNetworks(7), Options{}, 3); err == nil {
+		t.Error("alternatives at 70 tasks: no error")
+	}
+	for _, c := range []struct {
+		rule string
+		b    Budget
+		opt  Options
+		ok   bool
+	}{
+		{RuleZSum, MaxNetworks(7), Options{}, true},
+		{RulePaper, MaxNetworks(7), Options{}, false},
+		{RuleZSum, MaxNetworks(7), Options{MaxGroupSize: 5}, false},
+		{RuleZSum, StandleyCost(7), Options{}, false},
+	} {
+		if err := CheckTasks(70, c.rule, c.b, c.opt); (err == nil) != c.ok {
+			t.Errorf("CheckTasks(70, %s, %s, %+v): %v", c.rule, c.b.Name, c.opt, err)
+		}
+		if err := CheckTasks(64, c.rule, c.b, c.opt); err != nil {
+			t.Errorf("CheckTasks(64, ...): %v", err)
+		}
+	}
 }

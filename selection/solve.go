@@ -138,7 +138,7 @@ func NewRule(m *taskmatrix.Matrix, rule string, opt Options) (Rule, error) {
 		return nil, err
 	}
 	if m.N() > MaxTasks && rule != RuleZSum {
-		return nil, fmt.Errorf("rule %s: %d tasks, more than the %d its search takes; rule %s takes any number", rule, m.N(), MaxTasks, RuleZSum)
+		return nil, CheckTasks(m.N(), rule, MaxNetworks(1), opt)
 	}
 	switch rule {
 	case "affinity", "cosine":

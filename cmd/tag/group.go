@@ -34,6 +34,7 @@ type groupOutput struct {
 	Bound      float64        `json:"bound"`
 	Gap        float64        `json:"gap"`
 	Assignment map[string]int `json:"assignment"`
+	elapsed    time.Duration
 }
 
 func runGroup(args []string, stdout, stderr io.Writer) error {
@@ -50,6 +51,7 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 	maxSize := fs.Int("max-group-size", 0, "allow only groups of at most `M` tasks (0: no cap)")
 	spend := fs.Bool("spend-budget", selection.DefaultSpendBudget, "with -rule zsum: use as many networks as the budget allows (exactly k groups for k ≤ tasks), the best such grouping; -spend-budget=false makes a budget a maximum")
 	asJSON := fs.Bool("json", false, "print one JSON object per budget per line")
+	listGroups := fs.Bool("list-groups", false, fmt.Sprintf("list every group by name in the table even above %d tasks (where it otherwise gives the number of groups and their sizes)", listGroupsUpTo))
 	seed := fs.Uint64("seed", 1, "seed of the anytime search (used above about 20 tasks)")
 	iters := fs.Int("iterations", 200, "climbs of the anytime search")
 	timeLimit := fs.Duration("time-limit", 0, "also stop the anytime search after this long per budget (0: no limit; makes results depend on speed)")
@@ -57,8 +59,9 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 		"Chooses, for each budget, the groups of tasks to train together (TAG network selection).\n"+
 		"-rule zsum (the default) compares every target task on its own scale and charges for group size;\n"+
 		"-rule paper is the published rule.\n"+
-		"Up to about 20 tasks the answer is proven optimal; beyond (to 64) an anytime search reports\n"+
-		"the best grouping found, a proven bound and the gap.")
+		"Up to about 20 tasks the answer is proven optimal; beyond, a search reports the best grouping\n"+
+		"found, a proven bound and the gap. Rule zsum takes any number of tasks and solves all budgets in\n"+
+		"one pass; rule paper, -losses, -cost standley and -max-group-size take at most 64 tasks.")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -95,29 +98,39 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return badInput(err)
 	}
-	if m.N() > selection.MaxTasks {
-		return badInputf("%s: %d tasks, more than the %d supported", file, m.N(), selection.MaxTasks)
+	if n := m.N(); n > selection.MaxTasks {
+		switch {
+		case rule != selection.RuleZSum:
+			what := "-rule " + rule
+			if rule == "pairloss" {
+				what = "-losses"
+			}
+			return badInputf("%s: %d tasks; %s searches at most %d (-affinity with -rule %s takes any number)", file, n, what, selection.MaxTasks, selection.RuleZSum)
+		case *maxSize > 0:
+			return badInputf("%s: %d tasks; -max-group-size is supported up to %d tasks", file, n, selection.MaxTasks)
+		case *costModel != "networks":
+			return badInputf("%s: %d tasks; -cost %s is supported up to %d tasks (-cost networks takes any number)", file, n, *costModel, selection.MaxTasks)
+		}
 	}
 	opt := selection.Options{Seed: *seed, Iterations: *iters, TimeLimit: *timeLimit,
 		AllowSingletons: *singles, SingletonScore: *singleScore, MaxGroupSize: *maxSize, SpendBudget: *spend}
+	start := time.Now()
+	results, err := solveBudgets(m, rule, models, opt, *maxSize, file)
+	if err != nil {
+		return err
+	}
+	if d := time.Since(start); d > time.Second {
+		fmt.Fprintf(stderr, "%d budgets solved in %v\n", len(models), d.Round(time.Millisecond))
+	}
+	for _, bm := range models {
+		if k, ok := bm.value.(int); ok && k > m.N() {
+			fmt.Fprintf(stderr, "budget %d: only %d tasks in %s; at most %d networks can be used\n", k, m.N(), file, m.N())
+		}
+	}
 	outs := make([]groupOutput, len(models))
-	for i, bm := range models {
-		start := time.Now()
-		res, err := selection.SolveMatrix(m, rule, bm.budget, opt)
-		if errors.Is(err, selection.ErrInfeasible) && *maxSize > 0 {
-			return badInputf("-budget %s with -max-group-size %d: cannot cover the %d tasks of %s (%v)", bm.text, *maxSize, m.N(), file, err)
-		}
-		if errors.Is(err, selection.ErrInfeasible) {
-			return badInputf("-budget %s: cannot cover the %d tasks of %s (%v)", bm.text, m.N(), file, err)
-		}
-		if err != nil {
-			return fmt.Errorf("%s, budget %s: %w", file, bm.text, err)
-		}
-		if d := time.Since(start); d > time.Second {
-			fmt.Fprintf(stderr, "budget %s: %d groups in %v\n", bm.text, len(res.Groups), d.Round(time.Millisecond))
-		}
-		outs[i] = groupOutput{Rule: rule, Budget: bm.value, Groups: res.GroupNames(m.Tasks), Score: res.Score,
-			Optimal: res.Optimal, Bound: res.Bound, Gap: res.Gap, Assignment: map[string]int{}}
+	for i, res := range results {
+		outs[i] = groupOutput{Rule: rule, Budget: models[i].value, Groups: res.GroupNames(m.Tasks), Score: res.Score,
+			Optimal: res.Optimal, Bound: res.Bound, Gap: res.Gap, Assignment: map[string]int{}, elapsed: res.Elapsed}
 		for j, t := range m.Tasks {
 			outs[i].Assignment[t] = res.Assignment[j]
 		}
@@ -131,7 +144,37 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	}
-	return writeGroupTable(stdout, outs, rule)
+	return writeGroupTable(stdout, outs, rule, m.N() <= listGroupsUpTo || *listGroups)
+}
+
+// listGroupsUpTo is the largest number of tasks for which the table lists
+// every group by name without -list-groups.
+const listGroupsUpTo = 64
+
+// solveBudgets solves every budget (in one pass where the selection
+// package can), naming the budget and file in an error.
+func solveBudgets(m *taskmatrix.Matrix, rule string, models []budgetModel, opt selection.Options, maxSize int, file string) ([]*selection.Result, error) {
+	bs := make([]selection.Budget, len(models))
+	for i, bm := range models {
+		bs[i] = bm.budget
+	}
+	results, err := selection.SolveMatrixAll(m, rule, bs, opt)
+	if err == nil {
+		return results, nil
+	}
+	// Find the budget at fault, one by one, for the message.
+	for _, bm := range models {
+		_, err := selection.SolveMatrix(m, rule, bm.budget, opt)
+		switch {
+		case errors.Is(err, selection.ErrInfeasible) && maxSize > 0:
+			return nil, badInputf("-budget %s with -max-group-size %d: cannot cover the %d tasks of %s (%v)", bm.text, maxSize, m.N(), file, err)
+		case errors.Is(err, selection.ErrInfeasible):
+			return nil, badInputf("-budget %s: cannot cover the %d tasks of %s (%v)", bm.text, m.N(), file, err)
+		case err != nil:
+			return nil, fmt.Errorf("%s, budget %s: %w", file, bm.text, err)
+		}
+	}
+	return nil, fmt.Errorf("%s: %w", file, err)
 }
 
 // budgetModel is one parsed -budget entry.
@@ -175,14 +218,27 @@ func parseBudgets(list, model string) ([]budgetModel, error) {
 	return out, nil
 }
 
-// writeGroupTable prints the results as an aligned table.
-func writeGroupTable(w io.Writer, outs []groupOutput, rule string) error {
+// writeGroupTable prints the results as an aligned table: with list, every
+// group by name; otherwise the number of groups, their sizes and the
+// solver's time for each budget.
+func writeGroupTable(w io.Writer, outs []groupOutput, rule string, list bool) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "budget\t%s\tproof\tgroups\n", selection.ScoreName(rule))
+	if list {
+		fmt.Fprintf(tw, "budget\t%s\tproof\tgroups\n", selection.ScoreName(rule))
+	} else {
+		fmt.Fprintf(tw, "budget\t%s\tproof\ttime\tgroups (sizes; -list-groups or -json for the names)\n", selection.ScoreName(rule))
+	}
 	for _, o := range outs {
 		proof := "optimal"
 		if !o.Optimal {
 			proof = fmt.Sprintf("gap %.4g (bound %.6g)", o.Gap, o.Bound)
+			if o.Score > 0 {
+				proof = fmt.Sprintf("gap %.4g = %.2f%% (bound %.6g)", o.Gap, 100*o.Gap/o.Score, o.Bound)
+			}
+		}
+		if !list {
+			fmt.Fprintf(tw, "%v\t%.6g\t%s\t%v\t%s\n", o.Budget, o.Score, proof, o.elapsed.Round(time.Millisecond), groupSizes(o.Groups))
+			continue
 		}
 		groups := make([]string, len(o.Groups))
 		for i, g := range o.Groups {
@@ -191,6 +247,31 @@ func writeGroupTable(w io.Writer, outs []groupOutput, rule string) error {
 		fmt.Fprintf(tw, "%v\t%.6g\t%s\t%s\n", o.Budget, o.Score, proof, strings.Join(groups, " "))
 	}
 	return tw.Flush()
+}
+
+// groupSizes summarises groups as their count and sizes, largest first,
+// repeated sizes written once with a count: "12 groups: 11×10, 9, 2×1".
+func groupSizes(groups [][]string) string {
+	sizes := make([]int, len(groups))
+	for i, g := range groups {
+		sizes[i] = len(g)
+	}
+	slices.Sort(sizes)
+	slices.Reverse(sizes)
+	var parts []string
+	for i := 0; i < len(sizes); {
+		j := i
+		for j < len(sizes) && sizes[j] == sizes[i] {
+			j++
+		}
+		if j-i > 1 {
+			parts = append(parts, fmt.Sprintf("%d×%d", j-i, sizes[i]))
+		} else {
+			parts = append(parts, strconv.Itoa(sizes[i]))
+		}
+		i = j
+	}
+	return fmt.Sprintf("%d groups: %s", len(groups), strings.Join(parts, ", "))
 }
 
 // flagSet reports whether the flag name was given on the command line.

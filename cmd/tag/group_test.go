@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -120,7 +121,9 @@ func TestGroupBadInput(t *testing.T) {
 		{"singleton score with zsum", []string{"--affinity", good, "--rule", "zsum", "--singleton-score", "1", "--budget", "2"}, "apply to -rule paper only"},
 		{"standley budget too small", []string{"--losses", good, "--cost", "standley", "--budget", "1.5,0.5"}, "-budget 0.5: cannot cover"},
 		{"standley below half", []string{"--losses", good, "--cost", "standley", "--budget", "0.25"}, "-budget"},
-		{"too many tasks", []string{"--affinity", big, "--budget", "2"}, "big.csv: 65 tasks, more than the 64"},
+		{"too many tasks for the paper's rule", []string{"--affinity", big, "--rule", "paper", "--budget", "2"}, "big.csv: 65 tasks; -rule paper searches at most 64"},
+		{"too many tasks for a cap", []string{"--affinity", big, "--budget", "7", "--max-group-size", "10"}, "big.csv: 65 tasks; -max-group-size is supported up to 64"},
+		{"too many tasks for standley", []string{"--affinity", big, "--cost", "standley", "--budget", "7"}, "big.csv: 65 tasks; -cost standley is supported up to 64"},
 		{"missing matrix", []string{"--budget", "2"}, "missing -affinity"},
 		{"both matrices", []string{"--affinity", good, "--losses", good, "--budget", "2"}, "not both"},
 		{"missing budget", []string{"--affinity", good}, "missing -budget"},
@@ -289,6 +292,81 @@ func TestGroupSpendBudget(t *testing.T) {
 		}
 		if fmt.Sprint(len(got.Groups)) != k {
 			t.Errorf("k=%s: %d groups %v, want all %s networks used", k, len(got.Groups), got.Groups, k)
+		}
+	}
+}
+
+// plantedCSV is an n-task affinity matrix in families of ten consecutive
+// tasks: 1 inside a family, 0 outside, plus a small deterministic
+// pattern, each target's column on its own scale.
+func plantedCSV(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, ",t%d", i)
+	}
+	b.WriteString("\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "t%d", i)
+		for j := 0; j < n; j++ {
+			v := 0.1 * float64((7*i+13*j)%11) / 11
+			if i == j {
+				v = 0
+			} else if i/10 == j/10 {
+				v += 1
+			}
+			fmt.Fprintf(&b, ",%g", v*math.Pow(10, -float64(j%3)))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// TestGroupManyTasks runs tag group on 200 planted tasks: the table
+// summarises each budget's groups by their sizes, -list-groups names
+// them, -json recovers the twenty families at budget 20 with a proof, and
+// a budget above the number of tasks is stated on stderr.
+func TestGroupManyTasks(t *testing.T) {
+	f := writeTemp(t, "planted.csv", plantedCSV(200))
+	var out, errb bytes.Buffer
+	if code := run([]string{"group", "-affinity", f, "-budget", "19,20,250"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if s := out.String(); !strings.Contains(s, "20 groups: 20×10") || !strings.Contains(s, "19 groups: 20, 18×10") ||
+		!strings.Contains(s, "200 groups: 200×1") || strings.Contains(s, "t17") || strings.Count(s, "\n") != 4 {
+		t.Errorf("table:\n%s", s)
+	}
+	if !strings.Contains(errb.String(), "budget 250: only 200 tasks") {
+		t.Errorf("stderr %q: want the budget above the number of tasks stated", errb.String())
+	}
+	out.Reset()
+	if code := run([]string{"group", "-affinity", f, "-budget", "20", "-list-groups"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "{t10 t11 t12 t13 t14 t15 t16 t17 t18 t19}") {
+		t.Errorf("-list-groups: exit %d:\n%s", code, out.String())
+	}
+	out.Reset()
+	if code := run([]string{"group", "-affinity", f, "-budget", "20", "-json"}, &out, &errb); code != 0 {
+		t.Fatalf("-json: exit %d: %s", code, errb.String())
+	}
+	var got struct {
+		Groups  [][]string `json:"groups"`
+		Optimal bool       `json:"optimal"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Groups) != 20 || !got.Optimal {
+		t.Errorf("budget 20: %d groups, optimal %v; want the 20 families, proven", len(got.Groups), got.Optimal)
+	}
+	for _, g := range got.Groups {
+		family := map[int]bool{}
+		for _, name := range g {
+			i, err := strconv.Atoi(strings.TrimPrefix(name, "t"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			family[i/10] = true
+		}
+		if len(g) != 10 || len(family) != 1 {
+			t.Errorf("group %v is not a planted family", g)
 		}
 	}
 }
