@@ -300,9 +300,12 @@ func (u *update) check(ds data.Dataset, recipe *recipeFlags, seed uint64, divide
 			return badInputf("-add: %v", err)
 		}
 	}
-	cfg, aopt, err := affinityRecipe(ds, recipe, seed, divide)
+	cfg, aopt, err := affinityRecipe(ds, 0, recipe, seed, divide)
 	if err != nil {
 		return err
+	}
+	if recipe.estimator == "auto" { // the estimator of -from, whatever the task count
+		aopt.Estimator, aopt.Sources = u.old.Affinity.Estimator, u.old.Affinity.Sources
 	}
 	if err := sameJSON("recipe", u.old.Config, cfg, u.f.from); err != nil {
 		return err
