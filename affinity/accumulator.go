@@ -14,6 +14,9 @@ type EpochSums struct {
 	Count int `json:"count"`
 	// Z is the element-wise sum of the recorded affinity matrices.
 	Z [][]float64 `json:"z"`
+	// SourceCount, when set, counts the epoch's measurements of each
+	// source row (see Accumulator.SourceCount).
+	SourceCount []int `json:"source_count,omitempty"`
 }
 
 // Accumulator averages affinity and cosine matrices over the recorded steps
@@ -27,6 +30,12 @@ type Accumulator struct {
 	// Z and Cosine are the sums of the recorded matrices.
 	Z      [][]float64 `json:"z"`
 	Cosine [][]float64 `json:"cosine"`
+	// SourceCount and CosineCount are set once measurements of some
+	// source tasks only were recorded (AddSources): SourceCount[i] is the
+	// number of measurements summed in row i of Z, CosineCount[i][j] that
+	// in Cosine[i][j]. While they are nil, every pair has Count.
+	SourceCount []int   `json:"source_count,omitempty"`
+	CosineCount [][]int `json:"cosine_count,omitempty"`
 	// Epochs holds the sums per epoch, in recording order.
 	Epochs []EpochSums `json:"epochs"`
 }
@@ -57,54 +66,158 @@ func addTo(dst, src [][]float64) {
 // cos must be n×n with n the number of tasks.
 func (a *Accumulator) Add(epoch int, z, cos [][]float64) error {
 	n := len(a.Tasks)
-	for _, m := range [][][]float64{z, cos} {
-		if len(m) != n {
-			return fmt.Errorf("affinity: matrix has %d rows, want %d", len(m), n)
+	if err := checkShape(z, n, n); err != nil {
+		return err
+	}
+	if err := checkShape(cos, n, n); err != nil {
+		return err
+	}
+	if a.SourceCount != nil {
+		all := make([]int, n)
+		for i := range all {
+			all[i] = i
 		}
-		for i, row := range m {
-			if len(row) != n {
-				return fmt.Errorf("affinity: matrix row %d has %d columns, want %d", i, len(row), n)
-			}
-		}
+		return a.AddSources(epoch, all, z, cos)
 	}
 	addTo(a.Z, z)
 	addTo(a.Cosine, cos)
 	a.Count++
-	if len(a.Epochs) == 0 || a.Epochs[len(a.Epochs)-1].Epoch != epoch {
-		a.Epochs = append(a.Epochs, EpochSums{Epoch: epoch, Z: square(n)})
-	}
-	last := &a.Epochs[len(a.Epochs)-1]
+	last := a.epoch(epoch)
 	addTo(last.Z, z)
 	last.Count++
 	return nil
 }
 
-func (a *Accumulator) mean(sum [][]float64, count int) *taskmatrix.Matrix {
-	m := taskmatrix.New(a.Tasks)
-	if count == 0 {
-		return m
+// AddSources records a measurement of the given source tasks (indices
+// into Tasks) at one step of the given epoch: z [s, n] holds row k of Eq. 1
+// for source k, cos [s, s] the gradient cosines among the sources. Each
+// pair is then averaged over its own measurements.
+func (a *Accumulator) AddSources(epoch int, sources []int, z, cos [][]float64) error {
+	n, s := len(a.Tasks), len(sources)
+	for _, i := range sources {
+		if i < 0 || i >= n {
+			return fmt.Errorf("affinity: source task %d out of range [0, %d)", i, n)
+		}
 	}
+	if err := checkShape(z, s, n); err != nil {
+		return err
+	}
+	if err := checkShape(cos, s, s); err != nil {
+		return err
+	}
+	if a.SourceCount == nil {
+		a.SourceCount = make([]int, n)
+		a.CosineCount = make([][]int, n)
+		for i := range n {
+			a.SourceCount[i] = a.Count
+			a.CosineCount[i] = make([]int, n)
+			for j := range n {
+				a.CosineCount[i][j] = a.Count
+			}
+		}
+		for k := range a.Epochs {
+			e := &a.Epochs[k]
+			e.SourceCount = make([]int, n)
+			for i := range e.SourceCount {
+				e.SourceCount[i] = e.Count
+			}
+		}
+	}
+	last := a.epoch(epoch)
+	if last.SourceCount == nil {
+		last.SourceCount = make([]int, n)
+	}
+	for k, i := range sources {
+		for j, v := range z[k] {
+			a.Z[i][j] += v
+			last.Z[i][j] += v
+		}
+		a.SourceCount[i]++
+		last.SourceCount[i]++
+		for l, j := range sources {
+			a.Cosine[i][j] += cos[k][l]
+			a.CosineCount[i][j]++
+		}
+	}
+	a.Count++
+	last.Count++
+	return nil
+}
+
+// checkShape reports a matrix m that is not rows×cols.
+func checkShape(m [][]float64, rows, cols int) error {
+	if len(m) != rows {
+		return fmt.Errorf("affinity: matrix has %d rows, want %d", len(m), rows)
+	}
+	for i, row := range m {
+		if len(row) != cols {
+			return fmt.Errorf("affinity: matrix row %d has %d columns, want %d", i, len(row), cols)
+		}
+	}
+	return nil
+}
+
+// epoch returns the sums of the given epoch, appending them when it is
+// not the last one recorded.
+func (a *Accumulator) epoch(epoch int) *EpochSums {
+	if len(a.Epochs) == 0 || a.Epochs[len(a.Epochs)-1].Epoch != epoch {
+		e := EpochSums{Epoch: epoch, Z: square(len(a.Tasks))}
+		if a.SourceCount != nil {
+			e.SourceCount = make([]int, len(a.Tasks))
+		}
+		a.Epochs = append(a.Epochs, e)
+	}
+	return &a.Epochs[len(a.Epochs)-1]
+}
+
+// mean returns the sums divided by count(i, j), 0 where it is 0.
+func (a *Accumulator) mean(sum [][]float64, count func(i, j int) int) *taskmatrix.Matrix {
+	m := taskmatrix.New(a.Tasks)
 	for i := range sum {
 		for j := range sum[i] {
-			m.Values[i][j] = sum[i][j] / float64(count)
+			if c := count(i, j); c > 0 {
+				m.Values[i][j] = sum[i][j] / float64(c)
+			}
 		}
 	}
 	return m
 }
 
-// Affinity returns Ẑ, the mean of the recorded affinity matrices (zero if
-// nothing was recorded).
-func (a *Accumulator) Affinity() *taskmatrix.Matrix { return a.mean(a.Z, a.Count) }
+// rowCount returns the count of row i given the per-row counts rows, or
+// all when rows is nil.
+func rowCount(rows []int, all int) func(i, j int) int {
+	return func(i, _ int) int {
+		if rows == nil {
+			return all
+		}
+		return rows[i]
+	}
+}
+
+// pairCount returns Z's count of each pair.
+func (a *Accumulator) pairCount() func(i, j int) int { return rowCount(a.SourceCount, a.Count) }
+
+// cosineCount returns Cosine's count of each pair.
+func (a *Accumulator) cosineCount(i, j int) int {
+	if a.CosineCount == nil {
+		return a.Count
+	}
+	return a.CosineCount[i][j]
+}
+
+// Affinity returns Ẑ, the mean of the recorded affinity matrices (each
+// pair's mean over its own measurements; zero if it has none).
+func (a *Accumulator) Affinity() *taskmatrix.Matrix { return a.mean(a.Z, a.pairCount()) }
 
 // CosineMean returns the mean of the recorded gradient cosine matrices.
-func (a *Accumulator) CosineMean() *taskmatrix.Matrix { return a.mean(a.Cosine, a.Count) }
+func (a *Accumulator) CosineMean() *taskmatrix.Matrix { return a.mean(a.Cosine, a.cosineCount) }
 
 // Trajectory returns the per-epoch means of every pair, epoch by epoch,
 // then source by source and target by target in task order.
 func (a *Accumulator) Trajectory() []taskmatrix.Point {
 	var pts []taskmatrix.Point
 	for _, e := range a.Epochs {
-		m := a.mean(e.Z, e.Count)
+		m := a.mean(e.Z, rowCount(e.SourceCount, e.Count))
 		for i, src := range a.Tasks {
 			for j, dst := range a.Tasks {
 				pts = append(pts, taskmatrix.Point{Epoch: e.Epoch, Source: src, Target: dst, Value: m.Values[i][j]})

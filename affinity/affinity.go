@@ -74,6 +74,12 @@ type Options struct {
 	// Validation measures on a validation batch instead of the training
 	// batch of the step.
 	Validation bool `json:"validation"`
+	// Estimator selects how each measurement estimates Eq. 1 (Exact, the
+	// zero value, is left out of the JSON form).
+	Estimator Estimator `json:"estimator,omitempty"`
+	// Sources is the number of source tasks per measurement of the
+	// Sampled estimator (0: DefaultSources).
+	Sources int `json:"sources,omitempty"`
 }
 
 // DefaultOptions returns Eq. 1 measured every 10 steps on the training
@@ -87,6 +93,12 @@ func (o Options) Validate() error {
 	}
 	if o.Lookahead != SGD && o.Lookahead != Optimizer {
 		return fmt.Errorf("affinity: invalid lookahead %d", int(o.Lookahead))
+	}
+	if o.Estimator < Exact || o.Estimator > FirstOrder {
+		return fmt.Errorf("affinity: invalid estimator %d", int(o.Estimator))
+	}
+	if o.Sources < 0 || (o.Sources > 0 && o.Estimator != Sampled) {
+		return fmt.Errorf("affinity: sources = %d, want 0, or at least 1 with the sampled estimator", o.Sources)
 	}
 	return nil
 }
@@ -196,8 +208,6 @@ func MeasureWith(shared []*Node, losses LossesFn, step StepFn, batched Batched) 
 		}
 		return TaskGradients(base, shared)
 	}
-	// eq1 is Z[i, j] = 1 − after[i, j]/before[j].
-	eq1 := func(after, before *Node) *Node { return OneMinus(Div(after, ExpandAxes(before, 0))) }
 	if batched.Kernel != nil {
 		base, after, gram := batched.Kernel()
 		before := Stack(base, 0)
@@ -222,6 +232,9 @@ func MeasureWith(shared []*Node, losses LossesFn, step StepFn, batched Batched) 
 	before := Stack(base, 0)
 	return Measurement{Z: eq1(afterFn(stepped), before), Cosine: CosineFromGram(GradientGram(grads)), Losses: before, Base: base, Grads: grads}
 }
+
+// eq1 is Eq. 1 for rows of sources: Z[i, j] = 1 − after[i, j]/before[j].
+func eq1(after, before *Node) *Node { return OneMinus(Div(after, ExpandAxes(before, 0))) }
 
 // TaskGradients returns the gradient of every task's loss with respect to
 // the shared parameters: grads[i][k] = ∇ losses[i] / ∇ shared[k]. Measure

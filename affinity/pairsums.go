@@ -16,23 +16,34 @@ import (
 type PairSums struct {
 	// Tasks names the rows and columns.
 	Tasks []string `json:"tasks"`
-	// Count[i][j] is the number of measurements summed in Z[i][j] and
-	// Cosine[i][j].
+	// Count[i][j] is the number of measurements summed in Z[i][j] and,
+	// unless CosineCount is set, in Cosine[i][j].
 	Count [][]int `json:"count"`
 	// Z and Cosine are the sums of the measured Z_{i→j} and gradient
 	// cosines.
 	Z      [][]float64 `json:"z"`
 	Cosine [][]float64 `json:"cosine"`
+	// CosineCount[i][j], when set, is the number of measurements summed
+	// in Cosine[i][j] (the sampled estimator measures the cosine of two
+	// tasks only when both are sources).
+	CosineCount [][]int `json:"cosine_count,omitempty"`
 }
 
 // PairSums returns the accumulator's sums, every pair with its count.
 func (a *Accumulator) PairSums() *PairSums {
 	n := len(a.Tasks)
 	p := &PairSums{Tasks: slices.Clone(a.Tasks), Count: make([][]int, n), Z: square(n), Cosine: square(n)}
+	count := a.pairCount()
+	if a.CosineCount != nil {
+		p.CosineCount = make([][]int, n)
+	}
 	for i := range n {
 		p.Count[i] = make([]int, n)
+		if p.CosineCount != nil {
+			p.CosineCount[i] = slices.Clone(a.CosineCount[i])
+		}
 		for j := range n {
-			p.Count[i][j] = a.Count
+			p.Count[i][j] = count(i, j)
 			p.Z[i][j], p.Cosine[i][j] = a.Z[i][j], a.Cosine[i][j]
 		}
 	}
@@ -63,7 +74,42 @@ func (p *PairSums) Validate() error {
 			}
 		}
 	}
+	if p.CosineCount == nil {
+		return nil
+	}
+	if len(p.CosineCount) != n {
+		return fmt.Errorf("affinity sums: %d tasks but %d rows of cosine counts", n, len(p.CosineCount))
+	}
+	for i, row := range p.CosineCount {
+		if len(row) != n {
+			return fmt.Errorf("affinity sums: cosine count row %d (%s) does not have %d columns", i, p.Tasks[i], n)
+		}
+		for j, c := range row {
+			if c < 0 {
+				return fmt.Errorf("affinity sums: cosine count of %s→%s is %d", p.Tasks[i], p.Tasks[j], c)
+			}
+		}
+	}
 	return nil
+}
+
+// cosineCount returns the number of measurements in Cosine[i][j].
+func (p *PairSums) cosineCount(i, j int) int {
+	if p.CosineCount == nil {
+		return p.Count[i][j]
+	}
+	return p.CosineCount[i][j]
+}
+
+// withCosineCount sets CosineCount from Count where it is nil.
+func (p *PairSums) withCosineCount() {
+	if p.CosineCount != nil {
+		return
+	}
+	p.CosineCount = make([][]int, len(p.Count))
+	for i := range p.Count {
+		p.CosineCount[i] = slices.Clone(p.Count[i])
+	}
 }
 
 // index returns the position of each name in tasks (−1 when absent).
@@ -96,10 +142,19 @@ func (p *PairSums) Without(remove []string) (*PairSums, error) {
 func (p *PairSums) pick(names []string, idx []int) *PairSums {
 	n := len(names)
 	out := &PairSums{Tasks: slices.Clone(names), Count: make([][]int, n), Z: square(n), Cosine: square(n)}
+	if p.CosineCount != nil {
+		out.CosineCount = make([][]int, n)
+	}
 	for a, i := range idx {
 		out.Count[a] = make([]int, n)
+		if out.CosineCount != nil {
+			out.CosineCount[a] = make([]int, n)
+		}
 		for b, j := range idx {
 			out.Count[a][b], out.Z[a][b], out.Cosine[a][b] = p.Count[i][j], p.Z[i][j], p.Cosine[i][j]
+			if out.CosineCount != nil {
+				out.CosineCount[a][b] = p.CosineCount[i][j]
+			}
 		}
 	}
 	return out
@@ -117,6 +172,9 @@ func (p *PairSums) Merge(window *Accumulator, refresh bool) (*PairSums, error) {
 		}
 	}
 	w := window.PairSums()
+	if p.CosineCount != nil {
+		w.withCosineCount()
+	}
 	old := index(p.Tasks, w.Tasks)
 	for a := range w.Tasks {
 		for b := range w.Tasks {
@@ -126,6 +184,12 @@ func (p *PairSums) Merge(window *Accumulator, refresh bool) (*PairSums, error) {
 			}
 			if !refresh {
 				w.Count[a][b], w.Z[a][b], w.Cosine[a][b] = 0, 0, 0
+				if w.CosineCount != nil {
+					w.CosineCount[a][b] = 0
+				}
+			}
+			if w.CosineCount != nil {
+				w.CosineCount[a][b] += p.cosineCount(i, j)
 			}
 			w.Count[a][b] += p.Count[i][j]
 			w.Z[a][b] += p.Z[i][j]
@@ -135,11 +199,11 @@ func (p *PairSums) Merge(window *Accumulator, refresh bool) (*PairSums, error) {
 	return w, nil
 }
 
-func (p *PairSums) mean(sum [][]float64) *taskmatrix.Matrix {
+func (p *PairSums) mean(sum [][]float64, count func(i, j int) int) *taskmatrix.Matrix {
 	m := taskmatrix.New(p.Tasks)
 	for i := range sum {
 		for j := range sum[i] {
-			if c := p.Count[i][j]; c > 0 {
+			if c := count(i, j); c > 0 {
 				m.Values[i][j] = sum[i][j] / float64(c)
 			}
 		}
@@ -149,10 +213,12 @@ func (p *PairSums) mean(sum [][]float64) *taskmatrix.Matrix {
 
 // Affinity returns Ẑ, each pair's mean over its own measurements (0 for a
 // pair never measured).
-func (p *PairSums) Affinity() *taskmatrix.Matrix { return p.mean(p.Z) }
+func (p *PairSums) Affinity() *taskmatrix.Matrix {
+	return p.mean(p.Z, func(i, j int) int { return p.Count[i][j] })
+}
 
 // CosineMean returns each pair's mean gradient cosine.
-func (p *PairSums) CosineMean() *taskmatrix.Matrix { return p.mean(p.Cosine) }
+func (p *PairSums) CosineMean() *taskmatrix.Matrix { return p.mean(p.Cosine, p.cosineCount) }
 
 // Stability is the stopping criterion of a measurement that adds tasks to
 // a measured set: it watches the running means of the pairs that involve
@@ -174,17 +240,19 @@ func (s Stability) Changes(a *Accumulator, added []string) []float64 {
 	}
 	n := len(a.Tasks)
 	sum := square(n)
-	count := 0
+	rows := make([]int, n) // measurements of each source row so far
 	var prev []float64
 	var changes []float64
 	for _, e := range a.Epochs {
 		addTo(sum, e.Z)
-		count += e.Count
+		for i := range rows {
+			rows[i] += rowCount(e.SourceCount, e.Count)(i, 0)
+		}
 		var cur []float64
 		for i := range n {
 			for j := range n {
 				if i != j && (isNew[i] || isNew[j]) {
-					cur = append(cur, sum[i][j]/float64(max(count, 1)))
+					cur = append(cur, sum[i][j]/float64(max(rows[i], 1)))
 				}
 			}
 		}

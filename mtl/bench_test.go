@@ -67,11 +67,11 @@ func BenchmarkStep(b *testing.B) {
 				return err
 			}},
 			{"affinity", func(step int) error {
-				_, _, _, err := r.eng.measure(bt, 1e-3, step)
+				_, _, _, err := r.eng.measure(bt, 1e-3, step, nil)
 				return err
 			}},
 			{"train+affinity", func(step int) error {
-				_, _, err := r.eng.trainMeasureStep(bt, 1e-3, step, func(_, _ [][]float64) error { return nil })
+				_, _, err := r.eng.trainMeasureStep(bt, 1e-3, step, nil, func(_, _ [][]float64) error { return nil })
 				return err
 			}},
 		} {
@@ -124,7 +124,7 @@ func BenchmarkBalance(b *testing.B) {
 				return err
 			})
 			benchSteps(b, name+"/train+affinity", func(step int) error {
-				_, _, err := r.eng.trainMeasureStep(bt, 1e-3, step, func(_, _ [][]float64) error { return nil })
+				_, _, err := r.eng.trainMeasureStep(bt, 1e-3, step, nil, func(_, _ [][]float64) error { return nil })
 				return err
 			})
 			bt.free()
@@ -209,7 +209,7 @@ func BenchmarkMeasure(b *testing.B) {
 			return err
 		})
 		benchSteps(b, name+"measure", func(step int) error {
-			_, _, _, err := eng.measure(bt, 0.1, step)
+			_, _, _, err := eng.measure(bt, 0.1, step, nil)
 			return err
 		})
 		bt.free()

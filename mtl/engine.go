@@ -28,6 +28,8 @@ type engine struct {
 	opt     optimizer
 	weights []float32 // per-task loss weights
 	look    affinity.Lookahead
+	// est is the affinity estimator of the measuring executables.
+	est affinity.Estimator
 	// hostLosses: the measurement's executables return the heads' outputs
 	// before and after the lookaheads, and the losses of Eq. 1 are
 	// evaluated from them on the host (lookahead.go) instead of in the
@@ -43,10 +45,12 @@ type engine struct {
 	params, state []*tensors.Tensor
 }
 
-func newEngine(backend compute.Backend, m *model, weights []float32, look affinity.Lookahead) (*engine, error) {
-	e := &engine{backend: backend, m: m, weights: weights, look: look,
+// newEngine returns the engine of model m with the given per-task loss
+// weights, whose measurements take aff's lookahead and estimator.
+func newEngine(backend compute.Backend, m *model, weights []float32, aff affinity.Options) (*engine, error) {
+	e := &engine{backend: backend, m: m, weights: weights, look: aff.Lookahead, est: aff.Estimator,
 		opt: optimizer{kind: m.cfg.Optimizer, momentum: m.cfg.Momentum}}
-	e.hostLosses = m.gradientsFromOutputs() && backend.String() == gobackend.BackendName
+	e.hostLosses = m.gradientsFromOutputs() && backend.String() == gobackend.BackendName && e.est == affinity.Exact
 	var err error
 	if e.trainExec, err = NewExec(backend, e.trainGraph); err != nil {
 		return nil, err
@@ -103,10 +107,15 @@ func (e *engine) paramState(state []*Node, k int) []*Node {
 // [n], whether all new parameters are finite and the balance outputs.
 func (e *engine) trainGraph(g *Graph, in []*Node) []*Node {
 	params, state, rest := e.splitInputs(in, true)
-	x, y, lr, t := rest[0], rest[1], rest[2], rest[3]
+	return e.trainOutputs(params, state, rest[0], rest[1], rest[2], rest[3], rest[4:])
+}
+
+// trainOutputs are trainGraph's outputs for its inputs, balance the
+// balance inputs.
+func (e *engine) trainOutputs(params, state []*Node, x, y, lr, t *Node, balance []*Node) []*Node {
 	if e.m.cfg.Balance != BalanceNone {
 		losses := e.m.meanLosses(e.m.bind(params), x, y)
-		grads, extra := e.balancedGradients(params, losses, nil, rest[4:])
+		grads, extra := e.balancedGradients(params, losses, nil, balance)
 		return append(e.update(params, grads, state, lr, t, Stack(losses, 0)), extra...)
 	}
 	losses := e.m.lossVector(e.m.bind(params), x, y)
@@ -225,21 +234,23 @@ func (e *engine) args(b batch, withState bool, extra ...any) []any {
 // the step. When they or the new parameters are not finite, the engine
 // keeps its previous parameters and ok is false.
 func (e *engine) trainStep(b batch, lr float32, step int) (losses []float32, ok bool, err error) {
-	return e.runUpdate(e.trainExec, b, lr, step, nil)
+	return e.runUpdate(e.trainExec, b, lr, step, nil, nil)
 }
 
 // runUpdate runs a training executable (trainGraph's outputs, then extra
-// ones) and keeps its new parameters and state when the losses and the
-// parameters are finite and check, given the extra outputs, accepts.
-func (e *engine) runUpdate(exec *Exec, b batch, lr float32, step int,
+// ones) with the inputs measureIn after t, and keeps its new parameters and
+// state when the losses and the parameters are finite and check, given the
+// extra outputs, accepts. It releases the tensors of measureIn.
+func (e *engine) runUpdate(exec *Exec, b batch, lr float32, step int, measureIn []any,
 	check func(extra []*tensors.Tensor) error) ([]float32, bool, error) {
-	extraIn := []any{lr, float32(step + 1)}
+	extraIn := append([]any{lr, float32(step + 1)}, measureIn...)
 	balIn := e.balanceArgs(step)
 	for _, t := range balIn {
 		extraIn = append(extraIn, t)
 	}
 	out, err := exec.Call(e.args(b, true, extraIn...)...)
 	finalizeAll(balIn)
+	finalizeArgs(measureIn)
 	if err != nil {
 		return nil, false, fmt.Errorf("training step %d: %w", step, err)
 	}

@@ -53,11 +53,11 @@ func near(got, want, tol float64) bool { return math.Abs(got-want) <= tol*(1+mat
 // measureWith returns Z, the gradient cosine and the losses of batch b at
 // the engine's current parameters, from the affinity executable alone or
 // from the fused training step (which then also updates the parameters).
-func measureWith(e *engine, fused bool, b batch, lr float32) (z, cos [][]float64, losses []float32, err error) {
+func measureWith(e *engine, fused bool, b batch, lr float32, sources []int) (z, cos [][]float64, losses []float32, err error) {
 	if !fused {
-		return e.measure(b, lr, 0)
+		return e.measure(b, lr, 0, sources)
 	}
-	losses, ok, err := e.trainMeasureStep(b, lr, 0, func(zz, cc [][]float64) error {
+	losses, ok, err := e.trainMeasureStep(b, lr, 0, sources, func(zz, cc [][]float64) error {
 		z, cos = zz, cc
 		return nil
 	})
@@ -97,17 +97,37 @@ func TestAffinityMatchesIndependentComputation(t *testing.T) {
 // measurement allows it.
 func checkAffinity(t *testing.T, tasks []string, optName string, look affinity.Lookahead, lr float64, fused bool, form lookaheadForm, host bool) {
 	t.Helper()
+	checkEstimator(t, tasks, optName, look, lr, fused, form, host, affinity.Exact, nil)
+}
+
+// checkEstimator is checkAffinity for the measurement of an estimator:
+// Exact and Sampled (rows: the tasks sources) against Eq. 1, FirstOrder
+// against −Δ_i·g_j/L_j, each from the independent computation.
+func checkEstimator(t *testing.T, tasks []string, optName string, look affinity.Lookahead, lr float64, fused bool,
+	form lookaheadForm, host bool, est affinity.Estimator, sources []int) {
+	t.Helper()
 	r, ds, idx := tinyRun(t, optName, look, tasks)
 	r.eng.m.lookahead = form
-	r.eng.hostLosses = host && r.eng.m.gradientsFromOutputs()
+	r.eng.est = est
+	r.eng.hostLosses = host && r.eng.m.gradientsFromOutputs() && est == affinity.Exact
 	b, err := r.train.load(data.Train, idx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.free()
-	z, cos, losses, err := measureWith(r.eng, fused, b, float32(lr))
+	z, cos, losses, err := measureWith(r.eng, fused, b, float32(lr), sources)
 	if err != nil {
 		t.Fatal(err)
+	}
+	n := len(tasks)
+	if sources == nil {
+		sources = make([]int, n)
+		for i := range sources {
+			sources[i] = i
+		}
+	}
+	if len(z) != len(sources) || len(cos) != len(sources) {
+		t.Fatalf("%d rows of Z and %d of cosines for %d sources", len(z), len(cos), len(sources))
 	}
 	vals := to64(r.st.Params)
 	m := r.eng.m
@@ -116,39 +136,72 @@ func checkAffinity(t *testing.T, tasks []string, optName string, look affinity.L
 	for k := range shared {
 		shared[k] = k
 	}
-	n := len(tasks)
-	grads := make([][]float64, n)
+	grads, steps := make([][]float64, n), make([][]float64, n) // g_i and −Δ_i
+	afters := make([][]float64, n)
 	for i := range n {
 		coef := make([]float64, n)
 		coef[i] = 1
 		g := naiveGradients(m, vals, ds, idx, shared, coef)
-		var flat []float64
 		stepped := to64(r.st.Params)
 		for _, k := range shared {
-			flat = append(flat, g[k]...)
+			grads[i] = append(grads[i], g[k]...)
 			for q := range g[k] {
 				d := g[k][q]
 				if look == affinity.Optimizer {
 					d /= math.Abs(d) + adamEpsilon
 				}
 				stepped[k][q] -= lr * d
+				steps[i] = append(steps[i], lr*d)
 			}
 		}
-		grads[i] = flat
-		after := naiveLosses(m, stepped, ds, idx)
+		afters[i] = naiveLosses(m, stepped, ds, idx)
+	}
+	for j := range n {
+		if !near(float64(losses[j]), before[j], 1e-5) {
+			t.Errorf("loss %s = %g, want %g", tasks[j], losses[j], before[j])
+		}
+	}
+	for k, i := range sources {
 		for j := range n {
-			if !near(float64(losses[j]), before[j], 1e-5) {
-				t.Errorf("loss %s = %g, want %g", tasks[j], losses[j], before[j])
+			want := affinity.Z(before[j], afters[i][j])
+			if est == affinity.FirstOrder {
+				want = 0
+				for q := range steps[i] {
+					want += steps[i][q] * grads[j][q]
+				}
+				want /= before[j]
 			}
-			if want := affinity.Z(before[j], after[j]); !near(z[i][j], want, 2e-4) {
-				t.Errorf("Z[%s→%s] = %.6g, want %.6g", tasks[i], tasks[j], z[i][j], want)
+			if !near(z[k][j], want, 2e-4) {
+				t.Errorf("%v: Z[%s→%s] = %.6g, want %.6g", est, tasks[i], tasks[j], z[k][j], want)
+			}
+		}
+		for l, j := range sources {
+			if want := affinity.Cosine(grads[i], grads[j]); !near(cos[k][l], want, 1e-3) {
+				t.Errorf("%v: cosine[%s,%s] = %.6g, want %.6g", est, tasks[i], tasks[j], cos[k][l], want)
 			}
 		}
 	}
-	for i := range n {
-		for j := range n {
-			if want := affinity.Cosine(grads[i], grads[j]); !near(cos[i][j], want, 1e-3) {
-				t.Errorf("cosine[%s,%s] = %.6g, want %.6g", tasks[i], tasks[j], cos[i][j], want)
+}
+
+// The sampled estimator's rows are Eq. 1 of its sources, and the
+// first-order estimator is −Δ_i·g_j/L_j, from the affinity executable and
+// the fused training step, on the batched model (binary tasks) and the
+// generic one, with both lookaheads.
+func TestEstimatorsMatchIndependentComputation(t *testing.T) {
+	for _, tasks := range [][]string{binaryTasks, engineTasks} {
+		for _, look := range []affinity.Lookahead{affinity.SGD, affinity.Optimizer} {
+			opt := OptimizerSGD
+			if look == affinity.Optimizer {
+				opt = OptimizerAdam
+			}
+			for _, fused := range []bool{false, true} {
+				name := fmt.Sprintf("%v/%v/fused=%v", tasks, look, fused)
+				t.Run(name+"/sampled", func(t *testing.T) {
+					checkEstimator(t, tasks, opt, look, 0.3, fused, lookaheadAuto, true, affinity.Sampled, []int{2, 0})
+				})
+				t.Run(name+"/firstorder", func(t *testing.T) {
+					checkEstimator(t, tasks, opt, look, 0.3, fused, lookaheadAuto, true, affinity.FirstOrder, nil)
+				})
 			}
 		}
 	}
@@ -164,12 +217,18 @@ func TestTrainStepGradientMatchesFiniteDifferences(t *testing.T) {
 		tasks []string
 		fused bool
 		form  lookaheadForm
-	}{{engineTasks, false, lookaheadAuto}, {engineTasks, true, lookaheadAuto}, {binaryTasks, false, lookaheadAuto},
-		{binaryTasks, true, lookaheadExplicit}, {binaryTasks, true, lookaheadKernel}} {
+		est   affinity.Estimator
+	}{{engineTasks, false, lookaheadAuto, affinity.Exact}, {engineTasks, true, lookaheadAuto, affinity.Exact},
+		{binaryTasks, false, lookaheadAuto, affinity.Exact}, {binaryTasks, true, lookaheadExplicit, affinity.Exact},
+		{binaryTasks, true, lookaheadKernel, affinity.Exact}, {engineTasks, true, lookaheadAuto, affinity.Sampled},
+		{binaryTasks, true, lookaheadAuto, affinity.Sampled}, {engineTasks, true, lookaheadAuto, affinity.FirstOrder},
+		{binaryTasks, true, lookaheadAuto, affinity.FirstOrder}} {
 		fused := c.fused
-		t.Run(fmt.Sprintf("%v/fused=%v/form=%d", c.tasks, fused, c.form), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%v/fused=%v/form=%d/%v", c.tasks, fused, c.form, c.est), func(t *testing.T) {
 			r, ds, idx := tinyRun(t, OptimizerSGD, affinity.SGD, c.tasks)
 			r.eng.m.lookahead = c.form
+			r.eng.est = c.est
+			r.eng.hostLosses = r.eng.hostLosses && c.est == affinity.Exact
 			r.weights = []float32{1, 0.5, 2, 1}[:len(c.tasks)]
 			r.eng.weights = r.weights
 			coef := []float64{1, 0.5, 2, 1}[:len(c.tasks)]
@@ -198,7 +257,7 @@ func checkStep(t *testing.T, r *run, ds *synthetic, idx []int, fused bool,
 	}
 	const lr = 0.1
 	if fused {
-		_, _, _, err = measureWith(r.eng, true, b, lr)
+		_, _, _, err = measureWith(r.eng, true, b, lr, []int{1})
 	} else if _, ok, stepErr := r.eng.trainStep(b, lr, 0); stepErr != nil || !ok {
 		err = fmt.Errorf("train step: ok=%v err=%v", ok, stepErr)
 	}

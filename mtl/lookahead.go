@@ -19,20 +19,28 @@ import (
 // kernel form through x·xᵀ); and the losses after the lookaheads evaluated
 // on the host from the heads' outputs.
 
-// trainAffinityGraph: inputs as trainGraph; outputs those of trainGraph
-// followed by Z [n, n] and the gradient cosine [n, n] of the batch, as
-// affinityGraph computes them. The training gradient of the shared
-// parameters is Σ_i w_i ∇L_i, summed from the per-task gradients that the
-// measurement needs anyway; only the heads take one more (short) backward
-// pass. So a measured step costs one forward and n backward passes plus
-// the n lookahead forwards, instead of that plus a whole training step.
-// A balance rule builds its update from the same per-task gradients.
+// trainAffinityGraph: inputs as trainGraph, with the sampled estimator's
+// selection of sources after t (measureInputs); outputs those of
+// trainGraph followed by Z [s, n] and the gradient cosine [s, s] of the
+// batch, as affinityGraph computes them (s = n but with the sampled
+// estimator). The training gradient of the shared parameters is
+// Σ_i w_i ∇L_i, summed from the per-task gradients that the measurement
+// needs anyway; only the heads take one more (short) backward pass. So a
+// measured step costs one forward and n backward passes plus the n
+// lookahead forwards, instead of that plus a whole training step. A
+// balance rule builds its update from the same per-task gradients. The
+// sampled estimator has the gradients of its sources only: its step
+// takes the training step's own backward pass besides the measurement.
 func (e *engine) trainAffinityGraph(g *Graph, in []*Node) []*Node {
 	params, state, rest := e.splitInputs(in, true)
 	x, y, lr, t := rest[0], rest[1], rest[2], rest[3]
-	meas := e.measurement(params, state, x, y, lr, t)
+	sel, rest := e.measureInputs(rest[4:])
+	meas := e.measurement(params, state, x, y, lr, t, sel)
+	if e.est == affinity.Sampled {
+		return append(e.trainOutputs(params, state, x, y, lr, t, rest), e.affinityOutputs(meas)...)
+	}
 	if e.m.cfg.Balance != BalanceNone {
-		grads, extra := e.balancedGradients(params, meas.Base, meas.Grads, rest[4:])
+		grads, extra := e.balancedGradients(params, meas.Base, meas.Grads, rest)
 		out := append(e.update(params, grads, state, lr, t, meas.Losses), extra...)
 		return append(out, e.affinityOutputs(meas)...)
 	}
@@ -47,13 +55,41 @@ func (e *engine) trainAffinityGraph(g *Graph, in []*Node) []*Node {
 	return append(e.update(params, grads, state, lr, t, meas.Losses), e.affinityOutputs(meas)...)
 }
 
-// affinityGraph: inputs params, state, x, y, lr, t; outputs Z [n, n], the
-// gradient cosine [n, n] and the losses [n] (affinity.Measure). The heads
-// are fixed; only the outputs leave the graph.
+// affinityGraph: inputs params, state, x, y, lr, t and the sampled
+// estimator's selection (measureInputs); outputs Z [s, n], the gradient
+// cosine [s, s] and the losses [n] (affinity.Measure; s = n but with the
+// sampled estimator). The heads are fixed; only the outputs leave the
+// graph.
 func (e *engine) affinityGraph(g *Graph, in []*Node) []*Node {
 	params, state, rest := e.splitInputs(in, true)
-	meas := e.measurement(params, state, rest[0], rest[1], rest[2], rest[3])
+	sel, _ := e.measureInputs(rest[4:])
+	meas := e.measurement(params, state, rest[0], rest[1], rest[2], rest[3], sel)
 	return append(e.affinityOutputs(meas), meas.Losses)
+}
+
+// measureInputs splits the inputs of a measuring executable that follow
+// t: with the sampled estimator, first the selection of the sources
+// [s, n] (row k one-hot at source k, selection), then the rest.
+func (e *engine) measureInputs(in []*Node) (sel *Node, rest []*Node) {
+	if e.est != affinity.Sampled {
+		return nil, in
+	}
+	return in[0], in[1:]
+}
+
+// selection returns the inputs a measuring executable takes after t for
+// the given sources (nil for every task): the sampled estimator's one-hot
+// rows [s, n].
+func (e *engine) selection(sources []int) []any {
+	if e.est != affinity.Sampled {
+		return nil
+	}
+	n := len(e.m.tasks)
+	flat := make([]float32, len(sources)*n)
+	for k, i := range sources {
+		flat[k*n+i] = 1
+	}
+	return []any{tensors.FromFlatDataAndDimensions(flat, len(sources), n)}
 }
 
 // measured is what engine.measurement builds: the measurement, the
@@ -70,10 +106,11 @@ type measured struct {
 	base, after, bias *Node
 }
 
-// measurement builds Eq. 1 on the batch x, y at the given parameters: the
-// lookahead moves the shared parameters only, by plain SGD or by the
-// optimizer's own update (e.look).
-func (e *engine) measurement(params, state []*Node, x, y, lr, t *Node) measured {
+// measurement builds Eq. 1 on the batch x, y at the given parameters with
+// the engine's estimator (e.est; sel selects the sampled estimator's
+// sources): the lookahead moves the shared parameters only, by plain SGD
+// or by the optimizer's own update (e.look).
+func (e *engine) measurement(params, state []*Node, x, y, lr, t, sel *Node) measured {
 	ns := e.m.nShared
 	heads := params[ns:]
 	losses := func(shared []*Node) []*Node {
@@ -90,8 +127,14 @@ func (e *engine) measurement(params, state []*Node, x, y, lr, t *Node) measured 
 		}
 	}
 	// The losses after the lookaheads are never differentiated.
+	var res measured
 	var batched affinity.Batched
-	if !e.m.batchesLookaheads() {
+	if e.m.batchesLookaheads() {
+		batched.After = func(stepped [][]*Node) *Node {
+			res.after, res.bias = e.m.lookaheadLogits(stepped, heads, x)
+			return afterLosses(res.after, res.bias, y)
+		}
+	} else {
 		batched.After = func(stepped [][]*Node) *Node {
 			rows := make([]*Node, len(stepped))
 			for i, s := range stepped {
@@ -100,24 +143,25 @@ func (e *engine) measurement(params, state []*Node, x, y, lr, t *Node) measured 
 			}
 			return Stack(rows, 0)
 		}
-		return measured{Measurement: affinity.MeasureWith(params[:ns], losses, step, batched)}
 	}
-	var res measured
-	batched.After = func(stepped [][]*Node) *Node {
-		res.after, res.bias = e.m.lookaheadLogits(stepped, heads, x)
-		return afterLosses(res.after, res.bias, y)
-	}
-	if e.m.gradientsFromOutputs() {
+	if e.m.gradientsFromOutputs() && e.est != affinity.Sampled {
 		o := e.m.outputGradients(params[:ns], heads, x, y)
 		res.base = o.z
 		batched.Grads = func() [][]*Node { return e.m.taskGradients(o) }
-		if e.look == affinity.SGD && e.m.lookaheadByKernel(x.Shape().Dimensions[0]) {
+		if e.est == affinity.Exact && e.look == affinity.SGD && e.m.lookaheadByKernel(x.Shape().Dimensions[0]) {
 			res.kernel = e.m.kernelMeasurement(o, y, lr)
 			res.after, res.bias = res.kernel.products, res.kernel.bias
 			batched.Kernel = func() ([]*Node, *Node, *Node) { return res.kernel.base, res.kernel.after, res.kernel.gram }
 		}
 	}
-	res.Measurement = affinity.MeasureWith(params[:ns], losses, step, batched)
+	switch e.est {
+	case affinity.Sampled:
+		res.Measurement = affinity.MeasureSources(params[:ns], losses, step, batched.After, sel)
+	case affinity.FirstOrder:
+		res.Measurement = affinity.MeasureFirstOrder(params[:ns], losses, step, batched)
+	default:
+		res.Measurement = affinity.MeasureWith(params[:ns], losses, step, batched)
+	}
 	return res
 }
 
@@ -138,7 +182,8 @@ func (e *engine) affinityOutputs(meas measured) []*Node {
 func (e *engine) affinityResult(b batch, out []*tensors.Tensor) (z, cos [][]float64, err error) {
 	n := len(e.m.tasks)
 	if !e.hostLosses {
-		return matrix(out[0], n), matrix(out[1], n), nil
+		s := out[0].Shape().Dimensions[0]
+		return matrix(out[0], s, n), matrix(out[1], s, s), nil
 	}
 	y, err := tensors.CopyFlatData[float32](b.y)
 	if err != nil {
@@ -146,17 +191,19 @@ func (e *engine) affinityResult(b batch, out []*tensors.Tensor) (z, cos [][]floa
 	}
 	base, after, bias := tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1]),
 		tensors.MustCopyFlatData[float32](out[2])
-	return lookaheadZ(base, after, bias, y, len(y)/n, n), matrix(out[3], n), nil
+	return lookaheadZ(base, after, bias, y, len(y)/n, n), matrix(out[3], n, n), nil
 }
 
 // trainMeasureStep runs one optimizer step that also measures the affinity
-// on its batch (before the update, as measure would). accept receives Z and
-// the gradient cosine before the new parameters are kept; an error from it
-// keeps the previous parameters and is returned. It is not called when the
-// losses or the new parameters are not finite (then ok is false).
-func (e *engine) trainMeasureStep(b batch, lr float32, step int,
+// on its batch (before the update, as measure would), of the given source
+// tasks with the sampled estimator (sources is ignored otherwise). accept
+// receives Z and the gradient cosine (rows: the sources) before the new
+// parameters are kept; an error from it keeps the previous parameters and
+// is returned. It is not called when the losses or the new parameters are
+// not finite (then ok is false).
+func (e *engine) trainMeasureStep(b batch, lr float32, step int, sources []int,
 	accept func(z, cos [][]float64) error) (losses []float32, ok bool, err error) {
-	return e.runUpdate(e.fusedExec, b, lr, step, func(extra []*tensors.Tensor) error {
+	return e.runUpdate(e.fusedExec, b, lr, step, e.selection(sources), func(extra []*tensors.Tensor) error {
 		z, cos, err := e.affinityResult(b, extra)
 		if err != nil {
 			return err
@@ -166,9 +213,12 @@ func (e *engine) trainMeasureStep(b batch, lr float32, step int,
 }
 
 // measure runs the affinity executable on b and returns Z, the gradient
-// cosine and the losses.
-func (e *engine) measure(b batch, lr float32, step int) (z, cos [][]float64, losses []float32, err error) {
-	out, err := e.affExec.Call(e.args(b, true, lr, float32(step+1))...)
+// cosine (rows: the given sources with the sampled estimator, which
+// ignores sources otherwise) and the losses.
+func (e *engine) measure(b batch, lr float32, step int, sources []int) (z, cos [][]float64, losses []float32, err error) {
+	sel := e.selection(sources)
+	defer finalizeArgs(sel)
+	out, err := e.affExec.Call(e.args(b, true, append([]any{lr, float32(step + 1)}, sel...)...)...)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("affinity at step %d: %w", step, err)
 	}
@@ -179,16 +229,26 @@ func (e *engine) measure(b batch, lr float32, step int) (z, cos [][]float64, los
 	return z, cos, tensors.MustCopyFlatData[float32](out[len(out)-1]), nil
 }
 
-func matrix(t *tensors.Tensor, n int) [][]float64 {
+// matrix returns the rows×cols matrix t.
+func matrix(t *tensors.Tensor, rows, cols int) [][]float64 {
 	flat := tensors.MustCopyFlatData[float32](t)
-	m := make([][]float64, n)
+	m := make([][]float64, rows)
 	for i := range m {
-		m[i] = make([]float64, n)
+		m[i] = make([]float64, cols)
 		for j := range m[i] {
-			m[i][j] = float64(flat[i*n+j])
+			m[i][j] = float64(flat[i*cols+j])
 		}
 	}
 	return m
+}
+
+// finalizeArgs releases the tensors among args.
+func finalizeArgs(args []any) {
+	for _, a := range args {
+		if t, ok := a.(*tensors.Tensor); ok {
+			t.FinalizeAll()
+		}
+	}
 }
 
 // batchesLookaheads reports whether lookaheadLogits applies: an MLP trunk

@@ -108,11 +108,11 @@ func MeasureThroughput(tm ThroughputModel, steps int) (*Throughput, error) {
 		return err
 	}
 	fused := func(step int) error {
-		_, _, err := eng.trainMeasureStep(b, lr, step, func(_, _ [][]float64) error { return nil })
+		_, _, err := eng.trainMeasureStep(b, lr, step, nil, func(_, _ [][]float64) error { return nil })
 		return err
 	}
 	measure := func(step int) error {
-		_, _, _, err := eng.measure(b, lr, step)
+		_, _, _, err := eng.measure(b, lr, step, nil)
 		return err
 	}
 	res := &Throughput{Model: tm.Name, Tasks: len(tm.Tasks), Batch: cfg.BatchSize, Steps: steps}
@@ -160,7 +160,7 @@ func throughputEngine(tm ThroughputModel) (*engine, batch, error) {
 	for j := range weights {
 		weights[j] = 1
 	}
-	eng, err := newEngine(backend, m, weights, affinity.SGD)
+	eng, err := newEngine(backend, m, weights, affinity.Options{})
 	if err != nil {
 		return nil, batch{}, err
 	}

@@ -198,11 +198,11 @@ func prepare(ds data.Dataset, tasks []string, cfg Config, opt Options) (*run, er
 	if err != nil {
 		return nil, err
 	}
-	look := affinity.SGD
+	var aff affinity.Options
 	if opt.Affinity != nil {
-		look = opt.Affinity.Lookahead
+		aff = *opt.Affinity
 	}
-	eng, err := newEngine(backend, m, weights, look)
+	eng, err := newEngine(backend, m, weights, aff)
 	if err != nil {
 		return nil, err
 	}
@@ -346,8 +346,9 @@ func (r *run) step(idx []int) error {
 		}
 		losses, ok, err = r.eng.trainStep(b, lr, st.Step)
 	default:
-		losses, ok, err = r.eng.trainMeasureStep(b, lr, st.Step, func(z, cos [][]float64) error {
-			return r.record(z, cos, lr)
+		sources := r.sources()
+		losses, ok, err = r.eng.trainMeasureStep(b, lr, st.Step, sources, func(z, cos [][]float64) error {
+			return r.record(sources, z, cos, lr)
 		})
 	}
 	if err != nil {
@@ -392,22 +393,40 @@ func (r *run) measureValidation(lr float32) error {
 		return err
 	}
 	defer vb.free()
-	z, cos, losses, err := r.eng.measure(vb, lr, st.Step)
+	sources := r.sources()
+	z, cos, losses, err := r.eng.measure(vb, lr, st.Step, sources)
 	if err != nil {
 		return err
 	}
 	if !allFinite(losses) {
 		return r.diverged(losses, "loss")
 	}
-	return r.record(z, cos, lr)
+	return r.record(sources, z, cos, lr)
+}
+
+// sources returns the source tasks of the next measurement of the sampled
+// estimator (affinity.SourceTasks, numbered by the measurements recorded
+// so far, so that a resumed run takes the same), nil for the others.
+func (r *run) sources() []int {
+	a := r.opt.Affinity
+	if a.Estimator != affinity.Sampled {
+		return nil
+	}
+	n := len(r.tasks)
+	return affinity.SourceTasks(r.cfg.Seed, n, a.SourcesFor(n), r.st.Acc.Count)
 }
 
 // record adds the matrices of the current step to the accumulator, after
-// dividing Z by the learning rate if asked; a non-finite Z stops the run
-// naming both tasks.
-func (r *run) record(z, cos [][]float64, lr float32) error {
+// dividing Z by the learning rate if asked: row k of z is the lookahead
+// of sources[k] (of task k when sources is nil). A non-finite Z stops the
+// run naming both tasks.
+func (r *run) record(sources []int, z, cos [][]float64, lr float32) error {
 	st, a := r.st, r.opt.Affinity
-	for i, row := range z {
+	for k, row := range z {
+		i := k
+		if sources != nil {
+			i = sources[k]
+		}
 		for j := range row {
 			if a.DivideByLR {
 				row[j] /= float64(lr)
@@ -417,6 +436,9 @@ func (r *run) record(z, cos [][]float64, lr float32) error {
 					What: fmt.Sprintf("affinity from %q", r.tasks[i])}
 			}
 		}
+	}
+	if sources != nil {
+		return st.Acc.AddSources(st.Epoch, sources, z, cos)
 	}
 	return st.Acc.Add(st.Epoch, z, cos)
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 
@@ -140,6 +141,26 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 	ds := newSynthetic(256, 64, 64)
 	cfg, opt := affinityConfig(ds)
 	checkResume(t, ds, cfg, opt)
+}
+
+// So does a run with the sampled estimator (two sources of four per
+// measurement, on the training batch and on validation batches), whose
+// source rows are all measured equally often.
+func TestSampledRunResumesAndBalancesSources(t *testing.T) {
+	ds := newSynthetic(256, 64, 64)
+	for _, validation := range []bool{false, true} {
+		cfg, opt := affinityConfig(ds)
+		opt.Affinity.Estimator, opt.Affinity.Sources, opt.Affinity.Validation = affinity.Sampled, 2, validation
+		checkResume(t, ds, cfg, opt)
+		res, err := Train(context.Background(), ds, []string{"a", "noise", "r", "c"}, cfg, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts := res.Sums.SourceCount
+		if len(counts) != 4 || slices.Max(counts)-slices.Min(counts) > 1 || slices.Min(counts) < 1 {
+			t.Errorf("validation %v: source counts %v over %d measurements", validation, counts, res.AffinitySteps)
+		}
+	}
 }
 
 // checkResume trains tasks a, noise, r and c of ds uninterrupted, then

@@ -54,7 +54,7 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg, aopt, err := affinityRecipe(ds, recipe, *seed, *divide)
+	cfg, aopt, err := affinityRecipe(ds, len(tasks), recipe, *seed, *divide)
 	if err != nil {
 		return err
 	}
@@ -125,12 +125,12 @@ func interruptible(dir string, stderr io.Writer, train func(ctx context.Context)
 // affinityRecipe is the recipe of `tag affinity` (and of the `tag update`
 // that continues it) for ds: the tuned recipe, the seed, a checkpoint
 // every 50 steps, then the recipe flags.
-func affinityRecipe(ds data.Dataset, recipe *recipeFlags, seed uint64, divide bool) (mtl.Config, affinity.Options, error) {
+func affinityRecipe(ds data.Dataset, nTasks int, recipe *recipeFlags, seed uint64, divide bool) (mtl.Config, affinity.Options, error) {
 	cfg, aopt := engines.Recipe(ds)
 	cfg.Seed = seed
 	cfg.CheckpointEvery = 50
 	aopt.DivideByLR = divide
-	err := recipe.apply(ds, &cfg, &aopt)
+	err := recipe.apply(ds, nTasks, &cfg, &aopt)
 	return cfg, aopt, err
 }
 

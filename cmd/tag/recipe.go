@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"math"
 
 	"github.com/tagroup/tag/affinity"
@@ -17,14 +18,16 @@ type recipeFlags struct {
 	fs                       *flag.FlagSet
 	optimizer, trunk, widths string
 	lookahead, backend       string
+	estimator                string
 	lr, momentum             float64
 	batch, every, epochs     int
+	sources                  int
 	validationBatches        bool
 }
 
 // addRecipeFlags defines the recipe flags on fs: -epochs, -optimizer, -lr,
-// -momentum, -batch, -trunk, -widths, -every, -lookahead,
-// -validation-batches and -backend.
+// -momentum, -batch, -trunk, -widths, -every, -lookahead, -estimator,
+// -sources, -validation-batches and -backend.
 func addRecipeFlags(fs *flag.FlagSet) *recipeFlags {
 	f := &recipeFlags{fs: fs}
 	fs.IntVar(&f.epochs, "epochs", 0, "training `EPOCHS` of every network (default: the recipe's)")
@@ -36,6 +39,8 @@ func addRecipeFlags(fs *flag.FlagSet) *recipeFlags {
 	fs.StringVar(&f.widths, "widths", "", "comma-separated `WIDTHS` of the trunk's dense layers, e.g. 64,32 (default: the recipe's)")
 	fs.IntVar(&f.every, "every", 0, "measure affinity every `N` steps (default: the recipe's, 10 unless tuned)")
 	fs.StringVar(&f.lookahead, "lookahead", "", "lookahead step: sgd (Eq. 1, the default) or optimizer (the optimizer's own update)")
+	fs.StringVar(&f.estimator, "estimator", "auto", "affinity estimator: exact (Eq. 1 for every pair at every measurement), sampled (Eq. 1 for -sources source tasks per measurement, in turn), firstorder (Eq. 1 to first order, from the gradients' dot products) or auto (exact up to "+fmt.Sprint(affinity.AutoExactMax)+" tasks, sampled beyond)")
+	fs.IntVar(&f.sources, "sources", 0, fmt.Sprintf("source tasks per measurement of -estimator sampled (default %d)", affinity.DefaultSources))
 	fs.BoolVar(&f.validationBatches, "validation-batches", true, "measure affinity on validation batches; -validation-batches=false measures on the training batch of the step, as the paper's Eq. 1")
 	fs.StringVar(&f.backend, "backend", "", "GoMLX `BACKEND`: go, go:ops_sequential, xla:cuda (with -tags xla), ... (default: $GOMLX_BACKEND, else go)")
 	return f
@@ -50,9 +55,27 @@ func (f *recipeFlags) given() map[string]bool {
 
 // apply changes cfg and aff by the flags given, checks every value, and
 // then checks the whole recipe against ds, so that a bad flag fails
-// before training starts; errors name the flag.
-func (f *recipeFlags) apply(ds data.Dataset, cfg *mtl.Config, aff *affinity.Options) error {
+// before training starts; errors name the flag. Without -estimator (or
+// with auto), the estimator is the one affinity.Options.ForTasks chooses
+// for nTasks tasks, unless nTasks is 0 (aff's is kept).
+func (f *recipeFlags) apply(ds data.Dataset, nTasks int, cfg *mtl.Config, aff *affinity.Options) error {
 	set := f.given()
+	switch {
+	case f.estimator != "auto":
+		est, err := affinity.ParseEstimator(f.estimator)
+		if err != nil {
+			return badInputf("-estimator: %v (or auto)", err)
+		}
+		aff.Estimator, aff.Sources = est, 0
+	case nTasks > 0:
+		*aff = aff.ForTasks(nTasks)
+	}
+	if set["sources"] {
+		if f.sources < 1 || aff.Estimator != affinity.Sampled {
+			return badInputf("-sources %d: want at least 1, with -estimator sampled", f.sources)
+		}
+		aff.Sources = f.sources
+	}
 	if set["epochs"] {
 		if f.epochs < 1 {
 			return badInputf("-epochs %d: want at least 1", f.epochs)

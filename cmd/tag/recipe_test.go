@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/tagroup/tag/affinity"
+	"github.com/tagroup/tag/data/planted"
 	"github.com/tagroup/tag/mtl"
 )
 
@@ -45,6 +46,16 @@ func TestRecipeFlagsReachTheRun(t *testing.T) {
 					t.Errorf("affinity options %+v, want %+v", aff, want)
 				}
 			}},
+		{"sampled", []string{"--estimator", "sampled", "--sources", "2"}, func(t *testing.T, _ mtl.Config, aff affinity.Options) {
+			if aff.Estimator != affinity.Sampled || aff.Sources != 2 {
+				t.Errorf("affinity options %+v, want the sampled estimator with 2 sources", aff)
+			}
+		}},
+		{"firstorder", []string{"--estimator", "firstorder"}, func(t *testing.T, _ mtl.Config, aff affinity.Options) {
+			if aff.Estimator != affinity.FirstOrder || aff.Sources != 0 {
+				t.Errorf("affinity options %+v, want the first-order estimator", aff)
+			}
+		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "run")
@@ -90,6 +101,9 @@ func TestRecipeFlagsBadInput(t *testing.T) {
 		{[]string{"--widths", "8,,4"}, "-widths"},
 		{[]string{"--every", "0"}, "-every"},
 		{[]string{"--lookahead", "adam"}, "-lookahead"},
+		{[]string{"--estimator", "guess"}, "-estimator"},
+		{[]string{"--sources", "3"}, "-sources"},
+		{[]string{"--estimator", "sampled", "--sources", "0"}, "-sources"},
 		{[]string{"--backend", "nosuch"}, "-backend"},
 		{[]string{"--backend", "go:parallelism=2,ops_parallel"}, "deadlock"},
 		{[]string{"--backend", "go:bogus"}, "-backend"},
@@ -103,5 +117,33 @@ func TestRecipeFlagsBadInput(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Error("a rejected command created the output folder")
+	}
+}
+
+// Without -estimator, the estimator follows the number of tasks: exact up
+// to affinity.AutoExactMax, sampled beyond; an explicit one is kept.
+func TestEstimatorChosenByTaskCount(t *testing.T) {
+	ds, err := planted.New(planted.Options{N: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		flags []string
+		n     int
+		want  affinity.Estimator
+	}{{nil, 4, affinity.Exact}, {nil, affinity.AutoExactMax, affinity.Exact}, {nil, affinity.AutoExactMax + 1, affinity.Sampled},
+		{[]string{"-estimator", "exact"}, 300, affinity.Exact}, {[]string{"-estimator", "auto"}, 300, affinity.Sampled}} {
+		fs := newFlags("test", &bytes.Buffer{})
+		f := addRecipeFlags(fs)
+		if err := fs.Parse(c.flags); err != nil {
+			t.Fatal(err)
+		}
+		cfg, aff := mtl.DefaultConfig(ds), affinity.DefaultOptions()
+		if err := f.apply(ds, c.n, &cfg, &aff); err != nil {
+			t.Fatal(err)
+		}
+		if aff.Estimator != c.want {
+			t.Errorf("%v, %d tasks: estimator %v, want %v", c.flags, c.n, aff.Estimator, c.want)
+		}
 	}
 }

@@ -153,7 +153,7 @@ func (r *runCommand) trainer(stderr io.Writer) (*trainingSetup, error) {
 		return nil, err
 	}
 	cfg, aff := engines.Recipe(ds)
-	if err := f.recipe.apply(ds, &cfg, &aff); err != nil {
+	if err := f.recipe.apply(ds, len(tasks), &cfg, &aff); err != nil {
 		return nil, err
 	}
 	description := engines.Describe(ds)

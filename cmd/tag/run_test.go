@@ -289,7 +289,7 @@ func TestTunedRecipe(t *testing.T) {
 		}
 		// Flags override the recipe.
 		f := recipeTestFlags(t, "-epochs", "3", "-every", "7")
-		if err := f.recipe.apply(tc.ds, &cfg, &aff); err != nil || cfg.Epochs != 3 || aff.Every != 7 {
+		if err := f.recipe.apply(tc.ds, 0, &cfg, &aff); err != nil || cfg.Epochs != 3 || aff.Every != 7 {
 			t.Errorf("%s with -epochs 3 -every 7: epochs %d, every %d, err %v", tc.name, cfg.Epochs, aff.Every, err)
 		}
 	}

@@ -74,9 +74,12 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg, aopt, err := affinityRecipe(ds, recipe, *seed, *divide)
+	cfg, aopt, err := affinityRecipe(ds, 0, recipe, *seed, *divide)
 	if err != nil {
 		return err
+	}
+	if recipe.estimator == "auto" { // the estimator of -from, whatever the task count
+		aopt.Estimator, aopt.Sources = u.Old().Affinity.Estimator, u.Old().Affinity.Sources
 	}
 	if err := u.Check(ds, cfg, aopt, *seed); err != nil {
 		return err
