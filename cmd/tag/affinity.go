@@ -259,7 +259,7 @@ func writeAffinityOutputs(l experiment.Layout, f affinityFiles, run affinityRun)
 	if err := experiment.WriteAffinityFiles(l, summary); err != nil {
 		return err
 	}
-	if _, err := report.WriteAffinityPlots(l.Dir, summary, f.Sums.Tasks); err != nil {
+	if _, err := report.WriteAffinityPlots(l.Dir, summary, f.Sums.Tasks, nil); err != nil {
 		return err
 	}
 	if err := atomicfile.Write(l.Weights(), func(w io.Writer) error { return gob.NewEncoder(w).Encode(f.Weights) }); err != nil {
