@@ -265,7 +265,9 @@ func writeAffinityOutputs(l experiment.Layout, f affinityFiles, run affinityRun)
 	if err := atomicfile.Write(l.Weights(), func(w io.Writer) error { return gob.NewEncoder(w).Encode(f.Weights) }); err != nil {
 		return err
 	}
-	if err := writeJSON(l.AffinitySums(), f.Sums); err != nil {
+	// The sums are for tag update, not for reading: without indentation,
+	// which put each of the 3n² numbers on a line of its own.
+	if err := atomicfile.Write(l.AffinitySums(), func(w io.Writer) error { return json.NewEncoder(w).Encode(f.Sums) }); err != nil {
 		return err
 	}
 	return writeJSON(l.RunRecord(), run)
