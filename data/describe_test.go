@@ -2,7 +2,9 @@ package data
 
 import (
 	"bytes"
+	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -98,6 +100,35 @@ func TestRegistry(t *testing.T) {
 	}
 	if _, err := Open("nope"); err == nil || !strings.Contains(err.Error(), `unknown data set "nope" (known: `) {
 		t.Fatalf("unknown name: %v", err)
+	}
+	if _, err := Open("test-mem:x=1"); err == nil || err.Error() != `data set "test-mem" takes no options (got "x=1")` {
+		t.Fatalf("options to a set without: %v", err)
+	}
+	var got []string
+	RegisterOptions("test-opt", "with options", "x=1", func(options string) (Dataset, error) {
+		got = append(got, options)
+		if options == "bad" {
+			return nil, errors.New("bad option")
+		}
+		return newMem(), nil
+	})
+	if _, err := Open("test-opt"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open("test-opt:x=2"); err != nil {
+		t.Fatal(err)
+	}
+	var se *SpecError
+	if _, err := Open("test-opt:bad"); !errors.As(err, &se) || err.Error() != "bad option" {
+		t.Fatalf("rejected options: %v", err)
+	}
+	if !slices.Equal(got, []string{"", "x=2", "bad"}) {
+		t.Fatalf("options passed %q", got)
+	}
+	for _, s := range Sources() {
+		if s.Name == "test-opt" && (s.Options != "x=1" || s.OpenWith == nil || s.Summary != "with options") {
+			t.Fatalf("source %+v", s)
+		}
 	}
 	defer func() {
 		if recover() == nil {

@@ -16,6 +16,12 @@ type Source struct {
 	Summary string
 	// Open builds the data set with its default options.
 	Open func() (Dataset, error)
+	// Options, when not empty, says which options the data set takes after
+	// its name ("NAME:key=value,..."), e.g. "families=F,size=T,seed=S".
+	Options string
+	// OpenWith builds the data set with the options that follow "NAME:"
+	// (nil for a data set without options).
+	OpenWith func(options string) (Dataset, error)
 }
 
 var (
@@ -38,6 +44,22 @@ func Register(name, summary string, open func() (Dataset, error)) {
 	registry[name] = Source{Name: name, Summary: summary, Open: open}
 }
 
+// RegisterOptions registers, like Register, a data set that also takes
+// options: Open("NAME:OPTIONS") calls openWith(OPTIONS), and
+// Open("NAME") calls openWith(""). usage lists the options for `tag data
+// list`, e.g. "families=F,size=T,seed=S".
+func RegisterOptions(name, summary, usage string, openWith func(options string) (Dataset, error)) {
+	if openWith == nil {
+		panic("data: RegisterOptions needs an open function")
+	}
+	Register(name, summary, func() (Dataset, error) { return openWith("") })
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	s := registry[name]
+	s.Options, s.OpenWith = usage, openWith
+	registry[name] = s
+}
+
 // Sources returns the registered data sets sorted by name.
 func Sources() []Source {
 	registryMu.Lock()
@@ -50,18 +72,42 @@ func Sources() []Source {
 	return out
 }
 
+// SpecError is the error of Open for a name that is not registered or for
+// options that the data set rejects: a mistake in the user's input rather
+// than in the data set's files.
+type SpecError struct{ Err error }
+
+// Error is the message of the underlying error.
+func (e *SpecError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *SpecError) Unwrap() error { return e.Err }
+
 // Open opens the registered data set called name, or returns an error that
-// lists the known names.
+// lists the known names. A name of the form "NAME:OPTIONS" passes OPTIONS to
+// a data set registered with RegisterOptions; options given to any other
+// data set are an error.
 func Open(name string) (Dataset, error) {
+	name, options, hasOptions := strings.Cut(name, ":")
 	registryMu.Lock()
 	s, ok := registry[name]
 	registryMu.Unlock()
+	if ok && hasOptions {
+		if s.OpenWith == nil {
+			return nil, &SpecError{fmt.Errorf("data set %q takes no options (got %q)", name, options)}
+		}
+		ds, err := s.OpenWith(options)
+		if err != nil {
+			return nil, &SpecError{err}
+		}
+		return ds, nil
+	}
 	if !ok {
 		names := make([]string, 0)
 		for _, s := range Sources() {
 			names = append(names, s.Name)
 		}
-		return nil, fmt.Errorf("unknown data set %q (known: %s)", name, strings.Join(names, ", "))
+		return nil, &SpecError{fmt.Errorf("unknown data set %q (known: %s)", name, strings.Join(names, ", "))}
 	}
 	return s.Open()
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -99,7 +100,7 @@ func (f *dataFlags) open(spec string) (data.Dataset, error) {
 		return ds, badInput(err)
 	}
 	ds, err := data.Open(spec)
-	if err != nil && strings.HasPrefix(err.Error(), "unknown data set") {
+	if se := (*data.SpecError)(nil); errors.As(err, &se) {
 		return nil, badInput(err)
 	}
 	return ds, err
@@ -132,6 +133,7 @@ var runTimes = map[string]string{
 	"mnist-attributes": "≈1.5–2 h (default CNN; phase 1: 1 h 22 min, ETA; -seeds 1 for a first look)",
 	"fashion-mnist":    "≈45–60 min (default CNN; phase 1: 41 min, ETA)",
 	"sklearn-digits":   "66 s, measured",
+	"mnist-pairs":      "not measured (45 tasks: use -methods tag,random -seeds 1 for a first look)",
 	"supermarket":      "3.2 min, measured",
 }
 
@@ -161,6 +163,12 @@ func runData(args []string, stdout, stderr io.Writer) error {
 		}
 		if err := tw.Flush(); err != nil {
 			return err
+		}
+		fmt.Fprintln(stdout, "\ndata sets with options (-data NAME:key=value,...; the defaults shown):")
+		for _, s := range data.Sources() {
+			if s.Options != "" {
+				fmt.Fprintf(stdout, "  %s:%s\n", s.Name, s.Options)
+			}
 		}
 		fmt.Fprint(stdout, ownData)
 		return nil

@@ -42,7 +42,7 @@ func TestDataCommand(t *testing.T) {
 		err  string   // substring of stderr
 	}{
 		{"list", []string{"data", "list"}, 0, []string{"glyphs ", "planted ", "multimnist ", "mnist-attributes ", "fashion-mnist ", "sklearn-digits ",
-			"on 2 cores", "-data FILE.csv -targets t1,t2,...", "-celeba DIR"}, ""},
+			"on 2 cores", "-data FILE.csv -targets t1,t2,...", "-celeba DIR", "planted:families=3,size=3,"}, ""},
 		{"describe planted", []string{"data", "describe", "planted"}, 0, []string{"a0", "true group: [c0 c1 c2]"}, ""},
 		{"describe csv", []string{"data", "describe", csvPath, "--targets", "grade,sick"}, 0,
 			[]string{"grade  multiclass  3", "sick   binary      2", `task "grade" classes: 0=1, 1=2, 2=3`, "features (2): x1, x2\n"}, ""},
@@ -55,6 +55,11 @@ func TestDataCommand(t *testing.T) {
 		{"csv bad column", []string{"data", "describe", csvPath, "--targets", "nope"}, 2, nil, `d.csv:1: no target column "nope"`},
 		{"bad kinds", []string{"data", "describe", csvPath, "--targets", "sick", "--kinds", "sick"}, 2, nil, `"sick" is not name=kind`},
 		{"unknown name", []string{"data", "describe", "cifar"}, 2, nil, `unknown data set "cifar"`},
+		{"planted with options", []string{"data", "describe", "planted:families=30,size=2,n=200"}, 0,
+			[]string{"f00_t0", "f29_t1", "true group: [f29_t0 f29_t1]", "splits:      train 160"}, ""},
+		{"planted bad option", []string{"data", "describe", "planted:colour=3"}, 2, nil, `planted: unknown option "colour"`},
+		{"planted bad value", []string{"data", "describe", "planted:noise=0.7"}, 2, nil, `Noise = 0.7`},
+		{"options to a set without", []string{"data", "describe", "glyphs:n=3"}, 2, nil, `data set "glyphs" takes no options`},
 		{"no sub-command", []string{"data"}, 2, nil, "want a sub-command"},
 		{"help", []string{"data", "-h"}, 0, []string{"usage: tag data list", "tag data describe NAME"}, ""},
 		{"bad sub-command", []string{"data", "show"}, 2, nil, `unknown sub-command "show"`},

@@ -31,7 +31,7 @@ type trainingData struct {
 // addTrainingDataFlags defines the data flags of the training commands.
 func addTrainingDataFlags(fs *flag.FlagSet) *trainingData {
 	f := &trainingData{dataFlags: addDataFlags(fs)}
-	fs.StringVar(&f.spec, "data", "", "data set: a CSV `FILE` (with -targets) or a built-in name from 'tag data list' (default: glyph images, see -glyphs)")
+	fs.StringVar(&f.spec, "data", "", "data set: a CSV `FILE` (with -targets) or a built-in name from 'tag data list', with options where it takes them (planted:families=30,size=10) (default: glyph images, see -glyphs)")
 	fs.IntVar(&f.glyphN, "glyphs", defaultGlyphN, "examples of the built-in glyph data used when neither -data nor -celeba is given")
 	fs.IntVar(&f.glyphSize, "glyph-size", defaultGlyphSize, "image side in pixels of the built-in glyph data")
 	fs.StringVar(&f.tasks, "tasks", "", "comma-separated `TASKS` to use (default: every task of the data; the glyph default is its 9 default attributes)")

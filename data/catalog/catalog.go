@@ -24,8 +24,16 @@ func init() {
 		})
 	data.Register("glyphs-all", "all 18 glyph attributes on all 62 letters and digits (none constant); no download",
 		func() (data.Dataset, error) { return glyphs.New(glyphs.Options{Seed: 1, Chars: glyphs.AllChars}) })
-	data.Register("planted", "synthetic tabular data: 3 families of 3 binary tasks with a known grouping",
-		func() (data.Dataset, error) { return planted.New(planted.Options{Seed: 1}) })
+	data.RegisterOptions("planted", "synthetic tabular data: 3 families of 3 binary tasks with a known grouping; "+
+		"any size with options, e.g. planted:families=30,size=10,dim=64 (300 tasks f00_t0..f29_t9)",
+		"families=3,size=3,dim=max(16,rank·families),rank=2,n=6000,noise=0.05,curvature=0.5,seed=1,regression=false",
+		func(options string) (data.Dataset, error) {
+			opt, err := planted.ParseSpec(options)
+			if err != nil {
+				return nil, err
+			}
+			return planted.New(opt)
+		})
 }
 
 func init() {
@@ -33,7 +41,14 @@ func init() {
 		func() (data.Dataset, error) { return mnist.NewMultiMNIST(mnist.Options{Seed: 1}) })
 	data.Register("mnist-attributes", "one MNIST digit, 6 binary attributes of its value (even, greater_than_4, prime, ...); needs the GoMNIST module",
 		func() (data.Dataset, error) { return mnist.NewAttributes(mnist.Options{}) })
+	data.Register("mnist-pairs", "45 one-versus-one MNIST digit tasks (\"3v8\": 1 for a 3, 0 for an 8; another digit: 1 when nearer to the mean 3 than to the mean 8); "+
+		"digits from the GoMNIST module (Apache-2.0; MNIST itself commonly CC BY-SA 3.0), 10000 per split",
+		func() (data.Dataset, error) { return mnist.NewPairs(mnist.Options{Limit: PairsLimit}) })
 }
+
+// PairsLimit caps each split of the registered mnist-pairs set (10000
+// training, 10000 validation and 10000 test images).
+const PairsLimit = 10000
 
 // FashionLimit caps each split of the registered fashion-mnist set, so that
 // a run with every method stays affordable on CPUs (10000 training,

@@ -342,6 +342,9 @@ type Attributes struct {
 	tasks []data.Task
 	// has[t][class] is attribute t of the class.
 	has [][10]float32
+	// targets, when not nil, replaces has: targets[split][i*len(tasks)+t]
+	// is the target of task t for image i (NewPairs).
+	targets *[3][]uint8
 }
 
 // NewAttributes builds the digit-attribute data set with the named tasks
@@ -444,6 +447,14 @@ func (a *Attributes) FillTargets(split data.Split, idx []int, y []float32) error
 	nt := len(a.tasks)
 	if err := table.CheckFill(a.Name(), split, a.Len(split), idx, nil, 0, y, nt); err != nil {
 		return err
+	}
+	if a.targets != nil {
+		for k, i := range idx {
+			for t, v := range a.targets[split][i*nt : (i+1)*nt] {
+				y[k*nt+t] = float32(v)
+			}
+		}
+		return nil
 	}
 	labels := a.src.split[split].labels
 	for k, i := range idx {

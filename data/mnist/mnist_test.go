@@ -163,3 +163,103 @@ func BenchmarkMultiMNISTFill(b *testing.B) {
 		}
 	}
 }
+
+// TestPairs checks every target of a sample of test images against the
+// rule of NewPairs, with the class means recomputed from the training
+// images as Fill returns them (scaled to [0, 1], which leaves the nearer
+// mean unchanged).
+func TestPairs(t *testing.T) {
+	needMNIST(t)
+	p, err := NewPairs(Options{Limit: 3000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks := p.Tasks()
+	if len(tasks) != 45 || tasks[0].Name != "0v1" || tasks[44].Name != "8v9" {
+		t.Fatalf("%d tasks, first %s, last %s", len(tasks), tasks[0].Name, tasks[len(tasks)-1].Name)
+	}
+	// The means over all 50000 training images, read through Fill of a
+	// set without a limit.
+	full, err := NewAttributes(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, fnt := full.Len(data.Train), len(full.Tasks())
+	var means [10][side * side]float64
+	var count [10]float64
+	const chunk = 5000
+	for lo := 0; lo < n; lo += chunk {
+		idx := make([]int, min(chunk, n-lo))
+		for i := range idx {
+			idx[i] = lo + i
+		}
+		x, y := make([]float32, len(idx)*side*side), make([]float32, len(idx)*fnt)
+		if err := full.Fill(data.Train, idx, x, y); err != nil {
+			t.Fatal(err)
+		}
+		for k := range idx {
+			c := int(full.src.split[data.Train].labels[lo+k])
+			count[c]++
+			for q := range side * side {
+				means[c][q] += float64(x[k*side*side+q])
+			}
+		}
+	}
+	idx := make([]int, 300)
+	for i := range idx {
+		idx[i] = i * 10
+	}
+	nt := len(tasks)
+	x, y := make([]float32, len(idx)*side*side), make([]float32, len(idx)*nt)
+	if err := p.Fill(data.Test, idx, x, y); err != nil {
+		t.Fatal(err)
+	}
+	dist := func(k, c int) float64 {
+		s := 0.0
+		for q := range side * side {
+			e := float64(x[k*side*side+q]) - means[c][q]/count[c]
+			s += e * e
+		}
+		return s
+	}
+	columns := map[string]bool{}
+	for ti, task := range tasks {
+		a, b := int(task.Name[0]-'0'), int(task.Name[2]-'0')
+		col := make([]byte, len(idx))
+		for k, i := range idx {
+			c := int(p.src.split[data.Test].labels[i])
+			want := c == a || (c != b && dist(k, a) < dist(k, b))
+			if got := y[k*nt+ti] == 1; got != want {
+				t.Fatalf("task %s, test image %d (digit %d): target %v, want %v", task.Name, i, c, y[k*nt+ti], want)
+			}
+			col[k] = '0' + byte(y[k*nt+ti])
+		}
+		columns[string(col)] = true
+	}
+	if len(columns) != 45 {
+		t.Errorf("%d distinct target columns among 45 tasks", len(columns))
+	}
+	if !strings.Contains(p.Notes()[0], "Apache-2.0") || !strings.Contains(p.Notes()[0], "nearer") {
+		t.Errorf("notes lack the licence or the rule: %q", p.Notes()[0])
+	}
+	if _, err := NewPairs(Options{Limit: 10}, "3v8", "9v3"); err == nil || !strings.Contains(err.Error(), `unknown attribute "9v3"`) {
+		t.Errorf("unknown pair: %v", err)
+	}
+	two, err := NewPairs(Options{Limit: 100}, "8v9", "3v8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	y2 := make([]float32, 2*len(idx[:10]))
+	if err := two.FillTargets(data.Test, idx[:10], y2); err != nil {
+		t.Fatal(err)
+	}
+	for k := range 10 {
+		if y2[2*k] != y[k*nt+44] || y2[2*k+1] != y[k*nt+tIndex(tasks, "3v8")] {
+			t.Fatalf("image %d: chosen tasks' targets %v, want those of the full set", idx[k], y2[2*k:2*k+2])
+		}
+	}
+}
+
+func tIndex(tasks []data.Task, name string) int {
+	return slices.IndexFunc(tasks, func(t data.Task) bool { return t.Name == name })
+}

@@ -25,6 +25,19 @@
 // independent: a deliberately narrow shared trunk (fewer than about F·(R+1)
 // units) cannot represent every family at once and families compete for
 // it. TrueGroups returns the families.
+//
+// When Families·Rank exceeds InputDim (many families on few inputs, e.g.
+// 100 families of rank 2 on 64 inputs), the families cannot all have
+// orthogonal directions: each family then draws its own R orthonormal
+// directions independently of the others, so directions of two families
+// have a small random overlap (cosines of order 1/√D) and tasks of
+// different families are only nearly independent.
+//
+// Task names are the family's letter and the task's number ("a0", "b2")
+// while there are at most 26 families of at most 10 tasks; beyond that
+// they are "f<family>_t<task>" with zero-padded numbers ("f007_t3"), so
+// that they sort in family order. ParseSpec reads the options from a
+// "key=value,..." string, the form `tag` accepts after "planted:".
 package planted
 
 import (
@@ -32,6 +45,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/data/internal/table"
@@ -43,12 +58,13 @@ const fan = math.Pi / 3
 
 // Options configure New; zero values select the defaults.
 type Options struct {
-	// Families is the number of task families (default 3, at most 26).
+	// Families is the number of task families (default 3).
 	Families int
 	// TasksPerFamily is the number of tasks in each family (default 3).
 	TasksPerFamily int
-	// InputDim is the number of input features (default 16); it must be at
-	// least Families·Rank.
+	// InputDim is the number of input features (default the larger of 16
+	// and Families·Rank). Below Families·Rank the families' directions are
+	// drawn independently (see the package comment).
 	InputDim int
 	// Rank is the dimension of each family's latent space (default 2).
 	Rank int
@@ -88,8 +104,8 @@ func (o *Options) defaults() error {
 	}
 	def(&o.Families, 3)
 	def(&o.TasksPerFamily, 3)
-	def(&o.InputDim, 16)
 	def(&o.Rank, 2)
+	def(&o.InputDim, max(16, o.Families*o.Rank))
 	def(&o.N, 6000)
 	switch {
 	case o.Noise == 0:
@@ -104,14 +120,14 @@ func (o *Options) defaults() error {
 		o.Curvature = 0
 	}
 	switch {
-	case o.Families < 1 || o.Families > 26:
-		return fmt.Errorf("planted: Families = %d, want 1..26", o.Families)
+	case o.Families < 1:
+		return fmt.Errorf("planted: Families = %d, want at least 1", o.Families)
 	case o.TasksPerFamily < 1:
 		return fmt.Errorf("planted: TasksPerFamily = %d, want at least 1", o.TasksPerFamily)
 	case o.Rank < 1:
 		return fmt.Errorf("planted: Rank = %d, want at least 1", o.Rank)
-	case o.InputDim < o.Families*o.Rank:
-		return fmt.Errorf("planted: InputDim = %d, want at least Families·Rank = %d", o.InputDim, o.Families*o.Rank)
+	case o.InputDim < o.Rank:
+		return fmt.Errorf("planted: InputDim = %d, want at least Rank = %d", o.InputDim, o.Rank)
 	case o.N < 10:
 		return fmt.Errorf("planted: N = %d, want at least 10", o.N)
 	case !o.Regression && o.Noise >= 0.5:
@@ -120,9 +136,19 @@ func (o *Options) defaults() error {
 	return nil
 }
 
-// TaskName is the name of task k of family f: the family's letter and the
-// task's number, e.g. "a0", "b2".
-func TaskName(f, k int) string { return fmt.Sprintf("%c%d", 'a'+f, k) }
+// TaskName is the name of task k of family f in a data set of families
+// families of size tasks each: the family's letter and the task's number
+// ("a0", "b2") when families ≤ 26 and size ≤ 10, else "f<f>_t<k>" with the
+// numbers zero-padded to the width of families−1 and size−1 ("f07_t3").
+func TaskName(f, k, families, size int) string {
+	if families <= 26 && size <= 10 {
+		return fmt.Sprintf("%c%d", 'a'+f, k)
+	}
+	return fmt.Sprintf("f%0*d_t%0*d", digits(families-1), f, digits(size-1), k)
+}
+
+// digits is the number of decimal digits of v ≥ 0.
+func digits(v int) int { return len(strconv.Itoa(v)) }
 
 // New generates the data set described by opt.
 func New(opt Options) (*Dataset, error) {
@@ -134,7 +160,7 @@ func New(opt Options) (*Dataset, error) {
 	for f := range F {
 		var g []string
 		for k := range T {
-			name := TaskName(f, k)
+			name := TaskName(f, k, F, T)
 			g = append(g, name)
 			if opt.Regression {
 				d.tasks = append(d.tasks, data.Task{Name: name, Kind: data.Regression})
@@ -145,7 +171,14 @@ func New(opt Options) (*Dataset, error) {
 		d.groups = append(d.groups, g)
 	}
 	rs := rand.New(rand.NewPCG(opt.Seed, 0))
-	basis := orthonormal(rs, D, F*R)
+	var basis [][]float64
+	if F*R <= D {
+		basis = orthonormal(rs, D, F*R)
+	} else {
+		for range F {
+			basis = append(basis, orthonormal(rs, D, R)...)
+		}
+	}
 	// Task parameters: direction in latent space, curvature sign, threshold.
 	type taskRule struct {
 		a         []float64
@@ -280,10 +313,54 @@ func (d *Dataset) TrueGroups() [][]string {
 
 // Notes states the planted grouping.
 func (d *Dataset) Notes() []string {
-	notes := []string{fmt.Sprintf("%d families of %d tasks; each family reads its own %d orthonormal input directions (%d of %d input directions carry signal)",
-		d.opt.Families, d.opt.TasksPerFamily, d.opt.Rank, d.opt.Families*d.opt.Rank, d.opt.InputDim)}
+	o := d.opt
+	first := fmt.Sprintf("%d families of %d tasks; each family reads its own %d orthonormal input directions (%d of %d input directions carry signal)",
+		o.Families, o.TasksPerFamily, o.Rank, o.Families*o.Rank, o.InputDim)
+	if o.Families*o.Rank > o.InputDim {
+		first = fmt.Sprintf("%d families of %d tasks; each family reads its own %d orthonormal input directions, drawn independently of the other families' (%d·%d > %d inputs: families overlap slightly)",
+			o.Families, o.TasksPerFamily, o.Rank, o.Families, o.Rank, o.InputDim)
+	}
+	notes := []string{first}
 	for _, g := range d.groups {
 		notes = append(notes, fmt.Sprintf("true group: %v", g))
 	}
 	return notes
+}
+
+// ParseSpec reads Options from a comma-separated list of key=value pairs,
+// e.g. "families=30,size=10,dim=64,seed=3". Keys: families, size (tasks per
+// family), dim (InputDim), rank, n, noise, curvature, seed and regression
+// (true or false). Absent keys keep the zero value (the default), except
+// seed, which defaults to 1 as for the registered "planted" data set. An
+// unknown key or a malformed value is an error naming it.
+func ParseSpec(spec string) (Options, error) {
+	o := Options{Seed: 1}
+	ints := map[string]*int{"families": &o.Families, "size": &o.TasksPerFamily, "dim": &o.InputDim, "rank": &o.Rank, "n": &o.N}
+	floats := map[string]*float64{"noise": &o.Noise, "curvature": &o.Curvature}
+	for _, kv := range strings.Split(spec, ",") {
+		if kv = strings.TrimSpace(kv); kv == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(kv, "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		var err error
+		switch {
+		case !ok:
+			return o, fmt.Errorf("planted: %q is not key=value", kv)
+		case ints[k] != nil:
+			*ints[k], err = strconv.Atoi(v)
+		case floats[k] != nil:
+			*floats[k], err = strconv.ParseFloat(v, 64)
+		case k == "seed":
+			o.Seed, err = strconv.ParseUint(v, 10, 64)
+		case k == "regression":
+			o.Regression, err = strconv.ParseBool(v)
+		default:
+			return o, fmt.Errorf("planted: unknown option %q (known: families, size, dim, rank, n, noise, curvature, seed, regression)", k)
+		}
+		if err != nil {
+			return o, fmt.Errorf("planted: %s=%q: not a valid value", k, v)
+		}
+	}
+	return o, nil
 }
