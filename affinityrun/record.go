@@ -146,13 +146,15 @@ func Write(l experiment.Layout, f Files, rec Record) error {
 	if err := experiment.WriteAffinityFiles(l, summary); err != nil {
 		return err
 	}
-	if _, err := report.WriteAffinityPlots(l.Dir, summary, f.Sums.Tasks); err != nil {
+	if _, err := report.WriteAffinityPlots(l.Dir, summary, f.Sums.Tasks, nil); err != nil {
 		return err
 	}
 	if err := atomicfile.Write(l.Weights(), func(w io.Writer) error { return gob.NewEncoder(w).Encode(f.Weights) }); err != nil {
 		return err
 	}
-	if err := writeJSON(l.AffinitySums(), f.Sums); err != nil {
+	// The sums are for tag update, not for reading: without indentation,
+	// which put each of the 3n² numbers on a line of its own.
+	if err := atomicfile.Write(l.AffinitySums(), func(w io.Writer) error { return json.NewEncoder(w).Encode(f.Sums) }); err != nil {
 		return err
 	}
 	return writeJSON(l.RunRecord(), rec)

@@ -9,10 +9,8 @@ import (
 	"strconv"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
-	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
@@ -59,132 +57,6 @@ func (t nameTicks) Ticks(min, max float64) []plot.Tick {
 	return ts
 }
 
-// matrixGrid shows a task matrix with row 0 at the top and NaN on the
-// diagonal (Z_{i→i} is not used by the grouping).
-type matrixGrid struct{ m *taskmatrix.Matrix }
-
-// Dims implements plotter.GridXYZ: an n×n grid.
-func (g matrixGrid) Dims() (c, r int) { return g.m.N(), g.m.N() }
-
-// Z is the matrix value shown in column c, row r (NaN on the diagonal).
-func (g matrixGrid) Z(c, r int) float64 {
-	i := g.m.N() - 1 - r
-	if i == c {
-		return math.NaN()
-	}
-	return g.m.Values[i][c]
-}
-
-// X is the position of column c.
-func (g matrixGrid) X(c int) float64 { return float64(c) }
-
-// Y is the position of row r.
-func (g matrixGrid) Y(r int) float64 { return float64(r) }
-
-// offDiagonalRange is the largest |value| off the diagonal (1 if all zero).
-func offDiagonalRange(m *taskmatrix.Matrix) float64 {
-	var a float64
-	for i, row := range m.Values {
-		for j, v := range row {
-			if i != j {
-				a = max(a, math.Abs(v))
-			}
-		}
-	}
-	if a == 0 {
-		return 1
-	}
-	return a
-}
-
-// Heatmap draws a task matrix (row = source task i, column = target task
-// j) in a diverging blue–red map centred on zero, with task names on both
-// axes, the values written in the cells when there are at most 12 tasks,
-// and a colour bar. The diagonal (unused by the grouping) is left white.
-func Heatmap(m *taskmatrix.Matrix, title string) (Figure, error) {
-	if err := m.Validate(); err != nil {
-		return Figure{}, err
-	}
-	n := m.N()
-	lim := offDiagonalRange(m)
-	cmap := moreland.SmoothBlueRed()
-	cmap.SetMin(-lim)
-	cmap.SetMax(lim)
-
-	// Write cell values with two decimals, scaled by a power of ten when
-	// they are small (lookahead affinities are often ~1e-4).
-	scale, exp := 1.0, 0
-	if e := int(math.Floor(math.Log10(lim))); e < -1 {
-		exp = e
-		scale = math.Pow(10, float64(-e))
-	}
-	p := plot.New()
-	p.Title.Text = title
-	if exp != 0 && n <= 12 {
-		p.Title.Text += fmt.Sprintf(" (cells ×1e%d)", exp)
-	}
-	p.X.Label.Text = "target task j (loss measured)"
-	p.Y.Label.Text = "source task i (step taken)"
-	hm := plotter.NewHeatMap(matrixGrid{m}, cmap.Palette(255))
-	hm.Min, hm.Max = -lim, lim
-	hm.NaN = color.White
-	p.Add(hm)
-	p.X.Tick.Marker = nameTicks{names: m.Tasks}
-	p.Y.Tick.Marker = nameTicks{names: m.Tasks, flip: true}
-	p.X.Tick.Label.Rotation = math.Pi / 4
-	p.X.Tick.Label.XAlign = draw.XRight
-	p.X.Tick.Label.YAlign = draw.YCenter
-	p.X.Padding, p.Y.Padding = 0, 0
-	p.X.Min, p.X.Max = -0.5, float64(n)-0.5
-	p.Y.Min, p.Y.Max = -0.5, float64(n)-0.5
-	if n <= 12 {
-		lbl := plotter.XYLabels{}
-		var styles []text.Style
-		for i := range n {
-			for j := range n {
-				if i == j {
-					continue
-				}
-				v := m.Values[i][j]
-				lbl.XYs = append(lbl.XYs, plotter.XY{X: float64(j), Y: float64(n - 1 - i)})
-				lbl.Labels = append(lbl.Labels, strconv.FormatFloat(v*scale, 'f', 2, 64))
-				st := p.X.Tick.Label
-				st.Rotation = 0
-				st.XAlign, st.YAlign = draw.XCenter, draw.YCenter
-				st.Font.Size = vg.Points(max(7, 14-0.5*float64(n)))
-				st.Color = color.Black
-				if math.Abs(v) > 0.65*lim {
-					st.Color = color.White
-				}
-				styles = append(styles, st)
-			}
-		}
-		labels, err := plotter.NewLabels(lbl)
-		if err != nil {
-			return Figure{}, err
-		}
-		labels.TextStyle = styles
-		p.Add(labels)
-	}
-
-	bar := plot.New()
-	bar.HideX()
-	bar.Y.Padding = 0
-	bar.Title.Text = " "
-	bar.Add(&plotter.ColorBar{ColorMap: cmap, Vertical: true})
-
-	side := vg.Length(7+0.9*float64(n)) * vg.Centimeter
-	barW := 2.4 * vg.Centimeter
-	w, h := side+3*vg.Centimeter+barW, side+2*vg.Centimeter
-	return Figure{Width: w, Height: h, Draw: func(c draw.Canvas) {
-		p.Draw(draw.Crop(c, 0, -barW, 0, 0))
-		// Align the bar with the cells: below them sit the rotated task
-		// names and the axis label, above them the title.
-		bottom := h - side + 0.4*vg.Centimeter
-		bar.Draw(draw.Crop(c, w-barW, 0, bottom*0.9, -0.2*vg.Centimeter))
-	}}, nil
-}
-
 // meanByTarget returns, for each target task, the per-epoch mean over
 // sources ≠ target of the trajectory, and the sorted epochs.
 func meanByTarget(points []taskmatrix.Point, tasks []string) (map[string]map[int]float64, []int) {
@@ -215,9 +87,16 @@ func meanByTarget(points []taskmatrix.Point, tasks []string) (map[string]map[int
 	return sum, es
 }
 
+// legendTasks is the most tasks whose trajectories are drawn in their own
+// colour and named in a legend; above, each is a thin grey line and the
+// mean over tasks is drawn on top.
+const legendTasks = 20
+
 // Trajectories draws, for each target task j, the per-epoch mean over
 // sources i ≠ j of Z_{i→j}: how much the other tasks' updates helped j at
-// each stage of training. The legend sits to the right of the plot.
+// each stage of training. Up to legendTasks tasks each has its colour and
+// a legend entry to the right of the plot; above, the tasks are thin grey
+// lines under their mean.
 func Trajectories(points []taskmatrix.Point, tasks []string) (Figure, error) {
 	if len(points) == 0 {
 		return Figure{}, fmt.Errorf("no trajectory points")
@@ -237,14 +116,29 @@ func Trajectories(points []taskmatrix.Point, tasks []string) (Figure, error) {
 	p.Add(zero)
 	leg := plot.NewLegend()
 	leg.Top, leg.Left = true, true
+	many := len(tasks) > legendTasks
+	overall := make([]float64, len(epochs))
+	counts := make([]int, len(epochs))
 	for i, t := range tasks {
 		var xys plotter.XYs
-		for _, e := range epochs {
+		for k, e := range epochs {
 			if v, ok := means[t][e]; ok {
 				xys = append(xys, plotter.XY{X: float64(e), Y: v})
+				overall[k] += v
+				counts[k]++
 			}
 		}
 		if len(xys) == 0 {
+			continue
+		}
+		if many {
+			l, err := plotter.NewLine(xys)
+			if err != nil {
+				return Figure{}, err
+			}
+			l.Color = color.Gray{Y: 190}
+			l.Width = vg.Points(0.4)
+			p.Add(l)
 			continue
 		}
 		l, pts, err := plotter.NewLinePoints(xys)
@@ -259,6 +153,22 @@ func Trajectories(points []taskmatrix.Point, tasks []string) (Figure, error) {
 		p.Add(l, pts)
 		leg.Add(t, l, pts)
 	}
+	if many {
+		var xys plotter.XYs
+		for k, e := range epochs {
+			if counts[k] > 0 {
+				xys = append(xys, plotter.XY{X: float64(e), Y: overall[k] / float64(counts[k])})
+			}
+		}
+		l, pts, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return Figure{}, err
+		}
+		l.Width = vg.Points(2)
+		p.Add(l, pts)
+		leg.Add(fmt.Sprintf("mean over the %d tasks", len(tasks)), l, pts)
+		leg.Add("one task (grey)", greyLine{})
+	}
 	p.X.Tick.Marker = epochTicks{}
 	legW := 4.5 * vg.Centimeter
 	w, h := 18*vg.Centimeter, 11*vg.Centimeter
@@ -267,6 +177,15 @@ func Trajectories(points []taskmatrix.Point, tasks []string) (Figure, error) {
 		lc := draw.Crop(c, w-legW+0.3*vg.Centimeter, 0, 0, -1*vg.Centimeter)
 		leg.Draw(lc)
 	}}, nil
+}
+
+// greyLine is the legend's thumbnail of one task's thin grey line.
+type greyLine struct{}
+
+// Thumbnail implements plot.Thumbnailer.
+func (greyLine) Thumbnail(c *draw.Canvas) {
+	y := c.Center().Y
+	c.StrokeLine2(draw.LineStyle{Color: color.Gray{Y: 190}, Width: vg.Points(0.4)}, c.Min.X, y, c.Max.X, y)
 }
 
 // epochTicks puts ticks on whole epochs only.

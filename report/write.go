@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/tagroup/tag/experiment"
@@ -36,15 +37,19 @@ func (s *figureSet) add(name, caption string, f Figure, err error) error {
 	return nil
 }
 
-// addAffinity adds the heat maps of a's matrices and its trajectory.
-func (s *figureSet) addAffinity(a *experiment.AffinitySummary, tasks []string) error {
-	f, err := Heatmap(a.Affinity, "Inter-task affinity Ẑ(i→j)")
-	if err := s.add("affinity", "Lookahead inter-task affinity (row i helps column j when positive).", f, err); err != nil {
+// addAffinity adds the heat maps of a's matrices, their rows and columns
+// ordered and outlined by groups (none: in task order; caption says
+// what the groups are), and its trajectory.
+func (s *figureSet) addAffinity(a *experiment.AffinitySummary, tasks []string, groups [][]string, caption string) error {
+	opt := HeatmapOptions{Groups: groups, Value: "Ẑ(i→j)"}
+	f, err := HeatmapWith(a.Affinity, "Inter-task affinity Ẑ(i→j)", opt)
+	if err := s.add("affinity", "Lookahead inter-task affinity (row i helps column j when positive)."+caption, f, err); err != nil {
 		return err
 	}
 	if a.Cosine != nil {
-		f, err := Heatmap(a.Cosine, "Gradient cosine similarity")
-		if err := s.add("cosine", "Cosine similarity of per-task gradients on the shared parameters (CS baseline).", f, err); err != nil {
+		opt.Value = "cosine"
+		f, err := HeatmapWith(a.Cosine, "Gradient cosine similarity", opt)
+		if err := s.add("cosine", "Cosine similarity of per-task gradients on the shared parameters (CS baseline)."+caption, f, err); err != nil {
 			return err
 		}
 	}
@@ -57,12 +62,33 @@ func (s *figureSet) addAffinity(a *experiment.AffinitySummary, tasks []string) e
 	return nil
 }
 
+// heatmapGroups are the groups that order the heat maps of a report: tag's
+// at its largest budget, with a caption that says so; none when tag did
+// not run.
+func heatmapGroups(r *experiment.Results) ([][]string, string) {
+	m := r.Methods["tag"]
+	if m == nil {
+		return nil, ""
+	}
+	best := -1
+	for k := range m.Budgets {
+		if b, err := strconv.Atoi(k); err == nil && b > best && len(m.Budgets[k].Groups) > 0 {
+			best = b
+		}
+	}
+	if best < 0 {
+		return nil, ""
+	}
+	return m.Budgets[strconv.Itoa(best)].Groups, fmt.Sprintf(" Tasks ordered by tag's groups at budget %d, each outlined.", best)
+}
+
 // figures returns the figures r supports: the heat maps and trajectory
 // when an affinity run is present, the bars when a grouping method ran.
 func figures(r *experiment.Results) (*figureSet, error) {
 	s := &figureSet{}
 	if r.Affinity != nil {
-		if err := s.addAffinity(r.Affinity, r.Tasks); err != nil {
+		groups, caption := heatmapGroups(r)
+		if err := s.addAffinity(r.Affinity, r.Tasks, groups, caption); err != nil {
 			return nil, err
 		}
 	}
@@ -184,12 +210,16 @@ func (s *figureSet) write(dir string) ([]string, error) {
 }
 
 // WriteAffinityPlots writes the figures of one affinity run on its own
-// (the affinity and cosine heat maps, the affinity trajectory) as
-// dir/plots/NAME.png and .svg, as `tag affinity` does. It returns the
-// paths written.
-func WriteAffinityPlots(dir string, a *experiment.AffinitySummary, tasks []string) ([]string, error) {
+// (the affinity and cosine heat maps, ordered and outlined by groups when
+// given, and the affinity trajectory) as dir/plots/NAME.png and .svg, as
+// `tag affinity` does. It returns the paths written.
+func WriteAffinityPlots(dir string, a *experiment.AffinitySummary, tasks []string, groups [][]string) ([]string, error) {
 	s := &figureSet{}
-	if err := s.addAffinity(a, tasks); err != nil {
+	caption := ""
+	if len(groups) > 0 {
+		caption = " Tasks ordered by the given groups, each outlined."
+	}
+	if err := s.addAffinity(a, tasks, groups, caption); err != nil {
 		return nil, err
 	}
 	return s.write(dir)

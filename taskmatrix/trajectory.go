@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -26,21 +27,106 @@ type Point struct {
 	Value float64 `json:"value"`
 }
 
-// WriteTrajectoryCSV writes points as CSV with the header
-// epoch,source,target,value.
+// WideAbove is the number of tasks above which WriteTrajectoryCSV writes
+// the wide form: one line per epoch and source task, one column per target
+// task, instead of one line per pair. At 300 tasks the long form repeats
+// both names and the epoch on each of 90,000 lines per epoch.
+const WideAbove = 60
+
+// longHeader is the header of the long form.
+var longHeader = []string{"epoch", "source", "target", "value"}
+
+// WriteTrajectoryCSV writes points as CSV. Up to WideAbove distinct tasks,
+// or when some pair has two points in one epoch, it writes the long form,
+// one line per point under the header epoch,source,target,value; above, the
+// wide form, under the header epoch,source,T1,…,Tn (the target tasks in the
+// order they first appear), one line per epoch and source (in the order
+// they first appear), an empty cell where a pair has no point. Values are
+// written exactly (the shortest text that reads back as the same float64).
 func WriteTrajectoryCSV(w io.Writer, pts []Point) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write([]string{"epoch", "source", "target", "value"}); err != nil {
-		return err
-	}
-	for _, p := range pts {
-		rec := []string{strconv.Itoa(p.Epoch), p.Source, p.Target, strconv.FormatFloat(p.Value, 'g', -1, 64)}
-		if err := cw.Write(rec); err != nil {
+	if targets, rows, ok := wideLayout(pts); ok {
+		if err := cw.Write(append([]string{"epoch", "source"}, targets...)); err != nil {
 			return err
+		}
+		col := make(map[string]int, len(targets))
+		for k, t := range targets {
+			col[t] = k + 2
+		}
+		rec := make([]string, len(targets)+2)
+		for _, row := range rows {
+			clear(rec)
+			rec[0], rec[1] = strconv.Itoa(row.epoch), row.source
+			for _, p := range row.points {
+				rec[col[p.Target]] = strconv.FormatFloat(p.Value, 'g', -1, 64)
+			}
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+		}
+	} else {
+		if err := cw.Write(longHeader); err != nil {
+			return err
+		}
+		for _, p := range pts {
+			rec := []string{strconv.Itoa(p.Epoch), p.Source, p.Target, strconv.FormatFloat(p.Value, 'g', -1, 64)}
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// wideRow is one line of the wide form: the points of one epoch and source.
+type wideRow struct {
+	epoch  int
+	source string
+	points []Point
+}
+
+// wideLayout returns the columns and lines of the wide form of pts, and
+// false when the long form is to be written: at most WideAbove tasks, or
+// a pair with two points in one epoch.
+func wideLayout(pts []Point) (targets []string, rows []wideRow, ok bool) {
+	tasks := map[string]bool{}
+	seenTarget := map[string]bool{}
+	for _, p := range pts {
+		tasks[p.Source], tasks[p.Target] = true, true
+		if !seenTarget[p.Target] {
+			seenTarget[p.Target] = true
+			targets = append(targets, p.Target)
+		}
+	}
+	if len(tasks) <= WideAbove {
+		return nil, nil, false
+	}
+	type key struct {
+		epoch  int
+		source string
+	}
+	at := map[key]int{}
+	for _, p := range pts {
+		k := key{p.Epoch, p.Source}
+		r, found := at[k]
+		if !found {
+			r = len(rows)
+			at[k] = r
+			rows = append(rows, wideRow{epoch: p.Epoch, source: p.Source})
+		}
+		rows[r].points = append(rows[r].points, p)
+	}
+	for _, row := range rows {
+		seen := make(map[string]bool, len(row.points))
+		for _, p := range row.points {
+			if seen[p.Target] {
+				return nil, nil, false
+			}
+			seen[p.Target] = true
+		}
+	}
+	return targets, rows, true
 }
 
 // WriteTrajectoryFile writes points to path atomically (see
@@ -49,28 +135,66 @@ func WriteTrajectoryFile(path string, pts []Point) error {
 	return atomicfile.Write(path, func(w io.Writer) error { return WriteTrajectoryCSV(w, pts) })
 }
 
-// ReadTrajectoryCSV reads what WriteTrajectoryCSV writes; errors name the
-// line.
+// ReadTrajectoryCSV reads either form that WriteTrajectoryCSV writes (the
+// points of the wide form epoch by epoch, source by source, then in column
+// order); errors name the line.
 func ReadTrajectoryCSV(r io.Reader) ([]Point, error) {
 	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = 4
-	recs, err := cr.ReadAll()
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("trajectory: line 1: want the header epoch,source,target,value or epoch,source,T1,...,Tn")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("trajectory: %w", err)
 	}
-	if len(recs) == 0 || strings.Join(recs[0], ",") != "epoch,source,target,value" {
-		return nil, fmt.Errorf("trajectory: line 1: want the header epoch,source,target,value")
-	}
-	pts := make([]Point, 0, len(recs)-1)
-	for k, rec := range recs[1:] {
-		epoch, err1 := strconv.Atoi(rec[0])
-		value, err2 := strconv.ParseFloat(rec[3], 64)
-		if err := errors.Join(err1, err2); err != nil {
-			return nil, fmt.Errorf("trajectory: line %d: %w", k+2, err)
+	header = slices.Clone(header)
+	long := slices.Equal(header, longHeader)
+	if !long {
+		if len(header) < 3 || header[0] != "epoch" || header[1] != "source" {
+			return nil, fmt.Errorf("trajectory: line 1: want the header epoch,source,target,value or epoch,source,T1,...,Tn")
 		}
-		pts = append(pts, Point{Epoch: epoch, Source: rec[1], Target: rec[2], Value: value})
+		seen := map[string]bool{}
+		for _, t := range header[2:] {
+			if t == "" || seen[t] {
+				return nil, fmt.Errorf("trajectory: line 1: target column %q empty or given twice", t)
+			}
+			seen[t] = true
+		}
 	}
-	return pts, nil
+	var pts []Point
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return pts, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("trajectory: %w", err)
+		}
+		epoch, err := strconv.Atoi(rec[0])
+		if err != nil {
+			return nil, fmt.Errorf("trajectory: line %d: %w", line, err)
+		}
+		if long {
+			value, err := strconv.ParseFloat(rec[3], 64)
+			if err != nil {
+				return nil, fmt.Errorf("trajectory: line %d: %w", line, err)
+			}
+			pts = append(pts, Point{Epoch: epoch, Source: rec[1], Target: rec[2], Value: value})
+			continue
+		}
+		source := strings.Clone(rec[1])
+		for k, cell := range rec[2:] {
+			if cell == "" {
+				continue
+			}
+			value, err := strconv.ParseFloat(cell, 64)
+			if err != nil {
+				return nil, fmt.Errorf("trajectory: line %d, column %s: %w", line, header[k+2], err)
+			}
+			pts = append(pts, Point{Epoch: epoch, Source: source, Target: header[k+2], Value: value})
+		}
+	}
 }
 
 // ReadTrajectoryFile reads a trajectory CSV file (see ReadTrajectoryCSV).
