@@ -160,6 +160,13 @@ func (s Selector) CheckBudget(n, budget int) error {
 	return nil
 }
 
+// CheckSelect refuses, before any matrix is measured, a selection that
+// package selection cannot make for n tasks under the named rule and
+// budget (selection.CheckSolvable).
+func (s Selector) CheckSelect(n int, rule string, budget int) error {
+	return selection.CheckSolvable(n, rule, selection.MaxNetworks(budget), s.Options)
+}
+
 // SelectTrueLosses solves the grouping on the true losses of the listed
 // groups (selection's GroupLoss rule).
 func (s Selector) SelectTrueLosses(groups []experiment.GroupLoss, tasks []string, budget int) ([][]string, error) {
@@ -226,5 +233,6 @@ var (
 	_ experiment.Selector          = Selector{}
 	_ experiment.SelectorSettings  = Selector{}
 	_ experiment.BudgetChecker     = Selector{}
+	_ experiment.SolveChecker      = Selector{}
 	_ experiment.CandidateSelector = Selector{}
 )
