@@ -105,7 +105,8 @@ func newRunCommand(stderr io.Writer) *runCommand {
 	f := &r.f
 	fs.StringVar(&f.budgets, "budgets", "2,3,4", "comma-separated `LIST` of budgets (numbers of networks)")
 	fs.StringVar(&f.methods, "methods", "", "comma-separated `LIST` of methods among "+strings.Join(experiment.Methods, ",")+
-		fmt.Sprintf(" (default: all but random-sized; optimal only up to %d tasks, hoa up to %d)", experiment.DefaultOptimalMaxTasks, experiment.DefaultHOAMaxTasks))
+		fmt.Sprintf(" (default: all but random-sized; optimal only up to %d tasks, hoa up to %d, stl up to %d; those that cannot run at this task count are skipped with the reason)",
+			experiment.DefaultOptimalMaxTasks, experiment.DefaultHOAMaxTasks, experiment.DefaultSTLMaxTasks))
 	fs.StringVar(&f.rule, "rule", selection.DefaultRule, "selection `RULE` of tag, cs and tag-refine: "+strings.Join(selection.AffinityRules, " or ")+
 		" (tag-paper always uses paper)")
 	fs.BoolVar(&f.spendBudget, "spend-budget", selection.DefaultSpendBudget, "tag, cs and tag-refine with rule zsum use as many networks as the budget allows (exactly k groups), the best such grouping; -spend-budget=false makes a budget a maximum")
