@@ -54,7 +54,7 @@
 // instead of forming the n gradients (kernelMeasurement) when that needs
 // fewer multiply-adds (lookaheadByKernel); on the pure-Go backend the n²
 // losses after the lookaheads are then evaluated on the host from the
-// heads' outputs (hostloss.go), where a softplus costs a table lookup
+// heads' outputs (lookahead.go), where a softplus costs a table lookup
 // instead of two float64 math calls. MeasureThroughput times a plain
 // step, an affinity-measuring training step and the measurement alone,
 // and counts their FLOPs (`tag bench throughput`).

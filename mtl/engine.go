@@ -30,7 +30,7 @@ type engine struct {
 	look    affinity.Lookahead
 	// hostLosses: the measurement's executables return the heads' outputs
 	// before and after the lookaheads, and the losses of Eq. 1 are
-	// evaluated from them on the host (hostloss.go) instead of in the
+	// evaluated from them on the host (lookahead.go) instead of in the
 	// graph. Set on the pure-Go backend when gradientsFromOutputs (its
 	// elementwise exp and log1p cost a float64 math call each); tests
 	// may change it before the first measurement.
@@ -140,34 +140,6 @@ func (e *engine) update(params, grads, state []*Node, lr, t *Node, losses *Node)
 	return append(out, losses, LogicalAll(IsFinite(Stack(sums, 0))))
 }
 
-// trainAffinityGraph: inputs as trainGraph; outputs those of trainGraph
-// followed by Z [n, n] and the gradient cosine [n, n] of the batch, as
-// affinityGraph computes them. The training gradient of the shared
-// parameters is Σ_i w_i ∇L_i, summed from the per-task gradients that the
-// measurement needs anyway; only the heads take one more (short) backward
-// pass. So a measured step costs one forward and n backward passes plus
-// the n lookahead forwards, instead of that plus a whole training step.
-// A balance rule builds its update from the same per-task gradients.
-func (e *engine) trainAffinityGraph(g *Graph, in []*Node) []*Node {
-	params, state, rest := e.splitInputs(in, true)
-	x, y, lr, t := rest[0], rest[1], rest[2], rest[3]
-	meas := e.measurement(params, state, x, y, lr, t)
-	if e.m.cfg.Balance != BalanceNone {
-		grads, extra := e.balancedGradients(params, meas.Base, meas.Grads, rest[4:])
-		out := append(e.update(params, grads, state, lr, t, meas.Losses), extra...)
-		return append(out, e.affinityOutputs(meas)...)
-	}
-	ns := e.m.nShared
-	var grads []*Node
-	if meas.kernel != nil {
-		grads = meas.kernel.trunkGradient(e.weights)
-	} else {
-		grads = sumTaskGradients(meas.Grads, ns, func(i int, g *Node) *Node { return MulScalar(g, float64(e.weights[i])) })
-	}
-	grads = append(grads, Gradient(e.weightedTotal(meas.Losses), params[ns:]...)...)
-	return append(e.update(params, grads, state, lr, t, meas.Losses), e.affinityOutputs(meas)...)
-}
-
 // evalGraph: inputs params, x, y, mask [batch]; outputs the masked sums
 // of every task's loss and error [n].
 func (e *engine) evalGraph(g *Graph, in []*Node) []*Node {
@@ -182,108 +154,6 @@ func (e *engine) evalGraph(g *Graph, in []*Node) []*Node {
 		errSums[j] = ReduceAllSum(Mul(wrong, mask))
 	}
 	return []*Node{Stack(lossSums, 0), Stack(errSums, 0)}
-}
-
-// affinityGraph: inputs params, state, x, y, lr, t; outputs Z [n, n], the
-// gradient cosine [n, n] and the losses [n] (affinity.Measure). The heads
-// are fixed; only the outputs leave the graph.
-func (e *engine) affinityGraph(g *Graph, in []*Node) []*Node {
-	params, state, rest := e.splitInputs(in, true)
-	meas := e.measurement(params, state, rest[0], rest[1], rest[2], rest[3])
-	return append(e.affinityOutputs(meas), meas.Losses)
-}
-
-// measured is what engine.measurement builds: the measurement, the
-// kernel form's parts when the model measures in that form
-// (lookaheadByKernel), and the heads' outputs before and after the
-// lookaheads when the model's losses after them come from those outputs
-// alone (gradientsFromOutputs), for hostLosses.
-type measured struct {
-	affinity.Measurement
-	kernel *kernelForm
-	// base [B, n] are the heads' outputs at the shared parameters, after
-	// [B, n, n] those after each task's lookahead less the heads' biases
-	// bias [n] (lookaheadLogits).
-	base, after, bias *Node
-}
-
-// measurement builds Eq. 1 on the batch x, y at the given parameters: the
-// lookahead moves the shared parameters only, by plain SGD or by the
-// optimizer's own update (e.look).
-func (e *engine) measurement(params, state []*Node, x, y, lr, t *Node) measured {
-	ns := e.m.nShared
-	heads := params[ns:]
-	losses := func(shared []*Node) []*Node {
-		return e.m.meanLosses(e.m.bind(append(append([]*Node(nil), shared...), heads...)), x, y)
-	}
-	step := affinity.SGDStep(params[:ns], lr)
-	if e.look == affinity.Optimizer {
-		step = func(grads []*Node) []*Node {
-			out := make([]*Node, ns)
-			for k := range ns {
-				out[k], _ = e.opt.update(params[k], grads[k], e.paramState(state, k), lr, t)
-			}
-			return out
-		}
-	}
-	// The losses after the lookaheads are never differentiated.
-	var batched affinity.Batched
-	if !e.m.batchesLookaheads() {
-		batched.After = func(stepped [][]*Node) *Node {
-			rows := make([]*Node, len(stepped))
-			for i, s := range stepped {
-				p := e.m.bindForward(append(append([]*Node(nil), s...), heads...))
-				rows[i] = Stack(e.m.meanLosses(p, x, y), 0)
-			}
-			return Stack(rows, 0)
-		}
-		return measured{Measurement: affinity.MeasureWith(params[:ns], losses, step, batched)}
-	}
-	var res measured
-	batched.After = func(stepped [][]*Node) *Node {
-		res.after, res.bias = e.m.lookaheadLogits(stepped, heads, x)
-		return afterLosses(res.after, res.bias, y)
-	}
-	if e.m.gradientsFromOutputs() {
-		o := e.m.outputGradients(params[:ns], heads, x, y)
-		res.base = o.z
-		batched.Grads = func() [][]*Node { return e.m.taskGradients(o) }
-		if e.look == affinity.SGD && e.m.lookaheadByKernel(x.Shape().Dimensions[0]) {
-			res.kernel = e.m.kernelMeasurement(o, y, lr)
-			res.after, res.bias = res.kernel.products, res.kernel.bias
-			batched.Kernel = func() ([]*Node, *Node, *Node) { return res.kernel.base, res.kernel.after, res.kernel.gram }
-		}
-	}
-	res.Measurement = affinity.MeasureWith(params[:ns], losses, step, batched)
-	return res
-}
-
-// affinityOutputs are the outputs of a measurement that leave its graph:
-// Z and the gradient cosine, or with hostLosses the heads' outputs before
-// and after the lookaheads (the latter less the biases), the biases and
-// the cosine (affinityResult reads them).
-func (e *engine) affinityOutputs(meas measured) []*Node {
-	if e.hostLosses {
-		return []*Node{meas.base, meas.after, meas.bias, meas.Cosine}
-	}
-	return []*Node{meas.Z, meas.Cosine}
-}
-
-// affinityResult returns Z and the gradient cosine from the outputs of
-// affinityOutputs on batch b: with hostLosses, Z from the heads' outputs
-// and b's targets (lookaheadZ).
-func (e *engine) affinityResult(b batch, out []*tensors.Tensor) (z, cos [][]float64, err error) {
-	n := len(e.m.tasks)
-	if !e.hostLosses {
-		return matrix(out[0], n), matrix(out[1], n), nil
-	}
-	y, err := tensors.CopyFlatData[float32](b.y)
-	if err != nil {
-		return nil, nil, err
-	}
-	base, after, bias := tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1]),
-		tensors.MustCopyFlatData[float32](out[2])
-	return lookaheadZ(base, after, bias, y, len(y)/n, n), matrix(out[3], n), nil
 }
 
 // setWeights replaces the parameters and optimizer state with copies of
@@ -358,22 +228,6 @@ func (e *engine) trainStep(b batch, lr float32, step int) (losses []float32, ok 
 	return e.runUpdate(e.trainExec, b, lr, step, nil)
 }
 
-// trainMeasureStep runs one optimizer step that also measures the affinity
-// on its batch (before the update, as measure would). accept receives Z and
-// the gradient cosine before the new parameters are kept; an error from it
-// keeps the previous parameters and is returned. It is not called when the
-// losses or the new parameters are not finite (then ok is false).
-func (e *engine) trainMeasureStep(b batch, lr float32, step int,
-	accept func(z, cos [][]float64) error) (losses []float32, ok bool, err error) {
-	return e.runUpdate(e.fusedExec, b, lr, step, func(extra []*tensors.Tensor) error {
-		z, cos, err := e.affinityResult(b, extra)
-		if err != nil {
-			return err
-		}
-		return accept(z, cos)
-	})
-}
-
 // runUpdate runs a training executable (trainGraph's outputs, then extra
 // ones) and keeps its new parameters and state when the losses and the
 // parameters are finite and check, given the extra outputs, accepts.
@@ -422,32 +276,6 @@ func allFinite(v []float32) bool {
 		}
 	}
 	return true
-}
-
-// measure runs the affinity executable on b and returns Z, the gradient
-// cosine and the losses.
-func (e *engine) measure(b batch, lr float32, step int) (z, cos [][]float64, losses []float32, err error) {
-	out, err := e.affExec.Call(e.args(b, true, lr, float32(step+1))...)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("affinity at step %d: %w", step, err)
-	}
-	defer finalizeAll(out)
-	if z, cos, err = e.affinityResult(b, out[:len(out)-1]); err != nil {
-		return nil, nil, nil, err
-	}
-	return z, cos, tensors.MustCopyFlatData[float32](out[len(out)-1]), nil
-}
-
-func matrix(t *tensors.Tensor, n int) [][]float64 {
-	flat := tensors.MustCopyFlatData[float32](t)
-	m := make([][]float64, n)
-	for i := range m {
-		m[i] = make([]float64, n)
-		for j := range m[i] {
-			m[i][j] = float64(flat[i*n+j])
-		}
-	}
-	return m
 }
 
 // evalSums returns the masked loss and error sums of b.

@@ -92,61 +92,6 @@ func TestAffinityMatchesIndependentComputation(t *testing.T) {
 	}
 }
 
-// The kernel form of the measurement (kernelMeasurement: no per-task
-// gradients, the lookaheads through x·xᵀ) gives Eq. 1 and the gradient
-// cosines of the independent computation too, and so does the explicit
-// form it replaces on larger inputs; each with the losses after the
-// lookaheads evaluated in the graph and on the host (engine.hostLosses).
-func TestKernelLookaheadMatchesIndependentComputation(t *testing.T) {
-	for _, form := range []lookaheadForm{lookaheadKernel, lookaheadExplicit} {
-		for _, host := range []bool{false, true} {
-			for _, fused := range []bool{false, true} {
-				for _, lr := range []float64{0.5, 0.05} {
-					t.Run(fmt.Sprintf("form=%d/host=%v/fused=%v/lr=%g", form, host, fused, lr), func(t *testing.T) {
-						checkAffinity(t, binaryTasks, OptimizerSGD, affinity.SGD, lr, fused, form, host)
-					})
-				}
-			}
-		}
-	}
-}
-
-// The engine evaluates the losses after the lookaheads on the host exactly
-// when the measurement has the heads' outputs (binary tasks on a one-layer
-// ReLU trunk) and the backend is the pure-Go one.
-func TestHostLossesChoice(t *testing.T) {
-	r, _, _ := tinyRun(t, OptimizerSGD, affinity.SGD, binaryTasks)
-	if !r.eng.hostLosses {
-		t.Error("binary tasks, one-layer ReLU trunk, go backend: losses not on the host")
-	}
-	r, _, _ = tinyRun(t, OptimizerSGD, affinity.SGD, engineTasks)
-	if r.eng.hostLosses {
-		t.Error("mixed task kinds: losses on the host")
-	}
-	r, _, _ = tinyRunWith(t, func(cfg *Config) { cfg.Trunk.Widths = []int{5, 5} }, affinity.SGD, binaryTasks...)
-	if r.eng.hostLosses {
-		t.Error("two-layer trunk: losses on the host")
-	}
-}
-
-// The automatic choice takes the kernel form where it needs fewer
-// multiply-adds: a batch smaller than the inputs (the glyph model's 64
-// rows of 1,024 pixels), not the tiny test model (16 rows of 16).
-func TestLookaheadByKernelChoice(t *testing.T) {
-	r, _, _ := tinyRun(t, OptimizerSGD, affinity.SGD, binaryTasks)
-	m := r.eng.m
-	if m.lookaheadByKernel(16) {
-		t.Error("tiny model, batch 16: kernel form chosen")
-	}
-	if !m.lookaheadByKernel(2) {
-		t.Error("tiny model, batch 2: kernel form not chosen")
-	}
-	r, _, _ = tinyRun(t, OptimizerSGD, affinity.SGD, engineTasks)
-	if r.eng.m.lookaheadByKernel(2) {
-		t.Error("non-binary tasks: kernel form chosen")
-	}
-}
-
 // checkAffinity compares the engine's measurement on one batch with the
 // independent computation; host sets engine.hostLosses where the
 // measurement allows it.
@@ -427,29 +372,6 @@ func checkOutputsAndGradients(t *testing.T, c any, outs []*tensors.Tensor, names
 			if !near(float64(got[q]), float64(want[q]), tol) {
 				t.Fatalf("%+v: %s [%d] = %g, want %g", c, name, q, got[q], want[q])
 			}
-		}
-	}
-}
-
-// softplus equals GoMLX's Softplus from large negative to large positive
-// inputs and at ±∞.
-func TestSoftplusMatchesGoMLX(t *testing.T) {
-	backend, err := backendFor("go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	xs := []float32{float32(math.Inf(-1)), -1e30, -200, -30, -3, -0.5, 0, 1e-7, 0.5, 3, 30, 200, 1e30, float32(math.Inf(1))}
-	outs, err := ExecOnceN(backend, func(g *Graph) []*Node {
-		x := Const(g, xs)
-		return []*Node{softplus(x), Softplus(x)}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, want := tensors.MustCopyFlatData[float32](outs[0]), tensors.MustCopyFlatData[float32](outs[1])
-	for k, x := range xs {
-		if got[k] != want[k] && !near(float64(got[k]), float64(want[k]), 1e-6) {
-			t.Errorf("softplus(%g) = %g, want %g", x, got[k], want[k])
 		}
 	}
 }

@@ -61,8 +61,9 @@ func Alternatives(r Rule, b Budget, opt Options, count int) ([]*Result, error) {
 	}
 	out := []*Result{best}
 	groups := slices.Clone(best.Groups)
-	slices.SortStableFunc(groups, func(a, c Set) int { return c.Len() - a.Len() })
-	for _, g := range groups {
+	slices.SortStableFunc(groups, func(a, c []int) int { return len(c) - len(a) })
+	for _, members := range groups {
+		g := SetOf(members...)
 		if len(out) >= count {
 			break
 		}
@@ -70,7 +71,7 @@ func Alternatives(r Rule, b Budget, opt Options, count int) ([]*Result, error) {
 		if err != nil {
 			continue // no grouping within the budget avoids g
 		}
-		if !slices.ContainsFunc(out, func(o *Result) bool { return slices.Equal(o.Groups, alt.Groups) }) {
+		if !slices.ContainsFunc(out, func(o *Result) bool { return slices.EqualFunc(o.Groups, alt.Groups, slices.Equal) }) {
 			out = append(out, alt)
 		}
 	}

@@ -76,13 +76,13 @@ func anytimeTwice(t *testing.T, r Rule) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(res.Groups) > 4 || res.Optimal && res.Gap > 0 {
+		if len(groupSets(res)) > 4 || res.Optimal && res.Gap > 0 {
 			t.Fatalf("%T: bad result %+v", r, res)
 		}
 		var union Set
-		for _, g := range res.Groups {
+		for _, g := range groupSets(res) {
 			if isDisjoint(r) && union&g != 0 {
-				t.Fatalf("%T: groups %v overlap", r, res.Groups)
+				t.Fatalf("%T: groups %v overlap", r, groupSets(res))
 			}
 			union |= g
 		}
@@ -191,7 +191,7 @@ func TestAnytimeGroupLoss(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: anytime: %v", name, err)
 				}
-				for _, g := range an.Groups {
+				for _, g := range groupSets(an) {
 					if _, ok := gl.Loss[g]; !ok {
 						t.Errorf("%s: group %v is not listed", name, g)
 					}

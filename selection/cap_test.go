@@ -46,7 +46,7 @@ func TestCappedExactMatchesBruteForce(t *testing.T) {
 								got = -got
 							}
 							if math.Abs(got-want) > 1e-9 || !r.Optimal {
-								t.Errorf("%s: score %.12g (optimal %v), brute force %.12g (groups %v)", name, got, r.Optimal, want, r.Groups)
+								t.Errorf("%s: score %.12g (optimal %v), brute force %.12g (groups %v)", name, got, r.Optimal, want, groupSets(r))
 							}
 							checkResult(t, name, c, sz.n, r)
 							checkCap(t, name, r, cap)
@@ -68,7 +68,7 @@ func TestCappedExactMatchesBruteForce(t *testing.T) {
 // checkCap fails if a group of res has more than cap tasks.
 func checkCap(t *testing.T, name string, res *Result, cap int) {
 	t.Helper()
-	for _, g := range res.Groups {
+	for _, g := range groupSets(res) {
 		if g.Len() > cap {
 			t.Errorf("%s: group %v has %d tasks, over the cap of %d", name, g, g.Len(), cap)
 		}
@@ -135,11 +135,11 @@ func TestAnytimeRespectsCap(t *testing.T) {
 					t.Errorf("%s: bound %g is not a bound on the reached %g", name, res.Bound, res.Score)
 				}
 				covered := Set(0)
-				for _, g := range res.Groups {
+				for _, g := range groupSets(res) {
 					covered |= g
 				}
-				if covered != Full(n) || len(res.Groups) > k {
-					t.Errorf("%s: groups %v do not cover %d tasks within %d networks", name, res.Groups, n, k)
+				if covered != Full(n) || len(groupSets(res)) > k {
+					t.Errorf("%s: groups %v do not cover %d tasks within %d networks", name, groupSets(res), n, k)
 				}
 			}
 		}

@@ -49,7 +49,7 @@ func ExampleExact() {
 	fmt.Println(res.Groups, res.Assignment)
 	fmt.Printf("mean loss %.3f, cost %d half-units\n", res.Score, res.Cost)
 	// Output:
-	// [{0,1} {2}] [0 0 1]
+	// [[0 1] [2]] [0 0 1]
 	// mean loss 0.833, cost 3 half-units
 }
 
@@ -71,7 +71,7 @@ func ExampleAnytime() {
 	}
 	fmt.Println(res.Groups, res.Score, res.Bound, res.Gap, res.Optimal)
 	// Output:
-	// [{0,1,2} {3,4,5}] 1 1 0 true
+	// [[0 1 2] [3 4 5]] 1 1 0 true
 }
 
 // Six tasks where a and b gain much from each other and a and c somewhat

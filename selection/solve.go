@@ -17,8 +17,10 @@ var ErrInfeasible = errors.New("the budget cannot cover every task with allowed 
 
 // Result is a grouping and its quality.
 type Result struct {
-	// Groups are the chosen groups, ordered by their lowest task.
-	Groups []Set
+	// Groups are the chosen groups, each a list of task indices in
+	// increasing order, ordered by their lowest task. Any number of tasks
+	// fits.
+	Groups [][]int
 	// Assignment[j] is the index in Groups of the group that serves task j
 	// (the one where j scores best; the first such on ties).
 	Assignment []int
@@ -36,13 +38,20 @@ type Result struct {
 	Gap float64
 	// Cost is the number of budget units the groups use.
 	Cost int
+	// Elapsed is the solver's time on this budget. For budgets solved in
+	// one pass ([SolveAll]), it is the time of this budget's own search,
+	// without the work they share (the hierarchy and the bound).
+	Elapsed time.Duration `json:"-"`
 }
 
 // GroupNames lists the chosen groups by task name, each in task order.
 func (r *Result) GroupNames(tasks []string) [][]string {
 	out := make([][]string, len(r.Groups))
 	for i, g := range r.Groups {
-		out[i] = g.Names(tasks)
+		out[i] = make([]string, len(g))
+		for k, j := range g {
+			out[i][k] = tasks[j]
+		}
 	}
 	return out
 }
@@ -79,13 +88,34 @@ type Options struct {
 // solver's estimated work is within opt.ExactWork, and otherwise with the
 // anytime search.
 func Solve(r Rule, b Budget, opt Options) (*Result, error) {
+	start := time.Now()
+	if usePartitionSearch(r, b, opt) {
+		rs, err := solvePartitions(r.(*AffinitySum), []Budget{b}, opt)
+		if err != nil {
+			return nil, err
+		}
+		rs[0].Elapsed = time.Since(start)
+		return rs[0], nil
+	}
+	if err := checkManyTasks(r, b, opt); err != nil {
+		return nil, err
+	}
+	res, err := solveSmall(r, b, opt)
+	if res != nil {
+		res.Elapsed = time.Since(start)
+	}
+	return res, err
+}
+
+// solveSmall is [Solve] with the exact or the anytime solver.
+func solveSmall(r Rule, b Budget, opt Options) (*Result, error) {
 	r = CapGroupSize(r, opt.MaxGroupSize)
 	if err := checkCapCover(r.N(), groupCap(r), b); err != nil {
 		return nil, err
 	}
 	limit := opt.ExactWork
 	if limit <= 0 {
-		limit = 1.5e10
+		limit = defaultExactWork
 	}
 	b.Spend = b.Spend || opt.SpendBudget && isDisjoint(r)
 	if w, ok := exactWork(r, b); ok && w <= limit {
@@ -107,8 +137,8 @@ func NewRule(m *taskmatrix.Matrix, rule string, opt Options) (Rule, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
-	if m.N() > MaxTasks {
-		return nil, fmt.Errorf("%d tasks, more than the %d supported", m.N(), MaxTasks)
+	if m.N() > MaxTasks && rule != RuleZSum {
+		return nil, fmt.Errorf("rule %s: %d tasks, more than the %d its search takes; rule %s takes any number", rule, m.N(), MaxTasks, RuleZSum)
 	}
 	switch rule {
 	case "affinity", "cosine":
@@ -121,6 +151,16 @@ func NewRule(m *taskmatrix.Matrix, rule string, opt Options) (Rule, error) {
 		return nil, fmt.Errorf("unknown rule %q (want one of %s)", rule, strings.Join(RuleNames, ", "))
 	}
 	return r, nil
+}
+
+// SolveMatrixAll is [SolveAll] for a labelled matrix and a rule name (see
+// [NewRule]).
+func SolveMatrixAll(m *taskmatrix.Matrix, rule string, bs []Budget, opt Options) ([]*Result, error) {
+	r, err := NewRule(m, rule, opt)
+	if err != nil {
+		return nil, err
+	}
+	return SolveAll(r, bs, opt)
 }
 
 // SolveMatrix is the entry point for a labelled matrix: it builds the named
@@ -166,6 +206,7 @@ func newResult(r Rule, b Budget, gs []Set, boundMax float64) (*Result, error) {
 		return gs[a] < gs[c]
 	})
 	res := &Result{Assignment: make([]int, n), TaskScores: make([]float64, n)}
+	var last Set
 	s := sign(r)
 	best := make([]float64, n)
 	for j := range best {
@@ -174,9 +215,10 @@ func newResult(r Rule, b Budget, gs []Set, boundMax float64) (*Result, error) {
 	}
 	sc := make([]float64, n)
 	for _, g := range gs {
-		if len(res.Groups) > 0 && res.Groups[len(res.Groups)-1] == g {
+		if len(res.Groups) > 0 && last == g {
 			continue
 		}
+		last = g
 		if !r.Scores(g, sc) {
 			return nil, fmt.Errorf("group %v is not allowed by the rule", g)
 		}
@@ -186,7 +228,7 @@ func newResult(r Rule, b Budget, gs []Set, boundMax float64) (*Result, error) {
 		}
 		res.Cost += c
 		gi := len(res.Groups)
-		res.Groups = append(res.Groups, g)
+		res.Groups = append(res.Groups, g.Members())
 		for x := g; x != 0; x &= x - 1 {
 			j := x.Lowest()
 			if v := s * sc[j]; v > best[j] || res.Assignment[j] < 0 {

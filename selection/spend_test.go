@@ -68,8 +68,8 @@ func checkSpend(t *testing.T, rng *rand.Rand, n, k, capSize int, solve func(Rule
 	if err != nil {
 		t.Fatalf("n=%d k=%d cap %d: %v", n, k, capSize, err)
 	}
-	if len(res.Groups) != m || math.Abs(res.Score-want) > 1e-9 {
-		t.Errorf("n=%d k=%d cap %d: %d groups score %g, brute force %d groups %g", n, k, capSize, len(res.Groups), res.Score, m, want)
+	if len(groupSets(res)) != m || math.Abs(res.Score-want) > 1e-9 {
+		t.Errorf("n=%d k=%d cap %d: %d groups score %g, brute force %d groups %g", n, k, capSize, len(groupSets(res)), res.Score, m, want)
 	}
 	return true
 }
@@ -127,8 +127,8 @@ func TestSpendParallel(t *testing.T) {
 	if err1 != nil || err2 != nil {
 		t.Fatal(err1, err2)
 	}
-	if len(one.Groups) != 6 || one.Score != many.Score || fmt.Sprint(one.Groups) != fmt.Sprint(many.Groups) {
-		t.Errorf("serial %v (%g), parallel %v (%g)", one.Groups, one.Score, many.Groups, many.Score)
+	if len(groupSets(one)) != 6 || one.Score != many.Score || fmt.Sprint(groupSets(one)) != fmt.Sprint(groupSets(many)) {
+		t.Errorf("serial %v (%g), parallel %v (%g)", groupSets(one), one.Score, groupSets(many), many.Score)
 	}
 }
 
@@ -165,14 +165,14 @@ func TestSpendBeyondExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	var union Set
-	for _, g := range res.Groups {
+	for _, g := range groupSets(res) {
 		if union&g != 0 {
-			t.Fatalf("groups overlap: %v", res.Groups)
+			t.Fatalf("groups overlap: %v", groupSets(res))
 		}
 		union |= g
 	}
-	if len(res.Groups) != k || union != Full(n) {
-		t.Errorf("%d groups covering %v, want %d covering all %d tasks", len(res.Groups), union, k, n)
+	if len(groupSets(res)) != k || union != Full(n) {
+		t.Errorf("%d groups covering %v, want %d covering all %d tasks", len(groupSets(res)), union, k, n)
 	}
 }
 

@@ -2,29 +2,21 @@ package main
 
 import (
 	"context"
-	"encoding/gob"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"runtime"
-	"runtime/debug"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/tagroup/tag/affinity"
+	"github.com/tagroup/tag/affinityrun"
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/experiment/engines"
-	"github.com/tagroup/tag/internal/atomicfile"
 	"github.com/tagroup/tag/mtl"
-	"github.com/tagroup/tag/report"
-	"github.com/tagroup/tag/taskmatrix"
 	"golang.org/x/term"
 )
 
@@ -34,43 +26,6 @@ func init() {
 		summary: "train all tasks together and record lookahead inter-task affinity (Eq. 1)",
 		run:     runAffinity,
 	})
-}
-
-// affinityRun is DIR/run.json of `tag affinity`.
-type affinityRun struct {
-	Data string `json:"data"`
-	// DataDigest fingerprints the data's content (data.Digest), so that
-	// `tag update` refuses other data.
-	DataDigest string                 `json:"data_digest"`
-	Tasks      []string               `json:"tasks"`
-	Features   []string               `json:"features,omitempty"`
-	Leakage    []string               `json:"leakage_warnings,omitempty"`
-	Config     mtl.Config             `json:"config"`
-	Affinity   affinity.Options       `json:"affinity"`
-	Seed       uint64                 `json:"seed"`
-	Versions   map[string]string      `json:"versions"`
-	Seconds    float64                `json:"seconds"`
-	Steps      int                    `json:"steps"`
-	Epochs     int                    `json:"epochs"`
-	BestEpoch  int                    `json:"best_epoch"`
-	Validation map[string]mtl.Metrics `json:"validation"`
-	Test       map[string]mtl.Metrics `json:"test"`
-	History    []mtl.EpochRecord      `json:"history"`
-	Finished   time.Time              `json:"finished"`
-	// Update is set when `tag update` made the run: Steps and Seconds are
-	// then the update's alone.
-	Update *updateRecord `json:"update,omitempty"`
-}
-
-// affinityFiles are what `tag affinity` and `tag update` write besides
-// run.json, and what `tag update` continues from.
-type affinityFiles struct {
-	// Sums are the per-pair sums and counts behind affinity.csv and
-	// cosine.csv.
-	Sums       *affinity.PairSums
-	Trajectory []taskmatrix.Point
-	// Weights are the network's weights after its last step.
-	Weights *mtl.Weights
 }
 
 func runAffinity(args []string, stdout, stderr io.Writer) error {
@@ -89,10 +44,10 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	switch {
-	case *out == "":
+	if *out == "" {
 		return badInputf("-out is required")
-	case *resume && *force:
+	}
+	if *resume && *force {
 		return badInputf("-resume and -force exclude each other")
 	}
 	ds, tasks, err := td.load(*seed, stderr)
@@ -108,7 +63,7 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	l := experiment.Layout{Dir: *out}
-	if err := prepareOutDir(l, *resume, *force); err != nil {
+	if err := affinityrun.PrepareDir(l, *resume, *force); err != nil {
 		return err
 	}
 
@@ -121,20 +76,20 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	run := affinityRun{Data: ds.Name(), DataDigest: digest, Tasks: tasks, Config: cfg, Affinity: aopt, Seed: *seed,
-		Versions: versions(), Seconds: res.Seconds, Steps: res.Steps, Epochs: res.Epochs,
+	run := affinityrun.Record{Data: ds.Name(), DataDigest: digest, Tasks: tasks, Config: cfg, Affinity: aopt, Seed: *seed,
+		Versions: affinityrun.Versions(), Seconds: res.Seconds, Steps: res.Steps, Epochs: res.Epochs,
 		BestEpoch: res.BestEpoch, Validation: res.Validation, Test: res.Test, History: res.History,
 		Finished: time.Now().UTC()}
 	run.Features, run.Leakage = data.Inputs(ds)
 	if res.Sums == nil || res.Weights == nil {
 		return badInputf("%s holds a run finished by an older tag without its affinity sums and weights; use -force to start over", l.Dir)
 	}
-	files := affinityFiles{Sums: res.Sums.PairSums(), Trajectory: res.Trajectory, Weights: res.Weights}
-	if err := writeAffinityOutputs(l, files, run); err != nil {
+	files := affinityrun.Files{Sums: res.Sums.PairSums(), Trajectory: res.Trajectory, Weights: res.Weights}
+	if err := affinityrun.Write(l, files, run); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: %d tasks, %d steps (%d recorded) in %.1fs; wrote %s\n", ds.Name(), len(tasks),
-		res.Steps, res.AffinitySteps, res.Seconds, strings.Join(written(l), ", "))
+		res.Steps, res.AffinitySteps, res.Seconds, strings.Join(affinityrun.Written(l), ", "))
 	return nil
 }
 
@@ -144,15 +99,27 @@ func trainInterruptible(ds data.Dataset, tasks []string, cfg mtl.Config, opt mtl
 	if w := mtl.SIMDWarning(cfg.Backend); w != "" {
 		fmt.Fprintln(stderr, w)
 	}
+	opt.Progress = newBar(stderr)
+	var res *mtl.Result
+	err := interruptible(opt.CheckpointDir, stderr, func(ctx context.Context) (err error) {
+		res, err = mtl.Train(ctx, ds, tasks, cfg, opt)
+		return err
+	})
+	return res, err
+}
+
+// interruptible calls train with a context that Ctrl-C cancels, then ends
+// the progress bar's line on stderr; a cancelled training says that the
+// checkpoint in dir continues with -resume.
+func interruptible(dir string, stderr io.Writer, train func(ctx context.Context) error) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	opt.Progress = newBar(stderr)
-	res, err := mtl.Train(ctx, ds, tasks, cfg, opt)
+	err := train(ctx)
 	fmt.Fprintln(stderr)
 	if errors.Is(err, context.Canceled) {
-		return nil, fmt.Errorf("interrupted; the checkpoint in %s continues with -resume", opt.CheckpointDir)
+		return fmt.Errorf("interrupted; the checkpoint in %s continues with -resume", dir)
 	}
-	return res, err
+	return err
 }
 
 // affinityRecipe is the recipe of `tag affinity` (and of the `tag update`
@@ -165,45 +132,6 @@ func affinityRecipe(ds data.Dataset, recipe *recipeFlags, seed uint64, divide bo
 	aopt.DivideByLR = divide
 	err := recipe.apply(ds, &cfg, &aopt)
 	return cfg, aopt, err
-}
-
-// written lists the outputs present in l.Dir.
-func written(l experiment.Layout) []string {
-	var out []string
-	for _, p := range l.AffinityOutputs() {
-		if exists(p) {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// prepareOutDir refuses to overwrite a finished or started run unless
-// resume or force is given; force removes the earlier files.
-func prepareOutDir(l experiment.Layout, resume, force bool) error {
-	checkpoint := filepath.Join(l.Dir, mtl.CheckpointFile)
-	started := exists(checkpoint)
-	finished := exists(l.RunRecord())
-	switch {
-	case force:
-		for _, p := range append([]string{checkpoint}, l.AffinityOutputs()...) {
-			if err := os.RemoveAll(p); err != nil {
-				return err
-			}
-		}
-	case resume && !started:
-		return badInputf("-resume: %s holds no checkpoint", l.Dir)
-	case !resume && finished:
-		return badInputf("%s holds a finished run; use -resume to rewrite its results or -force to start over", l.Dir)
-	case !resume && started:
-		return badInputf("%s holds a started run; use -resume to continue it or -force to start over", l.Dir)
-	}
-	return os.MkdirAll(l.Dir, 0o755)
-}
-
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }
 
 // newBar returns a progress callback for one training run on w: a redrawn
@@ -236,87 +164,4 @@ func newBar(w io.Writer) func(mtl.Progress) {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-func versions() map[string]string {
-	v := map[string]string{"go": runtime.Version()}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		v["tag"] = bi.Main.Version
-		for _, d := range bi.Deps {
-			if strings.HasPrefix(d.Path, "github.com/gomlx/") {
-				v[d.Path] = d.Version
-			}
-		}
-	}
-	return v
-}
-
-// writeAffinityOutputs writes the matrices, the trajectory, the plots, the
-// weights, the sums and, last, run.json: a folder with run.json is
-// complete.
-func writeAffinityOutputs(l experiment.Layout, f affinityFiles, run affinityRun) error {
-	summary := &experiment.AffinitySummary{Affinity: f.Sums.Affinity(), Cosine: f.Sums.CosineMean(), Trajectory: f.Trajectory}
-	if err := experiment.WriteAffinityFiles(l, summary); err != nil {
-		return err
-	}
-	if _, err := report.WriteAffinityPlots(l.Dir, summary, f.Sums.Tasks); err != nil {
-		return err
-	}
-	if err := atomicfile.Write(l.Weights(), func(w io.Writer) error { return gob.NewEncoder(w).Encode(f.Weights) }); err != nil {
-		return err
-	}
-	if err := writeJSON(l.AffinitySums(), f.Sums); err != nil {
-		return err
-	}
-	return writeJSON(l.RunRecord(), run)
-}
-
-// writeJSON writes v as indented JSON to path, atomically.
-func writeJSON(path string, v any) error {
-	return atomicfile.Write(path, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
-	})
-}
-
-// readAffinityRun reads what writeAffinityOutputs wrote in l.Dir. Errors
-// are input errors that say what is missing.
-func readAffinityRun(l experiment.Layout) (*affinityRun, *affinityFiles, error) {
-	b, err := os.ReadFile(l.RunRecord())
-	if err != nil {
-		return nil, nil, badInputf("%s is not a finished tag affinity run: %v", l.Dir, err)
-	}
-	var run affinityRun
-	if err := json.Unmarshal(b, &run); err != nil {
-		return nil, nil, badInputf("%s: %v", l.RunRecord(), err)
-	}
-	if run.DataDigest == "" || len(run.Tasks) == 0 {
-		return nil, nil, badInputf("%s is not a tag affinity run that can be updated (no data_digest or tasks; rerun tag affinity)", l.RunRecord())
-	}
-	f := &affinityFiles{Sums: &affinity.PairSums{}, Weights: &mtl.Weights{}}
-	if b, err = os.ReadFile(l.AffinitySums()); err == nil {
-		err = json.Unmarshal(b, f.Sums)
-	}
-	if err == nil {
-		err = f.Sums.Validate()
-	}
-	if err == nil && !slices.Equal(f.Sums.Tasks, run.Tasks) {
-		err = fmt.Errorf("tasks %v, but run.json has %v", f.Sums.Tasks, run.Tasks)
-	}
-	if err != nil {
-		return nil, nil, badInputf("%s is not a tag affinity run that can be updated: %s: %v", l.Dir, filepath.Base(l.AffinitySums()), err)
-	}
-	wf, err := os.Open(l.Weights())
-	if err == nil {
-		err = gob.NewDecoder(wf).Decode(f.Weights)
-		wf.Close()
-	}
-	if err != nil {
-		return nil, nil, badInputf("%s is not a tag affinity run that can be updated: %s: %v", l.Dir, filepath.Base(l.Weights()), err)
-	}
-	if f.Trajectory, err = taskmatrix.ReadTrajectoryFile(l.TrajectoryCSV()); err != nil {
-		return nil, nil, badInputf("%s is not a tag affinity run that can be updated: %v", l.Dir, err)
-	}
-	return &run, f, nil
 }

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/tagroup/tag/affinityrun"
 	"io"
 	"os"
 	"sort"
@@ -132,7 +133,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "tag %s: %v\n", name, err)
 	var ie inputError
-	if errors.As(err, &ie) {
+	if errors.As(err, &ie) || affinityrun.IsInput(err) {
 		return 2
 	}
 	return 1

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/tagroup/tag/affinityrun"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -56,7 +57,7 @@ func TestRecipeFlagsReachTheRun(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var rec affinityRun
+			var rec affinityrun.Record
 			if err := json.Unmarshal(b, &rec); err != nil {
 				t.Fatal(err)
 			}

@@ -1,15 +1,14 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 
+	"github.com/tagroup/tag/affinityrun"
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/internal/atomicfile"
@@ -63,30 +62,26 @@ func planRunFrom(dir, out, add, remove string, tasksGiven bool) (*runFrom, error
 	if err != nil {
 		return nil, badInputf("-from: %s: %v", l.Results(), err)
 	}
-	r := &runFrom{from: l}
-	if r.tasks, r.added, r.removed, err = changeTasks(dir, res.Tasks, add, remove); err != nil {
+	r := &runFrom{from: l, added: splitList(add), removed: splitList(remove)}
+	if r.tasks, err = affinityrun.ChangeTasks(dir, res.Tasks, r.added, r.removed); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
-// check refuses data or a recipe other than those of -from's manifest.
-func (r *runFrom) check(data map[string]any, recipe any) error {
-	b, err := os.ReadFile(r.from.Manifest())
-	if err != nil {
-		return badInputf("-from %s is not a tag run directory: %v", r.from.Dir, err)
+// check refuses data or a recipe other than those -from's units were
+// made with, naming the fields that differ.
+func (r *runFrom) check(desc map[string]any, recipe any) error {
+	dataDiff, recipeDiff, err := experiment.SetupDiff(r.from, desc, recipe)
+	switch {
+	case err != nil:
+		return badInputf("-from: %v", err)
+	case len(dataDiff) > 0:
+		return badInputf("the data differ from %s's: %s; give the flags it was made with", r.from.Dir, strings.Join(dataDiff, "; "))
+	case len(recipeDiff) > 0:
+		return badInputf("the recipe differs from %s's: %s; give the flags it was made with", r.from.Dir, strings.Join(recipeDiff, "; "))
 	}
-	var m struct {
-		Data   map[string]any `json:"data"`
-		Recipe any            `json:"recipe"`
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return badInputf("-from: %s: %v", r.from.Manifest(), err)
-	}
-	if err := sameJSON("data", m.Data, data, r.from.Dir); err != nil {
-		return err
-	}
-	return sameJSON("recipe", m.Recipe, recipe, r.from.Dir)
+	return nil
 }
 
 // prepare checks the added tasks, the data and the recipe against -from
@@ -106,33 +101,8 @@ func (r *runFrom) prepare(ds data.Dataset, desc map[string]any, recipe any, out 
 // copyUnits copies into out's units/ every finished unit of -from whose
 // tasks all remain and that out lacks.
 func (r *runFrom) copyUnits(out experiment.Layout) error {
-	entries, err := os.ReadDir(r.from.Units())
-	if err != nil {
+	if _, err := experiment.ReuseUnits(r.from, out, r.tasks); err != nil {
 		return fmt.Errorf("-from: %w", err)
-	}
-	if err := os.MkdirAll(out.Units(), 0o755); err != nil {
-		return err
-	}
-	for _, e := range entries {
-		key, ok := strings.CutSuffix(e.Name(), ".json")
-		if !ok || exists(out.Unit(key)) {
-			continue
-		}
-		b, err := os.ReadFile(r.from.Unit(key))
-		if err != nil {
-			return err
-		}
-		var u struct {
-			Tasks []string `json:"tasks"`
-		}
-		if err := json.Unmarshal(b, &u); err != nil {
-			return fmt.Errorf("-from: unit file %s: %w", r.from.Unit(key), err)
-		}
-		if !slices.ContainsFunc(u.Tasks, func(t string) bool { return !slices.Contains(r.tasks, t) }) {
-			if err := atomicfile.WriteBytes(out.Unit(key), b); err != nil {
-				return err
-			}
-		}
 	}
 	return nil
 }
@@ -151,7 +121,7 @@ func (r *runFrom) observe(next func(experiment.Progress)) func(experiment.Progre
 			switch {
 			case !p.Reused:
 				r.trained = append(r.trained, c)
-			case exists(r.from.Unit(p.Key)):
+			case fileExists(r.from.Unit(p.Key)):
 				r.reused = append(r.reused, c)
 			default:
 				r.reusedFromBefore++
@@ -176,7 +146,7 @@ func (r *runFrom) writeReuse(w io.Writer, out experiment.Layout) error {
 	}
 	text := func(w io.Writer) error {
 		fmt.Fprintf(w, "# tag run -from %s\n\n", r.from.Dir)
-		fmt.Fprintf(w, "- removed: %s\n- added: %s\n- tasks (%d): %s\n", listOrNone(r.removed), listOrNone(r.added), len(r.tasks), strings.Join(r.tasks, ", "))
+		fmt.Fprintf(w, "- removed: %s\n- added: %s\n- tasks (%d): %s\n", affinityrun.ListOrNone(r.removed), affinityrun.ListOrNone(r.added), len(r.tasks), strings.Join(r.tasks, ", "))
 		fmt.Fprintf(w, "- networks reused from %s: %d (their training took %.1f s there)\n", r.from.Dir, len(r.reused), reused)
 		fmt.Fprintf(w, "- networks trained: %d (%.1f s)", len(r.trained), trained)
 		if r.reusedFromBefore > 0 {
@@ -193,4 +163,9 @@ func (r *runFrom) writeReuse(w io.Writer, out experiment.Layout) error {
 		return err
 	}
 	return atomicfile.Write(out.Reuse(), text)
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

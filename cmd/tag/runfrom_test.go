@@ -17,7 +17,9 @@ func unitNames(t *testing.T, dir string) []string {
 	}
 	var names []string
 	for _, e := range entries {
-		names = append(names, e.Name())
+		if strings.HasSuffix(e.Name(), ".json") {
+			names = append(names, e.Name())
+		}
 	}
 	return names
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/tagroup/tag/affinityrun"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -29,13 +30,13 @@ func affinityPlanted(t *testing.T, tasks string, epochs int, extra ...string) st
 	return out
 }
 
-func readRun(t *testing.T, dir string) affinityRun {
+func readRun(t *testing.T, dir string) affinityrun.Record {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "run.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r affinityRun
+	var r affinityrun.Record
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package affinityrun
 
 import (
 	"fmt"
@@ -8,19 +8,19 @@ import (
 	"github.com/tagroup/tag/internal/atomicfile"
 )
 
-// writeChanges writes changes.md of `tag update` (run.Update set) to
-// path, atomically: the task sets, the cost of the measurement, the
-// groupings before and after per budget and, with -compare, the agreement
-// with a from-scratch run.
-func writeChanges(path string, old, run *affinityRun) error {
-	u := run.Update
+// WriteChanges writes changes.md of an update (rec.Update set) to path,
+// atomically: the task sets, the cost of the measurement, the groupings
+// before and after per budget and, with from-scratch runs to compare
+// with, the agreement with them. old is the record of the run continued.
+func WriteChanges(path string, old, rec *Record) error {
+	u := rec.Update
 	return atomicfile.Write(path, func(w io.Writer) error {
 		fmt.Fprintf(w, "# tag update of %s\n\n", u.From)
 		fmt.Fprintf(w, "- tasks before (%d): %s\n", len(old.Tasks), strings.Join(old.Tasks, ", "))
-		fmt.Fprintf(w, "- removed: %s\n- added: %s\n", listOrNone(u.Removed), listOrNone(u.Added))
-		fmt.Fprintf(w, "- tasks after (%d): %s\n", len(run.Tasks), strings.Join(run.Tasks, ", "))
+		fmt.Fprintf(w, "- removed: %s\n- added: %s\n", ListOrNone(u.Removed), ListOrNone(u.Added))
+		fmt.Fprintf(w, "- tasks after (%d): %s\n", len(rec.Tasks), strings.Join(rec.Tasks, ", "))
 		fmt.Fprintf(w, "- training steps of the update: %d (%.1f%% of the %d steps of a from-scratch run with this recipe), %.1f s; stop: %s\n",
-			run.Steps, 100*u.StepRatio, u.ScratchSteps, run.Seconds, u.Stop)
+			rec.Steps, 100*u.StepRatio, u.ScratchSteps, rec.Seconds, u.Stop)
 		if c := u.Criterion; c != nil {
 			fmt.Fprintf(w, "- criterion: the running means of the pairs involving an added task change by at most %g (relative L2) over each of %d consecutive epochs\n",
 				c.Tolerance, c.Checks)
@@ -44,8 +44,8 @@ func writeChanges(path string, old, run *affinityRun) error {
 		fmt.Fprintln(w, "| budget | before | after | unchanged groups | networks to train anew |")
 		fmt.Fprintln(w, "| ---: | --- | --- | --- | --- |")
 		for _, g := range u.Groupings {
-			fmt.Fprintf(w, "| %d | %s | %s | %s | %d: %s |\n", g.Budget, groupsText(g.Before), groupsText(g.After),
-				groupsText(g.Unchanged), len(g.Anew), groupsText(g.Anew))
+			fmt.Fprintf(w, "| %d | %s | %s | %s | %d: %s |\n", g.Budget, GroupsText(g.Before), GroupsText(g.After),
+				GroupsText(g.Unchanged), len(g.Anew), GroupsText(g.Anew))
 		}
 		if c := u.Compare; c != nil {
 			fmt.Fprintf(w, "\n## Agreement with from-scratch runs\n\n")
@@ -53,25 +53,26 @@ func writeChanges(path string, old, run *affinityRun) error {
 			fmt.Fprintln(w, "| runs | steps | new pairs | all pairs |")
 			fmt.Fprintln(w, "| --- | ---: | ---: | ---: |")
 			for _, r := range c.Runs {
-				fmt.Fprintf(w, "| this update vs %s (seed %d) | %d vs %d | %s | %.3f |\n", r.Dir, r.Seed, run.Steps, r.Steps, newPairsText(r.rankAgreement), r.RankAllPairs)
+				fmt.Fprintf(w, "| this update vs %s (seed %d) | %d vs %d | %s | %.3f |\n", r.Dir, r.Seed, rec.Steps, r.Steps, newPairsText(r.Agreement), r.RankAllPairs)
 			}
 			for _, p := range c.Yardstick {
-				fmt.Fprintf(w, "| yardstick: %s vs %s | | %s | %.3f |\n", p.A, p.B, newPairsText(p.rankAgreement), p.RankAllPairs)
+				fmt.Fprintf(w, "| yardstick: %s vs %s | | %s | %.3f |\n", p.A, p.B, newPairsText(p.Agreement), p.RankAllPairs)
 			}
 		}
 		return nil
 	})
 }
 
-func listOrNone(xs []string) string {
+// ListOrNone joins xs with commas, or says none.
+func ListOrNone(xs []string) string {
 	if len(xs) == 0 {
 		return "none"
 	}
 	return strings.Join(xs, ", ")
 }
 
-// groupsText writes groups as {a b} {c d}, or – for none.
-func groupsText(gs [][]string) string {
+// GroupsText writes groups as {a b} {c d}, or – for none.
+func GroupsText(gs [][]string) string {
 	if len(gs) == 0 {
 		return "–"
 	}
@@ -83,7 +84,7 @@ func groupsText(gs [][]string) string {
 }
 
 // newPairsText is the new pairs' rank correlation and their number.
-func newPairsText(a rankAgreement) string {
+func newPairsText(a Agreement) string {
 	if a.RankNewPairs == nil {
 		return "–"
 	}

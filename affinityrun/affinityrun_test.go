@@ -1,0 +1,202 @@
+package affinityrun
+
+import (
+	"context"
+	"errors"
+	"math"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tagroup/tag/data"
+	"github.com/tagroup/tag/data/planted"
+	"github.com/tagroup/tag/experiment"
+	"github.com/tagroup/tag/experiment/engines"
+	"github.com/tagroup/tag/mtl"
+	"github.com/tagroup/tag/selection"
+	"github.com/tagroup/tag/taskmatrix"
+)
+
+func TestChangeTasks(t *testing.T) {
+	old := []string{"a", "b", "c"}
+	for _, c := range []struct {
+		add, remove []string
+		want        []string
+		err         string
+	}{
+		{[]string{"d"}, nil, []string{"a", "b", "c", "d"}, ""},
+		{[]string{"e", "d"}, []string{"b"}, []string{"a", "c", "e", "d"}, ""},
+		{nil, []string{"a", "c"}, []string{"b"}, ""},
+		{[]string{"a"}, nil, nil, `task "a" is already in`},
+		{nil, []string{"z"}, nil, `task "z" is not in`},
+		{nil, []string{"a", "b", "c"}, nil, "removes every task"},
+		{[]string{"d", "d"}, nil, nil, "twice"},
+		{nil, []string{"a", "a"}, nil, "twice"},
+	} {
+		got, err := ChangeTasks("DIR", old, c.add, c.remove)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) || !IsInput(err) {
+				t.Errorf("+%v −%v: error %v, want an input error with %q", c.add, c.remove, err, c.err)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("+%v −%v: %v, %v; want %v", c.add, c.remove, got, err, c.want)
+		}
+	}
+}
+
+// Agree against hand-worked rank correlations: a matrix agrees perfectly
+// with a monotone transform of itself and perfectly negatively with its
+// negation; the new pairs are the 2·(n−1) ordered pairs of the added task.
+func TestAgree(t *testing.T) {
+	a := taskmatrix.New([]string{"x", "y", "z"})
+	v := 0.0
+	for i := range 3 {
+		for j := range 3 {
+			if i != j {
+				v++
+				a.Values[i][j] = v
+			}
+		}
+	}
+	cube, neg := taskmatrix.New(a.Tasks), taskmatrix.New(a.Tasks)
+	for i := range 3 {
+		for j := range 3 {
+			cube.Values[i][j] = math.Pow(a.Values[i][j], 3)
+			neg.Values[i][j] = -a.Values[i][j]
+		}
+	}
+	r, err := Agree(a, cube, []string{"z"})
+	if err != nil || r.NewPairs != 4 || r.RankNewPairs == nil || math.Abs(*r.RankNewPairs-1) > 1e-12 || math.Abs(r.RankAllPairs-1) > 1e-12 {
+		t.Errorf("monotone transform: %+v %v", r, err)
+	}
+	r, err = Agree(a, neg, nil)
+	if err != nil || r.NewPairs != 0 || r.RankNewPairs != nil || math.Abs(r.RankAllPairs+1) > 1e-12 {
+		t.Errorf("negation: %+v %v", r, err)
+	}
+}
+
+// plantedRun trains a short affinity run on the planted data and writes
+// it into a new folder, as `tag affinity` does.
+func plantedRun(t *testing.T, tasks []string, epochs int) (experiment.Layout, *planted.Dataset) {
+	t.Helper()
+	ds, err := planted.New(planted.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, aopt := engines.Recipe(ds)
+	cfg.Seed, cfg.Epochs, cfg.CheckpointEvery = 1, epochs, 50
+	l := experiment.Layout{Dir: filepath.Join(t.TempDir(), "run")}
+	if err := PrepareDir(l, false, false); err != nil {
+		t.Fatal(err)
+	}
+	res, err := mtl.Train(context.Background(), ds, tasks, cfg, mtl.Options{CheckpointDir: l.Dir, Affinity: &aopt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := Record{Data: ds.Name(), Tasks: tasks, Config: cfg, Affinity: aopt, Seed: 1, Steps: res.Steps, Finished: time.Now()}
+	if rec.DataDigest, err = data.Digest(ds); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(l, Files{Sums: res.Sums.PairSums(), Trajectory: res.Trajectory, Weights: res.Weights}, rec); err != nil {
+		t.Fatal(err)
+	}
+	return l, ds
+}
+
+// Write and Read round-trip; PrepareDir then refuses the finished folder.
+func TestWriteReadPrepare(t *testing.T) {
+	l, _ := plantedRun(t, []string{"a0", "b0"}, 1)
+	rec, f, err := Read(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rec.Tasks, []string{"a0", "b0"}) || !slices.Equal(f.Sums.Tasks, rec.Tasks) || len(f.Weights.Heads) != 2 || len(f.Trajectory) == 0 {
+		t.Errorf("read back %+v, sums %v, %d heads, %d trajectory points", rec, f.Sums.Tasks, len(f.Weights.Heads), len(f.Trajectory))
+	}
+	if err := PrepareDir(l, false, false); !IsInput(err) || !strings.Contains(err.Error(), "finished run") {
+		t.Errorf("PrepareDir over a finished run: %v", err)
+	}
+	if _, _, err := Read(experiment.Layout{Dir: t.TempDir()}); !IsInput(err) {
+		t.Errorf("Read of an empty folder: %v", err)
+	}
+}
+
+// Removing tasks trains nothing: the affinity is the saved one restricted
+// to the remaining tasks (taskmatrix.Sub), and the groups at each budget
+// are those of selection on that matrix.
+func TestUpdateRemove(t *testing.T) {
+	l, ds := plantedRun(t, []string{"a0", "a1", "b0", "b1", "c0"}, 1)
+	rec, _, err := Read(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "upd")
+	u, err := PlanUpdate(UpdateOptions{From: l.Dir, Out: out, Remove: []string{"b1"}, Tolerance: 0.1, Checks: 2,
+		Budgets: []int{2, 3}, Rule: selection.DefaultRule})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := u.Check(ds, rec.Config, rec.Affinity, rec.Seed); err != nil {
+		t.Fatal(err)
+	}
+	if err := PrepareDir(u.Out(), false, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := u.Run(context.Background(), ds); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := taskmatrix.ReadFile(l.AffinityCSV())
+	want, _ := old.Sub([]string{"a0", "a1", "b0", "c0"})
+	got, err := taskmatrix.ReadFile(u.Out().AffinityCSV())
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("affinity after removal %v (%v), want %v", got, err, want)
+	}
+	r := u.Result()
+	if r.Steps != 0 || r.Update.Stop != StopNothingAdded || len(r.Update.Groupings) != 2 {
+		t.Fatalf("record %+v", r.Update)
+	}
+	for _, g := range r.Update.Groupings {
+		res, err := selection.SolveMatrix(want, selection.DefaultRule, selection.MaxNetworks(g.Budget),
+			selection.Options{Seed: 1, Iterations: 200, SpendBudget: selection.DefaultSpendBudget})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := res.GroupNames(want.Tasks); !reflect.DeepEqual(g.After, w) {
+			t.Errorf("budget %d: %v, selection on the reduced matrix %v", g.Budget, g.After, w)
+		}
+	}
+}
+
+// Check names what differs: the seed, the recipe's field, added tasks the
+// data lack.
+func TestUpdateCheckRefuses(t *testing.T) {
+	l, ds := plantedRun(t, []string{"a0", "b0"}, 1)
+	rec, _, _ := Read(l)
+	plan := func(add ...string) *Update {
+		u, err := PlanUpdate(UpdateOptions{From: l.Dir, Out: filepath.Join(t.TempDir(), "o"), Add: add, Tolerance: 0.1, Checks: 2, Rule: selection.DefaultRule})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	other := rec.Config
+	other.LearningRate *= 2
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{plan("c0").Check(ds, rec.Config, rec.Affinity, 2), "seed 1"},
+		{plan("c0").Check(ds, other, rec.Affinity, 1), "learning_rate"},
+		{plan("zz").Check(ds, rec.Config, rec.Affinity, 1), `"zz"`},
+	} {
+		var ie *InputError
+		if !errors.As(c.err, &ie) || !strings.Contains(c.err.Error(), c.want) {
+			t.Errorf("error %v, want an input error with %q", c.err, c.want)
+		}
+	}
+}

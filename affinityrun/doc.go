@@ -1,0 +1,26 @@
+// Package affinityrun keeps affinity runs and their updates: the record
+// and files of one run that trained all tasks together and measured the
+// lookahead affinity of Eq. 1 (run.json, affinity.csv, cosine.csv,
+// trajectory.csv, the per-pair sums affinity-sums.json and the last
+// weights weights.gob), and the update of such a run for a changed task
+// set without starting over.
+//
+// An update removes tasks by dropping their rows and columns from the
+// saved per-pair sums (no training: the result is the saved matrix
+// restricted to the remaining tasks). It adds tasks by starting from the
+// saved weights (trunk and heads), adding a head per new task, training
+// all tasks together while measuring every pair, and keeping, for the
+// pairs i → j that involve a new task, the sums of this measurement; the
+// old pairs keep their saved sums (or, with Refresh, their saved sums plus
+// the new measurements). The affinity of a pair is its sum over its
+// count, as in a from-scratch run.
+//
+// The measurement of the new pairs ends by a stop rule; the update then
+// groups the tasks before and after at each requested budget (the groups
+// of `tag group` with its default options), says which groups are
+// unchanged (their networks can be kept), and, given from-scratch runs on
+// the new task set, their agreement with the update: the Spearman rank
+// correlation over the ordered pairs involving a new task, against the
+// yardstick of the from-scratch runs with each other. changes.md reports
+// all of it; run.json records it under "update".
+package affinityrun

@@ -1,0 +1,209 @@
+package affinityrun
+
+import (
+	"encoding/gob"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tagroup/tag/affinity"
+	"github.com/tagroup/tag/experiment"
+	"github.com/tagroup/tag/internal/atomicfile"
+	"github.com/tagroup/tag/mtl"
+	"github.com/tagroup/tag/report"
+	"github.com/tagroup/tag/taskmatrix"
+)
+
+// Record is DIR/run.json of an affinity run (`tag affinity`) or of an
+// update of one (`tag update`).
+type Record struct {
+	Data string `json:"data"`
+	// DataDigest fingerprints the data's content (data.Digest), so that
+	// an update refuses other data.
+	DataDigest string                 `json:"data_digest"`
+	Tasks      []string               `json:"tasks"`
+	Features   []string               `json:"features,omitempty"`
+	Leakage    []string               `json:"leakage_warnings,omitempty"`
+	Config     mtl.Config             `json:"config"`
+	Affinity   affinity.Options       `json:"affinity"`
+	Seed       uint64                 `json:"seed"`
+	Versions   map[string]string      `json:"versions"`
+	Seconds    float64                `json:"seconds"`
+	Steps      int                    `json:"steps"`
+	Epochs     int                    `json:"epochs"`
+	BestEpoch  int                    `json:"best_epoch"`
+	Validation map[string]mtl.Metrics `json:"validation"`
+	Test       map[string]mtl.Metrics `json:"test"`
+	History    []mtl.EpochRecord      `json:"history"`
+	Finished   time.Time              `json:"finished"`
+	// Update is set when an update made the run: Steps and Seconds are
+	// then the update's alone.
+	Update *UpdateRecord `json:"update,omitempty"`
+}
+
+// Files are what an affinity run writes besides run.json, and what an
+// update continues from.
+type Files struct {
+	// Sums are the per-pair sums and counts behind affinity.csv and
+	// cosine.csv.
+	Sums       *affinity.PairSums
+	Trajectory []taskmatrix.Point
+	// Weights are the network's weights after its last step.
+	Weights *mtl.Weights
+}
+
+// InputError is a refusal of the input (an option, a run folder, a task
+// name, data that differ from a run's): nothing was written. Commands
+// exit with status 2 for it.
+type InputError struct{ Err error }
+
+// Error returns the reason for the refusal.
+func (e *InputError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *InputError) Unwrap() error { return e.Err }
+
+func inputf(format string, args ...any) error {
+	return &InputError{fmt.Errorf(format, args...)}
+}
+
+// IsInput reports whether err is (or wraps) an InputError.
+func IsInput(err error) bool {
+	var ie *InputError
+	return errors.As(err, &ie)
+}
+
+// Versions are the versions of Go, of this module and of GoMLX in the
+// running binary, for Record.Versions.
+func Versions() map[string]string {
+	v := map[string]string{"go": runtime.Version()}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		v["tag"] = bi.Main.Version
+		for _, d := range bi.Deps {
+			if strings.HasPrefix(d.Path, "github.com/gomlx/") {
+				v[d.Path] = d.Version
+			}
+		}
+	}
+	return v
+}
+
+// PrepareDir readies l.Dir for a run: it refuses to overwrite a finished
+// or started run unless resume or force is given (InputError); force
+// removes the earlier files.
+func PrepareDir(l experiment.Layout, resume, force bool) error {
+	checkpoint := filepath.Join(l.Dir, mtl.CheckpointFile)
+	started := exists(checkpoint)
+	finished := exists(l.RunRecord())
+	switch {
+	case resume && force:
+		return inputf("-resume and -force exclude each other")
+	case force:
+		for _, p := range append([]string{checkpoint}, l.AffinityOutputs()...) {
+			if err := os.RemoveAll(p); err != nil {
+				return err
+			}
+		}
+	case resume && !started:
+		return inputf("-resume: %s holds no checkpoint", l.Dir)
+	case !resume && finished:
+		return inputf("%s holds a finished run; use -resume to rewrite its results or -force to start over", l.Dir)
+	case !resume && started:
+		return inputf("%s holds a started run; use -resume to continue it or -force to start over", l.Dir)
+	}
+	return os.MkdirAll(l.Dir, 0o755)
+}
+
+// Written lists the outputs present in l.Dir.
+func Written(l experiment.Layout) []string {
+	var out []string
+	for _, p := range l.AffinityOutputs() {
+		if exists(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// Write writes the matrices, the trajectory, the plots, the weights, the
+// sums and, last, run.json into l.Dir: a folder with run.json is
+// complete.
+func Write(l experiment.Layout, f Files, rec Record) error {
+	summary := &experiment.AffinitySummary{Affinity: f.Sums.Affinity(), Cosine: f.Sums.CosineMean(), Trajectory: f.Trajectory}
+	if err := experiment.WriteAffinityFiles(l, summary); err != nil {
+		return err
+	}
+	if _, err := report.WriteAffinityPlots(l.Dir, summary, f.Sums.Tasks); err != nil {
+		return err
+	}
+	if err := atomicfile.Write(l.Weights(), func(w io.Writer) error { return gob.NewEncoder(w).Encode(f.Weights) }); err != nil {
+		return err
+	}
+	if err := writeJSON(l.AffinitySums(), f.Sums); err != nil {
+		return err
+	}
+	return writeJSON(l.RunRecord(), rec)
+}
+
+// writeJSON writes v as indented JSON to path, atomically.
+func writeJSON(path string, v any) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	})
+}
+
+// Read reads what Write wrote in l.Dir. Errors are input errors that say
+// what is missing.
+func Read(l experiment.Layout) (*Record, *Files, error) {
+	b, err := os.ReadFile(l.RunRecord())
+	if err != nil {
+		return nil, nil, inputf("%s is not a finished tag affinity run: %v", l.Dir, err)
+	}
+	var rec Record
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return nil, nil, inputf("%s: %v", l.RunRecord(), err)
+	}
+	if rec.DataDigest == "" || len(rec.Tasks) == 0 {
+		return nil, nil, inputf("%s is not a tag affinity run that can be updated (no data_digest or tasks; rerun tag affinity)", l.RunRecord())
+	}
+	f := &Files{Sums: &affinity.PairSums{}, Weights: &mtl.Weights{}}
+	if b, err = os.ReadFile(l.AffinitySums()); err == nil {
+		err = json.Unmarshal(b, f.Sums)
+	}
+	if err == nil {
+		err = f.Sums.Validate()
+	}
+	if err == nil && !slices.Equal(f.Sums.Tasks, rec.Tasks) {
+		err = fmt.Errorf("tasks %v, but run.json has %v", f.Sums.Tasks, rec.Tasks)
+	}
+	if err != nil {
+		return nil, nil, inputf("%s is not a tag affinity run that can be updated: %s: %v", l.Dir, filepath.Base(l.AffinitySums()), err)
+	}
+	wf, err := os.Open(l.Weights())
+	if err == nil {
+		err = gob.NewDecoder(wf).Decode(f.Weights)
+		wf.Close()
+	}
+	if err != nil {
+		return nil, nil, inputf("%s is not a tag affinity run that can be updated: %s: %v", l.Dir, filepath.Base(l.Weights()), err)
+	}
+	if f.Trajectory, err = taskmatrix.ReadTrajectoryFile(l.TrajectoryCSV()); err != nil {
+		return nil, nil, inputf("%s is not a tag affinity run that can be updated: %v", l.Dir, err)
+	}
+	return &rec, f, nil
+}

@@ -1,0 +1,423 @@
+package affinityrun
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tagroup/tag/affinity"
+	"github.com/tagroup/tag/data"
+	"github.com/tagroup/tag/experiment"
+	"github.com/tagroup/tag/internal/jsondiff"
+	"github.com/tagroup/tag/mtl"
+	"github.com/tagroup/tag/selection"
+	"github.com/tagroup/tag/taskmatrix"
+)
+
+// Defaults of the stopping criterion of an update (affinity.Stability):
+// the running means of the new pairs move by at most 10% (relative L2)
+// over each of 2 consecutive epochs.
+const (
+	DefaultStableTolerance = 0.1
+	DefaultStableChecks    = 2
+)
+
+// Stop reasons of an update (UpdateRecord.Stop).
+const (
+	StopNothingAdded = "nothing added"
+	StopSteps        = "steps"
+	StopStable       = "stable"
+	StopPatience     = "patience"
+	StopMaxEpochs    = "max-epochs"
+)
+
+// UpdateRecord is the "update" part of the run.json an update writes.
+type UpdateRecord struct {
+	// From is the run continued; Added and Removed the tasks changed.
+	From    string   `json:"from"`
+	Added   []string `json:"added,omitempty"`
+	Removed []string `json:"removed,omitempty"`
+	// Refresh: the old pairs' sums also took the update's measurements.
+	Refresh bool `json:"refresh_old_pairs"`
+	// Stop says why the measurement ended: StopNothingAdded (no
+	// training), StopSteps (UpdateOptions.Steps), StopStable (Criterion
+	// met), StopPatience (the recipe's early stopping) or StopMaxEpochs.
+	Stop      string              `json:"stop"`
+	Criterion *affinity.Stability `json:"criterion,omitempty"`
+	// Changes are the criterion's relative changes after each epoch
+	// from the second on.
+	Changes []float64 `json:"stability_changes,omitempty"`
+	// ScratchSteps are the steps of the from-scratch run the chain of
+	// updates started from: a from-scratch run on the new tasks with the
+	// same recipe takes as many (barring early stopping); StepRatio is
+	// the update's steps over them.
+	ScratchSteps int             `json:"scratch_steps"`
+	StepRatio    float64         `json:"step_ratio"`
+	Groupings    []BudgetChange  `json:"groupings"`
+	Compare      *ScratchCompare `json:"compare,omitempty"`
+}
+
+// BudgetChange is the grouping of one budget before and after an update.
+type BudgetChange struct {
+	Budget int        `json:"budget"`
+	Before [][]string `json:"before"`
+	After  [][]string `json:"after"`
+	// Unchanged are the groups of After that Before has too (their
+	// networks can be kept); Anew the others (networks to train).
+	Unchanged [][]string `json:"unchanged"`
+	Anew      [][]string `json:"train_anew"`
+}
+
+// UpdateOptions say what an update changes and how it measures.
+type UpdateOptions struct {
+	// From is the folder of the run to continue, Out the new folder.
+	From, Out string
+	// Add and Remove are the tasks to add (tasks of the data) and remove.
+	Add, Remove []string
+	// Steps > 0 measures the new tasks for exactly that many steps;
+	// 0 measures until the criterion (Tolerance, Checks) is met, for at
+	// most MaxEpochs epochs (0: the recipe's).
+	Steps, MaxEpochs int
+	Tolerance        float64
+	Checks           int
+	// Refresh adds the update's measurements of the old pairs to their
+	// saved sums (default: keep the old pairs as they were).
+	Refresh bool
+	// Budgets and Rule choose the groupings compared before and after.
+	Budgets []int
+	Rule    string
+	// Compare names from-scratch runs on the new tasks to compare with.
+	Compare []string
+	// Progress, if set, receives the training's progress.
+	Progress func(mtl.Progress)
+}
+
+// Update is one update of an affinity run in progress: PlanUpdate, Check,
+// then Run.
+type Update struct {
+	opt      UpdateOptions
+	in, out  experiment.Layout
+	old      *Record
+	oldFiles *Files
+	// tasks are the new task list: the old tasks less the removed, then
+	// the added.
+	tasks   []string
+	cfg     mtl.Config
+	aopt    affinity.Options
+	rec     UpdateRecord
+	run     Record
+	files   Files
+	start   time.Time
+	scratch []scratchRun
+}
+
+// PlanUpdate checks the options and the run in o.From and works out the
+// new task list. Every error is an InputError; nothing is written.
+func PlanUpdate(o UpdateOptions) (*Update, error) {
+	switch {
+	case o.From == "":
+		return nil, inputf("-from is required")
+	case o.Out == "":
+		return nil, inputf("-out is required")
+	case len(o.Add) == 0 && len(o.Remove) == 0:
+		return nil, inputf("nothing to change: give -add or -remove")
+	case o.Steps < 0:
+		return nil, inputf("-steps %d: want 0 (until stable) or more", o.Steps)
+	case !(o.Tolerance >= 0):
+		return nil, inputf("-tolerance %g: want 0 or more", o.Tolerance)
+	case o.Checks < 1:
+		return nil, inputf("-checks %d: want at least 1", o.Checks)
+	case o.MaxEpochs < 0:
+		return nil, inputf("-max-epochs %d: want 0 (the recipe's) or more", o.MaxEpochs)
+	case !slices.Contains(selection.AffinityRules, o.Rule):
+		return nil, inputf("-rule %q: want one of %s", o.Rule, strings.Join(selection.AffinityRules, ", "))
+	}
+	for _, k := range o.Budgets {
+		if k < 1 {
+			return nil, inputf("-budget %d: want at least 1 network", k)
+		}
+	}
+	if a, b := filepath.Clean(o.From), filepath.Clean(o.Out); a == b {
+		return nil, inputf("-out %s is -from: write the update to a new folder", o.Out)
+	}
+	u := &Update{opt: o, in: experiment.Layout{Dir: o.From}, out: experiment.Layout{Dir: o.Out}, start: time.Now()}
+	var err error
+	if u.old, u.oldFiles, err = Read(u.in); err != nil {
+		return nil, err
+	}
+	if u.tasks, err = ChangeTasks(o.From, u.old.Tasks, o.Add, o.Remove); err != nil {
+		return nil, err
+	}
+	if u.scratch, err = readScratch(o.Compare, u.tasks); err != nil {
+		return nil, err
+	}
+	u.rec = UpdateRecord{From: o.From, Added: o.Add, Removed: o.Remove, Refresh: o.Refresh, ScratchSteps: u.old.Steps}
+	if u.old.Update != nil {
+		u.rec.ScratchSteps = u.old.Update.ScratchSteps
+	}
+	return u, nil
+}
+
+// Old is the record of the run continued.
+func (u *Update) Old() *Record { return u.old }
+
+// Tasks is the new task list: the old tasks less the removed, then the
+// added.
+func (u *Update) Tasks() []string { return slices.Clone(u.tasks) }
+
+// Out is the layout of the new folder.
+func (u *Update) Out() experiment.Layout { return u.out }
+
+// Result is the record written, once Run returned.
+func (u *Update) Result() *Record { return &u.run }
+
+// ChangeTasks returns the task list old of the run in dir less the tasks
+// of remove, then those of add, in that order (the old tasks keep their
+// order). Each task added must be new, each removed present, neither list
+// may name a task twice, and some task must remain; errors are
+// InputErrors.
+func ChangeTasks(dir string, old, add, remove []string) ([]string, error) {
+	if err := distinct("-add", add); err != nil {
+		return nil, err
+	}
+	if err := distinct("-remove", remove); err != nil {
+		return nil, err
+	}
+	for _, t := range add {
+		if slices.Contains(old, t) {
+			return nil, inputf("-add %s: task %q is already in %s (tasks %s)", strings.Join(add, ","), t, dir, strings.Join(old, ","))
+		}
+	}
+	for _, t := range remove {
+		if !slices.Contains(old, t) {
+			return nil, inputf("-remove %s: task %q is not in %s (tasks %s)", strings.Join(remove, ","), t, dir, strings.Join(old, ","))
+		}
+	}
+	var tasks []string
+	for _, t := range old {
+		if !slices.Contains(remove, t) {
+			tasks = append(tasks, t)
+		}
+	}
+	if len(tasks) == 0 {
+		return nil, inputf("-remove %s removes every task of %s", strings.Join(remove, ","), dir)
+	}
+	return append(tasks, add...), nil
+}
+
+// distinct refuses a list that names a task twice.
+func distinct(option string, tasks []string) error {
+	for i, t := range tasks {
+		if slices.Contains(tasks[:i], t) {
+			return inputf("%s names task %q twice", option, t)
+		}
+	}
+	return nil
+}
+
+// Check refuses data, a recipe or a seed other than the continued run's,
+// and added tasks the data lack, naming what differs (InputError).
+func (u *Update) Check(ds data.Dataset, cfg mtl.Config, aopt affinity.Options, seed uint64) error {
+	if seed != u.old.Seed {
+		return inputf("-seed %d: %s was made with seed %d", seed, u.opt.From, u.old.Seed)
+	}
+	digest, err := data.Digest(ds)
+	if err != nil {
+		return err
+	}
+	if ds.Name() != u.old.Data || digest != u.old.DataDigest {
+		return inputf("the data differ from %s's: %s (content %.12s) here, %s (content %.12s) there; give the data flags it was made with",
+			u.opt.From, ds.Name(), digest, u.old.Data, u.old.DataDigest)
+	}
+	for _, t := range u.rec.Added {
+		if _, err := data.TaskIndex(ds, t); err != nil {
+			return inputf("-add: %v", err)
+		}
+	}
+	if err := sameFields("recipe", u.old.Config, cfg, u.opt.From); err != nil {
+		return err
+	}
+	if err := sameFields("affinity measurement", u.old.Affinity, aopt, u.opt.From); err != nil {
+		return err
+	}
+	u.cfg, u.aopt = cfg, aopt
+	return nil
+}
+
+// sameFields returns an InputError naming the fields where here differs
+// from there.
+func sameFields(what string, there, here any, dir string) error {
+	diffs := jsondiff.Fields(there, here)
+	if len(diffs) == 0 {
+		return nil
+	}
+	return inputf("the %s differs from %s's: %s; give the flags it was made with", what, dir, strings.Join(diffs, "; "))
+}
+
+// Run measures the new tasks (when there are any), groups before and
+// after, compares with the from-scratch runs and writes every output of
+// an affinity run into the new folder, then changes.md, run.json last.
+// The folder must have been readied (PrepareDir). ctx ends training
+// early; the checkpoint then continues with resume.
+func (u *Update) Run(ctx context.Context, ds data.Dataset) error {
+	if err := u.measure(ctx, ds); err != nil {
+		return err
+	}
+	return u.finish()
+}
+
+// measure trains the new tasks (when there are any) and combines the
+// measurement with the saved sums, into u.files and u.run.
+func (u *Update) measure(ctx context.Context, ds data.Dataset) error {
+	kept, err := u.oldFiles.Sums.Without(u.rec.Removed)
+	if err != nil {
+		return err
+	}
+	traj := keepTasks(u.oldFiles.Trajectory, u.tasks)
+	u.run = Record{Data: u.old.Data, DataDigest: u.old.DataDigest, Tasks: u.tasks, Features: u.old.Features,
+		Leakage: u.old.Leakage, Config: u.cfg, Affinity: u.aopt, Seed: u.old.Seed, Versions: Versions()}
+	weights := u.oldFiles.Weights.Without(u.rec.Removed)
+	if len(u.rec.Added) == 0 {
+		u.rec.Stop = StopNothingAdded
+		u.files = Files{Sums: kept, Trajectory: traj, Weights: weights}
+		u.run.Seconds = time.Since(u.start).Seconds()
+		return nil
+	}
+	window := u.cfg
+	opt := mtl.Options{CheckpointDir: u.out.Dir, Affinity: &u.aopt, Init: weights, Progress: u.opt.Progress}
+	stepsPerEpoch := max(mtl.StepsPerEpoch(ds, u.cfg), 1)
+	crit := affinity.Stability{Tolerance: u.opt.Tolerance, Checks: u.opt.Checks}
+	if u.opt.Steps > 0 {
+		opt.MaxSteps = u.opt.Steps
+		window.Epochs = (u.opt.Steps + stepsPerEpoch - 1) / stepsPerEpoch
+	} else {
+		if u.opt.MaxEpochs > 0 {
+			window.Epochs = u.opt.MaxEpochs
+		}
+		added := u.rec.Added
+		opt.Stop = &mtl.StopRule{Name: fmt.Sprintf("stability %g over %d epochs of the pairs of %v", crit.Tolerance, crit.Checks, added),
+			After: func(_ int, acc *affinity.Accumulator) bool { return crit.Stable(acc, added) }}
+		u.rec.Criterion = &crit
+	}
+	res, err := mtl.Train(ctx, ds, u.tasks, window, opt)
+	if err != nil {
+		return err
+	}
+	if res.Sums == nil || res.Weights == nil {
+		return inputf("%s holds an update finished by an older tag; use -force to start over", u.out.Dir)
+	}
+	sums, err := kept.Merge(res.Sums, u.rec.Refresh)
+	if err != nil {
+		return err
+	}
+	offset := 0
+	for _, p := range u.oldFiles.Trajectory {
+		offset = max(offset, p.Epoch+1)
+	}
+	for _, p := range res.Trajectory {
+		p.Epoch += offset
+		traj = append(traj, p)
+	}
+	u.rec.Changes = crit.Changes(res.Sums, u.rec.Added)
+	switch {
+	case u.opt.Steps > 0:
+		u.rec.Stop = StopSteps
+	case res.StoppedEarly && crit.Stable(res.Sums, u.rec.Added):
+		u.rec.Stop = StopStable
+	case res.StoppedEarly:
+		u.rec.Stop = StopPatience
+	default:
+		u.rec.Stop = StopMaxEpochs
+	}
+	u.files = Files{Sums: sums, Trajectory: traj, Weights: res.Weights}
+	u.run.Seconds, u.run.Steps, u.run.Epochs, u.run.BestEpoch = res.Seconds, res.Steps, res.Epochs, res.BestEpoch
+	u.run.Validation, u.run.Test, u.run.History = res.Validation, res.Test, res.History
+	return nil
+}
+
+// keepTasks returns the points whose source and target are both in tasks.
+func keepTasks(pts []taskmatrix.Point, tasks []string) []taskmatrix.Point {
+	var out []taskmatrix.Point
+	for _, p := range pts {
+		if slices.Contains(tasks, p.Source) && slices.Contains(tasks, p.Target) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// finish groups before and after, compares with the from-scratch runs and
+// writes every output, run.json last.
+func (u *Update) finish() error {
+	if u.rec.ScratchSteps > 0 {
+		u.rec.StepRatio = float64(u.run.Steps) / float64(u.rec.ScratchSteps)
+	}
+	before, after := u.oldFiles.Sums.Affinity(), u.files.Sums.Affinity()
+	for _, k := range u.opt.Budgets {
+		bc, err := ChangeAt(before, after, u.opt.Rule, k)
+		if err != nil {
+			return err
+		}
+		u.rec.Groupings = append(u.rec.Groupings, bc)
+	}
+	if len(u.scratch) > 0 {
+		c, err := compareScratch(u.scratch, after, u.rec.Added)
+		if err != nil {
+			return err
+		}
+		u.rec.Compare = c
+	}
+	u.run.Update = &u.rec
+	u.run.Finished = time.Now().UTC()
+	if err := WriteChanges(u.out.Changes(), u.old, &u.run); err != nil {
+		return err
+	}
+	return Write(u.out, u.files, u.run)
+}
+
+// ChangeAt is the grouping change at budget k from the matrix before to
+// the matrix after, each grouped by GroupsAt.
+func ChangeAt(before, after *taskmatrix.Matrix, rule string, k int) (BudgetChange, error) {
+	gb, err := GroupsAt(before, rule, k)
+	if err != nil {
+		return BudgetChange{}, err
+	}
+	ga, err := GroupsAt(after, rule, k)
+	if err != nil {
+		return BudgetChange{}, err
+	}
+	bc := BudgetChange{Budget: k, Before: gb, After: ga, Unchanged: [][]string{}, Anew: [][]string{}}
+	for _, g := range ga {
+		if slices.ContainsFunc(gb, func(h []string) bool { return sameSet(g, h) }) {
+			bc.Unchanged = append(bc.Unchanged, g)
+		} else {
+			bc.Anew = append(bc.Anew, g)
+		}
+	}
+	return bc, nil
+}
+
+// GroupsAt is `tag group -affinity -budget k -rule rule` with its default
+// options: the groups of m's tasks at k networks.
+func GroupsAt(m *taskmatrix.Matrix, rule string, k int) ([][]string, error) {
+	res, err := selection.SolveMatrix(m, rule, selection.MaxNetworks(k), selection.Options{Seed: 1, Iterations: 200, SpendBudget: selection.DefaultSpendBudget})
+	if err != nil {
+		return nil, fmt.Errorf("grouping %d tasks at budget %d: %w", m.N(), k, err)
+	}
+	return res.GroupNames(m.Tasks), nil
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,201 @@
+package selection
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// SolveAll solves r under every budget of bs, as [Solve] does one by one,
+// with one difference: for a rule of disjoint groups summed pair by pair
+// ([AffinitySum], rule zsum) under budgets of k networks, every budget the
+// exact solver cannot take is solved in one pass of the partition search
+// (see "Partition search" in the package documentation), which has no
+// limit on the number of tasks. Results are in the order of bs.
+func SolveAll(r Rule, bs []Budget, opt Options) ([]*Result, error) {
+	out := make([]*Result, len(bs))
+	var many []int // indices of bs for the partition search
+	for i, b := range bs {
+		if usePartitionSearch(r, b, opt) {
+			many = append(many, i)
+			continue
+		}
+		res, err := Solve(r, b, opt)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = res
+	}
+	if len(many) > 0 {
+		sub := make([]Budget, len(many))
+		for k, i := range many {
+			sub[k] = bs[i]
+		}
+		rs, err := solvePartitions(r.(*AffinitySum), sub, opt)
+		if err != nil {
+			return nil, err
+		}
+		for k, i := range many {
+			out[i] = rs[k]
+		}
+	}
+	return out, nil
+}
+
+// usePartitionSearch reports whether [Solve] hands r and b to the
+// partition search: r is [AffinitySum] without a group-size cap, b is a
+// budget of k networks, and the exact solver's work is over its limit.
+func usePartitionSearch(r Rule, b Budget, opt Options) bool {
+	z, ok := r.(*AffinitySum)
+	if !ok || opt.MaxGroupSize > 0 && opt.MaxGroupSize < z.N() || !networkBudget(b, z.N()) {
+		return false
+	}
+	limit := opt.ExactWork
+	if limit <= 0 {
+		limit = defaultExactWork
+	}
+	b.Spend = b.Spend || opt.SpendBudget
+	w, ok := exactWork(r, b)
+	return !ok || w > limit
+}
+
+// defaultExactWork is Options.ExactWork's default.
+const defaultExactWork = 1.5e10
+
+// networkBudget reports whether b charges one unit for every group of 1 to
+// n tasks (a budget of [MaxNetworks]).
+func networkBudget(b Budget, n int) bool {
+	if b.SizeCost == nil || b.Limit < 1 {
+		return false
+	}
+	for m := 1; m <= n; m++ {
+		if b.SizeCost(m) != 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// checkManyTasks explains why r and b cannot be solved above [MaxTasks]
+// tasks, or returns nil when the task count is within it.
+func checkManyTasks(r Rule, b Budget, opt Options) error {
+	n := r.N()
+	if n <= MaxTasks {
+		return nil
+	}
+	_, zsum := r.(*AffinitySum)
+	switch {
+	case !zsum:
+		return fmt.Errorf("%d tasks: this rule's search takes at most %d; rule %s takes any number", n, MaxTasks, RuleZSum)
+	case opt.MaxGroupSize > 0:
+		return fmt.Errorf("%d tasks: a group-size cap is supported up to %d tasks", n, MaxTasks)
+	}
+	return fmt.Errorf("%d tasks: budget %s; above %d tasks only budgets of k networks are supported", n, b.Name, MaxTasks)
+}
+
+// solvePartitions solves the zsum rule r under network budgets in one
+// pass of [partitionSearch], with the bound of [countBound].
+func solvePartitions(r *AffinitySum, bs []Budget, opt Options) ([]*Result, error) {
+	start := time.Now()
+	n := r.N()
+	spend := make([]bool, len(bs))
+	var ks []int
+	maxK := 0
+	for i, b := range bs {
+		spend[i] = b.Spend || opt.SpendBudget
+		k := min(b.Limit, n)
+		if spend[i] {
+			ks = append(ks, k)
+		} else {
+			for c := 1; c <= k; c++ {
+				ks = append(ks, c)
+			}
+		}
+		maxK = max(maxK, k)
+	}
+	iters := opt.Iterations
+	if iters <= 0 {
+		iters = 200
+	}
+	stop := func() bool { return false }
+	if opt.TimeLimit > 0 {
+		deadline := start.Add(opt.TimeLimit)
+		stop = func() bool { return time.Now().After(deadline) }
+	}
+	p := newPairWeights(r)
+	found, spent := partitionSearch(p, ks, iters, opt.Seed, stop)
+	bound := partitionBounds(r, maxK)
+	out := make([]*Result, len(bs))
+	for i, b := range bs {
+		k := min(b.Limit, n)
+		best, boundMax, took := found[k], bound[k], spent[k]
+		if !spend[i] {
+			for c := 1; c < k; c++ {
+				if found[c].better(best) {
+					best = found[c]
+				}
+				boundMax, took = max(boundMax, bound[c]), took+spent[c]
+			}
+		}
+		res := partitionResult(r, best.label, boundMax)
+		res.Elapsed = took
+		out[i] = res
+	}
+	return out, nil
+}
+
+// partitionBounds returns, for K in 1..maxK, the least of the two bounds
+// of [countBound] on partitions into exactly K groups: with each task's
+// gains read from its column of A (its own score) and with the pair
+// weights split evenly between the two tasks of a pair.
+func partitionBounds(r *AffinitySum, maxK int) []float64 {
+	n := r.N()
+	col := newCountBound(n, func(j int, buf []float64) {
+		for i := range buf {
+			buf[i] = r.A[i][j] - r.Charge
+		}
+	})
+	sym := newCountBound(n, func(j int, buf []float64) {
+		for i := range buf {
+			buf[i] = (r.A[i][j]+r.A[j][i])/2 - r.Charge
+		}
+	})
+	a, b := col.bounds(maxK), sym.bounds(maxK)
+	for k := range a {
+		a[k] = min(a[k], b[k])
+	}
+	return a
+}
+
+// partitionResult is the result of the partition labels (0..K−1, in the
+// order of each group's lowest task) under r, with boundMax a bound on
+// the summed score.
+func partitionResult(r *AffinitySum, labels []int, boundMax float64) *Result {
+	n := r.N()
+	labels = canonicalLabels(labels)
+	k := slices.Max(labels) + 1
+	res := &Result{Groups: make([][]int, k), Assignment: labels, TaskScores: make([]float64, n), Cost: k}
+	for j, g := range labels {
+		res.Groups[g] = append(res.Groups[g], j)
+	}
+	total := 0.0
+	for j, g := range labels {
+		s := 0.0
+		for _, i := range res.Groups[g] {
+			if i != j {
+				s += r.A[i][j] - r.Charge
+			}
+		}
+		res.TaskScores[j] = s
+		total += s
+	}
+	res.Score = total / float64(n)
+	boundMax = max(boundMax, total) // rounding: a proven bound is never below a reached score
+	res.Bound = boundMax / float64(n)
+	res.Gap = (boundMax - total) / float64(n)
+	if res.Gap <= 1e-12*math.Max(1, math.Abs(res.Score)) {
+		res.Optimal, res.Bound, res.Gap = true, res.Score, 0
+	}
+	return res
+}
