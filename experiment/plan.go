@@ -28,14 +28,19 @@ var defaultMaxTasks = map[string]int{Optimal: DefaultOptimalMaxTasks, HOA: Defau
 type needs struct {
 	networks float64
 	rule     string
+	// candidates is the number of groupings the method asks of the
+	// selector per budget (tag-refine's Config.Candidates; 1 for the
+	// others).
+	candidates int
 }
 
 // SolveChecker is implemented by a Selector that can tell from the task
 // count alone whether it can select under a rule and a budget (a rule's
-// search limited in size, a group-size cap too small for the budget); CheckMethods
+// search limited in size, a group-size cap too small for the budget), one
+// grouping (Select, count 1) or several (SelectCandidates); CheckMethods
 // asks it for every method that selects, before anything is trained.
 type SolveChecker interface {
-	CheckSelect(tasks int, rule string, budget int) error
+	CheckSelect(tasks int, rule string, budget, count int) error
 }
 
 // Skip is a method left out of a run, with the reason.
@@ -82,16 +87,17 @@ func CheckMethods(cfg Config, sel Selector) (Config, []Skip, error) {
 		}
 	}
 	checked := map[string]error{} // by rule and budget
-	check := func(rule string) error {
+	check := func(rule string, count int) error {
 		sc, ok := sel.(SolveChecker)
 		if !ok || rule == "" {
 			return nil
 		}
+		count = max(count, 1)
 		for _, k := range c.Budgets {
-			key := fmt.Sprintf("%s/%d", rule, k)
+			key := fmt.Sprintf("%s/%d/%d", rule, k, count)
 			err, done := checked[key]
 			if !done {
-				err = sc.CheckSelect(n, rule, k)
+				err = sc.CheckSelect(n, rule, k, count)
 				checked[key] = err
 			}
 			if err != nil {
@@ -113,7 +119,7 @@ func CheckMethods(cfg Config, sel Selector) (Config, []Skip, error) {
 		case nd.networks > MaxNetworks:
 			why = fmt.Errorf("trains %s networks per seed for %d tasks, more than the %d a method may train", networkCount(nd.networks), n, MaxNetworks)
 		default:
-			why = check(nd.rule)
+			why = check(nd.rule, nd.candidates)
 		}
 		switch {
 		case why == nil:

@@ -20,8 +20,11 @@ type limitedSelector struct {
 	asked    *[]string
 }
 
-func (s limitedSelector) CheckSelect(n int, rule string, budget int) error {
-	*s.asked = append(*s.asked, fmt.Sprintf("%s/%d", rule, budget))
+func (s limitedSelector) CheckSelect(n int, rule string, budget, count int) error {
+	*s.asked = append(*s.asked, fmt.Sprintf("%s/%d/%d", rule, budget, count))
+	if count > 1 && n > s.paperMax*2 {
+		return fmt.Errorf("%d tasks, more than the %d of several groupings", n, s.paperMax*2)
+	}
 	if rule == RulePaper && n > s.paperMax {
 		return fmt.Errorf("%d tasks, more than the %d rule paper takes", n, s.paperMax)
 	}
@@ -48,8 +51,9 @@ func TestCheckMethodsDefaults(t *testing.T) {
 		{9, []string{Optimal}, "optimal: trains 511 networks per seed for 9 tasks; on by default up to 8 tasks"},
 		{11, []string{TAGPaper, Optimal}, "tag-paper: selection under rule paper at budget 2: 11 tasks, more than the 10 rule paper takes"},
 		{17, []string{HOA, TAGPaper, Optimal}, "hoa: trains 153 networks per seed for 17 tasks; on by default up to 16 tasks"},
-		{101, []string{STL, HOA, TAGPaper, Optimal}, "stl: trains 101 networks per seed for 101 tasks; on by default up to 100 tasks"},
-		{300, []string{STL, HOA, TAGPaper, Optimal}, "optimal: trains about 2^300 networks per seed"},
+		{21, []string{HOA, TAGPaper, TAGRefine, Optimal}, "tag-refine: selection under rule zsum at budget 2: 21 tasks, more than the 20 of several groupings"},
+		{101, []string{STL, HOA, TAGPaper, TAGRefine, Optimal}, "stl: trains 101 networks per seed for 101 tasks; on by default up to 100 tasks"},
+		{300, []string{STL, HOA, TAGPaper, TAGRefine, Optimal}, "optimal: trains about 2^300 networks per seed"},
 	} {
 		asked = asked[:0]
 		c, skips, err := CheckMethods(Config{Tasks: names(tc.n), Budgets: []int{2, 3}}, sel)
@@ -72,7 +76,7 @@ func TestCheckMethodsDefaults(t *testing.T) {
 			t.Errorf("%d tasks: methods %v, want %v", tc.n, c.Methods, want)
 		}
 		// Each rule is asked once per budget, however many methods use it.
-		if slices.Contains(asked, "zsum/2") != true || len(asked) != len(slices.Compact(slices.Sorted(slices.Values(asked)))) {
+		if !slices.Contains(asked, "zsum/2/1") || !slices.Contains(asked, "zsum/2/3") || len(asked) != len(slices.Compact(slices.Sorted(slices.Values(asked)))) {
 			t.Errorf("%d tasks: checks asked %v", tc.n, asked)
 		}
 	}

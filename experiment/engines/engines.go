@@ -160,10 +160,13 @@ func (s Selector) CheckBudget(n, budget int) error {
 	return nil
 }
 
-// CheckSelect refuses, before any matrix is measured, a selection that
-// package selection cannot make for n tasks under the named rule and
-// budget (selection.CheckSolvable).
-func (s Selector) CheckSelect(n int, rule string, budget int) error {
+// CheckSelect refuses, before any matrix is measured, a selection of count
+// groupings that package selection cannot make for n tasks under the named
+// rule and budget (selection.CheckSolvable, CheckAlternatives).
+func (s Selector) CheckSelect(n int, rule string, budget, count int) error {
+	if count > 1 {
+		return selection.CheckAlternatives(n, rule, selection.MaxNetworks(budget), s.Options, count)
+	}
 	return selection.CheckSolvable(n, rule, selection.MaxNetworks(budget), s.Options)
 }
 
