@@ -18,8 +18,8 @@ type CandidateSelector interface {
 // fair counterpart is random-best.
 type tagRefine struct{}
 
-func (tagRefine) name() string                     { return TAGRefine }
-func (tagRefine) budgeted() bool                   { return true }
+func (tagRefine) name() string   { return TAGRefine }
+func (tagRefine) budgeted() bool { return true }
 func (tagRefine) needs(_ int, c Config) needs {
 	return needs{networks: 1, rule: c.Rule, candidates: c.Candidates}
 }
