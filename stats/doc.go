@@ -1,7 +1,8 @@
 // Package stats holds the small amount of statistics that repeated
 // measurement needs: summaries of a sample, Student-t intervals for a mean
 // and for paired differences, one-sample t tests, the percentile of a value
-// within a sample, pooled paired differences over (budget, seed) cells, and
+// within a sample, pooled paired differences over (budget, seed) cells, the
+// adjusted Rand index of two partitions ([AdjustedRand]), and
 // plain-language verdicts built on them. Standard library only.
 //
 // # Formulas
