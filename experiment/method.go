@@ -33,6 +33,10 @@ type method interface {
 	// pick returns the method's result for budget k from its candidates,
 	// each served (see trial.serve) in the order candidates returned them.
 	pick(t *trial, k int, served []*BudgetResult) *BudgetResult
+	// needs returns what the method needs for n tasks under c (see
+	// Plan): its networks per seed whatever the budgets and its selection
+	// rule.
+	needs(n int, c Config) needs
 	// groupingCost returns the units whose training is the method's cost of
 	// reaching its groups (none for a method that needs no measurement);
 	// it is called after phase 2, when t.chosen holds every candidate.
@@ -49,11 +53,11 @@ type grouping struct {
 // registry lists every method in report order: adding a method is a file
 // and a line here.
 var registry = []method{
-	fixed{MTL, "", allTasks},
-	fixed{STL, "", singleTasks},
-	fixed{UW, UW, allTasks},
-	fixed{GradNorm, GradNorm, allTasks},
-	fixed{PCGrad, PCGrad, allTasks},
+	fixed{MTL, "", allTasks, one},
+	fixed{STL, "", singleTasks, perTask},
+	fixed{UW, UW, allTasks, one},
+	fixed{GradNorm, GradNorm, allTasks, one},
+	fixed{PCGrad, PCGrad, allTasks, one},
 	random{},
 	hoa{},
 	fromAffinity{method: CS, matrix: cosineMatrix},

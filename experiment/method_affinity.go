@@ -30,6 +30,15 @@ func cosineMatrix(a *AffinityResult) (*taskmatrix.Matrix, error) {
 	return a.Cosine, nil
 }
 
+// needs: the affinity run, and selection under the method's rule.
+func (m fromAffinity) needs(_ int, c Config) needs {
+	rule := m.rule
+	if rule == "" {
+		rule = c.Rule
+	}
+	return needs{networks: 1, rule: rule}
+}
+
 func (m fromAffinity) name() string                     { return m.method }
 func (m fromAffinity) prepare(t *trial) ([]unit, error) { return []unit{t.affinity()}, nil }
 func (m fromAffinity) groupingCost(t *trial) []unit     { return []unit{t.affinity()} }

@@ -11,7 +11,15 @@ type fixed struct {
 	balance string
 	// groups returns its groups.
 	groups func(t *trial) [][]string
+	// count is the number of its groups for n tasks.
+	count func(n int) float64
 }
+
+// one is mtl's group count; perTask is stl's.
+func one(int) float64       { return 1 }
+func perTask(n int) float64 { return float64(n) }
+
+func (f fixed) needs(n int, _ Config) needs { return needs{networks: f.count(n)} }
 
 // allTasks is mtl's single group.
 func allTasks(t *trial) [][]string { return [][]string{t.tasks()} }

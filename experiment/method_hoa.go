@@ -26,6 +26,11 @@ func (hoa) networks(t *trial) []unit {
 	return us
 }
 
+// needs: n single tasks and n(n−1)/2 pairs, selected under RulePairLoss.
+func (hoa) needs(n int, _ Config) needs {
+	return needs{networks: float64(n) * float64(n+1) / 2, rule: RulePairLoss}
+}
+
 func (h hoa) prepare(t *trial) ([]unit, error) { return h.networks(t), nil }
 func (h hoa) groupingCost(t *trial) []unit     { return h.networks(t) }
 

@@ -1,6 +1,9 @@
 package experiment
 
-import "slices"
+import (
+	"math"
+	"slices"
+)
 
 // optimal trains every subset of the tasks (2^n − 1 networks) and selects
 // on their true validation losses: the ground truth the estimators are
@@ -12,6 +15,10 @@ func (optimal) name() string { return Optimal }
 func (optimal) networks(t *trial) []unit {
 	return t.units(grouping{groups: t.subsets(len(t.tasks()))})
 }
+
+// needs: every non-empty subset; its selection on true losses holds no
+// limit of its own beyond that.
+func (optimal) needs(n int, _ Config) needs { return needs{networks: math.Exp2(float64(n)) - 1} }
 
 func (o optimal) prepare(t *trial) ([]unit, error) { return o.networks(t), nil }
 func (o optimal) groupingCost(t *trial) []unit     { return o.networks(t) }

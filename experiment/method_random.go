@@ -14,6 +14,9 @@ func (random) name() string               { return Random }
 func (random) budgeted() bool             { return true }
 func (random) groupingCost(*trial) []unit { return nil }
 
+// needs: no network whatever the budget, no selection.
+func (random) needs(int, Config) needs { return needs{} }
+
 // randomDraws returns the first count random groupings of budget k in
 // trial t, in run order; random and random-best share them.
 func randomDraws(t *trial, k, count int) ([]grouping, error) {

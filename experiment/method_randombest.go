@@ -9,6 +9,9 @@ type randomBest struct{}
 func (randomBest) name() string   { return RandomBest }
 func (randomBest) budgeted() bool { return true }
 
+// needs: no network whatever the budget, no selection.
+func (randomBest) needs(int, Config) needs { return needs{} }
+
 func (randomBest) candidates(t *trial, k int) ([]grouping, error) {
 	return randomDraws(t, k, t.cfg.Candidates)
 }

@@ -23,6 +23,9 @@ type randomSized struct{ random }
 
 func (randomSized) name() string { return RandomSized }
 
+// needs: the affinity run and tag's selection (for the sizes).
+func (randomSized) needs(_ int, c Config) needs { return needs{networks: 1, rule: c.Rule} }
+
 // prepare needs the affinity run: the sizes are known only once tag has
 // chosen.
 func (randomSized) prepare(t *trial) ([]unit, error) { return []unit{t.affinity()}, nil }

@@ -18,8 +18,11 @@ type CandidateSelector interface {
 // fair counterpart is random-best.
 type tagRefine struct{}
 
-func (tagRefine) name() string                     { return TAGRefine }
-func (tagRefine) budgeted() bool                   { return true }
+func (tagRefine) name() string   { return TAGRefine }
+func (tagRefine) budgeted() bool { return true }
+func (tagRefine) needs(_ int, c Config) needs {
+	return needs{networks: 1, rule: c.Rule, candidates: c.Candidates}
+}
 func (tagRefine) prepare(t *trial) ([]unit, error) { return []unit{t.affinity()}, nil }
 
 func (tagRefine) candidates(t *trial, k int) ([]grouping, error) {

@@ -123,6 +123,9 @@ type Results struct {
 	Budgets []int `json:"budgets"`
 	// Methods maps a method name to its outcome.
 	Methods map[string]*MethodResult `json:"methods"`
+	// Skipped lists the default methods left out at this task count, with
+	// the reasons (see CheckMethods).
+	Skipped []Skip `json:"skipped,omitempty"`
 	// Analysis compares the methods with intervals over seeds and states a
 	// verdict (see Analyze).
 	Analysis *Analysis `json:"analysis,omitempty"`

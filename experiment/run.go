@@ -62,7 +62,8 @@ const AllBudgets = "all"
 // by default (2^8 − 1 = 255 networks).
 const DefaultOptimalMaxTasks = 8
 
-// MaxOptimalTasks is the largest task count optimal accepts at all.
+// MaxOptimalTasks is the largest task count optimal accepts at all: 2^12 − 1
+// networks are within MaxNetworks, 2^13 − 1 are not.
 const MaxOptimalTasks = 12
 
 // DefaultCandidates is the number of groupings tag-refine and random-best
@@ -77,12 +78,13 @@ const DefaultRandomSeeds = 5
 // 40 tasks.
 const DefaultHOAMaxTasks = 16
 
-// DefaultMethods returns the methods run by default for n tasks: all of
-// them but random-sized, optimal only for n ≤ DefaultOptimalMaxTasks and
-// hoa only for n ≤ DefaultHOAMaxTasks.
+// DefaultMethods returns the methods on by default for n tasks: all of
+// them but random-sized, optimal only for n ≤ DefaultOptimalMaxTasks, hoa
+// only for n ≤ DefaultHOAMaxTasks and stl only for n ≤ DefaultSTLMaxTasks.
+// Plan may skip more of them (a selection that cannot be made at n).
 func DefaultMethods(n int) []string {
 	return slices.DeleteFunc(slices.Clone(Methods), func(m string) bool {
-		return m == RandomSized || m == Optimal && n > DefaultOptimalMaxTasks || m == HOA && n > DefaultHOAMaxTasks
+		return m == RandomSized || defaultMaxTasks[m] > 0 && n > defaultMaxTasks[m]
 	})
 }
 
@@ -92,8 +94,14 @@ type Config struct {
 	Tasks []string
 	// Budgets are the numbers of networks allowed, each ≥ 1.
 	Budgets []int
-	// Methods to run; nil means DefaultMethods(len(Tasks)).
+	// Methods to run: each must be able to run at this task count, or Run
+	// refuses the configuration (see CheckMethods). Nil means Defaults.
 	Methods []string
+	// Defaults are the methods to try when Methods is nil (nil: every
+	// method but random-sized); those that cannot run at this task count,
+	// or are on by default only for fewer tasks (DefaultMethods), are
+	// skipped and listed in Results.Skipped.
+	Defaults []string
 	// RandomSeeds is the number of random groupings per budget (0 means
 	// DefaultRandomSeeds).
 	RandomSeeds int
@@ -168,9 +176,6 @@ func (c Config) normalize() (Config, error) {
 		if !slices.Contains(Methods, m) {
 			return c, fmt.Errorf("unknown method %q (want %s)", m, strings.Join(Methods, ", "))
 		}
-	}
-	if slices.Contains(c.Methods, Optimal) && len(c.Tasks) > MaxOptimalTasks {
-		return c, fmt.Errorf("method optimal trains 2^%d − 1 networks; it accepts at most %d tasks", len(c.Tasks), MaxOptimalTasks)
 	}
 	grouping := c.grouping()
 	if grouping && len(c.Tasks) < 2 {
@@ -288,16 +293,9 @@ func openDir(l Layout, m *manifest) error {
 // writes dir/results.json, plus dir/affinity.csv, dir/cosine.csv and
 // dir/trajectory.csv when tag or cs ran. It returns the results.
 func Run(ctx context.Context, dir string, cfg Config, tr Trainer, sel Selector) (*Results, error) {
-	cfg, err := cfg.normalize()
+	cfg, skipped, err := CheckMethods(cfg, sel)
 	if err != nil {
-		return nil, &ConfigError{err}
-	}
-	if bc, ok := sel.(BudgetChecker); ok && cfg.grouping() {
-		for _, k := range cfg.Budgets {
-			if err := bc.CheckBudget(len(cfg.Tasks), k); err != nil {
-				return nil, &ConfigError{err}
-			}
-		}
+		return nil, err
 	}
 	man, err := newManifest(cfg.Data, tr.Recipe())
 	if err != nil {
@@ -322,6 +320,7 @@ func Run(ctx context.Context, dir string, cfg Config, tr Trainer, sel Selector) 
 	// results.json and the report have always shown them.
 	res.Data, res.ConfigHash, res.Recipe = man.Data, man.ConfigHash, man.Recipe
 	res.Analysis = Analyze(res)
+	res.Skipped = skipped
 	if st, ok := sel.(SelectorSettings); ok {
 		res.Selection = st.Settings()
 	}

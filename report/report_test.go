@@ -189,6 +189,27 @@ func TestMarkdownEscapes(t *testing.T) {
 	}
 }
 
+// TestSkippedMethods checks that report.md names each method left out and
+// why, and says nothing of it when none was.
+func TestSkippedMethods(t *testing.T) {
+	r := fixture(nine)
+	var buf bytes.Buffer
+	if err := WriteMarkdown(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "left out") {
+		t.Errorf("report names skipped methods when there are none")
+	}
+	r.Skipped = []experiment.Skip{{Method: "hoa", Reason: "trains 153 networks per seed for 17 tasks; on by default up to 16 tasks"}}
+	buf.Reset()
+	if err := WriteMarkdown(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "Methods left out at this task count:\n- hoa: trains 153 networks per seed for 17 tasks; on by default up to 16 tasks\n") {
+		t.Errorf("report lacks the skipped method:\n%s", buf.String())
+	}
+}
+
 func TestMeanByTarget(t *testing.T) {
 	pts := []taskmatrix.Point{
 		{Epoch: 0, Source: "a", Target: "b", Value: 1}, {Epoch: 0, Source: "c", Target: "b", Value: 3},

@@ -148,6 +148,13 @@ func writeMarkdown(w io.Writer, r *experiment.Results, figs []string, captions m
 		}
 		fmt.Fprintf(w, "Selection settings: `%s`\n\n", b)
 	}
+	if len(r.Skipped) > 0 {
+		fmt.Fprintln(w, "Methods left out at this task count:")
+		for _, s := range r.Skipped {
+			fmt.Fprintf(w, "- %s: %s\n", mdEscape(s.Method), mdEscape(s.Reason))
+		}
+		fmt.Fprintln(w)
+	}
 	fmt.Fprint(w, "## Results\n\n")
 	tables := []*table{metricTable(r, false), metricTable(r, true), comparisonTable(r), timingTable(r), groupsTable(r)}
 	for _, k := range budgetsOf(r) {

@@ -73,11 +73,16 @@ func (m *runMonitor) Unit(p experiment.Progress) {
 		return
 	}
 	delete(m.inflight, p.Key)
-	if p.Reused {
+	if p.Reused || p.Total > maxUnitLines {
 		return // counted in the status lines
 	}
 	fmt.Fprintf(m.w, "  [%d/%d] %s %.1fs\n", p.Done, p.Total, p.Unit, p.Seconds)
 }
+
+// maxUnitLines is the most networks a phase may have for each finished one
+// to get a line of its own; a larger phase (hundreds of single-task
+// networks at scale) is followed by its status lines alone.
+const maxUnitLines = 50
 
 // jobCost is the relative cost of a job's steps, as experiment weighs its
 // queue: its task count, doubled for the affinity run.

@@ -46,6 +46,15 @@ func TestRunMonitor(t *testing.T) {
 	if len(m.inflight) != 1 {
 		t.Errorf("finished network still in flight: %v", m.inflight)
 	}
+	// A phase of more than maxUnitLines networks (stl on hundreds of
+	// tasks) gets status lines only.
+	before := out.String()
+	m.Phase("phase 2: networks of the selected groups")
+	m.Unit(experiment.Progress{Done: 0, Total: maxUnitLines + 1})
+	m.Unit(experiment.Progress{Done: 1, Total: maxUnitLines + 1, Unit: "group[f000_t0]", Key: "group-1-f", Seconds: 1})
+	if after := strings.TrimPrefix(out.String(), before); after != "phase 2: networks of the selected groups\n" {
+		t.Errorf("a large phase printed %q", after)
+	}
 	// An affinity run's steps cost twice its task count.
 	if c := jobCost(experiment.Job{Key: "affinity-3-x", Tasks: []string{"a", "b", "c"}}); c != 6 {
 		t.Errorf("affinity cost %d, want 6", c)

@@ -105,7 +105,8 @@ func newRunCommand(stderr io.Writer) *runCommand {
 	f := &r.f
 	fs.StringVar(&f.budgets, "budgets", "2,3,4", "comma-separated `LIST` of budgets (numbers of networks)")
 	fs.StringVar(&f.methods, "methods", "", "comma-separated `LIST` of methods among "+strings.Join(experiment.Methods, ",")+
-		fmt.Sprintf(" (default: all but random-sized; optimal only up to %d tasks, hoa up to %d)", experiment.DefaultOptimalMaxTasks, experiment.DefaultHOAMaxTasks))
+		fmt.Sprintf(" (default: all but random-sized; optimal only up to %d tasks, hoa up to %d, stl up to %d; those that cannot run at this task count are skipped with the reason)",
+			experiment.DefaultOptimalMaxTasks, experiment.DefaultHOAMaxTasks, experiment.DefaultSTLMaxTasks))
 	fs.StringVar(&f.rule, "rule", selection.DefaultRule, "selection `RULE` of tag, cs and tag-refine: "+strings.Join(selection.AffinityRules, " or ")+
 		" (tag-paper always uses paper)")
 	fs.BoolVar(&f.spendBudget, "spend-budget", selection.DefaultSpendBudget, "tag, cs and tag-refine with rule zsum use as many networks as the budget allows (exactly k groups), the best such grouping; -spend-budget=false makes a budget a maximum")
@@ -219,6 +220,24 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if out == "" {
 		out = filepath.Join("runs", dirName(ds.Name()))
 	}
+	mon := newRunMonitor(stderr, 10*time.Second)
+	exp := experiment.Config{
+		Tasks: tasks, Budgets: budgets, Methods: methods, RandomSeeds: f.randomSeeds, Seed: f.seed,
+		Seeds: f.seeds, Candidates: f.candidates, PoolAffinity: f.poolAffinity, Rule: f.rule,
+		Workers: f.workers, Data: description, Phase: mon.Phase, Progress: mon.Unit,
+		Executor: executor, Worker: args,
+	}
+	sel := engines.Selector{Options: selection.Options{Seed: f.seed, MaxGroupSize: f.maxGroupSize, SpendBudget: f.spendBudget}}
+	// Every method is checked before anything is printed or trained: a
+	// refusal is the command's only line.
+	planned := exp
+	if rf != nil {
+		planned.Tasks = rf.tasks
+	}
+	planned, skipped, err := experiment.CheckMethods(planned, sel)
+	if err != nil {
+		return badInput(err)
+	}
 	if w := mtl.SIMDWarning(cfg.Backend); w != "" {
 		fmt.Fprintln(stderr, w)
 	}
@@ -227,13 +246,6 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if _, err := data.WriteFeatures(stderr, ds); err != nil {
 		return err
 	}
-	mon := newRunMonitor(stderr, 10*time.Second)
-	exp := experiment.Config{
-		Tasks: tasks, Budgets: budgets, Methods: methods, RandomSeeds: f.randomSeeds, Seed: f.seed,
-		Seeds: f.seeds, Candidates: f.candidates, PoolAffinity: f.poolAffinity, Rule: f.rule,
-		Workers: f.workers, Data: description, Phase: mon.Phase, Progress: mon.Unit,
-		Executor: executor, Worker: args,
-	}
 	tr.Progress = mon.Step
 	if rf != nil {
 		if exp.Tasks, err = rf.prepare(ds, exp.Data, tr.Recipe(), out); err != nil {
@@ -241,10 +253,12 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		}
 		exp.Progress = rf.observe(exp.Progress)
 	}
+	writeSkipped(stderr, skipped)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	fmt.Fprintf(stderr, "tag run: %d tasks, budgets %v, out %s, %s\n", len(exp.Tasks), budgets, out, rc.exec.describe(f.workers))
-	res, err := experiment.Run(ctx, out, exp, tr, engines.Selector{Options: selection.Options{Seed: f.seed, MaxGroupSize: f.maxGroupSize, SpendBudget: f.spendBudget}})
+	fmt.Fprintf(stderr, "tag run: %d tasks, budgets %v, methods %s, out %s, %s\n", len(exp.Tasks), planned.Budgets,
+		strings.Join(planned.Methods, ","), out, rc.exec.describe(f.workers))
+	res, err := experiment.Run(ctx, out, exp, tr, sel)
 	if err != nil {
 		if isConfigError(err) {
 			return badInput(err)
@@ -257,6 +271,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if err := report.WriteTable(stdout, res); err != nil {
 		return err
 	}
+	writeSkipped(stdout, res.Skipped)
 	l := experiment.Layout{Dir: out}
 	if rf != nil {
 		if err := rf.writeReuse(stdout, l); err != nil {
@@ -272,6 +287,13 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "report: %s (%d files)\n", l.Report(), len(paths))
 	}
 	return nil
+}
+
+// writeSkipped prints one line per default method left out of the run.
+func writeSkipped(w io.Writer, skipped []experiment.Skip) {
+	for _, s := range skipped {
+		fmt.Fprintf(w, "skipped %s: %s\n", s.Method, s.Reason)
+	}
 }
 
 // isConfigError reports whether err is experiment's refusal of the

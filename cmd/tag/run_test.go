@@ -172,6 +172,39 @@ func TestRunBadInput(t *testing.T) {
 	}
 }
 
+// TestRunRefusesUpFront checks the checks made before any training: each
+// refusal is one line on standard error, exit status 2, and nothing is
+// written.
+func TestRunRefusesUpFront(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-data", "planted:families=10,size=10,n=200", "-methods", "mtl,hoa", "-budgets", "10"},
+			"method hoa cannot run: trains 5050 networks per seed for 100 tasks, more than the 5000 a method may train"},
+		{[]string{"-data", "planted:families=13,size=1,n=200", "-methods", "mtl,optimal"},
+			"method optimal cannot run: trains 8191 networks per seed for 13 tasks"},
+		{[]string{"-data", "planted:families=13,size=5,n=200", "-methods", "tag-paper", "-budgets", "13"},
+			"method tag-paper cannot run: selection under rule paper at budget 13: "},
+		{[]string{"-data", "planted", "-budgets", "2,12"}, "budget 12 is more than the 9 tasks"},
+		{[]string{"-data", "planted", "-tasks", "a0,a1,b0", "-methods", "tag", "-budgets", "4"}, "budget 4 is more than the 3 tasks"},
+	}
+	for _, tc := range tests {
+		var stdout, stderr bytes.Buffer
+		out := filepath.Join(t.TempDir(), "o")
+		code := run(append([]string{"run", "-out", out}, tc.args...), &stdout, &stderr)
+		if code != 2 || !strings.Contains(stderr.String(), tc.want) || stdout.Len() != 0 {
+			t.Errorf("%v: exit %d, stderr %q, stdout %q; want exit 2 naming %q", tc.args, code, stderr.String(), stdout.String(), tc.want)
+		}
+		if lines := strings.Count(strings.TrimSuffix(stderr.String(), "\n"), "\n") + 1; lines != 1 {
+			t.Errorf("%v: %d lines on standard error, want 1:\n%s", tc.args, lines, stderr.String())
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("%v: %s was written (%v)", tc.args, out, err)
+		}
+	}
+}
+
 func TestDirName(t *testing.T) {
 	for in, want := range map[string]string{
 		"glyphs(seed=1)":             "glyphs-seed-1",

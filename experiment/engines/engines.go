@@ -160,6 +160,16 @@ func (s Selector) CheckBudget(n, budget int) error {
 	return nil
 }
 
+// CheckSelect refuses, before any matrix is measured, a selection of count
+// groupings that package selection cannot make for n tasks under the named
+// rule and budget (selection.CheckSolvable, CheckAlternatives).
+func (s Selector) CheckSelect(n int, rule string, budget, count int) error {
+	if count > 1 {
+		return selection.CheckAlternatives(n, rule, selection.MaxNetworks(budget), s.Options, count)
+	}
+	return selection.CheckSolvable(n, rule, selection.MaxNetworks(budget), s.Options)
+}
+
 // SelectTrueLosses solves the grouping on the true losses of the listed
 // groups (selection's GroupLoss rule).
 func (s Selector) SelectTrueLosses(groups []experiment.GroupLoss, tasks []string, budget int) ([][]string, error) {
@@ -226,5 +236,6 @@ var (
 	_ experiment.Selector          = Selector{}
 	_ experiment.SelectorSettings  = Selector{}
 	_ experiment.BudgetChecker     = Selector{}
+	_ experiment.SolveChecker      = Selector{}
 	_ experiment.CandidateSelector = Selector{}
 )

@@ -110,7 +110,9 @@ type Options struct {
 	// Candidates is tag-refine's and random-best's number of groupings
 	// (default experiment.DefaultCandidates).
 	Candidates int
-	// Methods default to DefaultMethods.
+	// Methods are the methods to run, each of which must be able to run
+	// on every suite; nil means DefaultMethods, those that cannot run on a
+	// suite being skipped there (experiment.Config.Defaults).
 	Methods []string
 	// Epochs, if positive, replaces every suite's number of epochs.
 	Epochs int
@@ -142,9 +144,6 @@ func (o *Options) defaults() {
 	if o.RandomSeeds == 0 {
 		o.RandomSeeds = 20
 	}
-	if o.Methods == nil {
-		o.Methods = DefaultMethods
-	}
 }
 
 // SuiteResult is one suite's outcome: its results, or why it was skipped.
@@ -161,11 +160,20 @@ type Report struct {
 }
 
 // Run runs the experiment on every suite in Dir/<suite name>. A suite whose
-// data cannot be opened is skipped with the reason; a failure while
-// training stops the benchmark (rerunning resumes it).
+// data cannot be opened is skipped with the reason. Every suite's
+// configuration is checked (experiment.CheckMethods) before anything is
+// trained, so that a refusal comes first; a failure while training stops
+// the benchmark (rerunning resumes it).
 func Run(ctx context.Context, suites []Suite, opt Options) (*Report, error) {
 	opt.defaults()
 	rep := &Report{Options: opt}
+	sel := engines.Selector{Options: selection.Options{Seed: 1, SpendBudget: !opt.BudgetAsMaximum}}
+	type planned struct {
+		suite Suite
+		exp   experiment.Config
+		tr    *engines.Trainer
+	}
+	var plans []planned
 	for _, s := range suites {
 		ds, err := s.Open()
 		if err != nil {
@@ -181,22 +189,27 @@ func Run(ctx context.Context, suites []Suite, opt Options) (*Report, error) {
 		for _, t := range ds.Tasks() {
 			tasks = append(tasks, t.Name)
 		}
-		if opt.Phase != nil {
-			opt.Phase(fmt.Sprintf("suite %s: %d tasks, %d seeds, budgets %v", s.Name, len(tasks), opt.Seeds, opt.Budgets))
-		}
-		exp := experiment.Config{Tasks: tasks, Budgets: opt.Budgets, Methods: opt.Methods, RandomSeeds: opt.RandomSeeds,
+		exp := experiment.Config{Tasks: tasks, Budgets: opt.Budgets, Methods: opt.Methods, Defaults: DefaultMethods, RandomSeeds: opt.RandomSeeds,
 			Seed: 1, Seeds: opt.Seeds, Candidates: opt.Candidates, Workers: opt.Workers, Data: engines.Describe(ds),
 			Phase: opt.Phase, Progress: opt.Progress}
-		tr := &engines.Trainer{Data: ds, Config: cfg, Affinity: aff, Progress: opt.Step}
-		res, err := experiment.Run(ctx, filepath.Join(opt.Dir, s.Name), exp, tr, engines.Selector{Options: selection.Options{Seed: 1, SpendBudget: !opt.BudgetAsMaximum}})
+		if _, _, err := experiment.CheckMethods(exp, sel); err != nil {
+			return nil, fmt.Errorf("suite %s: %w", s.Name, err)
+		}
+		plans = append(plans, planned{s, exp, &engines.Trainer{Data: ds, Config: cfg, Affinity: aff, Progress: opt.Step}})
+	}
+	for _, p := range plans {
+		if opt.Phase != nil {
+			opt.Phase(fmt.Sprintf("suite %s: %d tasks, %d seeds, budgets %v", p.suite.Name, len(p.exp.Tasks), opt.Seeds, opt.Budgets))
+		}
+		res, err := experiment.Run(ctx, filepath.Join(opt.Dir, p.suite.Name), p.exp, p.tr, sel)
 		if err != nil {
 			var ce *experiment.ConfigError
 			if errors.As(err, &ce) {
-				return nil, fmt.Errorf("suite %s: %w", s.Name, err)
+				return nil, fmt.Errorf("suite %s: %w", p.suite.Name, err)
 			}
-			return nil, fmt.Errorf("suite %s: %w (rerun to resume)", s.Name, err)
+			return nil, fmt.Errorf("suite %s: %w (rerun to resume)", p.suite.Name, err)
 		}
-		rep.Suites = append(rep.Suites, SuiteResult{Suite: s, Results: res})
+		rep.Suites = append(rep.Suites, SuiteResult{Suite: p.suite, Results: res})
 	}
 	return rep, nil
 }

@@ -2,10 +2,16 @@ package quality
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/tagroup/tag/data"
+	"github.com/tagroup/tag/data/planted"
 	"github.com/tagroup/tag/experiment"
 )
 
@@ -79,5 +85,26 @@ func TestJSON(t *testing.T) {
 	}
 	if len(got.Checks) != 4 || !got.Checks[0].Met || !got.Checks[1].Met || got.Skipped["supermarket"] == "" {
 		t.Errorf("checks %+v, skipped %v", got.Checks, got.Skipped)
+	}
+}
+
+// TestRunChecksEverySuiteFirst checks that a configuration one suite
+// refuses stops the benchmark before any suite trains: the first suite
+// (12 tasks) accepts budget 10, the second (9 tasks) does not.
+func TestRunChecksEverySuiteFirst(t *testing.T) {
+	open := func(families int) func() (data.Dataset, error) {
+		return func() (data.Dataset, error) {
+			return planted.New(planted.Options{Families: families, N: 200, Seed: 1})
+		}
+	}
+	suites := []Suite{{Name: "twelve", Open: open(4)}, {Name: "nine", Open: open(3)}}
+	dir := filepath.Join(t.TempDir(), "bench")
+	_, err := Run(context.Background(), suites, Options{Dir: dir, Seeds: 1, Budgets: []int{10}, Methods: []string{experiment.MTL, experiment.TAG}})
+	var ce *experiment.ConfigError
+	if !errors.As(err, &ce) || err.Error() != "suite nine: budget 10 is more than the 9 tasks (a budget is a number of networks, each serving at least one task)" {
+		t.Fatalf("error %v", err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("%s was written (%v)", dir, err)
 	}
 }
