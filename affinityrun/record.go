@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tagroup/tag/affinity"
+	"github.com/tagroup/tag/data/catalog"
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/internal/atomicfile"
 	"github.com/tagroup/tag/mtl"
@@ -26,6 +27,9 @@ import (
 // update of one (`tag update`).
 type Record struct {
 	Data string `json:"data"`
+	// Source says how to open the data again (an update opens it with
+	// the added tasks as further targets).
+	Source *catalog.Spec `json:"source,omitempty"`
 	// DataDigest fingerprints the data's content (data.Digest), so that
 	// an update refuses other data.
 	DataDigest string                 `json:"data_digest"`

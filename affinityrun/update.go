@@ -10,6 +10,7 @@ import (
 
 	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/data"
+	"github.com/tagroup/tag/data/catalog"
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/internal/jsondiff"
 	"github.com/tagroup/tag/mtl"
@@ -112,6 +113,8 @@ type Update struct {
 	files   Files
 	start   time.Time
 	scratch []scratchRun
+	// src is the data source of the update (Source).
+	src *catalog.Spec
 }
 
 // PlanUpdate checks the options and the run in o.From and works out the
@@ -218,6 +221,75 @@ func distinct(option string, tasks []string) error {
 	return nil
 }
 
+// Source returns the data source of the update: the continued run's,
+// with the added tasks as further targets of a CSV file. given is the
+// source the command line names (the record's own when it names none);
+// it may only repeat the record, except that a CSV file's targets may be
+// the record's or those plus the added tasks, in any order. An added task
+// may not be a feature column of the continued run. Errors are
+// InputErrors naming the field that differs.
+func (u *Update) Source(given catalog.Spec) (catalog.Spec, error) {
+	rec := u.old.Source
+	if rec == nil {
+		return catalog.Spec{}, inputf("%s records no data source (made by an older tag); rerun tag affinity to update it", u.opt.From)
+	}
+	given = given.Clone()
+	if c, g := rec.CSV, given.CSV; c != nil && g != nil {
+		all := slices.Clone(c.Targets)
+		for _, t := range u.rec.Added {
+			if !slices.Contains(all, t) {
+				all = append(all, t)
+			}
+		}
+		if sameMembers(g.Targets, c.Targets) || sameMembers(g.Targets, all) {
+			g.Targets = c.Targets
+		}
+		if diffs := jsondiff.Fields(c, g); len(diffs) > 0 {
+			return catalog.Spec{}, inputf("the data differ from %s's: %s (csv); give no data flags, or those it was made with", u.opt.From, strings.Join(diffs, "; "))
+		}
+		for _, t := range u.rec.Added {
+			if slices.Contains(c.Features, t) {
+				return catalog.Spec{}, inputf("-add %s: column %q is an input feature of %s's run; it cannot also be a task of the same network (start a new tag affinity run with it among -targets)",
+					strings.Join(u.rec.Added, ","), t, u.opt.From)
+			}
+		}
+		out := rec.Clone()
+		out.CSV.Targets = all
+		u.src = &out
+		return out, nil
+	}
+	if diffs := sourceDiff(*rec, given); len(diffs) > 0 {
+		return catalog.Spec{}, inputf("the data differ from %s's: %s; give no data flags, or those it was made with", u.opt.From, strings.Join(diffs, "; "))
+	}
+	out := rec.Clone()
+	u.src = &out
+	return out, nil
+}
+
+// sourceDiff names the fields in which two sources differ, within their
+// kind's part when both are of one kind.
+func sourceDiff(a, b catalog.Spec) []string {
+	switch {
+	case a.Glyphs != nil && b.Glyphs != nil:
+		return prefixed("glyphs", jsondiff.Fields(a.Glyphs, b.Glyphs))
+	case a.CelebA != nil && b.CelebA != nil:
+		return prefixed("celeba", jsondiff.Fields(a.CelebA, b.CelebA))
+	}
+	return jsondiff.Fields(a, b)
+}
+
+func prefixed(kind string, diffs []string) []string {
+	for i, d := range diffs {
+		diffs[i] = kind + "." + d
+	}
+	return diffs
+}
+
+// sameMembers reports whether a and b hold the same names, in any order.
+func sameMembers(a, b []string) bool {
+	return len(a) == len(b) && !slices.ContainsFunc(a, func(x string) bool { return !slices.Contains(b, x) })
+}
+
 // Check refuses data, a recipe or a seed other than the continued run's,
 // and added tasks the data lack, naming what differs (InputError).
 func (u *Update) Check(ds data.Dataset, cfg mtl.Config, aopt affinity.Options, seed uint64) error {
@@ -229,7 +301,7 @@ func (u *Update) Check(ds data.Dataset, cfg mtl.Config, aopt affinity.Options, s
 		return err
 	}
 	if ds.Name() != u.old.Data || digest != u.old.DataDigest {
-		return inputf("the data differ from %s's: %s (content %.12s) here, %s (content %.12s) there; give the data flags it was made with",
+		return inputf("the data differ from %s's: %s (content %.12s) here, %s (content %.12s) there; the file changed since, or another file was given",
 			u.opt.From, ds.Name(), digest, u.old.Data, u.old.DataDigest)
 	}
 	for _, t := range u.rec.Added {
@@ -242,6 +314,11 @@ func (u *Update) Check(ds data.Dataset, cfg mtl.Config, aopt affinity.Options, s
 	}
 	if err := sameFields("affinity measurement", u.old.Affinity, aopt, u.opt.From); err != nil {
 		return err
+	}
+	if u.src == nil && u.old.Source != nil {
+		if _, err := u.Source(*u.old.Source); err != nil {
+			return err
+		}
 	}
 	u.cfg, u.aopt = cfg, aopt
 	return nil
@@ -277,7 +354,7 @@ func (u *Update) measure(ctx context.Context, ds data.Dataset) error {
 		return err
 	}
 	traj := keepTasks(u.oldFiles.Trajectory, u.tasks)
-	u.run = Record{Data: u.old.Data, DataDigest: u.old.DataDigest, Tasks: u.tasks, Features: u.old.Features,
+	u.run = Record{Data: u.old.Data, Source: u.src, DataDigest: u.old.DataDigest, Tasks: u.tasks, Features: u.old.Features,
 		Leakage: u.old.Leakage, Config: u.cfg, Affinity: u.aopt, Seed: u.old.Seed, Versions: Versions()}
 	weights := u.oldFiles.Weights.Without(u.rec.Removed)
 	if len(u.rec.Added) == 0 {

@@ -14,6 +14,8 @@ import (
 	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/affinityrun"
 	"github.com/tagroup/tag/data"
+	"github.com/tagroup/tag/data/catalog"
+	"github.com/tagroup/tag/data/csvdata"
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/experiment/engines"
 	"github.com/tagroup/tag/mtl"
@@ -50,7 +52,7 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	if *resume && *force {
 		return badInputf("-resume and -force exclude each other")
 	}
-	ds, tasks, err := td.load(*seed, stderr)
+	ds, tasks, src, err := td.load(*seed, stderr)
 	if err != nil {
 		return err
 	}
@@ -81,6 +83,7 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 		BestEpoch: res.BestEpoch, Validation: res.Validation, Test: res.Test, History: res.History,
 		Finished: time.Now().UTC()}
 	run.Features, run.Leakage = data.Inputs(ds)
+	run.Source = recordedSource(src, ds)
 	if res.Sums == nil || res.Weights == nil {
 		return badInputf("%s holds a run finished by an older tag without its affinity sums and weights; use -force to start over", l.Dir)
 	}
@@ -91,6 +94,17 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "%s: %d tasks, %d steps (%d recorded) in %.1fs; wrote %s\n", ds.Name(), len(tasks),
 		res.Steps, res.AffinitySteps, res.Seconds, strings.Join(affinityrun.Written(l), ", "))
 	return nil
+}
+
+// recordedSource is src as a run records it: a CSV source names its
+// feature columns as opened, so that reopening it with more targets keeps
+// the same inputs.
+func recordedSource(src catalog.Spec, ds data.Dataset) *catalog.Spec {
+	s := src.Clone()
+	if c, ok := ds.(*csvdata.Dataset); ok && s.CSV != nil {
+		s.CSV.Features = c.Features()
+	}
+	return &s
 }
 
 // trainInterruptible trains with a progress bar on stderr until done or

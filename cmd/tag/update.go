@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/tagroup/tag/affinityrun"
 	"github.com/tagroup/tag/data"
+	"github.com/tagroup/tag/data/catalog"
 	"github.com/tagroup/tag/mtl"
 	"github.com/tagroup/tag/selection"
 )
@@ -24,8 +26,8 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("update", stderr)
 	td := addTrainingDataFlags(fs)
 	recipe := addRecipeFlags(fs)
-	divide := fs.Bool("divide-by-lr", false, "as given to the tag affinity run of -from")
-	seed := fs.Uint64("seed", 1, "as given to the tag affinity run of -from")
+	divide := fs.Bool("divide-by-lr", false, "as the tag affinity run of -from (default: its value; a different one is refused)")
+	seed := fs.Uint64("seed", 1, "as the tag affinity run of -from (default: its seed; a different one is refused)")
 	from := fs.String("from", "", "`DIR` of the tag affinity (or tag update) run to continue")
 	add := fs.String("add", "", "comma-separated `TASKS` to add (tasks of the data set)")
 	remove := fs.String("remove", "", "comma-separated `TASKS` to remove")
@@ -45,7 +47,9 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 		"columns (no training). Adding tasks starts from the run's weights (trunk and heads), adds\n"+
 		"heads for the new tasks and trains all tasks while measuring every pair, keeping the new\n"+
 		"pairs (those involving an added task) until their running means are stable; the old pairs\n"+
-		"keep their saved sums. The data, recipe and seed flags must give what -from was made with.")
+		"keep their saved sums. The data source, feature columns, split, recipe and seed are -from's\n"+
+		"(its run.json): data and recipe flags are not needed, and may only repeat them. On a CSV file\n"+
+		"an added task is a further target column of the same file.")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -70,12 +74,36 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ds, _, err := td.load(*seed, stderr)
+	old := u.Old()
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if !set["seed"] {
+		*seed = old.Seed
+	}
+	if !set["divide-by-lr"] {
+		*divide = old.Affinity.DivideByLR
+	}
+	var recorded catalog.Spec
+	if old.Source != nil {
+		recorded = *old.Source
+	}
+	given, err := td.over(recorded, fs, *seed)
 	if err != nil {
 		return err
 	}
-	cfg, aopt, err := affinityRecipe(ds, recipe, *seed, *divide)
+	src, err := u.Source(given)
 	if err != nil {
+		return err
+	}
+	ds, err := td.openSource(src, stderr)
+	if err != nil {
+		return err
+	}
+	// The recipe is the record's, changed by the recipe flags given, so
+	// that a flag that differs from the record is named.
+	cfg, aopt := old.Config, old.Affinity
+	aopt.DivideByLR = *divide
+	if err := recipe.apply(ds, &cfg, &aopt); err != nil {
 		return err
 	}
 	if err := u.Check(ds, cfg, aopt, *seed); err != nil {
