@@ -48,6 +48,9 @@ type Record struct {
 	Test       map[string]mtl.Metrics `json:"test"`
 	History    []mtl.EpochRecord      `json:"history"`
 	Finished   time.Time              `json:"finished"`
+	// Stop is set when a stop rule watched a from-scratch run: why its
+	// measurement ended, and the steps it saved.
+	Stop *StopRecord `json:"stop,omitempty"`
 	// Update is set when an update made the run: Steps and Seconds are
 	// then the update's alone.
 	Update *UpdateRecord `json:"update,omitempty"`

@@ -18,14 +18,6 @@ import (
 	"github.com/tagroup/tag/taskmatrix"
 )
 
-// Defaults of the stopping criterion of an update (affinity.Stability):
-// the running means of the new pairs move by at most 10% (relative L2)
-// over each of 2 consecutive epochs.
-const (
-	DefaultStableTolerance = 0.1
-	DefaultStableChecks    = 2
-)
-
 // Stop reasons of an update (UpdateRecord.Stop).
 const (
 	StopNothingAdded = "nothing added"
@@ -43,14 +35,11 @@ type UpdateRecord struct {
 	Removed []string `json:"removed,omitempty"`
 	// Refresh: the old pairs' sums also took the update's measurements.
 	Refresh bool `json:"refresh_old_pairs"`
-	// Stop says why the measurement ended: StopNothingAdded (no
-	// training), StopSteps (UpdateOptions.Steps), StopStable (Criterion
-	// met), StopPatience (the recipe's early stopping) or StopMaxEpochs.
-	Stop      string              `json:"stop"`
-	Criterion *affinity.Stability `json:"criterion,omitempty"`
-	// Changes are the criterion's relative changes after each epoch
-	// from the second on.
-	Changes []float64 `json:"stability_changes,omitempty"`
+	// StopRecord says why the measurement ended: StopNothingAdded (no
+	// training), StopSteps (UpdateOptions.Steps), StopStable (the stop
+	// rule met), StopPatience (the recipe's early stopping) or
+	// StopMaxEpochs.
+	StopRecord
 	// ScratchSteps are the steps of the from-scratch run the chain of
 	// updates started from: a from-scratch run on the new tasks with the
 	// same recipe takes as many (barring early stopping); StepRatio is
@@ -79,11 +68,15 @@ type UpdateOptions struct {
 	// Add and Remove are the tasks to add (tasks of the data) and remove.
 	Add, Remove []string
 	// Steps > 0 measures the new tasks for exactly that many steps;
-	// 0 measures until the criterion (Tolerance, Checks) is met, for at
-	// most MaxEpochs epochs (0: the recipe's).
+	// 0 measures until the stop rule (GroupStability over Budgets and
+	// Rule, with Checks, CheckEvery and MinReliability) is met, for at most
+	// MaxEpochs epochs (0: the recipe's).
 	Steps, MaxEpochs int
-	Tolerance        float64
-	Checks           int
+	// Checks is GroupStability.Checks; CheckEvery its Every (0:
+	// DefaultCheckMeasurements affinity measurements); MinReliability
+	// its MinReliability.
+	Checks, CheckEvery int
+	MinReliability     float64
 	// Refresh adds the update's measurements of the old pairs to their
 	// saved sums (default: keep the old pairs as they were).
 	Refresh bool
@@ -94,6 +87,16 @@ type UpdateOptions struct {
 	Compare []string
 	// Progress, if set, receives the training's progress.
 	Progress func(mtl.Progress)
+}
+
+// stopRule is the options' GroupStability for a measurement every
+// measureEvery steps.
+func (o UpdateOptions) stopRule(measureEvery int) GroupStability {
+	r := GroupStability{Budgets: o.Budgets, Rule: o.Rule, Every: o.CheckEvery, Checks: o.Checks, MinReliability: o.MinReliability}
+	if r.Every == 0 {
+		r.Every = DefaultCheckMeasurements * measureEvery
+	}
+	return r
 }
 
 // Update is one update of an affinity run in progress: PlanUpdate, Check,
@@ -129,19 +132,13 @@ func PlanUpdate(o UpdateOptions) (*Update, error) {
 		return nil, inputf("nothing to change: give -add or -remove")
 	case o.Steps < 0:
 		return nil, inputf("-steps %d: want 0 (until stable) or more", o.Steps)
-	case !(o.Tolerance >= 0):
-		return nil, inputf("-tolerance %g: want 0 or more", o.Tolerance)
-	case o.Checks < 1:
-		return nil, inputf("-checks %d: want at least 1", o.Checks)
+	case o.CheckEvery < 0:
+		return nil, inputf("-check-every %d: want 0 (every %d measurements) or more steps", o.CheckEvery, DefaultCheckMeasurements)
 	case o.MaxEpochs < 0:
 		return nil, inputf("-max-epochs %d: want 0 (the recipe's) or more", o.MaxEpochs)
-	case !slices.Contains(selection.AffinityRules, o.Rule):
-		return nil, inputf("-rule %q: want one of %s", o.Rule, strings.Join(selection.AffinityRules, ", "))
 	}
-	for _, k := range o.Budgets {
-		if k < 1 {
-			return nil, inputf("-budget %d: want at least 1 network", k)
-		}
+	if err := o.stopRule(1).Validate(); err != nil {
+		return nil, err
 	}
 	if a, b := filepath.Clean(o.From), filepath.Clean(o.Out); a == b {
 		return nil, inputf("-out %s is -from: write the update to a new folder", o.Out)
@@ -158,8 +155,11 @@ func PlanUpdate(o UpdateOptions) (*Update, error) {
 		return nil, err
 	}
 	u.rec = UpdateRecord{From: o.From, Added: o.Add, Removed: o.Remove, Refresh: o.Refresh, ScratchSteps: u.old.Steps}
-	if u.old.Update != nil {
+	switch {
+	case u.old.Update != nil:
 		u.rec.ScratchSteps = u.old.Update.ScratchSteps
+	case u.old.Stop != nil && u.old.Stop.PlannedSteps > 0:
+		u.rec.ScratchSteps = u.old.Stop.PlannedSteps
 	}
 	return u, nil
 }
@@ -366,7 +366,7 @@ func (u *Update) measure(ctx context.Context, ds data.Dataset) error {
 	window := u.cfg
 	opt := mtl.Options{CheckpointDir: u.out.Dir, Affinity: &u.aopt, Init: weights, Progress: u.opt.Progress}
 	stepsPerEpoch := max(mtl.StepsPerEpoch(ds, u.cfg), 1)
-	crit := affinity.Stability{Tolerance: u.opt.Tolerance, Checks: u.opt.Checks}
+	var stopper *Stopper
 	if u.opt.Steps > 0 {
 		opt.MaxSteps = u.opt.Steps
 		window.Epochs = (u.opt.Steps + stepsPerEpoch - 1) / stepsPerEpoch
@@ -374,10 +374,16 @@ func (u *Update) measure(ctx context.Context, ds data.Dataset) error {
 		if u.opt.MaxEpochs > 0 {
 			window.Epochs = u.opt.MaxEpochs
 		}
-		added := u.rec.Added
-		opt.Stop = &mtl.StopRule{Name: fmt.Sprintf("stability %g over %d epochs of the pairs of %v", crit.Tolerance, crit.Checks, added),
-			After: func(_ int, acc *affinity.Accumulator) bool { return crit.Stable(acc, added) }}
-		u.rec.Criterion = &crit
+		rule := u.opt.stopRule(u.aopt.Every)
+		refresh := u.rec.Refresh
+		stopper = &Stopper{&tracker{rule: rule, watched: u.rec.Added, matrix: func(acc *affinity.Accumulator) (*taskmatrix.Matrix, error) {
+			sums, err := kept.Merge(acc, refresh)
+			if err != nil {
+				return nil, err
+			}
+			return sums.Affinity(), nil
+		}}}
+		opt.Stop = stopper.StopRule()
 	}
 	res, err := mtl.Train(ctx, ds, u.tasks, window, opt)
 	if err != nil {
@@ -398,16 +404,14 @@ func (u *Update) measure(ctx context.Context, ds data.Dataset) error {
 		p.Epoch += offset
 		traj = append(traj, p)
 	}
-	u.rec.Changes = crit.Changes(res.Sums, u.rec.Added)
-	switch {
-	case u.opt.Steps > 0:
-		u.rec.Stop = StopSteps
-	case res.StoppedEarly && crit.Stable(res.Sums, u.rec.Added):
-		u.rec.Stop = StopStable
-	case res.StoppedEarly:
-		u.rec.Stop = StopPatience
-	default:
-		u.rec.Stop = StopMaxEpochs
+	if stopper == nil {
+		u.rec.StopRecord = StopRecord{Stop: StopSteps, StopReason: fmt.Sprintf("a fixed number of steps (-steps %d)", u.opt.Steps)}
+	} else {
+		r, err := stopper.Record(res, window.Epochs, stepsPerEpoch)
+		if err != nil {
+			return err
+		}
+		u.rec.StopRecord = *r
 	}
 	u.files = Files{Sums: sums, Trajectory: traj, Weights: res.Weights}
 	u.run.Seconds, u.run.Steps, u.run.Epochs, u.run.BestEpoch = res.Seconds, res.Steps, res.Epochs, res.BestEpoch
@@ -480,11 +484,16 @@ func ChangeAt(before, after *taskmatrix.Matrix, rule string, k int) (BudgetChang
 // GroupsAt is `tag group -affinity -budget k -rule rule` with its default
 // options: the groups of m's tasks at k networks.
 func GroupsAt(m *taskmatrix.Matrix, rule string, k int) ([][]string, error) {
-	res, err := selection.SolveMatrix(m, rule, selection.MaxNetworks(k), selection.Options{Seed: 1, Iterations: 200, SpendBudget: selection.DefaultSpendBudget})
+	res, err := selection.SolveMatrix(m, rule, selection.MaxNetworks(k), groupOptions())
 	if err != nil {
 		return nil, fmt.Errorf("grouping %d tasks at budget %d: %w", m.N(), k, err)
 	}
 	return res.GroupNames(m.Tasks), nil
+}
+
+// groupOptions are `tag group`'s default selection options.
+func groupOptions() selection.Options {
+	return selection.Options{Seed: 1, Iterations: 200, SpendBudget: selection.DefaultSpendBudget}
 }
 
 func sameSet(a, b []string) bool {

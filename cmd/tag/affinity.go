@@ -39,6 +39,8 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "output `DIR` (affinity.csv, cosine.csv, trajectory.csv, plots/, run.json, checkpoint)")
 	resume := fs.Bool("resume", false, "continue the run stopped in -out")
 	force := fs.Bool("force", false, "start over, replacing what -out holds")
+	untilStable := fs.Bool("until-stable", false, "end the measurement (and the training) once the groups at the -budget list stop changing (see -checks, -check-every, -min-reliability); the reason goes to run.json")
+	stop := addStopFlags(fs, " with -until-stable")
 	setUsage(fs, stderr, "usage: tag affinity [-data FILE.csv -targets A,B,... | -data NAME | -celeba DIR] -out DIR [flags]\n\n"+
 		"Trains one multi-task network on all tasks and records the lookahead affinity\n"+
 		"Z[i→j] = 1 − L_j(after task i's step)/L_j(before), averaged over the run.\n"+
@@ -60,6 +62,16 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	opt := mtl.Options{CheckpointDir: *out, Affinity: &aopt}
+	var stopper *affinityrun.Stopper
+	if *untilStable {
+		rule, err := stop.groupStability(aopt.Every)
+		if err != nil {
+			return err
+		}
+		stopper = affinityrun.NewStopper(rule)
+		opt.Stop = stopper.StopRule()
+	}
 	digest, err := data.Digest(ds)
 	if err != nil {
 		return err
@@ -74,7 +86,7 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	res, err := trainInterruptible(ds, tasks, cfg, mtl.Options{CheckpointDir: l.Dir, Affinity: &aopt}, stderr)
+	res, err := trainInterruptible(ds, tasks, cfg, opt, stderr)
 	if err != nil {
 		return err
 	}
@@ -84,6 +96,12 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 		Finished: time.Now().UTC()}
 	run.Features, run.Leakage = data.Inputs(ds)
 	run.Source = recordedSource(src, ds)
+	if stopper != nil {
+		if run.Stop, err = stopper.Record(res, cfg.Epochs, mtl.StepsPerEpoch(ds, cfg)); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "stop: %s\n", run.Stop.StopReason)
+	}
 	if res.Sums == nil || res.Weights == nil {
 		return badInputf("%s holds a run finished by an older tag without its affinity sums and weights; use -force to start over", l.Dir)
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/data/catalog"
 	"github.com/tagroup/tag/mtl"
-	"github.com/tagroup/tag/selection"
 )
 
 func init() {
@@ -32,13 +31,10 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	add := fs.String("add", "", "comma-separated `TASKS` to add (tasks of the data set)")
 	remove := fs.String("remove", "", "comma-separated `TASKS` to remove")
 	out := fs.String("out", "", "output `DIR` (the outputs of tag affinity, and changes.md)")
-	steps := fs.Int("steps", 0, "measure the new tasks for exactly `N` steps (0: until the new pairs are stable, see -tolerance)")
-	tolerance := fs.Float64("tolerance", affinityrun.DefaultStableTolerance, "stop when the running means of the pairs involving a new task change by at most this (relative L2) over each of -checks consecutive epochs")
-	checks := fs.Int("checks", affinityrun.DefaultStableChecks, "consecutive stable epochs that end the measurement")
+	steps := fs.Int("steps", 0, "measure the new tasks for exactly `N` steps (0: until the groups at the -budget list are stable, see -checks)")
 	maxEpochs := fs.Int("max-epochs", 0, "at most this many epochs of measurement without -steps (0: the recipe's epochs)")
 	refresh := fs.Bool("refresh", false, "add the update's measurements of the old pairs to their saved sums (default: keep the old pairs as they were)")
-	budgets := fs.String("budget", "2,3,4", "comma-separated `LIST` of numbers of networks for changes.md")
-	rule := fs.String("rule", selection.DefaultRule, "selection `RULE` for changes.md: "+strings.Join(selection.AffinityRules, " or "))
+	stop := addStopFlags(fs, " and changes.md reports")
 	compare := fs.String("compare", "", "comma-separated `DIRS` of from-scratch tag affinity runs on the new tasks: changes.md reports the rank correlation with each, and of each two with each other")
 	resume := fs.Bool("resume", false, "continue the update stopped in -out")
 	force := fs.Bool("force", false, "start over, replacing what -out holds")
@@ -46,8 +42,9 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 		"Continues a tag affinity run for a changed task set. Removing tasks drops their rows and\n"+
 		"columns (no training). Adding tasks starts from the run's weights (trunk and heads), adds\n"+
 		"heads for the new tasks and trains all tasks while measuring every pair, keeping the new\n"+
-		"pairs (those involving an added task) until their running means are stable; the old pairs\n"+
-		"keep their saved sums. The data source, feature columns, split, recipe and seed are -from's\n"+
+		"pairs (those involving an added task) until the groups at the -budget list have stayed the\n"+
+		"same for -checks checks in a row (and the new pairs' ranks settled); the old pairs keep\n"+
+		"their saved sums. The data source, feature columns, split, recipe and seed are -from's\n"+
 		"(its run.json): data and recipe flags are not needed, and may only repeat them. On a CSV file\n"+
 		"an added task is a further target column of the same file.")
 	if err := parseFlags(fs, args); err != nil {
@@ -59,17 +56,13 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	if *resume && *force {
 		return badInputf("-resume and -force exclude each other")
 	}
-	bms, err := parseBudgets(*budgets, "networks")
+	ks, err := stop.budgetList()
 	if err != nil {
 		return err
 	}
-	ks := make([]int, len(bms))
-	for i, bm := range bms {
-		ks[i] = bm.value.(int)
-	}
 	opt := affinityrun.UpdateOptions{From: *from, Out: *out, Add: splitList(*add), Remove: splitList(*remove),
-		Steps: *steps, Tolerance: *tolerance, Checks: *checks, MaxEpochs: *maxEpochs, Refresh: *refresh,
-		Budgets: ks, Rule: *rule, Compare: splitList(*compare), Progress: newBar(stderr)}
+		Steps: *steps, Checks: stop.checks, CheckEvery: stop.every, MinReliability: stop.minReliability, MaxEpochs: *maxEpochs,
+		Refresh: *refresh, Budgets: ks, Rule: stop.rule, Compare: splitList(*compare), Progress: newBar(stderr)}
 	u, err := affinityrun.PlanUpdate(opt)
 	if err != nil {
 		return err
@@ -122,6 +115,9 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	r := u.Result()
+	if r.Update.StopReason != "" {
+		fmt.Fprintf(stdout, "stop: %s\n", r.Update.StopReason)
+	}
 	fmt.Fprintf(stdout, "%s: %d tasks (+%d, −%d), %d steps (%.1f%% of %d from scratch) in %.1fs, stop: %s; wrote %s\n",
 		ds.Name(), len(r.Tasks), len(r.Update.Added), len(r.Update.Removed), r.Steps, 100*r.Update.StepRatio,
 		r.Update.ScratchSteps, r.Seconds, r.Update.Stop, strings.Join(affinityrun.Written(u.Out()), ", "))

@@ -160,46 +160,59 @@ func TestUpdateAdd(t *testing.T) {
 }
 
 // An update interrupted (SIGINT) and resumed writes the same files as an
-// uninterrupted one.
+// uninterrupted one: with a fixed number of steps, and with the stop rule
+// watching (its checks go through the checkpoint).
 func TestUpdateResumeEqualsUninterrupted(t *testing.T) {
 	from := affinityPlanted(t, "a0,b0,c0", 1)
-	args := func(out string) []string {
-		return []string{"update", "-data", "planted", "-epochs", "1", "-from", from, "-add", "a1,b1,c1", "-steps", "900", "-out", out}
-	}
-	full := filepath.Join(t.TempDir(), "full")
-	var stdout, stderr bytes.Buffer
-	if code := run(args(full), &stdout, &stderr); code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr.String())
-	}
-	// Our own handler keeps a late SIGINT from ending the test process.
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt)
-	defer signal.Stop(sig)
-	part := filepath.Join(t.TempDir(), "part")
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			if _, err := os.Stat(filepath.Join(part, "checkpoint.gob")); err == nil {
-				_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
-				return
-			}
-			time.Sleep(time.Millisecond)
+	for _, measure := range [][]string{
+		{"-steps", "900"},
+		{"-max-epochs", "3", "-budget", "2", "-checks", "1000", "-check-every", "7"},
+	} {
+		args := func(out string) []string {
+			return append([]string{"update", "-from", from, "-add", "a1,b1,c1", "-out", out}, measure...)
 		}
-	}()
-	code := run(args(part), &stdout, &stderr)
-	<-done
-	if code != 1 || !strings.Contains(stderr.String(), "interrupted") {
-		t.Fatalf("interrupted update: exit %d: %s", code, stderr.String())
-	}
-	if code := run(append(args(part), "-resume"), &stdout, &stderr); code != 0 {
-		t.Fatalf("resumed update: exit %d: %s", code, stderr.String())
-	}
-	for _, name := range []string{"affinity.csv", "cosine.csv", "trajectory.csv", "affinity-sums.json", "weights.gob"} {
-		a, _ := os.ReadFile(filepath.Join(full, name))
-		b, _ := os.ReadFile(filepath.Join(part, name))
-		if len(a) == 0 || !bytes.Equal(a, b) {
-			t.Errorf("%s differs between the uninterrupted and the resumed update", name)
+		full := filepath.Join(t.TempDir(), "full")
+		var stdout, stderr bytes.Buffer
+		if code := run(args(full), &stdout, &stderr); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr.String())
+		}
+		// Our own handler keeps a late SIGINT from ending the test process.
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt)
+		part := filepath.Join(t.TempDir(), "part")
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				if _, err := os.Stat(filepath.Join(part, "checkpoint.gob")); err == nil {
+					_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
+					return
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}()
+		code := run(args(part), &stdout, &stderr)
+		<-done
+		signal.Stop(sig)
+		if code != 1 || !strings.Contains(stderr.String(), "interrupted") {
+			t.Fatalf("%v: interrupted update: exit %d: %s", measure, code, stderr.String())
+		}
+		if code := run(append(args(part), "-resume"), &stdout, &stderr); code != 0 {
+			t.Fatalf("%v: resumed update: exit %d: %s", measure, code, stderr.String())
+		}
+		for _, name := range []string{"affinity.csv", "cosine.csv", "trajectory.csv", "affinity-sums.json", "weights.gob"} {
+			a, _ := os.ReadFile(filepath.Join(full, name))
+			b, _ := os.ReadFile(filepath.Join(part, name))
+			if len(a) == 0 || !bytes.Equal(a, b) {
+				t.Errorf("%v: %s differs between the uninterrupted and the resumed update", measure, name)
+			}
+		}
+		a, b := readRun(t, full).Update, readRun(t, part).Update
+		if !reflect.DeepEqual(a.StopRecord, b.StopRecord) {
+			t.Errorf("%v: stop records differ:\n%+v\n%+v", measure, a.StopRecord, b.StopRecord)
+		}
+		if measure[0] == "-max-epochs" && (a.Stop != "max-epochs" || len(a.Checks) != readRun(t, full).Steps/7) {
+			t.Errorf("%v: stop %q after %d checks", measure, a.Stop, len(a.Checks))
 		}
 	}
 }
