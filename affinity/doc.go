@@ -20,6 +20,6 @@
 // trajectory. Matrices use the orientation of package taskmatrix: row i,
 // column j holds the effect of task i on task j. PairSums keeps each pair's
 // sums with its own count, so that a changed task set keeps the sums of its
-// old pairs and adds those of its new ones (`tag update`); Stability is the
-// criterion that ends such a measurement of new pairs.
+// old pairs and adds those of its new ones (`tag update`, package
+// affinityrun).
 package affinity

@@ -2,7 +2,6 @@ package affinity
 
 import (
 	"fmt"
-	"math"
 	"slices"
 
 	"github.com/tagroup/tag/taskmatrix"
@@ -220,73 +219,3 @@ func (p *PairSums) Affinity() *taskmatrix.Matrix {
 // CosineMean returns each pair's mean gradient cosine.
 func (p *PairSums) CosineMean() *taskmatrix.Matrix { return p.mean(p.Cosine, p.cosineCount) }
 
-// Stability is the stopping criterion of a measurement that adds tasks to
-// a measured set: it watches the running means of the pairs that involve
-// a new task (i → j with i ≠ j and i or j new), epoch by epoch. After
-// epoch e the change is ‖m_e − m_{e−1}‖₂ / ‖m_e‖₂, m_e being the vector
-// of those running means over epochs 0..e; the measurement is stable when
-// the last Checks changes are all at most Tolerance.
-type Stability struct {
-	Tolerance float64 `json:"tolerance"`
-	Checks    int     `json:"checks"`
-}
-
-// Changes returns the change after each epoch of a (from its second
-// recorded epoch on) of the pairs involving a task of added.
-func (s Stability) Changes(a *Accumulator, added []string) []float64 {
-	isNew := make([]bool, len(a.Tasks))
-	for k, t := range a.Tasks {
-		isNew[k] = slices.Contains(added, t)
-	}
-	n := len(a.Tasks)
-	sum := square(n)
-	rows := make([]int, n) // measurements of each source row so far
-	var prev []float64
-	var changes []float64
-	for _, e := range a.Epochs {
-		addTo(sum, e.Z)
-		for i := range rows {
-			rows[i] += rowCount(e.SourceCount, e.Count)(i, 0)
-		}
-		var cur []float64
-		for i := range n {
-			for j := range n {
-				if i != j && (isNew[i] || isNew[j]) {
-					cur = append(cur, sum[i][j]/float64(max(rows[i], 1)))
-				}
-			}
-		}
-		if prev != nil {
-			var d, norm float64
-			for k := range cur {
-				d += (cur[k] - prev[k]) * (cur[k] - prev[k])
-				norm += cur[k] * cur[k]
-			}
-			switch {
-			case d == 0:
-				changes = append(changes, 0)
-			case norm == 0:
-				changes = append(changes, math.Inf(1))
-			default:
-				changes = append(changes, math.Sqrt(d/norm))
-			}
-		}
-		prev = cur
-	}
-	return changes
-}
-
-// Stable reports whether the last s.Checks changes of a's new pairs are
-// all at most s.Tolerance.
-func (s Stability) Stable(a *Accumulator, added []string) bool {
-	ch := s.Changes(a, added)
-	if s.Checks < 1 || len(ch) < s.Checks {
-		return false
-	}
-	for _, c := range ch[len(ch)-s.Checks:] {
-		if !(c <= s.Tolerance) {
-			return false
-		}
-	}
-	return true
-}

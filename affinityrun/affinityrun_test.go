@@ -136,7 +136,7 @@ func TestUpdateRemove(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "upd")
-	u, err := PlanUpdate(UpdateOptions{From: l.Dir, Out: out, Remove: []string{"b1"}, Tolerance: 0.1, Checks: 2,
+	u, err := PlanUpdate(UpdateOptions{From: l.Dir, Out: out, Remove: []string{"b1"}, Checks: 3, MinReliability: 0.9,
 		Budgets: []int{2, 3}, Rule: selection.DefaultRule})
 	if err != nil {
 		t.Fatal(err)
@@ -178,7 +178,7 @@ func TestUpdateCheckRefuses(t *testing.T) {
 	l, ds := plantedRun(t, []string{"a0", "b0"}, 1)
 	rec, _, _ := Read(l)
 	plan := func(add ...string) *Update {
-		u, err := PlanUpdate(UpdateOptions{From: l.Dir, Out: filepath.Join(t.TempDir(), "o"), Add: add, Tolerance: 0.1, Checks: 2, Rule: selection.DefaultRule})
+		u, err := PlanUpdate(UpdateOptions{From: l.Dir, Out: filepath.Join(t.TempDir(), "o"), Add: add, Checks: 3, MinReliability: 0.9, Budgets: []int{2}, Rule: selection.DefaultRule})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,16 +21,11 @@ func WriteChanges(path string, old, rec *Record) error {
 		fmt.Fprintf(w, "- tasks after (%d): %s\n", len(rec.Tasks), strings.Join(rec.Tasks, ", "))
 		fmt.Fprintf(w, "- training steps of the update: %d (%.1f%% of the %d steps of a from-scratch run with this recipe), %.1f s; stop: %s\n",
 			rec.Steps, 100*u.StepRatio, u.ScratchSteps, rec.Seconds, u.Stop)
-		if c := u.Criterion; c != nil {
-			fmt.Fprintf(w, "- criterion: the running means of the pairs involving an added task change by at most %g (relative L2) over each of %d consecutive epochs\n",
-				c.Tolerance, c.Checks)
+		if u.StopReason != "" {
+			fmt.Fprintf(w, "- why the measurement ended: %s\n", u.StopReason)
 		}
-		if len(u.Changes) > 0 {
-			parts := make([]string, len(u.Changes))
-			for k, c := range u.Changes {
-				parts[k] = fmt.Sprintf("%.3f", c)
-			}
-			fmt.Fprintf(w, "- changes after epochs 2..%d: %s\n", len(u.Changes)+1, strings.Join(parts, ", "))
+		if u.StopRule != nil {
+			fmt.Fprintf(w, "- stop rule: %s\n", u.StopRule)
 		}
 		if len(u.Added) > 0 {
 			old := "kept as saved"
@@ -47,6 +42,7 @@ func WriteChanges(path string, old, rec *Record) error {
 			fmt.Fprintf(w, "| %d | %s | %s | %s | %d: %s |\n", g.Budget, GroupsText(g.Before), GroupsText(g.After),
 				GroupsText(g.Unchanged), len(g.Anew), GroupsText(g.Anew))
 		}
+		writeChecks(w, u.Checks)
 		if c := u.Compare; c != nil {
 			fmt.Fprintf(w, "\n## Agreement with from-scratch runs\n\n")
 			fmt.Fprintf(w, "Spearman rank correlation of the affinities, over the ordered pairs involving an added task and over all ordered pairs.\n\n")
@@ -89,4 +85,35 @@ func newPairsText(a Agreement) string {
 		return "–"
 	}
 	return fmt.Sprintf("%.3f (%d)", *a.RankNewPairs, a.NewPairs)
+}
+
+// writeChecks writes the stop rule's checks as a table: the groups at
+// each budget with their score margin, the split-half reliability of the
+// watched pairs' ranks, and the run of steady checks.
+func writeChecks(w io.Writer, checks []Check) {
+	if len(checks) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n## Checks of the stop rule\n\n")
+	fmt.Fprintln(w, "| step | measurements | groups per budget (score margin over the best alternative) | split-half reliability of the new pairs' ranks | same groups as before | steady in a row |")
+	fmt.Fprintln(w, "| ---: | ---: | --- | ---: | --- | ---: |")
+	for _, c := range checks {
+		parts := make([]string, len(c.Groups))
+		for i, g := range c.Groups {
+			margin := "–"
+			if g.Margin != nil {
+				margin = fmt.Sprintf("%.3g", *g.Margin)
+			}
+			parts[i] = fmt.Sprintf("k=%d: %s (%s)", g.Budget, GroupsText(g.Groups), margin)
+		}
+		rank := "–"
+		if c.Reliability != nil {
+			rank = fmt.Sprintf("%.3f", *c.Reliability)
+		}
+		same := "no"
+		if c.Same {
+			same = "yes"
+		}
+		fmt.Fprintf(w, "| %d | %d | %s | %s | %s | %d |\n", c.Step, c.Measurements, strings.Join(parts, "; "), rank, same, c.Run)
+	}
 }

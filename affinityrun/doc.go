@@ -15,7 +15,17 @@
 // the new measurements). The affinity of a pair is its sum over its
 // count, as in a from-scratch run.
 //
-// The measurement of the new pairs ends by a stop rule; the update then
+// The measurement ends by a stop rule that tracks what the user gets
+// (GroupStability): every few steps the groups at the requested budgets
+// are selected on the matrix measured so far, with the score margin over
+// the best alternative grouping, and the ranks of the watched pairs (the
+// new ones in an update, every pair in a run from scratch) are checked
+// for settling by their split-half reliability, 2r/(1+r) with r the rank
+// correlation of two interleaved halves of the measurements
+// (Spearman–Brown). The rule is met after a number of checks in a row
+// whose groups equal the check before and whose reliability reaches a
+// threshold; each check and the reason the measurement ended are kept.
+// After the measurement, the update
 // groups the tasks before and after at each requested budget (the groups
 // of `tag group` with its default options), says which groups are
 // unchanged (their networks can be kept), and, given from-scratch runs on

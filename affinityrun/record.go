@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tagroup/tag/affinity"
+	"github.com/tagroup/tag/data/catalog"
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/internal/atomicfile"
 	"github.com/tagroup/tag/mtl"
@@ -26,6 +27,9 @@ import (
 // update of one (`tag update`).
 type Record struct {
 	Data string `json:"data"`
+	// Source says how to open the data again (an update opens it with
+	// the added tasks as further targets).
+	Source *catalog.Spec `json:"source,omitempty"`
 	// DataDigest fingerprints the data's content (data.Digest), so that
 	// an update refuses other data.
 	DataDigest string                 `json:"data_digest"`
@@ -44,6 +48,9 @@ type Record struct {
 	Test       map[string]mtl.Metrics `json:"test"`
 	History    []mtl.EpochRecord      `json:"history"`
 	Finished   time.Time              `json:"finished"`
+	// Stop is set when a stop rule watched a from-scratch run: why its
+	// measurement ended, and the steps it saved.
+	Stop *StopRecord `json:"stop,omitempty"`
 	// Update is set when an update made the run: Steps and Seconds are
 	// then the update's alone.
 	Update *UpdateRecord `json:"update,omitempty"`

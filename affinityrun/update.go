@@ -10,19 +10,12 @@ import (
 
 	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/data"
+	"github.com/tagroup/tag/data/catalog"
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/internal/jsondiff"
 	"github.com/tagroup/tag/mtl"
 	"github.com/tagroup/tag/selection"
 	"github.com/tagroup/tag/taskmatrix"
-)
-
-// Defaults of the stopping criterion of an update (affinity.Stability):
-// the running means of the new pairs move by at most 10% (relative L2)
-// over each of 2 consecutive epochs.
-const (
-	DefaultStableTolerance = 0.1
-	DefaultStableChecks    = 2
 )
 
 // Stop reasons of an update (UpdateRecord.Stop).
@@ -42,14 +35,11 @@ type UpdateRecord struct {
 	Removed []string `json:"removed,omitempty"`
 	// Refresh: the old pairs' sums also took the update's measurements.
 	Refresh bool `json:"refresh_old_pairs"`
-	// Stop says why the measurement ended: StopNothingAdded (no
-	// training), StopSteps (UpdateOptions.Steps), StopStable (Criterion
-	// met), StopPatience (the recipe's early stopping) or StopMaxEpochs.
-	Stop      string              `json:"stop"`
-	Criterion *affinity.Stability `json:"criterion,omitempty"`
-	// Changes are the criterion's relative changes after each epoch
-	// from the second on.
-	Changes []float64 `json:"stability_changes,omitempty"`
+	// StopRecord says why the measurement ended: StopNothingAdded (no
+	// training), StopSteps (UpdateOptions.Steps), StopStable (the stop
+	// rule met), StopPatience (the recipe's early stopping) or
+	// StopMaxEpochs.
+	StopRecord
 	// ScratchSteps are the steps of the from-scratch run the chain of
 	// updates started from: a from-scratch run on the new tasks with the
 	// same recipe takes as many (barring early stopping); StepRatio is
@@ -78,11 +68,15 @@ type UpdateOptions struct {
 	// Add and Remove are the tasks to add (tasks of the data) and remove.
 	Add, Remove []string
 	// Steps > 0 measures the new tasks for exactly that many steps;
-	// 0 measures until the criterion (Tolerance, Checks) is met, for at
-	// most MaxEpochs epochs (0: the recipe's).
+	// 0 measures until the stop rule (GroupStability over Budgets and
+	// Rule, with Checks, CheckEvery and MinReliability) is met, for at most
+	// MaxEpochs epochs (0: the recipe's).
 	Steps, MaxEpochs int
-	Tolerance        float64
-	Checks           int
+	// Checks is GroupStability.Checks; CheckEvery its Every (0:
+	// DefaultCheckMeasurements affinity measurements); MinReliability
+	// its MinReliability.
+	Checks, CheckEvery int
+	MinReliability     float64
 	// Refresh adds the update's measurements of the old pairs to their
 	// saved sums (default: keep the old pairs as they were).
 	Refresh bool
@@ -93,6 +87,16 @@ type UpdateOptions struct {
 	Compare []string
 	// Progress, if set, receives the training's progress.
 	Progress func(mtl.Progress)
+}
+
+// stopRule is the options' GroupStability for a measurement every
+// measureEvery steps.
+func (o UpdateOptions) stopRule(measureEvery int) GroupStability {
+	r := GroupStability{Budgets: o.Budgets, Rule: o.Rule, Every: o.CheckEvery, Checks: o.Checks, MinReliability: o.MinReliability}
+	if r.Every == 0 {
+		r.Every = DefaultCheckMeasurements * measureEvery
+	}
+	return r
 }
 
 // Update is one update of an affinity run in progress: PlanUpdate, Check,
@@ -112,6 +116,8 @@ type Update struct {
 	files   Files
 	start   time.Time
 	scratch []scratchRun
+	// src is the data source of the update (Source).
+	src *catalog.Spec
 }
 
 // PlanUpdate checks the options and the run in o.From and works out the
@@ -126,19 +132,13 @@ func PlanUpdate(o UpdateOptions) (*Update, error) {
 		return nil, inputf("nothing to change: give -add or -remove")
 	case o.Steps < 0:
 		return nil, inputf("-steps %d: want 0 (until stable) or more", o.Steps)
-	case !(o.Tolerance >= 0):
-		return nil, inputf("-tolerance %g: want 0 or more", o.Tolerance)
-	case o.Checks < 1:
-		return nil, inputf("-checks %d: want at least 1", o.Checks)
+	case o.CheckEvery < 0:
+		return nil, inputf("-check-every %d: want 0 (every %d measurements) or more steps", o.CheckEvery, DefaultCheckMeasurements)
 	case o.MaxEpochs < 0:
 		return nil, inputf("-max-epochs %d: want 0 (the recipe's) or more", o.MaxEpochs)
-	case !slices.Contains(selection.AffinityRules, o.Rule):
-		return nil, inputf("-rule %q: want one of %s", o.Rule, strings.Join(selection.AffinityRules, ", "))
 	}
-	for _, k := range o.Budgets {
-		if k < 1 {
-			return nil, inputf("-budget %d: want at least 1 network", k)
-		}
+	if err := o.stopRule(1).Validate(); err != nil {
+		return nil, err
 	}
 	if a, b := filepath.Clean(o.From), filepath.Clean(o.Out); a == b {
 		return nil, inputf("-out %s is -from: write the update to a new folder", o.Out)
@@ -155,8 +155,11 @@ func PlanUpdate(o UpdateOptions) (*Update, error) {
 		return nil, err
 	}
 	u.rec = UpdateRecord{From: o.From, Added: o.Add, Removed: o.Remove, Refresh: o.Refresh, ScratchSteps: u.old.Steps}
-	if u.old.Update != nil {
+	switch {
+	case u.old.Update != nil:
 		u.rec.ScratchSteps = u.old.Update.ScratchSteps
+	case u.old.Stop != nil && u.old.Stop.PlannedSteps > 0:
+		u.rec.ScratchSteps = u.old.Stop.PlannedSteps
 	}
 	return u, nil
 }
@@ -218,6 +221,75 @@ func distinct(option string, tasks []string) error {
 	return nil
 }
 
+// Source returns the data source of the update: the continued run's,
+// with the added tasks as further targets of a CSV file. given is the
+// source the command line names (the record's own when it names none);
+// it may only repeat the record, except that a CSV file's targets may be
+// the record's or those plus the added tasks, in any order. An added task
+// may not be a feature column of the continued run. Errors are
+// InputErrors naming the field that differs.
+func (u *Update) Source(given catalog.Spec) (catalog.Spec, error) {
+	rec := u.old.Source
+	if rec == nil {
+		return catalog.Spec{}, inputf("%s records no data source (made by an older tag); rerun tag affinity to update it", u.opt.From)
+	}
+	given = given.Clone()
+	if c, g := rec.CSV, given.CSV; c != nil && g != nil {
+		all := slices.Clone(c.Targets)
+		for _, t := range u.rec.Added {
+			if !slices.Contains(all, t) {
+				all = append(all, t)
+			}
+		}
+		if sameMembers(g.Targets, c.Targets) || sameMembers(g.Targets, all) {
+			g.Targets = c.Targets
+		}
+		if diffs := jsondiff.Fields(c, g); len(diffs) > 0 {
+			return catalog.Spec{}, inputf("the data differ from %s's: %s (csv); give no data flags, or those it was made with", u.opt.From, strings.Join(diffs, "; "))
+		}
+		for _, t := range u.rec.Added {
+			if slices.Contains(c.Features, t) {
+				return catalog.Spec{}, inputf("-add %s: column %q is an input feature of %s's run; it cannot also be a task of the same network (start a new tag affinity run with it among -targets)",
+					strings.Join(u.rec.Added, ","), t, u.opt.From)
+			}
+		}
+		out := rec.Clone()
+		out.CSV.Targets = all
+		u.src = &out
+		return out, nil
+	}
+	if diffs := sourceDiff(*rec, given); len(diffs) > 0 {
+		return catalog.Spec{}, inputf("the data differ from %s's: %s; give no data flags, or those it was made with", u.opt.From, strings.Join(diffs, "; "))
+	}
+	out := rec.Clone()
+	u.src = &out
+	return out, nil
+}
+
+// sourceDiff names the fields in which two sources differ, within their
+// kind's part when both are of one kind.
+func sourceDiff(a, b catalog.Spec) []string {
+	switch {
+	case a.Glyphs != nil && b.Glyphs != nil:
+		return prefixed("glyphs", jsondiff.Fields(a.Glyphs, b.Glyphs))
+	case a.CelebA != nil && b.CelebA != nil:
+		return prefixed("celeba", jsondiff.Fields(a.CelebA, b.CelebA))
+	}
+	return jsondiff.Fields(a, b)
+}
+
+func prefixed(kind string, diffs []string) []string {
+	for i, d := range diffs {
+		diffs[i] = kind + "." + d
+	}
+	return diffs
+}
+
+// sameMembers reports whether a and b hold the same names, in any order.
+func sameMembers(a, b []string) bool {
+	return len(a) == len(b) && !slices.ContainsFunc(a, func(x string) bool { return !slices.Contains(b, x) })
+}
+
 // Check refuses data, a recipe or a seed other than the continued run's,
 // and added tasks the data lack, naming what differs (InputError).
 func (u *Update) Check(ds data.Dataset, cfg mtl.Config, aopt affinity.Options, seed uint64) error {
@@ -229,7 +301,7 @@ func (u *Update) Check(ds data.Dataset, cfg mtl.Config, aopt affinity.Options, s
 		return err
 	}
 	if ds.Name() != u.old.Data || digest != u.old.DataDigest {
-		return inputf("the data differ from %s's: %s (content %.12s) here, %s (content %.12s) there; give the data flags it was made with",
+		return inputf("the data differ from %s's: %s (content %.12s) here, %s (content %.12s) there; the file changed since, or another file was given",
 			u.opt.From, ds.Name(), digest, u.old.Data, u.old.DataDigest)
 	}
 	for _, t := range u.rec.Added {
@@ -242,6 +314,11 @@ func (u *Update) Check(ds data.Dataset, cfg mtl.Config, aopt affinity.Options, s
 	}
 	if err := sameFields("affinity measurement", u.old.Affinity, aopt, u.opt.From); err != nil {
 		return err
+	}
+	if u.src == nil && u.old.Source != nil {
+		if _, err := u.Source(*u.old.Source); err != nil {
+			return err
+		}
 	}
 	u.cfg, u.aopt = cfg, aopt
 	return nil
@@ -277,7 +354,7 @@ func (u *Update) measure(ctx context.Context, ds data.Dataset) error {
 		return err
 	}
 	traj := keepTasks(u.oldFiles.Trajectory, u.tasks)
-	u.run = Record{Data: u.old.Data, DataDigest: u.old.DataDigest, Tasks: u.tasks, Features: u.old.Features,
+	u.run = Record{Data: u.old.Data, Source: u.src, DataDigest: u.old.DataDigest, Tasks: u.tasks, Features: u.old.Features,
 		Leakage: u.old.Leakage, Config: u.cfg, Affinity: u.aopt, Seed: u.old.Seed, Versions: Versions()}
 	weights := u.oldFiles.Weights.Without(u.rec.Removed)
 	if len(u.rec.Added) == 0 {
@@ -289,7 +366,7 @@ func (u *Update) measure(ctx context.Context, ds data.Dataset) error {
 	window := u.cfg
 	opt := mtl.Options{CheckpointDir: u.out.Dir, Affinity: &u.aopt, Init: weights, Progress: u.opt.Progress}
 	stepsPerEpoch := max(mtl.StepsPerEpoch(ds, u.cfg), 1)
-	crit := affinity.Stability{Tolerance: u.opt.Tolerance, Checks: u.opt.Checks}
+	var stopper *Stopper
 	if u.opt.Steps > 0 {
 		opt.MaxSteps = u.opt.Steps
 		window.Epochs = (u.opt.Steps + stepsPerEpoch - 1) / stepsPerEpoch
@@ -297,10 +374,16 @@ func (u *Update) measure(ctx context.Context, ds data.Dataset) error {
 		if u.opt.MaxEpochs > 0 {
 			window.Epochs = u.opt.MaxEpochs
 		}
-		added := u.rec.Added
-		opt.Stop = &mtl.StopRule{Name: fmt.Sprintf("stability %g over %d epochs of the pairs of %v", crit.Tolerance, crit.Checks, added),
-			After: func(_ int, acc *affinity.Accumulator) bool { return crit.Stable(acc, added) }}
-		u.rec.Criterion = &crit
+		rule := u.opt.stopRule(u.aopt.Every)
+		refresh := u.rec.Refresh
+		stopper = &Stopper{&tracker{rule: rule, watched: u.rec.Added, matrix: func(acc *affinity.Accumulator) (*taskmatrix.Matrix, error) {
+			sums, err := kept.Merge(acc, refresh)
+			if err != nil {
+				return nil, err
+			}
+			return sums.Affinity(), nil
+		}}}
+		opt.Stop = stopper.StopRule()
 	}
 	res, err := mtl.Train(ctx, ds, u.tasks, window, opt)
 	if err != nil {
@@ -321,16 +404,14 @@ func (u *Update) measure(ctx context.Context, ds data.Dataset) error {
 		p.Epoch += offset
 		traj = append(traj, p)
 	}
-	u.rec.Changes = crit.Changes(res.Sums, u.rec.Added)
-	switch {
-	case u.opt.Steps > 0:
-		u.rec.Stop = StopSteps
-	case res.StoppedEarly && crit.Stable(res.Sums, u.rec.Added):
-		u.rec.Stop = StopStable
-	case res.StoppedEarly:
-		u.rec.Stop = StopPatience
-	default:
-		u.rec.Stop = StopMaxEpochs
+	if stopper == nil {
+		u.rec.StopRecord = StopRecord{Stop: StopSteps, StopReason: fmt.Sprintf("a fixed number of steps (-steps %d)", u.opt.Steps)}
+	} else {
+		r, err := stopper.Record(res, window.Epochs, stepsPerEpoch)
+		if err != nil {
+			return err
+		}
+		u.rec.StopRecord = *r
 	}
 	u.files = Files{Sums: sums, Trajectory: traj, Weights: res.Weights}
 	u.run.Seconds, u.run.Steps, u.run.Epochs, u.run.BestEpoch = res.Seconds, res.Steps, res.Epochs, res.BestEpoch
@@ -403,11 +484,16 @@ func ChangeAt(before, after *taskmatrix.Matrix, rule string, k int) (BudgetChang
 // GroupsAt is `tag group -affinity -budget k -rule rule` with its default
 // options: the groups of m's tasks at k networks.
 func GroupsAt(m *taskmatrix.Matrix, rule string, k int) ([][]string, error) {
-	res, err := selection.SolveMatrix(m, rule, selection.MaxNetworks(k), selection.Options{Seed: 1, Iterations: 200, SpendBudget: selection.DefaultSpendBudget})
+	res, err := selection.SolveMatrix(m, rule, selection.MaxNetworks(k), groupOptions())
 	if err != nil {
 		return nil, fmt.Errorf("grouping %d tasks at budget %d: %w", m.N(), k, err)
 	}
 	return res.GroupNames(m.Tasks), nil
+}
+
+// groupOptions are `tag group`'s default selection options.
+func groupOptions() selection.Options {
+	return selection.Options{Seed: 1, Iterations: 200, SpendBudget: selection.DefaultSpendBudget}
 }
 
 func sameSet(a, b []string) bool {

@@ -40,9 +40,11 @@ type runState struct {
 	// GradNorm is GradNorm's state (Config.Balance "gradnorm" only); UW's
 	// log-variances are among Params.
 	GradNorm *gradNormState
-	Seconds  float64
-	Done     bool
-	Result   *Result
+	// StopState is the StopRule's own state (StopRule.State).
+	StopState []byte
+	Seconds   float64
+	Done      bool
+	Result    *Result
 }
 
 // loadCheckpoint returns the state stored in dir, nil when there is none,
@@ -85,6 +87,9 @@ func (r *run) checkpoint() error {
 		return err
 	}
 	st.GradNorm = r.eng.gn.clone()
+	if s := r.opt.Stop; s != nil && s.State != nil {
+		st.StopState = s.State()
+	}
 	st.Seconds = r.elapsed().Seconds()
 	if err := mkdirAllRetry(r.opt.CheckpointDir); err != nil {
 		return err

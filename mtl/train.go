@@ -220,6 +220,16 @@ func prepare(ds data.Dataset, tasks []string, cfg Config, opt Options) (*run, er
 		eng.close()
 		return nil, err
 	}
+	if s := opt.Stop; s != nil && s.Restore != nil {
+		var saved []byte
+		if st != nil {
+			saved = st.StopState
+		}
+		if err := s.Restore(saved); err != nil {
+			eng.close()
+			return nil, fmt.Errorf("checkpoint in %s: the stop rule's state: %w", opt.CheckpointDir, err)
+		}
+	}
 	if st == nil {
 		st = &runState{Fingerprint: fp, BestLoss: math.Inf(1), BestEpoch: -1}
 		st.Params = m.initialValues(cfg.Seed)
@@ -298,12 +308,15 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 			if err := r.step(order[s : s+r.train.batch]); err != nil {
 				return nil, err
 			}
+			if rule := r.opt.Stop; rule != nil && rule.Every > 0 && st.Step%rule.Every == 0 && rule.After(st.Epoch, st.Acc) {
+				st.Stopped = true
+			}
 			if r.cfg.CheckpointEvery > 0 && st.Step%r.cfg.CheckpointEvery == 0 {
 				if err := r.checkpoint(); err != nil {
 					return nil, err
 				}
 			}
-			if r.opt.MaxSteps > 0 && st.Step >= r.opt.MaxSteps {
+			if st.Stopped || r.opt.MaxSteps > 0 && st.Step >= r.opt.MaxSteps {
 				st.Stopped = true
 				break
 			}
@@ -488,7 +501,7 @@ func (r *run) endEpoch() error {
 	if r.cfg.Patience > 0 && st.BadEpochs >= r.cfg.Patience {
 		st.Stopped = true
 	}
-	if r.opt.Stop != nil && r.opt.Stop.After(st.Epoch-1, st.Acc) {
+	if r.opt.Stop != nil && r.opt.Stop.Every == 0 && r.opt.Stop.After(st.Epoch-1, st.Acc) {
 		st.Stopped = true
 	}
 	return nil

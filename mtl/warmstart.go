@@ -118,15 +118,24 @@ func (w *Weights) Without(tasks []string) *Weights {
 	return out
 }
 
-// StopRule ends training at the end of an epoch: After is called with
-// the 0-based epoch just finished and the affinity recorded so far (nil
-// without Options.Affinity), and training stops when it returns true. It
-// must depend on its arguments only, so that a resumed run stops where an
-// uninterrupted one does. Name identifies the rule (and its parameters) in
-// the checkpoint's fingerprint.
+// StopRule ends training early: After is called with the 0-based epoch
+// (just finished, or in progress) and the affinity recorded so far (nil
+// without Options.Affinity), and training stops when it returns true.
+// With Every == 0 it is called at the end of each epoch; with Every > 0
+// after every Every-th step of the run instead (training then ends at
+// once, mid-epoch, after the epoch's validation). Name identifies the
+// rule (and its parameters) in the checkpoint's fingerprint. A rule must
+// depend on its arguments only, or keep its own state through State and
+// Restore, so that a resumed run stops where an uninterrupted one does.
 type StopRule struct {
 	Name  string
+	Every int
 	After func(epoch int, acc *affinity.Accumulator) bool
+	// State, if set, returns the rule's state for a checkpoint. Restore,
+	// if set, is called as a run starts: with the state stored in the
+	// checkpoint it resumes, or with nil for a fresh run.
+	State   func() []byte
+	Restore func([]byte) error
 }
 
 // namedValues is one parameter in the encoded form of Weights.

@@ -146,3 +146,35 @@ func TestWeightsGob(t *testing.T) {
 		}
 	}
 }
+
+// A stop rule checked every few steps ends the run mid-epoch at the
+// check where it says so; its own state (here a count of checks) goes
+// through the checkpoint, so interrupted and resumed runs stop at the
+// same step as an uninterrupted one.
+func TestStopRuleEveryStepsWithState(t *testing.T) {
+	ds := newSynthetic(256, 64, 64)
+	cfg, opt := affinityConfig(ds)
+	cfg.Epochs = 6
+	checks := 0
+	opt.Stop = &StopRule{Name: "fourth check", Every: 7,
+		After: func(epoch int, acc *affinity.Accumulator) bool {
+			checks++
+			return checks == 4
+		},
+		State: func() []byte { return []byte{byte(checks)} },
+		Restore: func(b []byte) error {
+			checks = 0
+			if len(b) == 1 {
+				checks = int(b[0])
+			}
+			return nil
+		}}
+	res, err := Train(context.Background(), ds, []string{"a", "noise", "r", "c"}, cfg, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Steps != 28 || !res.StoppedEarly || checks != 4 {
+		t.Errorf("%d steps, stopped early %v, %d checks; want 28, true, 4", res.Steps, res.StoppedEarly, checks)
+	}
+	checkResume(t, ds, cfg, opt)
+}

@@ -21,7 +21,7 @@ all=$(sed -n '/"tasks": \[/,/\]/p' "$out/scratch1/run.json" | grep -o '"[^"]*"' 
 keep=$(echo "$all" | tr ',' '\n' | grep -v -x -F "$(echo "$leave" | tr ',' '\n')" | grep . | paste -sd, -)
 [ -f "$out/without/run.json" ] || $tag affinity -data "$data" -tasks "$keep" -out "$out/without" "$@" >"$out/without.log" 2>&1
 rm -rf "$out/update"
-$tag update -data "$data" -from "$out/without" -add "$leave" -budget "$budget" -compare "$out/scratch1,$out/scratch2,$out/scratch3" \
+$tag update -from "$out/without" -add "$leave" -budget "$budget" -compare "$out/scratch1,$out/scratch2,$out/scratch3" \
 	-out "$out/update" "$@" >"$out/update.log" 2>&1
 echo "== $data: first run on $keep; added $leave"
 grep -E '^features|^warning' "$out/update.log" || true

@@ -14,6 +14,8 @@ import (
 	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/affinityrun"
 	"github.com/tagroup/tag/data"
+	"github.com/tagroup/tag/data/catalog"
+	"github.com/tagroup/tag/data/csvdata"
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/experiment/engines"
 	"github.com/tagroup/tag/mtl"
@@ -37,6 +39,8 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "output `DIR` (affinity.csv, cosine.csv, trajectory.csv, plots/, run.json, checkpoint)")
 	resume := fs.Bool("resume", false, "continue the run stopped in -out")
 	force := fs.Bool("force", false, "start over, replacing what -out holds")
+	untilStable := fs.Bool("until-stable", false, "end the measurement (and the training) once the groups at the -budget list stop changing (see -checks, -check-every, -min-reliability); the reason goes to run.json")
+	stop := addStopFlags(fs, " with -until-stable")
 	setUsage(fs, stderr, "usage: tag affinity [-data FILE.csv -targets A,B,... | -data NAME | -celeba DIR] -out DIR [flags]\n\n"+
 		"Trains one multi-task network on all tasks and records the lookahead affinity\n"+
 		"Z[i→j] = 1 − L_j(after task i's step)/L_j(before), averaged over the run.\n"+
@@ -50,13 +54,23 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	if *resume && *force {
 		return badInputf("-resume and -force exclude each other")
 	}
-	ds, tasks, err := td.load(*seed, stderr)
+	ds, tasks, src, err := td.load(*seed, stderr)
 	if err != nil {
 		return err
 	}
 	cfg, aopt, err := affinityRecipe(ds, len(tasks), recipe, *seed, *divide)
 	if err != nil {
 		return err
+	}
+	opt := mtl.Options{CheckpointDir: *out, Affinity: &aopt}
+	var stopper *affinityrun.Stopper
+	if *untilStable {
+		rule, err := stop.groupStability(aopt.Every)
+		if err != nil {
+			return err
+		}
+		stopper = affinityrun.NewStopper(rule)
+		opt.Stop = stopper.StopRule()
 	}
 	digest, err := data.Digest(ds)
 	if err != nil {
@@ -72,7 +86,7 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	res, err := trainInterruptible(ds, tasks, cfg, mtl.Options{CheckpointDir: l.Dir, Affinity: &aopt}, stderr)
+	res, err := trainInterruptible(ds, tasks, cfg, opt, stderr)
 	if err != nil {
 		return err
 	}
@@ -81,6 +95,13 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 		BestEpoch: res.BestEpoch, Validation: res.Validation, Test: res.Test, History: res.History,
 		Finished: time.Now().UTC()}
 	run.Features, run.Leakage = data.Inputs(ds)
+	run.Source = recordedSource(src, ds)
+	if stopper != nil {
+		if run.Stop, err = stopper.Record(res, cfg.Epochs, mtl.StepsPerEpoch(ds, cfg)); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "stop: %s\n", run.Stop.StopReason)
+	}
 	if res.Sums == nil || res.Weights == nil {
 		return badInputf("%s holds a run finished by an older tag without its affinity sums and weights; use -force to start over", l.Dir)
 	}
@@ -91,6 +112,17 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "%s: %d tasks, %d steps (%d recorded) in %.1fs; wrote %s\n", ds.Name(), len(tasks),
 		res.Steps, res.AffinitySteps, res.Seconds, strings.Join(affinityrun.Written(l), ", "))
 	return nil
+}
+
+// recordedSource is src as a run records it: a CSV source names its
+// feature columns as opened, so that reopening it with more targets keeps
+// the same inputs.
+func recordedSource(src catalog.Spec, ds data.Dataset) *catalog.Spec {
+	s := src.Clone()
+	if c, ok := ds.(*csvdata.Dataset); ok && s.CSV != nil {
+		s.CSV.Features = c.Features()
+	}
+	return &s
 }
 
 // trainInterruptible trains with a progress bar on stderr until done or

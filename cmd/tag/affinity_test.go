@@ -143,3 +143,34 @@ func TestAffinityDataFlags(t *testing.T) {
 		}
 	}
 }
+
+// -until-stable ends the measurement once the groups stop changing and
+// says why in run.json; a rule that cannot be met says so, and the run
+// trains its full epochs.
+func TestAffinityUntilStable(t *testing.T) {
+	for _, c := range []struct {
+		extra     []string
+		stop      string
+		shortened bool
+	}{
+		{[]string{"-budget", "2", "-checks", "1", "-min-reliability", "-1"}, "stable", true},
+		{[]string{"-budget", "2", "-checks", "1000"}, "max-epochs", false},
+	} {
+		out := affinityPlanted(t, "a0,a1,b0,b1", 2, append([]string{"-until-stable"}, c.extra...)...)
+		r := readRun(t, out)
+		if r.Stop == nil || r.Stop.Stop != c.stop || r.Stop.StopReason == "" || len(r.Stop.Checks) == 0 || r.Stop.PlannedSteps == 0 {
+			t.Fatalf("%v: stop record %+v", c.extra, r.Stop)
+		}
+		if got := r.Steps < r.Stop.PlannedSteps; got != c.shortened {
+			t.Errorf("%v: %d of %d planned steps", c.extra, r.Steps, r.Stop.PlannedSteps)
+		}
+		if !c.shortened && !strings.Contains(r.Stop.StopReason, "not met") {
+			t.Errorf("%v: reason %q", c.extra, r.Stop.StopReason)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	args := []string{"affinity", "-data", "planted", "-until-stable", "-min-reliability", "2", "-out", filepath.Join(t.TempDir(), "x")}
+	if code := run(args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "-min-reliability 2") {
+		t.Errorf("bad -min-reliability: exit %d, %q", code, stderr.String())
+	}
+}

@@ -10,9 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/tagroup/tag/data"
-	_ "github.com/tagroup/tag/data/catalog" // registers the built-in data sets
-	"github.com/tagroup/tag/data/celeba"
-	"github.com/tagroup/tag/data/csvdata"
+	"github.com/tagroup/tag/data/catalog" // also registers the built-in data sets
 )
 
 func init() {
@@ -63,47 +61,88 @@ func splitList(s string) []string {
 	return out
 }
 
+// source returns the data source named by spec (a registered name or a
+// CSV file), or the CelebA folder given by --celeba when spec is empty. A
+// CSV source records its validation and test fractions as used (0.1 when
+// not given). Errors in the flags are input errors.
+func (f *dataFlags) source(spec string) (catalog.Spec, error) {
+	if f.celebaDir != "" {
+		if spec != "" {
+			return catalog.Spec{}, badInputf("give either a data set or --celeba, not both")
+		}
+		return catalog.Spec{CelebA: &catalog.CelebASpec{Dir: f.celebaDir, Attributes: splitList(f.attributes), Size: f.size,
+			Limit: f.limit, Cache: f.cache}}, nil
+	}
+	if spec == "" {
+		return catalog.Spec{}, badInputf("no data set given (a name from 'tag data list', a CSV file with --targets, or --celeba DIR)")
+	}
+	if !isCSV(spec) {
+		return catalog.Spec{Name: spec}, nil
+	}
+	if f.targets == "" {
+		return catalog.Spec{}, badInputf("%s: a CSV file needs --targets", spec)
+	}
+	kinds, err := f.kindMap()
+	if err != nil {
+		return catalog.Spec{}, err
+	}
+	c := &catalog.CSVSpec{Path: spec, Targets: splitList(f.targets), Features: splitList(f.features), Kinds: kinds,
+		SplitSeed: f.seed, ValFraction: f.val, TestFraction: f.test}
+	if c.ValFraction == 0 {
+		c.ValFraction = 0.1
+	}
+	if c.TestFraction == 0 {
+		c.TestFraction = 0.1
+	}
+	return catalog.Spec{CSV: c}, nil
+}
+
+// isCSV reports whether spec names a file (rather than a built-in data
+// set).
+func isCSV(spec string) bool {
+	fi, err := os.Stat(spec)
+	return err == nil && fi.Mode().IsRegular() || strings.HasSuffix(strings.ToLower(spec), ".csv")
+}
+
+// kindMap parses -kinds into target name → kind name, checking each kind.
+func (f *dataFlags) kindMap() (map[string]string, error) {
+	var kinds map[string]string
+	for _, kv := range splitList(f.kinds) {
+		name, kind, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, badInputf("-kinds: %q is not name=kind", kv)
+		}
+		k, err := data.ParseKind(strings.TrimSpace(kind))
+		if err != nil {
+			return nil, badInputf("-kinds: %s: %v", name, err)
+		}
+		if kinds == nil {
+			kinds = map[string]string{}
+		}
+		kinds[strings.TrimSpace(name)] = k.String()
+	}
+	return kinds, nil
+}
+
 // open opens the data set named by spec (a registered name or a CSV file),
 // or the CelebA folder given by --celeba when spec is empty. Errors in the
 // flags or the files are input errors.
 func (f *dataFlags) open(spec string) (data.Dataset, error) {
-	if f.celebaDir != "" {
-		if spec != "" {
-			return nil, badInputf("give either a data set or --celeba, not both")
-		}
-		ds, err := celeba.Open(f.celebaDir, celeba.Options{Attributes: splitList(f.attributes), Size: f.size, CacheDir: f.cache, Limit: f.limit})
-		return ds, badInput(err)
+	s, err := f.source(spec)
+	if err != nil {
+		return nil, err
 	}
-	if spec == "" {
-		return nil, badInputf("no data set given (a name from 'tag data list', a CSV file with --targets, or --celeba DIR)")
+	return openSource(s)
+}
+
+// openSource opens s; an error in a file, a name or a value the user
+// gave is an input error.
+func openSource(s catalog.Spec) (data.Dataset, error) {
+	ds, err := s.Open()
+	if se := (*data.SpecError)(nil); err != nil && s.Name != "" && !errors.As(err, &se) {
+		return nil, err
 	}
-	if fi, err := os.Stat(spec); err == nil && fi.Mode().IsRegular() || strings.HasSuffix(strings.ToLower(spec), ".csv") {
-		if f.targets == "" {
-			return nil, badInputf("%s: a CSV file needs --targets", spec)
-		}
-		kinds := map[string]data.Kind{}
-		for _, kv := range splitList(f.kinds) {
-			name, kind, ok := strings.Cut(kv, "=")
-			if !ok {
-				return nil, badInputf("-kinds: %q is not name=kind", kv)
-			}
-			k, err := data.ParseKind(strings.TrimSpace(kind))
-			if err != nil {
-				return nil, badInputf("-kinds: %s: %v", name, err)
-			}
-			kinds[strings.TrimSpace(name)] = k
-		}
-		ds, err := csvdata.Load(spec, csvdata.Options{
-			Targets: splitList(f.targets), Features: splitList(f.features), Kinds: kinds,
-			Seed: f.seed, ValFraction: f.val, TestFraction: f.test,
-		})
-		return ds, badInput(err)
-	}
-	ds, err := data.Open(spec)
-	if se := (*data.SpecError)(nil); errors.As(err, &se) {
-		return nil, badInput(err)
-	}
-	return ds, err
+	return ds, badInput(err)
 }
 
 // ownData is printed after the list of built-in data sets: how to bring

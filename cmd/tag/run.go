@@ -149,7 +149,7 @@ type trainingSetup struct {
 // on the data split per seed with -vary-split.
 func (r *runCommand) trainer(stderr io.Writer) (*trainingSetup, error) {
 	f, td := &r.f, r.td
-	ds, tasks, err := td.load(f.seed, stderr)
+	ds, tasks, _, err := td.load(f.seed, stderr)
 	if err != nil {
 		return nil, err
 	}

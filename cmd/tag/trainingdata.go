@@ -4,11 +4,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 
 	"github.com/tagroup/tag/data"
+	"github.com/tagroup/tag/data/catalog"
 	"github.com/tagroup/tag/data/csvdata"
-	"github.com/tagroup/tag/data/glyphs"
 )
 
 // Built-in default data of the training commands: glyph images, sized so
@@ -38,28 +39,33 @@ func addTrainingDataFlags(fs *flag.FlagSet) *trainingData {
 	return f
 }
 
+// source returns the data source the flags name: the glyph default,
+// rendered with seed, when none is named. Errors are input errors naming
+// the flag.
+func (f *trainingData) source(seed uint64) (catalog.Spec, error) {
+	if f.spec != "" || f.celebaDir != "" {
+		return f.dataFlags.source(f.spec)
+	}
+	if f.targets != "" {
+		return catalog.Spec{}, badInputf("-targets needs -data FILE.csv")
+	}
+	if f.glyphN < 100 {
+		return catalog.Spec{}, badInputf("-glyphs %d: want at least 100 examples", f.glyphN)
+	}
+	return catalog.Spec{Glyphs: &catalog.GlyphsSpec{N: f.glyphN, Size: f.glyphSize, Seed: seed}}, nil
+}
+
 // load opens the data set the flags name (the glyph default when none is
-// named, rendered with seed) and returns it with the tasks to use. Errors
-// are input errors naming the flag.
-func (f *trainingData) load(seed uint64, stderr io.Writer) (data.Dataset, []string, error) {
-	var ds data.Dataset
-	if f.spec == "" && f.celebaDir == "" {
-		if f.targets != "" {
-			return nil, nil, badInputf("-targets needs -data FILE.csv")
-		}
-		if f.glyphN < 100 {
-			return nil, nil, badInputf("-glyphs %d: want at least 100 examples", f.glyphN)
-		}
-		fmt.Fprintf(stderr, "rendering %d glyph images...\n", f.glyphN)
-		var err error
-		if ds, err = glyphs.New(glyphs.Options{N: f.glyphN, Size: f.glyphSize, Seed: seed, Tasks: glyphs.DefaultTasks()}); err != nil {
-			return nil, nil, badInputf("-glyphs/-glyph-size: %v", err)
-		}
-	} else {
-		var err error
-		if ds, err = f.open(f.spec); err != nil {
-			return nil, nil, err
-		}
+// named, rendered with seed) and returns it with the tasks to use and its
+// source. Errors are input errors naming the flag.
+func (f *trainingData) load(seed uint64, stderr io.Writer) (data.Dataset, []string, catalog.Spec, error) {
+	src, err := f.source(seed)
+	if err != nil {
+		return nil, nil, src, err
+	}
+	ds, err := f.openSource(src, stderr)
+	if err != nil {
+		return nil, nil, src, err
 	}
 	var tasks []string
 	for _, t := range ds.Tasks() {
@@ -69,11 +75,125 @@ func (f *trainingData) load(seed uint64, stderr io.Writer) (data.Dataset, []stri
 		tasks = splitList(f.tasks)
 		for _, t := range tasks {
 			if _, err := data.TaskIndex(ds, t); err != nil {
-				return nil, nil, badInputf("-tasks: %v", err)
+				return nil, nil, src, badInputf("-tasks: %v", err)
 			}
 		}
 	}
-	return ds, tasks, nil
+	return ds, tasks, src, nil
+}
+
+// openSource opens src, saying so on stderr when it renders the glyphs;
+// an error in the glyph flags names them.
+func (f *trainingData) openSource(src catalog.Spec, stderr io.Writer) (data.Dataset, error) {
+	if src.Glyphs == nil {
+		return openSource(src)
+	}
+	fmt.Fprintf(stderr, "rendering %d glyph images...\n", src.Glyphs.N)
+	ds, err := src.Open()
+	if err != nil {
+		return nil, badInputf("-glyphs/-glyph-size: %v", err)
+	}
+	return ds, nil
+}
+
+// given reports whether any flag of the data source (not -tasks) was set
+// on the command line of fs.
+func (f *trainingData) given(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) {
+		if slices.Contains(dataSourceFlags, fl.Name) {
+			set[fl.Name] = true
+		}
+	})
+	return set
+}
+
+// dataSourceFlags are the flags that choose the data source.
+var dataSourceFlags = []string{"data", "targets", "features", "kinds", "data-seed", "val-fraction", "test-fraction",
+	"celeba", "attributes", "size", "limit", "cache", "glyphs", "glyph-size"}
+
+// over returns rec, the data source a run recorded, with the data flags
+// given on the command line of fs applied: rec itself when none was given;
+// otherwise, when the flags given all apply to a source of rec's kind
+// (a CSV file, the glyphs, CelebA, a built-in name), rec with their values;
+// else the source the flags name on their own. Comparing the result with
+// rec names every field in which the flags differ from the record.
+func (f *trainingData) over(rec catalog.Spec, fs *flag.FlagSet, seed uint64) (catalog.Spec, error) {
+	set := f.given(fs)
+	if len(set) == 0 {
+		return rec, nil
+	}
+	only := func(names ...string) bool {
+		for n := range set {
+			if !slices.Contains(names, n) {
+				return false
+			}
+		}
+		return true
+	}
+	s := rec.Clone()
+	switch {
+	case s.CSV != nil && only("data", "targets", "features", "kinds", "data-seed", "val-fraction", "test-fraction") && (!set["data"] || isCSV(f.spec)):
+		c := s.CSV
+		if set["data"] {
+			c.Path = f.spec
+		}
+		if set["targets"] {
+			c.Targets = splitList(f.targets)
+		}
+		if set["features"] {
+			c.Features = splitList(f.features)
+		}
+		if set["kinds"] {
+			kinds, err := f.kindMap()
+			if err != nil {
+				return s, err
+			}
+			c.Kinds = kinds
+		}
+		if set["data-seed"] {
+			c.SplitSeed = f.seed
+		}
+		if set["val-fraction"] {
+			c.ValFraction = f.val
+		}
+		if set["test-fraction"] {
+			c.TestFraction = f.test
+		}
+		return s, nil
+	case s.Glyphs != nil && only("glyphs", "glyph-size"):
+		if set["glyphs"] {
+			s.Glyphs.N = f.glyphN
+		}
+		if set["glyph-size"] {
+			s.Glyphs.Size = f.glyphSize
+		}
+		return s, nil
+	case s.CelebA != nil && only("celeba", "attributes", "size", "limit", "cache"):
+		c := s.CelebA
+		if set["celeba"] {
+			c.Dir = f.celebaDir
+		}
+		if set["attributes"] {
+			c.Attributes = splitList(f.attributes)
+		}
+		if set["size"] {
+			c.Size = f.size
+		}
+		if set["limit"] {
+			c.Limit = f.limit
+		}
+		if set["cache"] {
+			c.Cache = f.cache
+		}
+		return s, nil
+	case s.Name != "" && only("data") && !isCSV(f.spec):
+		return catalog.Spec{Name: f.spec}, nil
+	}
+	if set["targets"] && !set["data"] {
+		return s, badInputf("-targets needs -data FILE.csv")
+	}
+	return f.source(seed)
 }
 
 // splitPerSeed returns, for -vary-split, the data of each training seed: ds

@@ -2,14 +2,15 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/tagroup/tag/affinityrun"
 	"github.com/tagroup/tag/data"
+	"github.com/tagroup/tag/data/catalog"
 	"github.com/tagroup/tag/mtl"
-	"github.com/tagroup/tag/selection"
 )
 
 func init() {
@@ -24,19 +25,16 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("update", stderr)
 	td := addTrainingDataFlags(fs)
 	recipe := addRecipeFlags(fs)
-	divide := fs.Bool("divide-by-lr", false, "as given to the tag affinity run of -from")
-	seed := fs.Uint64("seed", 1, "as given to the tag affinity run of -from")
+	divide := fs.Bool("divide-by-lr", false, "as the tag affinity run of -from (default: its value; a different one is refused)")
+	seed := fs.Uint64("seed", 1, "as the tag affinity run of -from (default: its seed; a different one is refused)")
 	from := fs.String("from", "", "`DIR` of the tag affinity (or tag update) run to continue")
 	add := fs.String("add", "", "comma-separated `TASKS` to add (tasks of the data set)")
 	remove := fs.String("remove", "", "comma-separated `TASKS` to remove")
 	out := fs.String("out", "", "output `DIR` (the outputs of tag affinity, and changes.md)")
-	steps := fs.Int("steps", 0, "measure the new tasks for exactly `N` steps (0: until the new pairs are stable, see -tolerance)")
-	tolerance := fs.Float64("tolerance", affinityrun.DefaultStableTolerance, "stop when the running means of the pairs involving a new task change by at most this (relative L2) over each of -checks consecutive epochs")
-	checks := fs.Int("checks", affinityrun.DefaultStableChecks, "consecutive stable epochs that end the measurement")
+	steps := fs.Int("steps", 0, "measure the new tasks for exactly `N` steps (0: until the groups at the -budget list are stable, see -checks)")
 	maxEpochs := fs.Int("max-epochs", 0, "at most this many epochs of measurement without -steps (0: the recipe's epochs)")
 	refresh := fs.Bool("refresh", false, "add the update's measurements of the old pairs to their saved sums (default: keep the old pairs as they were)")
-	budgets := fs.String("budget", "2,3,4", "comma-separated `LIST` of numbers of networks for changes.md")
-	rule := fs.String("rule", selection.DefaultRule, "selection `RULE` for changes.md: "+strings.Join(selection.AffinityRules, " or "))
+	stop := addStopFlags(fs, " and changes.md reports")
 	compare := fs.String("compare", "", "comma-separated `DIRS` of from-scratch tag affinity runs on the new tasks: changes.md reports the rank correlation with each, and of each two with each other")
 	resume := fs.Bool("resume", false, "continue the update stopped in -out")
 	force := fs.Bool("force", false, "start over, replacing what -out holds")
@@ -44,8 +42,11 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 		"Continues a tag affinity run for a changed task set. Removing tasks drops their rows and\n"+
 		"columns (no training). Adding tasks starts from the run's weights (trunk and heads), adds\n"+
 		"heads for the new tasks and trains all tasks while measuring every pair, keeping the new\n"+
-		"pairs (those involving an added task) until their running means are stable; the old pairs\n"+
-		"keep their saved sums. The data, recipe and seed flags must give what -from was made with.")
+		"pairs (those involving an added task) until the groups at the -budget list have stayed the\n"+
+		"same for -checks checks in a row (and the new pairs' ranks settled); the old pairs keep\n"+
+		"their saved sums. The data source, feature columns, split, recipe and seed are -from's\n"+
+		"(its run.json): data and recipe flags are not needed, and may only repeat them. On a CSV file\n"+
+		"an added task is a further target column of the same file.")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -55,31 +56,49 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	if *resume && *force {
 		return badInputf("-resume and -force exclude each other")
 	}
-	bms, err := parseBudgets(*budgets, "networks")
+	ks, err := stop.budgetList()
 	if err != nil {
 		return err
 	}
-	ks := make([]int, len(bms))
-	for i, bm := range bms {
-		ks[i] = bm.value.(int)
-	}
 	opt := affinityrun.UpdateOptions{From: *from, Out: *out, Add: splitList(*add), Remove: splitList(*remove),
-		Steps: *steps, Tolerance: *tolerance, Checks: *checks, MaxEpochs: *maxEpochs, Refresh: *refresh,
-		Budgets: ks, Rule: *rule, Compare: splitList(*compare), Progress: newBar(stderr)}
+		Steps: *steps, Checks: stop.checks, CheckEvery: stop.every, MinReliability: stop.minReliability, MaxEpochs: *maxEpochs,
+		Refresh: *refresh, Budgets: ks, Rule: stop.rule, Compare: splitList(*compare), Progress: newBar(stderr)}
 	u, err := affinityrun.PlanUpdate(opt)
 	if err != nil {
 		return err
 	}
-	ds, _, err := td.load(*seed, stderr)
+	old := u.Old()
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if !set["seed"] {
+		*seed = old.Seed
+	}
+	if !set["divide-by-lr"] {
+		*divide = old.Affinity.DivideByLR
+	}
+	var recorded catalog.Spec
+	if old.Source != nil {
+		recorded = *old.Source
+	}
+	given, err := td.over(recorded, fs, *seed)
 	if err != nil {
 		return err
 	}
-	cfg, aopt, err := affinityRecipe(ds, 0, recipe, *seed, *divide)
+	src, err := u.Source(given)
 	if err != nil {
 		return err
 	}
-	if recipe.estimator == "auto" { // the estimator of -from, whatever the task count
-		aopt.Estimator, aopt.Sources = u.Old().Affinity.Estimator, u.Old().Affinity.Sources
+	ds, err := td.openSource(src, stderr)
+	if err != nil {
+		return err
+	}
+	// The recipe is the record's, changed by the recipe flags given, so
+	// that a flag that differs from the record is named.
+	cfg, aopt := old.Config, old.Affinity
+	aopt.DivideByLR = *divide
+	// nTasks 0: under -estimator auto the record's estimator is kept.
+	if err := recipe.apply(ds, 0, &cfg, &aopt); err != nil {
+		return err
 	}
 	if err := u.Check(ds, cfg, aopt, *seed); err != nil {
 		return err
@@ -97,6 +116,9 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	r := u.Result()
+	if r.Update.StopReason != "" {
+		fmt.Fprintf(stdout, "stop: %s\n", r.Update.StopReason)
+	}
 	fmt.Fprintf(stdout, "%s: %d tasks (+%d, −%d), %d steps (%.1f%% of %d from scratch) in %.1fs, stop: %s; wrote %s\n",
 		ds.Name(), len(r.Tasks), len(r.Update.Added), len(r.Update.Removed), r.Steps, 100*r.Update.StepRatio,
 		r.Update.ScratchSteps, r.Seconds, r.Update.Stop, strings.Join(affinityrun.Written(u.Out()), ", "))

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"github.com/tagroup/tag/affinityrun"
+	"math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -158,46 +160,59 @@ func TestUpdateAdd(t *testing.T) {
 }
 
 // An update interrupted (SIGINT) and resumed writes the same files as an
-// uninterrupted one.
+// uninterrupted one: with a fixed number of steps, and with the stop rule
+// watching (its checks go through the checkpoint).
 func TestUpdateResumeEqualsUninterrupted(t *testing.T) {
 	from := affinityPlanted(t, "a0,b0,c0", 1)
-	args := func(out string) []string {
-		return []string{"update", "-data", "planted", "-epochs", "1", "-from", from, "-add", "a1,b1,c1", "-steps", "900", "-out", out}
-	}
-	full := filepath.Join(t.TempDir(), "full")
-	var stdout, stderr bytes.Buffer
-	if code := run(args(full), &stdout, &stderr); code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr.String())
-	}
-	// Our own handler keeps a late SIGINT from ending the test process.
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt)
-	defer signal.Stop(sig)
-	part := filepath.Join(t.TempDir(), "part")
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			if _, err := os.Stat(filepath.Join(part, "checkpoint.gob")); err == nil {
-				_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
-				return
-			}
-			time.Sleep(time.Millisecond)
+	for _, measure := range [][]string{
+		{"-steps", "900"},
+		{"-max-epochs", "3", "-budget", "2", "-checks", "1000", "-check-every", "7"},
+	} {
+		args := func(out string) []string {
+			return append([]string{"update", "-from", from, "-add", "a1,b1,c1", "-out", out}, measure...)
 		}
-	}()
-	code := run(args(part), &stdout, &stderr)
-	<-done
-	if code != 1 || !strings.Contains(stderr.String(), "interrupted") {
-		t.Fatalf("interrupted update: exit %d: %s", code, stderr.String())
-	}
-	if code := run(append(args(part), "-resume"), &stdout, &stderr); code != 0 {
-		t.Fatalf("resumed update: exit %d: %s", code, stderr.String())
-	}
-	for _, name := range []string{"affinity.csv", "cosine.csv", "trajectory.csv", "affinity-sums.json", "weights.gob"} {
-		a, _ := os.ReadFile(filepath.Join(full, name))
-		b, _ := os.ReadFile(filepath.Join(part, name))
-		if len(a) == 0 || !bytes.Equal(a, b) {
-			t.Errorf("%s differs between the uninterrupted and the resumed update", name)
+		full := filepath.Join(t.TempDir(), "full")
+		var stdout, stderr bytes.Buffer
+		if code := run(args(full), &stdout, &stderr); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr.String())
+		}
+		// Our own handler keeps a late SIGINT from ending the test process.
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt)
+		part := filepath.Join(t.TempDir(), "part")
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				if _, err := os.Stat(filepath.Join(part, "checkpoint.gob")); err == nil {
+					_ = syscall.Kill(os.Getpid(), syscall.SIGINT)
+					return
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}()
+		code := run(args(part), &stdout, &stderr)
+		<-done
+		signal.Stop(sig)
+		if code != 1 || !strings.Contains(stderr.String(), "interrupted") {
+			t.Fatalf("%v: interrupted update: exit %d: %s", measure, code, stderr.String())
+		}
+		if code := run(append(args(part), "-resume"), &stdout, &stderr); code != 0 {
+			t.Fatalf("%v: resumed update: exit %d: %s", measure, code, stderr.String())
+		}
+		for _, name := range []string{"affinity.csv", "cosine.csv", "trajectory.csv", "affinity-sums.json", "weights.gob"} {
+			a, _ := os.ReadFile(filepath.Join(full, name))
+			b, _ := os.ReadFile(filepath.Join(part, name))
+			if len(a) == 0 || !bytes.Equal(a, b) {
+				t.Errorf("%v: %s differs between the uninterrupted and the resumed update", measure, name)
+			}
+		}
+		a, b := readRun(t, full).Update, readRun(t, part).Update
+		if !reflect.DeepEqual(a.StopRecord, b.StopRecord) {
+			t.Errorf("%v: stop records differ:\n%+v\n%+v", measure, a.StopRecord, b.StopRecord)
+		}
+		if measure[0] == "-max-epochs" && (a.Stop != "max-epochs" || len(a.Checks) != readRun(t, full).Steps/7) {
+			t.Errorf("%v: stop %q after %d checks", measure, a.Stop, len(a.Checks))
 		}
 	}
 }
@@ -222,7 +237,8 @@ func TestUpdateBadInput(t *testing.T) {
 		{"other data", []string{"-data", affinityCSV(t), "-targets", "a,b", "-epochs", "1", "-from", from, "-add", "c0"}, "the data differ"},
 		{"other seed", append(base, "-add", "c0", "-seed", "2"), "seed 1"},
 		{"other recipe", append(base, "-add", "c0", "-lr", "0.05"), "learning_rate 0.1 there, 0.05 here"},
-		{"other epochs", []string{"-data", "planted", "-from", from, "-add", "c0"}, "epochs 1 there, 20 here"},
+		{"other epochs", append(base, "-add", "c0", "-epochs", "3"), "epochs 1 there, 3 here"},
+		{"other data set", []string{"-data", "glyphs", "-from", from, "-add", "c0"}, `name "planted" there, "glyphs" here`},
 		{"tasks flag", append(base, "-add", "c0", "-tasks", "a0"), "-tasks does not apply"},
 		{"compare lacks a task", append(base, "-add", "c0", "-compare", from), `no task "c0"`},
 		{"out is from", []string{"-data", "planted", "-epochs", "1", "-from", from, "-add", "c0", "-out", from}, "is -from"},
@@ -240,6 +256,125 @@ func TestUpdateBadInput(t *testing.T) {
 		}
 		if _, err := os.Stat(out); err == nil {
 			t.Errorf("%s: wrote %s", c.name, out)
+		}
+	}
+}
+
+// familiesCSV writes a CSV with features x0..x5 and binary targets in three
+// families: a1..a3 (each a noisy copy of the sign of x0+x1), b1..b3 (of
+// x2+x3) and c1, c2 (of x4+x5).
+func familiesCSV(t *testing.T, rows int, seed uint64) string {
+	t.Helper()
+	r := rand.New(rand.NewPCG(seed, 7))
+	var b strings.Builder
+	b.WriteString("x0,x1,x2,x3,x4,x5,a1,a2,a3,b1,b2,b3,c1,c2\n")
+	label := func(v float64) int {
+		if r.Float64() < 0.05 {
+			v = -v
+		}
+		if v > 0 {
+			return 1
+		}
+		return 0
+	}
+	for range rows {
+		x := make([]float64, 6)
+		for i := range x {
+			x[i] = r.NormFloat64()
+			fmt.Fprintf(&b, "%.4f,", x[i])
+		}
+		fmt.Fprintf(&b, "%d,%d,%d,%d,%d,%d,%d,%d\n", label(x[0]+x[1]), label(x[0]+x[1]), label(x[0]+x[1]),
+			label(x[2]+x[3]), label(x[2]+x[3]), label(x[2]+x[3]), label(x[4]+x[5]), label(x[4]+x[5]))
+	}
+	return writeTemp(t, "families.csv", b.String())
+}
+
+// The commands of issue 19 on a CSV: the first run names its targets with
+// -targets and its inputs with -features; tag update needs only -from,
+// -add and -out, and accepts the data flags only where they repeat the
+// record (the targets as first given or with the added ones).
+func TestUpdateCSVFromRecordAlone(t *testing.T) {
+	csv := familiesCSV(t, 400, 1)
+	features := "x0,x1,x2,x3,x4,x5"
+	dir := t.TempDir()
+	first := filepath.Join(dir, "A")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"affinity", "-data", csv, "-targets", "a1,a2,b1,b2,c1", "-features", features, "-epochs", "1", "-out", first}, &stdout, &stderr); code != 0 {
+		t.Fatalf("tag affinity: exit %d: %s", code, stderr.String())
+	}
+	for i, extra := range [][]string{
+		nil,
+		{"-data", csv, "-features", features},
+		{"-data", csv, "-targets", "a1,a2,b1,b2,c1", "-features", features},
+		{"-data", csv, "-targets", "a1,a2,a3,b1,b2,b3,c1,c2", "-features", features, "-epochs", "1"},
+	} {
+		out := filepath.Join(dir, fmt.Sprint("B", i))
+		args := append([]string{"update", "-from", first, "-add", "a3,b3,c2", "-steps", "20", "-out", out}, extra...)
+		stderr.Reset()
+		if code := run(args, &stdout, &stderr); code != 0 {
+			t.Fatalf("%v: exit %d: %s", extra, code, stderr.String())
+		}
+		r := readRun(t, out)
+		if strings.Join(r.Tasks, ",") != "a1,a2,b1,b2,c1,a3,b3,c2" || r.Steps != 20 || r.Source == nil || r.Source.CSV == nil ||
+			strings.Join(r.Source.CSV.Targets, ",") != "a1,a2,b1,b2,c1,a3,b3,c2" {
+			t.Errorf("%v: tasks %v, steps %d, source %+v", extra, r.Tasks, r.Steps, r.Source)
+		}
+	}
+	// An update of the update needs nothing either; removing trains
+	// nothing.
+	again := filepath.Join(dir, "C")
+	if code := run([]string{"update", "-from", filepath.Join(dir, "B0"), "-remove", "c2", "-out", again}, &stdout, &stderr); code != 0 {
+		t.Fatalf("remove from the update: exit %d: %s", code, stderr.String())
+	}
+	if r := readRun(t, again); r.Steps != 0 || len(r.Tasks) != 7 {
+		t.Errorf("remove: %d steps, tasks %v", r.Steps, r.Tasks)
+	}
+
+	// A first run without -features has every other column as input: an
+	// added column that was an input is refused.
+	noFeatures := filepath.Join(dir, "nofeatures")
+	if code := run([]string{"affinity", "-data", csv, "-targets", "a1,b1", "-epochs", "1", "-out", noFeatures}, &stdout, &stderr); code != 0 {
+		t.Fatalf("tag affinity: exit %d: %s", code, stderr.String())
+	}
+	other := familiesCSV(t, 400, 2)
+	changed := filepath.Join(dir, "changed.csv")
+	content, _ := os.ReadFile(csv)
+	if err := os.WriteFile(changed, content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	movedFrom := filepath.Join(dir, "moved")
+	if code := run([]string{"affinity", "-data", changed, "-targets", "a1,b1", "-features", features, "-epochs", "1", "-out", movedFrom}, &stdout, &stderr); code != 0 {
+		t.Fatalf("tag affinity: exit %d: %s", code, stderr.String())
+	}
+	lines := strings.SplitAfter(string(content), "\n")
+	lines[1], lines[2] = lines[2], lines[1]
+	if err := os.WriteFile(changed, []byte(strings.Join(lines, "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"a feature added", []string{"-from", noFeatures, "-add", "a2"}, `column "a2" is an input feature`},
+		{"other features", []string{"-from", first, "-add", "a3", "-features", "x0,x1"}, `features ["x0","x1","x2","x3","x4","x5"] there, ["x0","x1"] here`},
+		{"other targets", []string{"-from", first, "-add", "a3", "-data", csv, "-targets", "a1,a2"}, "targets"},
+		{"other file", []string{"-from", first, "-add", "a3", "-data", other}, "path"},
+		{"other split", []string{"-from", first, "-add", "a3", "-data-seed", "4"}, "split_seed 0 there, 4 here"},
+		{"file changed since", []string{"-from", movedFrom, "-add", "a2"}, "the data differ"},
+		{"not in the file", []string{"-from", first, "-add", "zz"}, `"zz"`},
+		{"targets alone", []string{"-from", first, "-add", "a3", "-targets", "a1"}, `targets ["a1","a2","b1","b2","c1"] there, ["a1"] here`},
+	} {
+		out := filepath.Join(dir, "refused")
+		stderr.Reset()
+		code := run(append(append([]string{"update"}, c.args...), "-out", out), &stdout, &stderr)
+		msg := stderr.String()
+		if code != 2 || !strings.Contains(msg, c.want) || strings.Count(msg, "\n") != 1 {
+			t.Errorf("%s: exit %d, stderr %q (want one line with %q)", c.name, code, msg, c.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%s: wrote %s", c.name, out)
+			os.RemoveAll(out)
 		}
 	}
 }

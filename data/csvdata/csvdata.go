@@ -73,7 +73,8 @@ type Options struct {
 }
 
 // Dataset is a CSV file loaded in memory. It implements data.Dataset,
-// data.TargetFiller and data.Noter, and is safe for concurrent use.
+// data.TargetFiller, data.Noter and data.Fingerprinter, and is safe for
+// concurrent use.
 type Dataset struct {
 	table.Table
 	path     string
@@ -113,6 +114,17 @@ func (d *Dataset) Classes(t int) []float64 { return slices.Clone(d.classes[t]) }
 // used to standardize feature f (std is 1 for a feature constant in the
 // training split).
 func (d *Dataset) Standardization(f int) (mean, std float64) { return d.mean[f], d.std[f] }
+
+// Fingerprint stands for the file's rows, its feature columns and its
+// split (seed and fractions), not for its target list (data.Fingerprinter):
+// the same file opened with other or more targets has the same
+// fingerprint, so that a run on some of its targets can be continued with
+// others. The rows are covered by the chained hash of every data line
+// (all columns, in file order).
+func (d *Dataset) Fingerprint() string {
+	return fmt.Sprintf("csv rows %d content %016x features %q split seed %d validation %g test %g",
+		d.rows, d.digest, d.features, d.seed, d.val, d.test)
+}
 
 // Notes reports the split rule, the standardization and every class
 // remapping.

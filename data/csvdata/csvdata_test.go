@@ -423,3 +423,45 @@ func TestDigestNamesTheContent(t *testing.T) {
 		}
 	}
 }
+
+// The digest of a CSV data set (data.Digest through Fingerprint) does not
+// change with the target list, and does with the rows, the features and
+// the split.
+func TestDigestIgnoresTheTargetList(t *testing.T) {
+	base := "x,y,a,b,c\n1,5,0,1,0\n2,4,1,1,0\n3,3,0,0,1\n4,2,1,0,1\n5,1,0,1,1\n6,0,1,0,0\n"
+	dir := t.TempDir()
+	digest := func(content string, opt Options) string {
+		t.Helper()
+		path := filepath.Join(dir, "d.csv")
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ds, err := Load(path, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := data.Digest(ds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	xy := []string{"x", "y"}
+	first := digest(base, Options{Targets: []string{"a", "b"}, Features: xy})
+	if d := digest(base, Options{Targets: []string{"a", "b", "c"}, Features: xy}); d != first {
+		t.Error("adding a target changed the digest")
+	}
+	if d := digest(base, Options{Targets: []string{"c"}, Features: xy}); d != first {
+		t.Error("other targets changed the digest")
+	}
+	for name, d := range map[string]string{
+		"a value":    digest(strings.Replace(base, "6,0,1,0,0", "6,0,1,0,1", 1), Options{Targets: []string{"a", "b"}, Features: xy}),
+		"features":   digest(base, Options{Targets: []string{"a", "b"}, Features: []string{"x"}}),
+		"split seed": digest(base, Options{Targets: []string{"a", "b"}, Features: xy, Seed: 3}),
+		"fractions":  digest(base, Options{Targets: []string{"a", "b"}, Features: xy, ValFraction: 0.2}),
+	} {
+		if d == first {
+			t.Errorf("another %s kept the digest", name)
+		}
+	}
+}

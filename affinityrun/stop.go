@@ -1,0 +1,339 @@
+package affinityrun
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/tagroup/tag/affinity"
+	"github.com/tagroup/tag/mtl"
+	"github.com/tagroup/tag/selection"
+	"github.com/tagroup/tag/stats"
+	"github.com/tagroup/tag/taskmatrix"
+)
+
+// Defaults of the stop rule GroupStability.
+const (
+	// DefaultStableChecks is the number of consecutive checks whose
+	// groups equal the previous check's that ends a measurement.
+	DefaultStableChecks = 3
+	// DefaultCheckMeasurements is the number of affinity measurements
+	// between two checks.
+	DefaultCheckMeasurements = 5
+	// DefaultMinReliability is the split-half reliability of the watched
+	// pairs' ranks that a check needs to count as settled.
+	DefaultMinReliability = 0.85
+)
+
+// GroupStability is a stop rule that tracks what the user gets from an
+// affinity measurement: the groups selected at the requested budgets.
+// Every Every training steps it computes the affinity matrix measured so
+// far, selects the groups at each budget (as `tag group` does with its
+// default options) and the best alternative grouping (the score margin),
+// and estimates how settled the ranks of the watched pairs' means are
+// (the pairs involving an added task in an update; every pair in a run
+// from scratch): the measurements between two checks form a window, the
+// windows go alternately to two halves, and the Spearman correlation r
+// of the two halves' means, stepped up to the whole by Spearman–Brown,
+// 2r/(1+r), is the split-half reliability of the ranks. A check is steady
+// when the groups at every budget equal the previous check's and the
+// reliability is at least MinReliability; the measurement ends after
+// Checks steady checks in a row.
+type GroupStability struct {
+	Budgets        []int   `json:"budgets"`
+	Rule           string  `json:"rule"`
+	Every          int     `json:"every_steps"`
+	Checks         int     `json:"checks"`
+	MinReliability float64 `json:"min_reliability"`
+}
+
+// Validate checks the rule's parameters; errors name the option.
+func (g GroupStability) Validate() error {
+	switch {
+	case len(g.Budgets) == 0:
+		return inputf("the stop rule needs at least one budget")
+	case g.Every < 1:
+		return inputf("-check-every %d: want at least 1 step between checks", g.Every)
+	case g.Checks < 1:
+		return inputf("-checks %d: want at least 1", g.Checks)
+	case !(g.MinReliability >= -1 && g.MinReliability <= 1):
+		return inputf("-min-reliability %g: want a correlation in [-1, 1]", g.MinReliability)
+	case !slices.Contains(selection.AffinityRules, g.Rule):
+		return inputf("-rule %q: want one of %s", g.Rule, strings.Join(selection.AffinityRules, ", "))
+	}
+	for _, k := range g.Budgets {
+		if k < 1 {
+			return inputf("-budget %d: want at least 1 network", k)
+		}
+	}
+	return nil
+}
+
+// String describes the rule in words, for run.json and changes.md.
+func (g GroupStability) String() string {
+	return fmt.Sprintf("every %d steps, the groups at budgets %s (rule %s) and the split-half reliability of the watched pairs' ranks (at least %g); stop after %d checks in a row with the same groups as the check before and settled ranks",
+		g.Every, intsText(g.Budgets), g.Rule, g.MinReliability, g.Checks)
+}
+
+// Check is one check of GroupStability.
+type Check struct {
+	// Step is the training step after which the check ran; Measurements
+	// the affinity measurements up to it.
+	Step         int `json:"step"`
+	Measurements int `json:"measurements"`
+	// Groups are the groups at each budget, with their score and margin.
+	Groups []CheckGroups `json:"groups"`
+	// Reliability is the split-half reliability of the watched pairs'
+	// ranks (nil until both halves hold measurements of two pairs or
+	// more).
+	Reliability *float64 `json:"split_half_reliability,omitempty"`
+	// Same: every budget's groups equal the previous check's; Steady:
+	// Same and Reliability at least MinReliability; Run counts the steady
+	// checks in a row up to this one.
+	Same   bool `json:"same_groups"`
+	Steady bool `json:"steady"`
+	Run    int  `json:"steady_run"`
+}
+
+// CheckGroups are the groups of one budget at a check.
+type CheckGroups struct {
+	Budget int        `json:"budget"`
+	Groups [][]string `json:"groups"`
+	Score  float64    `json:"score"`
+	// Margin is the score of the groups less that of the best
+	// alternative grouping (selection.Alternatives; in the rule's sense,
+	// positive when the groups win), nil when there is none.
+	Margin *float64 `json:"margin,omitempty"`
+}
+
+// tracker runs GroupStability's checks during a training run. Its state
+// (the checks and the last check's values) goes through the training's
+// checkpoint.
+type tracker struct {
+	rule GroupStability
+	// watched are the tasks whose pairs are ranked (nil: every pair).
+	watched []string
+	// matrix turns the accumulator into the affinity matrix grouped.
+	matrix func(*affinity.Accumulator) (*taskmatrix.Matrix, error)
+	st     trackerState
+	err    error
+}
+
+type trackerState struct {
+	Checks []Check `json:"checks"`
+	// Prev are the watched pairs' sums at the last check, PrevCount its
+	// measurements; Half and HalfCount the two halves' sums and counts.
+	Prev      []float64    `json:"prev"`
+	PrevCount int          `json:"prev_count"`
+	Half      [2][]float64 `json:"half"`
+	HalfCount [2]int       `json:"half_count"`
+}
+
+// stopRule is the tracker as an mtl.StopRule.
+func (t *tracker) stopRule() *mtl.StopRule {
+	b, _ := json.Marshal(t.rule)
+	return &mtl.StopRule{Name: "groups stable " + string(b) + " watching " + strings.Join(t.watched, ","), Every: t.rule.Every,
+		After: t.after,
+		State: func() []byte {
+			b, _ := json.Marshal(t.st)
+			return b
+		},
+		Restore: func(b []byte) error {
+			t.st, t.err = trackerState{}, nil
+			if b == nil {
+				return nil
+			}
+			return json.Unmarshal(b, &t.st)
+		}}
+}
+
+// after is one check; it returns true to end the measurement (the rule
+// is met, or a check failed: t.err).
+func (t *tracker) after(_ int, acc *affinity.Accumulator) bool {
+	c, err := t.check(acc)
+	if err != nil {
+		t.err = err
+		return true
+	}
+	c.Reliability = t.reliability(acc)
+	if n := len(t.st.Checks); n > 0 {
+		prev := t.st.Checks[n-1]
+		c.Same = sameGroupsAll(prev.Groups, c.Groups)
+		c.Steady = c.Same && c.Reliability != nil && *c.Reliability >= t.rule.MinReliability
+		if c.Steady {
+			c.Run = prev.Run + 1
+		}
+	}
+	c.Step = (len(t.st.Checks) + 1) * t.rule.Every
+	t.st.Checks = append(t.st.Checks, c)
+	return c.Run >= t.rule.Checks
+}
+
+// check computes the groups of acc's matrix at each budget.
+func (t *tracker) check(acc *affinity.Accumulator) (Check, error) {
+	c := Check{Measurements: acc.Count}
+	m, err := t.matrix(acc)
+	if err != nil {
+		return c, err
+	}
+	opt := groupOptions()
+	for _, k := range t.rule.Budgets {
+		alts, err := selection.AlternativesMatrix(m, t.rule.Rule, selection.MaxNetworks(k), opt, 2)
+		if err != nil {
+			return c, fmt.Errorf("grouping %d tasks at budget %d: %w", m.N(), k, err)
+		}
+		g := CheckGroups{Budget: k, Groups: alts[0].GroupNames(m.Tasks), Score: alts[0].Score}
+		if len(alts) > 1 {
+			d := math.Abs(alts[0].Score - alts[1].Score)
+			g.Margin = &d
+		}
+		c.Groups = append(c.Groups, g)
+	}
+	return c, nil
+}
+
+// reliability adds the window since the last check to its half and
+// returns the split-half reliability of the watched pairs' ranks.
+func (t *tracker) reliability(acc *affinity.Accumulator) *float64 {
+	var sums []float64
+	for i, ti := range acc.Tasks {
+		for j, tj := range acc.Tasks {
+			if i != j && (t.watched == nil || slices.Contains(t.watched, ti) || slices.Contains(t.watched, tj)) {
+				sums = append(sums, acc.Z[i][j])
+			}
+		}
+	}
+	st := &t.st
+	h := len(st.Checks) % 2
+	if st.Half[h] == nil {
+		st.Half[h] = make([]float64, len(sums))
+	}
+	for k, s := range sums {
+		prev := 0.0
+		if st.Prev != nil {
+			prev = st.Prev[k]
+		}
+		st.Half[h][k] += s - prev
+	}
+	st.HalfCount[h] += acc.Count - st.PrevCount
+	st.Prev, st.PrevCount = sums, acc.Count
+	if len(sums) < 2 || st.HalfCount[0] == 0 || st.HalfCount[1] == 0 {
+		return nil
+	}
+	r, err := stats.Spearman(st.Half[0], st.Half[1])
+	if err != nil || math.IsNaN(r) || r <= -1 {
+		return nil
+	}
+	rel := 2 * r / (1 + r)
+	return &rel
+}
+
+// met reports whether the last check ended the measurement.
+func (t *tracker) met() bool {
+	n := len(t.st.Checks)
+	return t.err == nil && n > 0 && t.st.Checks[n-1].Run >= t.rule.Checks
+}
+
+// reason says in words why the measurement ended, given the steps
+// trained and how the training ended otherwise.
+func (t *tracker) reason(steps int, otherwise string) string {
+	n := len(t.st.Checks)
+	if t.met() {
+		last := t.st.Checks[n-1]
+		first := t.st.Checks[n-1-t.rule.Checks]
+		return fmt.Sprintf("the groups at budgets %s were the same at %d checks in a row (steps %d to %d) with the watched pairs' ranks settled (split-half reliability ≥ %g): measurement ended after %d steps",
+			intsText(t.rule.Budgets), t.rule.Checks+1, first.Step, last.Step, t.rule.MinReliability, steps)
+	}
+	best := 0
+	for _, c := range t.st.Checks {
+		best = max(best, c.Run)
+	}
+	return fmt.Sprintf("the stop rule was not met: in %d checks the groups at budgets %s stayed the same with settled ranks for at most %d checks in a row (%d needed); the measurement ran instead %s, %d steps",
+		n, intsText(t.rule.Budgets), best, t.rule.Checks, otherwise, steps)
+}
+
+func sameGroupsAll(a, b []CheckGroups) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Budget != b[i].Budget || !samePartition(a[i].Groups, b[i].Groups) {
+			return false
+		}
+	}
+	return true
+}
+
+// samePartition reports whether a and b hold the same groups (each a set
+// of tasks), in any order.
+func samePartition(a, b [][]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, g := range a {
+		if !slices.ContainsFunc(b, func(h []string) bool { return sameSet(g, h) }) {
+			return false
+		}
+	}
+	return true
+}
+
+func intsText(xs []int) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprint(x)
+	}
+	return strings.Join(parts, ",")
+}
+
+// StopRecord says how and why a measurement ended (run.json).
+type StopRecord struct {
+	// Stop is StopStable, StopSteps, StopPatience, StopMaxEpochs or
+	// StopNothingAdded; StopReason says it in words.
+	Stop       string `json:"stop"`
+	StopReason string `json:"stop_reason"`
+	// StopRule is the rule that watched the measurement, Checks its
+	// every check.
+	StopRule *GroupStability `json:"stop_rule,omitempty"`
+	Checks   []Check         `json:"checks,omitempty"`
+	// PlannedSteps are the steps the run was given (its epochs' steps):
+	// those after the measurement ended were saved.
+	PlannedSteps int `json:"planned_steps,omitempty"`
+}
+
+// Stopper ends a training run by GroupStability and records why.
+type Stopper struct{ t *tracker }
+
+// NewStopper watches a from-scratch affinity run: the matrix at a check
+// is the affinity measured so far, and every pair is watched.
+func NewStopper(rule GroupStability) *Stopper {
+	return &Stopper{&tracker{rule: rule, matrix: func(a *affinity.Accumulator) (*taskmatrix.Matrix, error) { return a.Affinity(), nil }}}
+}
+
+// StopRule is the rule to give mtl.Train (Options.Stop).
+func (s *Stopper) StopRule() *mtl.StopRule { return s.t.stopRule() }
+
+// Record says how the run with result res ended; epochs are the epochs
+// it was given, of stepsPerEpoch steps each. A check that failed is
+// returned as the error.
+func (s *Stopper) Record(res *mtl.Result, epochs, stepsPerEpoch int) (*StopRecord, error) {
+	t := s.t
+	if t.err != nil {
+		return nil, fmt.Errorf("stop rule: %w", t.err)
+	}
+	r := &StopRecord{StopRule: &t.rule, Checks: t.st.Checks, PlannedSteps: epochs * stepsPerEpoch}
+	switch {
+	case t.met():
+		r.Stop, r.StopReason = StopStable, t.reason(res.Steps, "")
+		if r.PlannedSteps > 0 {
+			r.StopReason += fmt.Sprintf(" of the %d planned (%.0f%% saved)", r.PlannedSteps, 100*(1-float64(res.Steps)/float64(r.PlannedSteps)))
+		}
+	case res.StoppedEarly:
+		r.Stop, r.StopReason = StopPatience, t.reason(res.Steps, "until the recipe's early stopping (validation loss)")
+	default:
+		r.Stop, r.StopReason = StopMaxEpochs, t.reason(res.Steps, fmt.Sprintf("for all %d epochs of the recipe", epochs))
+	}
+	return r, nil
+}

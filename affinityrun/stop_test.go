@@ -1,0 +1,190 @@
+package affinityrun
+
+import (
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/tagroup/tag/affinity"
+	"github.com/tagroup/tag/selection"
+	"github.com/tagroup/tag/stats"
+	"github.com/tagroup/tag/taskmatrix"
+)
+
+// blocks returns an affinity matrix over tasks with 1 for each listed
+// pair (both ways) and a small distinct value eps·0.01·(i·n+j) for the
+// others, so that ranks are defined.
+func blocks(tasks []string, pairs [][2]int, eps float64) [][]float64 {
+	n := len(tasks)
+	z := make([][]float64, n)
+	for i := range z {
+		z[i] = make([]float64, n)
+		for j := range z[i] {
+			if i != j {
+				z[i][j] = 0.01 * float64(i*n+j) * eps
+			}
+		}
+	}
+	for _, p := range pairs {
+		z[p[0]][p[1]], z[p[1]][p[0]] = 1, 1
+	}
+	return z
+}
+
+// The tracker counts steady checks: the groups must repeat and the ranks
+// of the watched pairs settle; it stops after Checks of them in a row,
+// and its state survives a JSON round trip (the checkpoint).
+func TestTrackerStopsWhenGroupsRepeat(t *testing.T) {
+	tasks := []string{"a0", "a1", "b0", "b1", "c0"}
+	acc := affinity.NewAccumulator(tasks)
+	rule := GroupStability{Budgets: []int{2}, Rule: selection.DefaultRule, Every: 10, Checks: 2, MinReliability: 0.5}
+	tr := &tracker{rule: rule, watched: []string{"c0"}, matrix: func(a *affinity.Accumulator) (*taskmatrix.Matrix, error) { return a.Affinity(), nil }}
+	sr := tr.stopRule()
+	if err := sr.Restore(nil); err != nil {
+		t.Fatal(err)
+	}
+	zero := blocks(tasks, nil, 0)
+	// A wrong structure first (c0 with a0), then the true one (c0 with
+	// b0 and b1) measured again and again: the running mean moves to it.
+	wrong := blocks(tasks, [][2]int{{0, 1}, {4, 0}}, 1)
+	right := blocks(tasks, [][2]int{{0, 1}, {2, 3}, {4, 2}, {4, 3}}, 1)
+	var stops []bool
+	add := func(z [][]float64) {
+		if err := acc.Add(0, z, zero); err != nil {
+			t.Fatal(err)
+		}
+		stops = append(stops, sr.After(0, acc))
+	}
+	add(wrong)
+	for range 6 {
+		add(right)
+	}
+	checks := tr.st.Checks
+	if len(checks) != len(stops) {
+		t.Fatalf("%d checks for %d calls", len(checks), len(stops))
+	}
+	firstStop := -1
+	for i, s := range stops {
+		if s {
+			firstStop = i
+			break
+		}
+	}
+	if firstStop < 0 {
+		t.Fatalf("never stopped: %+v", checks)
+	}
+	c := checks[firstStop]
+	if c.Run != 2 || !c.Steady || !tr.met() || c.Step != 10*(firstStop+1) || c.Measurements != firstStop+1 {
+		t.Errorf("stopping check %+v", c)
+	}
+	for i := 1; i <= firstStop; i++ {
+		if checks[i].Reliability == nil {
+			t.Errorf("check %d: no reliability", i)
+		}
+	}
+	if checks[0].Run != 0 || checks[0].Same || checks[0].Reliability != nil {
+		t.Errorf("first check %+v", checks[0])
+	}
+	for _, g := range checks[firstStop].Groups {
+		if !samePartition(g.Groups, [][]string{{"a0", "a1"}, {"b0", "b1", "c0"}}) || g.Margin == nil || !(*g.Margin > 0) {
+			t.Errorf("groups at the stop %+v", g)
+		}
+	}
+	saved := sr.State()
+	var back trackerState
+	if err := json.Unmarshal(saved, &back); err != nil || !reflect.DeepEqual(back, tr.st) {
+		t.Errorf("state round trip: %v", err)
+	}
+	other := &tracker{rule: rule}
+	if err := other.stopRule().Restore(saved); err != nil || !reflect.DeepEqual(other.st, tr.st) {
+		t.Errorf("restored state differs: %v", err)
+	}
+	if r := tr.reason(70, ""); r == "" {
+		t.Error("no reason")
+	}
+	not := &tracker{rule: rule, st: trackerState{Checks: checks[:1]}}
+	if r := not.reason(900, "for all 9 epochs of the recipe"); !strings.Contains(r, "not met") || !strings.Contains(r, "for all 9 epochs") {
+		t.Errorf("reason when not met: %q", r)
+	}
+}
+
+// The split-half reliability against a direct computation: windows of
+// measurements between checks go alternately to two halves, and the
+// reliability is 2r/(1+r) with r the Spearman correlation of the halves'
+// sums over the watched pairs. Independent random windows give a low
+// reliability and never end the measurement.
+func TestTrackerReliability(t *testing.T) {
+	tasks := []string{"a", "b", "c", "d"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	random := func() [][]float64 {
+		z := blocks(tasks, nil, 0)
+		for i := range z {
+			for j := range z[i] {
+				if i != j {
+					z[i][j] = rng.Float64()
+				}
+			}
+		}
+		return z
+	}
+	acc := affinity.NewAccumulator(tasks)
+	tr := &tracker{rule: GroupStability{Budgets: []int{2}, Rule: selection.DefaultRule, Every: 1, Checks: 2, MinReliability: 0.9},
+		watched: []string{"d"}, matrix: func(a *affinity.Accumulator) (*taskmatrix.Matrix, error) { return a.Affinity(), nil }}
+	var halves [2][]float64
+	for check := range 12 {
+		var window []float64
+		for range 2 { // two measurements per window
+			z := random()
+			if err := acc.Add(0, z, blocks(tasks, nil, 0)); err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range watchedValues(tasks, z, "d") {
+				if len(window) <= k {
+					window = append(window, 0)
+				}
+				window[k] += v
+			}
+		}
+		h := check % 2
+		if halves[h] == nil {
+			halves[h] = make([]float64, len(window))
+		}
+		for k := range window {
+			halves[h][k] += window[k]
+		}
+		if tr.after(0, acc) {
+			t.Fatalf("check %d: random windows ended the measurement", check)
+		}
+		got := tr.st.Checks[check].Reliability
+		if check == 0 {
+			if got != nil {
+				t.Errorf("first check: reliability %v with one half empty", *got)
+			}
+			continue
+		}
+		r, err := stats.Spearman(halves[0], halves[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := 2 * r / (1 + r); got == nil || math.Abs(*got-want) > 1e-12 {
+			t.Errorf("check %d: reliability %v, want %g", check, got, want)
+		}
+	}
+}
+
+// watchedValues lists z's off-diagonal values of the pairs involving
+// task, row by row.
+func watchedValues(tasks []string, z [][]float64, task string) []float64 {
+	var out []float64
+	for i := range tasks {
+		for j := range tasks {
+			if i != j && (tasks[i] == task || tasks[j] == task) {
+				out = append(out, z[i][j])
+			}
+		}
+	}
+	return out
+}

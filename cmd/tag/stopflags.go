@@ -1,0 +1,61 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/tagroup/tag/affinityrun"
+	"github.com/tagroup/tag/selection"
+)
+
+// stopFlags are the flags of the stop rule that ends an affinity
+// measurement once the groups at the requested budgets stop changing
+// (affinityrun.GroupStability), shared by tag affinity and tag update.
+type stopFlags struct {
+	budgets, rule  string
+	checks, every  int
+	minReliability float64
+}
+
+// addStopFlags defines -budget, -rule, -checks, -check-every and
+// -min-reliability on fs; what says what the budgets are for besides.
+func addStopFlags(fs *flag.FlagSet, what string) *stopFlags {
+	f := &stopFlags{}
+	fs.StringVar(&f.budgets, "budget", "2,3,4", "comma-separated `LIST` of numbers of networks: the groups the stop rule watches"+what)
+	fs.StringVar(&f.rule, "rule", selection.DefaultRule, "selection `RULE` of the stop rule"+what+": "+strings.Join(selection.AffinityRules, " or "))
+	fs.IntVar(&f.checks, "checks", affinityrun.DefaultStableChecks, "checks in a row with the same groups at every -budget as the check before (and the watched pairs' ranks settled, -min-reliability) that end the measurement")
+	fs.IntVar(&f.every, "check-every", 0, fmt.Sprintf("training `STEPS` between two checks (0: every %d affinity measurements)", affinityrun.DefaultCheckMeasurements))
+	fs.Float64Var(&f.minReliability, "min-reliability", affinityrun.DefaultMinReliability, "split-half reliability (Spearman–Brown) of the watched pairs' ranks that a check needs to count as settled")
+	return f
+}
+
+// budgetList parses -budget.
+func (f *stopFlags) budgetList() ([]int, error) {
+	bms, err := parseBudgets(f.budgets, "networks")
+	if err != nil {
+		return nil, err
+	}
+	ks := make([]int, len(bms))
+	for i, bm := range bms {
+		ks[i] = bm.value.(int)
+	}
+	return ks, nil
+}
+
+// groupStability is the stop rule the flags give for a measurement
+// every measureEvery steps; errors name the flag.
+func (f *stopFlags) groupStability(measureEvery int) (affinityrun.GroupStability, error) {
+	ks, err := f.budgetList()
+	if err != nil {
+		return affinityrun.GroupStability{}, err
+	}
+	if f.every < 0 {
+		return affinityrun.GroupStability{}, badInputf("-check-every %d: want 0 (every %d measurements) or more steps", f.every, affinityrun.DefaultCheckMeasurements)
+	}
+	g := affinityrun.GroupStability{Budgets: ks, Rule: f.rule, Every: f.every, Checks: f.checks, MinReliability: f.minReliability}
+	if g.Every == 0 {
+		g.Every = affinityrun.DefaultCheckMeasurements * measureEvery
+	}
+	return g, g.Validate()
+}

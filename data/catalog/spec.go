@@ -1,0 +1,119 @@
+package catalog
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/tagroup/tag/data"
+	"github.com/tagroup/tag/data/celeba"
+	"github.com/tagroup/tag/data/csvdata"
+	"github.com/tagroup/tag/data/glyphs"
+)
+
+// Spec says how to open a data set: exactly one of a registered name, a
+// CSV file with its columns and split, the glyph generator, or a CelebA
+// folder. A run records it so that a later command (an update of the
+// run) can open the same data again without the flags that named it.
+type Spec struct {
+	Name   string      `json:"name,omitempty"`
+	CSV    *CSVSpec    `json:"csv,omitempty"`
+	Glyphs *GlyphsSpec `json:"glyphs,omitempty"`
+	CelebA *CelebASpec `json:"celeba,omitempty"`
+}
+
+// CSVSpec is a CSV file opened with csvdata.Load.
+type CSVSpec struct {
+	Path     string   `json:"path"`
+	Targets  []string `json:"targets"`
+	Features []string `json:"features,omitempty"`
+	// Kinds are the kind overrides by target name (data.ParseKind names).
+	Kinds        map[string]string `json:"kinds,omitempty"`
+	SplitSeed    uint64            `json:"split_seed"`
+	ValFraction  float64           `json:"val_fraction,omitempty"`
+	TestFraction float64           `json:"test_fraction,omitempty"`
+}
+
+// GlyphsSpec is the glyph generator with its default tasks.
+type GlyphsSpec struct {
+	N    int    `json:"n"`
+	Size int    `json:"size"`
+	Seed uint64 `json:"seed"`
+}
+
+// CelebASpec is a CelebA folder opened with celeba.Open.
+type CelebASpec struct {
+	Dir        string   `json:"dir"`
+	Attributes []string `json:"attributes,omitempty"`
+	Size       int      `json:"size,omitempty"`
+	Limit      int      `json:"limit,omitempty"`
+	Cache      string   `json:"cache,omitempty"`
+}
+
+// Clone returns a deep copy of s.
+func (s Spec) Clone() Spec {
+	if s.CSV != nil {
+		c := *s.CSV
+		c.Targets, c.Features, c.Kinds = slices.Clone(c.Targets), slices.Clone(c.Features), maps.Clone(c.Kinds)
+		s.CSV = &c
+	}
+	if s.Glyphs != nil {
+		g := *s.Glyphs
+		s.Glyphs = &g
+	}
+	if s.CelebA != nil {
+		c := *s.CelebA
+		c.Attributes = slices.Clone(c.Attributes)
+		s.CelebA = &c
+	}
+	return s
+}
+
+// Open opens the data set s names. Its errors name the file or the value
+// at fault.
+func (s Spec) Open() (data.Dataset, error) {
+	n := 0
+	for _, set := range []bool{s.Name != "", s.CSV != nil, s.Glyphs != nil, s.CelebA != nil} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return nil, fmt.Errorf("a data source names exactly one of a data set, a CSV file, the glyphs or a CelebA folder (%d given)", n)
+	}
+	switch {
+	case s.CSV != nil:
+		c := s.CSV
+		kinds := map[string]data.Kind{}
+		for name, kind := range c.Kinds {
+			k, err := data.ParseKind(kind)
+			if err != nil {
+				return nil, fmt.Errorf("kind of %s: %w", name, err)
+			}
+			kinds[name] = k
+		}
+		return csvdata.Load(c.Path, csvdata.Options{Targets: c.Targets, Features: c.Features, Kinds: kinds,
+			Seed: c.SplitSeed, ValFraction: c.ValFraction, TestFraction: c.TestFraction})
+	case s.Glyphs != nil:
+		g := s.Glyphs
+		return glyphs.New(glyphs.Options{N: g.N, Size: g.Size, Seed: g.Seed, Tasks: glyphs.DefaultTasks()})
+	case s.CelebA != nil:
+		c := s.CelebA
+		return celeba.Open(c.Dir, celeba.Options{Attributes: c.Attributes, Size: c.Size, CacheDir: c.Cache, Limit: c.Limit})
+	}
+	return data.Open(s.Name)
+}
+
+// String describes s in a few words, for messages.
+func (s Spec) String() string {
+	switch {
+	case s.CSV != nil:
+		return fmt.Sprintf("%s (targets %s)", s.CSV.Path, strings.Join(s.CSV.Targets, ","))
+	case s.Glyphs != nil:
+		return fmt.Sprintf("the built-in glyphs (%d images of %d×%d, seed %d)", s.Glyphs.N, s.Glyphs.Size, s.Glyphs.Size, s.Glyphs.Seed)
+	case s.CelebA != nil:
+		return "CelebA in " + s.CelebA.Dir
+	}
+	return s.Name
+}
