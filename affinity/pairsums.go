@@ -218,4 +218,3 @@ func (p *PairSums) Affinity() *taskmatrix.Matrix {
 
 // CosineMean returns each pair's mean gradient cosine.
 func (p *PairSums) CosineMean() *taskmatrix.Matrix { return p.mean(p.Cosine, p.cosineCount) }
-
