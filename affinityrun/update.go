@@ -151,6 +151,9 @@ func PlanUpdate(o UpdateOptions) (*Update, error) {
 	if u.tasks, err = ChangeTasks(o.From, u.old.Tasks, o.Add, o.Remove); err != nil {
 		return nil, err
 	}
+	if err := o.stopRule(1).CheckTasks(len(u.tasks)); err != nil {
+		return nil, err
+	}
 	if u.scratch, err = readScratch(o.Compare, u.tasks); err != nil {
 		return nil, err
 	}

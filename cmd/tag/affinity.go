@@ -69,6 +69,9 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if err := rule.CheckTasks(len(tasks)); err != nil {
+			return err
+		}
 		stopper = affinityrun.NewStopper(rule)
 		opt.Stop = stopper.StopRule()
 	}

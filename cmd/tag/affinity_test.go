@@ -168,9 +168,23 @@ func TestAffinityUntilStable(t *testing.T) {
 			t.Errorf("%v: reason %q", c.extra, r.Stop.StopReason)
 		}
 	}
-	var stdout, stderr bytes.Buffer
-	args := []string{"affinity", "-data", "planted", "-until-stable", "-min-reliability", "2", "-out", filepath.Join(t.TempDir(), "x")}
-	if code := run(args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "-min-reliability 2") {
-		t.Errorf("bad -min-reliability: exit %d, %q", code, stderr.String())
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-data", "planted", "-min-reliability", "2"}, "-min-reliability 2"},
+		{[]string{"-data", "planted", "-tasks", "a0,a1,b0", "-budget", "2,4"}, "-budget 4: more than the 3 tasks"},
+		{[]string{"-data", "planted:families=7,size=10", "-rule", "paper", "-budget", "3"}, "-budget 3: rule paper: 70 tasks"},
+	} {
+		var stdout, stderr bytes.Buffer
+		out := filepath.Join(t.TempDir(), "x")
+		args := append([]string{"affinity", "-until-stable", "-out", out}, c.args...)
+		code := run(args, &stdout, &stderr)
+		if msg := stderr.String(); code != 2 || !strings.Contains(msg, c.want) || strings.Count(msg, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want one line with %q", c.args, code, msg, c.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%v: wrote %s", c.args, out)
+		}
 	}
 }
