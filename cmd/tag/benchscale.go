@@ -27,6 +27,13 @@ func runBenchScale(args []string, stdout, stderr io.Writer) error {
 	qualityUpTo := fs.Int("quality-up-to", 100, "also run `tag run` (tag and random at the planted budget) at task counts up to `N` (0: never)")
 	qualitySeeds := fs.Int("quality-seeds", 3, "seeds of that `tag run`")
 	epochs := fs.Int("epochs", 0, "epochs of every run (0: the recipe's)")
+	var agreement []string
+	fs.Func("agreement", "also compare the estimators with exact Eq. 1 on the -data `DATA` (repeatable): tag affinity exact under seeds 1 and 2, sampled and firstorder under seed 2", func(v string) error {
+		agreement = append(agreement, v)
+		return nil
+	})
+	agreementBudget := fs.Int("agreement-budget", 0, "budget of the groups compared by -agreement (0: the planted families)")
+	childArgs := fs.String("args", "", "further `ARGS` of every child tag affinity and tag run, space-separated (e.g. \"-trunk mlp\")")
 	quick := fs.Bool("quick", false, "a quick check: one epoch per run (unless -epochs), budgets up to 4, 2 quality seeds")
 	setUsage(fs, stderr, "usage: tag bench scale [-sizes 100,300,1000] [-out DIR] [flags]\n\n"+
 		"For each task count n, on planted data (n/-family-size families of -family-size binary tasks, known\n"+
@@ -38,16 +45,19 @@ func runBenchScale(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	ns, err := parseIntList("sizes", *sizes)
-	if err != nil {
-		return err
+	var ns []int
+	if len(agreement) == 0 || flagSet(fs, "sizes") {
+		var err error
+		if ns, err = parseIntList("sizes", *sizes); err != nil {
+			return err
+		}
 	}
 	ks, err := parseRanges("budgets", *budgets)
 	if err != nil {
 		return err
 	}
-	if *epochs < 0 || *qualityUpTo < 0 || *qualitySeeds < 1 {
-		return badInputf("-epochs and -quality-up-to must be at least 0, -quality-seeds at least 1")
+	if *epochs < 0 || *qualityUpTo < 0 || *qualitySeeds < 1 || *agreementBudget < 0 {
+		return badInputf("-epochs, -quality-up-to and -agreement-budget must be at least 0, -quality-seeds at least 1")
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -67,6 +77,7 @@ func runBenchScale(args []string, stdout, stderr io.Writer) error {
 	if *epochs > 0 {
 		o.Extra = []string{"-epochs", strconv.Itoa(*epochs)}
 	}
+	o.Extra = append(o.Extra, strings.Fields(*childArgs)...)
 	if err := o.Check(); err != nil {
 		return badInput(err)
 	}
@@ -76,14 +87,32 @@ func runBenchScale(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var agreements []*scale.Agreement
+	for _, d := range agreement {
+		a, err := scale.Agree(ctx, o, d, *agreementBudget)
+		if err != nil {
+			return err
+		}
+		agreements = append(agreements, a)
+	}
 	if err := atomicfile.Write(filepath.Join(*out, "scale.json"), func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+		return enc.Encode(map[string]any{"sizes": rows, "agreement": agreements})
 	}); err != nil {
 		return err
 	}
-	return scale.WriteTable(stdout, rows)
+	if len(rows) > 0 {
+		if err := scale.WriteTable(stdout, rows); err != nil {
+			return err
+		}
+	}
+	for _, a := range agreements {
+		if err := scale.WriteAgreement(stdout, a); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // slicesUpTo keeps the values of xs up to max.

@@ -17,11 +17,14 @@ func TestBenchScale(t *testing.T) {
 	t.Setenv("TAG_TEST_AS", "tag")
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"bench", "scale", "-sizes", "6", "-family-size", "3", "-quick", "-out", dir}, &stdout, &stderr)
+	code := run([]string{"bench", "scale", "-sizes", "6", "-family-size", "3", "-quick", "-out", dir,
+		"-agreement", "planted:families=2,size=3", "-agreement", "planted:families=3,size=2,seed=2"}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String()[max(0, stderr.Len()-2000):])
 	}
-	for _, s := range []string{"ARI at planted k", "tasks  budget", "6 tasks, budget 2, 2 seeds: total test loss tag"} {
+	for _, s := range []string{"ARI at planted k", "tasks  budget", "6 tasks, budget 2, 2 seeds: total test loss tag",
+		"planted:families=2,size=3, 6 tasks: agreement with exact Eq. 1 (Spearman over the 30 ordered pairs; groups at budget 2",
+		"planted:families=3,size=2,seed=2, 6 tasks", "firstorder     2"} {
 		if !strings.Contains(stdout.String(), s) {
 			t.Errorf("stdout lacks %q:\n%s", s, stdout.String())
 		}
@@ -30,9 +33,24 @@ func TestBenchScale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rows []scale.Row
-	if err := json.Unmarshal(b, &rows); err != nil {
+	var got struct {
+		Sizes     []scale.Row
+		Agreement []*scale.Agreement
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
 		t.Fatal(err)
+	}
+	rows := got.Sizes
+	if len(got.Agreement) != 2 || len(got.Agreement[0].Runs) != 4 {
+		t.Fatalf("agreement %+v", got.Agreement)
+	}
+	for _, r := range got.Agreement[0].Runs {
+		if r.ARIFamilies == nil || r.Run.Wall <= 0 || r.VsExact < -1 || r.VsExact > 1 {
+			t.Errorf("agreement run %+v", r)
+		}
+	}
+	if a := got.Agreement[0].Runs[0]; a.VsExact != 1 || a.ARIExact != 1 {
+		t.Errorf("exact seed 1 against itself: %+v", a)
 	}
 	if len(rows) != 1 {
 		t.Fatalf("%d rows, want 1", len(rows))

@@ -29,6 +29,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,7 +48,8 @@ import (
 
 // Options configure Run.
 type Options struct {
-	// Sizes are the task counts, each a positive multiple of FamilySize.
+	// Sizes are the task counts, each a positive multiple of FamilySize
+	// (none: Run does nothing).
 	Sizes []int
 	// FamilySize is the number of tasks per planted family (default 10).
 	FamilySize int
@@ -109,11 +111,12 @@ type Quality struct {
 	// Tag and Random are the mean total test losses over seeds.
 	Tag, Random float64
 	// Diff is the mean of tag − random paired by seed, with its 95%
-	// interval [Lo, Hi] (NaN when it cannot be computed) and the outcome
+	// interval [Lo, Hi] (nil when it cannot be computed) and the outcome
 	// ("better", "worse", "cannot tell").
-	Diff, Lo, Hi float64
-	Outcome      string
-	Seconds      float64
+	Diff    float64
+	Lo, Hi  *float64 `json:",omitempty"`
+	Outcome string
+	Seconds float64
 }
 
 // Row is the benchmark at one task count.
@@ -144,7 +147,7 @@ func (r Row) WorstGap() float64 {
 		}
 	}
 	if worst < 0 {
-		return nan()
+		return math.NaN()
 	}
 	return worst
 }
@@ -156,10 +159,8 @@ func (r Row) PlantedGap() float64 {
 			return b.Gap / b.Score
 		}
 	}
-	return nan()
+	return math.NaN()
 }
-
-func nan() float64 { v := 0.0; return v / v }
 
 // Check fills the zero values of o with the defaults and checks it, so
 // that bad options are refused before anything runs.
@@ -180,8 +181,6 @@ func (o *Options) Check() error {
 		o.Log = io.Discard
 	}
 	switch {
-	case len(o.Sizes) == 0:
-		return errors.New("no task counts")
 	case o.FamilySize < 2:
 		return fmt.Errorf("family size %d: want at least 2", o.FamilySize)
 	case o.Dim < 1:
@@ -335,7 +334,7 @@ func (o Options) selectAll(m *taskmatrix.Matrix, row *Row) error {
 		row.Budgets = append(row.Budgets, Budget{K: ks[i], Score: r.Score, Bound: r.Bound, Gap: r.Gap,
 			Optimal: r.Optimal, Seconds: r.Elapsed.Seconds()})
 	}
-	families, err := o.familyLabels(m.Tasks, row.Families)
+	families, err := familyLabels(m.Tasks, row.Families, o.FamilySize)
 	if err != nil {
 		return err
 	}
@@ -343,12 +342,13 @@ func (o Options) selectAll(m *taskmatrix.Matrix, row *Row) error {
 	return err
 }
 
-// familyLabels is the planted family of each task.
-func (o Options) familyLabels(tasks []string, families int) ([]int, error) {
+// familyLabels is the planted family of each task, of families families
+// of size tasks.
+func familyLabels(tasks []string, families, size int) ([]int, error) {
 	family := map[string]int{}
 	for f := range families {
-		for k := range o.FamilySize {
-			family[planted.TaskName(f, k, families, o.FamilySize)] = f
+		for k := range size {
+			family[planted.TaskName(f, k, families, size)] = f
 		}
 	}
 	labels := make([]int, len(tasks))
@@ -380,23 +380,20 @@ func (o Options) quality(ctx context.Context, data string, k int, dir string) (*
 	if err != nil {
 		return nil, err
 	}
-	q := &Quality{Budget: k, Seeds: o.QualitySeeds, Diff: nan(), Lo: nan(), Hi: nan(), Outcome: experiment.CannotTell,
+	q := &Quality{Budget: k, Seeds: o.QualitySeeds, Outcome: experiment.CannotTell,
 		Seconds: c.Wall.Seconds()}
 	key := strconv.Itoa(k)
 	mean := func(m string) float64 {
 		if mr := r.Methods[m]; mr != nil && mr.Budgets[key] != nil {
 			return mr.Budgets[key].TotalTestLoss
 		}
-		return nan()
+		return 0
 	}
 	q.Tag, q.Random = mean(experiment.TAG), mean(experiment.Random)
 	if r.Analysis != nil {
 		for _, c := range r.Analysis.Comparisons {
 			if c.Method == experiment.TAG && c.Baseline == experiment.Random && c.Budget == key {
-				q.Diff, q.Outcome = c.Mean, c.Outcome
-				if c.Lo != nil && c.Hi != nil {
-					q.Lo, q.Hi = *c.Lo, *c.Hi
-				}
+				q.Diff, q.Lo, q.Hi, q.Outcome = c.Mean, c.Lo, c.Hi, c.Outcome
 			}
 		}
 	}
@@ -434,8 +431,12 @@ func WriteTable(w io.Writer, rows []Row) error {
 	}
 	for _, r := range rows {
 		if q := r.Quality; q != nil {
-			fmt.Fprintf(w, "\n%d tasks, budget %d, %d seeds: total test loss tag %.4g, random %.4g; tag − random %+.4g [%.4g, %.4g] (95%%): %s (tag run %.0f s)\n",
-				r.Tasks, q.Budget, q.Seeds, q.Tag, q.Random, q.Diff, q.Lo, q.Hi, q.Outcome, q.Seconds)
+			iv := "no interval"
+			if q.Lo != nil && q.Hi != nil {
+				iv = fmt.Sprintf("[%+.4g, %+.4g] (95%%)", *q.Lo, *q.Hi)
+			}
+			fmt.Fprintf(w, "\n%d tasks, budget %d, %d seeds: total test loss tag %.4g, random %.4g; tag − random %+.4g %s: %s (tag run %.0f s)\n",
+				r.Tasks, q.Budget, q.Seeds, q.Tag, q.Random, q.Diff, iv, q.Outcome, q.Seconds)
 		}
 	}
 	return nil
