@@ -188,3 +188,17 @@ func TestAffinityUntilStable(t *testing.T) {
 		}
 	}
 }
+
+// TestAffinityProfiles checks that -cpuprofile and -memprofile write
+// profiles that go tool pprof reads (a gzipped protocol buffer).
+func TestAffinityProfiles(t *testing.T) {
+	dir := t.TempDir()
+	cpu, mem := filepath.Join(dir, "cpu.pprof"), filepath.Join(dir, "mem.pprof")
+	affinityPlanted(t, "a0,b0", 1, "-cpuprofile", cpu, "-memprofile", mem)
+	for _, p := range []string{cpu, mem} {
+		b, err := os.ReadFile(p)
+		if err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+			t.Errorf("%s: %d bytes, %v; want a gzipped profile", p, len(b), err)
+		}
+	}
+}

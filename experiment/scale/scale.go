@@ -405,7 +405,7 @@ func (o Options) quality(ctx context.Context, data string, k int, dir string) (*
 // budget with its search time and gap; then the quality comparisons.
 func WriteTable(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "tasks\tplain s\taffinity s\tratio\testimator\tplain train s\taffinity train s\tplain peak MB\taffinity peak MB\tselect s (all budgets)\tworst gap\tgap at planted k\tARI at planted k\t")
+	fmt.Fprintln(tw, "tasks\tplain s\taffinity s\tratio\testimator\tplain train s\taffinity train s\tplain peak MB\taffinity peak MB\tselect s (all budgets)\tworst gap (positive scores)\tgap at planted k\tARI at planted k\t")
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%d\t%.1f\t%.1f\t%.2f\t%s\t%.1f\t%.1f\t%.0f\t%.0f\t%.2f\t%s\t%s\t%.3f\t\n", r.Tasks, r.Plain.Wall.Seconds(),
 			r.Affinity.Wall.Seconds(), r.Ratio(), r.Affinity.Estimator, r.Plain.TrainSeconds, r.Affinity.TrainSeconds,
@@ -416,12 +416,16 @@ func WriteTable(w io.Writer, rows []Row) error {
 	}
 	fmt.Fprintln(w, "\nselection per budget (rule zsum, one pass; seconds of each budget's own search):")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "tasks\tbudget\tscore\tbound\tgap\ts\t")
+	fmt.Fprintln(tw, "tasks\tbudget\tscore\tbound\tgap (share of a positive score)\ts\t")
 	for _, r := range rows {
 		for _, b := range r.Budgets {
 			gap := "optimal"
-			if !b.Optimal {
-				gap = percent(b.Gap / b.Score)
+			switch {
+			case b.Optimal:
+			case b.Score > 0:
+				gap = fmt.Sprintf("%.4g = %s", b.Gap, percent(b.Gap/b.Score))
+			default:
+				gap = fmt.Sprintf("%.4g", b.Gap)
 			}
 			fmt.Fprintf(tw, "%d\t%d\t%.4g\t%.4g\t%s\t%.3f\t\n", r.Tasks, b.K, b.Score, b.Bound, gap, b.Seconds)
 		}
