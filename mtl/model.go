@@ -37,12 +37,12 @@ type model struct {
 func newModel(backend compute.Backend, cfg Config, tasks []data.Task, inputShape []int) (m *model, err error) {
 	act, err := activation.TypeString(cfg.Trunk.Activation)
 	if err != nil {
-		return nil, fmt.Errorf("config: trunk.activation %q unknown", cfg.Trunk.Activation)
+		return nil, fieldError("trunk.activation", cfg.Trunk.Activation, "an activation of GoMLX (relu, tanh, ...)")
 	}
 	m = &model{cfg: cfg, tasks: tasks, inputShape: inputShape, act: act, logVariance: -1}
 	if (cfg.Trunk.Kind == TrunkCNN || cfg.Trunk.Kind == TrunkResNet) && len(inputShape) != 3 {
-		return nil, fmt.Errorf("config: a %s trunk needs image inputs [height, width, channels], got input shape %v",
-			cfg.Trunk.Kind, inputShape)
+		return nil, fieldError("trunk.kind", cfg.Trunk.Kind, fmt.Sprintf("%s for inputs of shape %v (a %s trunk needs images [height, width, channels])",
+			TrunkMLP, inputShape, cfg.Trunk.Kind))
 	}
 	g := NewGraph(backend, "mtl-spec")
 	defer g.Finalize()
@@ -66,7 +66,7 @@ func newModel(backend compute.Backend, cfg Config, tasks []data.Task, inputShape
 		}
 	}
 	if cfg.Balance == BalanceGradNorm && m.gradNormLayer() < 0 {
-		return nil, fmt.Errorf("config: balance %q needs a shared layer with weights, and the trunk has none", cfg.Balance)
+		return nil, fieldError("balance", cfg.Balance, "a trunk with a shared layer with weights, and the trunk has none")
 	}
 	return m, nil
 }

@@ -3,12 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/tagroup/tag/affinityrun"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/tagroup/tag/affinityrun"
 
 	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/data/planted"
