@@ -131,7 +131,7 @@ func DefaultConfig(ds data.Dataset) Config {
 		Seed:         1,
 	}
 	if len(ds.InputShape()) == 3 {
-		cfg.Trunk = TrunkSpec{Kind: TrunkCNN, Channels: []int{16, 32}, Kernel: 3, Widths: []int{64}, Activation: "relu"}
+		cfg.Trunk = TrunkSpec{Kind: TrunkCNN, Channels: defaultChannels(), Kernel: defaultKernel, Widths: []int{64}, Activation: "relu"}
 	}
 	return cfg
 }
@@ -240,6 +240,48 @@ func (c Config) Validate() error {
 		}
 	}
 	return c.validateBalance()
+}
+
+// defaultChannels and defaultKernel are the convolutions of a CNN or ResNet
+// trunk that no recipe describes: 16 and 32 channels with 3×3 kernels.
+func defaultChannels() []int { return []int{16, 32} }
+
+const defaultKernel = 3
+
+// WithTrunk returns c with a trunk of the given kind, keeping its dense
+// widths: a convolutional trunk keeps c's convolutions, or gets the
+// default ones (16 and 32 channels with 3×3 kernels); an MLP trunk has
+// none. Validate refuses an unknown kind.
+func (c Config) WithTrunk(kind string) Config {
+	c.Trunk.Kind = kind
+	switch kind {
+	case TrunkMLP:
+		c.Trunk.Channels, c.Trunk.Kernel = nil, 0
+	case TrunkCNN, TrunkResNet:
+		if len(c.Trunk.Channels) == 0 || c.Trunk.Kernel < 1 {
+			c.Trunk.Channels, c.Trunk.Kernel = defaultChannels(), defaultKernel
+		}
+	}
+	return c
+}
+
+// ValidateFor is Validate, then the check that the trunk fits inputs of
+// inputShape (a CNN or ResNet trunk needs images), as a *FieldError.
+func (c Config) ValidateFor(inputShape []int) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return c.checkInput(inputShape)
+}
+
+// checkInput refuses a convolutional trunk for inputs that are not images
+// [height, width, channels].
+func (c Config) checkInput(inputShape []int) error {
+	if (c.Trunk.Kind == TrunkCNN || c.Trunk.Kind == TrunkResNet) && len(inputShape) != 3 {
+		return fieldError("trunk.kind", c.Trunk.Kind, fmt.Sprintf("%s for inputs of shape %v (a %s trunk needs images [height, width, channels])",
+			TrunkMLP, inputShape, c.Trunk.Kind))
+	}
+	return nil
 }
 
 // learningRate returns the rate of the given step (0-based) in a run of

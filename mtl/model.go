@@ -40,9 +40,8 @@ func newModel(backend compute.Backend, cfg Config, tasks []data.Task, inputShape
 		return nil, fieldError("trunk.activation", cfg.Trunk.Activation, "an activation of GoMLX (relu, tanh, ...)")
 	}
 	m = &model{cfg: cfg, tasks: tasks, inputShape: inputShape, act: act, logVariance: -1}
-	if (cfg.Trunk.Kind == TrunkCNN || cfg.Trunk.Kind == TrunkResNet) && len(inputShape) != 3 {
-		return nil, fieldError("trunk.kind", cfg.Trunk.Kind, fmt.Sprintf("%s for inputs of shape %v (a %s trunk needs images [height, width, channels])",
-			TrunkMLP, inputShape, cfg.Trunk.Kind))
+	if err := cfg.checkInput(inputShape); err != nil {
+		return nil, err
 	}
 	g := NewGraph(backend, "mtl-spec")
 	defer g.Finalize()
