@@ -1,6 +1,7 @@
 package affinityrun
 
 import (
+	"bytes"
 	"encoding/gob"
 	"encoding/json"
 	"errors"
@@ -176,12 +177,14 @@ func writeJSON(path string, v any) error {
 	})
 }
 
-// Read reads what Write wrote in l.Dir. Errors are input errors that say
-// what is missing.
+// Read reads what Write wrote in l.Dir, each file verified against its
+// checksum file when it has one (runs written before checksums are read
+// unverified) and the sums checked for their domain. Errors are input
+// errors that say what is missing or damaged.
 func Read(l experiment.Layout) (*Record, *Files, error) {
-	b, err := os.ReadFile(l.RunRecord())
+	b, err := atomicfile.ReadFile(l.RunRecord())
 	if err != nil {
-		return nil, nil, inputf("%s is not a finished tag affinity run: %v", l.Dir, err)
+		return nil, nil, inputf("%s is not a finished tag affinity run: %v", l.Dir, redo(err))
 	}
 	var rec Record
 	if err := json.Unmarshal(b, &rec); err != nil {
@@ -191,7 +194,7 @@ func Read(l experiment.Layout) (*Record, *Files, error) {
 		return nil, nil, inputf("%s is not a tag affinity run that can be updated (no data_digest or tasks; rerun tag affinity)", l.RunRecord())
 	}
 	f := &Files{Sums: &affinity.PairSums{}, Weights: &mtl.Weights{}}
-	if b, err = os.ReadFile(l.AffinitySums()); err == nil {
+	if b, err = atomicfile.ReadFile(l.AffinitySums()); err == nil {
 		err = json.Unmarshal(b, f.Sums)
 	}
 	if err == nil {
@@ -201,18 +204,27 @@ func Read(l experiment.Layout) (*Record, *Files, error) {
 		err = fmt.Errorf("tasks %v, but run.json has %v", f.Sums.Tasks, rec.Tasks)
 	}
 	if err != nil {
-		return nil, nil, inputf("%s is not a tag affinity run that can be updated: %s: %v", l.Dir, filepath.Base(l.AffinitySums()), err)
+		return nil, nil, inputf("%s is not a tag affinity run that can be updated: %s: %v", l.Dir, filepath.Base(l.AffinitySums()), redo(err))
 	}
-	wf, err := os.Open(l.Weights())
-	if err == nil {
-		err = gob.NewDecoder(wf).Decode(f.Weights)
-		wf.Close()
+	if b, err = atomicfile.ReadFile(l.Weights()); err == nil {
+		err = gob.NewDecoder(bytes.NewReader(b)).Decode(f.Weights)
 	}
 	if err != nil {
-		return nil, nil, inputf("%s is not a tag affinity run that can be updated: %s: %v", l.Dir, filepath.Base(l.Weights()), err)
+		return nil, nil, inputf("%s is not a tag affinity run that can be updated: %s: %v", l.Dir, filepath.Base(l.Weights()), redo(err))
 	}
 	if f.Trajectory, err = taskmatrix.ReadTrajectoryFile(l.TrajectoryCSV()); err != nil {
-		return nil, nil, inputf("%s is not a tag affinity run that can be updated: %v", l.Dir, err)
+		return nil, nil, inputf("%s is not a tag affinity run that can be updated: %v", l.Dir, redo(err))
 	}
 	return &rec, f, nil
+}
+
+// redo turns a damaged file of a finished affinity run into a message that
+// says how to repair it: no file of the run can be redone alone.
+func redo(err error) error {
+	var ce *atomicfile.ChecksumError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	return fmt.Errorf("%s is damaged (its SHA-256 no longer matches %s); redo the run: the tag affinity command that made it, with -force",
+		ce.Path, filepath.Base(ce.Sidecar))
 }

@@ -266,7 +266,7 @@ func openDir(l Layout, m *manifest) error {
 		return err
 	}
 	p := l.Manifest()
-	b, err := os.ReadFile(p)
+	b, err := atomicfile.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		out, err := json.MarshalIndent(m, "", "  ")
 		if err != nil {
