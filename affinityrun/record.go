@@ -19,6 +19,7 @@ import (
 	"github.com/tagroup/tag/data/catalog"
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/internal/atomicfile"
+	"github.com/tagroup/tag/internal/dirlock"
 	"github.com/tagroup/tag/mtl"
 	"github.com/tagroup/tag/report"
 	"github.com/tagroup/tag/taskmatrix"
@@ -104,30 +105,58 @@ func Versions() map[string]string {
 	return v
 }
 
-// PrepareDir readies l.Dir for a run: it refuses to overwrite a finished
-// or started run unless resume or force is given (InputError); force
-// removes the earlier files.
-func PrepareDir(l experiment.Layout, resume, force bool) error {
+// PrepareDir readies l.Dir for a run with configuration conf (a value that
+// encodes as a JSON object: data, tasks, recipe, seed, ...): it refuses to
+// overwrite a finished or started run unless resume or force is given
+// (InputError), then joins the processes at work in l.Dir under conf, or
+// refuses if they work with another configuration (InputError naming the
+// fields that differ; see dirlock), removes the temporary files of killed
+// writers and, with force, the earlier files. Nothing is written before a
+// refusal. The lock is held until Release or the end of the process.
+func PrepareDir(l experiment.Layout, resume, force bool, conf any) (*dirlock.Lock, error) {
 	checkpoint := filepath.Join(l.Dir, mtl.CheckpointFile)
 	started := exists(checkpoint)
 	finished := exists(l.RunRecord())
 	switch {
 	case resume && force:
-		return inputf("-resume and -force exclude each other")
-	case force:
+		return nil, inputf("-resume and -force exclude each other")
+	case resume && !started:
+		return nil, inputf("-resume: %s holds no checkpoint", l.Dir)
+	case !resume && !force && finished:
+		return nil, inputf("%s holds a finished run; use -resume to rewrite its results or -force to start over", l.Dir)
+	case !resume && !force && started:
+		return nil, inputf("%s holds a started run; use -resume to continue it or -force to start over", l.Dir)
+	}
+	if err := os.MkdirAll(l.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	lock, err := dirlock.Acquire(l.Dir, conf)
+	var conflict *dirlock.ConflictError
+	if errors.As(err, &conflict) {
+		return nil, &InputError{err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, dir := range []string{l.Dir, l.Plots()} {
+		if _, err := atomicfile.RemoveStale(dir); err != nil {
+			lock.Release()
+			return nil, err
+		}
+	}
+	if force {
 		for _, p := range append([]string{checkpoint}, l.AffinityOutputs()...) {
 			if err := os.RemoveAll(p); err != nil {
-				return err
+				lock.Release()
+				return nil, err
+			}
+			if err := os.RemoveAll(atomicfile.Sidecar(p)); err != nil {
+				lock.Release()
+				return nil, err
 			}
 		}
-	case resume && !started:
-		return inputf("-resume: %s holds no checkpoint", l.Dir)
-	case !resume && finished:
-		return inputf("%s holds a finished run; use -resume to rewrite its results or -force to start over", l.Dir)
-	case !resume && started:
-		return inputf("%s holds a started run; use -resume to continue it or -force to start over", l.Dir)
 	}
-	return os.MkdirAll(l.Dir, 0o755)
+	return lock, nil
 }
 
 // Written lists the outputs present in l.Dir.

@@ -4,9 +4,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/internal/atomicfile"
+	"github.com/tagroup/tag/internal/dirlock"
 )
 
 // Each file `tag update` reads back from a finished affinity run, with 64
@@ -44,4 +47,46 @@ func TestReadRefusesDamagedFiles(t *testing.T) {
 	if _, _, err := Read(l); !IsInput(err) {
 		t.Errorf("sums with an infinite value, no checksum file: err %v", err)
 	}
+}
+
+// Two affinity runs with different learning rates started together on one
+// folder: exactly one gets it, the other is refused naming the field, in
+// every try; the same configuration twice shares the folder.
+func TestPrepareDirOneConfiguration(t *testing.T) {
+	for i := range 20 {
+		l := experiment.Layout{Dir: filepath.Join(t.TempDir(), "run")}
+		var errs [2]error
+		var locks [2]*dirlock.Lock
+		var wg sync.WaitGroup
+		for k := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				conf := map[string]any{"tasks": []string{"a0", "b0"}, "recipe": map[string]any{"lr": 0.1 * float64(k+1)}}
+				locks[k], errs[k] = PrepareDir(l, false, false, conf)
+			}()
+		}
+		wg.Wait()
+		if (errs[0] == nil) == (errs[1] == nil) {
+			t.Fatalf("try %d: errors %v, want exactly one refusal", i, errs)
+		}
+		for k, err := range errs {
+			if err != nil && (!IsInput(err) || !strings.Contains(err.Error(), "recipe.lr")) {
+				t.Errorf("try %d: %v, want an input error naming recipe.lr", i, err)
+			}
+			locks[k].Release()
+		}
+	}
+	l := experiment.Layout{Dir: filepath.Join(t.TempDir(), "run")}
+	conf := map[string]any{"seed": 1}
+	a, err := PrepareDir(l, false, false, conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release()
+	b, err := PrepareDir(l, false, false, conf)
+	if err != nil {
+		t.Fatalf("same configuration: %v", err)
+	}
+	b.Release()
 }
