@@ -58,6 +58,13 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	where := "-tasks"
+	if td.tasks == "" {
+		where = "the data " + ds.Name()
+	}
+	if err := affinityrun.CheckTasks(where, tasks); err != nil {
+		return err
+	}
 	cfg, aopt, err := affinityRecipe(ds, len(tasks), recipe, *seed, *divide)
 	if err != nil {
 		return err
