@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/tagroup/tag/internal/atomicfile"
+	"github.com/tagroup/tag/internal/dirlock"
 	"github.com/tagroup/tag/selection"
 	"github.com/tagroup/tag/taskmatrix"
 )
@@ -262,14 +263,25 @@ func newManifest(data map[string]any, recipe any) (*manifest, error) {
 	return m, nil
 }
 
-// openDir creates DIR and DIR/units and writes the manifest, or checks that
-// an existing manifest has the same hash.
-func openDir(l Layout, m *manifest) error {
-	if err := l.makeDirs(); err != nil {
-		return err
+// settings are what the results of a run depend on, as the processes
+// sharing a run directory must agree on them (dirlock): the data and recipe
+// of its units, and the tasks, methods, budgets, seeds and selection
+// settings of results.json. Workers and executor do not count.
+func (c Config) settings(m *manifest) map[string]any {
+	return map[string]any{
+		"data": m.Data, "recipe": m.Recipe, "tasks": c.Tasks, "methods": c.Methods, "budgets": c.Budgets,
+		"seed": c.Seed, "seeds": c.Seeds, "random_seeds": c.RandomSeeds, "rule": c.Rule,
+		"candidates": c.Candidates, "pool_affinity": c.PoolAffinity,
 	}
+}
+
+// openDir writes the manifest of the run directory of l, or checks that an
+// existing manifest has the same hash. The caller holds the directory's
+// lock (dirlock), so that no other configuration can come between the
+// look and the write.
+func openDir(l Layout, m *manifest) error {
 	p := l.Manifest()
-	b, err := os.ReadFile(p)
+	b, err := atomicfile.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		out, err := json.MarshalIndent(m, "", "  ")
 		if err != nil {
@@ -305,6 +317,18 @@ func Run(ctx context.Context, dir string, cfg Config, tr Trainer, sel Selector) 
 		return nil, err
 	}
 	l := Layout{Dir: dir}
+	if err := l.makeDirs(); err != nil {
+		return nil, err
+	}
+	lock, err := dirlock.Acquire(dir, cfg.settings(man))
+	var conflict *dirlock.ConflictError
+	if errors.As(err, &conflict) {
+		return nil, &ConfigError{err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
 	if err := openDir(l, man); err != nil {
 		return nil, err
 	}

@@ -98,6 +98,9 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return badInput(err)
 	}
+	if m.N() < 2 {
+		return badInputf("%s holds %d task (%s): there is nothing to group", file, m.N(), strings.Join(m.Tasks, ","))
+	}
 	if n := m.N(); n > selection.MaxTasks {
 		switch {
 		case rule != selection.RuleZSum:

@@ -114,7 +114,7 @@ func TestGroupBadInput(t *testing.T) {
 		{"empty file", []string{"--affinity", writeTemp(t, "empty.csv", " \n"), "--budget", "2"}, "empty.csv: empty file"},
 		{"budget zero", []string{"--affinity", good, "--budget", "2,0"}, "-budget"},
 		{"budget not a number", []string{"--affinity", good, "--budget", "two"}, "-budget"},
-		{"budget cannot cover", []string{"--affinity", one, "--rule", "paper", "--budget", "3"}, "-budget 3: cannot cover"},
+		{"one task", []string{"--affinity", one, "--rule", "paper", "--budget", "3"}, "holds 1 task (a): there is nothing to group"},
 		{"unknown rule", []string{"--affinity", good, "--rule", "mean", "--budget", "2"}, `-rule "mean": want one of zsum, paper`},
 		{"rule with losses", []string{"--losses", good, "--rule", "paper", "--budget", "2"}, "-rule applies to -affinity only"},
 		{"singletons with zsum", []string{"--affinity", good, "--allow-singletons", "--budget", "2"}, "apply to -rule paper only"},
