@@ -33,6 +33,9 @@ type Analysis struct {
 	// Pooled holds each method-baseline difference pooled over budgets,
 	// with seeds as the replicates.
 	Pooled []Comparison `json:"pooled,omitempty"`
+	// Consensus holds, per budget, the recommended grouping and its
+	// stability across seeds.
+	Consensus []Consensus `json:"consensus,omitempty"`
 	// Verdict is a paragraph that states all of the above in words.
 	Verdict string `json:"verdict"`
 }
@@ -154,6 +157,7 @@ func Analyze(r *Results) *Analysis {
 			}
 		}
 	}
+	a.Consensus = consensusOf(r)
 	a.Verdict = a.verdict()
 	return a
 }
