@@ -128,7 +128,7 @@ func consensusOf(r *Results) []Consensus {
 	for _, k := range r.Budgets {
 		key := strconv.Itoa(k)
 		b, ok := mr.Budgets[key]
-		if !ok {
+		if !ok || len(b.Groups) == 0 {
 			continue
 		}
 		c := Consensus{Budget: key, Method: src, Groups: b.Groups}
@@ -219,9 +219,13 @@ func Recommend(r *Results, a *Analysis) *Recommendation {
 		why = append(why, fmt.Sprintf("One seed: no difference can be told from training noise, so this is only the lowest total test loss measured (%.4g); rerun with -seeds 3 or more before deciding.", best.mean()))
 	} else {
 		why = append(why, fmt.Sprintf("Rule: %s (%s, total %.4g), among %s.", RecommendRule, best.label, best.mean(), optionList(opts)))
-		if pick.label == best.label {
+		fewest := slices.MinFunc(opts, func(x, y option) int { return x.networks - y.networks }).networks
+		switch {
+		case pick.label == best.label && pick.networks == fewest:
+			why = append(why, fmt.Sprintf("%s has the lowest loss and the fewest networks.", names(pick)))
+		case pick.label == best.label:
 			why = append(why, fmt.Sprintf("%s has the lowest loss, and every option with fewer networks is significantly worse.", names(pick)))
-		} else {
+		default:
 			why = append(why, fmt.Sprintf("%s: %+.1f%% total test loss against %s, not significantly worse.", names(pick), 100*pickCmp.Relative, best.label))
 		}
 	}

@@ -318,7 +318,7 @@ func perTaskTable(r *experiment.Results, k int) *table {
 // reaching the groups.
 func WriteTable(w io.Writer, r *experiment.Results) error {
 	if r.Analysis != nil {
-		fmt.Fprintf(w, "Verdict: %s\n\n", r.Analysis.Verdict)
+		fmt.Fprintf(w, "%s\n\n", r.Analysis.Verdict)
 	}
 	for _, t := range []*table{metricTable(r, false), metricTable(r, true), timingTable(r), comparisonTable(r)} {
 		if len(t.rows) == 0 {

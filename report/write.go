@@ -118,7 +118,9 @@ func writeMarkdown(w io.Writer, r *experiment.Results, figs []string, captions m
 	}
 	fmt.Fprintf(w, "# %s\n\n", mdEscape(title))
 	if r.Analysis != nil {
-		fmt.Fprintf(w, "**Verdict.** %s\n\n", mdEscape(r.Analysis.Verdict))
+		for _, para := range strings.Split(r.Analysis.Verdict, "\n\n") {
+			fmt.Fprintf(w, "%s\n\n", strings.ReplaceAll(mdEscape(para), "\n", "  \n"))
+		}
 	}
 	fmt.Fprintf(w, "Tasks (%d): %s.  \nSeed %d, configuration hash `%s`.\n\n", len(r.Tasks), mdEscape(strings.Join(r.Tasks, ", ")), r.Seed, r.ConfigHash)
 	if len(r.Data) > 0 {
