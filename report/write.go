@@ -130,6 +130,13 @@ func writeMarkdown(w io.Writer, r *experiment.Results, figs []string, captions m
 			if k == "name" {
 				continue // in the title
 			}
+			if notes, ok := stringList(r.Data[k]); ok && k == "notes" {
+				fmt.Fprintf(w, "- %s:\n", mdEscape(k))
+				for _, n := range foldNotes(notes) {
+					fmt.Fprintf(w, "  - %s\n", mdEscape(n))
+				}
+				continue
+			}
 			fmt.Fprintf(w, "- %s: %s\n", mdEscape(k), mdEscape(dataValue(r.Data[k])))
 		}
 		fmt.Fprintln(w)
@@ -141,14 +148,14 @@ func writeMarkdown(w io.Writer, r *experiment.Results, figs []string, captions m
 		if err != nil {
 			return fmt.Errorf("encoding the recipe: %w", err)
 		}
-		fmt.Fprintf(w, "Recipe (as in results.json):\n\n```json\n%s\n```\n\n", b)
+		fmt.Fprintf(w, "<details><summary>Training recipe (as in results.json)</summary>\n\n```json\n%s\n```\n\n</details>\n\n", b)
 	}
 	if r.Selection != nil {
-		b, err := json.Marshal(r.Selection)
+		text, err := selectionText(r.Selection)
 		if err != nil {
-			return fmt.Errorf("encoding the selection settings: %w", err)
+			return err
 		}
-		fmt.Fprintf(w, "Selection settings: `%s`\n\n", b)
+		fmt.Fprintf(w, "%s\n\n", mdEscape(text))
 	}
 	if len(r.Skipped) > 0 {
 		fmt.Fprintln(w, "Methods left out at this task count:")
@@ -242,13 +249,13 @@ func dataValue(v any) string {
 	case string, bool, int, int64, float64:
 		return fmt.Sprint(x)
 	case []string:
-		return strings.Join(x, "; ")
+		return foldList(x, "; ")
 	case []any:
 		if items, ok := taskItems(x); ok {
-			return strings.Join(items, ", ")
+			return foldList(items, ", ")
 		}
 		if lines, ok := stringItems(x); ok {
-			return strings.Join(lines, "; ")
+			return foldList(lines, "; ")
 		}
 	case []map[string]any:
 		xs := make([]any, len(x))
@@ -264,6 +271,18 @@ func dataValue(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
+}
+
+// stringList returns v as a list of strings ([]string, or []any of
+// strings as decoded from JSON).
+func stringList(v any) ([]string, bool) {
+	switch x := v.(type) {
+	case []string:
+		return x, true
+	case []any:
+		return stringItems(x)
+	}
+	return nil, false
 }
 
 // taskItems renders task descriptions ({"name": ..., "kind": ...}) as
