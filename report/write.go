@@ -41,13 +41,13 @@ func (s *figureSet) add(name, caption string, f Figure, err error) error {
 // ordered and outlined by groups (none: in task order; caption says
 // what the groups are), and its trajectory.
 func (s *figureSet) addAffinity(a *experiment.AffinitySummary, tasks []string, groups [][]string, caption string) error {
-	opt := HeatmapOptions{Groups: groups, Value: "Ẑ(i→j)"}
+	opt := HeatmapOptions{Groups: groups, Value: "Ẑ(i→j): share of j's loss removed by i's step"}
 	f, err := HeatmapWith(a.Affinity, "Inter-task affinity Ẑ(i→j)", opt)
 	if err := s.add("affinity", "Lookahead inter-task affinity (row i helps column j when positive)."+caption, f, err); err != nil {
 		return err
 	}
 	if a.Cosine != nil {
-		opt.Value = "cosine"
+		opt.Value = "cosine of the task gradients"
 		f, err := HeatmapWith(a.Cosine, "Gradient cosine similarity", opt)
 		if err := s.add("cosine", "Cosine similarity of per-task gradients on the shared parameters (CS baseline)."+caption, f, err); err != nil {
 			return err
@@ -62,10 +62,18 @@ func (s *figureSet) addAffinity(a *experiment.AffinitySummary, tasks []string, g
 	return nil
 }
 
-// heatmapGroups are the groups that order the heat maps of a report: tag's
-// at its largest budget, with a caption that says so; none when tag did
-// not run.
+// heatmapGroups are the groups that order the heat maps of a report: the
+// recommended groups when the recommendation is a grouping, else the
+// recommended grouping (Analysis.Consensus) at the largest budget, else
+// tag's; with a caption that says which. None when no grouping ran.
 func heatmapGroups(r *experiment.Results) ([][]string, string) {
+	if rec := r.Recommendation; rec != nil && len(rec.Groups) > 1 && len(rec.Groups) < len(r.Tasks) {
+		return rec.Groups, fmt.Sprintf(" Tasks ordered by the recommended groups (%s), each outlined.", rec.Option)
+	}
+	if a := r.Analysis; a != nil && len(a.Consensus) > 0 {
+		c := a.Consensus[len(a.Consensus)-1]
+		return c.Groups, fmt.Sprintf(" Tasks ordered by %s's groups at budget %s, each outlined.", c.Method, c.Budget)
+	}
 	m := r.Methods["tag"]
 	if m == nil {
 		return nil, ""
