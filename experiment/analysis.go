@@ -250,6 +250,7 @@ func (a *Analysis) verdict(r *Results) string {
 		lines = append(lines, fmt.Sprintf("Over %d seeds, %.0f%% intervals, differences paired by seed:", a.Seeds, 100*a.Level))
 	}
 	main := a.mainMethod()
+	matters, _ := a.groupingMatters()
 	checks := map[string]GroupingCheck{}
 	for _, g := range a.Grouping {
 		checks[g.Budget] = g
@@ -267,6 +268,8 @@ func (a *Analysis) verdict(r *Results) string {
 				parts = append(parts, "whether grouping matters cannot be told")
 			case g.Matters:
 				parts = append(parts, "grouping matters (random groupings differ by more than seeds do)")
+			case slices.Contains(matters, key):
+				parts = append(parts, fmt.Sprintf("grouping matters (%s beats random groupings, although they differ no more than seeds do)", main))
 			default:
 				parts = append(parts, "grouping does not measurably matter (random groupings differ no more than seeds do)")
 			}

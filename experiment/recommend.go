@@ -140,8 +140,14 @@ func consensusOf(r *Results) []Consensus {
 	return out
 }
 
+// RecommendMargin is the share of the best option's total test loss
+// within which Recommend counts an option as good as the best even when
+// the difference is significant: a consistent difference of under 1% is not
+// worth a network more.
+const RecommendMargin = 0.01
+
 // RecommendRule states how Recommend chooses.
-const RecommendRule = "the fewest networks whose total test loss is not significantly worse (95%, paired by seed) than the best option measured"
+const RecommendRule = "the fewest networks whose total test loss is not significantly worse (95%, paired by seed) than the best option measured, or worse by less than 1% of it"
 
 // Recommend returns what to serve, from r and its analysis a: among one
 // network for all tasks (mtl), the recommended grouping of each budget
@@ -187,7 +193,7 @@ func Recommend(r *Results, a *Analysis) *Recommendation {
 				continue
 			}
 			c := compare(o.label, best.label, "", o.totals, best.totals)
-			if c.Outcome == Worse {
+			if c.Outcome == Worse && c.Relative >= RecommendMargin {
 				continue
 			}
 			if o.networks < pick.networks || o.networks == pick.networks && o.mean() < pick.mean() {
@@ -196,14 +202,7 @@ func Recommend(r *Results, a *Analysis) *Recommendation {
 		}
 	}
 	rec := &Recommendation{Budget: pick.networks, Option: pick.label, Groups: pick.groups, Together: pick.together}
-	var matters, flat []string
-	for _, g := range a.Grouping {
-		if g.Decided && g.Matters {
-			matters = append(matters, g.Budget)
-		} else if g.Decided {
-			flat = append(flat, g.Budget)
-		}
-	}
+	matters, flat := a.groupingMatters()
 	rec.GroupingMatters = len(matters) > 0
 	var why []string
 	names := func(o option) string {
@@ -226,7 +225,11 @@ func Recommend(r *Results, a *Analysis) *Recommendation {
 		case pick.label == best.label:
 			why = append(why, fmt.Sprintf("%s has the lowest loss, and every option with fewer networks is significantly worse.", names(pick)))
 		default:
-			why = append(why, fmt.Sprintf("%s: %+.1f%% total test loss against %s, not significantly worse.", names(pick), 100*pickCmp.Relative, best.label))
+			within := "not significantly worse"
+			if pickCmp.Outcome == Worse {
+				within = "within the 1% margin"
+			}
+			why = append(why, fmt.Sprintf("%s: %+.1f%% total test loss against %s, %s.", names(pick), 100*pickCmp.Relative, best.label, within))
 		}
 	}
 	if pick.networks < n {
@@ -247,6 +250,29 @@ func Recommend(r *Results, a *Analysis) *Recommendation {
 	}
 	rec.Reason = strings.Join(why, " ")
 	return rec
+}
+
+// groupingMatters returns the budgets at which grouping measurably matters
+// (random groupings differ by more than seeds do, or the recommended
+// grouping's method is significantly better than random groupings) and
+// those at which it was tested and does not.
+func (a *Analysis) groupingMatters() (matters, flat []string) {
+	main := a.mainMethod()
+	beats := map[string]bool{}
+	for _, c := range a.Comparisons {
+		if c.Method == main && c.Baseline == Random && c.Outcome == Better {
+			beats[c.Budget] = true
+		}
+	}
+	for _, g := range a.Grouping {
+		switch {
+		case g.Decided && g.Matters || beats[g.Budget]:
+			matters = append(matters, g.Budget)
+		case g.Decided:
+			flat = append(flat, g.Budget)
+		}
+	}
+	return matters, flat
 }
 
 // networksWord is "1 network" or "k networks".

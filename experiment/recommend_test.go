@@ -13,18 +13,23 @@ import (
 // handResults builds results over four tasks and three seeds: mtl, stl,
 // tag-consensus at k = 2 and 3 and tag with the given totals, and random
 // groupings at both budgets whose draws spread by spread between
-// groupings (seed noise about 0.01).
+// groupings (seed noise about 0.01) around 2, or around 1.1 when spread
+// is 0.
 func handResults(mtl, stl, k2, k3 []float64, spread float64) *Results {
+	base := 2.0
+	if spread == 0 {
+		base = 1.1
+	}
 	b := func(groups [][]string, seeds []float64) *BudgetResult {
 		return &BudgetResult{Groups: groups, TotalTestLossSeeds: seeds}
 	}
 	rnd := func() *BudgetResult {
-		r := b(nil, []float64{2, 2, 2})
+		r := b(nil, []float64{base, base, base})
 		noise := []float64{0.01, -0.01, 0.005}
 		for s := range 3 {
 			var row []float64
 			for g := range 4 {
-				row = append(row, 2+spread*float64(g)+noise[(s+g)%3])
+				row = append(row, base+spread*float64(g)+noise[(s+g)%3])
 			}
 			r.TotalTestLossDraws = append(r.TotalTestLossDraws, row)
 		}
