@@ -99,3 +99,62 @@ func yesNo(b bool) string {
 	}
 	return "no"
 }
+
+// recipeFlags maps places in the recipe (Trainer.Recipe: "mtl" and
+// "affinity" settings) to the flags of tag run that set them.
+var recipeFlags = []struct{ path, flag string }{
+	{"mtl.epochs", "-epochs"},
+	{"mtl.batch_size", "-batch"},
+	{"mtl.optimizer", "-optimizer"},
+	{"mtl.learning_rate", "-lr"},
+	{"mtl.momentum", "-momentum"},
+	{"mtl.trunk.kind", "-trunk"},
+	{"mtl.trunk.widths", "-widths"},
+	{"affinity.every", "-every"},
+	{"affinity.lookahead", "-lookahead"},
+	{"affinity.validation", "-validation-batches"},
+	{"affinity.estimator", "-estimator"},
+	{"affinity.sources", "-sources"},
+}
+
+// recipeText states the recipe's settings that flags of tag run set, under
+// those flags; "" when the recipe has none of them.
+func recipeText(recipe any) string {
+	b, err := json.Marshal(recipe)
+	if err != nil {
+		return ""
+	}
+	var m map[string]any
+	if json.Unmarshal(b, &m) != nil {
+		return ""
+	}
+	var parts []string
+	for _, rf := range recipeFlags {
+		var v any = m
+		for _, k := range strings.Split(rf.path, ".") {
+			mm, ok := v.(map[string]any)
+			if !ok {
+				v = nil
+				break
+			}
+			v = mm[k]
+		}
+		switch x := v.(type) {
+		case nil:
+		case bool:
+			parts = append(parts, fmt.Sprintf("%s=%v", rf.flag, x))
+		case []any:
+			items := make([]string, len(x))
+			for i, it := range x {
+				items[i] = fmt.Sprint(it)
+			}
+			parts = append(parts, rf.flag+" "+strings.Join(items, ","))
+		default:
+			parts = append(parts, fmt.Sprintf("%s %v", rf.flag, x))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Training (flags of tag run): " + strings.Join(parts, ", ") + "."
+}

@@ -56,3 +56,17 @@ func TestSelectionText(t *testing.T) {
 		t.Errorf("%q shows a structure", got)
 	}
 }
+
+func TestRecipeText(t *testing.T) {
+	recipe := map[string]any{
+		"mtl":      map[string]any{"epochs": 20, "batch_size": 64, "trunk": map[string]any{"kind": "mlp", "widths": []int{16, 8}}},
+		"affinity": map[string]any{"every": 2, "validation": true},
+	}
+	want := "Training (flags of tag run): -epochs 20, -batch 64, -trunk mlp, -widths 16,8, -every 2, -validation-batches=true."
+	if got := recipeText(recipe); got != want {
+		t.Errorf("recipeText = %q, want %q", got, want)
+	}
+	if got := recipeText("cluster-test"); got != "" {
+		t.Errorf("recipeText of a string = %q", got)
+	}
+}

@@ -156,6 +156,9 @@ func writeMarkdown(w io.Writer, r *experiment.Results, figs []string, captions m
 		if err != nil {
 			return fmt.Errorf("encoding the recipe: %w", err)
 		}
+		if text := recipeText(r.Recipe); text != "" {
+			fmt.Fprintf(w, "%s\n\n", mdEscape(text))
+		}
 		fmt.Fprintf(w, "<details><summary>Training recipe (as in results.json)</summary>\n\n```json\n%s\n```\n\n</details>\n\n", b)
 	}
 	if r.Selection != nil {
