@@ -320,7 +320,7 @@ func MethodBars(r *experiment.Results) (Figure, error) {
 	p.Title.Text = "Total test loss by method and budget"
 	p.Y.Label.Text = "total test loss (axis not from 0)"
 	p.X.Label.Text = "budget (number of networks)"
-	p.Legend.Top = true
+	p.Legend.Top, p.Legend.Left = true, true
 	p.Add(plotter.NewGrid())
 	lo, hi := math.Inf(1), math.Inf(-1)
 	width := vg.Points(math.Min(18, 160/float64(len(bars))))
@@ -344,7 +344,7 @@ func MethodBars(r *experiment.Results) (Figure, error) {
 		if err != nil {
 			return Figure{}, err
 		}
-		bc.Color = plotutil.Color(i)
+		bc.Color = palette10[i%len(palette10)]
 		bc.LineStyle.Width = 0
 		bc.Offset = (vg.Length(i) - vg.Length(len(bars)-1)/2) * width
 		p.Add(bc)
@@ -384,7 +384,7 @@ func MethodBars(r *experiment.Results) (Figure, error) {
 		refs = append(refs, ref{m, v, l.Color})
 	}
 	pad := 0.15 * math.Max(hi-lo, 1e-3*math.Abs(hi))
-	p.Y.Min, p.Y.Max = lo-pad, hi+pad*(2+0.5*float64(len(bars)+2))
+	p.Y.Min, p.Y.Max = lo-pad, hi+pad*(2+0.5*float64(len(bars)+len(lines)+2))
 	labels := make([]string, len(ks))
 	for i, k := range ks {
 		labels[i] = strconv.Itoa(k)
