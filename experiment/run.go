@@ -37,8 +37,11 @@ const (
 	// groupings.
 	TAGRefine = "tag-refine"
 	// TAGPaper is tag with the selection rule of the paper (RulePaper).
-	TAGPaper   = "tag-paper"
-	RandomBest = "random-best"
+	TAGPaper = "tag-paper"
+	// TAGConsensus is tag with one grouping per budget for every seed,
+	// selected on the affinity pooled over the seeds (PooledAffinity).
+	TAGConsensus = "tag-consensus"
+	RandomBest   = "random-best"
 	// RandomSized is random groupings with the group sizes tag chose
 	// (under each seed and budget); not run by default.
 	RandomSized = "random-sized"
@@ -347,6 +350,7 @@ func Run(ctx context.Context, dir string, cfg Config, tr Trainer, sel Selector) 
 	// results.json and the report have always shown them.
 	res.Data, res.ConfigHash, res.Recipe = man.Data, man.ConfigHash, man.Recipe
 	res.Analysis = Analyze(res)
+	res.Recommendation = Recommend(res, res.Analysis)
 	res.Skipped = skipped
 	if st, ok := sel.(SelectorSettings); ok {
 		res.Selection = st.Settings()
@@ -392,6 +396,8 @@ type run struct {
 	idx    map[string]int // task → position in cfg.Tasks
 	trials []*trial       // one per seed
 	jobs   []PhaseJobs    // what the executor submitted, per phase
+	// consensus holds tag-consensus's grouping per budget once selected.
+	consensus map[int][]grouping
 }
 
 func (e *run) phase(format string, args ...any) {

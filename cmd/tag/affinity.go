@@ -98,6 +98,9 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	if _, err := data.WriteFeatures(stdout, ds); err != nil {
 		return err
 	}
+	if _, err := data.WriteClassWarnings(stdout, ds); err != nil {
+		return err
+	}
 
 	res, err := trainInterruptible(ds, tasks, cfg, opt, stderr)
 	if err != nil {
