@@ -122,7 +122,8 @@ type CheckGroups struct {
 	Score  float64    `json:"score"`
 	// Margin is the score of the groups less that of the best
 	// alternative grouping (selection.Alternatives; in the rule's sense,
-	// positive when the groups win), nil when there is none.
+	// positive when the groups win), nil when there is none or above
+	// selection.MaxTasks tasks, where alternatives are not searched.
 	Margin *float64 `json:"margin,omitempty"`
 }
 
@@ -198,7 +199,16 @@ func (t *tracker) check(acc *affinity.Accumulator) (Check, error) {
 	}
 	opt := groupOptions()
 	for _, k := range t.rule.Budgets {
-		alts, err := selection.AlternativesMatrix(m, t.rule.Rule, selection.MaxNetworks(k), opt, 2)
+		var alts []*selection.Result
+		if m.N() <= selection.MaxTasks {
+			alts, err = selection.AlternativesMatrix(m, t.rule.Rule, selection.MaxNetworks(k), opt, 2)
+		} else {
+			// The alternatives are searched up to MaxTasks tasks: above,
+			// the groups without their margin.
+			var res *selection.Result
+			res, err = selection.SolveMatrix(m, t.rule.Rule, selection.MaxNetworks(k), opt)
+			alts = []*selection.Result{res}
+		}
 		if err != nil {
 			return c, fmt.Errorf("grouping %d tasks at budget %d: %w", m.N(), k, err)
 		}
