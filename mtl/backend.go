@@ -180,8 +180,9 @@ func modelOnBackend(cfg Config, tasks []data.Task, inputShape []int) (*model, co
 // without starting a run: the backend must be compiled in (the XLA backend
 // needs the build tag xla, see backend_xla.go), and a pure-Go
 // configuration must be valid and free of the deadlock of
-// docs/go-backend-deadlock.md. Other backends are not started here (XLA would load its PJRT
-// plugin), so their options are checked when a run starts.
+// docs/go-backend-deadlock.md. Other backends are not started here (XLA
+// would load its PJRT plugin), so their options are checked when a run
+// starts.
 func CheckBackend(cfg string) error {
 	cfg = backendConfig(cfg)
 	name, _, _ := strings.Cut(cfg, ":")
