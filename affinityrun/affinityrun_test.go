@@ -91,7 +91,7 @@ func plantedRun(t *testing.T, tasks []string, epochs int) (experiment.Layout, *p
 	cfg, aopt := engines.Recipe(ds)
 	cfg.Seed, cfg.Epochs, cfg.CheckpointEvery = 1, epochs, 50
 	l := experiment.Layout{Dir: filepath.Join(t.TempDir(), "run")}
-	if err := PrepareDir(l, false, false); err != nil {
+	if _, err := PrepareDir(l, false, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	res, err := mtl.Train(context.Background(), ds, tasks, cfg, mtl.Options{CheckpointDir: l.Dir, Affinity: &aopt})
@@ -118,7 +118,7 @@ func TestWriteReadPrepare(t *testing.T) {
 	if !slices.Equal(rec.Tasks, []string{"a0", "b0"}) || !slices.Equal(f.Sums.Tasks, rec.Tasks) || len(f.Weights.Heads) != 2 || len(f.Trajectory) == 0 {
 		t.Errorf("read back %+v, sums %v, %d heads, %d trajectory points", rec, f.Sums.Tasks, len(f.Weights.Heads), len(f.Trajectory))
 	}
-	if err := PrepareDir(l, false, false); !IsInput(err) || !strings.Contains(err.Error(), "finished run") {
+	if _, err := PrepareDir(l, false, false, nil); !IsInput(err) || !strings.Contains(err.Error(), "finished run") {
 		t.Errorf("PrepareDir over a finished run: %v", err)
 	}
 	if _, _, err := Read(experiment.Layout{Dir: t.TempDir()}); !IsInput(err) {
@@ -144,7 +144,7 @@ func TestUpdateRemove(t *testing.T) {
 	if err := u.Check(ds, rec.Config, rec.Affinity, rec.Seed); err != nil {
 		t.Fatal(err)
 	}
-	if err := PrepareDir(u.Out(), false, false); err != nil {
+	if _, err := PrepareDir(u.Out(), false, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := u.Run(context.Background(), ds); err != nil {

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/tagroup/tag/internal/atomicfile"
+	"github.com/tagroup/tag/internal/dirlock"
 	"github.com/tagroup/tag/selection"
 	"github.com/tagroup/tag/taskmatrix"
 )
@@ -36,8 +37,11 @@ const (
 	// groupings.
 	TAGRefine = "tag-refine"
 	// TAGPaper is tag with the selection rule of the paper (RulePaper).
-	TAGPaper   = "tag-paper"
-	RandomBest = "random-best"
+	TAGPaper = "tag-paper"
+	// TAGConsensus is tag with one grouping per budget for every seed,
+	// selected on the affinity pooled over the seeds (PooledAffinity).
+	TAGConsensus = "tag-consensus"
+	RandomBest   = "random-best"
 	// RandomSized is random groupings with the group sizes tag chose
 	// (under each seed and budget); not run by default.
 	RandomSized = "random-sized"
@@ -262,14 +266,25 @@ func newManifest(data map[string]any, recipe any) (*manifest, error) {
 	return m, nil
 }
 
-// openDir creates DIR and DIR/units and writes the manifest, or checks that
-// an existing manifest has the same hash.
-func openDir(l Layout, m *manifest) error {
-	if err := l.makeDirs(); err != nil {
-		return err
+// settings are what the results of a run depend on, as the processes
+// sharing a run directory must agree on them (dirlock): the data and recipe
+// of its units, and the tasks, methods, budgets, seeds and selection
+// settings of results.json. Workers and executor do not count.
+func (c Config) settings(m *manifest) map[string]any {
+	return map[string]any{
+		"data": m.Data, "recipe": m.Recipe, "tasks": c.Tasks, "methods": c.Methods, "budgets": c.Budgets,
+		"seed": c.Seed, "seeds": c.Seeds, "random_seeds": c.RandomSeeds, "rule": c.Rule,
+		"candidates": c.Candidates, "pool_affinity": c.PoolAffinity,
 	}
+}
+
+// openDir writes the manifest of the run directory of l, or checks that an
+// existing manifest has the same hash. The caller holds the directory's
+// lock (dirlock), so that no other configuration can come between the
+// look and the write.
+func openDir(l Layout, m *manifest) error {
 	p := l.Manifest()
-	b, err := os.ReadFile(p)
+	b, err := atomicfile.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		out, err := json.MarshalIndent(m, "", "  ")
 		if err != nil {
@@ -305,6 +320,18 @@ func Run(ctx context.Context, dir string, cfg Config, tr Trainer, sel Selector) 
 		return nil, err
 	}
 	l := Layout{Dir: dir}
+	if err := l.makeDirs(); err != nil {
+		return nil, err
+	}
+	lock, err := dirlock.Acquire(dir, cfg.settings(man))
+	var conflict *dirlock.ConflictError
+	if errors.As(err, &conflict) {
+		return nil, &ConfigError{err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
 	if err := openDir(l, man); err != nil {
 		return nil, err
 	}
@@ -323,6 +350,7 @@ func Run(ctx context.Context, dir string, cfg Config, tr Trainer, sel Selector) 
 	// results.json and the report have always shown them.
 	res.Data, res.ConfigHash, res.Recipe = man.Data, man.ConfigHash, man.Recipe
 	res.Analysis = Analyze(res)
+	res.Recommendation = Recommend(res, res.Analysis)
 	res.Skipped = skipped
 	if st, ok := sel.(SelectorSettings); ok {
 		res.Selection = st.Settings()
@@ -368,6 +396,8 @@ type run struct {
 	idx    map[string]int // task → position in cfg.Tasks
 	trials []*trial       // one per seed
 	jobs   []PhaseJobs    // what the executor submitted, per phase
+	// consensus holds tag-consensus's grouping per budget once selected.
+	consensus map[int][]grouping
 }
 
 func (e *run) phase(format string, args ...any) {

@@ -32,6 +32,9 @@ type Options struct {
 	MaxSteps int
 	// Stop, if set, may end training at the end of an epoch.
 	Stop *StopRule
+	// Warn, if set, receives a line when a damaged checkpoint is removed
+	// and training restarts from scratch; nil writes it to standard error.
+	Warn func(string)
 }
 
 // Progress describes how far a run has come.
@@ -215,7 +218,7 @@ func prepare(ds data.Dataset, tasks []string, cfg Config, opt Options) (*run, er
 		eng.close()
 		return nil, err
 	}
-	st, err := loadCheckpoint(opt.CheckpointDir, fp)
+	st, err := r.loadCheckpoint(fp)
 	if err != nil {
 		eng.close()
 		return nil, err

@@ -57,17 +57,26 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	where := "-tasks"
+	if td.tasks == "" {
+		where = "the data " + ds.Name()
+	}
+	if err := affinityrun.CheckTasks(where, tasks); err != nil {
+		return err
+	}
 	cfg, aopt, err := affinityRecipe(ds, len(tasks), recipe, *seed, *divide)
 	if err != nil {
 		return err
 	}
 	opt := mtl.Options{CheckpointDir: *out, Affinity: &aopt}
 	var stopper *affinityrun.Stopper
+	var stopRule any // the stop rule in the run's configuration
 	if *untilStable {
 		rule, err := stop.groupStability(aopt.Every)
 		if err != nil {
 			return err
 		}
+		stopRule = rule
 		stopper = affinityrun.NewStopper(rule)
 		opt.Stop = stopper.StopRule()
 	}
@@ -76,12 +85,20 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	l := experiment.Layout{Dir: *out}
-	if err := affinityrun.PrepareDir(l, *resume, *force); err != nil {
+	// What the run's files depend on: two processes on -out must agree.
+	conf := map[string]any{"data": ds.Name(), "data_digest": digest, "tasks": tasks, "recipe": cfg, "affinity": aopt,
+		"seed": *seed, "until_stable": stopRule}
+	lock, err := affinityrun.PrepareDir(l, *resume, *force, conf)
+	if err != nil {
 		return err
 	}
+	defer lock.Release()
 
 	// Which columns are inputs, and which of them look like labels.
 	if _, err := data.WriteFeatures(stdout, ds); err != nil {
+		return err
+	}
+	if _, err := data.WriteClassWarnings(stdout, ds); err != nil {
 		return err
 	}
 

@@ -188,8 +188,9 @@ func runData(args []string, stdout, stderr io.Writer) error {
 		return nil
 	case "describe":
 		fs := newFlags("data describe", stderr)
-		setUsage(fs, stderr, "usage: tag data describe NAME | FILE.csv --targets t1,t2 [flags] | --celeba DIR [flags]")
+		setUsage(fs, stderr, "usage: tag data describe [-data] NAME | [-data] FILE.csv --targets t1,t2 [flags] | --celeba DIR [flags]")
 		df := addDataFlags(fs)
+		dataSpec := fs.String("data", "", "data set: a name from 'tag data list' or a CSV file, as -data of the other commands (it may also be the first argument)")
 		rest := args[1:]
 		spec := ""
 		// The data set may come before or after the flags.
@@ -205,11 +206,21 @@ func runData(args []string, stdout, stderr io.Writer) error {
 			}
 			spec = fs.Arg(0)
 		}
+		if *dataSpec != "" {
+			if spec != "" && spec != *dataSpec {
+				return badInputf("two data sets given: -data %s and the argument %s", *dataSpec, spec)
+			}
+			spec = *dataSpec
+		}
 		ds, err := df.open(spec)
 		if err != nil {
 			return err
 		}
-		return data.Describe(stdout, ds)
+		if err := data.Describe(stdout, ds); err != nil {
+			return err
+		}
+		_, err = data.WriteClassWarnings(stdout, ds)
+		return err
 	}
 	return badInputf("unknown sub-command %q of data (want list or describe)", args[0])
 }

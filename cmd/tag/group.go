@@ -34,7 +34,10 @@ type groupOutput struct {
 	Bound      float64        `json:"bound"`
 	Gap        float64        `json:"gap"`
 	Assignment map[string]int `json:"assignment"`
-	elapsed    time.Duration
+	// CappedAt is set when the budget was more networks than tasks: the
+	// number of tasks, the most networks that can be used.
+	CappedAt int `json:"capped_at,omitempty"`
+	elapsed  time.Duration
 }
 
 func runGroup(args []string, stdout, stderr io.Writer) error {
@@ -98,6 +101,9 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return badInput(err)
 	}
+	if m.N() < 2 {
+		return badInputf("%s holds %d task (%s): there is nothing to group", file, m.N(), strings.Join(m.Tasks, ","))
+	}
 	if n := m.N(); n > selection.MaxTasks {
 		switch {
 		case rule != selection.RuleZSum:
@@ -124,13 +130,16 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 	}
 	for _, bm := range models {
 		if k, ok := bm.Value.(int); ok && k > m.N() {
-			fmt.Fprintf(stderr, "budget %d: only %d tasks in %s; at most %d networks can be used\n", k, m.N(), file, m.N())
+			fmt.Fprintf(stderr, "budget %d: only %d tasks in %s; capped at %d networks (one per task)\n", k, m.N(), file, m.N())
 		}
 	}
 	outs := make([]groupOutput, len(models))
 	for i, res := range results {
 		outs[i] = groupOutput{Rule: rule, Budget: models[i].Value, Groups: res.GroupNames(m.Tasks), Score: res.Score,
 			Optimal: res.Optimal, Bound: res.Bound, Gap: res.Gap, Assignment: map[string]int{}, elapsed: res.Elapsed}
+		if k, ok := models[i].Value.(int); ok && k > m.N() {
+			outs[i].CappedAt = m.N()
+		}
 		for j, t := range m.Tasks {
 			outs[i].Assignment[t] = res.Assignment[j]
 		}
@@ -203,6 +212,10 @@ func writeGroupTable(w io.Writer, outs []groupOutput, rule string, list bool) er
 		fmt.Fprintf(tw, "budget\t%s\tproof\ttime\tgroups (sizes; -list-groups or -json for the names)\n", selection.ScoreName(rule))
 	}
 	for _, o := range outs {
+		budget := fmt.Sprint(o.Budget)
+		if o.CappedAt > 0 {
+			budget += fmt.Sprintf(" (capped at %d)", o.CappedAt)
+		}
 		proof := "optimal"
 		if !o.Optimal {
 			proof = fmt.Sprintf("gap %.4g (bound %.6g)", o.Gap, o.Bound)
@@ -211,14 +224,14 @@ func writeGroupTable(w io.Writer, outs []groupOutput, rule string, list bool) er
 			}
 		}
 		if !list {
-			fmt.Fprintf(tw, "%v\t%.6g\t%s\t%v\t%s\n", o.Budget, o.Score, proof, o.elapsed.Round(time.Millisecond), groupSizes(o.Groups))
+			fmt.Fprintf(tw, "%s\t%.6g\t%s\t%v\t%s\n", budget, o.Score, proof, o.elapsed.Round(time.Millisecond), groupSizes(o.Groups))
 			continue
 		}
 		groups := make([]string, len(o.Groups))
 		for i, g := range o.Groups {
 			groups[i] = "{" + strings.Join(g, " ") + "}"
 		}
-		fmt.Fprintf(tw, "%v\t%.6g\t%s\t%s\n", o.Budget, o.Score, proof, strings.Join(groups, " "))
+		fmt.Fprintf(tw, "%s\t%.6g\t%s\t%s\n", budget, o.Score, proof, strings.Join(groups, " "))
 	}
 	return tw.Flush()
 }

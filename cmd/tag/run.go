@@ -220,6 +220,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if _, err := data.WriteFeatures(stderr, ds); err != nil {
 		return err
 	}
+	if _, err := data.WriteClassWarnings(stderr, ds); err != nil {
+		return err
+	}
 	tr.Progress = mon.Step
 	if rf != nil {
 		if exp.Tasks, err = rf.prepare(ds, exp.Data, tr.Recipe(), out); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -53,12 +54,11 @@ func planRunFrom(dir, out, add, remove string, tasksGiven bool) (*runFrom, error
 		return nil, badInputf("-out %s is -from: write the changed run to a new folder", out)
 	}
 	l := experiment.Layout{Dir: dir}
-	f, err := os.Open(l.Results())
+	b, err := atomicfile.ReadFile(l.Results())
 	if err != nil {
 		return nil, badInputf("-from %s is not a finished tag run: %v", dir, err)
 	}
-	res, err := experiment.ReadResults(f)
-	f.Close()
+	res, err := experiment.ReadResults(bytes.NewReader(b))
 	if err != nil {
 		return nil, badInputf("-from: %s: %v", l.Results(), err)
 	}

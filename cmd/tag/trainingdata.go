@@ -76,16 +76,36 @@ func (f *trainingData) load(seed uint64, stderr io.Writer) (data.Dataset, []stri
 
 // openSource opens src, saying so on stderr when it renders the glyphs;
 // an error in the glyph flags names them.
+// A data set with an empty split is refused here, before anything is
+// written: training needs examples in all three.
 func (f *trainingData) openSource(src catalog.Spec, stderr io.Writer) (data.Dataset, error) {
+	var ds data.Dataset
+	var err error
 	if src.Glyphs == nil {
-		return openSource(src)
+		ds, err = openSource(src)
+	} else {
+		fmt.Fprintf(stderr, "rendering %d glyph images...\n", src.Glyphs.N)
+		if ds, err = src.Open(); err != nil {
+			return nil, badInputf("-glyphs/-glyph-size: %v", err)
+		}
 	}
-	fmt.Fprintf(stderr, "rendering %d glyph images...\n", src.Glyphs.N)
-	ds, err := src.Open()
 	if err != nil {
-		return nil, badInputf("-glyphs/-glyph-size: %v", err)
+		return nil, err
 	}
-	return ds, nil
+	return ds, checkSplits(ds)
+}
+
+// checkSplits refuses a data set with an empty training, validation or
+// test split.
+func checkSplits(ds data.Dataset) error {
+	splits := []data.Split{data.Train, data.Validation, data.Test}
+	for _, s := range splits {
+		if ds.Len(s) == 0 {
+			return badInputf("%s: the %s split is empty (%d training, %d validation, %d test examples); training needs all three: give more rows or other -val-fraction/-test-fraction",
+				ds.Name(), s, ds.Len(splits[0]), ds.Len(splits[1]), ds.Len(splits[2]))
+		}
+	}
+	return nil
 }
 
 // given reports whether any flag of the data source (not -tasks) was set

@@ -232,6 +232,7 @@ func TestUpdateBadInput(t *testing.T) {
 		{"already present", append(base, "-add", "a1"), `task "a1" is already in`},
 		{"remove unknown", append(base, "-remove", "c2"), `task "c2" is not in`},
 		{"remove all", append(base, "-remove", "a0,a1,b0"), "removes every task"},
+		{"one task left", append(base, "-remove", "a1,b0"), "gives 1 task (a0)"},
 		{"nothing", base, "nothing to change"},
 		{"twice", append(base, "-add", "c0,c0"), "twice"},
 		{"not a run", []string{"-data", "planted", "-from", notRun, "-add", "c0"}, "not a finished tag affinity run"},
