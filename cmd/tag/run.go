@@ -206,7 +206,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	// refusal is the command's only line.
 	planned := exp
 	if rf != nil {
-		planned.Tasks = rf.tasks
+		planned.Tasks = rf.Tasks
 	}
 	planned, skipped, err := experiment.CheckMethods(planned, sel)
 	if err != nil {
@@ -228,7 +228,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		if exp.Tasks, err = rf.prepare(ds, exp.Data, tr.Recipe(), out); err != nil {
 			return err
 		}
-		exp.Progress = rf.observe(exp.Progress)
+		exp.Progress = rf.Observe(exp.Progress)
 	}
 	writeSkipped(stderr, skipped)
 	ctx, stop := signalContext()
@@ -248,7 +248,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	writeSkipped(stdout, res.Skipped)
 	l := experiment.Layout{Dir: out}
 	if rf != nil {
-		if err := rf.writeReuse(stdout, l); err != nil {
+		if err := rf.Write(stdout, l); err != nil {
 			return err
 		}
 	}
