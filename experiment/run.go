@@ -37,8 +37,11 @@ const (
 	// groupings.
 	TAGRefine = "tag-refine"
 	// TAGPaper is tag with the selection rule of the paper (RulePaper).
-	TAGPaper   = "tag-paper"
-	RandomBest = "random-best"
+	TAGPaper = "tag-paper"
+	// TAGConsensus is tag with one grouping per budget for every seed,
+	// selected on the affinity pooled over the seeds (PooledAffinity).
+	TAGConsensus = "tag-consensus"
+	RandomBest   = "random-best"
 	// RandomSized is random groupings with the group sizes tag chose
 	// (under each seed and budget); not run by default.
 	RandomSized = "random-sized"
@@ -154,6 +157,9 @@ func (e *ConfigError) Error() string { return e.Err.Error() }
 
 // Unwrap returns the underlying error.
 func (e *ConfigError) Unwrap() error { return e.Err }
+
+// BadInput marks the error as the user's: commands exit with status 2.
+func (e *ConfigError) BadInput() {}
 
 // normalize fills defaults and checks the configuration.
 func (c Config) normalize() (Config, error) {
@@ -349,6 +355,7 @@ func Run(ctx context.Context, dir string, cfg Config, tr Trainer, sel Selector) 
 	// results.json and the report have always shown them.
 	res.Data, res.ConfigHash, res.Recipe = man.Data, man.ConfigHash, man.Recipe
 	res.Analysis = Analyze(res)
+	res.Recommendation = Recommend(res, res.Analysis)
 	res.Skipped = skipped
 	if st, ok := sel.(SelectorSettings); ok {
 		res.Selection = st.Settings()
@@ -394,6 +401,8 @@ type run struct {
 	idx    map[string]int // task → position in cfg.Tasks
 	trials []*trial       // one per seed
 	jobs   []PhaseJobs    // what the executor submitted, per phase
+	// consensus holds tag-consensus's grouping per budget once selected.
+	consensus map[int][]grouping
 }
 
 func (e *run) phase(format string, args ...any) {

@@ -332,10 +332,10 @@ func TestGroupManyTasks(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	if s := out.String(); !strings.Contains(s, "20 groups: 20×10") || !strings.Contains(s, "19 groups: 20, 18×10") ||
-		!strings.Contains(s, "200 groups: 200×1") || strings.Contains(s, "t17") || strings.Count(s, "\n") != 4 {
+		!strings.Contains(s, "200 groups: 200×1") || !strings.Contains(s, "250 (capped at 200)") || strings.Contains(s, "t17") || strings.Count(s, "\n") != 4 {
 		t.Errorf("table:\n%s", s)
 	}
-	if !strings.Contains(errb.String(), "budget 250: only 200 tasks") {
+	if !strings.Contains(errb.String(), "budget 250: only 200 tasks") || !strings.Contains(errb.String(), "capped at 200 networks") {
 		t.Errorf("stderr %q: want the budget above the number of tasks stated", errb.String())
 	}
 	out.Reset()
