@@ -332,6 +332,11 @@ func Run(ctx context.Context, dir string, cfg Config, tr Trainer, sel Selector) 
 		return nil, err
 	}
 	defer lock.Release()
+	// Temporary files of writers killed before this run (a read-only
+	// folder keeps them: nothing is written there either).
+	if _, err := atomicfile.RemoveStaleTree(dir); err != nil && !atomicfile.ReadOnly(err) {
+		return nil, err
+	}
 	if err := openDir(l, man); err != nil {
 		return nil, err
 	}
