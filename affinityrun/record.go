@@ -78,6 +78,9 @@ func (e *InputError) Error() string { return e.Err.Error() }
 // Unwrap returns the underlying error.
 func (e *InputError) Unwrap() error { return e.Err }
 
+// BadInput marks the error as the user's: commands exit with status 2.
+func (e *InputError) BadInput() {}
+
 func inputf(format string, args ...any) error {
 	return &InputError{fmt.Errorf(format, args...)}
 }

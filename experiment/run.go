@@ -157,6 +157,9 @@ func (e *ConfigError) Error() string { return e.Err.Error() }
 // Unwrap returns the underlying error.
 func (e *ConfigError) Unwrap() error { return e.Err }
 
+// BadInput marks the error as the user's: commands exit with status 2.
+func (e *ConfigError) BadInput() {}
+
 // normalize fills defaults and checks the configuration.
 func (c Config) normalize() (Config, error) {
 	if len(c.Tasks) == 0 {

@@ -186,7 +186,7 @@ func prepare(ds data.Dataset, tasks []string, cfg Config, opt Options) (*run, er
 	}
 	for name := range cfg.LossWeights {
 		if !seen[name] {
-			return nil, fmt.Errorf("config: loss_weights names task %q, which is not trained", name)
+			return nil, fieldError(fmt.Sprintf("loss_weights[%q]", name), "given", "a task that is trained")
 		}
 	}
 	for _, split := range []data.Split{data.Train, data.Validation, data.Test} {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
 	"time"
 
@@ -143,16 +142,16 @@ func trainInterruptible(ds data.Dataset, tasks []string, cfg mtl.Config, opt mtl
 	return res, err
 }
 
-// interruptible calls train with a context that Ctrl-C cancels, then ends
+// interruptible calls train with a context that Ctrl-C or SIGTERM cancels, then ends
 // the progress bar's line on stderr; a cancelled training says that the
 // checkpoint in dir continues with -resume.
 func interruptible(dir string, stderr io.Writer, train func(ctx context.Context) error) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signalContext()
 	defer stop()
 	err := train(ctx)
 	fmt.Fprintln(stderr)
 	if errors.Is(err, context.Canceled) {
-		return fmt.Errorf("interrupted; the checkpoint in %s continues with -resume", dir)
+		return &resumeError{fmt.Sprintf("the checkpoint in %s continues with -resume", dir), err}
 	}
 	return err
 }

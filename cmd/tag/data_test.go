@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/tagroup/tag/data"
 )
 
 func TestDataCommand(t *testing.T) {
@@ -86,24 +84,6 @@ func TestDataCommand(t *testing.T) {
 				t.Errorf("stderr %q lacks %q", errb.String(), tc.err)
 			}
 		})
-	}
-}
-
-// Every built-in data set has an expected run time for `tag data list`.
-func TestRunTimesCoverSources(t *testing.T) {
-	for _, s := range data.Sources() {
-		if runTimes[s.Name] == "" {
-			t.Errorf("runTimes lacks %q", s.Name)
-		}
-	}
-	known := map[string]bool{}
-	for _, s := range data.Sources() {
-		known[s.Name] = true
-	}
-	for name := range runTimes {
-		if !known[name] {
-			t.Errorf("runTimes names %q, which is not registered", name)
-		}
 	}
 }
 

@@ -12,14 +12,6 @@ import (
 	"github.com/tagroup/tag/data/csvdata"
 )
 
-// Built-in default data of the training commands: glyph images, sized so
-// that every method of the default run (about 100 small networks, HOA's 45
-// included) finishes in a few minutes on two cores.
-const (
-	defaultGlyphN    = 4000
-	defaultGlyphSize = 16
-)
-
 // trainingData are the flags with which `tag run` and `tag affinity` choose
 // their data and tasks: every data flag (a CSV file, a built-in name,
 // CelebA), the size of the built-in glyph default, and -tasks.
@@ -33,8 +25,8 @@ type trainingData struct {
 func addTrainingDataFlags(fs *flag.FlagSet) *trainingData {
 	f := &trainingData{dataFlags: addDataFlags(fs)}
 	fs.StringVar(&f.spec, "data", "", "data set: a CSV `FILE` (with -targets) or a built-in name from 'tag data list', with options where it takes them (planted:families=30,size=10) (default: glyph images, see -glyphs)")
-	fs.IntVar(&f.glyphN, "glyphs", defaultGlyphN, "examples of the built-in glyph data used when neither -data nor -celeba is given")
-	fs.IntVar(&f.glyphSize, "glyph-size", defaultGlyphSize, "image side in pixels of the built-in glyph data")
+	fs.IntVar(&f.glyphN, "glyphs", catalog.DefaultGlyphs.N, "examples of the built-in glyph data used when neither -data nor -celeba is given")
+	fs.IntVar(&f.glyphSize, "glyph-size", catalog.DefaultGlyphs.Size, "image side in pixels of the built-in glyph data")
 	fs.StringVar(&f.tasks, "tasks", "", "comma-separated `TASKS` to use (default: every task of the data; the glyph default is its 9 default attributes)")
 	return f
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/tagroup/tag/affinityrun"
 	"math/rand/v2"
 	"os"
 	"os/signal"
@@ -15,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tagroup/tag/affinityrun"
 
 	"github.com/tagroup/tag/taskmatrix"
 )
@@ -194,7 +195,7 @@ func TestUpdateResumeEqualsUninterrupted(t *testing.T) {
 		code := run(args(part), &stdout, &stderr)
 		<-done
 		signal.Stop(sig)
-		if code != 1 || !strings.Contains(stderr.String(), "interrupted") {
+		if code != exitInterrupted || !strings.Contains(stderr.String(), "interrupted") {
 			t.Fatalf("%v: interrupted update: exit %d: %s", measure, code, stderr.String())
 		}
 		if code := run(append(args(part), "-resume"), &stdout, &stderr); code != 0 {
