@@ -173,7 +173,7 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 			continue
 		}
 		fmt.Fprintf(w, "### %s\n\n%s. Full report: [%s/report.md](%s/report.md).\n\n%s\n\n", s.Suite.Name, s.Suite.About,
-			s.Suite.Name, s.Suite.Name, s.Results.Analysis.Verdict)
+			s.Suite.Name, s.Suite.Name, strings.ReplaceAll(s.Results.Analysis.Verdict, "\n", "  \n"))
 	}
 	return nil
 }
