@@ -54,6 +54,10 @@ type BudgetResult struct {
 	// GroupsBySeed holds each seed's groups when they differ between seeds
 	// (Groups holds the first seed's).
 	GroupsBySeed [][][]string `json:"groups_by_seed,omitempty"`
+	// TogetherBootstrap is set for tag-consensus: for each group, the share
+	// of groupings selected on bootstrap resamples of the measured
+	// trajectories that put its tasks together (see Together).
+	TogetherBootstrap []float64 `json:"together_bootstrap,omitempty"`
 
 	// The following are set for random only.
 
