@@ -241,6 +241,9 @@ func Recommend(r *Results, a *Analysis) *Recommendation {
 	}
 	if pick.networks < n {
 		why = append(why, fmt.Sprintf("Saving: %s to train and serve instead of %d (one per task).", networksWord(pick.networks), n))
+	} else if g, ok := bestGrouping(opts); ok && tested {
+		why = append(why, fmt.Sprintf("If fewer networks must serve, the best grouping measured is %s: %s, %+.1f%% against %s.",
+			g.label, FormatStable(g.groups, g.together, g.boot), 100*(g.mean()-pick.mean())/pick.mean(), pick.label))
 	}
 	switch {
 	case len(matters) == 0 && len(flat) > 0:
@@ -257,6 +260,19 @@ func Recommend(r *Results, a *Analysis) *Recommendation {
 	}
 	rec.Reason = strings.Join(why, " ")
 	return rec
+}
+
+// bestGrouping returns the budget option (a grouping, not mtl or stl)
+// with the lowest mean total.
+func bestGrouping(opts []option) (option, bool) {
+	var best option
+	found := false
+	for _, o := range opts {
+		if o.budget != "" && (!found || o.mean() < best.mean()) {
+			best, found = o, true
+		}
+	}
+	return best, found
 }
 
 // groupingMatters returns the budgets at which grouping measurably matters
