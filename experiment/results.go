@@ -24,7 +24,7 @@ type TaskResult struct {
 // stl).
 type BudgetResult struct {
 	// Groups are the chosen groups, each in the run's task order; for random,
-	// the grouping of the first seed (SeedGroups has all of them).
+	// its first grouping, the same under every seed (SeedGroups has all of them).
 	Groups [][]string `json:"groups"`
 	// PerTask holds each task's test metrics from its serving network.
 	PerTask map[string]TaskResult `json:"per_task"`
