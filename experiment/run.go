@@ -401,8 +401,10 @@ type run struct {
 	idx    map[string]int // task → position in cfg.Tasks
 	trials []*trial       // one per seed
 	jobs   []PhaseJobs    // what the executor submitted, per phase
-	// consensus holds tag-consensus's grouping per budget once selected.
-	consensus map[int][]grouping
+	// consensus holds tag-consensus's grouping per budget once selected,
+	// consensusBoot its stability across bootstrap resamples.
+	consensus     map[int][]grouping
+	consensusBoot map[int][]float64
 }
 
 func (e *run) phase(format string, args ...any) {
