@@ -71,6 +71,24 @@ func (g GroupStability) Validate() error {
 	return nil
 }
 
+// CheckTasks checks, before anything is measured, that the rule can
+// select at each of its budgets for n tasks: a budget above n is refused
+// (a budget is a number of networks, each serving at least one task), and
+// so is a rule whose search cannot take n tasks at that budget
+// (selection.CheckSolvable with tag group's default options). Errors
+// name the flag.
+func (g GroupStability) CheckTasks(n int) error {
+	for _, k := range g.Budgets {
+		if k > n {
+			return inputf("-budget %d: more than the %d tasks (a budget is a number of networks, each serving at least one task)", k, n)
+		}
+		if err := selection.CheckSolvable(n, g.Rule, selection.MaxNetworks(k), groupOptions()); err != nil {
+			return inputf("-budget %d: %v", k, err)
+		}
+	}
+	return nil
+}
+
 // String describes the rule in words, for run.json and changes.md.
 func (g GroupStability) String() string {
 	return fmt.Sprintf("every %d steps, the groups at budgets %s (rule %s) and the split-half reliability of the watched pairs' ranks (at least %g); stop after %d checks in a row with the same groups as the check before and settled ranks",

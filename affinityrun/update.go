@@ -154,6 +154,9 @@ func PlanUpdate(o UpdateOptions) (*Update, error) {
 	if err := CheckTasks("the update of "+o.From, u.tasks); err != nil {
 		return nil, err
 	}
+	if err := o.stopRule(1).CheckTasks(len(u.tasks)); err != nil {
+		return nil, err
+	}
 	if u.scratch, err = readScratch(o.Compare, u.tasks); err != nil {
 		return nil, err
 	}
