@@ -1,4 +1,4 @@
-package affinityrun
+package affinityrun_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tagroup/tag/affinityrun"
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/data/planted"
 	"github.com/tagroup/tag/experiment"
@@ -36,9 +37,9 @@ func TestChangeTasks(t *testing.T) {
 		{[]string{"d", "d"}, nil, nil, "twice"},
 		{nil, []string{"a", "a"}, nil, "twice"},
 	} {
-		got, err := ChangeTasks("DIR", old, c.add, c.remove)
+		got, err := affinityrun.ChangeTasks("DIR", old, c.add, c.remove)
 		if c.err != "" {
-			if err == nil || !strings.Contains(err.Error(), c.err) || !IsInput(err) {
+			if err == nil || !strings.Contains(err.Error(), c.err) || !affinityrun.IsInput(err) {
 				t.Errorf("+%v −%v: error %v, want an input error with %q", c.add, c.remove, err, c.err)
 			}
 			continue
@@ -70,11 +71,11 @@ func TestAgree(t *testing.T) {
 			neg.Values[i][j] = -a.Values[i][j]
 		}
 	}
-	r, err := Agree(a, cube, []string{"z"})
+	r, err := affinityrun.Agree(a, cube, []string{"z"})
 	if err != nil || r.NewPairs != 4 || r.RankNewPairs == nil || math.Abs(*r.RankNewPairs-1) > 1e-12 || math.Abs(r.RankAllPairs-1) > 1e-12 {
 		t.Errorf("monotone transform: %+v %v", r, err)
 	}
-	r, err = Agree(a, neg, nil)
+	r, err = affinityrun.Agree(a, neg, nil)
 	if err != nil || r.NewPairs != 0 || r.RankNewPairs != nil || math.Abs(r.RankAllPairs+1) > 1e-12 {
 		t.Errorf("negation: %+v %v", r, err)
 	}
@@ -91,18 +92,18 @@ func plantedRun(t *testing.T, tasks []string, epochs int) (experiment.Layout, *p
 	cfg, aopt := engines.Recipe(ds)
 	cfg.Seed, cfg.Epochs, cfg.CheckpointEvery = 1, epochs, 50
 	l := experiment.Layout{Dir: filepath.Join(t.TempDir(), "run")}
-	if err := PrepareDir(l, false, false); err != nil {
+	if err := affinityrun.PrepareDir(l, false, false); err != nil {
 		t.Fatal(err)
 	}
 	res, err := mtl.Train(context.Background(), ds, tasks, cfg, mtl.Options{CheckpointDir: l.Dir, Affinity: &aopt})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := Record{Data: ds.Name(), Tasks: tasks, Config: cfg, Affinity: aopt, Seed: 1, Steps: res.Steps, Finished: time.Now()}
+	rec := affinityrun.Record{Data: ds.Name(), Tasks: tasks, Config: cfg, Affinity: aopt, Seed: 1, Steps: res.Steps, Finished: time.Now()}
 	if rec.DataDigest, err = data.Digest(ds); err != nil {
 		t.Fatal(err)
 	}
-	if err := Write(l, Files{Sums: res.Sums.PairSums(), Trajectory: res.Trajectory, Weights: res.Weights}, rec); err != nil {
+	if err := affinityrun.Write(l, affinityrun.Files{Sums: res.Sums.PairSums(), Trajectory: res.Trajectory, Weights: res.Weights}, rec); err != nil {
 		t.Fatal(err)
 	}
 	return l, ds
@@ -111,18 +112,18 @@ func plantedRun(t *testing.T, tasks []string, epochs int) (experiment.Layout, *p
 // Write and Read round-trip; PrepareDir then refuses the finished folder.
 func TestWriteReadPrepare(t *testing.T) {
 	l, _ := plantedRun(t, []string{"a0", "b0"}, 1)
-	rec, f, err := Read(l)
+	rec, f, err := affinityrun.Read(l)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(rec.Tasks, []string{"a0", "b0"}) || !slices.Equal(f.Sums.Tasks, rec.Tasks) || len(f.Weights.Heads) != 2 || len(f.Trajectory) == 0 {
 		t.Errorf("read back %+v, sums %v, %d heads, %d trajectory points", rec, f.Sums.Tasks, len(f.Weights.Heads), len(f.Trajectory))
 	}
-	if err := PrepareDir(l, false, false); !IsInput(err) || !strings.Contains(err.Error(), "finished run") {
-		t.Errorf("PrepareDir over a finished run: %v", err)
+	if err := affinityrun.PrepareDir(l, false, false); !affinityrun.IsInput(err) || !strings.Contains(err.Error(), "finished run") {
+		t.Errorf("affinityrun.PrepareDir over a finished run: %v", err)
 	}
-	if _, _, err := Read(experiment.Layout{Dir: t.TempDir()}); !IsInput(err) {
-		t.Errorf("Read of an empty folder: %v", err)
+	if _, _, err := affinityrun.Read(experiment.Layout{Dir: t.TempDir()}); !affinityrun.IsInput(err) {
+		t.Errorf("affinityrun.Read of an empty folder: %v", err)
 	}
 }
 
@@ -131,12 +132,12 @@ func TestWriteReadPrepare(t *testing.T) {
 // are those of selection on that matrix.
 func TestUpdateRemove(t *testing.T) {
 	l, ds := plantedRun(t, []string{"a0", "a1", "b0", "b1", "c0"}, 1)
-	rec, _, err := Read(l)
+	rec, _, err := affinityrun.Read(l)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "upd")
-	u, err := PlanUpdate(UpdateOptions{From: l.Dir, Out: out, Remove: []string{"b1"}, Checks: 3, MinReliability: 0.9,
+	u, err := affinityrun.PlanUpdate(affinityrun.UpdateOptions{From: l.Dir, Out: out, Remove: []string{"b1"}, Checks: 3, MinReliability: 0.9,
 		Budgets: []int{2, 3}, Rule: selection.DefaultRule})
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +145,7 @@ func TestUpdateRemove(t *testing.T) {
 	if err := u.Check(ds, rec.Config, rec.Affinity, rec.Seed); err != nil {
 		t.Fatal(err)
 	}
-	if err := PrepareDir(u.Out(), false, false); err != nil {
+	if err := affinityrun.PrepareDir(u.Out(), false, false); err != nil {
 		t.Fatal(err)
 	}
 	if err := u.Run(context.Background(), ds); err != nil {
@@ -157,7 +158,7 @@ func TestUpdateRemove(t *testing.T) {
 		t.Errorf("affinity after removal %v (%v), want %v", got, err, want)
 	}
 	r := u.Result()
-	if r.Steps != 0 || r.Update.Stop != StopNothingAdded || len(r.Update.Groupings) != 2 {
+	if r.Steps != 0 || r.Update.Stop != affinityrun.StopNothingAdded || len(r.Update.Groupings) != 2 {
 		t.Fatalf("record %+v", r.Update)
 	}
 	for _, g := range r.Update.Groupings {
@@ -176,9 +177,9 @@ func TestUpdateRemove(t *testing.T) {
 // data lack.
 func TestUpdateCheckRefuses(t *testing.T) {
 	l, ds := plantedRun(t, []string{"a0", "b0"}, 1)
-	rec, _, _ := Read(l)
-	plan := func(add ...string) *Update {
-		u, err := PlanUpdate(UpdateOptions{From: l.Dir, Out: filepath.Join(t.TempDir(), "o"), Add: add, Checks: 3, MinReliability: 0.9, Budgets: []int{2}, Rule: selection.DefaultRule})
+	rec, _, _ := affinityrun.Read(l)
+	plan := func(add ...string) *affinityrun.Update {
+		u, err := affinityrun.PlanUpdate(affinityrun.UpdateOptions{From: l.Dir, Out: filepath.Join(t.TempDir(), "o"), Add: add, Checks: 3, MinReliability: 0.9, Budgets: []int{2}, Rule: selection.DefaultRule})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -194,7 +195,7 @@ func TestUpdateCheckRefuses(t *testing.T) {
 		{plan("c0").Check(ds, other, rec.Affinity, 1), "learning_rate"},
 		{plan("zz").Check(ds, rec.Config, rec.Affinity, 1), `"zz"`},
 	} {
-		var ie *InputError
+		var ie *affinityrun.InputError
 		if !errors.As(c.err, &ie) || !strings.Contains(c.err.Error(), c.want) {
 			t.Errorf("error %v, want an input error with %q", c.err, c.want)
 		}

@@ -104,7 +104,8 @@ type CheckGroups struct {
 	Score  float64    `json:"score"`
 	// Margin is the score of the groups less that of the best
 	// alternative grouping (selection.Alternatives; in the rule's sense,
-	// positive when the groups win), nil when there is none.
+	// positive when the groups win), nil when there is none or above
+	// selection.MaxTasks tasks, where alternatives are not searched.
 	Margin *float64 `json:"margin,omitempty"`
 }
 
@@ -179,8 +180,22 @@ func (t *tracker) check(acc *affinity.Accumulator) (Check, error) {
 		return c, err
 	}
 	opt := groupOptions()
+	// Alternative groupings are searched for up to selection.MaxTasks
+	// tasks; beyond, the check has the groups without their margin.
+	count := 2
+	if m.N() > selection.MaxTasks {
+		count = 1
+	}
 	for _, k := range t.rule.Budgets {
-		alts, err := selection.AlternativesMatrix(m, t.rule.Rule, selection.MaxNetworks(k), opt, 2)
+		var alts []*selection.Result
+		var err error
+		if count == 1 {
+			var r *selection.Result
+			r, err = selection.SolveMatrix(m, t.rule.Rule, selection.MaxNetworks(k), opt)
+			alts = []*selection.Result{r}
+		} else {
+			alts, err = selection.AlternativesMatrix(m, t.rule.Rule, selection.MaxNetworks(k), opt, count)
+		}
 		if err != nil {
 			return c, fmt.Errorf("grouping %d tasks at budget %d: %w", m.N(), k, err)
 		}
