@@ -2,6 +2,8 @@ package affinity
 
 import (
 	"fmt"
+	"math"
+	"slices"
 
 	"github.com/tagroup/tag/taskmatrix"
 )
@@ -143,6 +145,50 @@ func (a *Accumulator) AddSources(epoch int, sources []int, z, cos [][]float64) e
 	last.Count++
 	return nil
 }
+
+// Validate checks an accumulator read back (from a checkpoint): distinct
+// tasks, n×n finite sums overall and per epoch, counts of the right length
+// and not negative. A damaged one is refused here rather than found by an
+// index out of range later.
+func (a *Accumulator) Validate() error {
+	n := len(a.Tasks)
+	p := &PairSums{Tasks: a.Tasks, Z: a.Z, Cosine: a.Cosine, CosineCount: a.CosineCount, Count: square2(n, a.Count)}
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if a.Count < 0 || a.SourceCount != nil && len(a.SourceCount) != n || slices.ContainsFunc(a.SourceCount, func(c int) bool { return c < 0 }) {
+		return fmt.Errorf("affinity sums: step count %d or source counts %v do not fit %d tasks", a.Count, a.SourceCount, n)
+	}
+	for k, e := range a.Epochs {
+		if err := checkShape(e.Z, n, n); err != nil {
+			return fmt.Errorf("epoch %d: %w", k, err)
+		}
+		if e.Count < 0 || e.SourceCount != nil && len(e.SourceCount) != n {
+			return fmt.Errorf("affinity sums: epoch %d: step count %d or source counts %v do not fit %d tasks", k, e.Count, e.SourceCount, n)
+		}
+		for i, row := range e.Z {
+			if slices.ContainsFunc(row, func(v float64) bool { return !finite(v) }) {
+				return fmt.Errorf("affinity sums: epoch %d, row %d (%s) is not finite", k, i, a.Tasks[i])
+			}
+		}
+	}
+	return nil
+}
+
+// square2 returns an n×n matrix of c.
+func square2(n, c int) [][]int {
+	m := make([][]int, n)
+	for i := range m {
+		m[i] = make([]int, n)
+		for j := range m[i] {
+			m[i][j] = c
+		}
+	}
+	return m
+}
+
+// finite reports whether v is neither NaN nor infinite.
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // checkShape reports a matrix m that is not rows×cols.
 func checkShape(m [][]float64, rows, cols int) error {

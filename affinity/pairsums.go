@@ -49,8 +49,8 @@ func (a *Accumulator) PairSums() *PairSums {
 	return p
 }
 
-// Validate checks that the matrices are n×n for the n distinct tasks and
-// that the counts are not negative.
+// Validate checks that the matrices are n×n for the n distinct tasks, that
+// the sums are finite and that the counts are not negative.
 func (p *PairSums) Validate() error {
 	n := len(p.Tasks)
 	seen := map[string]bool{}
@@ -70,6 +70,9 @@ func (p *PairSums) Validate() error {
 		for j, c := range p.Count[i] {
 			if c < 0 {
 				return fmt.Errorf("affinity sums: count of %s→%s is %d", p.Tasks[i], p.Tasks[j], c)
+			}
+			if !finite(p.Z[i][j]) || !finite(p.Cosine[i][j]) {
+				return fmt.Errorf("affinity sums: sum of %s→%s is not finite (Z %v, cosine %v)", p.Tasks[i], p.Tasks[j], p.Z[i][j], p.Cosine[i][j])
 			}
 		}
 	}

@@ -1,4 +1,4 @@
-package affinityrun_test
+package affinityrun
 
 import (
 	"context"
@@ -11,11 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tagroup/tag/affinityrun"
+	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/data/planted"
 	"github.com/tagroup/tag/experiment"
-	"github.com/tagroup/tag/experiment/engines"
 	"github.com/tagroup/tag/mtl"
 	"github.com/tagroup/tag/selection"
 	"github.com/tagroup/tag/taskmatrix"
@@ -37,9 +36,9 @@ func TestChangeTasks(t *testing.T) {
 		{[]string{"d", "d"}, nil, nil, "twice"},
 		{nil, []string{"a", "a"}, nil, "twice"},
 	} {
-		got, err := affinityrun.ChangeTasks("DIR", old, c.add, c.remove)
+		got, err := ChangeTasks("DIR", old, c.add, c.remove)
 		if c.err != "" {
-			if err == nil || !strings.Contains(err.Error(), c.err) || !affinityrun.IsInput(err) {
+			if err == nil || !strings.Contains(err.Error(), c.err) || !IsInput(err) {
 				t.Errorf("+%v −%v: error %v, want an input error with %q", c.add, c.remove, err, c.err)
 			}
 			continue
@@ -71,11 +70,11 @@ func TestAgree(t *testing.T) {
 			neg.Values[i][j] = -a.Values[i][j]
 		}
 	}
-	r, err := affinityrun.Agree(a, cube, []string{"z"})
+	r, err := Agree(a, cube, []string{"z"})
 	if err != nil || r.NewPairs != 4 || r.RankNewPairs == nil || math.Abs(*r.RankNewPairs-1) > 1e-12 || math.Abs(r.RankAllPairs-1) > 1e-12 {
 		t.Errorf("monotone transform: %+v %v", r, err)
 	}
-	r, err = affinityrun.Agree(a, neg, nil)
+	r, err = Agree(a, neg, nil)
 	if err != nil || r.NewPairs != 0 || r.RankNewPairs != nil || math.Abs(r.RankAllPairs+1) > 1e-12 {
 		t.Errorf("negation: %+v %v", r, err)
 	}
@@ -89,21 +88,27 @@ func plantedRun(t *testing.T, tasks []string, epochs int) (experiment.Layout, *p
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, aopt := engines.Recipe(ds)
+	// The planted recipe of package engines (which imports this
+	// package): a narrow trunk, SGD with momentum, affinity every 2 steps
+	// on validation batches.
+	cfg, aopt := mtl.DefaultConfig(ds), affinity.DefaultOptions()
+	cfg.Trunk = mtl.TrunkSpec{Kind: mtl.TrunkMLP, Widths: []int{8}, Activation: "relu"}
+	cfg.Optimizer, cfg.LearningRate, cfg.Momentum, cfg.Patience = mtl.OptimizerSGD, 0.1, 0.9, 0
+	aopt.Every, aopt.Validation = 2, true
 	cfg.Seed, cfg.Epochs, cfg.CheckpointEvery = 1, epochs, 50
 	l := experiment.Layout{Dir: filepath.Join(t.TempDir(), "run")}
-	if err := affinityrun.PrepareDir(l, false, false); err != nil {
+	if _, err := PrepareDir(l, false, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	res, err := mtl.Train(context.Background(), ds, tasks, cfg, mtl.Options{CheckpointDir: l.Dir, Affinity: &aopt})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := affinityrun.Record{Data: ds.Name(), Tasks: tasks, Config: cfg, Affinity: aopt, Seed: 1, Steps: res.Steps, Finished: time.Now()}
+	rec := Record{Data: ds.Name(), Tasks: tasks, Config: cfg, Affinity: aopt, Seed: 1, Steps: res.Steps, Finished: time.Now()}
 	if rec.DataDigest, err = data.Digest(ds); err != nil {
 		t.Fatal(err)
 	}
-	if err := affinityrun.Write(l, affinityrun.Files{Sums: res.Sums.PairSums(), Trajectory: res.Trajectory, Weights: res.Weights}, rec); err != nil {
+	if err := Write(l, Files{Sums: res.Sums.PairSums(), Trajectory: res.Trajectory, Weights: res.Weights}, rec); err != nil {
 		t.Fatal(err)
 	}
 	return l, ds
@@ -112,18 +117,18 @@ func plantedRun(t *testing.T, tasks []string, epochs int) (experiment.Layout, *p
 // Write and Read round-trip; PrepareDir then refuses the finished folder.
 func TestWriteReadPrepare(t *testing.T) {
 	l, _ := plantedRun(t, []string{"a0", "b0"}, 1)
-	rec, f, err := affinityrun.Read(l)
+	rec, f, err := Read(l)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(rec.Tasks, []string{"a0", "b0"}) || !slices.Equal(f.Sums.Tasks, rec.Tasks) || len(f.Weights.Heads) != 2 || len(f.Trajectory) == 0 {
 		t.Errorf("read back %+v, sums %v, %d heads, %d trajectory points", rec, f.Sums.Tasks, len(f.Weights.Heads), len(f.Trajectory))
 	}
-	if err := affinityrun.PrepareDir(l, false, false); !affinityrun.IsInput(err) || !strings.Contains(err.Error(), "finished run") {
-		t.Errorf("affinityrun.PrepareDir over a finished run: %v", err)
+	if _, err := PrepareDir(l, false, false, nil); !IsInput(err) || !strings.Contains(err.Error(), "finished run") {
+		t.Errorf("PrepareDir over a finished run: %v", err)
 	}
-	if _, _, err := affinityrun.Read(experiment.Layout{Dir: t.TempDir()}); !affinityrun.IsInput(err) {
-		t.Errorf("affinityrun.Read of an empty folder: %v", err)
+	if _, _, err := Read(experiment.Layout{Dir: t.TempDir()}); !IsInput(err) {
+		t.Errorf("Read of an empty folder: %v", err)
 	}
 }
 
@@ -132,12 +137,12 @@ func TestWriteReadPrepare(t *testing.T) {
 // are those of selection on that matrix.
 func TestUpdateRemove(t *testing.T) {
 	l, ds := plantedRun(t, []string{"a0", "a1", "b0", "b1", "c0"}, 1)
-	rec, _, err := affinityrun.Read(l)
+	rec, _, err := Read(l)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "upd")
-	u, err := affinityrun.PlanUpdate(affinityrun.UpdateOptions{From: l.Dir, Out: out, Remove: []string{"b1"}, Checks: 3, MinReliability: 0.9,
+	u, err := PlanUpdate(UpdateOptions{From: l.Dir, Out: out, Remove: []string{"b1"}, Checks: 3, MinReliability: 0.9,
 		Budgets: []int{2, 3}, Rule: selection.DefaultRule})
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +150,7 @@ func TestUpdateRemove(t *testing.T) {
 	if err := u.Check(ds, rec.Config, rec.Affinity, rec.Seed); err != nil {
 		t.Fatal(err)
 	}
-	if err := affinityrun.PrepareDir(u.Out(), false, false); err != nil {
+	if _, err := PrepareDir(u.Out(), false, false, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := u.Run(context.Background(), ds); err != nil {
@@ -158,7 +163,7 @@ func TestUpdateRemove(t *testing.T) {
 		t.Errorf("affinity after removal %v (%v), want %v", got, err, want)
 	}
 	r := u.Result()
-	if r.Steps != 0 || r.Update.Stop != affinityrun.StopNothingAdded || len(r.Update.Groupings) != 2 {
+	if r.Steps != 0 || r.Update.Stop != StopNothingAdded || len(r.Update.Groupings) != 2 {
 		t.Fatalf("record %+v", r.Update)
 	}
 	for _, g := range r.Update.Groupings {
@@ -177,9 +182,9 @@ func TestUpdateRemove(t *testing.T) {
 // data lack.
 func TestUpdateCheckRefuses(t *testing.T) {
 	l, ds := plantedRun(t, []string{"a0", "b0"}, 1)
-	rec, _, _ := affinityrun.Read(l)
-	plan := func(add ...string) *affinityrun.Update {
-		u, err := affinityrun.PlanUpdate(affinityrun.UpdateOptions{From: l.Dir, Out: filepath.Join(t.TempDir(), "o"), Add: add, Checks: 3, MinReliability: 0.9, Budgets: []int{2}, Rule: selection.DefaultRule})
+	rec, _, _ := Read(l)
+	plan := func(add ...string) *Update {
+		u, err := PlanUpdate(UpdateOptions{From: l.Dir, Out: filepath.Join(t.TempDir(), "o"), Add: add, Checks: 3, MinReliability: 0.9, Budgets: []int{2}, Rule: selection.DefaultRule})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -195,7 +200,7 @@ func TestUpdateCheckRefuses(t *testing.T) {
 		{plan("c0").Check(ds, other, rec.Affinity, 1), "learning_rate"},
 		{plan("zz").Check(ds, rec.Config, rec.Affinity, 1), `"zz"`},
 	} {
-		var ie *affinityrun.InputError
+		var ie *InputError
 		if !errors.As(c.err, &ie) || !strings.Contains(c.err.Error(), c.want) {
 			t.Errorf("error %v, want an input error with %q", c.err, c.want)
 		}

@@ -3,10 +3,10 @@ package affinityrun
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"slices"
 
 	"github.com/tagroup/tag/experiment"
+	"github.com/tagroup/tag/internal/atomicfile"
 	"github.com/tagroup/tag/stats"
 	"github.com/tagroup/tag/taskmatrix"
 )
@@ -94,7 +94,7 @@ func readScratch(dirs, tasks []string) ([]scratchRun, error) {
 	for _, dir := range dirs {
 		l := experiment.Layout{Dir: dir}
 		s := scratchRun{dir: dir}
-		b, err := os.ReadFile(l.RunRecord())
+		b, err := atomicfile.ReadFile(l.RunRecord())
 		if err != nil {
 			return nil, inputf("-compare: %v", err)
 		}

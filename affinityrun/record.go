@@ -1,6 +1,7 @@
 package affinityrun
 
 import (
+	"bytes"
 	"encoding/gob"
 	"encoding/json"
 	"errors"
@@ -18,6 +19,7 @@ import (
 	"github.com/tagroup/tag/data/catalog"
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/internal/atomicfile"
+	"github.com/tagroup/tag/internal/dirlock"
 	"github.com/tagroup/tag/mtl"
 	"github.com/tagroup/tag/report"
 	"github.com/tagroup/tag/taskmatrix"
@@ -78,6 +80,9 @@ func (e *InputError) Error() string { return e.Err.Error() }
 // Unwrap returns the underlying error.
 func (e *InputError) Unwrap() error { return e.Err }
 
+// BadInput marks the error as the user's: commands exit with status 2.
+func (e *InputError) BadInput() {}
+
 func inputf(format string, args ...any) error {
 	return &InputError{fmt.Errorf(format, args...)}
 }
@@ -103,30 +108,58 @@ func Versions() map[string]string {
 	return v
 }
 
-// PrepareDir readies l.Dir for a run: it refuses to overwrite a finished
-// or started run unless resume or force is given (InputError); force
-// removes the earlier files.
-func PrepareDir(l experiment.Layout, resume, force bool) error {
+// PrepareDir readies l.Dir for a run with configuration conf (a value that
+// encodes as a JSON object: data, tasks, recipe, seed, ...): it refuses to
+// overwrite a finished or started run unless resume or force is given
+// (InputError), then joins the processes at work in l.Dir under conf, or
+// refuses if they work with another configuration (InputError naming the
+// fields that differ; see dirlock), removes the temporary files of killed
+// writers and, with force, the earlier files. Nothing is written before a
+// refusal. The lock is held until Release or the end of the process.
+func PrepareDir(l experiment.Layout, resume, force bool, conf any) (*dirlock.Lock, error) {
 	checkpoint := filepath.Join(l.Dir, mtl.CheckpointFile)
 	started := exists(checkpoint)
 	finished := exists(l.RunRecord())
 	switch {
 	case resume && force:
-		return inputf("-resume and -force exclude each other")
-	case force:
+		return nil, inputf("-resume and -force exclude each other")
+	case resume && !started:
+		return nil, inputf("-resume: %s holds no checkpoint", l.Dir)
+	case !resume && !force && finished:
+		return nil, inputf("%s holds a finished run; use -resume to rewrite its results or -force to start over", l.Dir)
+	case !resume && !force && started:
+		return nil, inputf("%s holds a started run; use -resume to continue it or -force to start over", l.Dir)
+	}
+	if err := os.MkdirAll(l.Dir, 0o755); err != nil {
+		return nil, err
+	}
+	lock, err := dirlock.Acquire(l.Dir, conf)
+	var conflict *dirlock.ConflictError
+	if errors.As(err, &conflict) {
+		return nil, &InputError{err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, dir := range []string{l.Dir, l.Plots()} {
+		if _, err := atomicfile.RemoveStale(dir); err != nil {
+			lock.Release()
+			return nil, err
+		}
+	}
+	if force {
 		for _, p := range append([]string{checkpoint}, l.AffinityOutputs()...) {
 			if err := os.RemoveAll(p); err != nil {
-				return err
+				lock.Release()
+				return nil, err
+			}
+			if err := os.RemoveAll(atomicfile.Sidecar(p)); err != nil {
+				lock.Release()
+				return nil, err
 			}
 		}
-	case resume && !started:
-		return inputf("-resume: %s holds no checkpoint", l.Dir)
-	case !resume && finished:
-		return inputf("%s holds a finished run; use -resume to rewrite its results or -force to start over", l.Dir)
-	case !resume && started:
-		return inputf("%s holds a started run; use -resume to continue it or -force to start over", l.Dir)
 	}
-	return os.MkdirAll(l.Dir, 0o755)
+	return lock, nil
 }
 
 // Written lists the outputs present in l.Dir.
@@ -203,12 +236,14 @@ func writeJSON(path string, v any) error {
 	})
 }
 
-// Read reads what Write wrote in l.Dir. Errors are input errors that say
-// what is missing.
+// Read reads what Write wrote in l.Dir, each file verified against its
+// checksum file when it has one (runs written before checksums are read
+// unverified) and the sums checked for their domain. Errors are input
+// errors that say what is missing or damaged.
 func Read(l experiment.Layout) (*Record, *Files, error) {
-	b, err := os.ReadFile(l.RunRecord())
+	b, err := atomicfile.ReadFile(l.RunRecord())
 	if err != nil {
-		return nil, nil, inputf("%s is not a finished tag affinity run: %v", l.Dir, err)
+		return nil, nil, inputf("%s is not a finished tag affinity run: %v", l.Dir, redo(err))
 	}
 	var rec Record
 	if err := json.Unmarshal(b, &rec); err != nil {
@@ -231,7 +266,7 @@ func Read(l experiment.Layout) (*Record, *Files, error) {
 // names the file.
 func readFiles(l experiment.Layout) (*Files, error) {
 	f := &Files{Sums: &affinity.PairSums{}, Weights: &mtl.Weights{}}
-	b, err := os.ReadFile(l.AffinitySums())
+	b, err := atomicfile.ReadFile(l.AffinitySums())
 	if err == nil {
 		err = json.Unmarshal(b, f.Sums)
 	}
@@ -239,18 +274,27 @@ func readFiles(l experiment.Layout) (*Files, error) {
 		err = f.Sums.Validate()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Base(l.AffinitySums()), err)
+		return nil, fmt.Errorf("%s: %w", filepath.Base(l.AffinitySums()), redo(err))
 	}
-	wf, err := os.Open(l.Weights())
-	if err == nil {
-		err = gob.NewDecoder(wf).Decode(f.Weights)
-		wf.Close()
+	if b, err = atomicfile.ReadFile(l.Weights()); err == nil {
+		err = gob.NewDecoder(bytes.NewReader(b)).Decode(f.Weights)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Base(l.Weights()), err)
+		return nil, fmt.Errorf("%s: %w", filepath.Base(l.Weights()), redo(err))
 	}
 	if f.Trajectory, err = taskmatrix.ReadTrajectoryFile(l.TrajectoryCSV()); err != nil {
-		return nil, err
+		return nil, redo(err)
 	}
 	return f, nil
+}
+
+// redo turns a damaged file of a finished affinity run into a message that
+// says how to repair it: no file of the run can be redone alone.
+func redo(err error) error {
+	var ce *atomicfile.ChecksumError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	return fmt.Errorf("%s is damaged (its SHA-256 no longer matches %s); redo the run: the tag affinity command that made it, with -force",
+		ce.Path, filepath.Base(ce.Sidecar))
 }

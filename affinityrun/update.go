@@ -152,6 +152,9 @@ func PlanUpdate(o UpdateOptions) (*Update, error) {
 	if u.tasks, err = ChangeTasks(o.From, u.old.Tasks, o.Add, o.Remove); err != nil {
 		return nil, err
 	}
+	if err := CheckTasks("the update of "+o.From, u.tasks); err != nil {
+		return nil, err
+	}
 	if u.scratch, err = readScratch(o.Compare, u.tasks); err != nil {
 		return nil, err
 	}
@@ -187,6 +190,29 @@ func ChangeTasks(dir string, old, add, remove []string) ([]string, error) {
 		return nil, &InputError{ce.Err}
 	}
 	return tasks, err
+}
+
+// CheckTasks refuses, before anything is written, a task list an affinity
+// run cannot measure: fewer than two tasks (affinity is between tasks; one
+// task has nothing to be grouped with) or a task named twice. where says
+// where the list came from ("-tasks", "the update"). Errors are
+// InputErrors.
+func CheckTasks(where string, tasks []string) error {
+	if len(tasks) < 2 {
+		return inputf("%s gives %d task (%s): an affinity run measures how tasks affect each other and needs at least 2",
+			where, len(tasks), strings.Join(tasks, ","))
+	}
+	return distinct(where, tasks)
+}
+
+// distinct refuses a list that names a task twice.
+func distinct(option string, tasks []string) error {
+	for i, t := range tasks {
+		if slices.Contains(tasks[:i], t) {
+			return inputf("%s names task %q twice", option, t)
+		}
+	}
+	return nil
 }
 
 // Source returns the data source of the update: the continued run's,

@@ -83,6 +83,32 @@ func (e *SpecError) Error() string { return e.Err.Error() }
 // Unwrap returns the underlying error.
 func (e *SpecError) Unwrap() error { return e.Err }
 
+// BadInput marks the error as the user's: commands exit with status 2.
+func (e *SpecError) BadInput() {}
+
+// FileError is bad input in a file the user named: the file cannot be
+// read, or its content at Line (0 when the fault is not on one line) is
+// refused. Commands exit with status 2 for it.
+type FileError struct {
+	File string
+	Line int
+	Err  error
+}
+
+// Error is "FILE:LINE: reason", or "FILE: reason" without a line.
+func (e *FileError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.File, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *FileError) Unwrap() error { return e.Err }
+
+// BadInput marks the error as the user's: commands exit with status 2.
+func (e *FileError) BadInput() {}
+
 // Open opens the registered data set called name, or returns an error that
 // lists the known names. A name of the form "NAME:OPTIONS" passes OPTIONS to
 // a data set registered with RegisterOptions; options given to any other

@@ -33,6 +33,9 @@ type Analysis struct {
 	// Pooled holds each method-baseline difference pooled over budgets,
 	// with seeds as the replicates.
 	Pooled []Comparison `json:"pooled,omitempty"`
+	// Consensus holds, per budget, the recommended grouping and its
+	// stability across seeds.
+	Consensus []Consensus `json:"consensus,omitempty"`
 	// Verdict is a paragraph that states all of the above in words.
 	Verdict string `json:"verdict"`
 }
@@ -154,7 +157,8 @@ func Analyze(r *Results) *Analysis {
 			}
 		}
 	}
-	a.Verdict = a.verdict()
+	a.Consensus = consensusOf(r)
+	a.Verdict = a.verdict(r)
 	return a
 }
 
@@ -223,71 +227,116 @@ func finite(v float64) *float64 {
 	return &v
 }
 
-// verdict states the analysis in one paragraph.
-func (a *Analysis) verdict() string {
-	var b strings.Builder
+// verdict states the analysis in a few lines: the recommendation first
+// (at most five lines), then one line per budget (does grouping matter;
+// the recommended grouping with its stability; the main method against
+// random, mtl and stl), then the pooled line. Every pairwise comparison
+// is in Comparisons and Pooled.
+func (a *Analysis) verdict(r *Results) string {
+	var lines []string
+	if rec := Recommend(r, a); rec != nil {
+		lines = append(lines, fmt.Sprintf("Recommendation: serve %s: %s (%s).", networksWord(rec.Budget), FormatStable(rec.Groups, rec.Together), rec.Option))
+		lines = append(lines, rec.Reason)
+		if len(rec.Together) > 0 {
+			lines = append(lines, "(%: share of the seeds whose own tag grouping put the group's tasks together.)")
+		}
+	}
+	if len(lines) > 0 {
+		lines[len(lines)-1] += "\n" // a blank line after the recommendation
+	}
 	if a.Seeds < 2 {
-		fmt.Fprintf(&b, "One seed: no difference below can be told from training noise; rerun with -seeds 3 or more before deciding. ")
+		lines = append(lines, "One seed: no difference below can be told from training noise; rerun with -seeds 3 or more before deciding.")
 	} else {
-		fmt.Fprintf(&b, "Over %d seeds, %.0f%% intervals, differences paired by seed. ", a.Seeds, 100*a.Level)
+		lines = append(lines, fmt.Sprintf("Over %d seeds, %.0f%% intervals, differences paired by seed:", a.Seeds, 100*a.Level))
 	}
-	var yes, no, undecided []string
+	main := a.mainMethod()
+	matters, _ := a.groupingMatters()
+	checks := map[string]GroupingCheck{}
 	for _, g := range a.Grouping {
-		switch {
-		case !g.Decided:
-			undecided = append(undecided, g.Budget)
-		case g.Matters:
-			yes = append(yes, g.Budget)
-		default:
-			no = append(no, g.Budget)
-		}
+		checks[g.Budget] = g
 	}
-	if len(yes)+len(no) > 0 {
-		b.WriteString("Does grouping matter on this data? ")
-		if len(yes) > 0 {
-			fmt.Fprintf(&b, "yes at k = %s (random groupings differ by more than one network's seed-to-seed noise)", strings.Join(yes, ", "))
-		}
-		if len(no) > 0 {
-			if len(yes) > 0 {
-				b.WriteString("; ")
-			}
-			fmt.Fprintf(&b, "not measurably at k = %s (random groupings differ no more than seeds do: no method can be expected to find better groups there)", strings.Join(no, ", "))
-		}
-		b.WriteString(". ")
-	} else if len(undecided) > 0 {
-		b.WriteString("Whether grouping matters cannot be told (too few seeds or random groupings). ")
+	cons := map[string]Consensus{}
+	for _, c := range a.Consensus {
+		cons[c.Budget] = c
 	}
-	type key struct{ m, base string }
-	by := map[key]map[string][]string{}
-	var order []key
-	for _, c := range a.Comparisons {
-		k := key{c.Method, c.Baseline}
-		if by[k] == nil {
-			by[k] = map[string][]string{}
-			order = append(order, k)
-		}
-		by[k][c.Outcome] = append(by[k][c.Outcome], c.Budget)
-	}
-	for _, k := range order {
+	for _, k := range r.Budgets {
+		key := strconv.Itoa(k)
 		var parts []string
-		for _, o := range []string{Better, Worse, CannotTell} {
-			if ks := by[k][o]; len(ks) > 0 {
-				parts = append(parts, fmt.Sprintf("%s at k = %s", o, strings.Join(ks, ", ")))
+		if g, ok := checks[key]; ok {
+			switch {
+			case !g.Decided:
+				parts = append(parts, "whether grouping matters cannot be told")
+			case g.Matters:
+				parts = append(parts, "grouping matters (random groupings differ by more than seeds do)")
+			case slices.Contains(matters, key):
+				parts = append(parts, fmt.Sprintf("grouping matters (%s beats random groupings, although they differ no more than seeds do)", main))
+			default:
+				parts = append(parts, "grouping does not measurably matter (random groupings differ no more than seeds do)")
 			}
 		}
-		line := fmt.Sprintf("%s vs %s: %s", k.m, k.base, strings.Join(parts, "; "))
-		for _, p := range a.Pooled {
-			if p.Method == k.m && p.Baseline == k.base {
-				if p.Lo != nil {
-					line += fmt.Sprintf(" (pooled over budgets: %s, %+.1f%% [%+.4g, %+.4g])", p.Outcome, 100*p.Relative, *p.Lo, *p.Hi)
-				} else {
-					line += fmt.Sprintf(" (pooled over budgets: %+.1f%%)", 100*p.Relative)
-				}
-			}
+		if c, ok := cons[key]; ok {
+			parts = append(parts, fmt.Sprintf("%s %s", c.Method, FormatStable(c.Groups, c.Together)))
 		}
-		b.WriteString(line + ". ")
+		if vs := a.against(main, key, a.Comparisons); vs != "" {
+			parts = append(parts, main+" "+vs)
+		}
+		if len(parts) > 0 {
+			lines = append(lines, fmt.Sprintf("k = %d: %s.", k, strings.Join(parts, "; ")))
+		}
 	}
-	return strings.TrimSpace(b.String())
+	if vs := a.against(main, "pooled", a.Pooled); vs != "" {
+		lines = append(lines, fmt.Sprintf("Pooled over budgets: %s %s.", main, vs))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// mainMethod is the method the verdict's budget lines speak of:
+// tag-consensus when it ran, else tag, else the first grouping method
+// compared.
+func (a *Analysis) mainMethod() string {
+	for _, m := range []string{TAGConsensus, TAG} {
+		for _, c := range a.Comparisons {
+			if c.Method == m {
+				return m
+			}
+		}
+	}
+	if len(a.Comparisons) > 0 {
+		return a.Comparisons[0].Method
+	}
+	return ""
+}
+
+// against states method m's comparisons at budget key with random, mtl
+// and stl: "vs random better −2.7% [−0.080, −0.008], vs mtl …".
+func (a *Analysis) against(m, key string, cs []Comparison) string {
+	var parts []string
+	for _, base := range []string{Random, MTL, STL} {
+		for _, c := range cs {
+			if c.Method != m || c.Baseline != base || c.Budget != key {
+				continue
+			}
+			s := fmt.Sprintf("vs %s %s %+.1f%%", base, c.Outcome, 100*c.Relative)
+			if c.Lo != nil {
+				s += fmt.Sprintf(" [%+.3g, %+.3g]", *c.Lo, *c.Hi)
+			}
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// FormatStable writes groups as "{a, b} {c}", each followed by its
+// stability in percent when together is set: "{a, b} 100% {c} 67%".
+func FormatStable(groups [][]string, together []float64) string {
+	parts := make([]string, len(groups))
+	for i, g := range groups {
+		parts[i] = "{" + strings.Join(g, ", ") + "}"
+		if i < len(together) {
+			parts[i] += fmt.Sprintf(" %.0f%%", 100*together[i])
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 // transpose turns per-seed rows of per-grouping totals into per-grouping

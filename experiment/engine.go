@@ -206,11 +206,33 @@ func checkMetrics(unit string, tasks []string, got map[string]TaskMetrics) error
 		if !ok {
 			return fmt.Errorf("unit %s: trainer returned no metrics for task %q", unit, t)
 		}
-		for _, v := range []float64{m.Validation.Loss, m.Validation.Error, m.Test.Loss, m.Test.Error} {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return fmt.Errorf("unit %s: task %q has a non-finite metric %v", unit, t, v)
+		for _, s := range []struct {
+			split string
+			m     Metrics
+		}{{"validation", m.Validation}, {"test", m.Test}} {
+			if err := s.m.check(); err != nil {
+				return fmt.Errorf("unit %s: task %q, %s %w", unit, t, s.split, err)
 			}
 		}
+	}
+	return nil
+}
+
+// check tells whether m can be a task's metrics: a loss that is finite and
+// not negative (cross-entropy and squared error are not), and an error that
+// is an error rate in [0, 1] or, for a regression task, equal to the loss
+// (the mean squared error).
+func (m Metrics) check() error {
+	for _, v := range []float64{m.Loss, m.Error} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("metric %v is not finite", v)
+		}
+	}
+	if m.Loss < 0 {
+		return fmt.Errorf("loss %v is negative", m.Loss)
+	}
+	if m.Error < 0 || m.Error > 1 && m.Error != m.Loss {
+		return fmt.Errorf("error %v is neither an error rate in [0, 1] nor the loss %v (a regression task's mean squared error)", m.Error, m.Loss)
 	}
 	return nil
 }

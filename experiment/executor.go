@@ -223,7 +223,7 @@ func ReadPlan(dir string, phase int) (*Plan, error) {
 		}
 	}
 	path := l.Plan(phase)
-	b, err := os.ReadFile(path)
+	b, err := atomicfile.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s: no plan for phase %d", path, phase)
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/tagroup/tag/internal/atomicfile"
 )
 
 // workerExecutor stands for a cluster: it reads each phase's plan back from
@@ -192,6 +194,12 @@ func TestRunUnitChecks(t *testing.T) {
 	if err := os.WriteFile(p.Path(), bytes.Replace(b, []byte(`"seed": 7`), []byte(`"seed": 8`), 1), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	var ce *atomicfile.ChecksumError
+	if _, err := ReadPlan(dir, 1); !errors.As(err, &ce) || !strings.Contains(err.Error(), p.Path()) {
+		t.Errorf("edited plan: %v, want a checksum error naming it", err)
+	}
+	// So is one without its checksum file: its keys no longer match.
+	os.Remove(atomicfile.Sidecar(p.Path()))
 	if _, err := ReadPlan(dir, 1); err == nil || !strings.Contains(err.Error(), "key") {
 		t.Errorf("edited plan: %v", err)
 	}

@@ -604,10 +604,10 @@ func TestDefaultMethods(t *testing.T) {
 		n    int
 		want []string
 	}{
-		{DefaultOptimalMaxTasks, []string{MTL, STL, UW, GradNorm, PCGrad, Random, HOA, CS, TAG, TAGPaper, TAGRefine, RandomBest, Optimal}},
-		{DefaultOptimalMaxTasks + 1, []string{MTL, STL, UW, GradNorm, PCGrad, Random, HOA, CS, TAG, TAGPaper, TAGRefine, RandomBest}},
-		{DefaultHOAMaxTasks, []string{MTL, STL, UW, GradNorm, PCGrad, Random, HOA, CS, TAG, TAGPaper, TAGRefine, RandomBest}},
-		{DefaultHOAMaxTasks + 1, []string{MTL, STL, UW, GradNorm, PCGrad, Random, CS, TAG, TAGPaper, TAGRefine, RandomBest}},
+		{DefaultOptimalMaxTasks, []string{MTL, STL, UW, GradNorm, PCGrad, Random, HOA, CS, TAG, TAGConsensus, TAGPaper, TAGRefine, RandomBest, Optimal}},
+		{DefaultOptimalMaxTasks + 1, []string{MTL, STL, UW, GradNorm, PCGrad, Random, HOA, CS, TAG, TAGConsensus, TAGPaper, TAGRefine, RandomBest}},
+		{DefaultHOAMaxTasks, []string{MTL, STL, UW, GradNorm, PCGrad, Random, HOA, CS, TAG, TAGConsensus, TAGPaper, TAGRefine, RandomBest}},
+		{DefaultHOAMaxTasks + 1, []string{MTL, STL, UW, GradNorm, PCGrad, Random, CS, TAG, TAGConsensus, TAGPaper, TAGRefine, RandomBest}},
 	}
 	for _, tc := range tests {
 		got := DefaultMethods(tc.n)

@@ -18,7 +18,8 @@ func family(t string) string { return strings.TrimRight(t, "0123456789") }
 
 // fakeVal is the fake validation loss of task t trained in group g: each
 // task has its own base loss, each partner of its family lowers it and each
-// task of another family raises it.
+// task of another family raises it; a loss is never below 0.01 (a large
+// family would take it below zero, which no loss can be).
 func fakeVal(t string, g []string) float64 {
 	base := 1 + 0.1*float64(len(t)) + 0.01*float64(t[len(t)-1])
 	for _, p := range g {
@@ -30,7 +31,7 @@ func fakeVal(t string, g []string) float64 {
 			base += 0.08
 		}
 	}
-	return base
+	return max(base, 0.01)
 }
 
 // fakeTest is the fake test loss: validation loss plus a task-specific gap.

@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,12 +43,11 @@ func PlanFrom(dir, out string, add, remove []string) (*From, error) {
 		return nil, configf("-out %s is -from: write the changed run to a new folder", out)
 	}
 	l := Layout{Dir: dir}
-	f, err := os.Open(l.Results())
+	b, err := atomicfile.ReadFile(l.Results())
 	if err != nil {
 		return nil, configf("-from %s is not a finished tag run: %v", dir, err)
 	}
-	res, err := ReadResults(f)
-	f.Close()
+	res, err := ReadResults(bytes.NewReader(b))
 	if err != nil {
 		return nil, configf("-from: %s: %v", l.Results(), err)
 	}
@@ -203,7 +203,8 @@ func copyState(from, to string) (bool, error) {
 		return false, err
 	}
 	for _, e := range entries {
-		if e.IsDir() {
+		// Checksum files are written anew with each copy.
+		if e.IsDir() || strings.HasPrefix(e.Name(), ".") || strings.HasSuffix(e.Name(), atomicfile.Suffix) {
 			continue
 		}
 		if err := copyFile(filepath.Join(from, e.Name()), filepath.Join(to, e.Name())); err != nil {
@@ -218,7 +219,7 @@ func copyFile(from, to string) error {
 	if _, err := os.Stat(to); err == nil {
 		return nil
 	}
-	b, err := os.ReadFile(from)
+	b, err := atomicfile.ReadFile(from)
 	if err != nil {
 		return err
 	}
@@ -322,10 +323,11 @@ func (e *run) reuse(f *From, units []unit) *Reuse {
 	return r
 }
 
-// readUnit reads the unit file p as it is, without checks: its record
-// and its bytes.
+// readUnit reads the unit file p (verified against its checksum file,
+// when it has one) without checking its record: its record and its
+// bytes.
 func readUnit(p string) (*unitRecord, []byte, error) {
-	b, err := os.ReadFile(p)
+	b, err := atomicfile.ReadFile(p)
 	if err != nil {
 		return nil, nil, err
 	}

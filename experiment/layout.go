@@ -23,6 +23,9 @@ import (
 //	DIR/reuse.md             what `tag run -from` reused of another run
 //	DIR/plans/phase-N.json   the units of phase N handed to an executor (Plan)
 //	DIR/jobs/                what an executor submits: job logs, manifests
+//	DIR/.active.json, .active.lock, .config.lock   the configuration of the
+//	                         processes at work in DIR, and its locks (dirlock)
+//	NAME.sha256              beside every file: its checksum (atomicfile)
 //
 // A unit's checkpoint folder carries the unit's key, so a checkpoint can
 // always be matched to the unit file it will become.

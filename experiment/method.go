@@ -62,6 +62,7 @@ var registry = []method{
 	hoa{},
 	fromAffinity{method: CS, matrix: cosineMatrix},
 	fromAffinity{method: TAG, matrix: affinityMatrix},
+	consensus{},
 	fromAffinity{method: TAGPaper, matrix: affinityMatrix, rule: RulePaper},
 	tagRefine{},
 	randomBest{},

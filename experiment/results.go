@@ -132,6 +132,8 @@ type Results struct {
 	// Analysis compares the methods with intervals over seeds and states a
 	// verdict (see Analyze).
 	Analysis *Analysis `json:"analysis,omitempty"`
+	// Recommendation is what to serve (see Recommend).
+	Recommendation *Recommendation `json:"recommendation,omitempty"`
 	// Affinity is set when tag or cs ran.
 	Affinity *AffinitySummary `json:"affinity,omitempty"`
 	// Reuse is set for a run continued from another (Config.From).

@@ -17,7 +17,7 @@ import (
 // differ in each (jsondiff.Fields lines), both empty when the units of l
 // can serve a run with this data and recipe.
 func SetupDiff(l Layout, data map[string]any, recipe any) (dataDiff, recipeDiff []string, err error) {
-	b, err := os.ReadFile(l.Manifest())
+	b, err := atomicfile.ReadFile(l.Manifest())
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s is not a tag run directory: %w", l.Dir, err)
 	}

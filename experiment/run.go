@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/tagroup/tag/internal/atomicfile"
+	"github.com/tagroup/tag/internal/dirlock"
 	"github.com/tagroup/tag/selection"
 	"github.com/tagroup/tag/taskmatrix"
 )
@@ -36,8 +37,11 @@ const (
 	// groupings.
 	TAGRefine = "tag-refine"
 	// TAGPaper is tag with the selection rule of the paper (RulePaper).
-	TAGPaper   = "tag-paper"
-	RandomBest = "random-best"
+	TAGPaper = "tag-paper"
+	// TAGConsensus is tag with one grouping per budget for every seed,
+	// selected on the affinity pooled over the seeds (PooledAffinity).
+	TAGConsensus = "tag-consensus"
+	RandomBest   = "random-best"
 	// RandomSized is random groupings with the group sizes tag chose
 	// (under each seed and budget); not run by default.
 	RandomSized = "random-sized"
@@ -158,6 +162,9 @@ func (e *ConfigError) Error() string { return e.Err.Error() }
 // Unwrap returns the underlying error.
 func (e *ConfigError) Unwrap() error { return e.Err }
 
+// BadInput marks the error as the user's: commands exit with status 2.
+func (e *ConfigError) BadInput() {}
+
 // normalize fills defaults and checks the configuration.
 func (c Config) normalize() (Config, error) {
 	if len(c.Tasks) == 0 {
@@ -263,14 +270,25 @@ func newManifest(data map[string]any, recipe any) (*manifest, error) {
 	return m, nil
 }
 
-// openDir creates DIR and DIR/units and writes the manifest, or checks that
-// an existing manifest has the same hash.
-func openDir(l Layout, m *manifest) error {
-	if err := l.makeDirs(); err != nil {
-		return err
+// settings are what the results of a run depend on, as the processes
+// sharing a run directory must agree on them (dirlock): the data and recipe
+// of its units, and the tasks, methods, budgets, seeds and selection
+// settings of results.json. Workers and executor do not count.
+func (c Config) settings(m *manifest) map[string]any {
+	return map[string]any{
+		"data": m.Data, "recipe": m.Recipe, "tasks": c.Tasks, "methods": c.Methods, "budgets": c.Budgets,
+		"seed": c.Seed, "seeds": c.Seeds, "random_seeds": c.RandomSeeds, "rule": c.Rule,
+		"candidates": c.Candidates, "pool_affinity": c.PoolAffinity,
 	}
+}
+
+// openDir writes the manifest of the run directory of l, or checks that an
+// existing manifest has the same hash. The caller holds the directory's
+// lock (dirlock), so that no other configuration can come between the
+// look and the write.
+func openDir(l Layout, m *manifest) error {
 	p := l.Manifest()
-	b, err := os.ReadFile(p)
+	b, err := atomicfile.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		out, err := json.MarshalIndent(m, "", "  ")
 		if err != nil {
@@ -311,6 +329,18 @@ func Run(ctx context.Context, dir string, cfg Config, tr Trainer, sel Selector) 
 		}
 	}
 	l := Layout{Dir: dir}
+	if err := l.makeDirs(); err != nil {
+		return nil, err
+	}
+	lock, err := dirlock.Acquire(dir, cfg.settings(man))
+	var conflict *dirlock.ConflictError
+	if errors.As(err, &conflict) {
+		return nil, &ConfigError{err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
 	if err := openDir(l, man); err != nil {
 		return nil, err
 	}
@@ -334,6 +364,7 @@ func Run(ctx context.Context, dir string, cfg Config, tr Trainer, sel Selector) 
 	// results.json and the report have always shown them.
 	res.Data, res.ConfigHash, res.Recipe = man.Data, man.ConfigHash, man.Recipe
 	res.Analysis = Analyze(res)
+	res.Recommendation = Recommend(res, res.Analysis)
 	res.Skipped = skipped
 	if cfg.From != nil {
 		res.Reuse = e.reuse(cfg.From, e.units)
@@ -387,6 +418,8 @@ type run struct {
 	// seed's affinity run was not continued.
 	conts    map[uint64]*Continuation
 	whyFresh map[uint64]string
+	// consensus holds tag-consensus's grouping per budget once selected.
+	consensus map[int][]grouping
 }
 
 func (e *run) phase(format string, args ...any) {

@@ -142,7 +142,7 @@ func (s *store) lookup(u unit) (*unitRecord, bool) {
 // load reads the unit's file if it exists; (nil, nil) if it does not.
 func (s *store) load(u unit, key string) (*unitRecord, error) {
 	p := s.layout.Unit(key)
-	b, err := os.ReadFile(p)
+	b, err := atomicfile.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

@@ -68,20 +68,20 @@ func (c Config) validateBalance() error {
 	case BalanceNone, BalancePCGrad:
 	case BalanceUW, BalanceGradNorm:
 		if len(c.LossWeights) > 0 {
-			return fmt.Errorf("config: loss_weights cannot be combined with balance %q, which learns the task weights", c.Balance)
+			return fieldError("loss_weights", "given", fmt.Sprintf("none with balance %q, which learns the task weights", c.Balance))
 		}
 	default:
-		return fmt.Errorf("config: balance %q unknown (want \"\" for none, %s, %s or %s)",
-			c.Balance, BalanceUW, BalanceGradNorm, BalancePCGrad)
+		return fieldError("balance", c.Balance, fmt.Sprintf("\"\" for none, %s, %s or %s",
+			BalanceUW, BalanceGradNorm, BalancePCGrad))
 	}
 	if c.Balance != BalanceGradNorm && (c.GradNormAlpha != nil || c.GradNormRate != 0) {
-		return fmt.Errorf("config: gradnorm_alpha and gradnorm_rate need balance %q (balance is %q)", BalanceGradNorm, c.Balance)
+		return fieldError("balance", c.Balance, fmt.Sprintf("%q with gradnorm_alpha or gradnorm_rate", BalanceGradNorm))
 	}
 	if a := c.GradNormAlpha; a != nil && (!(*a >= 0) || math.IsInf(*a, 0)) {
-		return fmt.Errorf("config: gradnorm_alpha = %g, want a finite number >= 0", *a)
+		return fieldError("gradnorm_alpha", *a, "a finite number >= 0")
 	}
 	if r := c.GradNormRate; !(r >= 0) || math.IsInf(r, 0) {
-		return fmt.Errorf("config: gradnorm_rate = %g, want a finite number >= 0 (0 for the default %g)", r, DefaultGradNormRate)
+		return fieldError("gradnorm_rate", r, fmt.Sprintf("a finite number >= 0 (0 for the default %g)", DefaultGradNormRate))
 	}
 	return nil
 }

@@ -373,12 +373,12 @@ func TestBalanceConfigValidation(t *testing.T) {
 		{func(c *Config) { c.Balance = BalanceUW }, ""},
 		{func(c *Config) { c.Balance, c.GradNormAlpha, c.GradNormRate = BalanceGradNorm, &alpha, 0.1 }, ""},
 		{func(c *Config) { c.Balance, c.LossWeights = BalancePCGrad, map[string]float64{"a": 2} }, ""},
-		{func(c *Config) { c.Balance = "mgda" }, `balance "mgda" unknown`},
-		{func(c *Config) { c.GradNormAlpha = &alpha }, "gradnorm_alpha and gradnorm_rate need balance"},
-		{func(c *Config) { c.Balance, c.GradNormRate = BalanceUW, 0.1 }, "gradnorm_alpha and gradnorm_rate need balance"},
+		{func(c *Config) { c.Balance = "mgda" }, `balance = "mgda", want`},
+		{func(c *Config) { c.GradNormAlpha = &alpha }, `balance = "", want "gradnorm" with gradnorm_alpha`},
+		{func(c *Config) { c.Balance, c.GradNormRate = BalanceUW, 0.1 }, `balance = "uw", want "gradnorm" with gradnorm_alpha`},
 		{func(c *Config) { c.Balance, c.GradNormAlpha = BalanceGradNorm, &negative }, "gradnorm_alpha = -1"},
 		{func(c *Config) { c.Balance, c.GradNormRate = BalanceGradNorm, math.Inf(1) }, "gradnorm_rate = +Inf"},
-		{func(c *Config) { c.Balance, c.LossWeights = BalanceUW, map[string]float64{"a": 2} }, "loss_weights cannot be combined"},
+		{func(c *Config) { c.Balance, c.LossWeights = BalanceUW, map[string]float64{"a": 2} }, `loss_weights = "given", want none with balance`},
 	} {
 		cfg := smallConfig(ds)
 		c.edit(&cfg)
@@ -394,7 +394,7 @@ func TestBalanceConfigValidation(t *testing.T) {
 	cfg := smallConfig(ds)
 	cfg.Balance, cfg.Trunk.Widths = BalanceGradNorm, nil
 	if _, err := Train(context.Background(), ds, []string{"a", "r"}, cfg, Options{}); err == nil ||
-		!strings.Contains(err.Error(), "needs a shared layer") {
+		!strings.Contains(err.Error(), "want a trunk with a shared layer") {
 		t.Errorf("gradnorm without a shared layer: %v", err)
 	}
 }

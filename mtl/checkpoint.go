@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/internal/atomicfile"
@@ -47,29 +48,103 @@ type runState struct {
 	Result    *Result
 }
 
-// loadCheckpoint returns the state stored in dir, nil when there is none,
-// or an error if it belongs to another run or cannot be read.
-func loadCheckpoint(dir, fingerprint string) (*runState, error) {
+// loadCheckpoint returns the state stored in the run's checkpoint
+// folder, nil when there is none, or an error if it belongs to another
+// run. A damaged checkpoint (its checksum differs, it does not decode, or
+// its state does not fit the run) is never used: the run is told through
+// Options.Warn, the file is removed and training restarts from scratch,
+// which gives the result an undisturbed run would have.
+func (r *run) loadCheckpoint(fingerprint string) (*runState, error) {
+	dir := r.opt.CheckpointDir
 	if dir == "" {
 		return nil, nil
 	}
 	path := filepath.Join(dir, CheckpointFile)
-	b, err := os.ReadFile(path)
+	b, err := atomicfile.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
-	if err != nil {
+	var ce *atomicfile.ChecksumError
+	if err != nil && !errors.As(err, &ce) {
 		return nil, err
 	}
 	var st runState
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&st); err != nil {
-		return nil, fmt.Errorf("reading checkpoint %s: %w", path, err)
+	if err == nil {
+		if err = gob.NewDecoder(bytes.NewReader(b)).Decode(&st); err == nil && st.Fingerprint != fingerprint {
+			return nil, fmt.Errorf("checkpoint %s belongs to another run (different configuration, tasks or data); "+
+				"use another directory or remove it", path)
+		}
 	}
-	if st.Fingerprint != fingerprint {
-		return nil, fmt.Errorf("checkpoint %s belongs to another run (different configuration, tasks or data); "+
-			"use another directory or remove it", path)
+	if err == nil {
+		err = r.checkState(&st)
 	}
-	return &st, nil
+	if err == nil {
+		return &st, nil
+	}
+	if rerr := atomicfile.Remove(path); rerr != nil {
+		return nil, fmt.Errorf("checkpoint %s is damaged (%v) and cannot be removed: %w; remove it by hand to restart this network", path, err, rerr)
+	}
+	r.warn(fmt.Sprintf("checkpoint %s is damaged (%v): removed it, training this network from scratch", path, err))
+	return nil, nil
+}
+
+// warn hands a line to Options.Warn, or writes it to standard error.
+func (r *run) warn(line string) {
+	if r.opt.Warn != nil {
+		r.opt.Warn(line)
+		return
+	}
+	fmt.Fprintln(os.Stderr, "warning: "+line)
+}
+
+// checkState refuses a decoded state that does not fit the run: another
+// number or size of parameters, optimizer slots, affinity sums or task
+// weights than this network has, or impossible counters. A checkpoint
+// without a checksum file (written before checksums) is only checked here.
+func (r *run) checkState(st *runState) error {
+	specs := r.eng.m.specs
+	fits := func(what string, vs [][]float32, per int) error {
+		if len(vs) != len(specs)*per {
+			return fmt.Errorf("%d %s arrays, want %d", len(vs), what, len(specs)*per)
+		}
+		for k, v := range vs {
+			if len(v) != specs[k/per].size() {
+				return fmt.Errorf("%s array %d has %d values, want %d", what, k, len(v), specs[k/per].size())
+			}
+		}
+		return nil
+	}
+	if err := fits("parameter", st.Params, 1); err != nil {
+		return err
+	}
+	if st.State != nil {
+		if err := fits("optimizer state", st.State, r.eng.opt.slots()); err != nil {
+			return err
+		}
+	}
+	if st.Best != nil {
+		if err := fits("best-epoch parameter", st.Best, 1); err != nil {
+			return err
+		}
+	}
+	if st.Epoch < 0 || st.StepInEpoch < 0 || st.Step < 0 || st.EpochSteps < 0 || st.BadEpochs < 0 {
+		return fmt.Errorf("negative counters (epoch %d, step %d)", st.Epoch, st.Step)
+	}
+	if (st.Acc == nil) != (r.opt.Affinity == nil) {
+		return errors.New("affinity sums present in one of the run and the checkpoint only")
+	}
+	if st.Acc != nil {
+		if err := st.Acc.Validate(); err != nil {
+			return err
+		}
+		if !slices.Equal(st.Acc.Tasks, r.tasks) {
+			return fmt.Errorf("affinity sums of tasks %v, want %v", st.Acc.Tasks, r.tasks)
+		}
+	}
+	if g := st.GradNorm; g != nil && (len(g.Weights) != len(r.tasks) || g.Initial != nil && len(g.Initial) != len(r.tasks)) {
+		return fmt.Errorf("GradNorm state of %d tasks, want %d", len(g.Weights), len(r.tasks))
+	}
+	return nil
 }
 
 // checkpoint writes the current state atomically (no-op without a

@@ -131,81 +131,157 @@ func DefaultConfig(ds data.Dataset) Config {
 		Seed:         1,
 	}
 	if len(ds.InputShape()) == 3 {
-		cfg.Trunk = TrunkSpec{Kind: TrunkCNN, Channels: []int{16, 32}, Kernel: 3, Widths: []int{64}, Activation: "relu"}
+		cfg.Trunk = TrunkSpec{Kind: TrunkCNN, Channels: defaultChannels(), Kernel: defaultKernel, Widths: []int{64}, Activation: "relu"}
 	}
 	return cfg
 }
 
-// Validate reports the first invalid field, naming it.
+// FieldError is a refusal of one field of a Config (or of the recipe's
+// combination with the data): Field is its JSON name, Value the value
+// given and Want what the field accepts. Commands map Field to their flag
+// and exit with status 2 for it.
+type FieldError struct {
+	Field string
+	Value any
+	Want  string
+}
+
+// Error is "config: FIELD = VALUE, want WANT".
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("config: %s = %s, want %s", e.Field, e.ValueString(), e.Want)
+}
+
+// ValueString formats Value: strings quoted, numbers as %g or %d.
+func (e *FieldError) ValueString() string {
+	switch v := e.Value.(type) {
+	case string:
+		return fmt.Sprintf("%q", v)
+	case float64:
+		return fmt.Sprintf("%g", v)
+	}
+	return fmt.Sprint(e.Value)
+}
+
+// BadInput marks the error as the user's: commands exit with status 2.
+func (e *FieldError) BadInput() {}
+
+func fieldError(field string, value any, want string) error {
+	return &FieldError{Field: field, Value: value, Want: want}
+}
+
+// Validate reports the first invalid field as a *FieldError.
 func (c Config) Validate() error {
 	switch c.Trunk.Kind {
 	case TrunkMLP:
 	case TrunkCNN, TrunkResNet:
 		if len(c.Trunk.Channels) == 0 {
-			return fmt.Errorf("config: trunk.channels is empty for a %s trunk", c.Trunk.Kind)
+			return fieldError("trunk.channels", "[]", "at least one for a "+c.Trunk.Kind+" trunk")
 		}
 		if c.Trunk.Kernel < 1 {
-			return fmt.Errorf("config: trunk.kernel = %d, want at least 1", c.Trunk.Kernel)
+			return fieldError("trunk.kernel", c.Trunk.Kernel, "at least 1")
 		}
 	default:
-		return fmt.Errorf("config: trunk.kind %q unknown (want %s, %s or %s)", c.Trunk.Kind, TrunkMLP, TrunkCNN, TrunkResNet)
+		return fieldError("trunk.kind", c.Trunk.Kind, TrunkMLP+", "+TrunkCNN+" or "+TrunkResNet)
 	}
 	for k, w := range c.Trunk.Widths {
 		if w < 1 {
-			return fmt.Errorf("config: trunk.widths[%d] = %d, want at least 1", k, w)
+			return fieldError(fmt.Sprintf("trunk.widths[%d]", k), w, "at least 1")
 		}
 	}
 	for k, ch := range c.Trunk.Channels {
 		if ch < 1 {
-			return fmt.Errorf("config: trunk.channels[%d] = %d, want at least 1", k, ch)
+			return fieldError(fmt.Sprintf("trunk.channels[%d]", k), ch, "at least 1")
 		}
 	}
 	if _, err := activation.TypeString(c.Trunk.Activation); err != nil {
-		return fmt.Errorf("config: trunk.activation %q unknown", c.Trunk.Activation)
+		return fieldError("trunk.activation", c.Trunk.Activation, "an activation of GoMLX (relu, tanh, ...)")
 	}
 	if c.Head.Hidden < 0 {
-		return fmt.Errorf("config: head.hidden = %d, want 0 or more", c.Head.Hidden)
+		return fieldError("head.hidden", c.Head.Hidden, "0 or more")
 	}
 	switch c.Optimizer {
 	case OptimizerSGD, OptimizerAdam:
 	default:
-		return fmt.Errorf("config: optimizer %q unknown (want %s or %s)", c.Optimizer, OptimizerSGD, OptimizerAdam)
+		return fieldError("optimizer", c.Optimizer, OptimizerSGD+" or "+OptimizerAdam)
 	}
 	if !(c.LearningRate > 0) || math.IsInf(c.LearningRate, 0) {
-		return fmt.Errorf("config: learning_rate = %g, want a positive number", c.LearningRate)
+		return fieldError("learning_rate", c.LearningRate, "a positive number")
 	}
 	if c.Momentum < 0 || c.Momentum >= 1 {
-		return fmt.Errorf("config: momentum = %g, want 0 <= momentum < 1", c.Momentum)
+		return fieldError("momentum", c.Momentum, "0 <= momentum < 1")
 	}
 	switch c.Schedule.Kind {
 	case ScheduleConstant, ScheduleCosine:
 	case ScheduleStep:
-		if c.Schedule.DecayEpochs < 1 || !(c.Schedule.Gamma > 0) {
-			return fmt.Errorf("config: step schedule needs decay_epochs >= 1 and gamma > 0 (got %d, %g)",
-				c.Schedule.DecayEpochs, c.Schedule.Gamma)
+		if c.Schedule.DecayEpochs < 1 {
+			return fieldError("schedule.decay_epochs", c.Schedule.DecayEpochs, "at least 1 with a step schedule")
+		}
+		if !(c.Schedule.Gamma > 0) {
+			return fieldError("schedule.gamma", c.Schedule.Gamma, "a positive number with a step schedule")
 		}
 	default:
-		return fmt.Errorf("config: schedule.kind %q unknown (want %s, %s or %s)",
-			c.Schedule.Kind, ScheduleConstant, ScheduleCosine, ScheduleStep)
+		return fieldError("schedule.kind", c.Schedule.Kind, ScheduleConstant+", "+ScheduleCosine+" or "+ScheduleStep)
 	}
 	if c.BatchSize < 1 {
-		return fmt.Errorf("config: batch_size = %d, want at least 1", c.BatchSize)
+		return fieldError("batch_size", c.BatchSize, "at least 1")
 	}
 	if c.Epochs < 1 {
-		return fmt.Errorf("config: epochs = %d, want at least 1", c.Epochs)
+		return fieldError("epochs", c.Epochs, "at least 1")
 	}
 	if c.Patience < 0 {
-		return fmt.Errorf("config: patience = %d, want 0 or more", c.Patience)
+		return fieldError("patience", c.Patience, "0 or more")
 	}
 	if c.CheckpointEvery < 0 {
-		return fmt.Errorf("config: checkpoint_every = %d, want 0 or more", c.CheckpointEvery)
+		return fieldError("checkpoint_every", c.CheckpointEvery, "0 or more")
 	}
 	for name, w := range c.LossWeights {
 		if !(w >= 0) || math.IsInf(w, 0) {
-			return fmt.Errorf("config: loss_weights[%q] = %g, want a finite number >= 0", name, w)
+			return fieldError(fmt.Sprintf("loss_weights[%q]", name), w, "a finite number >= 0")
 		}
 	}
 	return c.validateBalance()
+}
+
+// defaultChannels and defaultKernel are the convolutions of a CNN or ResNet
+// trunk that no recipe describes: 16 and 32 channels with 3×3 kernels.
+func defaultChannels() []int { return []int{16, 32} }
+
+const defaultKernel = 3
+
+// WithTrunk returns c with a trunk of the given kind, keeping its dense
+// widths: a convolutional trunk keeps c's convolutions, or gets the
+// default ones (16 and 32 channels with 3×3 kernels); an MLP trunk has
+// none. Validate refuses an unknown kind.
+func (c Config) WithTrunk(kind string) Config {
+	c.Trunk.Kind = kind
+	switch kind {
+	case TrunkMLP:
+		c.Trunk.Channels, c.Trunk.Kernel = nil, 0
+	case TrunkCNN, TrunkResNet:
+		if len(c.Trunk.Channels) == 0 || c.Trunk.Kernel < 1 {
+			c.Trunk.Channels, c.Trunk.Kernel = defaultChannels(), defaultKernel
+		}
+	}
+	return c
+}
+
+// ValidateFor is Validate, then the check that the trunk fits inputs of
+// inputShape (a CNN or ResNet trunk needs images), as a *FieldError.
+func (c Config) ValidateFor(inputShape []int) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return c.checkInput(inputShape)
+}
+
+// checkInput refuses a convolutional trunk for inputs that are not images
+// [height, width, channels].
+func (c Config) checkInput(inputShape []int) error {
+	if (c.Trunk.Kind == TrunkCNN || c.Trunk.Kind == TrunkResNet) && len(inputShape) != 3 {
+		return fieldError("trunk.kind", c.Trunk.Kind, fmt.Sprintf("%s for inputs of shape %v (a %s trunk needs images [height, width, channels])",
+			TrunkMLP, inputShape, c.Trunk.Kind))
+	}
+	return nil
 }
 
 // learningRate returns the rate of the given step (0-based) in a run of

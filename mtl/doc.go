@@ -65,4 +65,12 @@
 // Options.MaxSteps and Options.Stop end it early, all part of the
 // checkpoint's fingerprint, so a resumed continuation ends like an
 // uninterrupted one.
+//
+// Where things are: config.go (the recipe and its checks), params.go (the
+// parameters), layer.go (an affine layer with its own gradient and its
+// primitives), conv.go (the convolution as patches, with its own
+// gradient), model.go (trunk, heads, losses), lookahead.go (every fast
+// path of Eq. 1), balance.go (the balance rules), optimizer.go, engine.go
+// (the compiled executables), train.go (the training loop), checkpoint.go,
+// warmstart.go, throughput.go and backend.go.
 package mtl

@@ -1,5 +1,9 @@
 package mtl
 
+// This file holds the layers of the model: an affine map with its own
+// gradient (layer), dense layers and their primitives (product, addBias,
+// the transposed weights of narrow products) and the reductions they use.
+
 import (
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
@@ -218,4 +222,82 @@ func firstElement(x *Node) *Node {
 		axes[k] = AxisElem(0)
 	}
 	return Reshape(Slice(x, axes...))
+}
+
+// dense returns the dense layer name of x, followed by the model's
+// activation when act.
+func (m *model) dense(p *params, name string, x *Node, out int, act bool) *Node {
+	in := x.Shape().Dimensions[x.Rank()-1]
+	w, b := denseParams(p, name, in, out, narrow(in, out))
+	return m.apply(p, layer{x: x, w: w, b: b, wT: narrow(in, out)}, act)
+}
+
+// apply builds l, followed by the model's activation when act: fused
+// into l when it is the ReLU (whose gradient layer.build computes). For a
+// model built forward only, l is built without its gradient.
+func (m *model) apply(p *params, l layer, act bool) *Node {
+	fuse := act && m.act == activation.TypeRelu
+	l.relu = fuse
+	var y *Node
+	if p.forwardOnly {
+		y = l.forward()
+	} else {
+		y = l.build()
+	}
+	if fuse {
+		return y
+	}
+	if act {
+		y = m.activate(y)
+	}
+	return y
+}
+
+// narrowProduct is the widest output for which product multiplies by the
+// transposed weights: for small products, the pure-Go backend's SIMD
+// kernels skip an x·w whose w has no more columns than a vector has lanes
+// (16 float32 with AVX-512, 8 with AVX2), but not the same product with w
+// transposed, whose lanes run along the contraction. Measured on the
+// default glyph model: 8% less CPU per training step, 13% per affinity step.
+// A narrow dense layer holds its weights transposed (paramSpec.Transposed),
+// which saves the transposes too (17% less CPU per training step of the
+// glyph model); a convolution's kernel is transposed by product.
+const narrowProduct = 16
+
+// product returns x·w for x [rows, in] and w [in, out]. With the SIMD
+// kernels compiled in, a narrow product (out ≤ narrowProduct ≤ in) is
+// computed against w transposed, so that it runs on them.
+func product(x, w *Node) *Node {
+	in, out := w.Shape().Dimensions[0], w.Shape().Dimensions[1]
+	if narrow(in, out) {
+		return DotGeneral(x, []int{x.Rank() - 1}, nil, Transpose(w, 0, 1), []int{1}, nil)
+	}
+	return MatMul(x, w)
+}
+
+// denseParams returns the weights and bias [out] of the dense layer name,
+// and records its cost. The weights are [in, out], or their transpose
+// [out, in] when transposed (paramSpec.Transposed).
+func denseParams(p *params, name string, in, out int, transposed bool) (w, b *Node) {
+	w = p.getSpec(paramSpec{Name: name + "/w", Shape: []int{in, out}, Owner: p.owner, FanIn: in, FanOut: out,
+		Transposed: transposed})
+	b = p.get(name+"/b", 0, 0, out)
+	p.addCost(in * out)
+	return w, b
+}
+
+// narrow reports whether a product of in inputs and out outputs is narrow
+// (see narrowProduct): then its weights are held transposed.
+func narrow(in, out int) bool {
+	return simdKernels && out <= narrowProduct && in >= narrowProduct
+}
+
+// addBias adds the bias b [channels] along the last axis of x.
+func addBias(x, b *Node) *Node {
+	dims := make([]int, x.Rank())
+	for k := range dims {
+		dims[k] = 1
+	}
+	dims[len(dims)-1] = b.Shape().Dimensions[0]
+	return Add(x, Reshape(b, dims...))
 }

@@ -32,6 +32,9 @@ type Options struct {
 	MaxSteps int
 	// Stop, if set, may end training at the end of an epoch.
 	Stop *StopRule
+	// Warn, if set, receives a line when a damaged checkpoint is removed
+	// and training restarts from scratch; nil writes it to standard error.
+	Warn func(string)
 }
 
 // Progress describes how far a run has come.
@@ -186,7 +189,7 @@ func prepare(ds data.Dataset, tasks []string, cfg Config, opt Options) (*run, er
 	}
 	for name := range cfg.LossWeights {
 		if !seen[name] {
-			return nil, fmt.Errorf("config: loss_weights names task %q, which is not trained", name)
+			return nil, fieldError(fmt.Sprintf("loss_weights[%q]", name), "given", "a task that is trained")
 		}
 	}
 	for _, split := range []data.Split{data.Train, data.Validation, data.Test} {
@@ -215,7 +218,7 @@ func prepare(ds data.Dataset, tasks []string, cfg Config, opt Options) (*run, er
 		eng.close()
 		return nil, err
 	}
-	st, err := loadCheckpoint(opt.CheckpointDir, fp)
+	st, err := r.loadCheckpoint(fp)
 	if err != nil {
 		eng.close()
 		return nil, err

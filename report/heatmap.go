@@ -286,12 +286,13 @@ func HeatmapWith(m *taskmatrix.Matrix, title string, opt HeatmapOptions) (Figure
 		bar.Y.Label.Text = "value"
 	}
 	bar.Add(&plotter.ColorBar{ColorMap: cmap, Vertical: true})
+	bar.Y.Tick.Marker = barTicks{}
 
 	side := vg.Length(7+0.9*float64(n)) * vg.Centimeter
 	if n > manyTasks {
 		side = manySide
 	}
-	barW := 3 * vg.Centimeter
+	barW := 4 * vg.Centimeter
 	w, h := side+3*vg.Centimeter+barW, side+2*vg.Centimeter
 	return Figure{Width: w, Height: h, Draw: func(c draw.Canvas) {
 		p.Draw(draw.Crop(c, 0, -barW, 0, 0))
@@ -300,6 +301,24 @@ func HeatmapWith(m *taskmatrix.Matrix, title string, opt HeatmapOptions) (Figure
 		bottom := h - side + 0.4*vg.Centimeter
 		bar.Draw(draw.Crop(c, w-barW, 0, bottom*0.9, -0.2*vg.Centimeter))
 	}}, nil
+}
+
+// barTicks puts seven evenly spaced, labelled ticks on a colour bar (the
+// middle one at 0 on a bar centred on zero).
+type barTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (barTicks) Ticks(min, max float64) []plot.Tick {
+	const count = 7
+	ts := make([]plot.Tick, count)
+	for i := range ts {
+		v := min + (max-min)*float64(i)/(count-1)
+		if math.Abs(v) < 1e-12*math.Max(math.Abs(min), math.Abs(max)) {
+			v = 0
+		}
+		ts[i] = plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', 2, 64)}
+	}
+	return ts
 }
 
 // cellLabels writes each off-diagonal value, times scale with two

@@ -4,13 +4,16 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
@@ -88,9 +91,59 @@ func meanByTarget(points []taskmatrix.Point, tasks []string) (map[string]map[int
 }
 
 // legendTasks is the most tasks whose trajectories are drawn in their own
-// colour and named in a legend; above, each is a thin grey line and the
-// mean over tasks is drawn on top.
-const legendTasks = 20
+// colour (one of palette10) and named in a legend; above, each is a thin
+// grey line, and the mean over tasks and the strongestPairs pairs of
+// largest mean |Z| are drawn on top in colour.
+const (
+	legendTasks    = 10
+	strongestPairs = 6
+)
+
+// palette10 holds ten colours told apart easily, one per line.
+var palette10 = []color.Color{
+	color.RGBA{31, 119, 180, 255}, color.RGBA{255, 127, 14, 255}, color.RGBA{44, 160, 44, 255},
+	color.RGBA{214, 39, 40, 255}, color.RGBA{148, 103, 189, 255}, color.RGBA{140, 86, 75, 255},
+	color.RGBA{227, 119, 194, 255}, color.RGBA{127, 127, 127, 255}, color.RGBA{188, 189, 34, 255},
+	color.RGBA{23, 190, 207, 255},
+}
+
+// refColors are the dark colours of the reference lines of MethodBars.
+var refColors = []color.Color{
+	color.Black, color.RGBA{178, 34, 34, 255}, color.RGBA{0, 100, 0, 255},
+	color.RGBA{72, 61, 139, 255}, color.RGBA{139, 69, 19, 255}, color.RGBA{0, 0, 139, 255},
+}
+
+// topPairs returns the per-epoch trajectories of the count ordered pairs
+// (source ≠ target) with the largest mean |Z| over epochs, strongest first,
+// each named "source → target".
+func topPairs(points []taskmatrix.Point, count int) (names []string, lines []plotter.XYs) {
+	type pair struct{ s, t string }
+	byPair := map[pair]plotter.XYs{}
+	strength := map[pair]float64{}
+	for _, p := range points {
+		if p.Source == p.Target {
+			continue
+		}
+		k := pair{p.Source, p.Target}
+		byPair[k] = append(byPair[k], plotter.XY{X: float64(p.Epoch), Y: p.Value})
+		strength[k] += math.Abs(p.Value)
+	}
+	keys := slices.Collect(maps.Keys(byPair))
+	slices.SortFunc(keys, func(a, b pair) int {
+		sa, sb := strength[a]/float64(len(byPair[a])), strength[b]/float64(len(byPair[b]))
+		if c := cmpFloat(sb, sa); c != 0 {
+			return c
+		}
+		return strings.Compare(a.s+"\x00"+a.t, b.s+"\x00"+b.t)
+	})
+	for _, k := range keys[:min(count, len(keys))] {
+		xys := byPair[k]
+		slices.SortFunc(xys, func(a, b plotter.XY) int { return cmpFloat(a.X, b.X) })
+		names = append(names, k.s+" → "+k.t)
+		lines = append(lines, xys)
+	}
+	return names, lines
+}
 
 // Trajectories draws, for each target task j, the per-epoch mean over
 // sources i ≠ j of Z_{i→j}: how much the other tasks' updates helped j at
@@ -145,8 +198,7 @@ func Trajectories(points []taskmatrix.Point, tasks []string) (Figure, error) {
 		if err != nil {
 			return Figure{}, err
 		}
-		l.Color = plotutil.Color(i)
-		l.Dashes = plotutil.Dashes(i / len(plotutil.DefaultColors))
+		l.Color = palette10[i%len(palette10)]
 		l.Width = vg.Points(1.5)
 		pts.Shape = plotutil.Shape(i)
 		pts.Color = l.Color
@@ -168,10 +220,26 @@ func Trajectories(points []taskmatrix.Point, tasks []string) (Figure, error) {
 		p.Add(l, pts)
 		leg.Add(fmt.Sprintf("mean over the %d tasks", len(tasks)), l, pts)
 		leg.Add("one task (grey)", greyLine{})
+		names, pairs := topPairs(points, strongestPairs)
+		for i, xys := range pairs {
+			l, err := plotter.NewLine(xys)
+			if err != nil {
+				return Figure{}, err
+			}
+			l.Color = palette10[i%len(palette10)]
+			l.Width = vg.Points(1.2)
+			p.Add(l)
+			leg.Add("Z("+names[i]+")", l)
+		}
+		p.Title.Text = fmt.Sprintf("Affinity during training: mean onto each task and the %d strongest pairs", len(pairs))
+		p.Y.Label.Text = "Z(i→j), mean over sources for a task"
 	}
 	p.X.Tick.Marker = epochTicks{}
 	legW := 4.5 * vg.Centimeter
-	w, h := 18*vg.Centimeter, 11*vg.Centimeter
+	if many {
+		legW = 6 * vg.Centimeter
+	}
+	w, h := 16*vg.Centimeter+legW, 11*vg.Centimeter
 	return Figure{Width: w, Height: h, Draw: func(c draw.Canvas) {
 		p.Draw(draw.Crop(c, 0, -legW, 0, 0))
 		lc := draw.Crop(c, w-legW+0.3*vg.Centimeter, 0, 0, -1*vg.Centimeter)
@@ -252,7 +320,7 @@ func MethodBars(r *experiment.Results) (Figure, error) {
 	p.Title.Text = "Total test loss by method and budget"
 	p.Y.Label.Text = "total test loss (axis not from 0)"
 	p.X.Label.Text = "budget (number of networks)"
-	p.Legend.Top = true
+	p.Legend.Top, p.Legend.Left = true, true
 	p.Add(plotter.NewGrid())
 	lo, hi := math.Inf(1), math.Inf(-1)
 	width := vg.Points(math.Min(18, 160/float64(len(bars))))
@@ -276,7 +344,7 @@ func MethodBars(r *experiment.Results) (Figure, error) {
 		if err != nil {
 			return Figure{}, err
 		}
-		bc.Color = plotutil.Color(i)
+		bc.Color = palette10[i%len(palette10)]
 		bc.LineStyle.Width = 0
 		bc.Offset = (vg.Length(i) - vg.Length(len(bars)-1)/2) * width
 		p.Add(bc)
@@ -292,6 +360,15 @@ func MethodBars(r *experiment.Results) (Figure, error) {
 			p.Add(offsetPlotter{ye, bc.Offset})
 		}
 	}
+	// Each reference line is named with its value in a margin to the right
+	// of the bars, the labels of lines that lie close spread apart, so that
+	// lines on top of each other stay told apart.
+	type ref struct {
+		name  string
+		v     float64
+		color color.Color
+	}
+	var refs []ref
 	for i, m := range lines {
 		v := r.Methods[m].Budgets[experiment.AllBudgets].TotalTestLoss
 		lo, hi = min(lo, v), max(hi, v)
@@ -299,20 +376,43 @@ func MethodBars(r *experiment.Results) (Figure, error) {
 		if err != nil {
 			return Figure{}, err
 		}
-		l.Color = color.Gray{Y: uint8(40 + 30*(i%6))}
+		l.Color = refColors[i%len(refColors)]
 		l.Dashes = plotutil.Dashes(i + 1)
 		l.Width = vg.Points(1.5)
 		p.Add(l)
 		p.Legend.Add(m+" (all budgets)", l)
+		refs = append(refs, ref{m, v, l.Color})
 	}
 	pad := 0.15 * math.Max(hi-lo, 1e-3*math.Abs(hi))
-	p.Y.Min, p.Y.Max = lo-pad, hi+pad*(2+0.5*float64(len(bars)+2))
+	p.Y.Min, p.Y.Max = lo-pad, hi+pad*(2+0.5*float64(len(bars)+len(lines)+2))
 	labels := make([]string, len(ks))
 	for i, k := range ks {
 		labels[i] = strconv.Itoa(k)
 	}
 	p.X.Tick.Marker = nameTicks{names: labels}
 	p.X.Min, p.X.Max = -0.5, float64(len(ks))-0.5
+	if len(refs) > 0 {
+		p.X.Max += 0.9
+		slices.SortStableFunc(refs, func(a, b ref) int { return cmpFloat(a.v, b.v) })
+		gap, last := 0.05*(p.Y.Max-p.Y.Min), math.Inf(-1)
+		var xy plotter.XYLabels
+		var styles []text.Style
+		for _, rf := range refs {
+			y := max(rf.v, last+gap)
+			last = y
+			xy.XYs = append(xy.XYs, plotter.XY{X: float64(len(ks)) - 0.45, Y: y})
+			xy.Labels = append(xy.Labels, fmt.Sprintf("%s %.3f", rf.name, rf.v))
+			st := p.X.Tick.Label
+			st.Color, st.XAlign, st.YAlign = rf.color, draw.XLeft, draw.YCenter
+			styles = append(styles, st)
+		}
+		labels, err := plotter.NewLabels(xy)
+		if err != nil {
+			return Figure{}, err
+		}
+		labels.TextStyle = styles
+		p.Add(labels)
+	}
 	w := vg.Length(8+float64(len(ks)*len(bars))*0.8) * vg.Centimeter
 	return Figure{Width: max(w, 14*vg.Centimeter), Height: 11 * vg.Centimeter, Draw: p.Draw}, nil
 }

@@ -261,19 +261,45 @@ func formatGroups(groups [][]string) string {
 	return strings.Join(parts, " ")
 }
 
-// groupsTable lists the groups each method chose for each budget.
+// groupsTable lists the groups each method chose for each budget: per
+// seed where the seeds' groups differ, with their stability for the
+// recommended grouping, and random's first grouping (its groupings are the
+// same under every seed).
 func groupsTable(r *experiment.Results) *table {
 	t := &table{
 		title:    "Chosen groups",
 		header:   []string{"method", "budget", "groups", "train seconds"},
 		textCols: 3,
-		note:     "Random shows its first seed's grouping. A task in two groups is served by the one with its lower validation loss.",
+		note: "Groups that differ between seeds are listed seed by seed. Random: the first of its groupings, which are drawn once " +
+			"and trained under every seed. A task in two groups is served by the one with its lower validation loss.",
+	}
+	stable := map[string]experiment.Consensus{}
+	if r.Analysis != nil {
+		for _, c := range r.Analysis.Consensus {
+			stable[c.Method+"/"+c.Budget] = c
+		}
+		if len(r.Analysis.Consensus) > 0 && len(r.Seeds) > 1 {
+			t.note += fmt.Sprintf(" %s: %% after a group is the share of seeds whose own tag grouping put its tasks together.", r.Analysis.Consensus[0].Method)
+		}
 	}
 	for _, m := range methodsIn(r) {
 		keys := slices.SortedFunc(maps.Keys(r.Methods[m].Budgets), compareBudgetKeys)
 		for _, k := range keys {
 			b := r.Methods[m].Budgets[k]
-			t.rows = append(t.rows, []cell{txt(m), txt(k), txt(formatGroups(b.Groups)), txt(fmt.Sprintf("%.1f", b.TrainSeconds))})
+			text := formatGroups(b.Groups)
+			switch c, ok := stable[m+"/"+k]; {
+			case ok && len(r.Seeds) > 1:
+				text = experiment.FormatStable(c.Groups, c.Together)
+			case m == experiment.Random && len(r.Seeds) > 0 && len(b.SeedGroups) >= len(r.Seeds):
+				text += fmt.Sprintf(" (first of %d groupings)", len(b.SeedGroups)/len(r.Seeds))
+			case len(b.GroupsBySeed) > 0:
+				parts := make([]string, len(b.GroupsBySeed))
+				for i, g := range b.GroupsBySeed {
+					parts[i] = fmt.Sprintf("seed %d: %s", r.Seed+uint64(i), formatGroups(g))
+				}
+				text = strings.Join(parts, "; ")
+			}
+			t.rows = append(t.rows, []cell{txt(m), txt(k), txt(text), txt(fmt.Sprintf("%.1f", b.TrainSeconds))})
 		}
 	}
 	return t
@@ -318,7 +344,7 @@ func perTaskTable(r *experiment.Results, k int) *table {
 // reaching the groups.
 func WriteTable(w io.Writer, r *experiment.Results) error {
 	if r.Analysis != nil {
-		fmt.Fprintf(w, "Verdict: %s\n\n", r.Analysis.Verdict)
+		fmt.Fprintf(w, "%s\n\n", r.Analysis.Verdict)
 	}
 	for _, t := range []*table{metricTable(r, false), metricTable(r, true), timingTable(r), comparisonTable(r)} {
 		if len(t.rows) == 0 {

@@ -41,13 +41,13 @@ func (s *figureSet) add(name, caption string, f Figure, err error) error {
 // ordered and outlined by groups (none: in task order; caption says
 // what the groups are), and its trajectory.
 func (s *figureSet) addAffinity(a *experiment.AffinitySummary, tasks []string, groups [][]string, caption string) error {
-	opt := HeatmapOptions{Groups: groups, Value: "Ẑ(i→j)"}
+	opt := HeatmapOptions{Groups: groups, Value: "Ẑ(i→j): share of j's loss removed by i's step"}
 	f, err := HeatmapWith(a.Affinity, "Inter-task affinity Ẑ(i→j)", opt)
 	if err := s.add("affinity", "Lookahead inter-task affinity (row i helps column j when positive)."+caption, f, err); err != nil {
 		return err
 	}
 	if a.Cosine != nil {
-		opt.Value = "cosine"
+		opt.Value = "cosine of the task gradients"
 		f, err := HeatmapWith(a.Cosine, "Gradient cosine similarity", opt)
 		if err := s.add("cosine", "Cosine similarity of per-task gradients on the shared parameters (CS baseline)."+caption, f, err); err != nil {
 			return err
@@ -62,10 +62,18 @@ func (s *figureSet) addAffinity(a *experiment.AffinitySummary, tasks []string, g
 	return nil
 }
 
-// heatmapGroups are the groups that order the heat maps of a report: tag's
-// at its largest budget, with a caption that says so; none when tag did
-// not run.
+// heatmapGroups are the groups that order the heat maps of a report: the
+// recommended groups when the recommendation is a grouping, else the
+// recommended grouping (Analysis.Consensus) at the largest budget, else
+// tag's; with a caption that says which. None when no grouping ran.
 func heatmapGroups(r *experiment.Results) ([][]string, string) {
+	if rec := r.Recommendation; rec != nil && len(rec.Groups) > 1 && len(rec.Groups) < len(r.Tasks) {
+		return rec.Groups, fmt.Sprintf(" Tasks ordered by the recommended groups (%s), each outlined.", rec.Option)
+	}
+	if a := r.Analysis; a != nil && len(a.Consensus) > 0 {
+		c := a.Consensus[len(a.Consensus)-1]
+		return c.Groups, fmt.Sprintf(" Tasks ordered by %s's groups at budget %s, each outlined.", c.Method, c.Budget)
+	}
 	m := r.Methods["tag"]
 	if m == nil {
 		return nil, ""
@@ -118,7 +126,9 @@ func writeMarkdown(w io.Writer, r *experiment.Results, figs []string, captions m
 	}
 	fmt.Fprintf(w, "# %s\n\n", mdEscape(title))
 	if r.Analysis != nil {
-		fmt.Fprintf(w, "**Verdict.** %s\n\n", mdEscape(r.Analysis.Verdict))
+		for _, para := range strings.Split(r.Analysis.Verdict, "\n\n") {
+			fmt.Fprintf(w, "%s\n\n", strings.ReplaceAll(mdEscape(para), "\n", "  \n"))
+		}
 	}
 	fmt.Fprintf(w, "Tasks (%d): %s.  \nSeed %d, configuration hash `%s`.\n\n", len(r.Tasks), mdEscape(strings.Join(r.Tasks, ", ")), r.Seed, r.ConfigHash)
 	if len(r.Data) > 0 {
@@ -127,6 +137,13 @@ func writeMarkdown(w io.Writer, r *experiment.Results, figs []string, captions m
 		for _, k := range keys {
 			if k == "name" {
 				continue // in the title
+			}
+			if notes, ok := stringList(r.Data[k]); ok && k == "notes" {
+				fmt.Fprintf(w, "- %s:\n", mdEscape(k))
+				for _, n := range foldNotes(notes) {
+					fmt.Fprintf(w, "  - %s\n", mdEscape(n))
+				}
+				continue
 			}
 			fmt.Fprintf(w, "- %s: %s\n", mdEscape(k), mdEscape(dataValue(r.Data[k])))
 		}
@@ -139,14 +156,17 @@ func writeMarkdown(w io.Writer, r *experiment.Results, figs []string, captions m
 		if err != nil {
 			return fmt.Errorf("encoding the recipe: %w", err)
 		}
-		fmt.Fprintf(w, "Recipe (as in results.json):\n\n```json\n%s\n```\n\n", b)
+		if text := recipeText(r.Recipe); text != "" {
+			fmt.Fprintf(w, "%s\n\n", mdEscape(text))
+		}
+		fmt.Fprintf(w, "<details><summary>Training recipe (as in results.json)</summary>\n\n```json\n%s\n```\n\n</details>\n\n", b)
 	}
 	if r.Selection != nil {
-		b, err := json.Marshal(r.Selection)
+		text, err := selectionText(r.Selection)
 		if err != nil {
-			return fmt.Errorf("encoding the selection settings: %w", err)
+			return err
 		}
-		fmt.Fprintf(w, "Selection settings: `%s`\n\n", b)
+		fmt.Fprintf(w, "%s\n\n", mdEscape(text))
 	}
 	if len(r.Skipped) > 0 {
 		fmt.Fprintln(w, "Methods left out at this task count:")
@@ -246,13 +266,13 @@ func dataValue(v any) string {
 	case string, bool, int, int64, float64:
 		return fmt.Sprint(x)
 	case []string:
-		return strings.Join(x, "; ")
+		return foldList(x, "; ")
 	case []any:
 		if items, ok := taskItems(x); ok {
-			return strings.Join(items, ", ")
+			return foldList(items, ", ")
 		}
 		if lines, ok := stringItems(x); ok {
-			return strings.Join(lines, "; ")
+			return foldList(lines, "; ")
 		}
 	case []map[string]any:
 		xs := make([]any, len(x))
@@ -268,6 +288,18 @@ func dataValue(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
+}
+
+// stringList returns v as a list of strings ([]string, or []any of
+// strings as decoded from JSON).
+func stringList(v any) ([]string, bool) {
+	switch x := v.(type) {
+	case []string:
+		return x, true
+	case []any:
+		return stringItems(x)
+	}
+	return nil, false
 }
 
 // taskItems renders task descriptions ({"name": ..., "kind": ...}) as

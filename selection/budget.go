@@ -3,6 +3,8 @@ package selection
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 )
 
 // Budget limits the groups that may be chosen: every group has an integer
@@ -79,4 +81,68 @@ func (b Budget) cost(g Set) (int, error) {
 		return 0, fmt.Errorf("budget %s: group %v costs %d units; costs must be at least 1", b.Name, g, c)
 	}
 	return c, nil
+}
+
+// Cost models of ParseBudgets.
+const (
+	// CostNetworks counts networks: a budget is k, at most k groups
+	// (MaxNetworks).
+	CostNetworks = "networks"
+	// CostStandley is the cost model of Standley et al. (StandleyCost).
+	CostStandley = "standley"
+)
+
+// BudgetEntry is one entry of a budget list: its text, its value (int
+// networks or float cost, as printed in JSON) and its Budget.
+type BudgetEntry struct {
+	Text   string
+	Value  any
+	Budget Budget
+}
+
+// BudgetError is a refused entry of a budget list: bad input.
+type BudgetError struct{ Err error }
+
+// Error returns the reason.
+func (e *BudgetError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *BudgetError) Unwrap() error { return e.Err }
+
+// BadInput marks the error as the user's: commands exit with status 2.
+func (e *BudgetError) BadInput() {}
+
+// ParseBudgets reads a comma-separated list of budgets under the cost
+// model (CostNetworks: whole numbers of networks, at least 1; CostStandley:
+// costs of at least one single-task network, 0.5). Errors are
+// *BudgetError naming the entry.
+func ParseBudgets(list, model string) ([]BudgetEntry, error) {
+	bad := func(format string, args ...any) error { return &BudgetError{fmt.Errorf(format, args...)} }
+	var out []BudgetEntry
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		switch model {
+		case CostNetworks:
+			k, err := strconv.Atoi(f)
+			if err != nil {
+				return nil, bad("%q is not a whole number of networks", f)
+			}
+			if k < 1 {
+				return nil, bad("%d networks; must be at least 1", k)
+			}
+			out = append(out, BudgetEntry{f, k, MaxNetworks(k)})
+		case CostStandley:
+			c, err := strconv.ParseFloat(f, 64)
+			if err != nil || c != c || c > 1e6 {
+				return nil, bad("%q is not a cost", f)
+			}
+			if c < 0.5 {
+				return nil, bad("cost %g is below one single-task network (0.5)", c)
+			}
+			out = append(out, BudgetEntry{f, c, StandleyCost(c)})
+		default:
+			return nil, bad("cost model %q: want %s or %s", model, CostNetworks, CostStandley)
+		}
+	}
+	return out, nil
 }

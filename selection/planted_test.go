@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"sort"
 )
 
 // plantedMatrix returns a raw affinity matrix shaped like a measured one
@@ -38,33 +37,6 @@ func plantedMatrix(seed uint64, n, fam int, signal, noise float64) ([][]float64,
 		}
 	}
 	return a, family
-}
-
-// topPartnerPrecision is the share of each task's fam−1 strongest partners
-// (symmetrised standardized affinity) that lie in its own family: the
-// statistic quoted for measured matrices.
-func topPartnerPrecision(a [][]float64, family []int, fam int) float64 {
-	z := Standardize(a)
-	n := len(z)
-	hit := 0
-	idx := make([]int, 0, n)
-	for j := 0; j < n; j++ {
-		idx = idx[:0]
-		for i := 0; i < n; i++ {
-			if i != j {
-				idx = append(idx, i)
-			}
-		}
-		sort.SliceStable(idx, func(x, y int) bool {
-			return z[idx[x]][j]+z[j][idx[x]] > z[idx[y]][j]+z[j][idx[y]]
-		})
-		for _, i := range idx[:fam-1] {
-			if family[i] == family[j] {
-				hit++
-			}
-		}
-	}
-	return float64(hit) / float64(n*(fam-1))
 }
 
 // plantedScore is the zsum summed score of the planted partition.

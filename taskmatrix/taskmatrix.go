@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -159,10 +158,12 @@ func (m *Matrix) WriteFile(path string) error {
 }
 
 // ReadFile reads a matrix from path. A file whose first non-blank byte is
-// '{' is read as JSON, anything else as CSV. Errors name the file and,
-// where they can, the line or row and column at fault.
+// '{' is read as JSON, anything else as CSV. A file with a checksum file
+// (one WriteFile wrote) is verified first (*atomicfile.ChecksumError when
+// damaged). Errors name the file and, where they can, the line or row and
+// column at fault.
 func ReadFile(path string) (*Matrix, error) {
-	b, err := os.ReadFile(path)
+	b, err := atomicfile.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}

@@ -1,11 +1,12 @@
 package taskmatrix
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -176,7 +177,7 @@ func ReadTrajectoryCSV(r io.Reader) ([]Point, error) {
 			return nil, fmt.Errorf("trajectory: line %d: %w", line, err)
 		}
 		if long {
-			value, err := strconv.ParseFloat(rec[3], 64)
+			value, err := parseFinite(rec[3])
 			if err != nil {
 				return nil, fmt.Errorf("trajectory: line %d: %w", line, err)
 			}
@@ -188,7 +189,7 @@ func ReadTrajectoryCSV(r io.Reader) ([]Point, error) {
 			if cell == "" {
 				continue
 			}
-			value, err := strconv.ParseFloat(cell, 64)
+			value, err := parseFinite(cell)
 			if err != nil {
 				return nil, fmt.Errorf("trajectory: line %d, column %s: %w", line, header[k+2], err)
 			}
@@ -197,14 +198,24 @@ func ReadTrajectoryCSV(r io.Reader) ([]Point, error) {
 	}
 }
 
-// ReadTrajectoryFile reads a trajectory CSV file (see ReadTrajectoryCSV).
+// parseFinite parses a finite number: a trajectory of NaN or ±Inf is no
+// trajectory the tool wrote.
+func parseFinite(s string) (float64, error) {
+	v, err := strconv.ParseFloat(s, 64)
+	if err == nil && (math.IsNaN(v) || math.IsInf(v, 0)) {
+		err = fmt.Errorf("value %s is not finite", s)
+	}
+	return v, err
+}
+
+// ReadTrajectoryFile reads a trajectory CSV file (see ReadTrajectoryCSV),
+// verified against its checksum file when it has one.
 func ReadTrajectoryFile(path string) ([]Point, error) {
-	f, err := os.Open(path)
+	b, err := atomicfile.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	pts, err := ReadTrajectoryCSV(f)
+	pts, err := ReadTrajectoryCSV(bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
 	"time"
 
@@ -58,17 +57,26 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	where := "-tasks"
+	if td.tasks == "" {
+		where = "the data " + ds.Name()
+	}
+	if err := affinityrun.CheckTasks(where, tasks); err != nil {
+		return err
+	}
 	cfg, aopt, err := affinityRecipe(ds, len(tasks), recipe, *seed, *divide)
 	if err != nil {
 		return err
 	}
 	opt := mtl.Options{CheckpointDir: *out, Affinity: &aopt}
 	var stopper *affinityrun.Stopper
+	var stopRule any // the stop rule in the run's configuration
 	if *untilStable {
 		rule, err := stop.groupStability(aopt.Every)
 		if err != nil {
 			return err
 		}
+		stopRule = rule
 		stopper = affinityrun.NewStopper(rule)
 		opt.Stop = stopper.StopRule()
 	}
@@ -77,12 +85,20 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	l := experiment.Layout{Dir: *out}
-	if err := affinityrun.PrepareDir(l, *resume, *force); err != nil {
+	// What the run's files depend on: two processes on -out must agree.
+	conf := map[string]any{"data": ds.Name(), "data_digest": digest, "tasks": tasks, "recipe": cfg, "affinity": aopt,
+		"seed": *seed, "until_stable": stopRule}
+	lock, err := affinityrun.PrepareDir(l, *resume, *force, conf)
+	if err != nil {
 		return err
 	}
+	defer lock.Release()
 
 	// Which columns are inputs, and which of them look like labels.
 	if _, err := data.WriteFeatures(stdout, ds); err != nil {
+		return err
+	}
+	if _, err := data.WriteClassWarnings(stdout, ds); err != nil {
 		return err
 	}
 
@@ -140,16 +156,16 @@ func trainInterruptible(ds data.Dataset, tasks []string, cfg mtl.Config, opt mtl
 	return res, err
 }
 
-// interruptible calls train with a context that Ctrl-C cancels, then ends
+// interruptible calls train with a context that Ctrl-C or SIGTERM cancels, then ends
 // the progress bar's line on stderr; a cancelled training says that the
 // checkpoint in dir continues with -resume.
 func interruptible(dir string, stderr io.Writer, train func(ctx context.Context) error) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signalContext()
 	defer stop()
 	err := train(ctx)
 	fmt.Fprintln(stderr)
 	if errors.Is(err, context.Canceled) {
-		return fmt.Errorf("interrupted; the checkpoint in %s continues with -resume", dir)
+		return &resumeError{fmt.Sprintf("the checkpoint in %s continues with -resume", dir), err}
 	}
 	return err
 }

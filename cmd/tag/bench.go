@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/tagroup/tag/data/catalog"
 	"github.com/tagroup/tag/data/glyphs"
 	"github.com/tagroup/tag/experiment/engines"
 	"github.com/tagroup/tag/mtl"
@@ -72,7 +73,7 @@ func benchModel(name string, input []int, trunk mtl.TrunkSpec, batch, defaultTas
 
 // benchGlyphs is the recipe and tasks of the default `tag run`.
 func benchGlyphs(tasks int, backend string) (mtl.ThroughputModel, error) {
-	ds, err := glyphs.New(glyphs.Options{N: 100, Size: defaultGlyphSize, Seed: 1, Tasks: glyphs.DefaultTasks()})
+	ds, err := glyphs.New(glyphs.Options{N: 100, Size: catalog.DefaultGlyphs.Size, Seed: 1, Tasks: glyphs.DefaultTasks()})
 	if err != nil {
 		return mtl.ThroughputModel{}, err
 	}

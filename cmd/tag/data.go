@@ -156,26 +156,6 @@ your own data (any command that takes a data set; check it first with 'tag data 
                                       and img_align_celeba/ (-attributes, -size, -limit, -cache)
 `
 
-// runTimes is the expected wall time of `tag run -data NAME` with its
-// default recipe, methods, budgets and 3 seeds on a 2-core machine (built
-// with GOEXPERIMENT=simd), shown by `tag data list`. "measured": timed on
-// the 2-core development machine (the plain run: 53 s of wall time and
-// 1.6 min of CPU when quiet). "ETA": the time left in phase 1 that `tag
-// run` printed after 1.5–2 minutes (from steps left and measured step
-// times), plus about a sixth for phase 2 (the glyph run's share: 37 of
-// 265 networks), not run to the end; early stopping can make it shorter.
-var runTimes = map[string]string{
-	"glyphs":           "2.0 min, measured (plain `tag run`, 4000 16×16 glyphs: 53 s, measured)",
-	"glyphs-all":       "2.8 min, measured",
-	"planted":          "33 s, measured",
-	"multimnist":       "≈20–25 min (default CNN; phase 1: 17 min, ETA)",
-	"mnist-attributes": "≈1.5–2 h (default CNN; phase 1: 1 h 22 min, ETA; -seeds 1 for a first look)",
-	"fashion-mnist":    "≈45–60 min (default CNN; phase 1: 41 min, ETA)",
-	"sklearn-digits":   "66 s, measured",
-	"mnist-pairs":      "not measured (45 tasks: use -methods tag,random -seeds 1 for a first look)",
-	"supermarket":      "3.2 min, measured",
-}
-
 func runData(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return badInputf("want a sub-command: 'tag data list' or 'tag data describe NAME|FILE.csv|--celeba DIR'")
@@ -194,9 +174,9 @@ func runData(args []string, stdout, stderr io.Writer) error {
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "name\t`tag run -data NAME` on 2 cores\tdescription")
 		for _, s := range data.Sources() {
-			t := runTimes[s.Name]
-			if t == "" {
-				t = "unknown"
+			t := "unknown"
+			if r, ok := catalog.Lookup(s.Name); ok && r.RunTime != "" {
+				t = r.RunTime
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Name, t, s.Summary)
 		}
@@ -213,8 +193,9 @@ func runData(args []string, stdout, stderr io.Writer) error {
 		return nil
 	case "describe":
 		fs := newFlags("data describe", stderr)
-		setUsage(fs, stderr, "usage: tag data describe NAME | FILE.csv --targets t1,t2 [flags] | --celeba DIR [flags]")
+		setUsage(fs, stderr, "usage: tag data describe [-data] NAME | [-data] FILE.csv --targets t1,t2 [flags] | --celeba DIR [flags]")
 		df := addDataFlags(fs)
+		dataSpec := fs.String("data", "", "data set: a name from 'tag data list' or a CSV file, as -data of the other commands (it may also be the first argument)")
 		rest := args[1:]
 		spec := ""
 		// The data set may come before or after the flags.
@@ -233,11 +214,21 @@ func runData(args []string, stdout, stderr io.Writer) error {
 			}
 			spec = fs.Arg(0)
 		}
+		if *dataSpec != "" {
+			if spec != "" && spec != *dataSpec {
+				return badInputf("two data sets given: -data %s and the argument %s", *dataSpec, spec)
+			}
+			spec = *dataSpec
+		}
 		ds, err := df.open(spec)
 		if err != nil {
 			return err
 		}
-		return data.Describe(stdout, ds)
+		if err := data.Describe(stdout, ds); err != nil {
+			return err
+		}
+		_, err = data.WriteClassWarnings(stdout, ds)
+		return err
 	}
 	return badInputf("unknown sub-command %q of data (want list or describe)", args[0])
 }

@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/tagroup/tag/data"
 )
 
 func TestDataCommand(t *testing.T) {
@@ -52,6 +50,11 @@ func TestDataCommand(t *testing.T) {
 			[]string{"features (1): x\n"}, ""},
 		{"csv flags first", []string{"data", "describe", "--targets", "sick", "--kinds", "sick=regression", csvPath}, 0, []string{"sick  regression"}, ""},
 		{"csv without targets", []string{"data", "describe", csvPath}, 2, nil, "needs --targets"},
+		{"describe -data", []string{"data", "describe", "-data", "planted"}, 0, []string{"a0", "true group: [c0 c1 c2]"}, ""},
+		{"describe -data csv", []string{"data", "describe", "-data", csvPath, "-targets", "sick"}, 0, []string{"sick  binary", `warning: task "sick": class 0 has 0 in validation`}, ""},
+		{"describe two data sets", []string{"data", "describe", "planted", "-data", "glyphs"}, 2, nil, "two data sets given: -data glyphs and the argument planted"},
+		{"describe few of a class", []string{"data", "describe", leakPath, "--targets", "a", "--val-fraction", "0.03", "--test-fraction", "0.03"}, 0,
+			[]string{`warning: task "a": class 0 has`, "(fewer than 5 examples: its loss there is mostly noise)"}, ""},
 		{"csv bad column", []string{"data", "describe", csvPath, "--targets", "nope"}, 2, nil, `d.csv:1: no target column "nope"`},
 		{"bad kinds", []string{"data", "describe", csvPath, "--targets", "sick", "--kinds", "sick"}, 2, nil, `"sick" is not name=kind`},
 		{"unknown name", []string{"data", "describe", "cifar"}, 2, nil, `unknown data set "cifar"`},
@@ -81,24 +84,6 @@ func TestDataCommand(t *testing.T) {
 				t.Errorf("stderr %q lacks %q", errb.String(), tc.err)
 			}
 		})
-	}
-}
-
-// Every built-in data set has an expected run time for `tag data list`.
-func TestRunTimesCoverSources(t *testing.T) {
-	for _, s := range data.Sources() {
-		if runTimes[s.Name] == "" {
-			t.Errorf("runTimes lacks %q", s.Name)
-		}
-	}
-	known := map[string]bool{}
-	for _, s := range data.Sources() {
-		known[s.Name] = true
-	}
-	for name := range runTimes {
-		if !known[name] {
-			t.Errorf("runTimes names %q, which is not registered", name)
-		}
 	}
 }
 

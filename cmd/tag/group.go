@@ -34,7 +34,10 @@ type groupOutput struct {
 	Bound      float64        `json:"bound"`
 	Gap        float64        `json:"gap"`
 	Assignment map[string]int `json:"assignment"`
-	elapsed    time.Duration
+	// CappedAt is set when the budget was more networks than tasks: the
+	// number of tasks, the most networks that can be used.
+	CappedAt int `json:"capped_at,omitempty"`
+	elapsed  time.Duration
 }
 
 func runGroup(args []string, stdout, stderr io.Writer) error {
@@ -98,6 +101,9 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return badInput(err)
 	}
+	if m.N() < 2 {
+		return badInputf("%s holds %d task (%s): there is nothing to group", file, m.N(), strings.Join(m.Tasks, ","))
+	}
 	if n := m.N(); n > selection.MaxTasks {
 		switch {
 		case rule != selection.RuleZSum:
@@ -123,14 +129,17 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "%d budgets solved in %v\n", len(models), d.Round(time.Millisecond))
 	}
 	for _, bm := range models {
-		if k, ok := bm.value.(int); ok && k > m.N() {
-			fmt.Fprintf(stderr, "budget %d: only %d tasks in %s; at most %d networks can be used\n", k, m.N(), file, m.N())
+		if k, ok := bm.Value.(int); ok && k > m.N() {
+			fmt.Fprintf(stderr, "budget %d: only %d tasks in %s; capped at %d networks (one per task)\n", k, m.N(), file, m.N())
 		}
 	}
 	outs := make([]groupOutput, len(models))
 	for i, res := range results {
-		outs[i] = groupOutput{Rule: rule, Budget: models[i].value, Groups: res.GroupNames(m.Tasks), Score: res.Score,
+		outs[i] = groupOutput{Rule: rule, Budget: models[i].Value, Groups: res.GroupNames(m.Tasks), Score: res.Score,
 			Optimal: res.Optimal, Bound: res.Bound, Gap: res.Gap, Assignment: map[string]int{}, elapsed: res.Elapsed}
+		if k, ok := models[i].Value.(int); ok && k > m.N() {
+			outs[i].CappedAt = m.N()
+		}
 		for j, t := range m.Tasks {
 			outs[i].Assignment[t] = res.Assignment[j]
 		}
@@ -153,10 +162,10 @@ const listGroupsUpTo = 64
 
 // solveBudgets solves every budget (in one pass where the selection
 // package can), naming the budget and file in an error.
-func solveBudgets(m *taskmatrix.Matrix, rule string, models []budgetModel, opt selection.Options, maxSize int, file string) ([]*selection.Result, error) {
+func solveBudgets(m *taskmatrix.Matrix, rule string, models []selection.BudgetEntry, opt selection.Options, maxSize int, file string) ([]*selection.Result, error) {
 	bs := make([]selection.Budget, len(models))
 	for i, bm := range models {
-		bs[i] = bm.budget
+		bs[i] = bm.Budget
 	}
 	results, err := selection.SolveMatrixAll(m, rule, bs, opt)
 	if err == nil {
@@ -164,56 +173,30 @@ func solveBudgets(m *taskmatrix.Matrix, rule string, models []budgetModel, opt s
 	}
 	// Find the budget at fault, one by one, for the message.
 	for _, bm := range models {
-		_, err := selection.SolveMatrix(m, rule, bm.budget, opt)
+		_, err := selection.SolveMatrix(m, rule, bm.Budget, opt)
 		switch {
 		case errors.Is(err, selection.ErrInfeasible) && maxSize > 0:
-			return nil, badInputf("-budget %s with -max-group-size %d: cannot cover the %d tasks of %s (%v)", bm.text, maxSize, m.N(), file, err)
+			return nil, badInputf("-budget %s with -max-group-size %d: cannot cover the %d tasks of %s (%v)", bm.Text, maxSize, m.N(), file, err)
 		case errors.Is(err, selection.ErrInfeasible):
-			return nil, badInputf("-budget %s: cannot cover the %d tasks of %s (%v)", bm.text, m.N(), file, err)
+			return nil, badInputf("-budget %s: cannot cover the %d tasks of %s (%v)", bm.Text, m.N(), file, err)
 		case err != nil:
-			return nil, fmt.Errorf("%s, budget %s: %w", file, bm.text, err)
+			return nil, fmt.Errorf("%s, budget %s: %w", file, bm.Text, err)
 		}
 	}
 	return nil, fmt.Errorf("%s: %w", file, err)
 }
 
-// budgetModel is one parsed -budget entry.
-type budgetModel struct {
-	text   string
-	value  any // int networks or float cost, as printed in JSON
-	budget selection.Budget
-}
-
 // parseBudgets reads the -budget list under the -cost model.
-func parseBudgets(list, model string) ([]budgetModel, error) {
-	if model != "networks" && model != "standley" {
-		return nil, badInputf("-cost %q: want networks or standley", model)
+func parseBudgets(list, model string) ([]selection.BudgetEntry, error) {
+	if model != selection.CostNetworks && model != selection.CostStandley {
+		return nil, badInputf("-cost %q: want %s or %s", model, selection.CostNetworks, selection.CostStandley)
 	}
 	if strings.TrimSpace(list) == "" {
 		return nil, badInputf("missing -budget (e.g. -budget 2,3,4)")
 	}
-	var out []budgetModel
-	for _, f := range strings.Split(list, ",") {
-		f = strings.TrimSpace(f)
-		if model == "networks" {
-			k, err := strconv.Atoi(f)
-			if err != nil {
-				return nil, badInputf("-budget %q: %q is not a whole number of networks", list, f)
-			}
-			if k < 1 {
-				return nil, badInputf("-budget %q: %d networks; must be at least 1", list, k)
-			}
-			out = append(out, budgetModel{f, k, selection.MaxNetworks(k)})
-			continue
-		}
-		c, err := strconv.ParseFloat(f, 64)
-		if err != nil || c != c || c > 1e6 {
-			return nil, badInputf("-budget %q: %q is not a cost", list, f)
-		}
-		if c < 0.5 {
-			return nil, badInputf("-budget %q: cost %g is below one single-task network (0.5)", list, c)
-		}
-		out = append(out, budgetModel{f, c, selection.StandleyCost(c)})
+	out, err := selection.ParseBudgets(list, model)
+	if err != nil {
+		return nil, fmt.Errorf("-budget %q: %w", list, err)
 	}
 	return out, nil
 }
@@ -229,6 +212,10 @@ func writeGroupTable(w io.Writer, outs []groupOutput, rule string, list bool) er
 		fmt.Fprintf(tw, "budget\t%s\tproof\ttime\tgroups (sizes; -list-groups or -json for the names)\n", selection.ScoreName(rule))
 	}
 	for _, o := range outs {
+		budget := fmt.Sprint(o.Budget)
+		if o.CappedAt > 0 {
+			budget += fmt.Sprintf(" (capped at %d)", o.CappedAt)
+		}
 		proof := "optimal"
 		if !o.Optimal {
 			proof = fmt.Sprintf("gap %.4g (bound %.6g)", o.Gap, o.Bound)
@@ -237,14 +224,14 @@ func writeGroupTable(w io.Writer, outs []groupOutput, rule string, list bool) er
 			}
 		}
 		if !list {
-			fmt.Fprintf(tw, "%v\t%.6g\t%s\t%v\t%s\n", o.Budget, o.Score, proof, o.elapsed.Round(time.Millisecond), groupSizes(o.Groups))
+			fmt.Fprintf(tw, "%s\t%.6g\t%s\t%v\t%s\n", budget, o.Score, proof, o.elapsed.Round(time.Millisecond), groupSizes(o.Groups))
 			continue
 		}
 		groups := make([]string, len(o.Groups))
 		for i, g := range o.Groups {
 			groups[i] = "{" + strings.Join(g, " ") + "}"
 		}
-		fmt.Fprintf(tw, "%v\t%.6g\t%s\t%s\n", o.Budget, o.Score, proof, strings.Join(groups, " "))
+		fmt.Fprintf(tw, "%s\t%.6g\t%s\t%s\n", budget, o.Score, proof, strings.Join(groups, " "))
 	}
 	return tw.Flush()
 }

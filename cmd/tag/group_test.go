@@ -114,7 +114,7 @@ func TestGroupBadInput(t *testing.T) {
 		{"empty file", []string{"--affinity", writeTemp(t, "empty.csv", " \n"), "--budget", "2"}, "empty.csv: empty file"},
 		{"budget zero", []string{"--affinity", good, "--budget", "2,0"}, "-budget"},
 		{"budget not a number", []string{"--affinity", good, "--budget", "two"}, "-budget"},
-		{"budget cannot cover", []string{"--affinity", one, "--rule", "paper", "--budget", "3"}, "-budget 3: cannot cover"},
+		{"one task", []string{"--affinity", one, "--rule", "paper", "--budget", "3"}, "holds 1 task (a): there is nothing to group"},
 		{"unknown rule", []string{"--affinity", good, "--rule", "mean", "--budget", "2"}, `-rule "mean": want one of zsum, paper`},
 		{"rule with losses", []string{"--losses", good, "--rule", "paper", "--budget", "2"}, "-rule applies to -affinity only"},
 		{"singletons with zsum", []string{"--affinity", good, "--allow-singletons", "--budget", "2"}, "apply to -rule paper only"},
@@ -332,10 +332,10 @@ func TestGroupManyTasks(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	if s := out.String(); !strings.Contains(s, "20 groups: 20×10") || !strings.Contains(s, "19 groups: 20, 18×10") ||
-		!strings.Contains(s, "200 groups: 200×1") || strings.Contains(s, "t17") || strings.Count(s, "\n") != 4 {
+		!strings.Contains(s, "200 groups: 200×1") || !strings.Contains(s, "250 (capped at 200)") || strings.Contains(s, "t17") || strings.Count(s, "\n") != 4 {
 		t.Errorf("table:\n%s", s)
 	}
-	if !strings.Contains(errb.String(), "budget 250: only 200 tasks") {
+	if !strings.Contains(errb.String(), "budget 250: only 200 tasks") || !strings.Contains(errb.String(), "capped at 200 networks") {
 		t.Errorf("stderr %q: want the budget above the number of tasks stated", errb.String())
 	}
 	out.Reset()

@@ -14,10 +14,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/tagroup/tag/affinityrun"
 	"io"
 	"os"
 	"sort"
+	"strings"
 )
 
 // command is one sub-command of tag. Each lives in its own file and adds
@@ -39,26 +39,6 @@ func register(c *command) {
 	commands[c.name] = c
 }
 
-// inputError marks an error caused by bad input (a flag, a file, a value):
-// tag exits with status 2 for it, and 1 for other failures.
-type inputError struct{ err error }
-
-func (e inputError) Error() string { return e.err.Error() }
-func (e inputError) Unwrap() error { return e.err }
-
-// badInput wraps err as an input error; nil stays nil.
-func badInput(err error) error {
-	if err == nil {
-		return nil
-	}
-	return inputError{err}
-}
-
-// badInputf formats an input error.
-func badInputf(format string, args ...any) error {
-	return inputError{fmt.Errorf(format, args...)}
-}
-
 // newFlags returns a flag set for a command that reports errors instead of
 // exiting, with its usage going to stderr.
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
@@ -76,14 +56,29 @@ func setUsage(fs *flag.FlagSet, w io.Writer, text string) {
 	}
 }
 
-// parseFlags parses args into fs; a parse error becomes an input error and
-// -h becomes flag.ErrHelp. Positional arguments are refused.
+// parseFlags parses args into fs; a parse error becomes an input error (one
+// line, without the usage) and -h prints the usage and becomes flag.ErrHelp.
+// Positional arguments are refused.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	// The flag package prints its error and the usage: keep both for -h,
+	// and let a bad flag be the one line of the error.
+	out, usage := fs.Output(), fs.Usage
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	fs.Usage = usage
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			if usage != nil {
+				usage()
+			} else {
+				fmt.Fprintf(out, "usage of %s:\n", fs.Name())
+				fs.PrintDefaults()
+			}
 			return err
 		}
-		return badInput(err)
+		return badInputf("%v (tag %s -h lists the flags)", err, strings.TrimPrefix(fs.Name(), "tag "))
 	}
 	if fs.NArg() > 0 {
 		return badInputf("unexpected argument %q", fs.Arg(0))
@@ -102,13 +97,14 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'tag <command> -h' for the flags of a command.")
+	fmt.Fprint(w, exitCodes)
 }
 
 // run is main without os.Exit, for tests: it returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		usage(stderr)
-		return 2
+		return exitBadInput
 	}
 	name := args[0]
 	if name == "-version" || name == "--version" {
@@ -116,27 +112,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if name == "help" || name == "-h" || name == "--help" {
 		usage(stdout)
-		return 0
+		return exitOK
 	}
 	c, ok := commands[name]
 	if !ok {
 		fmt.Fprintf(stderr, "tag: unknown command %q\n\n", name)
 		usage(stderr)
-		return 2
+		return exitBadInput
 	}
-	err := c.run(args[1:], stdout, stderr)
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, flag.ErrHelp):
-		return 0
-	}
-	fmt.Fprintf(stderr, "tag %s: %v\n", name, err)
-	var ie inputError
-	if errors.As(err, &ie) || affinityrun.IsInput(err) {
-		return 2
-	}
-	return 1
+	interrupted.Store(nil)
+	return exitStatus(name, c.run(args[1:], stdout, stderr), stderr)
 }
 
 func main() {

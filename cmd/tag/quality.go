@@ -1,11 +1,8 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -75,14 +72,11 @@ func runBenchQuality(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, w)
 	}
 	mon := newRunMonitor(stderr, 30*time.Second)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signalContext()
 	defer stop()
 	rep, err := quality.Run(ctx, suites, quality.Options{Dir: *out, Seeds: *seeds, Budgets: ks, RandomSeeds: *randomSeeds,
 		Candidates: *candidates, Epochs: *epochs, Workers: *workers, BudgetAsMaximum: !*spend, TrainingBatches: *training, Phase: mon.Phase, Progress: mon.Unit, Step: mon.Step})
 	if err != nil {
-		if isConfigError(err) {
-			return badInput(err)
-		}
 		return err
 	}
 	for _, s := range rep.Suites {

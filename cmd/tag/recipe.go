@@ -1,9 +1,9 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
-	"math"
 
 	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/data"
@@ -77,41 +77,22 @@ func (f *recipeFlags) apply(ds data.Dataset, nTasks int, cfg *mtl.Config, aff *a
 		aff.Sources = f.sources
 	}
 	if set["epochs"] {
-		if f.epochs < 1 {
-			return badInputf("-epochs %d: want at least 1", f.epochs)
-		}
 		cfg.Epochs = f.epochs
 	}
 	if set["optimizer"] {
-		switch f.optimizer {
-		case mtl.OptimizerSGD, mtl.OptimizerAdam:
-			cfg.Optimizer = f.optimizer
-		default:
-			return badInputf("-optimizer %q: want %s or %s", f.optimizer, mtl.OptimizerSGD, mtl.OptimizerAdam)
-		}
+		cfg.Optimizer = f.optimizer
 	}
 	if set["lr"] {
-		if !(f.lr > 0) || math.IsInf(f.lr, 0) {
-			return badInputf("-lr %g: want a positive number", f.lr)
-		}
 		cfg.LearningRate = f.lr
 	}
 	if set["momentum"] {
-		if !(f.momentum >= 0 && f.momentum < 1) {
-			return badInputf("-momentum %g: want 0 <= momentum < 1", f.momentum)
-		}
 		cfg.Momentum = f.momentum
 	}
 	if set["batch"] {
-		if f.batch < 1 {
-			return badInputf("-batch %d: want at least 1", f.batch)
-		}
 		cfg.BatchSize = f.batch
 	}
 	if set["trunk"] {
-		if err := setTrunk(ds, cfg, f.trunk); err != nil {
-			return err
-		}
+		*cfg = cfg.WithTrunk(f.trunk)
 	}
 	if set["widths"] {
 		widths, err := parseIntList("widths", f.widths)
@@ -142,32 +123,25 @@ func (f *recipeFlags) apply(ds data.Dataset, nTasks int, cfg *mtl.Config, aff *a
 		}
 		cfg.Backend = f.backend
 	}
-	if err := cfg.Validate(); err != nil {
-		return badInput(err)
+	if err := cfg.ValidateFor(ds.InputShape()); err != nil {
+		return flagError(err, set)
 	}
 	return badInput(aff.Validate())
 }
 
-// setTrunk switches cfg to a trunk of the given kind, keeping its dense
-// widths; convolutional trunks get 16 and 32 channels with 3×3 kernels
-// unless cfg already has convolutions.
-func setTrunk(ds data.Dataset, cfg *mtl.Config, kind string) error {
-	switch kind {
-	case mtl.TrunkMLP:
-	case mtl.TrunkCNN, mtl.TrunkResNet:
-		if len(ds.InputShape()) != 3 {
-			return badInputf("-trunk %s needs image data [height, width, channels]; %s has input shape %v",
-				kind, ds.Name(), ds.InputShape())
+// recipeFields are the flags of mtl.Config's fields (mtl.FieldError.Field).
+var recipeFields = map[string]string{"epochs": "epochs", "optimizer": "optimizer", "learning_rate": "lr",
+	"momentum": "momentum", "batch_size": "batch", "trunk.kind": "trunk", "backend": "backend"}
+
+// flagError names the flag of a refused recipe field when that flag was
+// given (set), e.g. "-lr -1: want a positive number"; other errors stay
+// as they are.
+func flagError(err error, set map[string]bool) error {
+	var fe *mtl.FieldError
+	if errors.As(err, &fe) {
+		if name := recipeFields[fe.Field]; set[name] {
+			return badInputf("-%s %s: want %s", name, fe.ValueString(), fe.Want)
 		}
-		if len(cfg.Trunk.Channels) == 0 || cfg.Trunk.Kernel < 1 {
-			cfg.Trunk.Channels, cfg.Trunk.Kernel = []int{16, 32}, 3
-		}
-	default:
-		return badInputf("-trunk %q: want %s, %s or %s", kind, mtl.TrunkMLP, mtl.TrunkCNN, mtl.TrunkResNet)
 	}
-	cfg.Trunk.Kind = kind
-	if kind == mtl.TrunkMLP {
-		cfg.Trunk.Channels, cfg.Trunk.Kernel = nil, 0
-	}
-	return nil
+	return err
 }

@@ -3,12 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/tagroup/tag/affinityrun"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/tagroup/tag/affinityrun"
 
 	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/data/planted"
@@ -93,7 +94,7 @@ func TestRecipeFlagsBadInput(t *testing.T) {
 		{[]string{"--momentum", "1"}, "-momentum"},
 		{[]string{"--momentum", "-0.5"}, "-momentum"},
 		{[]string{"--batch", "0"}, "-batch"},
-		{[]string{"--trunk", "cnn"}, "-trunk cnn needs image data"},
+		{[]string{"--trunk", "cnn"}, `-trunk "cnn": want mlp for inputs of shape`},
 		{[]string{"--trunk", "transformer"}, "-trunk"},
 		{[]string{"--widths", "8,x"}, "-widths"},
 		{[]string{"--widths", "8,0"}, "-widths"},

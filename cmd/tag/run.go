@@ -1,13 +1,9 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -246,6 +242,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if _, err := data.WriteFeatures(stderr, ds); err != nil {
 		return err
 	}
+	if _, err := data.WriteClassWarnings(stderr, ds); err != nil {
+		return err
+	}
 	tr.Progress = mon.Step
 	if rf != nil {
 		if err := checkAdded(rf, ds); err != nil {
@@ -253,15 +252,12 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	writeSkipped(stderr, skipped)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signalContext()
 	defer stop()
 	fmt.Fprintf(stderr, "tag run: %d tasks, budgets %v, methods %s, out %s, %s\n", len(exp.Tasks), planned.Budgets,
 		strings.Join(planned.Methods, ","), out, rc.exec.describe(f.workers))
 	res, err := experiment.Run(ctx, out, exp, tr, sel)
 	if err != nil {
-		if isConfigError(err) {
-			return badInput(err)
-		}
 		return err
 	}
 	if _, err := data.WriteFeatures(stdout, ds); err != nil {
@@ -293,11 +289,4 @@ func writeSkipped(w io.Writer, skipped []experiment.Skip) {
 	for _, s := range skipped {
 		fmt.Fprintf(w, "skipped %s: %s\n", s.Method, s.Reason)
 	}
-}
-
-// isConfigError reports whether err is experiment's refusal of the
-// configuration (as opposed to a failure while training).
-func isConfigError(err error) bool {
-	var ce *experiment.ConfigError
-	return errors.As(err, &ce)
 }

@@ -38,7 +38,7 @@ func (f *stopFlags) budgetList() ([]int, error) {
 	}
 	ks := make([]int, len(bms))
 	for i, bm := range bms {
-		ks[i] = bm.value.(int)
+		ks[i] = bm.Value.(int)
 	}
 	return ks, nil
 }

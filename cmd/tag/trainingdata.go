@@ -12,14 +12,6 @@ import (
 	"github.com/tagroup/tag/data/csvdata"
 )
 
-// Built-in default data of the training commands: glyph images, sized so
-// that every method of the default run (about 100 small networks, HOA's 45
-// included) finishes in a few minutes on two cores.
-const (
-	defaultGlyphN    = 4000
-	defaultGlyphSize = 16
-)
-
 // trainingData are the flags with which `tag run` and `tag affinity` choose
 // their data and tasks: every data flag (a CSV file, a built-in name,
 // CelebA), the size of the built-in glyph default, and -tasks.
@@ -33,8 +25,8 @@ type trainingData struct {
 func addTrainingDataFlags(fs *flag.FlagSet) *trainingData {
 	f := &trainingData{dataFlags: addDataFlags(fs)}
 	fs.StringVar(&f.spec, "data", "", "data set: a CSV `FILE` (with -targets) or a built-in name from 'tag data list', with options where it takes them (planted:families=30,size=10) (default: glyph images, see -glyphs)")
-	fs.IntVar(&f.glyphN, "glyphs", defaultGlyphN, "examples of the built-in glyph data used when neither -data nor -celeba is given")
-	fs.IntVar(&f.glyphSize, "glyph-size", defaultGlyphSize, "image side in pixels of the built-in glyph data")
+	fs.IntVar(&f.glyphN, "glyphs", catalog.DefaultGlyphs.N, "examples of the built-in glyph data used when neither -data nor -celeba is given")
+	fs.IntVar(&f.glyphSize, "glyph-size", catalog.DefaultGlyphs.Size, "image side in pixels of the built-in glyph data")
 	fs.StringVar(&f.tasks, "tasks", "", "comma-separated `TASKS` to use (default: every task of the data; the glyph default is its 9 default attributes)")
 	return f
 }
@@ -84,16 +76,36 @@ func (f *trainingData) load(seed uint64, stderr io.Writer) (data.Dataset, []stri
 
 // openSource opens src, saying so on stderr when it renders the glyphs;
 // an error in the glyph flags names them.
+// A data set with an empty split is refused here, before anything is
+// written: training needs examples in all three.
 func (f *trainingData) openSource(src catalog.Spec, stderr io.Writer) (data.Dataset, error) {
+	var ds data.Dataset
+	var err error
 	if src.Glyphs == nil {
-		return openSource(src)
+		ds, err = openSource(src)
+	} else {
+		fmt.Fprintf(stderr, "rendering %d glyph images...\n", src.Glyphs.N)
+		if ds, err = src.Open(); err != nil {
+			return nil, badInputf("-glyphs/-glyph-size: %v", err)
+		}
 	}
-	fmt.Fprintf(stderr, "rendering %d glyph images...\n", src.Glyphs.N)
-	ds, err := src.Open()
 	if err != nil {
-		return nil, badInputf("-glyphs/-glyph-size: %v", err)
+		return nil, err
 	}
-	return ds, nil
+	return ds, checkSplits(ds)
+}
+
+// checkSplits refuses a data set with an empty training, validation or
+// test split.
+func checkSplits(ds data.Dataset) error {
+	splits := []data.Split{data.Train, data.Validation, data.Test}
+	for _, s := range splits {
+		if ds.Len(s) == 0 {
+			return badInputf("%s: the %s split is empty (%d training, %d validation, %d test examples); training needs all three: give more rows or other -val-fraction/-test-fraction",
+				ds.Name(), s, ds.Len(splits[0]), ds.Len(splits[1]), ds.Len(splits[2]))
+		}
+	}
+	return nil
 }
 
 // given reports whether any flag of the data source (not -tasks) was set

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/tagroup/tag/experiment"
 )
@@ -108,7 +105,7 @@ func runUnit(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("plan %s: %w", plan.Path(), err)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	fmt.Fprintf(stderr, "tag unit: [%d] %s: training (%s)\n", i, u, u.Key)
 	reused, err := plan.RunUnit(ctx, i, rd.description, rd.tr)

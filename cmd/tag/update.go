@@ -103,9 +103,16 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	if err := u.Check(ds, cfg, aopt, *seed); err != nil {
 		return err
 	}
-	if err := affinityrun.PrepareDir(u.Out(), *resume, *force); err != nil {
+	// What the update's files depend on: two processes on -out must agree.
+	conf := map[string]any{"from": opt.From, "tasks": u.Tasks(), "data": ds.Name(), "recipe": cfg, "affinity": aopt,
+		"seed": *seed, "steps": opt.Steps, "checks": opt.Checks, "check_every": opt.CheckEvery,
+		"min_reliability": opt.MinReliability, "max_epochs": opt.MaxEpochs, "refresh": opt.Refresh,
+		"budgets": opt.Budgets, "rule": opt.Rule, "compare": opt.Compare}
+	lock, err := affinityrun.PrepareDir(u.Out(), *resume, *force, conf)
+	if err != nil {
 		return err
 	}
+	defer lock.Release()
 	if _, err := data.WriteFeatures(stdout, ds); err != nil {
 		return err
 	}

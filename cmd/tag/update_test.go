@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/tagroup/tag/affinityrun"
 	"math/rand/v2"
 	"os"
 	"os/signal"
@@ -15,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tagroup/tag/affinityrun"
 
 	"github.com/tagroup/tag/taskmatrix"
 )
@@ -194,7 +195,7 @@ func TestUpdateResumeEqualsUninterrupted(t *testing.T) {
 		code := run(args(part), &stdout, &stderr)
 		<-done
 		signal.Stop(sig)
-		if code != 1 || !strings.Contains(stderr.String(), "interrupted") {
+		if code != exitInterrupted || !strings.Contains(stderr.String(), "interrupted") {
 			t.Fatalf("%v: interrupted update: exit %d: %s", measure, code, stderr.String())
 		}
 		if code := run(append(args(part), "-resume"), &stdout, &stderr); code != 0 {
@@ -231,6 +232,7 @@ func TestUpdateBadInput(t *testing.T) {
 		{"already present", append(base, "-add", "a1"), `task "a1" is already in`},
 		{"remove unknown", append(base, "-remove", "c2"), `task "c2" is not in`},
 		{"remove all", append(base, "-remove", "a0,a1,b0"), "removes every task"},
+		{"one task left", append(base, "-remove", "a1,b0"), "gives 1 task (a0)"},
 		{"nothing", base, "nothing to change"},
 		{"twice", append(base, "-add", "c0,c0"), "twice"},
 		{"not a run", []string{"-data", "planted", "-from", notRun, "-add", "c0"}, "not a finished tag affinity run"},

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -71,8 +72,25 @@ func (s Spec) Clone() Spec {
 }
 
 // Open opens the data set s names. Its errors name the file or the value
-// at fault.
+// at fault. An error in what the user gave (a name, an option, a file or a
+// folder) is a *data.SpecError or a *data.FileError; a built-in data set
+// that fails to open returns its own error.
 func (s Spec) Open() (data.Dataset, error) {
+	if s.Name != "" && s.CSV == nil && s.Glyphs == nil && s.CelebA == nil {
+		return data.Open(s.Name)
+	}
+	ds, err := s.open()
+	if fe := (*data.FileError)(nil); err != nil && !errors.As(err, &fe) {
+		var se *data.SpecError
+		if !errors.As(err, &se) {
+			err = &data.SpecError{Err: err}
+		}
+	}
+	return ds, err
+}
+
+// open is Open without the classification of errors.
+func (s Spec) open() (data.Dataset, error) {
 	n := 0
 	for _, set := range []bool{s.Name != "", s.CSV != nil, s.Glyphs != nil, s.CelebA != nil} {
 		if set {

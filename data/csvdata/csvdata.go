@@ -36,6 +36,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"slices"
@@ -196,7 +197,10 @@ func (s *targetStats) add(v float64, n int) {
 func Load(path string, opt Options) (data.Dataset, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, &data.FileError{File: path, Err: err}
 	}
 	defer f.Close()
 	return load(f, path, opt)
@@ -218,31 +222,31 @@ func load(r io.Reader, path string, opt Options) (*Dataset, error) {
 		test = 0.1
 	}
 	if val < 0 || test < 0 || val+test >= 1 {
-		return nil, fmt.Errorf("%s: validation fraction %g and test fraction %g must be non-negative with a sum below 1", path, val, test)
+		return nil, fileError(path, 0, "validation fraction %g and test fraction %g must be non-negative with a sum below 1", val, test)
 	}
 	if len(opt.Targets) == 0 {
-		return nil, fmt.Errorf("%s: no target columns given", path)
+		return nil, fileError(path, 0, "no target columns given")
 	}
 	br := bufio.NewReaderSize(r, 1<<20)
 	lr := lineReader{r: br}
 	header, err := lr.next()
 	if err == io.EOF {
-		return nil, fmt.Errorf("%s: empty file (no header line)", path)
+		return nil, fileError(path, 0, "empty file (no header line)")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fileError(path, 0, "%w", err)
 	}
 	names, err := parseHeader(header)
 	if err != nil {
-		return nil, fmt.Errorf("%s:1: header: %w", path, err)
+		return nil, fileError(path, 1, "header: %w", err)
 	}
 	colOf := make(map[string]int, len(names))
 	for c, n := range names {
 		if n == "" {
-			return nil, fmt.Errorf("%s:1: column %d has an empty name", path, c+1)
+			return nil, fileError(path, 1, "column %d has an empty name", c+1)
 		}
 		if prev, dup := colOf[n]; dup {
-			return nil, fmt.Errorf("%s:1: column %d %q has the same name as column %d", path, c+1, n, prev+1)
+			return nil, fileError(path, 1, "column %d %q has the same name as column %d", c+1, n, prev+1)
 		}
 		colOf[n] = c
 	}
@@ -255,10 +259,10 @@ func load(r io.Reader, path string, opt Options) (*Dataset, error) {
 	lookup := func(what, n string) (int, error) {
 		c, ok := colOf[n]
 		if !ok {
-			return 0, fmt.Errorf("%s:1: no %s column %q in the header (columns: %s)", path, what, n, strings.Join(names, ", "))
+			return 0, fileError(path, 1, "no %s column %q in the header (columns: %s)", what, n, strings.Join(names, ", "))
 		}
 		if role[c] != unused {
-			return 0, fmt.Errorf("%s:1: column %d %q is named twice in the targets and features", path, c+1, n)
+			return 0, fileError(path, 1, "column %d %q is named twice in the targets and features", c+1, n)
 		}
 		return c, nil
 	}
@@ -273,7 +277,7 @@ func load(r io.Reader, path string, opt Options) (*Dataset, error) {
 	}
 	for n := range opt.Kinds {
 		if !slices.Contains(opt.Targets, n) {
-			return nil, fmt.Errorf("%s: a kind is given for %q, which is not a target (targets: %s)", path, n, strings.Join(opt.Targets, ", "))
+			return nil, fileError(path, 0, "a kind is given for %q, which is not a target (targets: %s)", n, strings.Join(opt.Targets, ", "))
 		}
 	}
 	if len(opt.Features) > 0 {
@@ -294,7 +298,7 @@ func load(r io.Reader, path string, opt Options) (*Dataset, error) {
 		}
 	}
 	if len(d.features) == 0 {
-		return nil, fmt.Errorf("%s: no feature columns (every column is a target)", path)
+		return nil, fileError(path, 0, "no feature columns (every column is a target)")
 	}
 	nf, nt := len(d.features), len(opt.Targets)
 	stats := make([]targetStats, nt)
@@ -318,17 +322,17 @@ func load(r io.Reader, path string, opt Options) (*Dataset, error) {
 		}
 		lineNo++
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", path, lineNo, err)
+			return nil, fileError(path, lineNo, "%w", err)
 		}
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		fields, err = splitFields(fields[:0], line)
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", path, lineNo, err)
+			return nil, fileError(path, lineNo, "%w", err)
 		}
 		if len(fields) != len(names) {
-			return nil, fmt.Errorf("%s:%d: %d fields, the header has %d columns", path, lineNo, len(fields), len(names))
+			return nil, fileError(path, lineNo, "%d fields, the header has %d columns", len(fields), len(names))
 		}
 		for col, field := range fields {
 			ro := role[col]
@@ -337,7 +341,7 @@ func load(r io.Reader, path string, opt Options) (*Dataset, error) {
 			}
 			v, err := parseField(field)
 			if err != nil {
-				return nil, fmt.Errorf("%s:%d: column %d %q: %w", path, lineNo, col+1, names[col], err)
+				return nil, fileError(path, lineNo, "column %d %q: %w", col+1, names[col], err)
 			}
 			if ro >= 0 {
 				xrow[ro] = float32(v)
@@ -355,22 +359,22 @@ func load(r io.Reader, path string, opt Options) (*Dataset, error) {
 		d.rows++
 	}
 	if d.rows == 0 {
-		return nil, fmt.Errorf("%s: no data rows after the header", path)
+		return nil, fileError(path, 0, "no data rows after the header")
 	}
 	if d.Len(data.Train) == 0 {
-		return nil, fmt.Errorf("%s: none of the %d rows fell in the training split", path, d.rows)
+		return nil, fileError(path, 0, "none of the %d rows fell in the training split", d.rows)
 	}
 	d.tasks = make([]data.Task, nt)
 	d.classes = make([][]float64, nt)
 	for t, n := range opt.Targets {
 		st := &stats[t]
-		where := fmt.Sprintf("%s: target column %d %q", path, targetCols[t]+1, n)
+		where := fmt.Sprintf("target column %d %q", targetCols[t]+1, n)
 		if st.constant {
-			return nil, fmt.Errorf("%s is constant: all %d rows have the value %s", where, d.rows, strconv.FormatFloat(st.first, 'g', -1, 64))
+			return nil, fileError(path, 0, "%s is constant: all %d rows have the value %s", where, d.rows, strconv.FormatFloat(st.first, 'g', -1, 64))
 		}
 		task, classes, err := decideKind(n, st, opt.Kinds)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", where, err)
+			return nil, fileError(path, 0, "%s: %w", where, err)
 		}
 		d.tasks[t], d.classes[t] = task, classes
 	}
@@ -626,4 +630,10 @@ func splitOf(h uint64, val, test float64) data.Split {
 		return data.Validation
 	}
 	return data.Train
+}
+
+// fileError is bad input in the file path (at line, 0 when the problem is
+// not on one line).
+func fileError(path string, line int, format string, args ...any) error {
+	return &data.FileError{File: path, Line: line, Err: fmt.Errorf(format, args...)}
 }

@@ -3,13 +3,13 @@ package engines
 import (
 	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/data"
-	"github.com/tagroup/tag/data/glyphs"
-	"github.com/tagroup/tag/data/planted"
+	"github.com/tagroup/tag/data/catalog"
 	"github.com/tagroup/tag/mtl"
 )
 
 // Recipe returns the training recipe and affinity measurement for ds: the
-// recipe tuned for a built-in data set, mtl.DefaultConfig otherwise, and
+// narrow recipe of a built-in data set with a recipe hint
+// (catalog.Record.TrunkWidth), mtl.DefaultConfig otherwise, and
 // affinity.DefaultOptions measured on validation batches. `tag run` and
 // `tag affinity` start from it before applying their recipe flags.
 //
@@ -33,15 +33,8 @@ func Recipe(ds data.Dataset) (mtl.Config, affinity.Options) {
 	cfg := mtl.DefaultConfig(ds)
 	aff := affinity.DefaultOptions()
 	aff.Validation = true
-	switch ds.(type) {
-	case *glyphs.Dataset:
-		// Three families of three tasks (place, scale, shape: see
-		// glyphs.DefaultTasks); 16 units hold one family far better than
-		// all nine tasks (8 and 12 units gave noisier comparisons).
-		Narrow(&cfg, &aff, 16)
-	case *planted.Dataset:
-		// Three families of rank 2 need about 9 units; 8 make them compete.
-		Narrow(&cfg, &aff, 8)
+	if w := catalog.RecipeWidth(ds); w > 0 {
+		Narrow(&cfg, &aff, w)
 	}
 	return cfg, aff
 }

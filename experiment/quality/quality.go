@@ -20,9 +20,9 @@ import (
 
 	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/data"
+	"github.com/tagroup/tag/data/catalog"
 	"github.com/tagroup/tag/data/glyphs"
 	"github.com/tagroup/tag/data/mnist"
-	"github.com/tagroup/tag/data/planted"
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/experiment/engines"
 	"github.com/tagroup/tag/mtl"
@@ -58,23 +58,28 @@ func Suites() []Suite {
 	registered := func(name string) func() (data.Dataset, error) {
 		return func() (data.Dataset, error) { return data.Open(name) }
 	}
-	return []Suite{
-		{Name: "glyphs", About: "the default run's 4000 16×16 glyphs, 9 attributes in 3 families (built in)", Known: true,
-			Open: func() (data.Dataset, error) {
-				return glyphs.New(glyphs.Options{N: 4000, Size: 16, Seed: 1, Tasks: glyphs.DefaultTasks()})
-			}},
-		{Name: "glyphs-all", About: "all 18 glyph attributes on all 62 characters, 4000 16×16 images like the default run's (built in)", Known: true,
+	suites := []Suite{
+		{Name: "glyphs", About: "the default run's 4000 16×16 glyphs, 9 attributes in 3 families (built in)",
+			Open: registered("glyphs")},
+		{Name: "glyphs-all", About: "all 18 glyph attributes on all 62 characters, 4000 16×16 images like the default run's (built in)",
 			Open: func() (data.Dataset, error) {
 				return glyphs.New(glyphs.Options{N: 4000, Size: 16, Seed: 1, Chars: glyphs.AllChars})
 			}},
-		{Name: "planted", About: "synthetic: 3 families of 3 tasks with a known grouping (built in)", Known: true, Planted: 3, Open: registered("planted")},
-		{Name: "mnist-attributes", About: fmt.Sprintf("MNIST digits, 6 attributes of the digit (Go module GoMNIST), %d per split", Limit), Known: true,
+		{Name: "planted", About: "synthetic: 3 families of 3 tasks with a known grouping (built in)", Open: registered("planted")},
+		{Name: "mnist-attributes", About: fmt.Sprintf("MNIST digits, 6 attributes of the digit (Go module GoMNIST), %d per split", Limit),
 			Open: func() (data.Dataset, error) { return mnist.NewAttributes(mnist.Options{Limit: Limit}) }},
 		{Name: "fashion-mnist", About: fmt.Sprintf("Fashion-MNIST (Zalando, MIT; Debian dataset-fashion-mnist), 7 clothing attributes, %d per split", Limit),
 			Open: func() (data.Dataset, error) { return mnist.NewFashionAttributes(mnist.Options{Limit: Limit}) }},
 		{Name: "sklearn-digits", About: "scikit-learn's 1797 8×8 digits (UCI, CC BY 4.0; Debian python3-sklearn), 6 attributes", Open: registered("sklearn-digits")},
 		{Name: "supermarket", About: "Weka's supermarket baskets (GPL-2+; Debian weka), 8 departments", Open: registered("supermarket")},
 	}
+	// What is known of each suite's task structure is the catalog's.
+	for k, s := range suites {
+		if r, ok := catalog.Lookup(s.Name); ok {
+			suites[k].Known, suites[k].Planted = r.Structure != "", r.PlantedBudget
+		}
+	}
+	return suites
 }
 
 // Recipe is the training recipe of a suite: the tuned recipe of a built-in
@@ -83,8 +88,7 @@ func Suites() []Suite {
 // trunk and thousands of networks stay affordable.
 func Recipe(ds data.Dataset) (mtl.Config, affinity.Options) {
 	cfg, aff := engines.Recipe(ds)
-	switch ds.(type) {
-	case *glyphs.Dataset, *planted.Dataset:
+	if catalog.RecipeWidth(ds) > 0 {
 		return cfg, aff
 	}
 	engines.Narrow(&cfg, &aff, 16)

@@ -1,0 +1,92 @@
+package affinityrun
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/tagroup/tag/experiment"
+	"github.com/tagroup/tag/internal/atomicfile"
+	"github.com/tagroup/tag/internal/dirlock"
+)
+
+// Each file `tag update` reads back from a finished affinity run, with 64
+// zero bytes written into its middle, is refused by Read with its name: the
+// weights (whose damage decodes without error), the sums, the trajectory and
+// run.json. Sums without a checksum file are still checked for their
+// domain.
+func TestReadRefusesDamagedFiles(t *testing.T) {
+	l, _ := plantedRun(t, []string{"a0", "b0"}, 1)
+	for _, path := range []string{l.Weights(), l.AffinitySums(), l.TrajectoryCSV(), l.RunRecord()} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		damaged := append([]byte(nil), b...)
+		copy(damaged[len(b)/2:], make([]byte, 64))
+		if err := os.WriteFile(path, damaged, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = Read(l)
+		if !IsInput(err) || !strings.Contains(err.Error(), path) {
+			t.Errorf("%s damaged: err %v, want an input error naming it", filepath.Base(path), err)
+		}
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := Read(l); err != nil {
+		t.Fatalf("restored files: %v", err)
+	}
+	b, _ := os.ReadFile(l.AffinitySums())
+	nan := strings.Replace(string(b), `"z":[[`, `"z":[[1e999,`, 1)
+	os.WriteFile(l.AffinitySums(), []byte(nan), 0o644)
+	os.Remove(atomicfile.Sidecar(l.AffinitySums()))
+	if _, _, err := Read(l); !IsInput(err) {
+		t.Errorf("sums with an infinite value, no checksum file: err %v", err)
+	}
+}
+
+// Two affinity runs with different learning rates started together on one
+// folder: exactly one gets it, the other is refused naming the field, in
+// every try; the same configuration twice shares the folder.
+func TestPrepareDirOneConfiguration(t *testing.T) {
+	for i := range 20 {
+		l := experiment.Layout{Dir: filepath.Join(t.TempDir(), "run")}
+		var errs [2]error
+		var locks [2]*dirlock.Lock
+		var wg sync.WaitGroup
+		for k := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				conf := map[string]any{"tasks": []string{"a0", "b0"}, "recipe": map[string]any{"lr": 0.1 * float64(k+1)}}
+				locks[k], errs[k] = PrepareDir(l, false, false, conf)
+			}()
+		}
+		wg.Wait()
+		if (errs[0] == nil) == (errs[1] == nil) {
+			t.Fatalf("try %d: errors %v, want exactly one refusal", i, errs)
+		}
+		for k, err := range errs {
+			if err != nil && (!IsInput(err) || !strings.Contains(err.Error(), "recipe.lr")) {
+				t.Errorf("try %d: %v, want an input error naming recipe.lr", i, err)
+			}
+			locks[k].Release()
+		}
+	}
+	l := experiment.Layout{Dir: filepath.Join(t.TempDir(), "run")}
+	conf := map[string]any{"seed": 1}
+	a, err := PrepareDir(l, false, false, conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Release()
+	b, err := PrepareDir(l, false, false, conf)
+	if err != nil {
+		t.Fatalf("same configuration: %v", err)
+	}
+	b.Release()
+}

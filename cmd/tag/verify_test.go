@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// One task, a task named twice, a one-task matrix and a data set with an
+// empty split are refused up front: exit 2, one line, no panic, and
+// nothing written.
+func TestNothingToMeasureOrGroup(t *testing.T) {
+	one := writeTemp(t, "one.csv", "task,a0\na0,0.5\n")
+	tiny := writeTemp(t, "tiny.csv", "x1,x2,y1,y2\n0.1,0.2,0,1\n0.3,0.1,1,0\n0.5,0.9,0,0\n0.7,0.4,1,1\n")
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"affinity one task", []string{"affinity", "-data", "planted", "-tasks", "a0", "-epochs", "1"}, "-tasks gives 1 task (a0)"},
+		{"affinity twice", []string{"affinity", "-data", "planted", "-tasks", "a0,a0", "-epochs", "1"}, `names task "a0" twice`},
+		{"affinity empty split", []string{"affinity", "-data", tiny, "-targets", "y1,y2", "-epochs", "1"}, "split is empty"},
+		{"run empty split", []string{"run", "-data", tiny, "-targets", "y1,y2", "-epochs", "1", "-budgets", "2"}, "split is empty"},
+		{"group one task", []string{"group", "-affinity", one, "-budget", "1"}, "nothing to group"},
+	} {
+		out := filepath.Join(t.TempDir(), "out")
+		args := c.args
+		if args[0] != "group" {
+			args = append(args, "-out", out)
+		}
+		var stdout, stderr bytes.Buffer
+		code := run(args, &stdout, &stderr)
+		msg := stderr.String()
+		if code != 2 || !strings.Contains(msg, c.want) || strings.Count(msg, "\n") != 1 {
+			t.Errorf("%s: exit %d, stderr %q (want one line with %q)", c.name, code, msg, c.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%s: wrote %s", c.name, out)
+		}
+	}
+}
+
+// tag update refuses a -from run whose weights.gob has 64 zero bytes in its
+// middle (damage that still decodes), naming the file.
+func TestUpdateRefusesDamagedWeights(t *testing.T) {
+	from := affinityPlanted(t, "a0,b0", 1)
+	path := filepath.Join(from, "weights.gob")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(b[len(b)/2:], make([]byte, 64))
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "upd")
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"update", "-from", from, "-add", "c0", "-out", out}, &stdout, &stderr)
+	if msg := stderr.String(); code != 2 || !strings.Contains(msg, path) || !strings.Contains(msg, "damaged") {
+		t.Errorf("exit %d, stderr %q: want exit 2 naming %s as damaged", code, msg, path)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("wrote %s", out)
+	}
+}
