@@ -103,6 +103,9 @@ type AffinitySummary struct {
 	// Steps and Seconds are the cost of the affinity run.
 	Steps   int64   `json:"steps"`
 	Seconds float64 `json:"seconds"`
+	// Continued is set when the affinity run continued an earlier run's
+	// (Config.From): Steps and Seconds are the continuation's.
+	Continued *ContinuedRun `json:"continued,omitempty"`
 }
 
 // Results is the content of results.json.
@@ -137,6 +140,8 @@ type Results struct {
 	Recommendation *Recommendation `json:"recommendation,omitempty"`
 	// Affinity is set when tag or cs ran.
 	Affinity *AffinitySummary `json:"affinity,omitempty"`
+	// Reuse is set for a run continued from another (Config.From).
+	Reuse *Reuse `json:"reuse,omitempty"`
 	// Executor records where this call of Run trained the units (Config.Executor)
 	// and the jobs it submitted.
 	Executor *ExecutorRecord `json:"executor,omitempty"`

@@ -183,6 +183,12 @@ func writeMarkdown(w io.Writer, r *experiment.Results, figs []string, captions m
 		}
 		fmt.Fprintln(w)
 	}
+	if r.Reuse != nil {
+		fmt.Fprint(w, "## Reuse\n\n")
+		if err := WriteReuse(w, r.Reuse); err != nil {
+			return err
+		}
+	}
 	fmt.Fprint(w, "## Results\n\n")
 	tables := []*table{metricTable(r, false), metricTable(r, true), comparisonTable(r), timingTable(r), groupsTable(r)}
 	for _, k := range budgetsOf(r) {
