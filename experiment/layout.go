@@ -14,6 +14,7 @@ import (
 //	DIR/manifest.json        what the units depend on (data, recipe)
 //	DIR/units/KEY.json       one finished network (a unit), written atomically
 //	DIR/checkpoints/KEY/     the exact checkpoint of a network in training
+//	DIR/states/KEY/          what an affinity run leaves to be continued (Job.StateDir)
 //	DIR/locks/KEY.lock       held (flock) by the process training that network
 //	DIR/results.json         every method's results
 //	DIR/report.md, plots/    the report and its figures
@@ -64,6 +65,15 @@ func (l Layout) Checkpoints() string { return l.path("checkpoints") }
 
 // Checkpoint is the checkpoint folder of the unit with the given key.
 func (l Layout) Checkpoint(key string) string { return l.path("checkpoints", key) }
+
+// States is the folder of the affinity units' saved states.
+func (l Layout) States() string { return l.path("states") }
+
+// State is the folder in which the affinity unit with the given key
+// leaves what a continuation of it needs (its weights, per-pair sums and
+// trajectory, in files named as Weights, AffinitySums and TrajectoryCSV
+// name them), kept after the unit is finished.
+func (l Layout) State(key string) string { return l.path("states", key) }
 
 // Locks is the folder of the units' lock files.
 func (l Layout) Locks() string { return l.path("locks") }

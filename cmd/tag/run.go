@@ -168,7 +168,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if f.maxGroupSize < 0 {
 		return badInputf("-max-group-size %d: must be at least 0 (0: no cap)", f.maxGroupSize)
 	}
-	var rf *runFrom
+	var rf *experiment.From
 	if f.from != "" {
 		if rf, err = planRunFrom(f.from, f.out, f.add, f.remove, rc.td.tasks != ""); err != nil {
 			return err
@@ -204,10 +204,10 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	sel := engines.Selector{Options: selection.Options{Seed: f.seed, MaxGroupSize: f.maxGroupSize, SpendBudget: f.spendBudget}}
 	// Every method is checked before anything is printed or trained: a
 	// refusal is the command's only line.
-	planned := exp
 	if rf != nil {
-		planned.Tasks = rf.Tasks
+		exp.Tasks, exp.From = rf.Tasks(), rf
 	}
+	planned := exp
 	planned, skipped, err := experiment.CheckMethods(planned, sel)
 	if err != nil {
 		return badInput(err)
@@ -225,10 +225,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	tr.Progress = mon.Step
 	if rf != nil {
-		if exp.Tasks, err = rf.prepare(ds, exp.Data, tr.Recipe(), out); err != nil {
+		if err := checkAdded(rf, ds); err != nil {
 			return err
 		}
-		exp.Progress = rf.Observe(exp.Progress)
 	}
 	writeSkipped(stderr, skipped)
 	ctx, stop := signalContext()
@@ -247,8 +246,8 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	writeSkipped(stdout, res.Skipped)
 	l := experiment.Layout{Dir: out}
-	if rf != nil {
-		if err := rf.Write(stdout, l); err != nil {
+	if res.Reuse != nil {
+		if err := writeReuse(stdout, res.Reuse, l); err != nil {
 			return err
 		}
 	}
