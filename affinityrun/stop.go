@@ -15,6 +15,25 @@ import (
 )
 
 // Defaults of the stop rule GroupStability.
+// DefaultBudgets are the budgets the stop rule watches when none are
+// given: 2, 3 and 4 networks, those of them at most the number of tasks.
+var DefaultBudgets = []int{2, 3, 4}
+
+// BudgetsFor returns ks, or where ks is empty the default budgets of at
+// most n networks.
+func BudgetsFor(ks []int, n int) []int {
+	if len(ks) > 0 {
+		return ks
+	}
+	var out []int
+	for _, k := range DefaultBudgets {
+		if k <= n {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 const (
 	// DefaultStableChecks is the number of consecutive checks whose
 	// groups equal the previous check's that ends a measurement.
