@@ -298,8 +298,8 @@ func Describe(ds data.Dataset) map[string]any {
 	// Notes say what the name does not (a CSV file's content digest and
 	// split seed, a generator's parameters), so a run directory is never
 	// reused for other data that happens to have the same name and sizes.
-	if n, ok := ds.(data.Noter); ok {
-		d["notes"] = n.Notes()
+	if notes, ok := data.IdentityNotes(ds); ok {
+		d["notes"] = notes
 	}
 	// Which columns are inputs, and which of them look like labels: a
 	// reader of results.json or report.md must be able to see a leak.
