@@ -90,3 +90,42 @@ func TestPrepareDirOneConfiguration(t *testing.T) {
 	}
 	b.Release()
 }
+
+// CheckDir finds a finished affinity run clean, then names its zeroed
+// weights and a checkpoint changed by hand, each with its repair; a
+// folder that is no affinity run is refused.
+func TestCheckDir(t *testing.T) {
+	l, _ := plantedRun(t, []string{"a0", "b0"}, 1)
+	rep, err := CheckDir(l.Dir)
+	if err != nil || !rep.Clean() || rep.Verified == 0 {
+		t.Fatalf("clean run: %+v, %v", rep, err)
+	}
+	checkpoint := filepath.Join(l.Dir, "checkpoint.gob")
+	for _, p := range []string{l.Weights(), checkpoint} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		copy(b[len(b)/2:], make([]byte, 64))
+		os.WriteFile(p, b, 0o644)
+	}
+	rep, err = CheckDir(l.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Damaged) != 2 {
+		t.Fatalf("damaged %+v, want the weights and the checkpoint", rep.Damaged)
+	}
+	for _, d := range rep.Damaged {
+		want := "-force"
+		if d.Path == checkpoint {
+			want = "-resume"
+		}
+		if !strings.Contains(d.Repair, "tag affinity") || !strings.Contains(d.Repair, want) {
+			t.Errorf("%s: repair %q, want tag affinity with %s", d.Path, d.Repair, want)
+		}
+	}
+	if _, err := CheckDir(t.TempDir()); !IsInput(err) {
+		t.Errorf("a folder that is no run: %v", err)
+	}
+}

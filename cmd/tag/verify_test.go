@@ -65,3 +65,27 @@ func TestUpdateRefusesDamagedWeights(t *testing.T) {
 		t.Errorf("wrote %s", out)
 	}
 }
+
+// tag check: exit 0 on a clean folder, 1 with the damaged file and its
+// repair on standard output, 2 for a folder that is no tag folder or no
+// folder at all.
+func TestCheckCommand(t *testing.T) {
+	dir := affinityPlanted(t, "a0,b0", 1)
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"check", dir}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "0 damaged") {
+		t.Fatalf("clean folder: exit %d, %s%s", code, stdout.String(), stderr.String())
+	}
+	sums := filepath.Join(dir, "affinity-sums.json")
+	b, _ := os.ReadFile(sums)
+	os.WriteFile(sums, append(b, ' '), 0o644)
+	stdout.Reset()
+	stderr.Reset()
+	if code := run([]string{"check", dir}, &stdout, &stderr); code != 1 || !strings.Contains(stdout.String(), "damaged: "+sums) || !strings.Contains(stdout.String(), "repair: ") {
+		t.Errorf("damaged sums: exit %d, stdout %q", code, stdout.String())
+	}
+	for _, args := range [][]string{{"check"}, {"check", t.TempDir()}, {"check", filepath.Join(dir, "nope")}} {
+		if code := run(args, &stdout, &stderr); code != 2 {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+	}
+}
