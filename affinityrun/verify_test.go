@@ -10,6 +10,7 @@ import (
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/internal/atomicfile"
 	"github.com/tagroup/tag/internal/dirlock"
+	"github.com/tagroup/tag/internal/faultfile"
 )
 
 // Each file `tag update` reads back from a finished affinity run, with 64
@@ -24,9 +25,7 @@ func TestReadRefusesDamagedFiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		damaged := append([]byte(nil), b...)
-		copy(damaged[len(b)/2:], make([]byte, 64))
-		if err := os.WriteFile(path, damaged, 0o644); err != nil {
+		if err := faultfile.ZeroMiddle(path, 64); err != nil {
 			t.Fatal(err)
 		}
 		_, _, err = Read(l)
@@ -102,12 +101,9 @@ func TestCheckDir(t *testing.T) {
 	}
 	checkpoint := filepath.Join(l.Dir, "checkpoint.gob")
 	for _, p := range []string{l.Weights(), checkpoint} {
-		b, err := os.ReadFile(p)
-		if err != nil {
+		if err := faultfile.ZeroMiddle(p, 64); err != nil {
 			t.Fatal(err)
 		}
-		copy(b[len(b)/2:], make([]byte, 64))
-		os.WriteFile(p, b, 0o644)
 	}
 	rep, err = CheckDir(l.Dir)
 	if err != nil {

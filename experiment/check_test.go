@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/tagroup/tag/internal/atomicfile"
+	"github.com/tagroup/tag/internal/faultfile"
 )
 
 // Check finds a clean run clean, then each damage: bytes changed in a
@@ -39,9 +40,11 @@ func TestCheck(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	zero := func(b []byte) []byte { copy(b[len(b)/2:], make([]byte, 8)); return b }
-	edit(units[0], zero)
-	edit(l.Results(), zero)
+	for _, p := range []string{units[0], l.Results()} {
+		if err := faultfile.ZeroMiddle(p, 8); err != nil {
+			t.Fatal(err)
+		}
+	}
 	edit(units[1], func(b []byte) []byte {
 		return bytes.Replace(b, []byte(`"loss": `), []byte(`"loss": -7.5, "x": `), 1)
 	})

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tagroup/tag/internal/faultfile"
 )
 
 // One task, a task named twice, a one-task matrix and a data set with an
@@ -30,15 +32,23 @@ func TestNothingToMeasureOrGroup(t *testing.T) {
 		if args[0] != "group" {
 			args = append(args, "-out", out)
 		}
-		var stdout, stderr bytes.Buffer
-		code := run(args, &stdout, &stderr)
-		msg := stderr.String()
-		if code != 2 || !strings.Contains(msg, c.want) || strings.Count(msg, "\n") != 1 {
-			t.Errorf("%s: exit %d, stderr %q (want one line with %q)", c.name, code, msg, c.want)
-		}
-		if _, err := os.Stat(out); err == nil {
-			t.Errorf("%s: wrote %s", c.name, out)
-		}
+		wantRefused(t, c.name, args, c.want, out)
+	}
+}
+
+// wantRefused runs tag with args and checks that it is refused as bad
+// input: exit 2, one line on standard error containing want, and nothing
+// written at out.
+func wantRefused(t *testing.T, name string, args []string, want, out string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	msg := stderr.String()
+	if code != 2 || !strings.Contains(msg, want) || strings.Count(msg, "\n") != 1 {
+		t.Errorf("%s: exit %d, stderr %q (want one line with %q)", name, code, msg, want)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("%s: wrote %s", name, out)
 	}
 }
 
@@ -47,12 +57,7 @@ func TestNothingToMeasureOrGroup(t *testing.T) {
 func TestUpdateRefusesDamagedWeights(t *testing.T) {
 	from := affinityPlanted(t, "a0,b0", 1)
 	path := filepath.Join(from, "weights.gob")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	copy(b[len(b)/2:], make([]byte, 64))
-	if err := os.WriteFile(path, b, 0o644); err != nil {
+	if err := faultfile.ZeroMiddle(path, 64); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "upd")
