@@ -186,8 +186,8 @@ func checkUnitFile(p, configHash string) string {
 		return fmt.Sprintf("made for configuration %s, but manifest.json has %s", r.ConfigHash, configHash)
 	}
 	key := strings.TrimSuffix(filepath.Base(p), ".json")
-	if got := (unit{r.Kind, r.Tasks, r.Seed, r.Balance}).key(r.ConfigHash); got != key {
-		return fmt.Sprintf("holds %s seed %d, whose key is %s, not its file name's", unit{r.Kind, r.Tasks, r.Seed, r.Balance}, r.Seed, got)
+	if got := r.unit().key(r.ConfigHash); got != key {
+		return fmt.Sprintf("holds %s seed %d, whose key is %s, not its file name's", r.unit(), r.Seed, got)
 	}
 	if err := r.check(filepath.Base(p)); err != nil {
 		return err.Error()

@@ -23,9 +23,10 @@ func TestCheck(t *testing.T) {
 	dir := t.TempDir()
 	mustRun(t, dir, cfg6(MTL, STL, TAG), newFake(), bruteSelector{})
 	rep, err := Check(dir)
-	if err != nil || !rep.Clean() || rep.Verified == 0 || rep.Unverified != 0 {
+	if err != nil || !rep.Clean() || rep.Verified == 0 {
 		t.Fatalf("clean run: %+v, %v", rep, err)
 	}
+	unverified := rep.Unverified // the fake trainer's states have no checksum
 	l := Layout{Dir: dir}
 	units, _ := filepath.Glob(filepath.Join(l.Units(), "group-*.json"))
 	if len(units) < 3 {
@@ -77,8 +78,8 @@ func TestCheck(t *testing.T) {
 			t.Errorf("%s: repair %q", d.Path, d.Repair)
 		}
 	}
-	if len(got) != len(want) || rep.Unverified != 3 {
-		t.Errorf("damaged %q (%d unverified), want %d files and 3 unverified", got, rep.Unverified, len(want))
+	if len(got) != len(want) || rep.Unverified != unverified+3 {
+		t.Errorf("damaged %q (%d unverified), want %d files and %d unverified", got, rep.Unverified, len(want), unverified+3)
 	}
 	if slices.Contains(got, units[3]) {
 		t.Errorf("an intact unit reported")
