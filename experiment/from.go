@@ -105,10 +105,11 @@ func ChangeTasks(dir string, old, add, remove []string) ([]string, error) {
 	return append(tasks, add...), nil
 }
 
-// check refuses a configuration whose tasks are not f's new list, or
+// Check refuses a configuration whose tasks are not f's new list, or
 // data or a recipe other than those f's units were made with (naming the
-// fields that differ).
-func (f *From) check(cfg Config, recipe any) error {
+// fields that differ), as Run does before anything is written; errors
+// are ConfigErrors.
+func (f *From) Check(cfg Config, recipe any) error {
 	if !slices.Equal(cfg.Tasks, f.tasks) {
 		return configf("the tasks of a run -from %s are its tasks changed (%s), not %s", f.Layout.Dir, strings.Join(f.tasks, ","), strings.Join(cfg.Tasks, ","))
 	}
