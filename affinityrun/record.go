@@ -141,11 +141,9 @@ func PrepareDir(l experiment.Layout, resume, force bool, conf any) (*dirlock.Loc
 	if err != nil {
 		return nil, err
 	}
-	for _, dir := range []string{l.Dir, l.Plots()} {
-		if _, err := atomicfile.RemoveStale(dir); err != nil {
-			lock.Release()
-			return nil, err
-		}
+	if _, err := atomicfile.RemoveStaleTree(l.Dir); err != nil && !atomicfile.ReadOnly(err) {
+		lock.Release()
+		return nil, err
 	}
 	if force {
 		for _, p := range append([]string{checkpoint}, l.AffinityOutputs()...) {

@@ -15,6 +15,25 @@ import (
 )
 
 // Defaults of the stop rule GroupStability.
+// DefaultBudgets are the budgets the stop rule watches when none are
+// given: 2, 3 and 4 networks, those of them at most the number of tasks.
+var DefaultBudgets = []int{2, 3, 4}
+
+// BudgetsFor returns ks, or where ks is empty the default budgets of at
+// most n networks.
+func BudgetsFor(ks []int, n int) []int {
+	if len(ks) > 0 {
+		return ks
+	}
+	var out []int
+	for _, k := range DefaultBudgets {
+		if k <= n {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 const (
 	// DefaultStableChecks is the number of consecutive checks whose
 	// groups equal the previous check's that ends a measurement.
@@ -66,6 +85,24 @@ func (g GroupStability) Validate() error {
 	for _, k := range g.Budgets {
 		if k < 1 {
 			return inputf("-budget %d: want at least 1 network", k)
+		}
+	}
+	return nil
+}
+
+// CheckTasks checks, before anything is measured, that the rule can
+// select at each of its budgets for n tasks: a budget above n is refused
+// (a budget is a number of networks, each serving at least one task), and
+// so is a rule whose search cannot take n tasks at that budget
+// (selection.CheckSolvable with tag group's default options). Errors
+// name the flag.
+func (g GroupStability) CheckTasks(n int) error {
+	for _, k := range g.Budgets {
+		if k > n {
+			return inputf("-budget %d: more than the %d tasks (a budget is a number of networks, each serving at least one task)", k, n)
+		}
+		if err := selection.CheckSolvable(n, g.Rule, selection.MaxNetworks(k), groupOptions()); err != nil {
+			return inputf("-budget %d: %v", k, err)
 		}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -81,7 +82,9 @@ type UpdateOptions struct {
 	// Refresh adds the update's measurements of the old pairs to their
 	// saved sums (default: keep the old pairs as they were).
 	Refresh bool
-	// Budgets and Rule choose the groupings compared before and after.
+	// Budgets and Rule choose the groupings compared before and after
+	// (nil: DefaultBudgets, those of them at most the new number of
+	// tasks; a budget given above it is refused).
 	Budgets []int
 	Rule    string
 	// Compare names from-scratch runs on the new tasks to compare with.
@@ -93,7 +96,7 @@ type UpdateOptions struct {
 // stopRule is the options' GroupStability for a measurement every
 // measureEvery steps.
 func (o UpdateOptions) stopRule(measureEvery int) GroupStability {
-	r := GroupStability{Budgets: o.Budgets, Rule: o.Rule, Every: o.CheckEvery, Checks: o.Checks, MinReliability: o.MinReliability}
+	r := GroupStability{Budgets: BudgetsFor(o.Budgets, math.MaxInt), Rule: o.Rule, Every: o.CheckEvery, Checks: o.Checks, MinReliability: o.MinReliability}
 	if r.Every == 0 {
 		r.Every = DefaultCheckMeasurements * measureEvery
 	}
@@ -153,6 +156,11 @@ func PlanUpdate(o UpdateOptions) (*Update, error) {
 		return nil, err
 	}
 	if err := CheckTasks("the update of "+o.From, u.tasks); err != nil {
+		return nil, err
+	}
+	u.opt.Budgets = BudgetsFor(o.Budgets, len(u.tasks))
+	o = u.opt
+	if err := o.stopRule(1).CheckTasks(len(u.tasks)); err != nil {
 		return nil, err
 	}
 	if u.scratch, err = readScratch(o.Compare, u.tasks); err != nil {

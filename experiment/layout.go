@@ -3,6 +3,8 @@ package experiment
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 )
 
 // Layout names every file and folder of a run directory. It is the one
@@ -146,4 +148,28 @@ func (l Layout) Job(name string) string { return l.path("jobs", name) }
 func (l Layout) AffinityOutputs() []string {
 	return []string{l.AffinityCSV(), l.CosineCSV(), l.TrajectoryCSV(), l.Plots(), l.Weights(), l.AffinitySums(),
 		l.Changes(), l.RunRecord()}
+}
+
+// DefaultDir is the run directory of a data set when none is given:
+// runs/ and the data set's name as a folder name (dirName).
+func DefaultDir(dataName string) string { return filepath.Join("runs", dirName(dataName)) }
+
+// dirName turns a data set name into a folder name: a file's base name
+// without its extension, or a generator's description with every run of
+// other characters turned into "-" (dots in values such as noise=0.5 are
+// kept, so that two descriptions never share a folder by truncation).
+func dirName(name string) string {
+	if ext := filepath.Ext(name); strings.IndexFunc(ext[min(1, len(ext)):], isNotAlnum) < 0 {
+		name = strings.TrimSuffix(filepath.Base(name), ext)
+	}
+	s := strings.Trim(regexp.MustCompile(`[^A-Za-z0-9._-]+`).ReplaceAllString(name, "-"), "-.")
+	if s == "" {
+		return "data"
+	}
+	return s
+}
+
+// isNotAlnum reports whether r is outside [A-Za-z0-9].
+func isNotAlnum(r rune) bool {
+	return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
 }

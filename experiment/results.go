@@ -24,7 +24,7 @@ type TaskResult struct {
 // stl).
 type BudgetResult struct {
 	// Groups are the chosen groups, each in the run's task order; for random,
-	// the grouping of the first seed (SeedGroups has all of them).
+	// its first grouping, the same under every seed (SeedGroups has all of them).
 	Groups [][]string `json:"groups"`
 	// PerTask holds each task's test metrics from its serving network.
 	PerTask map[string]TaskResult `json:"per_task"`
@@ -54,6 +54,10 @@ type BudgetResult struct {
 	// GroupsBySeed holds each seed's groups when they differ between seeds
 	// (Groups holds the first seed's).
 	GroupsBySeed [][][]string `json:"groups_by_seed,omitempty"`
+	// TogetherBootstrap is set for tag-consensus: for each group, the share
+	// of groupings selected on bootstrap resamples of the measured
+	// trajectories that put its tasks together (see Together).
+	TogetherBootstrap []float64 `json:"together_bootstrap,omitempty"`
 
 	// The following are set for random only.
 

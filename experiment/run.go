@@ -341,6 +341,11 @@ func Run(ctx context.Context, dir string, cfg Config, tr Trainer, sel Selector) 
 		return nil, err
 	}
 	defer lock.Release()
+	// Temporary files of writers killed before this run (a read-only
+	// folder keeps them: nothing is written there either).
+	if _, err := atomicfile.RemoveStaleTree(dir); err != nil && !atomicfile.ReadOnly(err) {
+		return nil, err
+	}
 	if err := openDir(l, man); err != nil {
 		return nil, err
 	}
@@ -418,8 +423,10 @@ type run struct {
 	// seed's affinity run was not continued.
 	conts    map[uint64]*Continuation
 	whyFresh map[uint64]string
-	// consensus holds tag-consensus's grouping per budget once selected.
-	consensus map[int][]grouping
+	// consensus holds tag-consensus's grouping per budget once selected,
+	// consensusBoot its stability across bootstrap resamples.
+	consensus     map[int][]grouping
+	consensusBoot map[int][]float64
 }
 
 func (e *run) phase(format string, args ...any) {

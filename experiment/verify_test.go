@@ -77,3 +77,23 @@ func TestMetricsCheck(t *testing.T) {
 		}
 	}
 }
+
+// The temporary files a killed writer left (here in the older form that
+// names no writer) are removed when the next run starts.
+func TestRunRemovesStaleTemporaryFiles(t *testing.T) {
+	dir := t.TempDir()
+	c := Config{Tasks: six, Methods: []string{MTL}}
+	mustRun(t, dir, c, newFake(), bruteSelector{})
+	stale := []string{filepath.Join(dir, ".results.json.tmp123"), filepath.Join(dir, "units", ".group-6-x.json.tmp9")}
+	for _, p := range stale {
+		if err := os.WriteFile(p, []byte("half"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustRun(t, dir, c, newFake(), bruteSelector{})
+	for _, p := range stale {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("%s was not removed", p)
+		}
+	}
+}

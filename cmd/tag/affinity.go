@@ -40,6 +40,7 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	force := fs.Bool("force", false, "start over, replacing what -out holds")
 	untilStable := fs.Bool("until-stable", false, "end the measurement (and the training) once the groups at the -budget list stop changing (see -checks, -check-every, -min-reliability); the reason goes to run.json")
 	stop := addStopFlags(fs, " with -until-stable")
+	prof := addProfileFlags(fs)
 	setUsage(fs, stderr, "usage: tag affinity [-data FILE.csv -targets A,B,... | -data NAME | -celeba DIR] -out DIR [flags]\n\n"+
 		"Trains one multi-task network on all tasks and records the lookahead affinity\n"+
 		"Z[i→j] = 1 − L_j(after task i's step)/L_j(before), averaged over the run.\n"+
@@ -53,6 +54,11 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	if *resume && *force {
 		return badInputf("-resume and -force exclude each other")
 	}
+	endProfile, err := prof.start()
+	if err != nil {
+		return err
+	}
+	defer endProfile()
 	ds, tasks, src, err := td.load(*seed, stderr)
 	if err != nil {
 		return err
@@ -72,8 +78,11 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	var stopper *affinityrun.Stopper
 	var stopRule any // the stop rule in the run's configuration
 	if *untilStable {
-		rule, err := stop.groupStability(aopt.Every)
+		rule, err := stop.groupStability(aopt.Every, len(tasks))
 		if err != nil {
+			return err
+		}
+		if err := rule.CheckTasks(len(tasks)); err != nil {
 			return err
 		}
 		stopRule = rule

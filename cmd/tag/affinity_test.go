@@ -99,11 +99,12 @@ func TestAffinityBadInput(t *testing.T) {
 	}{
 		{"no out", []string{"--data", csv, "--targets", "a"}, "-out"},
 		{"targets without data", []string{"--targets", "a", "--out", out}, "-targets needs -data"},
-		{"bad every", []string{"--data", csv, "--targets", "a", "--every", "0", "--out", out}, "every"},
-		{"bad lookahead", []string{"--data", csv, "--targets", "a", "--lookahead", "adam", "--out", out}, "lookahead"},
+		{"bad every", []string{"--data", csv, "--targets", "a,b", "--every", "0", "--out", out}, "every"},
+		{"bad lookahead", []string{"--data", csv, "--targets", "a,b", "--lookahead", "adam", "--out", out}, "lookahead"},
 		{"missing file", []string{"--data", filepath.Join(t.TempDir(), "nope.csv"), "--targets", "a", "--out", out}, "nope.csv"},
 		{"unknown target", []string{"--data", csv, "--targets", "zz", "--out", out}, "zz"},
-		{"resume nothing", []string{"--data", csv, "--targets", "a", "--resume", "--out", out}, "checkpoint"},
+		{"one target", []string{"--data", csv, "--targets", "a", "--out", out}, "needs at least 2"},
+		{"resume nothing", []string{"--data", csv, "--targets", "a,b", "--resume", "--out", out}, "checkpoint"},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := run(append([]string{"affinity"}, c.args...), &stdout, &stderr)
@@ -168,9 +169,37 @@ func TestAffinityUntilStable(t *testing.T) {
 			t.Errorf("%v: reason %q", c.extra, r.Stop.StopReason)
 		}
 	}
-	var stdout, stderr bytes.Buffer
-	args := []string{"affinity", "-data", "planted", "-until-stable", "-min-reliability", "2", "-out", filepath.Join(t.TempDir(), "x")}
-	if code := run(args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "-min-reliability 2") {
-		t.Errorf("bad -min-reliability: exit %d, %q", code, stderr.String())
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-data", "planted", "-min-reliability", "2"}, "-min-reliability 2"},
+		{[]string{"-data", "planted", "-tasks", "a0,a1,b0", "-budget", "2,4"}, "-budget 4: more than the 3 tasks"},
+		{[]string{"-data", "planted:families=7,size=10", "-rule", "paper", "-budget", "3"}, "-budget 3: rule paper: 70 tasks"},
+	} {
+		var stdout, stderr bytes.Buffer
+		out := filepath.Join(t.TempDir(), "x")
+		args := append([]string{"affinity", "-until-stable", "-out", out}, c.args...)
+		code := run(args, &stdout, &stderr)
+		if msg := stderr.String(); code != 2 || !strings.Contains(msg, c.want) || strings.Count(msg, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want one line with %q", c.args, code, msg, c.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%v: wrote %s", c.args, out)
+		}
+	}
+}
+
+// TestAffinityProfiles checks that -cpuprofile and -memprofile write
+// profiles that go tool pprof reads (a gzipped protocol buffer).
+func TestAffinityProfiles(t *testing.T) {
+	dir := t.TempDir()
+	cpu, mem := filepath.Join(dir, "cpu.pprof"), filepath.Join(dir, "mem.pprof")
+	affinityPlanted(t, "a0,b0", 1, "-cpuprofile", cpu, "-memprofile", mem)
+	for _, p := range []string{cpu, mem} {
+		b, err := os.ReadFile(p)
+		if err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+			t.Errorf("%s: %d bytes, %v; want a gzipped profile", p, len(b), err)
+		}
 	}
 }

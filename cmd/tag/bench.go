@@ -16,7 +16,7 @@ import (
 func init() {
 	register(&command{
 		name:    "bench",
-		summary: "'bench throughput': time training steps (ms, examples/s, GFLOP/s); 'bench quality': every method on several data sets over seeds",
+		summary: "'bench throughput': time training steps (ms, examples/s, GFLOP/s); 'bench quality': every method on several data sets over seeds; 'bench scale': cost and recovery at hundreds of planted tasks",
 		run:     runBench,
 	})
 }
@@ -90,11 +90,14 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "quality" {
 		return runBenchQuality(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "scale" {
+		return runBenchScale(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "throughput" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
 			return benchUsage(stdout, nil)
 		}
-		return badInputf("want a sub-command: 'tag bench throughput' or 'tag bench quality'")
+		return badInputf("want a sub-command: 'tag bench throughput', 'tag bench quality' or 'tag bench scale'")
 	}
 	fs := newFlags("bench throughput", stderr)
 	models := fs.String("models", benchModelNames(), "comma-separated `MODELS` to time")
@@ -155,7 +158,8 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 func benchUsage(w io.Writer, defaults func()) error {
 	fmt.Fprintln(w, "usage: tag bench throughput [-models "+benchModelNames()+"] [-tasks N] [-steps N] [-backend B]\n"+
-		"       tag bench quality [-data SUITES] [-out DIR] [flags]   (see 'tag bench quality -h')\n\n"+
+		"       tag bench quality [-data SUITES] [-out DIR] [flags]   (see 'tag bench quality -h')\n"+
+		benchScaleUsage+"\n"+
 		"Times, in one process, a plain training step and a training step that also measures the n×n\n"+
 		"affinity matrix (Eq. 1) for each model, on random inputs:")
 	for _, m := range benchModels {

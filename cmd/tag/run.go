@@ -4,8 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
-	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -63,26 +61,6 @@ func parseIntList(name, s string) ([]int, error) {
 		out = append(out, v)
 	}
 	return out, nil
-}
-
-// dirName turns a data set name into a folder name: a file's base name
-// without its extension, or a generator's description with every run of
-// other characters turned into "-" (dots in values such as noise=0.5 are
-// kept, so that two descriptions never share a folder by truncation).
-func dirName(name string) string {
-	if ext := filepath.Ext(name); strings.IndexFunc(ext[min(1, len(ext)):], isNotAlnum) < 0 {
-		name = strings.TrimSuffix(filepath.Base(name), ext)
-	}
-	s := strings.Trim(regexp.MustCompile(`[^A-Za-z0-9._-]+`).ReplaceAllString(name, "-"), "-.")
-	if s == "" {
-		return "data"
-	}
-	return s
-}
-
-// isNotAlnum reports whether r is outside [A-Za-z0-9].
-func isNotAlnum(r rune) bool {
-	return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
 }
 
 // runCommand is tag run's flag set and the values of its flags. `tag unit`
@@ -214,7 +192,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	cfg := tr.Config
 	out := f.out
 	if out == "" {
-		out = filepath.Join("runs", dirName(ds.Name()))
+		out = experiment.DefaultDir(ds.Name())
 	}
 	mon := newRunMonitor(stderr, 10*time.Second)
 	exp := experiment.Config{

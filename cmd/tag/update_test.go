@@ -244,6 +244,7 @@ func TestUpdateBadInput(t *testing.T) {
 		{"tasks flag", append(base, "-add", "c0", "-tasks", "a0"), "-tasks does not apply"},
 		{"compare lacks a task", append(base, "-add", "c0", "-compare", from), `no task "c0"`},
 		{"out is from", []string{"-data", "planted", "-epochs", "1", "-from", from, "-add", "c0", "-out", from}, "is -from"},
+		{"budget above the tasks", append(base, "-add", "c0", "-budget", "2,5"), "-budget 5: more than the 4 tasks"},
 	} {
 		out := filepath.Join(t.TempDir(), "upd")
 		args := append([]string{"update"}, c.args...)

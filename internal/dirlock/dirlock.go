@@ -30,7 +30,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 
 	"github.com/gofrs/flock"
 	"github.com/tagroup/tag/internal/atomicfile"
@@ -78,7 +77,7 @@ func (e *ConflictError) Error() string {
 func Acquire(dir string, conf any) (*Lock, error) {
 	mu := flock.New(filepath.Join(dir, MutexName))
 	if err := mu.Lock(); err != nil {
-		if readOnly(err) {
+		if atomicfile.ReadOnly(err) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("locking %s: %w", mu.Path(), err)
@@ -158,9 +157,4 @@ func object(v any) map[string]any {
 	var m map[string]any
 	_ = json.Unmarshal(b, &m)
 	return m
-}
-
-// readOnly reports an error of a folder this process may not write in.
-func readOnly(err error) bool {
-	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)
 }
