@@ -294,7 +294,7 @@ func (e *run) reuse(f *From, units []unit) *Reuse {
 		r.NetworksTrained++
 		r.SecondsTrained += secs
 		r.FullSeconds += secs
-		if c := j.u.cont; c != nil && rec.Affinity.Steps > 0 {
+		if c := j.u.cont; c != nil {
 			if old, _, err := readUnit(f.Layout.Unit(c.From)); err == nil && old.Affinity != nil && old.Affinity.Steps > 0 {
 				r.FullSeconds += old.Affinity.Seconds/float64(old.Affinity.Steps)*float64(c.ScratchSteps) - secs
 			}

@@ -70,6 +70,19 @@ func TestRunFromContinuesAffinity(t *testing.T) {
 		t.Errorf("resumed: %d calls, reuse %+v", again.total(), r2.Reuse)
 	}
 
+	// Removing alone continues with no step; a full re-run would train
+	// the affinity run from scratch.
+	fr, err := PlanFrom(old, filepath.Join(dir, "removed"), nil, []string{"b2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := fromCfg(fr.Tasks()...)
+	cr.From = fr
+	rr := mustRun(t, filepath.Join(dir, "removed"), cr, newFake(), bruteSelector{}).Reuse
+	if a := rr.Affinity[0]; !a.Continued || a.Steps != 0 || rr.FullSeconds <= rr.SecondsTrained+rr.SecondsReused {
+		t.Errorf("removal: %+v, affinity %+v", rr, a)
+	}
+
 	// An earlier run whose affinity run left no state: trained from
 	// scratch, with the reason.
 	if err := os.RemoveAll(Layout{Dir: old}.States()); err != nil {
