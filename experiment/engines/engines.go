@@ -195,6 +195,9 @@ func (t *Trainer) continueRun(ctx context.Context, job experiment.Job) (*experim
 		}
 	}
 	a.Continued = &experiment.ContinuedRun{Stop: done.Stop.Stop, StopReason: done.Stop.StopReason}
+	if done.Result == nil {
+		a.Continued.StopReason = "no task added: the measurements of the remaining tasks, kept as they were (no training)"
+	}
 	return a, nil
 }
 
