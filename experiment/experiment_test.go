@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tagroup/tag/internal/atomicfile"
 	"github.com/tagroup/tag/taskmatrix"
 )
 
@@ -529,6 +530,11 @@ func TestManifestMismatch(t *testing.T) {
 	}
 }
 
+// A damaged unit file is refused with its name, never used: bytes that are
+// no JSON, and values edited to an impossible test loss (−7.5) and error
+// (1.7) that are still valid JSON; each by its checksum and, without the
+// checksum file (a run written before checksums), by decoding or by the
+// domain check of its values.
 func TestCorruptUnitFile(t *testing.T) {
 	dir := t.TempDir()
 	c := Config{Tasks: six, Methods: []string{MTL}}
@@ -537,10 +543,45 @@ func TestCorruptUnitFile(t *testing.T) {
 	if len(files) != 1 {
 		t.Fatalf("%d unit files, want 1", len(files))
 	}
-	os.WriteFile(files[0], []byte("{not json"), 0o644)
-	_, err := Run(context.Background(), dir, c, newFake(), bruteSelector{})
-	if err == nil || !strings.Contains(err.Error(), files[0]) {
-		t.Errorf("err %v, want it to name %s", err, files[0])
+	good, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r unitRecord
+	if err := json.Unmarshal(good, &r); err != nil {
+		t.Fatal(err)
+	}
+	m := r.Group.Tasks["a1"]
+	m.Test = Metrics{Loss: -7.5, Error: 1.7}
+	r.Group.Tasks["a1"] = m
+	edited, err := json.Marshal(&r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		content  []byte
+		checksum bool
+		want     string
+	}{
+		{"not JSON", []byte("{not json"), true, "damaged"},
+		{"not JSON, no checksum file", []byte("{not json"), false, "delete it to retrain"},
+		{"impossible values", edited, true, "damaged"},
+		{"impossible values, no checksum file", edited, false, "loss -7.5 is negative"},
+	} {
+		if err := os.WriteFile(files[0], tc.content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if !tc.checksum {
+			os.Remove(atomicfile.Sidecar(files[0]))
+		}
+		_, err := Run(context.Background(), dir, c, newFake(), bruteSelector{})
+		if err == nil || !strings.Contains(err.Error(), files[0]) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err %v, want it to name %s and say %q", tc.name, err, files[0], tc.want)
+		}
+		if err := atomicfile.WriteBytes(files[0], good); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

@@ -278,8 +278,16 @@ func (c Config) settings(m *manifest) map[string]any {
 	return map[string]any{
 		"data": m.Data, "recipe": m.Recipe, "tasks": c.Tasks, "methods": c.Methods, "budgets": c.Budgets,
 		"seed": c.Seed, "seeds": c.Seeds, "random_seeds": c.RandomSeeds, "rule": c.Rule,
-		"candidates": c.Candidates, "pool_affinity": c.PoolAffinity,
+		"candidates": c.Candidates, "pool_affinity": c.PoolAffinity, "from": c.fromDir(),
 	}
+}
+
+// fromDir is the run that Config.From continues, "" for none.
+func (c Config) fromDir() string {
+	if c.From == nil {
+		return ""
+	}
+	return c.From.Layout.Dir
 }
 
 // openDir writes the manifest of the run directory of l, or checks that an
