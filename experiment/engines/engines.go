@@ -130,7 +130,13 @@ func (t *Trainer) AffinityRun(ctx context.Context, job experiment.Job) (*experim
 		return nil, err
 	}
 	files := affinityrun.Files{Sums: r.Sums.PairSums(), Trajectory: r.Trajectory, Weights: r.Weights}
-	return affinityResult(job, files, m, r.Steps, r.Seconds)
+	a, err := affinityResult(job, files, m, r.Steps, r.Seconds)
+	if err != nil {
+		return nil, err
+	}
+	// The matrices as training returned them, as before runs left a state.
+	a.Affinity, a.Cosine = r.Affinity, r.Cosine
+	return a, nil
 }
 
 // affinityResult is the result of the affinity run job with the state
