@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/data/planted"
 	"github.com/tagroup/tag/experiment"
-	"github.com/tagroup/tag/experiment/engines"
 	"github.com/tagroup/tag/mtl"
 	"github.com/tagroup/tag/selection"
 	"github.com/tagroup/tag/taskmatrix"
@@ -88,7 +88,13 @@ func plantedRun(t *testing.T, tasks []string, epochs int) (experiment.Layout, *p
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, aopt := engines.Recipe(ds)
+	// The planted recipe of package engines (which imports this
+	// package): a narrow trunk, SGD with momentum, affinity every 2 steps
+	// on validation batches.
+	cfg, aopt := mtl.DefaultConfig(ds), affinity.DefaultOptions()
+	cfg.Trunk = mtl.TrunkSpec{Kind: mtl.TrunkMLP, Widths: []int{8}, Activation: "relu"}
+	cfg.Optimizer, cfg.LearningRate, cfg.Momentum, cfg.Patience = mtl.OptimizerSGD, 0.1, 0.9, 0
+	aopt.Every, aopt.Validation = 2, true
 	cfg.Seed, cfg.Epochs, cfg.CheckpointEvery = 1, epochs, 50
 	l := experiment.Layout{Dir: filepath.Join(t.TempDir(), "run")}
 	if _, err := PrepareDir(l, false, false, nil); err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tagroup/tag/internal/atomicfile"
+	"github.com/tagroup/tag/report"
 )
 
 // WriteChanges writes changes.md of an update (rec.Update set) to path,
@@ -17,7 +18,7 @@ func WriteChanges(path string, old, rec *Record) error {
 	return atomicfile.Write(path, func(w io.Writer) error {
 		fmt.Fprintf(w, "# tag update of %s\n\n", u.From)
 		fmt.Fprintf(w, "- tasks before (%d): %s\n", len(old.Tasks), strings.Join(old.Tasks, ", "))
-		fmt.Fprintf(w, "- removed: %s\n- added: %s\n", ListOrNone(u.Removed), ListOrNone(u.Added))
+		fmt.Fprintf(w, "- removed: %s\n- added: %s\n", report.ListOrNone(u.Removed), report.ListOrNone(u.Added))
 		fmt.Fprintf(w, "- tasks after (%d): %s\n", len(rec.Tasks), strings.Join(rec.Tasks, ", "))
 		fmt.Fprintf(w, "- training steps of the update: %d (%.1f%% of the %d steps of a from-scratch run with this recipe), %.1f s; stop: %s\n",
 			rec.Steps, 100*u.StepRatio, u.ScratchSteps, rec.Seconds, u.Stop)
@@ -57,14 +58,6 @@ func WriteChanges(path string, old, rec *Record) error {
 		}
 		return nil
 	})
-}
-
-// ListOrNone joins xs with commas, or says none.
-func ListOrNone(xs []string) string {
-	if len(xs) == 0 {
-		return "none"
-	}
-	return strings.Join(xs, ", ")
 }
 
 // GroupsText writes groups as {a b} {c d}, or – for none.

@@ -141,11 +141,9 @@ func PrepareDir(l experiment.Layout, resume, force bool, conf any) (*dirlock.Loc
 	if err != nil {
 		return nil, err
 	}
-	for _, dir := range []string{l.Dir, l.Plots()} {
-		if _, err := atomicfile.RemoveStale(dir); err != nil {
-			lock.Release()
-			return nil, err
-		}
+	if _, err := atomicfile.RemoveStaleTree(l.Dir); err != nil && !atomicfile.ReadOnly(err) {
+		lock.Release()
+		return nil, err
 	}
 	if force {
 		for _, p := range append([]string{checkpoint}, l.AffinityOutputs()...) {
@@ -189,6 +187,14 @@ func Write(l experiment.Layout, f Files, rec Record) error {
 	if _, err := report.WriteAffinityPlots(l.Dir, summary, f.Sums.Tasks, nil); err != nil {
 		return err
 	}
+	if err := writeWeightsSums(l, f); err != nil {
+		return err
+	}
+	return writeJSON(l.RunRecord(), rec)
+}
+
+// writeWeightsSums writes the weights and the sums of f into l.Dir.
+func writeWeightsSums(l experiment.Layout, f Files) error {
 	if err := atomicfile.Write(l.Weights(), func(w io.Writer) error { return gob.NewEncoder(w).Encode(f.Weights) }); err != nil {
 		return err
 	}
@@ -197,7 +203,26 @@ func Write(l experiment.Layout, f Files, rec Record) error {
 	if err := atomicfile.Write(l.AffinitySums(), func(w io.Writer) error { return json.NewEncoder(w).Encode(f.Sums) }); err != nil {
 		return err
 	}
-	return writeJSON(l.RunRecord(), rec)
+	return nil
+}
+
+// WriteState writes what a continuation needs of an affinity run into
+// the folder dir: its weights, per-pair sums and trajectory (the files
+// of Write of those names), for ReadState.
+func WriteState(dir string, f Files) error {
+	l := experiment.Layout{Dir: dir}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := taskmatrix.WriteTrajectoryFile(l.TrajectoryCSV(), f.Trajectory); err != nil {
+		return err
+	}
+	return writeWeightsSums(l, f)
+}
+
+// ReadState reads what WriteState wrote in dir.
+func ReadState(dir string) (*Files, error) {
+	return readFiles(experiment.Layout{Dir: dir})
 }
 
 // writeJSON writes v as indented JSON to path, atomically.
@@ -225,29 +250,40 @@ func Read(l experiment.Layout) (*Record, *Files, error) {
 	if rec.DataDigest == "" || len(rec.Tasks) == 0 {
 		return nil, nil, inputf("%s is not a tag affinity run that can be updated (no data_digest or tasks; rerun tag affinity)", l.RunRecord())
 	}
+	f, err := readFiles(l)
+	if err == nil && !slices.Equal(f.Sums.Tasks, rec.Tasks) {
+		err = fmt.Errorf("%s: tasks %v, but run.json has %v", filepath.Base(l.AffinitySums()), f.Sums.Tasks, rec.Tasks)
+	}
+	if err != nil {
+		return nil, nil, inputf("%s is not a tag affinity run that can be updated: %v", l.Dir, err)
+	}
+	return &rec, f, nil
+}
+
+// readFiles reads the sums, weights and trajectory in l.Dir; an error
+// names the file.
+func readFiles(l experiment.Layout) (*Files, error) {
 	f := &Files{Sums: &affinity.PairSums{}, Weights: &mtl.Weights{}}
-	if b, err = atomicfile.ReadFile(l.AffinitySums()); err == nil {
+	b, err := atomicfile.ReadFile(l.AffinitySums())
+	if err == nil {
 		err = json.Unmarshal(b, f.Sums)
 	}
 	if err == nil {
 		err = f.Sums.Validate()
 	}
-	if err == nil && !slices.Equal(f.Sums.Tasks, rec.Tasks) {
-		err = fmt.Errorf("tasks %v, but run.json has %v", f.Sums.Tasks, rec.Tasks)
-	}
 	if err != nil {
-		return nil, nil, inputf("%s is not a tag affinity run that can be updated: %s: %v", l.Dir, filepath.Base(l.AffinitySums()), redo(err))
+		return nil, fmt.Errorf("%s: %w", filepath.Base(l.AffinitySums()), redo(err))
 	}
 	if b, err = atomicfile.ReadFile(l.Weights()); err == nil {
 		err = gob.NewDecoder(bytes.NewReader(b)).Decode(f.Weights)
 	}
 	if err != nil {
-		return nil, nil, inputf("%s is not a tag affinity run that can be updated: %s: %v", l.Dir, filepath.Base(l.Weights()), redo(err))
+		return nil, fmt.Errorf("%s: %w", filepath.Base(l.Weights()), redo(err))
 	}
 	if f.Trajectory, err = taskmatrix.ReadTrajectoryFile(l.TrajectoryCSV()); err != nil {
-		return nil, nil, inputf("%s is not a tag affinity run that can be updated: %v", l.Dir, redo(err))
+		return nil, redo(err)
 	}
-	return &rec, f, nil
+	return f, nil
 }
 
 // redo turns a damaged file of a finished affinity run into a message that

@@ -15,6 +15,25 @@ import (
 )
 
 // Defaults of the stop rule GroupStability.
+// DefaultBudgets are the budgets the stop rule watches when none are
+// given: 2, 3 and 4 networks, those of them at most the number of tasks.
+var DefaultBudgets = []int{2, 3, 4}
+
+// BudgetsFor returns ks, or where ks is empty the default budgets of at
+// most n networks.
+func BudgetsFor(ks []int, n int) []int {
+	if len(ks) > 0 {
+		return ks
+	}
+	var out []int
+	for _, k := range DefaultBudgets {
+		if k <= n {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 const (
 	// DefaultStableChecks is the number of consecutive checks whose
 	// groups equal the previous check's that ends a measurement.
@@ -148,6 +167,21 @@ type trackerState struct {
 	PrevCount int          `json:"prev_count"`
 	Half      [2][]float64 `json:"half"`
 	HalfCount [2]int       `json:"half_count"`
+	// PrevCounts and HalfCounts count the measurements of each watched
+	// pair (under an estimator that measures some source tasks at a time,
+	// a pair's count is its source's); nil in a checkpoint written before
+	// they were kept, where every pair has the scalar count.
+	PrevCounts []int    `json:"prev_counts,omitempty"`
+	HalfCounts [2][]int `json:"half_counts,omitempty"`
+}
+
+// pairCount is the count of watched pair k in counts, or all when counts
+// predates per-pair counts.
+func pairCount(counts []int, k, all int) int {
+	if counts == nil {
+		return all
+	}
+	return counts[k]
 }
 
 // stopRule is the tracker as an mtl.StopRule.
@@ -198,16 +232,21 @@ func (t *tracker) check(acc *affinity.Accumulator) (Check, error) {
 		return c, err
 	}
 	opt := groupOptions()
+	// Alternative groupings are searched for up to selection.MaxTasks
+	// tasks; beyond, the check has the groups without their margin.
+	count := 2
+	if m.N() > selection.MaxTasks {
+		count = 1
+	}
 	for _, k := range t.rule.Budgets {
 		var alts []*selection.Result
-		if m.N() <= selection.MaxTasks {
-			alts, err = selection.AlternativesMatrix(m, t.rule.Rule, selection.MaxNetworks(k), opt, 2)
+		var err error
+		if count == 1 {
+			var r *selection.Result
+			r, err = selection.SolveMatrix(m, t.rule.Rule, selection.MaxNetworks(k), opt)
+			alts = []*selection.Result{r}
 		} else {
-			// The alternatives are searched up to MaxTasks tasks: above,
-			// the groups without their margin.
-			var res *selection.Result
-			res, err = selection.SolveMatrix(m, t.rule.Rule, selection.MaxNetworks(k), opt)
-			alts = []*selection.Result{res}
+			alts, err = selection.AlternativesMatrix(m, t.rule.Rule, selection.MaxNetworks(k), opt, count)
 		}
 		if err != nil {
 			return c, fmt.Errorf("grouping %d tasks at budget %d: %w", m.N(), k, err)
@@ -223,13 +262,22 @@ func (t *tracker) check(acc *affinity.Accumulator) (Check, error) {
 }
 
 // reliability adds the window since the last check to its half and
-// returns the split-half reliability of the watched pairs' ranks.
+// returns the split-half reliability of the ranks of the watched pairs'
+// means (each half's sum over its count, so that an estimator measuring
+// some source tasks at a time is compared pair by pair), over the pairs
+// measured in both halves.
 func (t *tracker) reliability(acc *affinity.Accumulator) *float64 {
 	var sums []float64
+	var counts []int
 	for i, ti := range acc.Tasks {
 		for j, tj := range acc.Tasks {
 			if i != j && (t.watched == nil || slices.Contains(t.watched, ti) || slices.Contains(t.watched, tj)) {
 				sums = append(sums, acc.Z[i][j])
+				c := acc.Count
+				if acc.SourceCount != nil {
+					c = acc.SourceCount[i]
+				}
+				counts = append(counts, c)
 			}
 		}
 	}
@@ -238,19 +286,34 @@ func (t *tracker) reliability(acc *affinity.Accumulator) *float64 {
 	if st.Half[h] == nil {
 		st.Half[h] = make([]float64, len(sums))
 	}
+	if st.HalfCounts[h] == nil {
+		st.HalfCounts[h] = make([]int, len(sums))
+		for k := range sums {
+			st.HalfCounts[h][k] = st.HalfCount[h]
+		}
+	}
 	for k, s := range sums {
-		prev := 0.0
+		prev, prevCount := 0.0, 0
 		if st.Prev != nil {
-			prev = st.Prev[k]
+			prev, prevCount = st.Prev[k], pairCount(st.PrevCounts, k, st.PrevCount)
 		}
 		st.Half[h][k] += s - prev
+		st.HalfCounts[h][k] += counts[k] - prevCount
 	}
 	st.HalfCount[h] += acc.Count - st.PrevCount
-	st.Prev, st.PrevCount = sums, acc.Count
-	if len(sums) < 2 || st.HalfCount[0] == 0 || st.HalfCount[1] == 0 {
+	st.Prev, st.PrevCount, st.PrevCounts = sums, acc.Count, counts
+	// The means of the pairs measured in both halves.
+	var a, b []float64
+	for k := range sums {
+		c0, c1 := pairCount(st.HalfCounts[0], k, st.HalfCount[0]), pairCount(st.HalfCounts[1], k, st.HalfCount[1])
+		if c0 > 0 && c1 > 0 {
+			a, b = append(a, st.Half[0][k]/float64(c0)), append(b, st.Half[1][k]/float64(c1))
+		}
+	}
+	if len(a) < 2 {
 		return nil
 	}
-	r, err := stats.Spearman(st.Half[0], st.Half[1])
+	r, err := stats.Spearman(a, b)
 	if err != nil || math.IsNaN(r) || r <= -1 {
 		return nil
 	}

@@ -188,3 +188,45 @@ func watchedValues(tasks []string, z [][]float64, task string) []float64 {
 	}
 	return out
 }
+
+// Under an estimator that measures some source tasks at a time, the
+// halves are compared by the pairs' means, not their sums: a source
+// measured once in one half and three times in the other, with the same
+// values each time, has the same means in both halves (reliability 1),
+// where its sums differ threefold.
+func TestReliabilityOfMeansUnderSampledSources(t *testing.T) {
+	tasks := []string{"a", "b", "c", "d"}
+	value := func(i, j int) float64 { return float64(1 + i*len(tasks) + j) }
+	acc := affinity.NewAccumulator(tasks)
+	tr := &tracker{rule: GroupStability{Budgets: []int{2}, Rule: selection.DefaultRule, Every: 1, Checks: 5, MinReliability: 0.9},
+		matrix: func(a *affinity.Accumulator) (*taskmatrix.Matrix, error) { return a.Affinity(), nil }}
+	// Windows measure the sources {0, 1} once, then {0, 1} and {2, 3}
+	// twice more: every source ends up in both halves, a different number
+	// of times.
+	windows := [][][]int{{{0, 1}}, {{0, 1}, {2, 3}, {2, 3}}, {{2, 3}}}
+	for check, window := range windows {
+		for _, sources := range window {
+			z := make([][]float64, len(sources))
+			cos := make([][]float64, len(sources))
+			for r, i := range sources {
+				z[r], cos[r] = make([]float64, len(tasks)), make([]float64, len(sources))
+				for j := range tasks {
+					if i != j {
+						z[r][j] = value(i, j)
+					}
+				}
+			}
+			if err := acc.AddSources(0, sources, z, cos); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tr.after(0, acc)
+		got := tr.st.Checks[check].Reliability
+		if check == 0 {
+			continue
+		}
+		if got == nil || math.Abs(*got-1) > 1e-12 {
+			t.Errorf("check %d: reliability %v, want 1", check, got)
+		}
+	}
+}

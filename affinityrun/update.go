@@ -2,7 +2,9 @@ package affinityrun
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -80,7 +82,9 @@ type UpdateOptions struct {
 	// Refresh adds the update's measurements of the old pairs to their
 	// saved sums (default: keep the old pairs as they were).
 	Refresh bool
-	// Budgets and Rule choose the groupings compared before and after.
+	// Budgets and Rule choose the groupings compared before and after
+	// (nil: DefaultBudgets, those of them at most the new number of
+	// tasks; a budget given above it is refused).
 	Budgets []int
 	Rule    string
 	// Compare names from-scratch runs on the new tasks to compare with.
@@ -92,7 +96,7 @@ type UpdateOptions struct {
 // stopRule is the options' GroupStability for a measurement every
 // measureEvery steps.
 func (o UpdateOptions) stopRule(measureEvery int) GroupStability {
-	r := GroupStability{Budgets: o.Budgets, Rule: o.Rule, Every: o.CheckEvery, Checks: o.Checks, MinReliability: o.MinReliability}
+	r := GroupStability{Budgets: BudgetsFor(o.Budgets, math.MaxInt), Rule: o.Rule, Every: o.CheckEvery, Checks: o.Checks, MinReliability: o.MinReliability}
 	if r.Every == 0 {
 		r.Every = DefaultCheckMeasurements * measureEvery
 	}
@@ -154,6 +158,8 @@ func PlanUpdate(o UpdateOptions) (*Update, error) {
 	if err := CheckTasks("the update of "+o.From, u.tasks); err != nil {
 		return nil, err
 	}
+	u.opt.Budgets = BudgetsFor(o.Budgets, len(u.tasks))
+	o = u.opt
 	if err := o.stopRule(1).CheckTasks(len(u.tasks)); err != nil {
 		return nil, err
 	}
@@ -183,38 +189,15 @@ func (u *Update) Out() experiment.Layout { return u.out }
 // Result is the record written, once Run returned.
 func (u *Update) Result() *Record { return &u.run }
 
-// ChangeTasks returns the task list old of the run in dir less the tasks
-// of remove, then those of add, in that order (the old tasks keep their
-// order). Each task added must be new, each removed present, neither list
-// may name a task twice, and some task must remain; errors are
+// ChangeTasks is experiment.ChangeTasks with its refusals as
 // InputErrors.
 func ChangeTasks(dir string, old, add, remove []string) ([]string, error) {
-	if err := distinct("-add", add); err != nil {
-		return nil, err
+	tasks, err := experiment.ChangeTasks(dir, old, add, remove)
+	var ce *experiment.ConfigError
+	if errors.As(err, &ce) {
+		return nil, &InputError{ce.Err}
 	}
-	if err := distinct("-remove", remove); err != nil {
-		return nil, err
-	}
-	for _, t := range add {
-		if slices.Contains(old, t) {
-			return nil, inputf("-add %s: task %q is already in %s (tasks %s)", strings.Join(add, ","), t, dir, strings.Join(old, ","))
-		}
-	}
-	for _, t := range remove {
-		if !slices.Contains(old, t) {
-			return nil, inputf("-remove %s: task %q is not in %s (tasks %s)", strings.Join(remove, ","), t, dir, strings.Join(old, ","))
-		}
-	}
-	var tasks []string
-	for _, t := range old {
-		if !slices.Contains(remove, t) {
-			tasks = append(tasks, t)
-		}
-	}
-	if len(tasks) == 0 {
-		return nil, inputf("-remove %s removes every task of %s", strings.Join(remove, ","), dir)
-	}
-	return append(tasks, add...), nil
+	return tasks, err
 }
 
 // CheckTasks refuses, before anything is written, a task list an affinity
@@ -368,85 +351,24 @@ func (u *Update) Run(ctx context.Context, ds data.Dataset) error {
 // measure trains the new tasks (when there are any) and combines the
 // measurement with the saved sums, into u.files and u.run.
 func (u *Update) measure(ctx context.Context, ds data.Dataset) error {
-	kept, err := u.oldFiles.Sums.Without(u.rec.Removed)
+	u.run = Record{Data: u.old.Data, Source: u.src, DataDigest: u.old.DataDigest, Tasks: u.tasks, Features: u.old.Features,
+		Leakage: u.old.Leakage, Config: u.cfg, Affinity: u.aopt, Seed: u.old.Seed, Versions: Versions()}
+	c := Continue{Tasks: u.tasks, Added: u.rec.Added, Removed: u.rec.Removed, Old: u.oldFiles, Config: u.cfg, Affinity: u.aopt,
+		Steps: u.opt.Steps, MaxEpochs: u.opt.MaxEpochs, Rule: u.opt.stopRule(u.aopt.Every), Refresh: u.rec.Refresh,
+		CheckpointDir: u.out.Dir, Progress: u.opt.Progress}
+	done, err := c.Run(ctx, ds)
 	if err != nil {
 		return err
 	}
-	traj := keepTasks(u.oldFiles.Trajectory, u.tasks)
-	u.run = Record{Data: u.old.Data, Source: u.src, DataDigest: u.old.DataDigest, Tasks: u.tasks, Features: u.old.Features,
-		Leakage: u.old.Leakage, Config: u.cfg, Affinity: u.aopt, Seed: u.old.Seed, Versions: Versions()}
-	weights := u.oldFiles.Weights.Without(u.rec.Removed)
-	if len(u.rec.Added) == 0 {
-		u.rec.Stop = StopNothingAdded
-		u.files = Files{Sums: kept, Trajectory: traj, Weights: weights}
+	u.files, u.rec.StopRecord = done.Files, done.Stop
+	res := done.Result
+	if res == nil {
 		u.run.Seconds = time.Since(u.start).Seconds()
 		return nil
 	}
-	window := u.cfg
-	opt := mtl.Options{CheckpointDir: u.out.Dir, Affinity: &u.aopt, Init: weights, Progress: u.opt.Progress}
-	stepsPerEpoch := max(mtl.StepsPerEpoch(ds, u.cfg), 1)
-	var stopper *Stopper
-	if u.opt.Steps > 0 {
-		opt.MaxSteps = u.opt.Steps
-		window.Epochs = (u.opt.Steps + stepsPerEpoch - 1) / stepsPerEpoch
-	} else {
-		if u.opt.MaxEpochs > 0 {
-			window.Epochs = u.opt.MaxEpochs
-		}
-		rule := u.opt.stopRule(u.aopt.Every)
-		refresh := u.rec.Refresh
-		stopper = &Stopper{&tracker{rule: rule, watched: u.rec.Added, matrix: func(acc *affinity.Accumulator) (*taskmatrix.Matrix, error) {
-			sums, err := kept.Merge(acc, refresh)
-			if err != nil {
-				return nil, err
-			}
-			return sums.Affinity(), nil
-		}}}
-		opt.Stop = stopper.StopRule()
-	}
-	res, err := mtl.Train(ctx, ds, u.tasks, window, opt)
-	if err != nil {
-		return err
-	}
-	if res.Sums == nil || res.Weights == nil {
-		return inputf("%s holds an update finished by an older tag; use -force to start over", u.out.Dir)
-	}
-	sums, err := kept.Merge(res.Sums, u.rec.Refresh)
-	if err != nil {
-		return err
-	}
-	offset := 0
-	for _, p := range u.oldFiles.Trajectory {
-		offset = max(offset, p.Epoch+1)
-	}
-	for _, p := range res.Trajectory {
-		p.Epoch += offset
-		traj = append(traj, p)
-	}
-	if stopper == nil {
-		u.rec.StopRecord = StopRecord{Stop: StopSteps, StopReason: fmt.Sprintf("a fixed number of steps (-steps %d)", u.opt.Steps)}
-	} else {
-		r, err := stopper.Record(res, window.Epochs, stepsPerEpoch)
-		if err != nil {
-			return err
-		}
-		u.rec.StopRecord = *r
-	}
-	u.files = Files{Sums: sums, Trajectory: traj, Weights: res.Weights}
 	u.run.Seconds, u.run.Steps, u.run.Epochs, u.run.BestEpoch = res.Seconds, res.Steps, res.Epochs, res.BestEpoch
 	u.run.Validation, u.run.Test, u.run.History = res.Validation, res.Test, res.History
 	return nil
-}
-
-// keepTasks returns the points whose source and target are both in tasks.
-func keepTasks(pts []taskmatrix.Point, tasks []string) []taskmatrix.Point {
-	var out []taskmatrix.Point
-	for _, p := range pts {
-		if slices.Contains(tasks, p.Source) && slices.Contains(tasks, p.Target) {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // finish groups before and after, compares with the from-scratch runs and

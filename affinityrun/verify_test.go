@@ -10,6 +10,7 @@ import (
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/internal/atomicfile"
 	"github.com/tagroup/tag/internal/dirlock"
+	"github.com/tagroup/tag/internal/faultfile"
 )
 
 // Each file `tag update` reads back from a finished affinity run, with 64
@@ -24,9 +25,7 @@ func TestReadRefusesDamagedFiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		damaged := append([]byte(nil), b...)
-		copy(damaged[len(b)/2:], make([]byte, 64))
-		if err := os.WriteFile(path, damaged, 0o644); err != nil {
+		if err := faultfile.ZeroMiddle(path, 64); err != nil {
 			t.Fatal(err)
 		}
 		_, _, err = Read(l)
@@ -89,4 +88,40 @@ func TestPrepareDirOneConfiguration(t *testing.T) {
 		t.Fatalf("same configuration: %v", err)
 	}
 	b.Release()
+}
+
+// CheckDir finds a finished affinity run clean, then names its zeroed
+// weights and a checkpoint changed by hand, each with its repair; a
+// folder that is no affinity run is refused.
+func TestCheckDir(t *testing.T) {
+	l, _ := plantedRun(t, []string{"a0", "b0"}, 1)
+	rep, err := CheckDir(l.Dir)
+	if err != nil || !rep.Clean() || rep.Verified == 0 {
+		t.Fatalf("clean run: %+v, %v", rep, err)
+	}
+	checkpoint := filepath.Join(l.Dir, "checkpoint.gob")
+	for _, p := range []string{l.Weights(), checkpoint} {
+		if err := faultfile.ZeroMiddle(p, 64); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err = CheckDir(l.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Damaged) != 2 {
+		t.Fatalf("damaged %+v, want the weights and the checkpoint", rep.Damaged)
+	}
+	for _, d := range rep.Damaged {
+		want := "-force"
+		if d.Path == checkpoint {
+			want = "-resume"
+		}
+		if !strings.Contains(d.Repair, "tag affinity") || !strings.Contains(d.Repair, want) {
+			t.Errorf("%s: repair %q, want tag affinity with %s", d.Path, d.Repair, want)
+		}
+	}
+	if _, err := CheckDir(t.TempDir()); !IsInput(err) {
+		t.Errorf("a folder that is no run: %v", err)
+	}
 }

@@ -235,9 +235,12 @@ func finite(v float64) *float64 {
 func (a *Analysis) verdict(r *Results) string {
 	var lines []string
 	if rec := Recommend(r, a); rec != nil {
-		lines = append(lines, fmt.Sprintf("Recommendation: serve %s: %s (%s).", networksWord(rec.Budget), FormatStable(rec.Groups, rec.Together), rec.Option))
+		lines = append(lines, fmt.Sprintf("Recommendation: serve %s: %s (%s).", networksWord(rec.Budget), FormatStable(rec.Groups, rec.Together, rec.TogetherBootstrap), rec.Option))
 		lines = append(lines, rec.Reason)
-		if len(rec.Together) > 0 {
+		switch {
+		case len(rec.Together) > 0 && len(rec.TogetherBootstrap) > 0:
+			lines = append(lines, fmt.Sprintf("(%%: share of the seeds whose own tag grouping put the group's tasks together; boot: share of %d bootstrap resamples of the measured trajectories' epochs.)", BootstrapResamples))
+		case len(rec.Together) > 0:
 			lines = append(lines, "(%: share of the seeds whose own tag grouping put the group's tasks together.)")
 		}
 	}
@@ -275,7 +278,7 @@ func (a *Analysis) verdict(r *Results) string {
 			}
 		}
 		if c, ok := cons[key]; ok {
-			parts = append(parts, fmt.Sprintf("%s %s", c.Method, FormatStable(c.Groups, c.Together)))
+			parts = append(parts, fmt.Sprintf("%s %s", c.Method, FormatStable(c.Groups, c.Together, c.TogetherBootstrap)))
 		}
 		if vs := a.against(main, key, a.Comparisons); vs != "" {
 			parts = append(parts, main+" "+vs)
@@ -327,13 +330,18 @@ func (a *Analysis) against(m, key string, cs []Comparison) string {
 }
 
 // FormatStable writes groups as "{a, b} {c}", each followed by its
-// stability in percent when together is set: "{a, b} 100% {c} 67%".
-func FormatStable(groups [][]string, together []float64) string {
+// stability in percent when together is set ("{a, b} 100%"), and by its
+// stability across bootstrap resamples when boot is set ("{a, b} 100%
+// (boot 95%)").
+func FormatStable(groups [][]string, together, boot []float64) string {
 	parts := make([]string, len(groups))
 	for i, g := range groups {
 		parts[i] = "{" + strings.Join(g, ", ") + "}"
 		if i < len(together) {
 			parts[i] += fmt.Sprintf(" %.0f%%", 100*together[i])
+		}
+		if i < len(boot) {
+			parts[i] += fmt.Sprintf(" (boot %.0f%%)", 100*boot[i])
 		}
 	}
 	return strings.Join(parts, " ")

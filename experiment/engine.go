@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/tagroup/tag/selection"
 	"github.com/tagroup/tag/taskmatrix"
 )
 
@@ -52,6 +53,50 @@ type AffinityResult struct {
 	Steps int64 `json:"steps"`
 	// Seconds is the time of the whole run, lookaheads included.
 	Seconds float64 `json:"seconds"`
+	// Continued is set when the run continued an earlier one
+	// (Job.Continue): Steps and Seconds are then the continuation's.
+	Continued *ContinuedRun `json:"continued,omitempty"`
+}
+
+// ContinuedRun says how an affinity run that continued an earlier one
+// (Job.Continue) ended.
+type ContinuedRun struct {
+	// Stop names why the measurement ended (the stop rule met, the
+	// recipe's early stopping, its last epoch, nothing added) and
+	// StopReason says it in words.
+	Stop       string `json:"stop"`
+	StopReason string `json:"stop_reason"`
+}
+
+// Continuation is what an affinity run continues from instead of
+// starting from scratch: the finished affinity unit From of an earlier
+// run on the same data and recipe, whose state (Job.StateDir of that
+// unit) was copied into this run's Layout.State(From). The old tasks less
+// Removed, then Added, are the new task list; the run starts from the
+// old weights with heads added for the new tasks and measures the pairs
+// involving an added task until the groups at Budgets (under Rule) are
+// stable, keeping the old pairs' sums.
+type Continuation struct {
+	From    string   `json:"from"`
+	Added   []string `json:"added,omitempty"`
+	Removed []string `json:"removed,omitempty"`
+	Budgets []int    `json:"budgets"`
+	Rule    string   `json:"rule"`
+	// ScratchSteps are the steps of the affinity run from scratch that
+	// the chain of continuations started from.
+	ScratchSteps int64 `json:"scratch_steps"`
+	// State is the folder of From's state in this run, and Old From's
+	// result (both set in Job).
+	State string          `json:"-"`
+	Old   *AffinityResult `json:"-"`
+}
+
+// from is the key of the unit continued, "" for none.
+func (c *Continuation) from() string {
+	if c == nil {
+		return ""
+	}
+	return c.From
 }
 
 // Job is one network for a Trainer to train.
@@ -71,6 +116,13 @@ type Job struct {
 	// it trains, so that an interrupted network continues where it stopped.
 	// The experiment removes it once the unit's result is written.
 	CheckpointDir string
+	// StateDir, for an affinity run, is a folder (Layout.State of the
+	// unit's key) where the run leaves what a continuation of it needs
+	// (Continuation); the experiment keeps it. Empty: nothing to leave.
+	StateDir string
+	// Continue, for an affinity run, makes it continue an earlier one
+	// instead of starting from scratch; nil for a run from scratch.
+	Continue *Continuation
 }
 
 // Balances lists the multi-task update rules a Job may name besides the
@@ -93,23 +145,23 @@ type Trainer interface {
 	AffinityRun(ctx context.Context, job Job) (*AffinityResult, error)
 }
 
-// Rule names of package selection used by the methods.
+// Rule names of package selection used by the methods (declared there).
 const (
 	// RuleZSum is the default rule for an affinity-like matrix (TAG's Ẑ,
 	// the gradient cosines): per-target standardized affinities summed over
 	// groupmates less a charge per groupmate, disjoint groups, singletons
-	// at 0 (see selection.RuleZSum).
-	RuleZSum = "zsum"
+	// at 0.
+	RuleZSum = selection.RuleZSum
 	// RulePaper is the rule of the TAG paper: task j scores the mean over
 	// its partners i in G of M[i][j]; groups may overlap (tag-paper).
-	RulePaper = "paper"
+	RulePaper = selection.RulePaper
 	// RulePairLoss minimises, over tasks j, the mean of min over chosen
 	// groups G ∋ j of the mean over partners i in G of L[i][j], where a
 	// singleton scores L[j][j] (HOA).
-	RulePairLoss = "pairloss"
+	RulePairLoss = selection.RulePairLoss
 	// DefaultRule is the affinity rule of tag, cs and tag-refine when
 	// Config.Rule is empty.
-	DefaultRule = RuleZSum
+	DefaultRule = selection.DefaultRule
 )
 
 // GroupLoss is the true validation loss of every task of one trained group.

@@ -100,10 +100,13 @@ type PlanUnit struct {
 	Tasks   []string `json:"tasks"`
 	Seed    uint64   `json:"seed"`
 	Balance string   `json:"balance,omitempty"`
+	// Continue is set for an affinity run that continues an earlier
+	// run's (Job.Continue).
+	Continue *Continuation `json:"continue,omitempty"`
 }
 
 func (u PlanUnit) unit() unit {
-	return unit{kind: u.Kind, tasks: u.Tasks, seed: u.Seed, balance: u.Balance}
+	return unit{kind: u.Kind, tasks: u.Tasks, seed: u.Seed, balance: u.Balance, cont: u.Continue}
 }
 
 // String describes the unit as progress lines and errors do, e.g.
@@ -175,7 +178,7 @@ func (s *store) newPlan(phase int, us []unit, worker []string) (*Plan, error) {
 		}
 		if r == nil {
 			u := j.u
-			p.Units = append(p.Units, PlanUnit{Key: j.key, Kind: u.kind, Tasks: u.tasks, Seed: u.seed, Balance: u.balance})
+			p.Units = append(p.Units, PlanUnit{Key: j.key, Kind: u.kind, Tasks: u.tasks, Seed: u.seed, Balance: u.balance, Continue: u.cont})
 		}
 	}
 	if len(p.Units) == 0 {

@@ -16,6 +16,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tagroup/tag/internal/atomicfile"
+	"github.com/tagroup/tag/taskmatrix"
 )
 
 // six tasks in three planted families of two.
@@ -527,6 +530,11 @@ func TestManifestMismatch(t *testing.T) {
 	}
 }
 
+// A damaged unit file is refused with its name, never used: bytes that are
+// no JSON, and values edited to an impossible test loss (−7.5) and error
+// (1.7) that are still valid JSON; each by its checksum and, without the
+// checksum file (a run written before checksums), by decoding or by the
+// domain check of its values.
 func TestCorruptUnitFile(t *testing.T) {
 	dir := t.TempDir()
 	c := Config{Tasks: six, Methods: []string{MTL}}
@@ -535,10 +543,45 @@ func TestCorruptUnitFile(t *testing.T) {
 	if len(files) != 1 {
 		t.Fatalf("%d unit files, want 1", len(files))
 	}
-	os.WriteFile(files[0], []byte("{not json"), 0o644)
-	_, err := Run(context.Background(), dir, c, newFake(), bruteSelector{})
-	if err == nil || !strings.Contains(err.Error(), files[0]) {
-		t.Errorf("err %v, want it to name %s", err, files[0])
+	good, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r unitRecord
+	if err := json.Unmarshal(good, &r); err != nil {
+		t.Fatal(err)
+	}
+	m := r.Group.Tasks["a1"]
+	m.Test = Metrics{Loss: -7.5, Error: 1.7}
+	r.Group.Tasks["a1"] = m
+	edited, err := json.Marshal(&r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		content  []byte
+		checksum bool
+		want     string
+	}{
+		{"not JSON", []byte("{not json"), true, "damaged"},
+		{"not JSON, no checksum file", []byte("{not json"), false, "delete it to retrain"},
+		{"impossible values", edited, true, "damaged"},
+		{"impossible values, no checksum file", edited, false, "loss -7.5 is negative"},
+	} {
+		if err := os.WriteFile(files[0], tc.content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if !tc.checksum {
+			os.Remove(atomicfile.Sidecar(files[0]))
+		}
+		_, err := Run(context.Background(), dir, c, newFake(), bruteSelector{})
+		if err == nil || !strings.Contains(err.Error(), files[0]) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err %v, want it to name %s and say %q", tc.name, err, files[0], tc.want)
+		}
+		if err := atomicfile.WriteBytes(files[0], good); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -738,6 +781,56 @@ func TestCheckpointFolders(t *testing.T) {
 	}
 }
 
+// TestConsensusRun: over three seeds with seed-dependent affinities,
+// tag-consensus serves one grouping under every seed, selected on the
+// pooled affinity; its stability is given across seeds and bootstrap
+// resamples; and the run carries a recommendation.
+func TestConsensusRun(t *testing.T) {
+	f := newFake()
+	f.seedNoise = true
+	c := cfg6(MTL, STL, Random, TAG, TAGConsensus)
+	c.Seeds = 3
+	r := mustRun(t, t.TempDir(), c, f, bruteSelector{})
+	// The fake affinity run's matrix under each seed, in task order.
+	var ms []*taskmatrix.Matrix
+	for s := range 3 {
+		m := taskmatrix.New(six)
+		for i, a := range six {
+			for j, b := range six {
+				m.Values[i][j] = 0.1
+				if i != j {
+					m.Values[i][j] = fakeAffinity(a, b) + 5*f.noise(uint64(7+s))
+				}
+			}
+		}
+		ms = append(ms, m)
+	}
+	for _, k := range c.Budgets {
+		b := r.Methods[TAGConsensus].Budgets[strconv.Itoa(k)]
+		if b.GroupsBySeed != nil {
+			t.Errorf("k=%d: consensus groups differ between seeds: %v", k, b.GroupsBySeed)
+		}
+		want, err := bruteSelector{}.Select(PooledAffinity(ms), c.Rule, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.EqualFunc(b.Groups, want, slices.Equal) {
+			t.Errorf("k=%d: consensus %v, selection on the pooled affinity %v", k, b.Groups, want)
+		}
+		if len(b.TogetherBootstrap) != len(b.Groups) {
+			t.Errorf("k=%d: bootstrap stability %v for %d groups", k, b.TogetherBootstrap, len(b.Groups))
+		}
+		for _, v := range b.TogetherBootstrap {
+			if v < 0 || v > 1 {
+				t.Errorf("k=%d: bootstrap stability %v", k, b.TogetherBootstrap)
+			}
+		}
+	}
+	if r.Recommendation == nil || len(r.Analysis.Consensus) != len(c.Budgets) || r.Analysis.Consensus[0].Method != TAGConsensus {
+		t.Errorf("recommendation %+v, consensus %+v", r.Recommendation, r.Analysis.Consensus)
+	}
+}
+
 // TestSeeds checks repetitions over seeds: each method's per-seed totals
 // equal those of separate one-seed runs with those seeds, the total is
 // their mean, and networks shared between seeds are not (each seed trains
@@ -755,8 +848,8 @@ func TestSeeds(t *testing.T) {
 		one.Seed = uint64(7 + s)
 		r1 := mustRun(t, t.TempDir(), one, noisy(), bruteSelector{})
 		for m, mr := range r.Methods {
-			if m == Random || m == RandomBest {
-				continue // their groupings are drawn from the first seed: checked below
+			if m == Random || m == RandomBest || m == TAGConsensus {
+				continue // their groupings are drawn from the first seed, or selected on every seed's affinity
 			}
 			for k, b := range mr.Budgets {
 				if len(b.TotalTestLossSeeds) != 3 {

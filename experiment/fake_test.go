@@ -162,7 +162,26 @@ func (f *fakeTrainer) AffinityRun(ctx context.Context, job Job) (*AffinityResult
 		return nil, err
 	}
 	tasks := job.Tasks
-	if err := f.enter(ctx, "affinity", tasks); err != nil {
+	kind, steps := "affinity", 100*int64(len(tasks))
+	var cont *ContinuedRun
+	if c := job.Continue; c != nil {
+		// A continuation needs the state and result of the run it
+		// continues, and measures 10 steps per task added.
+		if _, err := os.Stat(filepath.Join(c.State, "state")); err != nil || c.Old == nil {
+			return nil, errors.New("fake: continuation without the state or result of " + c.From)
+		}
+		kind, steps = "affinity/continued", 10*int64(len(c.Added))
+		cont = &ContinuedRun{Stop: "stable", StopReason: "fake"}
+	}
+	if job.StateDir != "" {
+		if err := os.MkdirAll(job.StateDir, 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(job.StateDir, "state"), []byte(strings.Join(tasks, ",")), 0o644); err != nil {
+			return nil, err
+		}
+	}
+	if err := f.enter(ctx, kind, tasks); err != nil {
 		return nil, err
 	}
 	// Return the matrices in reverse task order: Run must reorder them.
@@ -184,7 +203,7 @@ func (f *fakeTrainer) AffinityRun(ctx context.Context, job Job) (*AffinityResult
 		}
 	}
 	return &AffinityResult{Affinity: a, Cosine: c, Trajectory: traj, Tasks: fakeMetrics(tasks),
-		Steps: 100 * int64(len(tasks)), Seconds: 2 * float64(len(tasks))}, nil
+		Steps: steps, Seconds: float64(steps) / 50, Continued: cont}, nil
 }
 
 // total is the number of calls made.

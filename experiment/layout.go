@@ -3,6 +3,8 @@ package experiment
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 )
 
 // Layout names every file and folder of a run directory. It is the one
@@ -12,6 +14,7 @@ import (
 //	DIR/manifest.json        what the units depend on (data, recipe)
 //	DIR/units/KEY.json       one finished network (a unit), written atomically
 //	DIR/checkpoints/KEY/     the exact checkpoint of a network in training
+//	DIR/states/KEY/          what an affinity run leaves to be continued (Job.StateDir)
 //	DIR/locks/KEY.lock       held (flock) by the process training that network
 //	DIR/results.json         every method's results
 //	DIR/report.md, plots/    the report and its figures
@@ -62,6 +65,15 @@ func (l Layout) Checkpoints() string { return l.path("checkpoints") }
 
 // Checkpoint is the checkpoint folder of the unit with the given key.
 func (l Layout) Checkpoint(key string) string { return l.path("checkpoints", key) }
+
+// States is the folder of the affinity units' saved states.
+func (l Layout) States() string { return l.path("states") }
+
+// State is the folder in which the affinity unit with the given key
+// leaves what a continuation of it needs (its weights, per-pair sums and
+// trajectory, in files named as Weights, AffinitySums and TrajectoryCSV
+// name them), kept after the unit is finished.
+func (l Layout) State(key string) string { return l.path("states", key) }
 
 // Locks is the folder of the units' lock files.
 func (l Layout) Locks() string { return l.path("locks") }
@@ -136,4 +148,28 @@ func (l Layout) Job(name string) string { return l.path("jobs", name) }
 func (l Layout) AffinityOutputs() []string {
 	return []string{l.AffinityCSV(), l.CosineCSV(), l.TrajectoryCSV(), l.Plots(), l.Weights(), l.AffinitySums(),
 		l.Changes(), l.RunRecord()}
+}
+
+// DefaultDir is the run directory of a data set when none is given:
+// runs/ and the data set's name as a folder name (dirName).
+func DefaultDir(dataName string) string { return filepath.Join("runs", dirName(dataName)) }
+
+// dirName turns a data set name into a folder name: a file's base name
+// without its extension, or a generator's description with every run of
+// other characters turned into "-" (dots in values such as noise=0.5 are
+// kept, so that two descriptions never share a folder by truncation).
+func dirName(name string) string {
+	if ext := filepath.Ext(name); strings.IndexFunc(ext[min(1, len(ext)):], isNotAlnum) < 0 {
+		name = strings.TrimSuffix(filepath.Base(name), ext)
+	}
+	s := strings.Trim(regexp.MustCompile(`[^A-Za-z0-9._-]+`).ReplaceAllString(name, "-"), "-.")
+	if s == "" {
+		return "data"
+	}
+	return s
+}
+
+// isNotAlnum reports whether r is outside [A-Za-z0-9].
+func isNotAlnum(r rune) bool {
+	return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
 }

@@ -133,7 +133,7 @@ func (t *trial) group(tasks ...string) unit {
 
 // affinity returns the unit of the affinity run on all tasks.
 func (t *trial) affinity() unit {
-	return unit{kind: kindAffinity, tasks: t.cfg.Tasks, seed: t.seed}
+	return unit{kind: kindAffinity, tasks: t.cfg.Tasks, seed: t.seed, cont: t.conts[t.seed]}
 }
 
 // units returns the group units of a grouping.

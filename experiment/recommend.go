@@ -19,6 +19,10 @@ type Consensus struct {
 	// grouping put its tasks together (see Together); absent when tag did
 	// not run.
 	Together []float64 `json:"together,omitempty"`
+	// TogetherBootstrap is the share of bootstrap resamples of the measured
+	// trajectories whose consensus put each group's tasks together
+	// (BudgetResult.TogetherBootstrap; tag-consensus only).
+	TogetherBootstrap []float64 `json:"together_bootstrap,omitempty"`
 }
 
 // Recommendation is what to serve: the number of networks, their groups,
@@ -31,8 +35,10 @@ type Recommendation struct {
 	// ("tag-consensus k=3").
 	Option string     `json:"option"`
 	Groups [][]string `json:"groups"`
-	// Together is the stability of each group (Consensus.Together).
-	Together []float64 `json:"together,omitempty"`
+	// Together and TogetherBootstrap are the stability of each group
+	// (Consensus.Together, Consensus.TogetherBootstrap).
+	Together          []float64 `json:"together,omitempty"`
+	TogetherBootstrap []float64 `json:"together_bootstrap,omitempty"`
 	// GroupingMatters is true when, at some budget, random groupings
 	// differ by more than one grouping's seed-to-seed noise.
 	GroupingMatters bool `json:"grouping_matters"`
@@ -48,6 +54,7 @@ type option struct {
 	networks int
 	groups   [][]string
 	together []float64
+	boot     []float64
 	totals   []float64
 }
 
@@ -131,7 +138,7 @@ func consensusOf(r *Results) []Consensus {
 		if !ok || len(b.Groups) == 0 {
 			continue
 		}
-		c := Consensus{Budget: key, Method: src, Groups: b.Groups}
+		c := Consensus{Budget: key, Method: src, Groups: b.Groups, TogetherBootstrap: b.TogetherBootstrap}
 		if tag, ok := r.Methods[TAG]; ok && tag.Budgets[key] != nil {
 			c.Together = Together(b.Groups, seedGroups(tag.Budgets[key], max(len(r.Seeds), 1)))
 		}
@@ -165,7 +172,7 @@ func Recommend(r *Results, a *Analysis) *Recommendation {
 	for _, c := range a.Consensus {
 		b := r.Methods[c.Method].Budgets[c.Budget]
 		opts = append(opts, option{label: c.Method + " k=" + c.Budget, budget: c.Budget, networks: len(c.Groups),
-			groups: c.Groups, together: c.Together, totals: b.TotalTestLossSeeds})
+			groups: c.Groups, together: c.Together, boot: c.TogetherBootstrap, totals: b.TotalTestLossSeeds})
 	}
 	if b := allBudgets(r, STL); b != nil {
 		groups := make([][]string, n)
@@ -201,7 +208,7 @@ func Recommend(r *Results, a *Analysis) *Recommendation {
 			}
 		}
 	}
-	rec := &Recommendation{Budget: pick.networks, Option: pick.label, Groups: pick.groups, Together: pick.together}
+	rec := &Recommendation{Budget: pick.networks, Option: pick.label, Groups: pick.groups, Together: pick.together, TogetherBootstrap: pick.boot}
 	matters, flat := a.groupingMatters()
 	rec.GroupingMatters = len(matters) > 0
 	var why []string
@@ -234,6 +241,9 @@ func Recommend(r *Results, a *Analysis) *Recommendation {
 	}
 	if pick.networks < n {
 		why = append(why, fmt.Sprintf("Saving: %s to train and serve instead of %d (one per task).", networksWord(pick.networks), n))
+	} else if g, ok := bestGrouping(opts); ok && tested {
+		why = append(why, fmt.Sprintf("If fewer networks must serve, the best grouping measured is %s: %s, %+.1f%% against %s.",
+			g.label, FormatStable(g.groups, g.together, g.boot), 100*(g.mean()-pick.mean())/pick.mean(), pick.label))
 	}
 	switch {
 	case len(matters) == 0 && len(flat) > 0:
@@ -250,6 +260,19 @@ func Recommend(r *Results, a *Analysis) *Recommendation {
 	}
 	rec.Reason = strings.Join(why, " ")
 	return rec
+}
+
+// bestGrouping returns the budget option (a grouping, not mtl or stl)
+// with the lowest mean total.
+func bestGrouping(opts []option) (option, bool) {
+	var best option
+	found := false
+	for _, o := range opts {
+		if o.budget != "" && (!found || o.mean() < best.mean()) {
+			best, found = o, true
+		}
+	}
+	return best, found
 }
 
 // groupingMatters returns the budgets at which grouping measurably matters

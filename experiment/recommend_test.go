@@ -96,7 +96,8 @@ func TestRecommendSTLBest(t *testing.T) {
 	if rec.Budget != 4 || rec.Option != "stl" || len(rec.Groups) != 4 {
 		t.Fatalf("recommendation %+v, want stl", rec)
 	}
-	if !strings.Contains(rec.Reason, "every option with fewer networks is significantly worse") {
+	if !strings.Contains(rec.Reason, "every option with fewer networks is significantly worse") ||
+		!strings.Contains(rec.Reason, "If fewer networks must serve, the best grouping measured is tag-consensus k=3: {a, b} 100% {c} 100% {d} 100%") {
 		t.Errorf("reason %q", rec.Reason)
 	}
 }

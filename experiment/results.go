@@ -24,7 +24,7 @@ type TaskResult struct {
 // stl).
 type BudgetResult struct {
 	// Groups are the chosen groups, each in the run's task order; for random,
-	// the grouping of the first seed (SeedGroups has all of them).
+	// its first grouping, the same under every seed (SeedGroups has all of them).
 	Groups [][]string `json:"groups"`
 	// PerTask holds each task's test metrics from its serving network.
 	PerTask map[string]TaskResult `json:"per_task"`
@@ -54,6 +54,10 @@ type BudgetResult struct {
 	// GroupsBySeed holds each seed's groups when they differ between seeds
 	// (Groups holds the first seed's).
 	GroupsBySeed [][][]string `json:"groups_by_seed,omitempty"`
+	// TogetherBootstrap is set for tag-consensus: for each group, the share
+	// of groupings selected on bootstrap resamples of the measured
+	// trajectories that put its tasks together (see Together).
+	TogetherBootstrap []float64 `json:"together_bootstrap,omitempty"`
 
 	// The following are set for random only.
 
@@ -99,6 +103,9 @@ type AffinitySummary struct {
 	// Steps and Seconds are the cost of the affinity run.
 	Steps   int64   `json:"steps"`
 	Seconds float64 `json:"seconds"`
+	// Continued is set when the affinity run continued an earlier run's
+	// (Config.From): Steps and Seconds are the continuation's.
+	Continued *ContinuedRun `json:"continued,omitempty"`
 }
 
 // Results is the content of results.json.
@@ -133,6 +140,8 @@ type Results struct {
 	Recommendation *Recommendation `json:"recommendation,omitempty"`
 	// Affinity is set when tag or cs ran.
 	Affinity *AffinitySummary `json:"affinity,omitempty"`
+	// Reuse is set for a run continued from another (Config.From).
+	Reuse *Reuse `json:"reuse,omitempty"`
 	// Executor records where this call of Run trained the units (Config.Executor)
 	// and the jobs it submitted.
 	Executor *ExecutorRecord `json:"executor,omitempty"`

@@ -55,13 +55,9 @@ func ReuseUnits(from, to Layout, tasks []string) ([]string, error) {
 		if _, err := os.Stat(to.Unit(key)); err == nil {
 			continue
 		}
-		b, err := atomicfile.ReadFile(from.Unit(key))
+		u, b, err := readUnit(from.Unit(key))
 		if err != nil {
 			return nil, err
-		}
-		var u unitRecord
-		if err := json.Unmarshal(b, &u); err != nil {
-			return nil, fmt.Errorf("unit file %s: %w", from.Unit(key), err)
 		}
 		if slices.ContainsFunc(u.Tasks, func(t string) bool { return !slices.Contains(tasks, t) }) {
 			continue

@@ -146,6 +146,10 @@ type Config struct {
 	// Worker is written into every Plan: what a worker process needs to
 	// rebuild the Trainer (for tag, the arguments of `tag run`).
 	Worker []string
+	// From, if set, continues a finished run for a changed task set
+	// (PlanFrom): Tasks must be From.Tasks(), the data and recipe those
+	// of From's units; Results.Reuse says what was reused.
+	From *From
 }
 
 // ConfigError is Run's refusal of a configuration: a bad Config, or a run
@@ -274,8 +278,16 @@ func (c Config) settings(m *manifest) map[string]any {
 	return map[string]any{
 		"data": m.Data, "recipe": m.Recipe, "tasks": c.Tasks, "methods": c.Methods, "budgets": c.Budgets,
 		"seed": c.Seed, "seeds": c.Seeds, "random_seeds": c.RandomSeeds, "rule": c.Rule,
-		"candidates": c.Candidates, "pool_affinity": c.PoolAffinity,
+		"candidates": c.Candidates, "pool_affinity": c.PoolAffinity, "from": c.fromDir(),
 	}
+}
+
+// fromDir is the run that Config.From continues, "" for none.
+func (c Config) fromDir() string {
+	if c.From == nil {
+		return ""
+	}
+	return c.From.Layout.Dir
 }
 
 // openDir writes the manifest of the run directory of l, or checks that an
@@ -319,6 +331,11 @@ func Run(ctx context.Context, dir string, cfg Config, tr Trainer, sel Selector) 
 	if err != nil {
 		return nil, err
 	}
+	if cfg.From != nil {
+		if err := cfg.From.Check(cfg, tr.Recipe()); err != nil {
+			return nil, err
+		}
+	}
 	l := Layout{Dir: dir}
 	if err := l.makeDirs(); err != nil {
 		return nil, err
@@ -332,6 +349,11 @@ func Run(ctx context.Context, dir string, cfg Config, tr Trainer, sel Selector) 
 		return nil, err
 	}
 	defer lock.Release()
+	// Temporary files of writers killed before this run (a read-only
+	// folder keeps them: nothing is written there either).
+	if _, err := atomicfile.RemoveStaleTree(dir); err != nil && !atomicfile.ReadOnly(err) {
+		return nil, err
+	}
 	if err := openDir(l, man); err != nil {
 		return nil, err
 	}
@@ -339,6 +361,11 @@ func Run(ctx context.Context, dir string, cfg Config, tr Trainer, sel Selector) 
 		layout: l, configHash: man.ConfigHash, trainer: tr,
 		workers: cfg.Workers, progress: cfg.Progress, records: map[string]*unitRecord{},
 	}}
+	if cfg.From != nil {
+		if e.conts, e.whyFresh, err = cfg.From.prepare(l, cfg, man.ConfigHash); err != nil {
+			return nil, err
+		}
+	}
 	res, err := e.run(ctx)
 	if err != nil {
 		return nil, err
@@ -352,6 +379,9 @@ func Run(ctx context.Context, dir string, cfg Config, tr Trainer, sel Selector) 
 	res.Analysis = Analyze(res)
 	res.Recommendation = Recommend(res, res.Analysis)
 	res.Skipped = skipped
+	if cfg.From != nil {
+		res.Reuse = e.reuse(cfg.From, e.units)
+	}
 	if st, ok := sel.(SelectorSettings); ok {
 		res.Selection = st.Settings()
 	}
@@ -396,8 +426,15 @@ type run struct {
 	idx    map[string]int // task → position in cfg.Tasks
 	trials []*trial       // one per seed
 	jobs   []PhaseJobs    // what the executor submitted, per phase
-	// consensus holds tag-consensus's grouping per budget once selected.
-	consensus map[int][]grouping
+	units  []unit         // every unit of both phases
+	// conts continue From's affinity run of a seed; whyFresh says why a
+	// seed's affinity run was not continued.
+	conts    map[uint64]*Continuation
+	whyFresh map[uint64]string
+	// consensus holds tag-consensus's grouping per budget once selected,
+	// consensusBoot its stability across bootstrap resamples.
+	consensus     map[int][]grouping
+	consensusBoot map[int][]float64
 }
 
 func (e *run) phase(format string, args ...any) {
@@ -455,6 +492,7 @@ func (e *run) run(ctx context.Context) (*Results, error) {
 		}
 	}
 	e.phase("phase 1: affinity run, baselines and grouping units")
+	e.units = append(e.units, p1...)
 	if err := e.execute(ctx, 1, p1); err != nil {
 		return nil, err
 	}
@@ -477,6 +515,7 @@ func (e *run) run(ctx context.Context) (*Results, error) {
 		}
 	}
 	e.phase("phase 2: networks of the selected groups")
+	e.units = append(e.units, p2...)
 	if err := e.execute(ctx, 2, p2); err != nil {
 		return nil, err
 	}

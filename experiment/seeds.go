@@ -135,5 +135,5 @@ func (e *run) affinitySummary() (*AffinitySummary, bool) {
 		return nil, false
 	}
 	a := t.affinityResult()
-	return &AffinitySummary{Affinity: a.Affinity, Cosine: a.Cosine, Trajectory: a.Trajectory, Steps: a.Steps, Seconds: a.Seconds}, true
+	return &AffinitySummary{Affinity: a.Affinity, Cosine: a.Cosine, Trajectory: a.Trajectory, Steps: a.Steps, Seconds: a.Seconds, Continued: a.Continued}, true
 }

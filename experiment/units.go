@@ -33,6 +33,9 @@ type unit struct {
 	tasks   []string
 	seed    uint64
 	balance string
+	// cont, for an affinity unit, continues an earlier run's affinity
+	// unit instead of training from scratch.
+	cont *Continuation
 }
 
 // key names the unit's file and checkpoint folder: kind, size and a hash of
@@ -45,6 +48,9 @@ func (u unit) key(configHash string) string {
 	}
 	if u.balance != "" {
 		fmt.Fprintf(h, "\x01%s", u.balance)
+	}
+	if c := u.cont; c != nil {
+		fmt.Fprintf(h, "\x02%s\x00%v\x00%s", c.From, c.Budgets, c.Rule)
 	}
 	return fmt.Sprintf("%s-%d-%s", u.kind, len(u.tasks), hex.EncodeToString(h.Sum(nil))[:16])
 }
@@ -61,6 +67,9 @@ func (u unit) String() string {
 	if u.seed != 1 {
 		s += fmt.Sprintf(" seed %d", u.seed)
 	}
+	if u.cont != nil {
+		s += " continued"
+	}
 	return fmt.Sprintf("%s[%s]", u.kind, s)
 }
 
@@ -70,6 +79,7 @@ type unitRecord struct {
 	Tasks      []string        `json:"tasks"`
 	Seed       uint64          `json:"seed"`
 	Balance    string          `json:"balance,omitempty"`
+	Continue   *Continuation   `json:"continue,omitempty"`
 	ConfigHash string          `json:"config_hash"`
 	Group      *GroupResult    `json:"group,omitempty"`
 	Affinity   *AffinityResult `json:"affinity,omitempty"`
@@ -143,14 +153,20 @@ func (s *store) load(u unit, key string) (*unitRecord, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("unit file %s: %w (delete it to retrain the unit)", p, err)
 	}
-	if r.Kind != u.kind || r.Seed != u.seed || r.Balance != u.balance || r.ConfigHash != s.configHash || !slices.Equal(r.Tasks, u.tasks) {
+	if r.Kind != u.kind || r.Seed != u.seed || r.Balance != u.balance || r.ConfigHash != s.configHash || !slices.Equal(r.Tasks, u.tasks) ||
+		r.Continue.from() != u.cont.from() {
 		return nil, fmt.Errorf("unit file %s holds %s seed %d, not %s seed %d of this configuration",
-			p, unit{r.Kind, r.Tasks, r.Seed, r.Balance}, r.Seed, u, u.seed)
+			p, r.unit(), r.Seed, u, u.seed)
 	}
 	if err := r.check(p); err != nil {
 		return nil, err
 	}
 	return &r, nil
+}
+
+// unit is the unit the record holds.
+func (r *unitRecord) unit() unit {
+	return unit{kind: r.Kind, tasks: r.Tasks, seed: r.Seed, balance: r.Balance, cont: r.Continue}
 }
 
 // check validates a record's results against its task set.
@@ -226,8 +242,20 @@ func (s *store) claim(ctx context.Context, u unit, key string, wait bool) (r *un
 
 // train runs one unit with the trainer and stores its record atomically.
 func (s *store) train(ctx context.Context, u unit, key string) (*unitRecord, error) {
-	r := &unitRecord{Kind: u.kind, Tasks: u.tasks, Seed: u.seed, Balance: u.balance, ConfigHash: s.configHash}
+	r := &unitRecord{Kind: u.kind, Tasks: u.tasks, Seed: u.seed, Balance: u.balance, Continue: u.cont, ConfigHash: s.configHash}
 	job := Job{Key: key, Tasks: slices.Clone(u.tasks), Seed: u.seed, Balance: u.balance, CheckpointDir: s.layout.Checkpoint(key)}
+	if u.kind == kindAffinity {
+		job.StateDir = s.layout.State(key)
+		if u.cont != nil {
+			c := *u.cont
+			old, _, err := readUnit(s.layout.Unit(c.From))
+			if err != nil {
+				return nil, fmt.Errorf("the affinity run %s continues: %w", u, err)
+			}
+			c.State, c.Old = s.layout.State(c.From), old.Affinity
+			job.Continue = &c
+		}
+	}
 	var err error
 	switch u.kind {
 	case kindGroup:

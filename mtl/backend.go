@@ -14,55 +14,10 @@ import (
 	"github.com/tagroup/tag/data"
 )
 
-// Why the pure-Go backend is configured here, and not left to its defaults.
-//
-// Root cause of the deadlock seen with the backend "go" of
-// github.com/gomlx/compute v0.1.2 (internal/gobackend):
-//
-//   - executeParallel (executable.go) runs every operation whose inputs are
-//     ready as a task of the backend's worker pool (Pool.WaitToStart), and
-//     the task holds one of the pool's slots until the operation returns.
-//     The default pool has 2×GOMAXPROCS slots; this parallel mode is chosen
-//     whenever a single execution is live on the backend.
-//   - Inside such a task, a large matrix multiplication (dot/matmul: the
-//     generic kernel for products of 4M multiply-adds or more,
-//     largeNoSIMDGeneric, and the AVX kernels built with
-//     GOEXPERIMENT=simd) fans out with Pool.Saturate, and Erf/Gelu with
-//     Pool.WaitToStart, on the SAME pool. Saturate waits on the pool's
-//     condition variable until a slot is free.
-//   - When as many operations as the pool has slots are inside Saturate at
-//     once (easy in a graph with independent branches, such as the n
-//     lookaheads of the affinity step), every slot is held by a task that
-//     waits for a slot: hold-and-wait, every goroutine parked in
-//     Saturate/WaitToStart at 0% CPU. The pool's WorkerIsAsleep, meant to
-//     lend a slot to a waiting worker, is never called by these kernels.
-//     TestBoundedPoolDeadlockRepro reproduces it: a graph of 4×GOMAXPROCS
-//     independent large products hangs within 200 executions.
-//
-// Safe configurations, by construction:
-//
-//   - an UNBOUNDED pool (parallelism −1): WaitToStart starts a goroutine
-//     without waiting, and Saturate only waits for its own, leaf, workers
-//     (at most GOMAXPROCS of them), which always finish; nothing holds a
-//     slot while waiting for one. (Every finishing worker signals the
-//     shared condition variable, and a woken Saturate whose work is done
-//     passes the signal on, so the last worker to finish wakes every
-//     waiter.) Operations run in parallel (inter-op) and large products
-//     fan out (intra-op). This is what "go" gets here;
-//     TestGoBackendConfigurationsDoNotHang runs the repro graph with it.
-//   - sequential operations (ops_sequential) with any pool: the operations
-//     run on the caller's goroutine, which holds no slot, so the pool only
-//     ever holds leaf workers. The earlier workaround; it leaves one core
-//     idle most of the time, because most products of a small network are
-//     below the 4M threshold of the parallel kernels.
-//   - parallelism 0: everything runs inline on the caller's goroutine.
-//
-// The unbounded pool cannot be asked for through the configuration string
-// without the backend printing a line on standard output (gobackend.New
-// prints "parallelism set to"), which would mix with the results of the
-// tag commands; so it is set through the backend's exported Workers field
-// (unboundWorkers). If that ever fails, the backend falls back to
-// ops_sequential.
+// The pure-Go backend of github.com/gomlx/compute v0.1.2 can deadlock with
+// its default bounded worker pool; "go" gets an unbounded pool here, and a
+// bounded pool only with sequential operations. Why, and which
+// configurations are safe: docs/go-backend-deadlock.md.
 
 var (
 	backendsMu sync.Mutex
@@ -89,7 +44,7 @@ type goPlan struct {
 
 // planGoBackend checks a pure-Go backend configuration ("go" or
 // "go:opt1,opt2"; ok is false for other backends) and returns how to
-// create it without the deadlock described above:
+// create it without the deadlock of docs/go-backend-deadlock.md:
 //   - no parallelism option: the pool is made unbounded;
 //   - parallelism=−1 or 0: used as given;
 //   - parallelism=N > 0: ops_sequential is added unless an execution mode
@@ -195,14 +150,11 @@ func backendFor(cfg string) (b compute.Backend, err error) {
 // sequentialBelow is the forward cost (multiply-adds of the products and
 // convolutions of one batch) below which a model runs on the pure-Go
 // backend with sequential operations when the backend is not configured
-// beyond its name ("go", the default). Such small networks (the default
-// glyph model: about 0.3M) spend most of a step outside the arithmetic,
-// and running their many small operations in parallel costs more than it
-// gains: on the glyph model, 2.5 times the CPU time and twice the wall
-// time of sequential operations per training step (measured on the
-// shared 2-core machine). Larger products still fan out across the cores.
-// Results do not depend on the mode (the default run's results.json was
-// identical in both).
+// beyond its name ("go", the default): such small networks spend most of
+// a step outside the arithmetic, where running their many small operations
+// in parallel costs more than it gains. Larger products still fan out
+// across the cores; results do not depend on the mode. Measurements:
+// docs/sequential-small-models.md.
 const sequentialBelow = 20_000_000
 
 // modelOnBackend builds the model of cfg for tasks and inputs of
@@ -227,9 +179,10 @@ func modelOnBackend(cfg Config, tasks []data.Task, inputShape []int) (*model, co
 // CheckBackend reports whether cfg, a Config.Backend value, can be used,
 // without starting a run: the backend must be compiled in (the XLA backend
 // needs the build tag xla, see backend_xla.go), and a pure-Go
-// configuration must be valid and free of the deadlock described in this
-// file. Other backends are not started here (XLA would load its PJRT
-// plugin), so their options are checked when a run starts.
+// configuration must be valid and free of the deadlock of
+// docs/go-backend-deadlock.md. Other backends are not started here (XLA
+// would load its PJRT plugin), so their options are checked when a run
+// starts.
 func CheckBackend(cfg string) error {
 	cfg = backendConfig(cfg)
 	name, _, _ := strings.Cut(cfg, ":")

@@ -68,6 +68,9 @@ func (r *run) loadCheckpoint(fingerprint string) (*runState, error) {
 	if err != nil && !errors.As(err, &ce) {
 		return nil, err
 	}
+	if ce != nil {
+		err = fmt.Errorf("its content does not match %s", filepath.Base(ce.Sidecar))
+	}
 	var st runState
 	if err == nil {
 		if err = gob.NewDecoder(bytes.NewReader(b)).Decode(&st); err == nil && st.Fingerprint != fingerprint {

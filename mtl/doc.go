@@ -39,7 +39,7 @@
 //
 // Backends: Config.Backend or $GOMLX_BACKEND, else the pure-Go backend with
 // an unbounded worker pool, which runs independent operations in parallel;
-// backend.go explains why the pool's default bound can deadlock in
+// docs/go-backend-deadlock.md explains why the pool's default bound can deadlock in
 // github.com/gomlx/compute v0.1.2 and which configurations are refused.
 // The XLA backend (GPU) is compiled in with the build tag xla.
 //

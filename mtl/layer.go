@@ -257,11 +257,10 @@ func (m *model) apply(p *params, l layer, act bool) *Node {
 // transposed weights: for small products, the pure-Go backend's SIMD
 // kernels skip an x·w whose w has no more columns than a vector has lanes
 // (16 float32 with AVX-512, 8 with AVX2), but not the same product with w
-// transposed, whose lanes run along the contraction. Measured on the
-// default glyph model: 8% less CPU per training step, 13% per affinity step.
-// A narrow dense layer holds its weights transposed (paramSpec.Transposed),
-// which saves the transposes too (17% less CPU per training step of the
-// glyph model); a convolution's kernel is transposed by product.
+// transposed, whose lanes run along the contraction. A narrow dense layer
+// holds its weights transposed (paramSpec.Transposed), which saves the
+// transposes too; a convolution's kernel is transposed by product.
+// Measurements: docs/narrow-products.md.
 const narrowProduct = 16
 
 // product returns x·w for x [rows, in] and w [in, out]. With the SIMD

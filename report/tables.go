@@ -279,7 +279,8 @@ func groupsTable(r *experiment.Results) *table {
 			stable[c.Method+"/"+c.Budget] = c
 		}
 		if len(r.Analysis.Consensus) > 0 && len(r.Seeds) > 1 {
-			t.note += fmt.Sprintf(" %s: %% after a group is the share of seeds whose own tag grouping put its tasks together.", r.Analysis.Consensus[0].Method)
+			t.note += fmt.Sprintf(" %s: %% after a group is the share of seeds whose own tag grouping put its tasks together; boot, the share of %d "+
+				"groupings selected on bootstrap resamples of the measured trajectories' epochs.", r.Analysis.Consensus[0].Method, experiment.BootstrapResamples)
 		}
 	}
 	for _, m := range methodsIn(r) {
@@ -289,7 +290,7 @@ func groupsTable(r *experiment.Results) *table {
 			text := formatGroups(b.Groups)
 			switch c, ok := stable[m+"/"+k]; {
 			case ok && len(r.Seeds) > 1:
-				text = experiment.FormatStable(c.Groups, c.Together)
+				text = experiment.FormatStable(c.Groups, c.Together, c.TogetherBootstrap)
 			case m == experiment.Random && len(r.Seeds) > 0 && len(b.SeedGroups) >= len(r.Seeds):
 				text += fmt.Sprintf(" (first of %d groupings)", len(b.SeedGroups)/len(r.Seeds))
 			case len(b.GroupsBySeed) > 0:

@@ -64,15 +64,23 @@ func (s *figureSet) addAffinity(a *experiment.AffinitySummary, tasks []string, g
 
 // heatmapGroups are the groups that order the heat maps of a report: the
 // recommended groups when the recommendation is a grouping, else the
-// recommended grouping (Analysis.Consensus) at the largest budget, else
-// tag's; with a caption that says which. None when no grouping ran.
+// recommended grouping (Analysis.Consensus) of the budget with the lowest
+// loss, else tag's at its largest budget; with a caption that says which.
+// None when no grouping ran.
 func heatmapGroups(r *experiment.Results) ([][]string, string) {
 	if rec := r.Recommendation; rec != nil && len(rec.Groups) > 1 && len(rec.Groups) < len(r.Tasks) {
 		return rec.Groups, fmt.Sprintf(" Tasks ordered by the recommended groups (%s), each outlined.", rec.Option)
 	}
 	if a := r.Analysis; a != nil && len(a.Consensus) > 0 {
-		c := a.Consensus[len(a.Consensus)-1]
-		return c.Groups, fmt.Sprintf(" Tasks ordered by %s's groups at budget %s, each outlined.", c.Method, c.Budget)
+		// The grouping with the lowest loss among the budgets.
+		best := a.Consensus[0]
+		loss := func(c experiment.Consensus) float64 { return r.Methods[c.Method].Budgets[c.Budget].TotalTestLoss }
+		for _, c := range a.Consensus[1:] {
+			if loss(c) < loss(best) {
+				best = c
+			}
+		}
+		return best.Groups, fmt.Sprintf(" Tasks ordered by %s's groups at budget %s (its lowest loss), each outlined.", best.Method, best.Budget)
 	}
 	m := r.Methods["tag"]
 	if m == nil {
@@ -174,6 +182,12 @@ func writeMarkdown(w io.Writer, r *experiment.Results, figs []string, captions m
 			fmt.Fprintf(w, "- %s: %s\n", mdEscape(s.Method), mdEscape(s.Reason))
 		}
 		fmt.Fprintln(w)
+	}
+	if r.Reuse != nil {
+		fmt.Fprint(w, "## Reuse\n\n")
+		if err := WriteReuse(w, r.Reuse); err != nil {
+			return err
+		}
 	}
 	fmt.Fprint(w, "## Results\n\n")
 	tables := []*table{metricTable(r, false), metricTable(r, true), comparisonTable(r), timingTable(r), groupsTable(r)}

@@ -16,33 +16,22 @@ const (
 	// affinity onto it in standard units of its own column less the
 	// charge, and 0 alone; groups are disjoint.
 	RuleZSum = "zsum"
+	// RulePairLoss is [PairLoss] on a pair-loss matrix (HOA): minimize,
+	// over tasks, the mean pair loss of the best chosen group of each.
+	RulePairLoss = "pairloss"
 	// DefaultRule is the rule used when none is named.
 	DefaultRule = RuleZSum
 )
 
 // DefaultSpendBudget is whether the command line's selection spends the
 // whole budget by default (Options.SpendBudget: exactly min(k, n) groups
-// under rule zsum). Measured with `tag bench quality` (5 seeds, budgets
-// 2–5): the mean loss of random groupings falls with every network added on
-// every data set of the benchmark, and zsum with a budget as a maximum
-// often chose fewer networks at k = 4 and 5 (3 of 5 on the nine glyph
-// tasks), which cost it more than its choice of tasks won there; spending
-// the budget improved TAG − random on four of the five data sets it was
-// run on and changed the fifth within its noise.
+// under rule zsum); docs/spend-budget.md says why.
 const DefaultSpendBudget = true
 
 // ZSumCharge is the charge per groupmate of the zsum rule, in standard
 // units of the target's column: a groupmate is worth its place only if it
 // helps the target by more than 0.75 standard deviations above the
-// target's average partner. Chosen on affinity matrices measured with this
-// repository and on matrices shaped like the degenerate case (a few strong
-// pairs in weak noise, 14 tasks): with no charge, glyphs-all (18 tasks)
-// gets two groups of 12 and 6 at every budget from 2 to 6; with 0.5 it
-// stops at four groups; from 0.75 on it uses the budget in groups of 3 to
-// 7 (4+4+4+3+3 at k = 5, the scale and position families split). The
-// planted families and the nine glyph tasks' three families are recovered
-// at their budget for every charge from 0 to 1; at 1, more tasks are left
-// alone on the nine glyph tasks (k ≥ 5).
+// target's average partner. How it was chosen: docs/zsum-charge.md.
 const ZSumCharge = 0.75
 
 // AffinityRules lists the names [AffinityRule] accepts, the default first.
@@ -213,7 +202,7 @@ func ScoreName(rule string) string {
 	switch rule {
 	case RuleZSum:
 		return "mean summed z-affinity"
-	case "pairloss":
+	case RulePairLoss:
 		return "mean loss"
 	}
 	return "mean affinity"

@@ -78,7 +78,7 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	var stopper *affinityrun.Stopper
 	var stopRule any // the stop rule in the run's configuration
 	if *untilStable {
-		rule, err := stop.groupStability(aopt.Every)
+		rule, err := stop.groupStability(aopt.Every, len(tasks))
 		if err != nil {
 			return err
 		}

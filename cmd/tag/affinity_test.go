@@ -99,11 +99,12 @@ func TestAffinityBadInput(t *testing.T) {
 	}{
 		{"no out", []string{"--data", csv, "--targets", "a"}, "-out"},
 		{"targets without data", []string{"--targets", "a", "--out", out}, "-targets needs -data"},
-		{"bad every", []string{"--data", csv, "--targets", "a", "--every", "0", "--out", out}, "every"},
-		{"bad lookahead", []string{"--data", csv, "--targets", "a", "--lookahead", "adam", "--out", out}, "lookahead"},
+		{"bad every", []string{"--data", csv, "--targets", "a,b", "--every", "0", "--out", out}, "every"},
+		{"bad lookahead", []string{"--data", csv, "--targets", "a,b", "--lookahead", "adam", "--out", out}, "lookahead"},
 		{"missing file", []string{"--data", filepath.Join(t.TempDir(), "nope.csv"), "--targets", "a", "--out", out}, "nope.csv"},
 		{"unknown target", []string{"--data", csv, "--targets", "zz", "--out", out}, "zz"},
-		{"resume nothing", []string{"--data", csv, "--targets", "a", "--resume", "--out", out}, "checkpoint"},
+		{"one target", []string{"--data", csv, "--targets", "a", "--out", out}, "needs at least 2"},
+		{"resume nothing", []string{"--data", csv, "--targets", "a,b", "--resume", "--out", out}, "checkpoint"},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := run(append([]string{"affinity"}, c.args...), &stdout, &stderr)

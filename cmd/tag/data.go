@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -136,13 +135,9 @@ func (f *dataFlags) open(spec string) (data.Dataset, error) {
 }
 
 // openSource opens s; an error in a file, a name or a value the user
-// gave is an input error.
+// gave is typed as bad input by catalog.Spec.Open.
 func openSource(s catalog.Spec) (data.Dataset, error) {
-	ds, err := s.Open()
-	if se := (*data.SpecError)(nil); err != nil && s.Name != "" && !errors.As(err, &se) {
-		return nil, err
-	}
-	return ds, badInput(err)
+	return s.Open()
 }
 
 // ownData is printed after the list of built-in data sets: how to bring
@@ -202,11 +197,8 @@ func runData(args []string, stdout, stderr io.Writer) error {
 		if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
 			spec, rest = rest[0], rest[1:]
 		}
-		if err := fs.Parse(rest); err != nil {
-			if err == flag.ErrHelp {
-				return err
-			}
-			return badInput(err)
+		if err := parseFlagsArgs(fs, rest); err != nil {
+			return err
 		}
 		if fs.NArg() > 0 {
 			if spec != "" || fs.NArg() > 1 {

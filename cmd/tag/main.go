@@ -56,10 +56,21 @@ func setUsage(fs *flag.FlagSet, w io.Writer, text string) {
 	}
 }
 
-// parseFlags parses args into fs; a parse error becomes an input error (one
-// line, without the usage) and -h prints the usage and becomes flag.ErrHelp.
-// Positional arguments are refused.
+// parseFlags is parseFlagsArgs, with positional arguments refused.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := parseFlagsArgs(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return badInputf("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// parseFlagsArgs parses args into fs; a parse error becomes an input error
+// (one line, without the usage) and -h prints the usage and becomes
+// flag.ErrHelp.
+func parseFlagsArgs(fs *flag.FlagSet, args []string) error {
 	// The flag package prints its error and the usage: keep both for -h,
 	// and let a bad flag be the one line of the error.
 	out, usage := fs.Output(), fs.Usage
@@ -79,9 +90,6 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 			return err
 		}
 		return badInputf("%v (tag %s -h lists the flags)", err, strings.TrimPrefix(fs.Name(), "tag "))
-	}
-	if fs.NArg() > 0 {
-		return badInputf("unexpected argument %q", fs.Arg(0))
 	}
 	return nil
 }

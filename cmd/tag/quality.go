@@ -36,7 +36,7 @@ func runBenchQuality(args []string, stdout, stderr io.Writer) error {
 	spend := fs.Bool("spend-budget", selection.DefaultSpendBudget, "tag, cs and tag-refine (rule zsum) use as many networks as the budget allows; -spend-budget=false makes a budget a maximum")
 	training := fs.Bool("training-batches", false, "the affinity runs measure Eq. 1 on the training batch of the step, as the paper does, instead of validation batches (use another -out: every network is trained anew)")
 	setUsage(fs, stderr, "usage: tag bench quality [-data SUITES] [-out DIR] [flags]\n\n"+
-		"Runs mtl, stl, random, random-best, random-sized, tag, tag-paper and tag-refine on each data set over several seeds\n"+
+		"Runs mtl, stl, random, random-best, random-sized, tag, tag-consensus, tag-paper and tag-refine on each data set over several seeds\n"+
 		"and prints, per data set, whether grouping measurably matters and how each method compares with\n"+
 		"random groupings, one network and one network per task (95% intervals, paired by seed).\n"+
 		"Rerunning resumes. Writes DIR/quality.md, DIR/quality.json and DIR/<data set>/report.md.")

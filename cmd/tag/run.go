@@ -4,8 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
-	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -63,26 +61,6 @@ func parseIntList(name, s string) ([]int, error) {
 		out = append(out, v)
 	}
 	return out, nil
-}
-
-// dirName turns a data set name into a folder name: a file's base name
-// without its extension, or a generator's description with every run of
-// other characters turned into "-" (dots in values such as noise=0.5 are
-// kept, so that two descriptions never share a folder by truncation).
-func dirName(name string) string {
-	if ext := filepath.Ext(name); strings.IndexFunc(ext[min(1, len(ext)):], isNotAlnum) < 0 {
-		name = strings.TrimSuffix(filepath.Base(name), ext)
-	}
-	s := strings.Trim(regexp.MustCompile(`[^A-Za-z0-9._-]+`).ReplaceAllString(name, "-"), "-.")
-	if s == "" {
-		return "data"
-	}
-	return s
-}
-
-// isNotAlnum reports whether r is outside [A-Za-z0-9].
-func isNotAlnum(r rune) bool {
-	return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
 }
 
 // runCommand is tag run's flag set and the values of its flags. `tag unit`
@@ -190,7 +168,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if f.maxGroupSize < 0 {
 		return badInputf("-max-group-size %d: must be at least 0 (0: no cap)", f.maxGroupSize)
 	}
-	var rf *runFrom
+	var rf *experiment.From
 	if f.from != "" {
 		if rf, err = planRunFrom(f.from, f.out, f.add, f.remove, rc.td.tasks != ""); err != nil {
 			return err
@@ -214,7 +192,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	cfg := tr.Config
 	out := f.out
 	if out == "" {
-		out = filepath.Join("runs", dirName(ds.Name()))
+		out = experiment.DefaultDir(ds.Name())
 	}
 	mon := newRunMonitor(stderr, 10*time.Second)
 	exp := experiment.Config{
@@ -226,10 +204,16 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	sel := engines.Selector{Options: selection.Options{Seed: f.seed, MaxGroupSize: f.maxGroupSize, SpendBudget: f.spendBudget}}
 	// Every method is checked before anything is printed or trained: a
 	// refusal is the command's only line.
-	planned := exp
 	if rf != nil {
-		planned.Tasks = rf.tasks
+		exp.Tasks, exp.From = rf.Tasks(), rf
+		if err := checkAdded(rf, ds); err != nil {
+			return err
+		}
+		if err := rf.Check(exp, tr.Recipe()); err != nil {
+			return badInput(err)
+		}
 	}
+	planned := exp
 	planned, skipped, err := experiment.CheckMethods(planned, sel)
 	if err != nil {
 		return badInput(err)
@@ -246,12 +230,6 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	tr.Progress = mon.Step
-	if rf != nil {
-		if exp.Tasks, err = rf.prepare(ds, exp.Data, tr.Recipe(), out); err != nil {
-			return err
-		}
-		exp.Progress = rf.observe(exp.Progress)
-	}
 	writeSkipped(stderr, skipped)
 	ctx, stop := signalContext()
 	defer stop()
@@ -269,8 +247,8 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	writeSkipped(stdout, res.Skipped)
 	l := experiment.Layout{Dir: out}
-	if rf != nil {
-		if err := rf.writeReuse(stdout, l); err != nil {
+	if res.Reuse != nil {
+		if err := writeReuse(stdout, res.Reuse, l); err != nil {
 			return err
 		}
 	}

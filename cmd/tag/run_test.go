@@ -146,7 +146,7 @@ func TestRunBadInput(t *testing.T) {
 		{[]string{"-data", csv}, "needs --targets"},
 		{[]string{"-data", csv, "-targets", "a,nope"}, "nope"},
 		{[]string{"-data", csv, "-targets", "a,b", "-tasks", "t9"}, `-tasks:`},
-		{[]string{"-data", csv, "-targets", "a,b", "-trunk", "cnn"}, "needs image data"},
+		{[]string{"-data", csv, "-targets", "a,b", "-trunk", "cnn"}, "a cnn trunk needs images"},
 		{[]string{"-data", csv, "-targets", "a,b", "-lookahead", "sideways"}, "-lookahead"},
 		{[]string{"-data", csv, "-targets", "a,b", "-every", "-1"}, "-every -1"},
 		{[]string{"-data", csv, "-targets", "a,b", "-workers", "0"}, "-workers 0"},
@@ -201,21 +201,6 @@ func TestRunRefusesUpFront(t *testing.T) {
 		}
 		if _, err := os.Stat(out); !os.IsNotExist(err) {
 			t.Errorf("%v: %s was written (%v)", tc.args, out, err)
-		}
-	}
-}
-
-func TestDirName(t *testing.T) {
-	for in, want := range map[string]string{
-		"glyphs(seed=1)":             "glyphs-seed-1",
-		"/a/b/my data.csv":           "my-data",
-		"???":                        "data",
-		"planted(noise=0.5,seed=1)":  "planted-noise-0.5-seed-1",
-		"planted(noise=0.25,seed=1)": "planted-noise-0.25-seed-1",
-		"/data/v1.2/train.csv":       "train",
-	} {
-		if got := dirName(in); got != want {
-			t.Errorf("dirName(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

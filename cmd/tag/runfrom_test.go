@@ -49,7 +49,7 @@ func TestRunFromReusesUnchangedNetworks(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
 	}
-	if md, err := os.ReadFile(filepath.Join(changed, "reuse.md")); err != nil || !strings.Contains(string(md), "of 7 networks") {
+	if md, err := os.ReadFile(filepath.Join(changed, "reuse.md")); err != nil || !strings.Contains(string(md), "networks trained: 4") {
 		t.Errorf("reuse.md: %v\n%s", err, md)
 	}
 	if a, b := unitNames(t, changed), unitNames(t, scratch); !slices.Equal(a, b) {
@@ -78,11 +78,46 @@ func TestRunFromReusesUnchangedNetworks(t *testing.T) {
 	} {
 		var stdout, stderr bytes.Buffer
 		code := run(append(append([]string{"run"}, common...), c.args...), &stdout, &stderr)
-		if code != 2 || !strings.Contains(stderr.String(), c.want) {
+		if code != 2 || !strings.Contains(stderr.String(), c.want) || strings.Count(stderr.String(), "\n") != 1 {
 			t.Errorf("%v: exit %d, stderr %q (want %q)", c.args, code, stderr.String(), c.want)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "x")); err == nil {
 		t.Error("a refused run wrote its folder")
+	}
+}
+
+// tag run -from on planted data continues the affinity run (its steps,
+// fewer than from scratch, in results.json) and reports the reuse in
+// report.md; mtl's network on the new tasks is the one a run from
+// scratch trains.
+func TestRunFromContinuesAffinityRun(t *testing.T) {
+	common := []string{"-data", "planted", "-methods", "mtl,tag", "-budgets", "3", "-epochs", "2", "-seeds", "1", "-workers", "1"}
+	runTag := func(args ...string) {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		if code := run(append(append([]string{"run"}, common...), args...), &stdout, &stderr); code != 0 {
+			t.Fatalf("tag run %v: exit %d: %s", args, code, stderr.String())
+		}
+	}
+	dir := t.TempDir()
+	old, changed, scratch := filepath.Join(dir, "old"), filepath.Join(dir, "changed"), filepath.Join(dir, "scratch")
+	runTag("-tasks", "a0,a1,b0,b1,c0,c1", "-out", old, "-no-report")
+	runTag("-from", old, "-add", "a2,b2,c2", "-out", changed)
+	runTag("-tasks", "a0,a1,b0,b1,c0,c1,a2,b2,c2", "-out", scratch, "-no-report")
+	rc, ro, rs := readResults(t, changed), readResults(t, old), readResults(t, scratch)
+	r := rc.Reuse
+	if r == nil || len(r.Affinity) != 1 || !r.Affinity[0].Continued {
+		t.Fatalf("reuse %+v", r)
+	}
+	if a := r.Affinity[0]; a.Steps <= 0 || a.Steps >= ro.Affinity.Steps || a.ScratchSteps != ro.Affinity.Steps || rc.Affinity.Steps != a.Steps {
+		t.Errorf("continued for %d steps (results' affinity %d), from scratch %d (old run %d)", a.Steps, rc.Affinity.Steps, a.ScratchSteps, ro.Affinity.Steps)
+	}
+	if got, want := rc.Methods["mtl"].Budgets["all"].TotalTestLoss, rs.Methods["mtl"].Budgets["all"].TotalTestLoss; got != want {
+		t.Errorf("mtl: %g, from scratch %g", got, want)
+	}
+	md, err := os.ReadFile(filepath.Join(changed, "report.md"))
+	if err != nil || !strings.Contains(string(md), "## Reuse") || !strings.Contains(string(md), "continued for") {
+		t.Errorf("report.md: %v\n%s", err, md)
 	}
 }

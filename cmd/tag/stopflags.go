@@ -22,7 +22,7 @@ type stopFlags struct {
 // -min-reliability on fs; what says what the budgets are for besides.
 func addStopFlags(fs *flag.FlagSet, what string) *stopFlags {
 	f := &stopFlags{}
-	fs.StringVar(&f.budgets, "budget", "2,3,4", "comma-separated `LIST` of numbers of networks: the groups the stop rule watches"+what)
+	fs.StringVar(&f.budgets, "budget", "", "comma-separated `LIST` of numbers of networks: the groups the stop rule watches"+what+" (default 2,3,4, those at most the number of tasks)")
 	fs.StringVar(&f.rule, "rule", selection.DefaultRule, "selection `RULE` of the stop rule"+what+": "+strings.Join(selection.AffinityRules, " or "))
 	fs.IntVar(&f.checks, "checks", affinityrun.DefaultStableChecks, "checks in a row with the same groups at every -budget as the check before (and the watched pairs' ranks settled, -min-reliability) that end the measurement")
 	fs.IntVar(&f.every, "check-every", 0, fmt.Sprintf("training `STEPS` between two checks (0: every %d affinity measurements)", affinityrun.DefaultCheckMeasurements))
@@ -30,8 +30,11 @@ func addStopFlags(fs *flag.FlagSet, what string) *stopFlags {
 	return f
 }
 
-// budgetList parses -budget.
+// budgetList parses -budget; nil where it was not given.
 func (f *stopFlags) budgetList() ([]int, error) {
+	if f.budgets == "" {
+		return nil, nil
+	}
 	bms, err := parseBudgets(f.budgets, "networks")
 	if err != nil {
 		return nil, err
@@ -44,12 +47,13 @@ func (f *stopFlags) budgetList() ([]int, error) {
 }
 
 // groupStability is the stop rule the flags give for a measurement
-// every measureEvery steps; errors name the flag.
-func (f *stopFlags) groupStability(measureEvery int) (affinityrun.GroupStability, error) {
+// every measureEvery steps of n tasks; errors name the flag.
+func (f *stopFlags) groupStability(measureEvery, n int) (affinityrun.GroupStability, error) {
 	ks, err := f.budgetList()
 	if err != nil {
 		return affinityrun.GroupStability{}, err
 	}
+	ks = affinityrun.BudgetsFor(ks, n)
 	if f.every < 0 {
 		return affinityrun.GroupStability{}, badInputf("-check-every %d: want 0 (every %d measurements) or more steps", f.every, affinityrun.DefaultCheckMeasurements)
 	}

@@ -251,15 +251,7 @@ func TestUpdateBadInput(t *testing.T) {
 		if !strings.Contains(strings.Join(args, " "), "-out") {
 			args = append(args, "-out", out)
 		}
-		var stdout, stderr bytes.Buffer
-		code := run(args, &stdout, &stderr)
-		msg := stderr.String()
-		if code != 2 || !strings.Contains(msg, c.want) || strings.Count(msg, "\n") != 1 {
-			t.Errorf("%s: exit %d, stderr %q (want one line with %q)", c.name, code, msg, c.want)
-		}
-		if _, err := os.Stat(out); err == nil {
-			t.Errorf("%s: wrote %s", c.name, out)
-		}
+		wantRefused(t, c.name, args, c.want, out)
 	}
 }
 

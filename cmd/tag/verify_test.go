@@ -5,7 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/tagroup/tag/internal/faultfile"
 )
 
 // One task, a task named twice, a one-task matrix and a data set with an
@@ -30,15 +33,23 @@ func TestNothingToMeasureOrGroup(t *testing.T) {
 		if args[0] != "group" {
 			args = append(args, "-out", out)
 		}
-		var stdout, stderr bytes.Buffer
-		code := run(args, &stdout, &stderr)
-		msg := stderr.String()
-		if code != 2 || !strings.Contains(msg, c.want) || strings.Count(msg, "\n") != 1 {
-			t.Errorf("%s: exit %d, stderr %q (want one line with %q)", c.name, code, msg, c.want)
-		}
-		if _, err := os.Stat(out); err == nil {
-			t.Errorf("%s: wrote %s", c.name, out)
-		}
+		wantRefused(t, c.name, args, c.want, out)
+	}
+}
+
+// wantRefused runs tag with args and checks that it is refused as bad
+// input: exit 2, one line on standard error containing want, and nothing
+// written at out.
+func wantRefused(t *testing.T, name string, args []string, want, out string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	msg := stderr.String()
+	if code != 2 || !strings.Contains(msg, want) || strings.Count(msg, "\n") != 1 {
+		t.Errorf("%s: exit %d, stderr %q (want one line with %q)", name, code, msg, want)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("%s: wrote %s", name, out)
 	}
 }
 
@@ -47,12 +58,7 @@ func TestNothingToMeasureOrGroup(t *testing.T) {
 func TestUpdateRefusesDamagedWeights(t *testing.T) {
 	from := affinityPlanted(t, "a0,b0", 1)
 	path := filepath.Join(from, "weights.gob")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	copy(b[len(b)/2:], make([]byte, 64))
-	if err := os.WriteFile(path, b, 0o644); err != nil {
+	if err := faultfile.ZeroMiddle(path, 64); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "upd")
@@ -63,5 +69,55 @@ func TestUpdateRefusesDamagedWeights(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Errorf("wrote %s", out)
+	}
+}
+
+// tag check: exit 0 on a clean folder, 1 with the damaged file and its
+// repair on standard output, 2 for a folder that is no tag folder or no
+// folder at all.
+func TestCheckCommand(t *testing.T) {
+	dir := affinityPlanted(t, "a0,b0", 1)
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"check", dir}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "0 damaged") {
+		t.Fatalf("clean folder: exit %d, %s%s", code, stdout.String(), stderr.String())
+	}
+	sums := filepath.Join(dir, "affinity-sums.json")
+	b, _ := os.ReadFile(sums)
+	os.WriteFile(sums, append(b, ' '), 0o644)
+	stdout.Reset()
+	stderr.Reset()
+	if code := run([]string{"check", dir}, &stdout, &stderr); code != 1 || !strings.Contains(stdout.String(), "damaged: "+sums) || !strings.Contains(stdout.String(), "repair: ") {
+		t.Errorf("damaged sums: exit %d, stdout %q", code, stdout.String())
+	}
+	for _, args := range [][]string{{"check"}, {"check", t.TempDir()}, {"check", filepath.Join(dir, "nope")}} {
+		if code := run(args, &stdout, &stderr); code != 2 {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+	}
+}
+
+// Two tag affinity with different learning rates started together on one
+// -out: exactly one runs, the other exits 2 (refused by the folder's
+// configuration or, when it comes later, by the run it finds), in every
+// try.
+func TestAffinityOneConfigurationPerFolder(t *testing.T) {
+	for i := range 5 {
+		out := filepath.Join(t.TempDir(), "aff")
+		var codes [2]int
+		var msgs [2]string
+		var wg sync.WaitGroup
+		for k, lr := range []string{"0.1", "0.05"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var stdout, stderr bytes.Buffer
+				codes[k] = run([]string{"affinity", "-data", "planted", "-tasks", "a0,b0", "-epochs", "1", "-lr", lr, "-out", out}, &stdout, &stderr)
+				msgs[k] = stderr.String()
+			}()
+		}
+		wg.Wait()
+		if codes[0]+codes[1] != 2 || codes[0]*codes[1] != 0 {
+			t.Errorf("try %d: exits %v, want one 0 and one 2 (%q)", i, codes, msgs)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 
 	"github.com/tagroup/tag/affinity"
+	"github.com/tagroup/tag/affinityrun"
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/mtl"
@@ -57,14 +58,23 @@ func (t *Trainer) train(ctx context.Context, job experiment.Job, aff *affinity.O
 	if t.Progress != nil {
 		opt.Progress = func(p mtl.Progress) { t.Progress(job, p) }
 	}
-	ds := t.Data
-	if t.DataForSeed != nil {
-		var err error
-		if ds, err = t.DataForSeed(job.Seed); err != nil {
-			return nil, fmt.Errorf("data of seed %d: %w", job.Seed, err)
-		}
+	ds, err := t.data(job.Seed)
+	if err != nil {
+		return nil, err
 	}
 	return mtl.Train(ctx, ds, job.Tasks, c, opt)
+}
+
+// data is the data set of the units of seed.
+func (t *Trainer) data(seed uint64) (data.Dataset, error) {
+	if t.DataForSeed == nil {
+		return t.Data, nil
+	}
+	ds, err := t.DataForSeed(seed)
+	if err != nil {
+		return nil, fmt.Errorf("data of seed %d: %w", seed, err)
+	}
+	return ds, nil
 }
 
 // metrics converts mtl's per-split maps into experiment.TaskMetrics.
@@ -98,22 +108,103 @@ func (t *Trainer) TrainGroup(ctx context.Context, job experiment.Job) (*experime
 }
 
 // AffinityRun trains one network on all tasks while measuring the lookahead
-// affinity and the gradient cosine similarity.
+// affinity and the gradient cosine similarity, from scratch or, with
+// job.Continue, from an earlier run's state (affinityrun.Continue: the
+// pairs involving an added task are measured until the groups at the
+// continuation's budgets are stable). It leaves its own state in
+// job.StateDir.
 func (t *Trainer) AffinityRun(ctx context.Context, job experiment.Job) (*experiment.AffinityResult, error) {
+	if job.Continue != nil {
+		return t.continueRun(ctx, job)
+	}
 	aff := t.Affinity
 	r, err := t.train(ctx, job, &aff)
 	if err != nil {
 		return nil, err
 	}
+	if r.Affinity == nil || r.Sums == nil {
+		return nil, fmt.Errorf("training returned no affinity matrix")
+	}
 	m, err := metrics(r, job.Tasks)
 	if err != nil {
 		return nil, err
 	}
-	if r.Affinity == nil {
-		return nil, fmt.Errorf("training returned no affinity matrix")
+	files := affinityrun.Files{Sums: r.Sums.PairSums(), Trajectory: r.Trajectory, Weights: r.Weights}
+	a, err := affinityResult(job, files, m, r.Steps, r.Seconds)
+	if err != nil {
+		return nil, err
 	}
-	return &experiment.AffinityResult{Affinity: r.Affinity, Cosine: r.Cosine, Trajectory: r.Trajectory, Tasks: m,
-		Steps: int64(r.Steps), Seconds: r.Seconds}, nil
+	// The matrices as training returned them, as before runs left a state.
+	a.Affinity, a.Cosine = r.Affinity, r.Cosine
+	return a, nil
+}
+
+// affinityResult is the result of the affinity run job with the state
+// files, the metrics of its tasks, its steps and seconds; it leaves the
+// files in job.StateDir.
+func affinityResult(job experiment.Job, files affinityrun.Files, m map[string]experiment.TaskMetrics, steps int, seconds float64) (*experiment.AffinityResult, error) {
+	if job.StateDir != "" {
+		if err := affinityrun.WriteState(job.StateDir, files); err != nil {
+			return nil, err
+		}
+	}
+	return &experiment.AffinityResult{Affinity: files.Sums.Affinity(), Cosine: files.Sums.CosineMean(), Trajectory: files.Trajectory, Tasks: m,
+		Steps: int64(steps), Seconds: seconds}, nil
+}
+
+// continueRun continues the affinity run whose state is in
+// job.Continue.State for job's tasks.
+func (t *Trainer) continueRun(ctx context.Context, job experiment.Job) (*experiment.AffinityResult, error) {
+	c := job.Continue
+	old, err := affinityrun.ReadState(c.State)
+	if err != nil {
+		return nil, fmt.Errorf("the state of the affinity run continued (%s): %w", c.State, err)
+	}
+	cfg := t.Config
+	cfg.Seed = job.Seed
+	ds, err := t.data(job.Seed)
+	if err != nil {
+		return nil, err
+	}
+	run := affinityrun.Continue{Tasks: job.Tasks, Added: c.Added, Removed: c.Removed, Old: old, Config: cfg, Affinity: t.Affinity,
+		Rule: affinityrun.GroupStability{Budgets: c.Budgets, Rule: c.Rule, Checks: affinityrun.DefaultStableChecks,
+			MinReliability: affinityrun.DefaultMinReliability}, CheckpointDir: job.CheckpointDir}
+	if t.Progress != nil {
+		run.Progress = func(p mtl.Progress) { t.Progress(job, p) }
+	}
+	done, err := run.Run(ctx, ds)
+	if err != nil {
+		return nil, err
+	}
+	var a *experiment.AffinityResult
+	if r := done.Result; r != nil {
+		m, err := metrics(r, job.Tasks)
+		if err != nil {
+			return nil, err
+		}
+		a, err = affinityResult(job, done.Files, m, r.Steps, r.Seconds)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		// Nothing added, nothing trained: the network continued serves
+		// the remaining tasks.
+		if c.Old == nil {
+			return nil, fmt.Errorf("continuing %s: the affinity run continued is not given", job.Key)
+		}
+		m := map[string]experiment.TaskMetrics{}
+		for _, task := range job.Tasks {
+			m[task] = c.Old.Tasks[task]
+		}
+		if a, err = affinityResult(job, done.Files, m, 0, 0); err != nil {
+			return nil, err
+		}
+	}
+	a.Continued = &experiment.ContinuedRun{Stop: done.Stop.Stop, StopReason: done.Stop.StopReason}
+	if done.Result == nil {
+		a.Continued.StopReason = "no task added: the measurements of the remaining tasks, kept as they were (no training)"
+	}
+	return a, nil
 }
 
 // Selector selects with package selection under a budget of at most k
@@ -216,8 +307,8 @@ func Describe(ds data.Dataset) map[string]any {
 	// Notes say what the name does not (a CSV file's content digest and
 	// split seed, a generator's parameters), so a run directory is never
 	// reused for other data that happens to have the same name and sizes.
-	if n, ok := ds.(data.Noter); ok {
-		d["notes"] = n.Notes()
+	if notes, ok := data.IdentityNotes(ds); ok {
+		d["notes"] = notes
 	}
 	// Which columns are inputs, and which of them look like labels: a
 	// reader of results.json or report.md must be able to see a leak.

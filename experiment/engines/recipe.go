@@ -17,12 +17,8 @@ import (
 // the validation split (each task's lookahead gradient and every task's
 // loss before and after it) at the current weights, instead of on the
 // training batch the step then trains on, so that an affinity describes how
-// the tasks interact on examples the network does not fit.
-// Measured with `tag bench quality` (5 seeds, budgets 2–5, -spend-budget):
-// TAG − random pooled over budgets went from −3.3% (cannot tell) to −2.7%
-// (significant) on glyphs, from +0.2% to −0.0% on supermarket and from
-// −1.5% to −3.8% on sklearn-digits, and stayed at −6.2% on planted, where
-// both find the planted families.
+// the tasks interact on examples the network does not fit
+// (docs/validation-batches.md).
 //
 // The tuned recipes follow the paper's optimizer (SGD with momentum 0.9,
 // so that the plain-SGD lookahead of Eq. 1 takes a step of the size

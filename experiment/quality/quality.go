@@ -98,7 +98,7 @@ func Recipe(ds data.Dataset) (mtl.Config, affinity.Options) {
 
 // DefaultMethods are the methods the benchmark compares.
 var DefaultMethods = []string{experiment.MTL, experiment.STL, experiment.Random, experiment.RandomBest,
-	experiment.RandomSized, experiment.TAG, experiment.TAGPaper, experiment.TAGRefine}
+	experiment.RandomSized, experiment.TAG, experiment.TAGConsensus, experiment.TAGPaper, experiment.TAGRefine}
 
 // Options configure a benchmark run.
 type Options struct {

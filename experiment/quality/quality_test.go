@@ -62,6 +62,32 @@ func TestChecks(t *testing.T) {
 	}
 }
 
+// TestConsensusChecks: with tag-consensus in the results, the table shows
+// it beside tag and its checks are listed under their own heading.
+func TestConsensusChecks(t *testing.T) {
+	better := []float64{1.0, 1.1, 0.9}
+	same := []float64{1.11, 1.2, 1.0}
+	r := results(better, same, better, same)
+	groups := [][]string{{"a", "b"}, {"c"}}
+	r.Methods[experiment.TAGConsensus] = &experiment.MethodResult{Budgets: map[string]*experiment.BudgetResult{
+		"2": {Groups: groups, TotalTestLossSeeds: same}, "3": {Groups: groups, TotalTestLossSeeds: better}}}
+	r.Analysis = experiment.Analyze(r)
+	rep := &Report{Options: Options{Seeds: 3, Budgets: []int{2, 3}, RandomSeeds: 20}, Suites: []SuiteResult{
+		{Suite: Suite{Name: "planted", Known: true, Planted: 3}, Results: r}}}
+	var buf bytes.Buffer
+	if err := rep.WriteMarkdown(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| tag − random | tag-consensus − random |", "Checks for tag-consensus", "- met: significantly better than random at the planted budget"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, buf.String())
+		}
+	}
+	if cs := rep.ConsensusChecks(rep.Rows()); len(cs) != 4 || cs[0].Met != true {
+		t.Errorf("consensus checks %+v", cs)
+	}
+}
+
 // TestJSON checks quality.json: the rows and the checks of the report.
 func TestJSON(t *testing.T) {
 	rep := &Report{Options: Options{Seeds: 3, Budgets: []int{2, 3}, RandomSeeds: 20}, Suites: []SuiteResult{

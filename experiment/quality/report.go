@@ -51,9 +51,51 @@ type Summary struct {
 	TagMTL      string `json:"tag_minus_mtl"`
 	TagSTL      string `json:"tag_minus_stl"`
 	Percentile  string `json:"tag_percentile_among_random"`
+	// ConsensusRandom is tag-consensus − random pooled, and Recommended
+	// the run's recommendation (experiment.Recommend), when tag-consensus ran.
+	ConsensusRandom string `json:"tag_consensus_minus_random,omitempty"`
+	Recommended     string `json:"recommended,omitempty"`
 
-	worseAnywhere, plantedBetter, pooledBetter   bool
-	pooledWithinSE, hasPooled, hasPlantedVerdict bool
+	// tag and consensus hold what the checks read, of tag and of
+	// tag-consensus.
+	tag, consensus checkInputs
+}
+
+// checkInputs are what the acceptance checks read of one method's
+// comparisons with random on one suite.
+type checkInputs struct {
+	ran, worseAnywhere, plantedBetter, pooledBetter bool
+	pooledWithinSE, hasPooled, hasPlantedVerdict    bool
+}
+
+// readChecks reads method's comparisons with random in a; worse lists the
+// budgets where it is significantly worse and pct its percentiles.
+func readChecks(a *experiment.Analysis, method string, budgets []int, planted int) (ci checkInputs, worse, pct []string) {
+	p := find(a, method, experiment.Random, "pooled")
+	if p != nil && p.StdErr != nil {
+		ci.hasPooled = true
+		ci.pooledWithinSE = p.Mean <= *p.StdErr
+		ci.pooledBetter = p.Outcome == experiment.Better
+	}
+	for _, k := range budgets {
+		c := find(a, method, experiment.Random, fmt.Sprint(k))
+		if c == nil {
+			continue
+		}
+		ci.ran = true
+		if c.Outcome == experiment.Worse {
+			worse = append(worse, fmt.Sprint(k))
+		}
+		if c.Percentile != nil {
+			pct = append(pct, fmt.Sprintf("%.0f", *c.Percentile))
+		}
+		if k == planted {
+			ci.hasPlantedVerdict = true
+			ci.plantedBetter = c.Outcome == experiment.Better
+		}
+	}
+	ci.worseAnywhere = len(worse) > 0
+	return ci, worse, pct
 }
 
 // summarize reads one suite's analysis.
@@ -71,32 +113,16 @@ func summarize(s SuiteResult) Summary {
 	if len(yes) > 0 {
 		row.Matters = "k = " + strings.Join(yes, ", ")
 	}
-	p := find(a, experiment.TAG, experiment.Random, "pooled")
-	row.TagRandom = pooledCell(p)
-	if p != nil && p.StdErr != nil {
-		row.hasPooled = true
-		row.pooledWithinSE = p.Mean <= *p.StdErr
-		row.pooledBetter = p.Outcome == experiment.Better
+	row.TagRandom = pooledCell(find(a, experiment.TAG, experiment.Random, "pooled"))
+	var worse, pct []string
+	row.tag, worse, pct = readChecks(a, experiment.TAG, r.Budgets, s.Suite.Planted)
+	row.consensus, _, _ = readChecks(a, experiment.TAGConsensus, r.Budgets, s.Suite.Planted)
+	if row.consensus.ran {
+		row.ConsensusRandom = pooledCell(find(a, experiment.TAGConsensus, experiment.Random, "pooled"))
 	}
-	var worse []string
-	var pct []string
-	for _, k := range r.Budgets {
-		c := find(a, experiment.TAG, experiment.Random, fmt.Sprint(k))
-		if c == nil {
-			continue
-		}
-		if c.Outcome == experiment.Worse {
-			worse = append(worse, fmt.Sprint(k))
-		}
-		if c.Percentile != nil {
-			pct = append(pct, fmt.Sprintf("%.0f", *c.Percentile))
-		}
-		if k == s.Suite.Planted {
-			row.hasPlantedVerdict = true
-			row.plantedBetter = c.Outcome == experiment.Better
-		}
+	if rec := experiment.Recommend(r, a); rec != nil {
+		row.Recommended = fmt.Sprintf("%d (%s)", rec.Budget, rec.Option)
 	}
-	row.worseAnywhere = len(worse) > 0
 	row.TagWorseAt = "nowhere"
 	if len(worse) > 0 {
 		row.TagWorseAt = "k = " + strings.Join(worse, ", ")
@@ -125,8 +151,8 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 	if o.TrainingBatches {
 		fmt.Fprint(w, "With -training-batches: the affinity runs measure Eq. 1 on the training batch of the step.\n\n")
 	}
-	header := []string{"data set", "tasks", "grouping matters at", "tag − random", "tag worse than random at",
-		"tag percentile among random (per k)", "tag − random-sized", "tag-paper − random", "tag-refine − random-best", "tag − mtl", "tag − stl"}
+	header := []string{"data set", "tasks", "grouping matters at", "tag − random", "tag-consensus − random", "tag worse than random at",
+		"tag percentile among random (per k)", "tag − random-sized", "tag-paper − random", "tag-refine − random-best", "tag − mtl", "tag − stl", "recommended networks"}
 	fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat(" --- |", len(header)))
 	var rows []Summary
 	for _, s := range rep.Suites {
@@ -136,8 +162,8 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 		}
 		row := summarize(s)
 		rows = append(rows, row)
-		fmt.Fprintf(w, "| %s |\n", strings.Join([]string{row.Suite, row.Tasks, row.Matters, row.TagRandom, row.TagWorseAt, row.Percentile,
-			row.TagSized, row.PaperRandom, row.Refine, row.TagMTL, row.TagSTL}, " | "))
+		fmt.Fprintf(w, "| %s |\n", strings.Join([]string{row.Suite, row.Tasks, row.Matters, row.TagRandom, orDash(row.ConsensusRandom), row.TagWorseAt, row.Percentile,
+			row.TagSized, row.PaperRandom, row.Refine, row.TagMTL, row.TagSTL, orDash(row.Recommended)}, " | "))
 	}
 	fmt.Fprintln(w)
 	rep.writeChecks(w, rows)
@@ -147,9 +173,17 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 			continue
 		}
 		fmt.Fprintf(w, "### %s\n\n%s. Full report: [%s/report.md](%s/report.md).\n\n%s\n\n", s.Suite.Name, s.Suite.About,
-			s.Suite.Name, s.Suite.Name, s.Results.Analysis.Verdict)
+			s.Suite.Name, s.Suite.Name, strings.ReplaceAll(s.Results.Analysis.Verdict, "\n", "  \n"))
 	}
 	return nil
+}
+
+// orDash is s, or "—" when empty.
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
 }
 
 // Check is one acceptance condition of the benchmark for the default TAG.
@@ -161,27 +195,42 @@ type Check struct {
 // Checks evaluates, for the default TAG, the acceptance conditions of the
 // benchmark on the summary rows.
 func (rep *Report) Checks(rows []Summary) []Check {
+	return rep.checks(rows, func(r Summary) checkInputs { return r.tag })
+}
+
+// ConsensusChecks evaluates the same conditions for tag-consensus (none
+// when it ran on no suite).
+func (rep *Report) ConsensusChecks(rows []Summary) []Check {
+	if !slices.ContainsFunc(rows, func(r Summary) bool { return r.consensus.ran }) {
+		return nil
+	}
+	return rep.checks(rows, func(r Summary) checkInputs { return r.consensus })
+}
+
+// checks evaluates the acceptance conditions on what of reads of each row.
+func (rep *Report) checks(rows []Summary, of func(Summary) checkInputs) []Check {
 	known := map[string]Suite{}
 	for _, s := range rep.Suites {
 		known[s.Suite.Name] = s.Suite
 	}
 	var worse, notWithin, plantedFail []string
 	better, knownCount := 0, 0
-	for _, r := range rows {
+	for _, row := range rows {
+		r := of(row)
 		if r.worseAnywhere {
-			worse = append(worse, r.Suite)
+			worse = append(worse, row.Suite)
 		}
 		if r.hasPooled && !r.pooledWithinSE {
-			notWithin = append(notWithin, r.Suite)
+			notWithin = append(notWithin, row.Suite)
 		}
-		if s := known[r.Suite]; s.Known {
+		if s := known[row.Suite]; s.Known {
 			knownCount++
 			if r.pooledBetter {
 				better++
 			}
 		}
 		if r.hasPlantedVerdict && !r.plantedBetter {
-			plantedFail = append(plantedFail, r.Suite)
+			plantedFail = append(plantedFail, row.Suite)
 		}
 	}
 	return []Check{
@@ -194,15 +243,23 @@ func (rep *Report) Checks(rows []Summary) []Check {
 
 // writeChecks writes the checks as a list, met or not.
 func (rep *Report) writeChecks(w io.Writer, rows []Summary) {
-	fmt.Fprint(w, "Checks for the default TAG:\n\n")
-	for _, c := range rep.Checks(rows) {
-		mark := "met"
-		if !c.Met {
-			mark = "NOT met"
+	for _, part := range []struct {
+		title  string
+		checks []Check
+	}{{"the default TAG", rep.Checks(rows)}, {"tag-consensus (one grouping per budget, selected on the affinity pooled over seeds)", rep.ConsensusChecks(rows)}} {
+		if len(part.checks) == 0 {
+			continue
 		}
-		fmt.Fprintf(w, "- %s: %s\n", mark, c.Text)
+		fmt.Fprintf(w, "Checks for %s:\n\n", part.title)
+		for _, c := range part.checks {
+			mark := "met"
+			if !c.Met {
+				mark = "NOT met"
+			}
+			fmt.Fprintf(w, "- %s: %s\n", mark, c.Text)
+		}
+		fmt.Fprintln(w)
 	}
-	fmt.Fprintln(w)
 }
 
 // Rows returns the summary row of every suite that ran.
@@ -236,8 +293,10 @@ func (rep *Report) WriteJSON(w io.Writer) error {
 		TrainingBatches bool              `json:"training_batches,omitempty"`
 		Rows            []Summary         `json:"rows"`
 		Checks          []Check           `json:"checks"`
+		ConsensusChecks []Check           `json:"consensus_checks,omitempty"`
 		Skipped         map[string]string `json:"skipped,omitempty"`
-	}{rep.Options.Seeds, rep.Options.Budgets, rep.Options.RandomSeeds, rep.Options.BudgetAsMaximum, rep.Options.TrainingBatches, rows, rep.Checks(rows), skipped})
+	}{rep.Options.Seeds, rep.Options.Budgets, rep.Options.RandomSeeds, rep.Options.BudgetAsMaximum, rep.Options.TrainingBatches, rows, rep.Checks(rows),
+		rep.ConsensusChecks(rows), skipped})
 }
 
 func listIf(prefix string, xs []string) string {

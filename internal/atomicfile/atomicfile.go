@@ -28,6 +28,10 @@
 // `tag group`) is read as before, unverified; Verify tells the two cases
 // apart for `tag check`.
 //
+// A folder this process may not write in (a read-only copy of a finished
+// run) is no error for Write when the file there already holds the content
+// to write: a rerun that reproduces its outputs can still print them.
+//
 // Temporary files carry the host and process id of their writer
 // (.NAME.tmp-HOST-PID-N); RemoveStale deletes those whose writer is gone,
 // so a writer killed mid-write leaves nothing behind for long.
@@ -46,6 +50,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/gofrs/flock"
 )
@@ -65,6 +70,11 @@ func Sidecar(path string) string { return path + Suffix }
 func Write(path string, write func(w io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	tmp, sum, err := writeTemp(dir, filepath.Base(path), write)
+	if err != nil && ReadOnly(err) && unchanged(path, write) {
+		// A folder this process may not write in already holds this
+		// content (a finished run reread from a read-only copy).
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
@@ -113,6 +123,36 @@ func WriteBytes(path string, b []byte) error {
 		_, err := w.Write(b)
 		return err
 	})
+}
+
+// ReadOnly reports an error of a folder or file this process may not
+// write (permissions, or a read-only file system).
+func ReadOnly(err error) bool {
+	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)
+}
+
+// unchanged reports whether path holds, byte for byte, the content that
+// write produces, and agrees with its checksum file if it has one.
+func unchanged(path string, write func(w io.Writer) error) bool {
+	h := sha256.New()
+	bw := bufio.NewWriter(h)
+	if write(bw) != nil || bw.Flush() != nil {
+		return false
+	}
+	st, err := Verify(path)
+	if err != nil || st == Damaged {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	old := sha256.New()
+	if _, err := io.Copy(old, f); err != nil {
+		return false
+	}
+	return bytes.Equal(h.Sum(nil), old.Sum(nil))
 }
 
 // writeTemp writes the content into a new synced temporary file in dir and

@@ -316,3 +316,55 @@ func TestKilledWriter(t *testing.T) {
 		}
 	}
 }
+
+// RemoveStaleTree removes old temporary files in every folder below root.
+func TestRemoveStaleTree(t *testing.T) {
+	root := t.TempDir()
+	deep := filepath.Join(root, "checkpoints", "unit")
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stale := []string{filepath.Join(root, ".r.json.tmp1"), filepath.Join(deep, ".checkpoint.gob.tmp22")}
+	keep := filepath.Join(deep, "checkpoint.gob")
+	for _, p := range append(stale, keep) {
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removed, err := RemoveStaleTree(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(removed)
+	slices.Sort(stale)
+	if !slices.Equal(removed, stale) {
+		t.Errorf("removed %q, want %q", removed, stale)
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("removed %s", keep)
+	}
+	if _, err := RemoveStaleTree(filepath.Join(root, "missing")); err != nil {
+		t.Errorf("missing root: %v", err)
+	}
+}
+
+// In a folder it may not write in, Write succeeds when the file already
+// holds the content, and fails otherwise.
+func TestWriteReadOnlyFolder(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root writes into read-only folders")
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "r.json")
+	if err := WriteBytes(p, []byte("same")); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o555)
+	defer os.Chmod(dir, 0o755)
+	if err := WriteBytes(p, []byte("same")); err != nil {
+		t.Errorf("same content: %v", err)
+	}
+	if err := WriteBytes(p, []byte("other")); err == nil {
+		t.Error("other content written into a read-only folder")
+	}
+}

@@ -72,6 +72,31 @@ func RemoveStale(dir string) ([]string, error) {
 	return removed, errors.Join(errs...)
 }
 
+// RemoveStaleTree is RemoveStale in root and every folder below it.
+func RemoveStaleTree(root string) ([]string, error) {
+	var removed []string
+	var errs []error
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			errs = append(errs, err)
+			return nil
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		r, err := RemoveStale(path)
+		removed = append(removed, r...)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		return nil
+	})
+	return removed, errors.Join(append(errs, err)...)
+}
+
 // stale reports whether e is a temporary file whose writer is gone.
 func stale(e fs.DirEntry) bool {
 	name := e.Name()

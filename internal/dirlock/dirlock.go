@@ -28,13 +28,12 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
-	"syscall"
 
 	"github.com/gofrs/flock"
 	"github.com/tagroup/tag/internal/atomicfile"
-	"github.com/tagroup/tag/internal/jsondiff"
 )
 
 // File names inside the folder.
@@ -78,7 +77,7 @@ func (e *ConflictError) Error() string {
 func Acquire(dir string, conf any) (*Lock, error) {
 	mu := flock.New(filepath.Join(dir, MutexName))
 	if err := mu.Lock(); err != nil {
-		if readOnly(err) {
+		if atomicfile.ReadOnly(err) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("locking %s: %w", mu.Path(), err)
@@ -123,30 +122,47 @@ func Acquire(dir string, conf any) (*Lock, error) {
 	return &Lock{active: active}, nil
 }
 
-// Diff returns the fields in which two configurations differ, sorted, one
-// level deep: a field that is an object in both (a recipe) is compared
-// field by field, named "field.sub".
+// Diff returns the fields in which two configurations differ, sorted: a
+// field that is an object in both (a recipe) is compared field by field,
+// at any depth, named by its path ("recipe.mtl.epochs 20 there, 3 here").
 func Diff(there, here any) []string {
-	a, b := object(there), object(here)
 	var out []string
-	for k, va := range a {
-		ma, okA := va.(map[string]any)
-		mb, okB := b[k].(map[string]any)
-		if okA && okB {
-			for _, d := range jsondiff.Fields(ma, mb) {
-				out = append(out, k+"."+d)
-			}
-			continue
-		}
-		out = append(out, jsondiff.Fields(map[string]any{k: va}, map[string]any{k: b[k]})...)
-	}
-	for k, vb := range b {
-		if _, ok := a[k]; !ok {
-			out = append(out, jsondiff.Fields(map[string]any{}, map[string]any{k: vb})...)
-		}
-	}
+	diff("", object(there), object(here), &out)
 	sort.Strings(out)
 	return out
+}
+
+// diff appends to out the differences of a and b, their fields' names
+// prefixed.
+func diff(prefix string, a, b map[string]any, out *[]string) {
+	keys := map[string]bool{}
+	for k := range a {
+		keys[k] = true
+	}
+	for k := range b {
+		keys[k] = true
+	}
+	for k := range keys {
+		va, inA := a[k]
+		vb, inB := b[k]
+		ma, objA := va.(map[string]any)
+		mb, objB := vb.(map[string]any)
+		switch {
+		case objA && objB:
+			diff(prefix+k+".", ma, mb, out)
+		case inA != inB || !reflect.DeepEqual(va, vb):
+			*out = append(*out, fmt.Sprintf("%s%s %s there, %s here", prefix, k, text(va, inA), text(vb, inB)))
+		}
+	}
+}
+
+// text is v as JSON, or "unset" for a field that is not there.
+func text(v any, there bool) string {
+	if !there {
+		return "unset"
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
 }
 
 // object is v's JSON form decoded into a map (nil when it is not an object).
@@ -158,9 +174,4 @@ func object(v any) map[string]any {
 	var m map[string]any
 	_ = json.Unmarshal(b, &m)
 	return m
-}
-
-// readOnly reports an error of a folder this process may not write in.
-func readOnly(err error) bool {
-	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)
 }
