@@ -136,7 +136,9 @@ func Train(ctx context.Context, ds data.Dataset, tasks []string, cfg Config, opt
 	}
 	defer r.eng.close()
 	if r.st.Done {
-		return r.st.Result, nil
+		res := *r.st.Result
+		addAffinity(&res, r.st.Acc)
+		return &res, nil
 	}
 	return r.loop(ctx)
 }
@@ -333,7 +335,13 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	st.Done, st.Result = true, res
+	// The checkpoint keeps the result without what addAffinity derives
+	// from st.Acc, which it holds already: at 1,000 tasks the trajectory's
+	// n² points per epoch and a second copy of the sums made the final
+	// checkpoint 0.5 GB, encoded in memory at once.
+	kept := *res
+	kept.Affinity, kept.Cosine, kept.Trajectory, kept.Sums = nil, nil, nil, nil
+	st.Done, st.Result = true, &kept
 	return res, r.checkpoint()
 }
 
@@ -543,10 +551,16 @@ func (r *run) finish() (*Result, error) {
 			part.dst[r.tasks[j]] = m
 		}
 	}
-	if st.Acc != nil {
-		res.Affinity, res.Cosine = st.Acc.Affinity(), st.Acc.CosineMean()
-		res.Trajectory, res.AffinitySteps = st.Acc.Trajectory(), st.Acc.Count
-		res.Sums = st.Acc
-	}
+	addAffinity(res, st.Acc)
 	return res, nil
+}
+
+// addAffinity sets the affinity fields of res from acc (none when acc is
+// nil): the means, the trajectory, the count and the sums.
+func addAffinity(res *Result, acc *affinity.Accumulator) {
+	if acc != nil {
+		res.Affinity, res.Cosine = acc.Affinity(), acc.CosineMean()
+		res.Trajectory, res.AffinitySteps = acc.Trajectory(), acc.Count
+		res.Sums = acc
+	}
 }
