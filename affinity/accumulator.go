@@ -261,7 +261,8 @@ func (a *Accumulator) CosineMean() *taskmatrix.Matrix { return a.mean(a.Cosine, 
 // Trajectory returns the per-epoch means of every pair, epoch by epoch,
 // then source by source and target by target in task order.
 func (a *Accumulator) Trajectory() []taskmatrix.Point {
-	var pts []taskmatrix.Point
+	n := len(a.Tasks)
+	pts := make([]taskmatrix.Point, 0, len(a.Epochs)*n*n) // n² per epoch: no copies while growing
 	for _, e := range a.Epochs {
 		m := a.mean(e.Z, rowCount(e.SourceCount, e.Count))
 		for i, src := range a.Tasks {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/tagroup/tag/selection"
 	"github.com/tagroup/tag/taskmatrix"
 )
 
@@ -144,23 +145,23 @@ type Trainer interface {
 	AffinityRun(ctx context.Context, job Job) (*AffinityResult, error)
 }
 
-// Rule names of package selection used by the methods.
+// Rule names of package selection used by the methods (declared there).
 const (
 	// RuleZSum is the default rule for an affinity-like matrix (TAG's Ẑ,
 	// the gradient cosines): per-target standardized affinities summed over
 	// groupmates less a charge per groupmate, disjoint groups, singletons
-	// at 0 (see selection.RuleZSum).
-	RuleZSum = "zsum"
+	// at 0.
+	RuleZSum = selection.RuleZSum
 	// RulePaper is the rule of the TAG paper: task j scores the mean over
 	// its partners i in G of M[i][j]; groups may overlap (tag-paper).
-	RulePaper = "paper"
+	RulePaper = selection.RulePaper
 	// RulePairLoss minimises, over tasks j, the mean of min over chosen
 	// groups G ∋ j of the mean over partners i in G of L[i][j], where a
 	// singleton scores L[j][j] (HOA).
-	RulePairLoss = "pairloss"
+	RulePairLoss = selection.RulePairLoss
 	// DefaultRule is the affinity rule of tag, cs and tag-refine when
 	// Config.Rule is empty.
-	DefaultRule = RuleZSum
+	DefaultRule = selection.DefaultRule
 )
 
 // GroupLoss is the true validation loss of every task of one trained group.

@@ -105,10 +105,11 @@ func ChangeTasks(dir string, old, add, remove []string) ([]string, error) {
 	return append(tasks, add...), nil
 }
 
-// check refuses a configuration whose tasks are not f's new list, or
+// Check refuses a configuration whose tasks are not f's new list, or
 // data or a recipe other than those f's units were made with (naming the
-// fields that differ).
-func (f *From) check(cfg Config, recipe any) error {
+// fields that differ), as Run does before anything is written; errors
+// are ConfigErrors.
+func (f *From) Check(cfg Config, recipe any) error {
 	if !slices.Equal(cfg.Tasks, f.tasks) {
 		return configf("the tasks of a run -from %s are its tasks changed (%s), not %s", f.Layout.Dir, strings.Join(f.tasks, ","), strings.Join(cfg.Tasks, ","))
 	}
@@ -293,7 +294,7 @@ func (e *run) reuse(f *From, units []unit) *Reuse {
 		r.NetworksTrained++
 		r.SecondsTrained += secs
 		r.FullSeconds += secs
-		if c := j.u.cont; c != nil && rec.Affinity.Steps > 0 {
+		if c := j.u.cont; c != nil {
 			if old, _, err := readUnit(f.Layout.Unit(c.From)); err == nil && old.Affinity != nil && old.Affinity.Steps > 0 {
 				r.FullSeconds += old.Affinity.Seconds/float64(old.Affinity.Steps)*float64(c.ScratchSteps) - secs
 			}

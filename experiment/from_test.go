@@ -12,7 +12,7 @@ import (
 // fromCfg is a run of mtl, stl and tag on tasks, at budget 2.
 func fromCfg(tasks ...string) Config {
 	return Config{Tasks: tasks, Budgets: []int{2}, Methods: []string{MTL, STL, TAG}, Seed: 7, Workers: 2,
-		Data: map[string]any{"name": "fake"}}
+		Data: cfg6().Data}
 }
 
 // A run from another keeps the old tasks' order, reuses the networks
@@ -68,6 +68,27 @@ func TestRunFromContinuesAffinity(t *testing.T) {
 	again := newFake()
 	if r2 := mustRun(t, changed, c, again, bruteSelector{}); again.total() != 0 || r2.Reuse.NetworksReused != 4 || !r2.Reuse.Affinity[0].Continued {
 		t.Errorf("resumed: %d calls, reuse %+v", again.total(), r2.Reuse)
+	}
+
+	// Through an executor, whose workers read the continuation from the
+	// plan, the same.
+	cc := c
+	cc.Executor = &workerExecutor{}
+	if r := mustRun(t, filepath.Join(dir, "cluster"), cc, newFake(), bruteSelector{}).Reuse; !r.Affinity[0].Continued || r.Affinity[0].Steps != 10 {
+		t.Errorf("through an executor: %+v", r.Affinity)
+	}
+
+	// Removing alone continues with no step; a full re-run would train
+	// the affinity run from scratch.
+	fr, err := PlanFrom(old, filepath.Join(dir, "removed"), nil, []string{"b2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := fromCfg(fr.Tasks()...)
+	cr.From = fr
+	rr := mustRun(t, filepath.Join(dir, "removed"), cr, newFake(), bruteSelector{}).Reuse
+	if a := rr.Affinity[0]; !a.Continued || a.Steps != 0 || rr.FullSeconds <= rr.SecondsTrained+rr.SecondsReused {
+		t.Errorf("removal: %+v, affinity %+v", rr, a)
 	}
 
 	// An earlier run whose affinity run left no state: trained from

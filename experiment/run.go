@@ -332,7 +332,7 @@ func Run(ctx context.Context, dir string, cfg Config, tr Trainer, sel Selector) 
 		return nil, err
 	}
 	if cfg.From != nil {
-		if err := cfg.From.check(cfg, tr.Recipe()); err != nil {
+		if err := cfg.From.Check(cfg, tr.Recipe()); err != nil {
 			return nil, err
 		}
 	}

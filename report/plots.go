@@ -4,11 +4,9 @@ import (
 	"fmt"
 	"image/color"
 	"io"
-	"maps"
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -117,30 +115,64 @@ var refColors = []color.Color{
 // (source ≠ target) with the largest mean |Z| over epochs, strongest first,
 // each named "source → target".
 func topPairs(points []taskmatrix.Point, count int) (names []string, lines []plotter.XYs) {
-	type pair struct{ s, t string }
-	byPair := map[pair]plotter.XYs{}
-	strength := map[pair]float64{}
+	// The tasks by index, then each ordered pair's sum and count of |Z| in
+	// n×n arrays: no map entry or slice per pair (n² of them at hundreds
+	// of tasks); only the chosen pairs' points are gathered.
+	index := map[string]int{}
+	var tasks []string
 	for _, p := range points {
-		if p.Source == p.Target {
+		for _, name := range [2]string{p.Source, p.Target} {
+			if _, ok := index[name]; !ok {
+				index[name] = len(tasks)
+				tasks = append(tasks, name)
+			}
+		}
+	}
+	n := len(tasks)
+	strength, cnt := make([]float64, n*n), make([]int32, n*n)
+	for _, p := range points {
+		if p.Source != p.Target {
+			k := index[p.Source]*n + index[p.Target]
+			strength[k] += math.Abs(p.Value)
+			cnt[k]++
+		}
+	}
+	// before reports whether pair a ranks before pair b: a larger mean
+	// |Z|, then the names in order.
+	before := func(a, b int) bool {
+		if c := cmpFloat(strength[b]/float64(cnt[b]), strength[a]/float64(cnt[a])); c != 0 {
+			return c < 0
+		}
+		if sa, sb := tasks[a/n], tasks[b/n]; sa != sb {
+			return sa < sb
+		}
+		return tasks[a%n] < tasks[b%n]
+	}
+	var top []int // the strongest pairs so far, in rank order
+	for k := range strength {
+		if cnt[k] == 0 || count < 1 || len(top) == count && !before(k, top[len(top)-1]) {
 			continue
 		}
-		k := pair{p.Source, p.Target}
-		byPair[k] = append(byPair[k], plotter.XY{X: float64(p.Epoch), Y: p.Value})
-		strength[k] += math.Abs(p.Value)
-	}
-	keys := slices.Collect(maps.Keys(byPair))
-	slices.SortFunc(keys, func(a, b pair) int {
-		sa, sb := strength[a]/float64(len(byPair[a])), strength[b]/float64(len(byPair[b]))
-		if c := cmpFloat(sb, sa); c != 0 {
-			return c
+		i := 0
+		for i < len(top) && !before(k, top[i]) {
+			i++
 		}
-		return strings.Compare(a.s+"\x00"+a.t, b.s+"\x00"+b.t)
-	})
-	for _, k := range keys[:min(count, len(keys))] {
-		xys := byPair[k]
+		top = slices.Insert(top, i, k)
+		top = top[:min(len(top), count)]
+	}
+	at := make(map[int]int, len(top))
+	lines = make([]plotter.XYs, len(top))
+	for i, k := range top {
+		at[k] = i
+		names = append(names, tasks[k/n]+" → "+tasks[k%n])
+	}
+	for _, p := range points {
+		if i, ok := at[index[p.Source]*n+index[p.Target]]; ok && p.Source != p.Target {
+			lines[i] = append(lines[i], plotter.XY{X: float64(p.Epoch), Y: p.Value})
+		}
+	}
+	for _, xys := range lines {
 		slices.SortFunc(xys, func(a, b plotter.XY) int { return cmpFloat(a.X, b.X) })
-		names = append(names, k.s+" → "+k.t)
-		lines = append(lines, xys)
 	}
 	return names, lines
 }

@@ -1,10 +1,12 @@
 package report
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/selection"
 )
 
@@ -68,5 +70,37 @@ func TestRecipeText(t *testing.T) {
 	}
 	if got := recipeText("cluster-test"); got != "" {
 		t.Errorf("recipeText of a string = %q", got)
+	}
+}
+
+// TestGroupsTable: groups that differ between seeds are listed seed by
+// seed, random's row says it shows the first of its groupings, and the
+// recommended grouping carries its stability.
+func TestGroupsTable(t *testing.T) {
+	g1 := [][]string{{"a", "b"}, {"c"}}
+	g2 := [][]string{{"a"}, {"b", "c"}}
+	r := &experiment.Results{
+		Tasks: []string{"a", "b", "c"}, Seed: 4, Seeds: []uint64{4, 5},
+		Methods: map[string]*experiment.MethodResult{
+			experiment.TAG:          {Budgets: map[string]*experiment.BudgetResult{"2": {Groups: g1, GroupsBySeed: [][][]string{g1, g2}}}},
+			experiment.Random:       {Budgets: map[string]*experiment.BudgetResult{"2": {Groups: g2, SeedGroups: [][][]string{g2, g1, g2, g1}}}},
+			experiment.TAGConsensus: {Budgets: map[string]*experiment.BudgetResult{"2": {Groups: g1}}},
+		},
+		Analysis: &experiment.Analysis{Consensus: []experiment.Consensus{{Budget: "2", Method: experiment.TAGConsensus, Groups: g1,
+			Together: []float64{0.5, 0.5}, TogetherBootstrap: []float64{0.9, 1}}}},
+	}
+	var buf bytes.Buffer
+	if err := groupsTable(r).writeText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"seed 4: {a, b} {c}; seed 5: {a} {b, c}",
+		"{a} {b, c} (first of 2 groupings)",
+		"{a, b} 50% (boot 90%) {c} 50% (boot 100%)",
+		"Random: the first of its groupings, which are drawn once and trained under every seed",
+	} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("groups table lacks %q:\n%s", want, buf.String())
+		}
 	}
 }

@@ -126,7 +126,7 @@ func solveSmall(r Rule, b Budget, opt Options) (*Result, error) {
 }
 
 // RuleNames lists the rule names that [NewRule] accepts.
-var RuleNames = []string{RuleZSum, RulePaper, "affinity", "cosine", "pairloss"}
+var RuleNames = []string{RuleZSum, RulePaper, "affinity", "cosine", RulePairLoss}
 
 // NewRule builds a rule from a matrix: one of [AffinityRules] ("zsum",
 // "paper"; see [AffinityRule]), "affinity" or "cosine" for the paper's
@@ -143,7 +143,7 @@ func NewRule(m *taskmatrix.Matrix, rule string, opt Options) (Rule, error) {
 	switch rule {
 	case "affinity", "cosine":
 		rule = RulePaper
-	case "pairloss":
+	case RulePairLoss:
 		return &PairLoss{L: m.Values}, nil
 	}
 	r, err := AffinityRule(rule, m.Values, opt)

@@ -16,6 +16,9 @@ const (
 	// affinity onto it in standard units of its own column less the
 	// charge, and 0 alone; groups are disjoint.
 	RuleZSum = "zsum"
+	// RulePairLoss is [PairLoss] on a pair-loss matrix (HOA): minimize,
+	// over tasks, the mean pair loss of the best chosen group of each.
+	RulePairLoss = "pairloss"
 	// DefaultRule is the rule used when none is named.
 	DefaultRule = RuleZSum
 )
@@ -199,7 +202,7 @@ func ScoreName(rule string) string {
 	switch rule {
 	case RuleZSum:
 		return "mean summed z-affinity"
-	case "pairloss":
+	case RulePairLoss:
 		return "mean loss"
 	}
 	return "mean affinity"

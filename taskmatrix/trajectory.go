@@ -58,7 +58,8 @@ func WriteTrajectoryCSV(w io.Writer, pts []Point) error {
 		for _, row := range rows {
 			clear(rec)
 			rec[0], rec[1] = strconv.Itoa(row.epoch), row.source
-			for _, p := range row.points {
+			for _, k := range row.points {
+				p := pts[k]
 				rec[col[p.Target]] = strconv.FormatFloat(p.Value, 'g', -1, 64)
 			}
 			if err := cw.Write(rec); err != nil {
@@ -80,11 +81,13 @@ func WriteTrajectoryCSV(w io.Writer, pts []Point) error {
 	return cw.Error()
 }
 
-// wideRow is one line of the wide form: the points of one epoch and source.
+// wideRow is one line of the wide form: the points of one epoch and
+// source, by their index in the points written (an index, not a copy:
+// the points of a run with many tasks are n² per epoch).
 type wideRow struct {
 	epoch  int
 	source string
-	points []Point
+	points []int32
 }
 
 // wideLayout returns the columns and lines of the wide form of pts, and
@@ -103,12 +106,15 @@ func wideLayout(pts []Point) (targets []string, rows []wideRow, ok bool) {
 	if len(tasks) <= WideAbove {
 		return nil, nil, false
 	}
+	if len(pts) > math.MaxInt32 {
+		return nil, nil, false
+	}
 	type key struct {
 		epoch  int
 		source string
 	}
 	at := map[key]int{}
-	for _, p := range pts {
+	for i, p := range pts {
 		k := key{p.Epoch, p.Source}
 		r, found := at[k]
 		if !found {
@@ -116,15 +122,21 @@ func wideLayout(pts []Point) (targets []string, rows []wideRow, ok bool) {
 			at[k] = r
 			rows = append(rows, wideRow{epoch: p.Epoch, source: p.Source})
 		}
-		rows[r].points = append(rows[r].points, p)
+		rows[r].points = append(rows[r].points, int32(i))
 	}
-	for _, row := range rows {
-		seen := make(map[string]bool, len(row.points))
-		for _, p := range row.points {
-			if seen[p.Target] {
+	// A pair with two points in one epoch: a target twice in a row.
+	col := make(map[string]int, len(targets))
+	for k, t := range targets {
+		col[t] = k
+	}
+	seen := make([]int, len(targets)) // the row (+1) where each target was last seen
+	for r, row := range rows {
+		for _, k := range row.points {
+			c := col[pts[k].Target]
+			if seen[c] == r+1 {
 				return nil, nil, false
 			}
-			seen[p.Target] = true
+			seen[c] = r + 1
 		}
 	}
 	return targets, rows, true

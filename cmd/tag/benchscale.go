@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -81,7 +79,7 @@ func runBenchScale(args []string, stdout, stderr io.Writer) error {
 	if err := o.Check(); err != nil {
 		return badInput(err)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signalContext()
 	defer stop()
 	rows, err := scale.Run(ctx, o)
 	if err != nil {

@@ -75,7 +75,7 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 	case *affFile == "" && *lossFile == "":
 		return badInputf("missing -affinity FILE or -losses FILE")
 	case *lossFile != "":
-		file, rule = *lossFile, "pairloss"
+		file, rule = *lossFile, selection.RulePairLoss
 		if *singles {
 			return badInputf("-allow-singletons applies to -affinity only (-losses uses the diagonal for single tasks)")
 		}
@@ -108,7 +108,7 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 		switch {
 		case rule != selection.RuleZSum:
 			what := "-rule " + rule
-			if rule == "pairloss" {
+			if rule == selection.RulePairLoss {
 				what = "-losses"
 			}
 			return badInputf("%s: %d tasks; %s searches at most %d (-affinity with -rule %s takes any number)", file, n, what, selection.MaxTasks, selection.RuleZSum)

@@ -39,7 +39,7 @@ func addRecipeFlags(fs *flag.FlagSet) *recipeFlags {
 	fs.StringVar(&f.widths, "widths", "", "comma-separated `WIDTHS` of the trunk's dense layers, e.g. 64,32 (default: the recipe's)")
 	fs.IntVar(&f.every, "every", 0, "measure affinity every `N` steps (default: the recipe's, 10 unless tuned)")
 	fs.StringVar(&f.lookahead, "lookahead", "", "lookahead step: sgd (Eq. 1, the default) or optimizer (the optimizer's own update)")
-	fs.StringVar(&f.estimator, "estimator", "auto", "affinity estimator: exact (Eq. 1 for every pair at every measurement), sampled (Eq. 1 for -sources source tasks per measurement, in turn), firstorder (Eq. 1 to first order, from the gradients' dot products) or auto (exact up to "+fmt.Sprint(affinity.AutoExactMax)+" tasks, sampled beyond)")
+	fs.StringVar(&f.estimator, "estimator", "auto", "affinity estimator: exact (Eq. 1 for every pair at every measurement), sampled (Eq. 1 for -sources source tasks per measurement, in turn), firstorder (Eq. 1 to first order, from the gradients' dot products) or auto (exact up to "+fmt.Sprint(affinity.AutoExactMax)+" tasks, firstorder beyond)")
 	fs.IntVar(&f.sources, "sources", 0, fmt.Sprintf("source tasks per measurement of -estimator sampled (default %d)", affinity.DefaultSources))
 	fs.BoolVar(&f.validationBatches, "validation-batches", true, "measure affinity on validation batches; -validation-batches=false measures on the training batch of the step, as the paper's Eq. 1")
 	fs.StringVar(&f.backend, "backend", "", "GoMLX `BACKEND`: go, go:ops_sequential, xla:cuda (with -tags xla), ... (default: $GOMLX_BACKEND, else go)")

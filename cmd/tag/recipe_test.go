@@ -122,7 +122,7 @@ func TestRecipeFlagsBadInput(t *testing.T) {
 }
 
 // Without -estimator, the estimator follows the number of tasks: exact up
-// to affinity.AutoExactMax, sampled beyond; an explicit one is kept.
+// to affinity.AutoExactMax, firstorder beyond; an explicit one is kept.
 func TestEstimatorChosenByTaskCount(t *testing.T) {
 	ds, err := planted.New(planted.Options{N: 100})
 	if err != nil {
@@ -132,8 +132,8 @@ func TestEstimatorChosenByTaskCount(t *testing.T) {
 		flags []string
 		n     int
 		want  affinity.Estimator
-	}{{nil, 4, affinity.Exact}, {nil, affinity.AutoExactMax, affinity.Exact}, {nil, affinity.AutoExactMax + 1, affinity.Sampled},
-		{[]string{"-estimator", "exact"}, 300, affinity.Exact}, {[]string{"-estimator", "auto"}, 300, affinity.Sampled}} {
+	}{{nil, 4, affinity.Exact}, {nil, affinity.AutoExactMax, affinity.Exact}, {nil, affinity.AutoExactMax + 1, affinity.FirstOrder},
+		{[]string{"-estimator", "exact"}, 300, affinity.Exact}, {[]string{"-estimator", "auto"}, 300, affinity.FirstOrder}, {[]string{"-estimator", "sampled"}, 300, affinity.Sampled}} {
 		fs := newFlags("test", &bytes.Buffer{})
 		f := addRecipeFlags(fs)
 		if err := fs.Parse(c.flags); err != nil {

@@ -206,6 +206,12 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	// refusal is the command's only line.
 	if rf != nil {
 		exp.Tasks, exp.From = rf.Tasks(), rf
+		if err := checkAdded(rf, ds); err != nil {
+			return err
+		}
+		if err := rf.Check(exp, tr.Recipe()); err != nil {
+			return badInput(err)
+		}
 	}
 	planned := exp
 	planned, skipped, err := experiment.CheckMethods(planned, sel)
@@ -224,11 +230,6 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	tr.Progress = mon.Step
-	if rf != nil {
-		if err := checkAdded(rf, ds); err != nil {
-			return err
-		}
-	}
 	writeSkipped(stderr, skipped)
 	ctx, stop := signalContext()
 	defer stop()

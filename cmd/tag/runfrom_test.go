@@ -78,7 +78,7 @@ func TestRunFromReusesUnchangedNetworks(t *testing.T) {
 	} {
 		var stdout, stderr bytes.Buffer
 		code := run(append(append([]string{"run"}, common...), c.args...), &stdout, &stderr)
-		if code != 2 || !strings.Contains(stderr.String(), c.want) {
+		if code != 2 || !strings.Contains(stderr.String(), c.want) || strings.Count(stderr.String(), "\n") != 1 {
 			t.Errorf("%v: exit %d, stderr %q (want %q)", c.args, code, stderr.String(), c.want)
 		}
 	}

@@ -195,6 +195,9 @@ func (t *Trainer) continueRun(ctx context.Context, job experiment.Job) (*experim
 		}
 	}
 	a.Continued = &experiment.ContinuedRun{Stop: done.Stop.Stop, StopReason: done.Stop.StopReason}
+	if done.Result == nil {
+		a.Continued.StopReason = "no task added: the measurements of the remaining tasks, kept as they were (no training)"
+	}
 	return a, nil
 }
 
@@ -298,8 +301,8 @@ func Describe(ds data.Dataset) map[string]any {
 	// Notes say what the name does not (a CSV file's content digest and
 	// split seed, a generator's parameters), so a run directory is never
 	// reused for other data that happens to have the same name and sizes.
-	if n, ok := ds.(data.Noter); ok {
-		d["notes"] = n.Notes()
+	if notes, ok := data.IdentityNotes(ds); ok {
+		d["notes"] = notes
 	}
 	// Which columns are inputs, and which of them look like labels: a
 	// reader of results.json or report.md must be able to see a leak.
