@@ -24,6 +24,28 @@ type Noter interface {
 	Notes() []string
 }
 
+// Identifier is implemented by a Noter some of whose notes do not identify
+// its data, such as where a cache lives: Identity returns those that do.
+// The digest, checkpoint fingerprints and a run's data description use
+// IdentityNotes, so moving a cache does not make the data look new.
+type Identifier interface {
+	// Identity returns the notes that identify the data.
+	Identity() []string
+}
+
+// IdentityNotes returns the notes of ds that identify its data: Identity
+// for an Identifier, else Notes for a Noter; ok is false for a data set
+// with neither.
+func IdentityNotes(ds Dataset) (notes []string, ok bool) {
+	if id, ok := ds.(Identifier); ok {
+		return id.Identity(), true
+	}
+	if n, ok := ds.(Noter); ok {
+		return n.Notes(), true
+	}
+	return nil, false
+}
+
 // FeatureNamer is implemented by tabular data sets whose inputs are named
 // columns (csvdata): Features lists them in input order.
 type FeatureNamer interface {

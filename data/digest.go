@@ -26,7 +26,7 @@ type Fingerprinter interface {
 // Digest returns a hex SHA-256 fingerprint of ds's content. For a
 // Fingerprinter it covers the name, the input shape and Fingerprint.
 // Otherwise it covers the name, input shape, tasks with their kinds, split
-// sizes, notes (data.Noter) and the inputs and targets of up to 256
+// sizes, identifying notes (IdentityNotes) and the inputs and targets of up to 256
 // evenly spread examples of each split. Two loads of the same data give
 // the same digest; data that differ in any of these give different ones.
 // It does not depend on which tasks a run trains.
@@ -40,10 +40,9 @@ func Digest(ds Dataset) (string, error) {
 	for _, t := range ds.Tasks() {
 		fmt.Fprintf(h, "task %q %s %d\n", t.Name, t.Kind, t.Classes)
 	}
-	if n, ok := ds.(Noter); ok {
-		for _, note := range n.Notes() {
-			fmt.Fprintf(h, "note %q\n", note)
-		}
+	notes, _ := IdentityNotes(ds)
+	for _, note := range notes {
+		fmt.Fprintf(h, "note %q\n", note)
 	}
 	size, nt := InputSize(ds), len(ds.Tasks())
 	for _, split := range []Split{Train, Validation, Test} {

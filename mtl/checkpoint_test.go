@@ -1,7 +1,9 @@
 package mtl
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
 	"errors"
 	"os"
 	"path/filepath"
@@ -33,10 +35,11 @@ func TestMkdirAllRetry(t *testing.T) {
 }
 
 // A damaged checkpoint is never resumed: 64 zero bytes in its middle (found
-// by its checksum), or a file cut in half or replaced by garbage without a
-// checksum file (found by decoding), are each reported through Warn with
-// the file's name, and the network is trained from scratch to the result
-// of an undisturbed run.
+// by its checksum), or, without a checksum file, a file cut in half or
+// replaced by garbage (found by decoding) or whose affinity sums lost a row
+// (found by checkState), are each reported through Warn with the file's
+// name, and the network is trained from scratch to the result of an
+// undisturbed run.
 func TestDamagedCheckpointRestartsFromScratch(t *testing.T) {
 	ds := newSynthetic(128, 32, 32)
 	cfg, opt := affinityConfig(ds)
@@ -52,6 +55,19 @@ func TestDamagedCheckpointRestartsFromScratch(t *testing.T) {
 		},
 		"truncated": func(b []byte) []byte { return b[:len(b)/2] },
 		"garbage":   func(b []byte) []byte { return []byte("not a checkpoint") },
+		// Decodes, but its affinity sums lost a row (a panic before).
+		"sizes": func(b []byte) []byte {
+			var st runState
+			if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&st); err != nil {
+				t.Fatal(err)
+			}
+			st.Acc.Z = st.Acc.Z[1:]
+			var out bytes.Buffer
+			if err := gob.NewEncoder(&out).Encode(&st); err != nil {
+				t.Fatal(err)
+			}
+			return out.Bytes()
+		},
 	}
 	for name, damage := range damages {
 		t.Run(name, func(t *testing.T) {

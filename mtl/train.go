@@ -259,13 +259,11 @@ func prepare(ds data.Dataset, tasks []string, cfg Config, opt Options) (*run, er
 }
 
 // fingerprint identifies the run, so that a checkpoint of another run is
-// never resumed. A data set's notes (data.Noter) take part, since they
-// carry what its name does not, such as a CSV file's content digest.
+// never resumed. A data set's identifying notes (data.IdentityNotes) take
+// part, since they carry what its name does not, such as a CSV file's
+// content digest.
 func (r *run) fingerprint() (string, error) {
-	var notes []string
-	if n, ok := r.ds.(data.Noter); ok {
-		notes = n.Notes()
-	}
+	notes, _ := data.IdentityNotes(r.ds)
 	var init, stop string
 	if r.opt.Init != nil {
 		init = r.opt.Init.Digest()

@@ -115,6 +115,7 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	untuneGC()
 	run := affinityrun.Record{Data: ds.Name(), DataDigest: digest, Tasks: tasks, Config: cfg, Affinity: aopt, Seed: *seed,
 		Versions: affinityrun.Versions(), Seconds: res.Seconds, Steps: res.Steps, Epochs: res.Epochs,
 		BestEpoch: res.BestEpoch, Validation: res.Validation, Test: res.Test, History: res.History,

@@ -17,7 +17,7 @@ import (
 // Setting GOGC or GOMEMLIMIT in the environment keeps Go's own handling.
 // Results do not depend on it.
 func tuneGC() {
-	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+	if gcUser() {
 		return
 	}
 	var si syscall.Sysinfo_t
@@ -26,4 +26,19 @@ func tuneGC() {
 	}
 	debug.SetMemoryLimit(int64(uint64(si.Totalram) * uint64(si.Unit) / 2))
 	debug.SetGCPercent(400)
+}
+
+// gcUser reports whether the environment sets the garbage collector's
+// parameters, which tag then leaves alone.
+func gcUser() bool { return os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" }
+
+// untuneGC returns to Go's default collection pace (GOGC=100) once the
+// training is over, unless the environment set it: writing the outputs
+// allocates a few large, short-lived buffers (at 1,000 tasks the n² points
+// of each epoch's trajectory), and at GOGC=400 the heap would grow to five
+// times them before a collection.
+func untuneGC() {
+	if !gcUser() {
+		debug.SetGCPercent(100)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tagroup/tag/internal/faultfile"
@@ -91,6 +92,32 @@ func TestCheckCommand(t *testing.T) {
 	for _, args := range [][]string{{"check"}, {"check", t.TempDir()}, {"check", filepath.Join(dir, "nope")}} {
 		if code := run(args, &stdout, &stderr); code != 2 {
 			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+	}
+}
+
+// Two tag affinity with different learning rates started together on one
+// -out: exactly one runs, the other exits 2 (refused by the folder's
+// configuration or, when it comes later, by the run it finds), in every
+// try.
+func TestAffinityOneConfigurationPerFolder(t *testing.T) {
+	for i := range 5 {
+		out := filepath.Join(t.TempDir(), "aff")
+		var codes [2]int
+		var msgs [2]string
+		var wg sync.WaitGroup
+		for k, lr := range []string{"0.1", "0.05"} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var stdout, stderr bytes.Buffer
+				codes[k] = run([]string{"affinity", "-data", "planted", "-tasks", "a0,b0", "-epochs", "1", "-lr", lr, "-out", out}, &stdout, &stderr)
+				msgs[k] = stderr.String()
+			}()
+		}
+		wg.Wait()
+		if codes[0]+codes[1] != 2 || codes[0]*codes[1] != 0 {
+			t.Errorf("try %d: exits %v, want one 0 and one 2 (%q)", i, codes, msgs)
 		}
 	}
 }

@@ -69,7 +69,8 @@ type Options struct {
 }
 
 // Dataset is an opened CelebA folder. It implements data.Dataset,
-// data.TargetFiller and data.Noter, and is safe for concurrent use.
+// data.TargetFiller, data.Noter and data.Identifier, and is safe for
+// concurrent use.
 type Dataset struct {
 	dir       string
 	size      int
@@ -357,6 +358,10 @@ func (d *Dataset) FillTargets(split data.Split, idx []int, y []float32) error {
 func (d *Dataset) Notes() []string {
 	return []string{"decoded images cached in " + d.cachePath, "split from " + PartitionFile}
 }
+
+// Identity is Notes without the cache file, whose place does not change
+// the data (data.Identifier).
+func (d *Dataset) Identity() []string { return []string{"split from " + PartitionFile} }
 
 // Close releases the cache file.
 func (d *Dataset) Close() error { return d.cache.Close() }

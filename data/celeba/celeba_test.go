@@ -146,6 +146,28 @@ func TestRoundTripAndCache(t *testing.T) {
 	}
 }
 
+// The cache's place is a note but not part of the data's identity: the
+// digest is the same wherever the decoded images are cached.
+func TestDigestIgnoresCachePlace(t *testing.T) {
+	dir := makeFixture(t, 6)
+	var digests []string
+	for range 2 {
+		ds, err := Open(dir, Options{Size: 4, CacheDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := data.Digest(ds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		digests = append(digests, d)
+		ds.(*Dataset).Close()
+	}
+	if digests[0] != digests[1] {
+		t.Errorf("digests %s and %s differ with the cache elsewhere", digests[0], digests[1])
+	}
+}
+
 func TestDefaultsAndLimit(t *testing.T) {
 	dir := makeFixture(t, 9)
 	ds, err := Open(dir, Options{Limit: 4, CacheDir: t.TempDir(), Size: 4})

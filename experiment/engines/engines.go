@@ -130,7 +130,13 @@ func (t *Trainer) AffinityRun(ctx context.Context, job experiment.Job) (*experim
 		return nil, err
 	}
 	files := affinityrun.Files{Sums: r.Sums.PairSums(), Trajectory: r.Trajectory, Weights: r.Weights}
-	return affinityResult(job, files, m, r.Steps, r.Seconds)
+	a, err := affinityResult(job, files, m, r.Steps, r.Seconds)
+	if err != nil {
+		return nil, err
+	}
+	// The matrices as training returned them, as before runs left a state.
+	a.Affinity, a.Cosine = r.Affinity, r.Cosine
+	return a, nil
 }
 
 // affinityResult is the result of the affinity run job with the state
@@ -301,8 +307,8 @@ func Describe(ds data.Dataset) map[string]any {
 	// Notes say what the name does not (a CSV file's content digest and
 	// split seed, a generator's parameters), so a run directory is never
 	// reused for other data that happens to have the same name and sizes.
-	if n, ok := ds.(data.Noter); ok {
-		d["notes"] = n.Notes()
+	if notes, ok := data.IdentityNotes(ds); ok {
+		d["notes"] = notes
 	}
 	// Which columns are inputs, and which of them look like labels: a
 	// reader of results.json or report.md must be able to see a leak.
