@@ -169,6 +169,16 @@ func TestAffinityUntilStable(t *testing.T) {
 			t.Errorf("%v: reason %q", c.extra, r.Stop.StopReason)
 		}
 	}
+	// Above 64 tasks the checks group without the alternatives' margin.
+	out := filepath.Join(t.TempDir(), "many")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"affinity", "-data", "planted:families=7,size=10", "-until-stable", "-budget", "7", "-epochs", "1",
+		"-check-every", "25", "-out", out}, &stdout, &stderr); code != 0 {
+		t.Fatalf("70 tasks -until-stable: exit %d: %s", code, stderr.String())
+	}
+	if r := readRun(t, out); r.Stop == nil || len(r.Stop.Checks) == 0 || len(r.Stop.Checks[0].Groups[0].Groups) != 7 {
+		t.Errorf("70 tasks: stop record %+v", r.Stop)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
