@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -96,28 +97,39 @@ func TestCheckCommand(t *testing.T) {
 	}
 }
 
-// Two tag affinity with different learning rates started together on one
-// -out: exactly one runs, the other exits 2 (refused by the folder's
-// configuration or, when it comes later, by the run it finds), in every
-// try.
-func TestAffinityOneConfigurationPerFolder(t *testing.T) {
-	for i := range 5 {
-		out := filepath.Join(t.TempDir(), "aff")
-		var codes [2]int
-		var msgs [2]string
-		var wg sync.WaitGroup
-		for k, lr := range []string{"0.1", "0.05"} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				var stdout, stderr bytes.Buffer
-				codes[k] = run([]string{"affinity", "-data", "planted", "-tasks", "a0,b0", "-epochs", "1", "-lr", lr, "-out", out}, &stdout, &stderr)
-				msgs[k] = stderr.String()
-			}()
-		}
-		wg.Wait()
-		if codes[0]+codes[1] != 2 || codes[0]*codes[1] != 0 {
-			t.Errorf("try %d: exits %v, want one 0 and one 2 (%q)", i, codes, msgs)
+// Two commands with different configurations started together on one
+// folder: exactly one runs, the other exits 2 (refused by the folder's
+// configuration or, when it comes later, by what the first left), in every
+// try: tag affinity with two learning rates, tag run with two epoch counts
+// (issue 21's reproduction, where both used to exit 0).
+func TestOneConfigurationPerFolder(t *testing.T) {
+	for _, c := range []struct {
+		args   []string
+		flag   string
+		values [2]string
+	}{
+		{[]string{"affinity", "-data", "planted", "-tasks", "a0,b0", "-epochs", "1"}, "-lr", [2]string{"0.1", "0.05"}},
+		{[]string{"run", "-data", "planted", "-tasks", "a0,b0,c0", "-methods", "mtl,stl", "-seeds", "1"}, "-epochs", [2]string{"1", "2"}},
+	} {
+		for i := range 4 {
+			out := filepath.Join(t.TempDir(), "out")
+			var codes [2]int
+			var msgs [2]string
+			var wg sync.WaitGroup
+			for k, v := range c.values {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					var stdout, stderr bytes.Buffer
+					args := append(slices.Clone(c.args), c.flag, v, "-out", out)
+					codes[k] = run(args, &stdout, &stderr)
+					msgs[k] = stderr.String()
+				}()
+			}
+			wg.Wait()
+			if codes[0]+codes[1] != 2 || codes[0]*codes[1] != 0 {
+				t.Errorf("%s try %d: exits %v, want one 0 and one 2 (%q)", c.args[0], i, codes, msgs)
+			}
 		}
 	}
 }
