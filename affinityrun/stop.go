@@ -43,12 +43,13 @@ const (
 	DefaultCheckMeasurements = 5
 	// DefaultMinHalfAgreement is the adjusted Rand index that the groups
 	// of each half of the measurements must reach against the groups of
-	// all of them, at every budget, for a check to count as steady. Below
-	// about a dozen tasks any one task placed differently gives an index
-	// under 0.9, so there the halves must give exactly the full data's
-	// groups; at hundreds of tasks in tens of groups it allows a few
-	// percent of the tasks placed differently (300 tasks in 30 groups of
-	// 10: one task moved gives 0.98, six give 0.89).
+	// all of them, at every budget, for a check to count as steady. Up
+	// to about 25 tasks one task placed differently already gives an
+	// index under 0.9 (9 tasks in 3 groups: 0.64; 24 in 6: 0.89), so
+	// there the halves must give exactly the full data's groups; at
+	// hundreds of tasks it allows a few percent placed differently by a
+	// half, which has half the measurements (300 tasks in 30 groups of
+	// 10: one task moved gives 0.99, 14 give 0.90, 15 give 0.897).
 	DefaultMinHalfAgreement = 0.9
 	// DefaultMinReliability is the split-half reliability of the watched
 	// pairs' ranks that a check needs to count as settled: -1, no such
@@ -216,7 +217,9 @@ type tracker struct {
 type trackerState struct {
 	Checks []Check `json:"checks"`
 	// Prev are the watched pairs' sums at the last check, PrevCount its
-	// measurements; Half and HalfCount the two halves' sums and counts.
+	// measurements; Half the two halves' sums (each window of a pair goes
+	// to the half with fewer of its measurements, on a tie alternately)
+	// and HalfCount the measurements of the windows of each parity.
 	Prev      []float64    `json:"prev"`
 	PrevCount int          `json:"prev_count"`
 	Half      [2][]float64 `json:"half"`
@@ -352,14 +355,16 @@ func (t *tracker) addWindow(acc *affinity.Accumulator) [][2]int {
 		}
 	}
 	st := &t.st
-	h := len(st.Checks) % 2
-	if st.Half[h] == nil {
-		st.Half[h] = make([]float64, len(sums))
-	}
-	if st.HalfCounts[h] == nil {
-		st.HalfCounts[h] = make([]int, len(sums))
-		for k := range sums {
-			st.HalfCounts[h][k] = st.HalfCount[h]
+	parity := len(st.Checks) % 2
+	for h := range 2 {
+		if st.Half[h] == nil {
+			st.Half[h] = make([]float64, len(sums))
+		}
+		if st.HalfCounts[h] == nil {
+			st.HalfCounts[h] = make([]int, len(sums))
+			for k := range sums {
+				st.HalfCounts[h][k] = st.HalfCount[h]
+			}
 		}
 	}
 	for k, s := range sums {
@@ -367,10 +372,22 @@ func (t *tracker) addWindow(acc *affinity.Accumulator) [][2]int {
 		if st.Prev != nil {
 			prev, prevCount = st.Prev[k], pairCount(st.PrevCounts, k, st.PrevCount)
 		}
+		// The window goes to the half with fewer measurements of the
+		// pair, on a tie to the window's parity: where every pair is
+		// measured every time the windows alternate; where some sources
+		// are measured at a time, a source measured twice is in both
+		// halves.
+		h := parity
+		if c0, c1 := st.HalfCounts[0][k], st.HalfCounts[1][k]; c0 != c1 {
+			h = 0
+			if c1 < c0 {
+				h = 1
+			}
+		}
 		st.Half[h][k] += s - prev
 		st.HalfCounts[h][k] += counts[k] - prevCount
 	}
-	st.HalfCount[h] += acc.Count - st.PrevCount
+	st.HalfCount[parity] += acc.Count - st.PrevCount
 	st.Prev, st.PrevCount, st.PrevCounts = sums, acc.Count, counts
 	return pairs
 }
@@ -406,15 +423,19 @@ func (t *tracker) reliability(pairs [][2]int) *float64 {
 
 // halfAgreement selects the groups at each budget on each half's matrix
 // and records in c their adjusted Rand index against full, the groups
-// of all the measurements (nothing until both halves hold measurements).
-// A half's matrix is the full one with each watched pair's mean replaced
-// by the half's mean (where the half measured the pair): acc with those
-// pairs' sums scaled to acc's counts goes through the same matrix
-// function, so that an update's kept pairs stay as they are.
+// of all the measurements (nothing until both halves hold measurements
+// of every watched pair: under an estimator that measures some sources
+// at a time, until every source was measured twice). A half's matrix is
+// the full one with each watched pair's mean replaced by the half's
+// mean: acc with those pairs' sums scaled to acc's counts goes through
+// the same matrix function, so that an update's kept pairs stay as they
+// are.
 func (t *tracker) halfAgreement(acc *affinity.Accumulator, pairs [][2]int, c *Check, full []*selection.Result) error {
 	st := &t.st
-	if st.HalfCount[0] == 0 || st.HalfCount[1] == 0 {
-		return nil
+	for k := range pairs {
+		if st.halfCount(0, k) == 0 || st.halfCount(1, k) == 0 {
+			return nil
+		}
 	}
 	count := func(i int) int {
 		if acc.SourceCount != nil {
@@ -430,9 +451,7 @@ func (t *tracker) halfAgreement(acc *affinity.Accumulator, pairs [][2]int, c *Ch
 			half.Z[i] = slices.Clone(acc.Z[i])
 		}
 		for k, p := range pairs {
-			if ch := st.halfCount(h, k); ch > 0 {
-				half.Z[p[0]][p[1]] = st.Half[h][k] / float64(ch) * float64(count(p[0]))
-			}
+			half.Z[p[0]][p[1]] = st.Half[h][k] / float64(st.halfCount(h, k)) * float64(count(p[0]))
 		}
 		m, err := t.matrix(&half)
 		if err != nil {
