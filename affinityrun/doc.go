@@ -24,9 +24,11 @@
 // every pair in a run from scratch), and the adjusted Rand index of each
 // half's groups against the full data's is the check's half agreement.
 // The rule is met after a number of checks in a row whose groups equal
-// the check before and whose half agreement reaches a threshold at every
-// budget: the groups no longer change, and half the measurements would
-// already give them. The split-half reliability of the watched pairs'
+// the check before and whose half agreement reaches a threshold, for
+// both halves, at one budget at least: the groups no longer change, and
+// half the measurements would already give them where the data have a
+// structure (at a budget off it, say four groups of three families, the
+// split is arbitrary and no measurement settles which). The split-half reliability of the watched pairs'
 // ranks, 2r/(1+r) with r the rank correlation of the two halves' means
 // (Spearman–Brown), is recorded at each check and is an optional further
 // gate (off by default: the ranks of pairs with no true affinity never

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -276,7 +277,8 @@ func runTracker(t *testing.T, sr *mtl.StopRule, acc *affinity.Accumulator, z fun
 // measurement ends with the families; with pure noise the full data's
 // groups freeze as the running mean settles (the groups alone would end
 // the measurement), but the halves' groups disagree with them and the
-// gate holds it. The tracker's state survives a checkpoint: a tracker
+// gate holds it. A budget off the families' structure does not hold the
+// measurement. The tracker's state survives a checkpoint: a tracker
 // restored midway makes the same checks as the one that ran through.
 func TestHalfAgreementGate(t *testing.T) {
 	tasks := []string{"a0", "a1", "a2", "b0", "b1", "b2", "c0", "c1"}
@@ -309,6 +311,26 @@ func TestHalfAgreementGate(t *testing.T) {
 	}
 	if r := tr.reason(stop, ""); !strings.Contains(r, "adjusted Rand index ≥ 0.9") || strings.Contains(r, "reliability ≥") {
 		t.Errorf("reason %q", r)
+	}
+
+	// With a budget off the families' structure besides (4 groups of 3
+	// families: which family is split is arbitrary), the gate still
+	// passes on the budget both halves reproduce: the check's half
+	// agreement is the best budget's lower index.
+	two := rule
+	two.Budgets = []int{3, 4}
+	rng = rand.New(rand.NewPCG(5, 6))
+	both := newTracker(two)
+	if s := runTracker(t, both.stopRule(), affinity.NewAccumulator(tasks), func() [][]float64 { return noisy(rng, tasks, planted, 2) }, 200); s < 0 {
+		t.Fatalf("planted families at budgets 3 and 4: never stopped")
+	}
+	for _, c := range both.st.Checks {
+		if c.HalfAgreement == nil {
+			continue
+		}
+		if want := max(slices.Min(c.Groups[0].HalfAgreement), slices.Min(c.Groups[1].HalfAgreement)); *c.HalfAgreement != want {
+			t.Errorf("step %d: half agreement %g, want %g (%+v)", c.Step, *c.HalfAgreement, want, c.Groups)
+		}
 	}
 
 	// Pure noise, with and without the gate, on the same measurements.
