@@ -156,7 +156,11 @@ func (g GroupStability) steadyText() string {
 func (g GroupStability) steadyGates() string {
 	var s string
 	if g.MinHalfAgreement > gateOff {
-		s += fmt.Sprintf(", the groups of each half of the measurements agreeing with them (adjusted Rand index ≥ %g for both halves at one budget at least)", g.MinHalfAgreement)
+		where := "for both halves at one budget at least"
+		if len(g.Budgets) == 1 {
+			where = "for both halves"
+		}
+		s += fmt.Sprintf(", the groups of each half of the measurements agreeing with them (adjusted Rand index ≥ %g %s)", g.MinHalfAgreement, where)
 	}
 	if g.MinReliability > gateOff {
 		s += fmt.Sprintf(", the watched pairs' ranks settled (split-half reliability ≥ %g)", g.MinReliability)
