@@ -81,15 +81,17 @@ func newPairsText(a Agreement) string {
 }
 
 // writeChecks writes the stop rule's checks as a table: the groups at
-// each budget with their score margin, the split-half reliability of the
-// watched pairs' ranks, and the run of steady checks.
+// each budget with their score margin, the half agreement (the lowest
+// adjusted Rand index of a half's groups against the groups), the
+// split-half reliability of the watched pairs' ranks, and the run of
+// steady checks.
 func writeChecks(w io.Writer, checks []Check) {
 	if len(checks) == 0 {
 		return
 	}
 	fmt.Fprintf(w, "\n## Checks of the stop rule\n\n")
-	fmt.Fprintln(w, "| step | measurements | groups per budget (score margin over the best alternative) | split-half reliability of the new pairs' ranks | same groups as before | steady in a row |")
-	fmt.Fprintln(w, "| ---: | ---: | --- | ---: | --- | ---: |")
+	fmt.Fprintln(w, "| step | measurements | groups per budget (score margin over the best alternative) | half agreement (lowest ARI) | split-half reliability of the watched pairs' ranks | same groups as before | steady in a row |")
+	fmt.Fprintln(w, "| ---: | ---: | --- | ---: | ---: | --- | ---: |")
 	for _, c := range checks {
 		parts := make([]string, len(c.Groups))
 		for i, g := range c.Groups {
@@ -99,14 +101,17 @@ func writeChecks(w io.Writer, checks []Check) {
 			}
 			parts[i] = fmt.Sprintf("k=%d: %s (%s)", g.Budget, GroupsText(g.Groups), margin)
 		}
-		rank := "–"
+		rank, half := "–", "–"
 		if c.Reliability != nil {
 			rank = fmt.Sprintf("%.3f", *c.Reliability)
+		}
+		if c.HalfAgreement != nil {
+			half = fmt.Sprintf("%.3f", *c.HalfAgreement)
 		}
 		same := "no"
 		if c.Same {
 			same = "yes"
 		}
-		fmt.Fprintf(w, "| %d | %d | %s | %s | %s | %d |\n", c.Step, c.Measurements, strings.Join(parts, "; "), rank, same, c.Run)
+		fmt.Fprintf(w, "| %d | %d | %s | %s | %s | %s | %d |\n", c.Step, c.Measurements, strings.Join(parts, "; "), half, rank, same, c.Run)
 	}
 }

@@ -18,13 +18,21 @@
 // The measurement ends by a stop rule that tracks what the user gets
 // (GroupStability): every few steps the groups at the requested budgets
 // are selected on the matrix measured so far, with the score margin over
-// the best alternative grouping, and the ranks of the watched pairs (the
-// new ones in an update, every pair in a run from scratch) are checked
-// for settling by their split-half reliability, 2r/(1+r) with r the rank
-// correlation of two interleaved halves of the measurements
-// (Spearman–Brown). The rule is met after a number of checks in a row
-// whose groups equal the check before and whose reliability reaches a
-// threshold; each check and the reason the measurement ended are kept.
+// the best alternative grouping. The measurements between two checks go
+// alternately to two interleaved halves; the groups are selected again on
+// each half's means of the watched pairs (the new ones in an update,
+// every pair in a run from scratch), and the adjusted Rand index of each
+// half's groups against the full data's is the check's half agreement.
+// The rule is met after a number of checks in a row whose groups equal
+// the check before and whose half agreement reaches a threshold, for
+// both halves, at one budget at least: the groups no longer change, and
+// half the measurements would already give them where the data have a
+// structure (at a budget off it, say four groups of three families, the
+// split is arbitrary and no measurement settles which). The split-half reliability of the watched pairs'
+// ranks, 2r/(1+r) with r the rank correlation of the two halves' means
+// (Spearman–Brown), is recorded at each check and is an optional further
+// gate (off by default: the ranks of pairs with no true affinity never
+// settle). Each check and the reason the measurement ended are kept.
 // After the measurement, the update
 // groups the tasks before and after at each requested budget (the groups
 // of `tag group` with its default options), says which groups are

@@ -41,10 +41,28 @@ const (
 	// DefaultCheckMeasurements is the number of affinity measurements
 	// between two checks.
 	DefaultCheckMeasurements = 5
+	// DefaultMinHalfAgreement is the adjusted Rand index that the groups
+	// of each half of the measurements must reach against the groups of
+	// all of them, at one budget at least, for a check to count as
+	// steady. Up
+	// to about 25 tasks one task placed differently already gives an
+	// index under 0.9 (9 tasks in 3 groups: 0.64; 24 in 6: 0.89), so
+	// there the halves must give exactly the full data's groups; at
+	// hundreds of tasks it allows a few percent placed differently by a
+	// half, which has half the measurements (300 tasks in 30 groups of
+	// 10: one task moved gives 0.99, 14 give 0.90, 15 give 0.897).
+	DefaultMinHalfAgreement = 0.9
 	// DefaultMinReliability is the split-half reliability of the watched
-	// pairs' ranks that a check needs to count as settled.
-	DefaultMinReliability = 0.85
+	// pairs' ranks that a check needs to count as settled: -1, no such
+	// gate (the reliability is still computed and recorded). The ranks of
+	// pairs with no true affinity never settle, so a gate on all the
+	// watched pairs' ranks holds a measurement whose groups are settled.
+	DefaultMinReliability = -1.0
 )
+
+// gateOff is the threshold at or below which a gate of GroupStability
+// (MinHalfAgreement, MinReliability) is not applied.
+const gateOff = -1
 
 // GroupStability is a stop rule that tracks what the user gets from an
 // affinity measurement: the groups selected at the requested budgets.
@@ -53,19 +71,31 @@ const (
 // default options) and the best alternative grouping (the score margin),
 // and estimates how settled the ranks of the watched pairs' means are
 // (the pairs involving an added task in an update; every pair in a run
-// from scratch): the measurements between two checks form a window, the
-// windows go alternately to two halves, and the Spearman correlation r
-// of the two halves' means, stepped up to the whole by Spearman–Brown,
-// 2r/(1+r), is the split-half reliability of the ranks. A check is steady
-// when the groups at every budget equal the previous check's and the
-// reliability is at least MinReliability; the measurement ends after
-// Checks steady checks in a row.
+// from scratch). The measurements between two checks form a window, and
+// the windows go alternately to two halves. On each half's means (the
+// watched pairs; the other pairs as in the full matrix) the groups at
+// each budget are selected again (selection.SolveMatrix), and their
+// adjusted Rand index against the full data's groups is the check's half
+// agreement: how much of what the user gets would be the same with half
+// the measurements. The Spearman correlation r of the two halves' means,
+// stepped up to the whole by Spearman–Brown, 2r/(1+r), is the split-half
+// reliability of the watched pairs' ranks, recorded for information and
+// an optional gate. A check is steady when the groups at every budget
+// equal the previous check's, the half agreement is at least
+// MinHalfAgreement for both halves at one budget at least, and the
+// reliability is at least MinReliability; a threshold of -1 turns its
+// gate off. One budget, not every one: at a budget off the data's
+// structure (four groups of three families) which family is split is
+// arbitrary, the halves split differently however long they measure,
+// and a gate at every budget held such runs to their end. The
+// measurement ends after Checks steady checks in a row.
 type GroupStability struct {
-	Budgets        []int   `json:"budgets"`
-	Rule           string  `json:"rule"`
-	Every          int     `json:"every_steps"`
-	Checks         int     `json:"checks"`
-	MinReliability float64 `json:"min_reliability"`
+	Budgets          []int   `json:"budgets"`
+	Rule             string  `json:"rule"`
+	Every            int     `json:"every_steps"`
+	Checks           int     `json:"checks"`
+	MinHalfAgreement float64 `json:"min_half_agreement"`
+	MinReliability   float64 `json:"min_reliability"`
 }
 
 // Validate checks the rule's parameters; errors name the option.
@@ -78,7 +108,9 @@ func (g GroupStability) Validate() error {
 	case g.Checks < 1:
 		return inputf("-checks %d: want at least 1", g.Checks)
 	case !(g.MinReliability >= -1 && g.MinReliability <= 1):
-		return inputf("-min-reliability %g: want a correlation in [-1, 1]", g.MinReliability)
+		return inputf("-min-reliability %g: want a correlation in [-1, 1] (-1: no such gate)", g.MinReliability)
+	case !(g.MinHalfAgreement >= -1 && g.MinHalfAgreement <= 1):
+		return inputf("-min-half-agreement %g: want an adjusted Rand index in [-1, 1] (-1: no such gate)", g.MinHalfAgreement)
 	case !slices.Contains(selection.AffinityRules, g.Rule):
 		return inputf("-rule %q: want one of %s", g.Rule, strings.Join(selection.AffinityRules, ", "))
 	}
@@ -110,8 +142,30 @@ func (g GroupStability) CheckTasks(n int) error {
 
 // String describes the rule in words, for run.json and changes.md.
 func (g GroupStability) String() string {
-	return fmt.Sprintf("every %d steps, the groups at budgets %s (rule %s) and the split-half reliability of the watched pairs' ranks (at least %g); stop after %d checks in a row with the same groups as the check before and settled ranks",
-		g.Every, intsText(g.Budgets), g.Rule, g.MinReliability, g.Checks)
+	return fmt.Sprintf("every %d steps, the groups at budgets %s (rule %s); stop after %d checks in a row %s",
+		g.Every, intsText(g.Budgets), g.Rule, g.Checks, g.steadyText())
+}
+
+// steadyText says what makes a check steady.
+func (g GroupStability) steadyText() string {
+	return "with the same groups as the check before" + g.steadyGates()
+}
+
+// steadyGates says which gates a steady check passes besides its groups
+// being the same as the check before.
+func (g GroupStability) steadyGates() string {
+	var s string
+	if g.MinHalfAgreement > gateOff {
+		where := "for both halves at one budget at least"
+		if len(g.Budgets) == 1 {
+			where = "for both halves"
+		}
+		s += fmt.Sprintf(", the groups of each half of the measurements agreeing with them (adjusted Rand index ≥ %g %s)", g.MinHalfAgreement, where)
+	}
+	if g.MinReliability > gateOff {
+		s += fmt.Sprintf(", the watched pairs' ranks settled (split-half reliability ≥ %g)", g.MinReliability)
+	}
+	return s
 }
 
 // Check is one check of GroupStability.
@@ -126,9 +180,16 @@ type Check struct {
 	// ranks (nil until both halves hold measurements of two pairs or
 	// more).
 	Reliability *float64 `json:"split_half_reliability,omitempty"`
+	// HalfAgreement is the half agreement of the budget whose groups both
+	// halves reproduce best: the highest over the budgets of the lower of
+	// the two halves' adjusted Rand indices against the groups
+	// (CheckGroups.HalfAgreement; nil until both halves hold
+	// measurements).
+	HalfAgreement *float64 `json:"half_agreement,omitempty"`
 	// Same: every budget's groups equal the previous check's; Steady:
-	// Same and Reliability at least MinReliability; Run counts the steady
-	// checks in a row up to this one.
+	// Same, HalfAgreement at least MinHalfAgreement and Reliability at
+	// least MinReliability (each unless its gate is off); Run counts the
+	// steady checks in a row up to this one.
 	Same   bool `json:"same_groups"`
 	Steady bool `json:"steady"`
 	Run    int  `json:"steady_run"`
@@ -144,6 +205,10 @@ type CheckGroups struct {
 	// positive when the groups win), nil when there is none or above
 	// selection.MaxTasks tasks, where alternatives are not searched.
 	Margin *float64 `json:"margin,omitempty"`
+	// HalfAgreement are the adjusted Rand indices of the groups selected
+	// on each half of the measurements against Groups (nil until both
+	// halves hold measurements).
+	HalfAgreement []float64 `json:"half_agreement,omitempty"`
 }
 
 // tracker runs GroupStability's checks during a training run. Its state
@@ -162,7 +227,9 @@ type tracker struct {
 type trackerState struct {
 	Checks []Check `json:"checks"`
 	// Prev are the watched pairs' sums at the last check, PrevCount its
-	// measurements; Half and HalfCount the two halves' sums and counts.
+	// measurements; Half the two halves' sums (each window of a pair goes
+	// to the half with fewer of its measurements, on a tie alternately)
+	// and HalfCount the measurements of the windows of each parity.
 	Prev      []float64    `json:"prev"`
 	PrevCount int          `json:"prev_count"`
 	Half      [2][]float64 `json:"half"`
@@ -205,16 +272,21 @@ func (t *tracker) stopRule() *mtl.StopRule {
 // after is one check; it returns true to end the measurement (the rule
 // is met, or a check failed: t.err).
 func (t *tracker) after(_ int, acc *affinity.Accumulator) bool {
-	c, err := t.check(acc)
+	c, full, err := t.check(acc)
 	if err != nil {
 		t.err = err
 		return true
 	}
-	c.Reliability = t.reliability(acc)
+	pairs := t.addWindow(acc)
+	c.Reliability = t.reliability(pairs)
+	if err := t.halfAgreement(acc, pairs, &c, full); err != nil {
+		t.err = err
+		return true
+	}
 	if n := len(t.st.Checks); n > 0 {
 		prev := t.st.Checks[n-1]
 		c.Same = sameGroupsAll(prev.Groups, c.Groups)
-		c.Steady = c.Same && c.Reliability != nil && *c.Reliability >= t.rule.MinReliability
+		c.Steady = c.Same && passes(c.HalfAgreement, t.rule.MinHalfAgreement) && passes(c.Reliability, t.rule.MinReliability)
 		if c.Steady {
 			c.Run = prev.Run + 1
 		}
@@ -224,13 +296,21 @@ func (t *tracker) after(_ int, acc *affinity.Accumulator) bool {
 	return c.Run >= t.rule.Checks
 }
 
-// check computes the groups of acc's matrix at each budget.
-func (t *tracker) check(acc *affinity.Accumulator) (Check, error) {
+// passes reports whether v meets the gate min: always when the gate is
+// off, never when v is not known.
+func passes(v *float64, min float64) bool {
+	return min <= gateOff || (v != nil && *v >= min)
+}
+
+// check computes the groups of acc's matrix at each budget; full are the
+// selections.
+func (t *tracker) check(acc *affinity.Accumulator) (Check, []*selection.Result, error) {
 	c := Check{Measurements: acc.Count}
 	m, err := t.matrix(acc)
 	if err != nil {
-		return c, err
+		return c, nil, err
 	}
+	var full []*selection.Result
 	opt := groupOptions()
 	// Alternative groupings are searched for up to selection.MaxTasks
 	// tasks; beyond, the check has the groups without their margin.
@@ -249,8 +329,9 @@ func (t *tracker) check(acc *affinity.Accumulator) (Check, error) {
 			alts, err = selection.AlternativesMatrix(m, t.rule.Rule, selection.MaxNetworks(k), opt, count)
 		}
 		if err != nil {
-			return c, fmt.Errorf("grouping %d tasks at budget %d: %w", m.N(), k, err)
+			return c, nil, fmt.Errorf("grouping %d tasks at budget %d: %w", m.N(), k, err)
 		}
+		full = append(full, alts[0])
 		g := CheckGroups{Budget: k, Groups: alts[0].GroupNames(m.Tasks), Score: alts[0].Score}
 		if len(alts) > 1 {
 			d := math.Abs(alts[0].Score - alts[1].Score)
@@ -258,20 +339,22 @@ func (t *tracker) check(acc *affinity.Accumulator) (Check, error) {
 		}
 		c.Groups = append(c.Groups, g)
 	}
-	return c, nil
+	return c, full, nil
 }
 
-// reliability adds the window since the last check to its half and
-// returns the split-half reliability of the ranks of the watched pairs'
-// means (each half's sum over its count, so that an estimator measuring
-// some source tasks at a time is compared pair by pair), over the pairs
-// measured in both halves.
-func (t *tracker) reliability(acc *affinity.Accumulator) *float64 {
+// addWindow adds the window of measurements since the last check to its
+// half (each watched pair's sum and count; under an estimator that
+// measures some source tasks at a time a pair's count is its source's)
+// and returns the watched pairs, i → j as indices of acc.Tasks, in the
+// order of the halves' entries.
+func (t *tracker) addWindow(acc *affinity.Accumulator) [][2]int {
+	var pairs [][2]int
 	var sums []float64
 	var counts []int
 	for i, ti := range acc.Tasks {
 		for j, tj := range acc.Tasks {
 			if i != j && (t.watched == nil || slices.Contains(t.watched, ti) || slices.Contains(t.watched, tj)) {
+				pairs = append(pairs, [2]int{i, j})
 				sums = append(sums, acc.Z[i][j])
 				c := acc.Count
 				if acc.SourceCount != nil {
@@ -282,14 +365,16 @@ func (t *tracker) reliability(acc *affinity.Accumulator) *float64 {
 		}
 	}
 	st := &t.st
-	h := len(st.Checks) % 2
-	if st.Half[h] == nil {
-		st.Half[h] = make([]float64, len(sums))
-	}
-	if st.HalfCounts[h] == nil {
-		st.HalfCounts[h] = make([]int, len(sums))
-		for k := range sums {
-			st.HalfCounts[h][k] = st.HalfCount[h]
+	parity := len(st.Checks) % 2
+	for h := range 2 {
+		if st.Half[h] == nil {
+			st.Half[h] = make([]float64, len(sums))
+		}
+		if st.HalfCounts[h] == nil {
+			st.HalfCounts[h] = make([]int, len(sums))
+			for k := range sums {
+				st.HalfCounts[h][k] = st.HalfCount[h]
+			}
 		}
 	}
 	for k, s := range sums {
@@ -297,15 +382,40 @@ func (t *tracker) reliability(acc *affinity.Accumulator) *float64 {
 		if st.Prev != nil {
 			prev, prevCount = st.Prev[k], pairCount(st.PrevCounts, k, st.PrevCount)
 		}
+		// The window goes to the half with fewer measurements of the
+		// pair, on a tie to the window's parity: where every pair is
+		// measured every time the windows alternate; where some sources
+		// are measured at a time, a source measured twice is in both
+		// halves.
+		h := parity
+		if c0, c1 := st.HalfCounts[0][k], st.HalfCounts[1][k]; c0 != c1 {
+			h = 0
+			if c1 < c0 {
+				h = 1
+			}
+		}
 		st.Half[h][k] += s - prev
 		st.HalfCounts[h][k] += counts[k] - prevCount
 	}
-	st.HalfCount[h] += acc.Count - st.PrevCount
+	st.HalfCount[parity] += acc.Count - st.PrevCount
 	st.Prev, st.PrevCount, st.PrevCounts = sums, acc.Count, counts
-	// The means of the pairs measured in both halves.
+	return pairs
+}
+
+// halfCount is the count of watched pair k in half h.
+func (st *trackerState) halfCount(h, k int) int {
+	return pairCount(st.HalfCounts[h], k, st.HalfCount[h])
+}
+
+// reliability returns the split-half reliability of the ranks of the
+// watched pairs' means (each half's sum over its count, so that an
+// estimator measuring some source tasks at a time is compared pair by
+// pair), over the pairs measured in both halves.
+func (t *tracker) reliability(pairs [][2]int) *float64 {
+	st := &t.st
 	var a, b []float64
-	for k := range sums {
-		c0, c1 := pairCount(st.HalfCounts[0], k, st.HalfCount[0]), pairCount(st.HalfCounts[1], k, st.HalfCount[1])
+	for k := range pairs {
+		c0, c1 := st.halfCount(0, k), st.halfCount(1, k)
 		if c0 > 0 && c1 > 0 {
 			a, b = append(a, st.Half[0][k]/float64(c0)), append(b, st.Half[1][k]/float64(c1))
 		}
@@ -321,6 +431,61 @@ func (t *tracker) reliability(acc *affinity.Accumulator) *float64 {
 	return &rel
 }
 
+// halfAgreement selects the groups at each budget on each half's matrix
+// and records in c their adjusted Rand index against full, the groups
+// of all the measurements (nothing until both halves hold measurements
+// of every watched pair: under an estimator that measures some sources
+// at a time, until every source was measured twice). A half's matrix is
+// the full one with each watched pair's mean replaced by the half's
+// mean: acc with those pairs' sums scaled to acc's counts goes through
+// the same matrix function, so that an update's kept pairs stay as they
+// are.
+func (t *tracker) halfAgreement(acc *affinity.Accumulator, pairs [][2]int, c *Check, full []*selection.Result) error {
+	st := &t.st
+	for k := range pairs {
+		if st.halfCount(0, k) == 0 || st.halfCount(1, k) == 0 {
+			return nil
+		}
+	}
+	count := func(i int) int {
+		if acc.SourceCount != nil {
+			return acc.SourceCount[i]
+		}
+		return acc.Count
+	}
+	for h := range 2 {
+		half := *acc
+		half.Z = make([][]float64, len(acc.Z))
+		for i := range acc.Z {
+			half.Z[i] = slices.Clone(acc.Z[i])
+		}
+		for k, p := range pairs {
+			half.Z[p[0]][p[1]] = st.Half[h][k] / float64(st.halfCount(h, k)) * float64(count(p[0]))
+		}
+		m, err := t.matrix(&half)
+		if err != nil {
+			return err
+		}
+		for b, k := range t.rule.Budgets {
+			r, err := selection.SolveMatrix(m, t.rule.Rule, selection.MaxNetworks(k), groupOptions())
+			if err != nil {
+				return fmt.Errorf("grouping %d tasks at budget %d on half %d of the measurements: %w", m.N(), k, h+1, err)
+			}
+			ari, err := stats.AdjustedRand(r.Assignment, full[b].Assignment)
+			if err != nil {
+				return err
+			}
+			c.Groups[b].HalfAgreement = append(c.Groups[b].HalfAgreement, ari)
+		}
+	}
+	best := math.Inf(-1)
+	for _, g := range c.Groups {
+		best = max(best, slices.Min(g.HalfAgreement))
+	}
+	c.HalfAgreement = &best
+	return nil
+}
+
 // met reports whether the last check ended the measurement.
 func (t *tracker) met() bool {
 	n := len(t.st.Checks)
@@ -334,15 +499,31 @@ func (t *tracker) reason(steps int, otherwise string) string {
 	if t.met() {
 		last := t.st.Checks[n-1]
 		first := t.st.Checks[n-1-t.rule.Checks]
-		return fmt.Sprintf("the groups at budgets %s were the same at %d checks in a row (steps %d to %d) with the watched pairs' ranks settled (split-half reliability ≥ %g): measurement ended after %d steps",
-			intsText(t.rule.Budgets), t.rule.Checks+1, first.Step, last.Step, t.rule.MinReliability, steps)
+		return fmt.Sprintf("the stop rule was met: the groups at budgets %s were the same at %d checks in a row (steps %d to %d)%s: measurement ended after %d steps",
+			intsText(t.rule.Budgets), t.rule.Checks+1, first.Step, last.Step, t.rule.steadyGates(), steps)
 	}
-	best := 0
+	best, same, half, rel := 0, 0, 0, 0
 	for _, c := range t.st.Checks {
 		best = max(best, c.Run)
+		if c.Same {
+			same++
+		}
+		if c.HalfAgreement != nil && *c.HalfAgreement >= t.rule.MinHalfAgreement {
+			half++
+		}
+		if c.Reliability != nil && *c.Reliability >= t.rule.MinReliability {
+			rel++
+		}
 	}
-	return fmt.Sprintf("the stop rule was not met: in %d checks the groups at budgets %s stayed the same with settled ranks for at most %d checks in a row (%d needed); the measurement ran instead %s, %d steps",
-		n, intsText(t.rule.Budgets), best, t.rule.Checks, otherwise, steps)
+	gates := fmt.Sprintf("%d had the same groups as the check before", same)
+	if t.rule.MinHalfAgreement > gateOff {
+		gates += fmt.Sprintf(", %d had half agreement ≥ %g", half, t.rule.MinHalfAgreement)
+	}
+	if t.rule.MinReliability > gateOff {
+		gates += fmt.Sprintf(", %d had split-half reliability ≥ %g", rel, t.rule.MinReliability)
+	}
+	return fmt.Sprintf("the stop rule was not met: it needs %d checks in a row %s, and in %d checks at most %d in a row were (%s); the measurement ran instead %s, %d steps",
+		t.rule.Checks, t.rule.steadyText(), n, best, gates, otherwise, steps)
 }
 
 func sameGroupsAll(a, b []CheckGroups) bool {

@@ -5,10 +5,12 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/tagroup/tag/affinity"
+	"github.com/tagroup/tag/mtl"
 	"github.com/tagroup/tag/selection"
 	"github.com/tagroup/tag/stats"
 	"github.com/tagroup/tag/taskmatrix"
@@ -193,7 +195,9 @@ func watchedValues(tasks []string, z [][]float64, task string) []float64 {
 // halves are compared by the pairs' means, not their sums: a source
 // measured once in one half and three times in the other, with the same
 // values each time, has the same means in both halves (reliability 1),
-// where its sums differ threefold.
+// where its sums differ threefold. A source's windows go to the half with
+// fewer of its measurements, and the halves are grouped only once every
+// source is in both.
 func TestReliabilityOfMeansUnderSampledSources(t *testing.T) {
 	tasks := []string{"a", "b", "c", "d"}
 	value := func(i, j int) float64 { return float64(1 + i*len(tasks) + j) }
@@ -222,11 +226,156 @@ func TestReliabilityOfMeansUnderSampledSources(t *testing.T) {
 		}
 		tr.after(0, acc)
 		got := tr.st.Checks[check].Reliability
+		// Sources 2 and 3 reach both halves only at the last check:
+		// their second window goes to the half that lacks them. Until
+		// then the halves cannot be grouped.
+		if half := tr.st.Checks[check].HalfAgreement; (half != nil) != (check == 2) {
+			t.Errorf("check %d: half agreement %v", check, half)
+		}
 		if check == 0 {
 			continue
 		}
 		if got == nil || math.Abs(*got-1) > 1e-12 {
 			t.Errorf("check %d: reliability %v, want 1", check, got)
 		}
+	}
+}
+
+// noisy returns an affinity matrix over tasks: signal(i, j) plus normal
+// noise of standard deviation sd.
+func noisy(rng *rand.Rand, tasks []string, signal func(i, j int) float64, sd float64) [][]float64 {
+	z := blocks(tasks, nil, 0)
+	for i := range z {
+		for j := range z[i] {
+			if i != j {
+				z[i][j] = signal(i, j) + sd*rng.NormFloat64()
+			}
+		}
+	}
+	return z
+}
+
+// runTracker measures z() once per check for at most checks checks and
+// returns the check at which the tracker ended the measurement (-1:
+// never).
+func runTracker(t *testing.T, sr *mtl.StopRule, acc *affinity.Accumulator, z func() [][]float64, checks int) int {
+	t.Helper()
+	zero := blocks(acc.Tasks, nil, 0)
+	for c := range checks {
+		if err := acc.Add(0, z(), zero); err != nil {
+			t.Fatal(err)
+		}
+		if sr.After(0, acc) {
+			return c
+		}
+	}
+	return -1
+}
+
+// The half-agreement gate: with planted families under noise the groups
+// of each half of the measurements agree with the full data's and the
+// measurement ends with the families; with pure noise the full data's
+// groups freeze as the running mean settles (the groups alone would end
+// the measurement), but the halves' groups disagree with them and the
+// gate holds it. A budget off the families' structure does not hold the
+// measurement. The tracker's state survives a checkpoint: a tracker
+// restored midway makes the same checks as the one that ran through.
+func TestHalfAgreementGate(t *testing.T) {
+	tasks := []string{"a0", "a1", "a2", "b0", "b1", "b2", "c0", "c1"}
+	family := func(i int) byte { return tasks[i][0] }
+	planted := func(i, j int) float64 {
+		if family(i) == family(j) {
+			return 1
+		}
+		return 0
+	}
+	null := func(i, j int) float64 { return 0 }
+	rule := GroupStability{Budgets: []int{3}, Rule: selection.DefaultRule, Every: 1, Checks: 3, MinHalfAgreement: DefaultMinHalfAgreement, MinReliability: -1}
+	newTracker := func(rule GroupStability) *tracker {
+		return &tracker{rule: rule, matrix: func(a *affinity.Accumulator) (*taskmatrix.Matrix, error) { return a.Affinity(), nil }}
+	}
+
+	rng := rand.New(rand.NewPCG(5, 6))
+	tr := newTracker(rule)
+	acc := affinity.NewAccumulator(tasks)
+	stop := runTracker(t, tr.stopRule(), acc, func() [][]float64 { return noisy(rng, tasks, planted, 2) }, 200)
+	if stop < 0 || !tr.met() {
+		t.Fatalf("planted families: never stopped")
+	}
+	last := tr.st.Checks[stop]
+	if !samePartition(last.Groups[0].Groups, [][]string{{"a0", "a1", "a2"}, {"b0", "b1", "b2"}, {"c0", "c1"}}) {
+		t.Errorf("planted families: groups %v at the stop", last.Groups[0].Groups)
+	}
+	if last.HalfAgreement == nil || *last.HalfAgreement < rule.MinHalfAgreement || len(last.Groups[0].HalfAgreement) != 2 || last.Reliability == nil {
+		t.Errorf("planted families: stopping check %+v", last)
+	}
+	if r := tr.reason(stop, ""); !strings.Contains(r, "adjusted Rand index ≥ 0.9") || strings.Contains(r, "reliability ≥") {
+		t.Errorf("reason %q", r)
+	}
+
+	// With a budget off the families' structure besides (4 groups of 3
+	// families: which family is split is arbitrary), the gate still
+	// passes on the budget both halves reproduce: the check's half
+	// agreement is the best budget's lower index.
+	two := rule
+	two.Budgets = []int{3, 4}
+	rng = rand.New(rand.NewPCG(5, 6))
+	both := newTracker(two)
+	if s := runTracker(t, both.stopRule(), affinity.NewAccumulator(tasks), func() [][]float64 { return noisy(rng, tasks, planted, 2) }, 200); s < 0 {
+		t.Fatalf("planted families at budgets 3 and 4: never stopped")
+	}
+	for _, c := range both.st.Checks {
+		if c.HalfAgreement == nil {
+			continue
+		}
+		if want := max(slices.Min(c.Groups[0].HalfAgreement), slices.Min(c.Groups[1].HalfAgreement)); *c.HalfAgreement != want {
+			t.Errorf("step %d: half agreement %g, want %g (%+v)", c.Step, *c.HalfAgreement, want, c.Groups)
+		}
+	}
+
+	// Pure noise, with and without the gate, on the same measurements.
+	measure := func(rule GroupStability) (*tracker, int) {
+		rng := rand.New(rand.NewPCG(7, 8))
+		tr := newTracker(rule)
+		stop := runTracker(t, tr.stopRule(), affinity.NewAccumulator(tasks), func() [][]float64 { return noisy(rng, tasks, null, 1) }, 300)
+		return tr, stop
+	}
+	ungated := rule
+	ungated.MinHalfAgreement = -1
+	if _, stop := measure(ungated); stop < 0 {
+		t.Fatalf("pure noise without the gate: never stopped (the test needs groups that freeze)")
+	}
+	gated, noiseStop := measure(rule)
+	if noiseStop >= 0 {
+		t.Fatalf("pure noise: stopped at check %d: %+v", noiseStop, gated.st.Checks[noiseStop])
+	}
+	if r := gated.reason(300, "for all 3 epochs of the recipe"); !strings.Contains(r, "not met") || !strings.Contains(r, "half agreement ≥ 0.9") {
+		t.Errorf("reason when not met: %q", r)
+	}
+
+	// Restore midway: the same checks as the run straight through.
+	rng = rand.New(rand.NewPCG(5, 6))
+	acc = affinity.NewAccumulator(tasks)
+	first := newTracker(rule)
+	z := func() [][]float64 { return noisy(rng, tasks, planted, 2) }
+	if s := runTracker(t, first.stopRule(), acc, z, 7); s >= 0 {
+		t.Fatalf("stopped at check %d before the restore", s)
+	}
+	b, err := json.Marshal(first.st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resumed := newTracker(rule)
+	sr := resumed.stopRule()
+	if err := sr.Restore(b); err != nil {
+		t.Fatal(err)
+	}
+	var accBack affinity.Accumulator
+	if b, err := json.Marshal(acc); err != nil || json.Unmarshal(b, &accBack) != nil {
+		t.Fatal(err)
+	}
+	runTracker(t, sr, &accBack, z, stop+1-7)
+	if !reflect.DeepEqual(resumed.st.Checks, tr.st.Checks) || !resumed.met() {
+		t.Errorf("restored tracker: %d checks, met %v; straight through: %d checks", len(resumed.st.Checks), resumed.met(), stop+1)
 	}
 }

@@ -71,14 +71,15 @@ type UpdateOptions struct {
 	Add, Remove []string
 	// Steps > 0 measures the new tasks for exactly that many steps;
 	// 0 measures until the stop rule (GroupStability over Budgets and
-	// Rule, with Checks, CheckEvery and MinReliability) is met, for at most
-	// MaxEpochs epochs (0: the recipe's).
+	// Rule, with Checks, CheckEvery, MinHalfAgreement and
+	// MinReliability) is met, for at most MaxEpochs epochs (0: the
+	// recipe's).
 	Steps, MaxEpochs int
 	// Checks is GroupStability.Checks; CheckEvery its Every (0:
-	// DefaultCheckMeasurements affinity measurements); MinReliability
-	// its MinReliability.
-	Checks, CheckEvery int
-	MinReliability     float64
+	// DefaultCheckMeasurements affinity measurements); MinHalfAgreement
+	// and MinReliability its gates of the same names (-1: off).
+	Checks, CheckEvery               int
+	MinHalfAgreement, MinReliability float64
 	// Refresh adds the update's measurements of the old pairs to their
 	// saved sums (default: keep the old pairs as they were).
 	Refresh bool
@@ -96,7 +97,8 @@ type UpdateOptions struct {
 // stopRule is the options' GroupStability for a measurement every
 // measureEvery steps.
 func (o UpdateOptions) stopRule(measureEvery int) GroupStability {
-	r := GroupStability{Budgets: BudgetsFor(o.Budgets, math.MaxInt), Rule: o.Rule, Every: o.CheckEvery, Checks: o.Checks, MinReliability: o.MinReliability}
+	r := GroupStability{Budgets: BudgetsFor(o.Budgets, math.MaxInt), Rule: o.Rule, Every: o.CheckEvery, Checks: o.Checks,
+		MinHalfAgreement: o.MinHalfAgreement, MinReliability: o.MinReliability}
 	if r.Every == 0 {
 		r.Every = DefaultCheckMeasurements * measureEvery
 	}
