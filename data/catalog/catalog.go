@@ -53,6 +53,9 @@ type Record struct {
 	// owns reports whether a data set was built by this record's source
 	// (with any options), for RecipeWidth.
 	owns func(data.Dataset) bool
+	// width, when set, is the recipe hint for a data set this record owns
+	// (with its options); TrunkWidth is then the hint of its defaults.
+	width func(data.Dataset) int
 }
 
 // DefaultGlyphs are the glyph images of `tag run` without a data flag and
@@ -100,8 +103,9 @@ var records = []Record{
 			return planted.New(opt)
 		},
 		// Three families of rank 2 need about 9 units; 8 make them compete.
+		// Other options scale the width with the families (plantedWidth).
 		TrunkWidth: 8, Structure: "planted: the tasks of a family share their inputs' directions", PlantedBudget: 3,
-		RunTime: "33 s, measured", owns: isPlanted},
+		RunTime: "33 s, measured", owns: isPlanted, width: plantedWidth},
 	{Name: "multimnist", Summary: "MultiMNIST: two overlapping MNIST digits on 36×36, tasks left_digit and right_digit (10-class); needs the GoMNIST module",
 		Open:    func() (data.Dataset, error) { return mnist.NewMultiMNIST(mnist.Options{Seed: 1}) },
 		RunTime: "≈20–25 min (default CNN; ETA)"},
@@ -150,13 +154,32 @@ func Lookup(name string) (Record, bool) {
 	return Record{}, false
 }
 
-// RecipeWidth returns the recipe hint (Record.TrunkWidth) of the built-in
-// source that built ds, with any options; 0 for other data.
+// RecipeWidth returns the recipe hint of the built-in source that built
+// ds, with any options: Record.TrunkWidth, or for planted data a width that
+// follows its families (plantedWidth); 0 for other data.
 func RecipeWidth(ds data.Dataset) int {
 	for _, r := range records {
 		if r.owns != nil && r.owns(ds) {
+			if r.width != nil {
+				return r.width(ds)
+			}
 			return r.TrunkWidth
 		}
 	}
 	return 0
+}
+
+// plantedWidth is the recipe hint of planted data on the principle of the
+// default set's 8 units for the 9 features its 3 families of rank 2 need:
+// 8/9 of the features every family needs (planted.Dataset.Features,
+// rounded down), so that the families still compete for the trunk, and
+// never below the default's 8. Default options give 8; 30 families of rank
+// 2 on 64 inputs 80 units; 100 families on 64 inputs, whose directions
+// overlap, 145.
+func plantedWidth(ds data.Dataset) int {
+	p, ok := ds.(*planted.Dataset)
+	if !ok {
+		return 0
+	}
+	return max(8, p.Features()*8/9)
 }

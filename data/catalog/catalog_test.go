@@ -26,3 +26,33 @@ func TestGlyphsRecordIsTheDefaultRun(t *testing.T) {
 		t.Errorf("recipe widths %d and %d, want the record's %d", RecipeWidth(plain), RecipeWidth(named), rp.TrunkWidth)
 	}
 }
+
+// The planted recipe width is the record's 8 for the default set (so the
+// default run and the quality benchmark keep their recipe) and follows the
+// number of families otherwise.
+func TestPlantedRecipeWidth(t *testing.T) {
+	rp, _ := Lookup("planted")
+	for _, c := range []struct {
+		spec string
+		want int
+	}{
+		{"planted", rp.TrunkWidth},
+		{"planted:seed=7", 8},
+		{"planted:families=2,size=3", 8},
+		{"planted:families=10,size=10,dim=64,seed=3", 26},
+		{"planted:families=30,size=10,dim=64,seed=3", 80},
+		{"planted:families=100,size=10,dim=64,seed=3", 145},
+		{"planted:families=30,size=2,dim=64,curvature=-1", 53},
+	} {
+		ds, err := data.Open(c.spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := RecipeWidth(ds); got != c.want {
+			t.Errorf("RecipeWidth(%s) = %d, want %d", c.spec, got, c.want)
+		}
+	}
+	if rp.TrunkWidth != 8 {
+		t.Errorf("planted record's TrunkWidth %d, want 8", rp.TrunkWidth)
+	}
+}

@@ -296,6 +296,24 @@ func (d *Dataset) Name() string {
 		kind, o.Families, o.TasksPerFamily, o.InputDim, o.Rank, o.N, o.Noise, o.Seed)
 }
 
+// Options returns the options the data set was generated with, defaults
+// filled in.
+func (d *Dataset) Options() Options { return d.opt }
+
+// Features is the number of features a shared trunk needs to serve every
+// family at once: the input directions the families read (Families·Rank,
+// at most InputDim, as beyond it the directions overlap and span only the
+// input) and, when Curvature > 0, one radial feature ‖z_f‖² per family.
+// With the defaults (3 families of rank 2, 16 inputs) it is 9.
+func (d *Dataset) Features() int {
+	o := d.opt
+	n := min(o.Families*o.Rank, o.InputDim)
+	if o.Curvature > 0 {
+		n += o.Families
+	}
+	return n
+}
+
 // Tasks lists the tasks family by family.
 func (d *Dataset) Tasks() []data.Task { return slices.Clone(d.tasks) }
 

@@ -327,3 +327,25 @@ func BenchmarkFill(b *testing.B) {
 		}
 	}
 }
+
+// Features counts the families' directions (at most the inputs) and one
+// radial feature per family when the tasks are curved.
+func TestFeatures(t *testing.T) {
+	for _, c := range []struct {
+		opt  Options
+		want int
+	}{
+		{Options{}, 9},
+		{Options{Families: 30, TasksPerFamily: 2, InputDim: 64}, 90},
+		{Options{Families: 40, TasksPerFamily: 2, InputDim: 64}, 104},
+		{Options{Families: 4, TasksPerFamily: 2, Curvature: -1}, 8},
+	} {
+		d, err := New(c.opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := d.Features(); got != c.want {
+			t.Errorf("%+v: Features() = %d, want %d", d.Options(), got, c.want)
+		}
+	}
+}
