@@ -41,6 +41,7 @@ import (
 
 	"github.com/tagroup/tag/data/planted"
 	"github.com/tagroup/tag/experiment"
+	"github.com/tagroup/tag/internal/atomicfile"
 	"github.com/tagroup/tag/selection"
 	"github.com/tagroup/tag/stats"
 	"github.com/tagroup/tag/taskmatrix"
@@ -68,7 +69,8 @@ type Options struct {
 	Command []string
 	Env     []string
 	// Extra are further arguments of every child `tag affinity` and
-	// `tag run` (e.g. -epochs 1).
+	// `tag run` (e.g. -epochs 1), given before the plain run's own
+	// -every, which holds.
 	Extra []string
 	// QualityUpTo, if positive, runs the quality comparison at the task
 	// counts up to it, with QualitySeeds seeds (default 3).
@@ -260,8 +262,10 @@ func (o Options) runSize(ctx context.Context, n int) (Row, error) {
 // affinityRun runs `tag affinity` on data into dir with the extra
 // arguments and returns its cost.
 func (o Options) affinityRun(ctx context.Context, data, dir string, args ...string) (Child, error) {
-	argv := append([]string{"affinity", "-data", data, "-out", dir, "-force"}, args...)
-	c, err := o.child(ctx, append(argv, o.Extra...))
+	// args come after the user's Extra, so that the plain run's
+	// -every 100000 holds whatever Extra says (the last flag wins).
+	argv := append([]string{"affinity", "-data", data, "-out", dir, "-force"}, o.Extra...)
+	c, err := o.child(ctx, append(argv, args...))
 	if err != nil {
 		return c, err
 	}
@@ -271,7 +275,7 @@ func (o Options) affinityRun(ctx context.Context, data, dir string, args ...stri
 			Estimator string `json:"estimator"`
 		} `json:"affinity"`
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "run.json"))
+	b, err := atomicfile.ReadFile(filepath.Join(dir, "run.json"))
 	if err == nil {
 		err = json.Unmarshal(b, &rec)
 	}
