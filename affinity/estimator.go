@@ -81,6 +81,10 @@ const DefaultSources = 8
 // exact estimator; above it, ForTasks takes the first-order form.
 const AutoExactMax = 32
 
+// AutoTasksPerStep sets ForTasks' measurement interval beyond AutoExactMax
+// tasks: at most one measurement every ⌈n / AutoTasksPerStep⌉ steps.
+const AutoTasksPerStep = 30
+
 // ForTasks returns o with the estimator chosen for n tasks: Exact up to
 // AutoExactMax tasks, where a measurement costs a few training steps, and
 // FirstOrder beyond, where Exact's cost grows with n. Chosen by
@@ -91,9 +95,18 @@ const AutoExactMax = 32
 // cost, while Sampled with 8 sources agreed less (0.592 with its own
 // seed's exact run, 0.295 across seeds) and at 300 tasks no longer found
 // the planted families (adjusted Rand index 0.05).
+//
+// Beyond AutoExactMax tasks it also measures at most every ⌈n /
+// AutoTasksPerStep⌉ steps: one measurement gives all n² pairs at once, so
+// the number of measurements a stable estimate needs does not grow with n,
+// while a first-order measurement's cost (the Gram matrix of the n tasks'
+// gradients over the trunk) grows with n² and a training step's with n;
+// an interval growing with n keeps the measurement's share of the run
+// bounded.
 func (o Options) ForTasks(n int) Options {
 	if n > AutoExactMax {
 		o.Estimator, o.Sources = FirstOrder, 0
+		o.Every = max(o.Every, (n+AutoTasksPerStep-1)/AutoTasksPerStep)
 	} else {
 		o.Estimator, o.Sources = Exact, 0
 	}

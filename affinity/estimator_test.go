@@ -283,3 +283,27 @@ func TestEstimatorNamesAndValidation(t *testing.T) {
 		t.Errorf("default sources %d, want %d", got, DefaultSources)
 	}
 }
+
+func TestForTasksChoosesEstimatorAndInterval(t *testing.T) {
+	base := Options{Every: 2, Estimator: Sampled, Sources: 4}
+	for _, c := range []struct {
+		n     int
+		est   Estimator
+		every int
+	}{
+		{9, Exact, 2},
+		{AutoExactMax, Exact, 2},
+		{AutoExactMax + 1, FirstOrder, 2},
+		{100, FirstOrder, 4},
+		{300, FirstOrder, 10},
+		{1000, FirstOrder, 34},
+	} {
+		o := base.ForTasks(c.n)
+		if o.Estimator != c.est || o.Every != c.every || o.Sources != 0 {
+			t.Errorf("n = %d: estimator %v every %d sources %d, want %v every %d sources 0", c.n, o.Estimator, o.Every, o.Sources, c.est, c.every)
+		}
+	}
+	if o := (Options{Every: 50}).ForTasks(300); o.Every != 50 {
+		t.Errorf("a recipe interval above the automatic one: every %d, want 50 kept", o.Every)
+	}
+}

@@ -37,7 +37,7 @@ func addRecipeFlags(fs *flag.FlagSet) *recipeFlags {
 	fs.IntVar(&f.batch, "batch", 0, "batch `SIZE` (default: the recipe's)")
 	fs.StringVar(&f.trunk, "trunk", "", "shared trunk: mlp, cnn or resnet (cnn and resnet need image data; default: the recipe's)")
 	fs.StringVar(&f.widths, "widths", "", "comma-separated `WIDTHS` of the trunk's dense layers, e.g. 64,32 (default: the recipe's)")
-	fs.IntVar(&f.every, "every", 0, "measure affinity every `N` steps (default: the recipe's, 10 unless tuned)")
+	fs.IntVar(&f.every, "every", 0, "measure affinity every `N` steps (default: the recipe's, 10 unless tuned; under -estimator auto beyond "+fmt.Sprint(affinity.AutoExactMax)+" tasks at least ⌈tasks/"+fmt.Sprint(affinity.AutoTasksPerStep)+"⌉)")
 	fs.StringVar(&f.lookahead, "lookahead", "", "lookahead step: sgd (Eq. 1, the default) or optimizer (the optimizer's own update)")
 	fs.StringVar(&f.estimator, "estimator", "auto", "affinity estimator: exact (Eq. 1 for every pair at every measurement), sampled (Eq. 1 for -sources source tasks per measurement, in turn), firstorder (Eq. 1 to first order, from the gradients' dot products) or auto (exact up to "+fmt.Sprint(affinity.AutoExactMax)+" tasks, firstorder beyond)")
 	fs.IntVar(&f.sources, "sources", 0, fmt.Sprintf("source tasks per measurement of -estimator sampled (default %d)", affinity.DefaultSources))
