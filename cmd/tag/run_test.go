@@ -155,6 +155,8 @@ func TestRunBadInput(t *testing.T) {
 		{[]string{"-data", csv, "-targets", "a,b", "-max-group-size", "-1"}, "-max-group-size -1"},
 		{[]string{"-data", csv, "-targets", "a,b", "-rule", "best"}, `selection rule "best"`},
 		{[]string{"-data", "planted", "-vary-split"}, "-vary-split: planted is not a CSV file"},
+		{[]string{"-data", "planted", "-glyphs", "300"}, "-glyphs applies to the built-in glyph default only"},
+		{[]string{"-data", csv, "-targets", "a,b", "-glyph-size", "24"}, "-glyph-size applies to the built-in glyph default only"},
 		{[]string{"-executor", "pbs"}, `-executor "pbs": want local, slurm or k8s`},
 		{[]string{"-executor", "k8s", "-k8s-pvc", "runs"}, "-executor k8s needs -k8s-image"},
 		{[]string{"-executor", "k8s", "-k8s-image", "tag:1"}, "-executor k8s needs -k8s-pvc"},

@@ -17,13 +17,14 @@ import (
 // CelebA), the size of the built-in glyph default, and -tasks.
 type trainingData struct {
 	*dataFlags
+	fs                *flag.FlagSet
 	spec, tasks       string
 	glyphN, glyphSize int
 }
 
 // addTrainingDataFlags defines the data flags of the training commands.
 func addTrainingDataFlags(fs *flag.FlagSet) *trainingData {
-	f := &trainingData{dataFlags: addDataFlags(fs)}
+	f := &trainingData{dataFlags: addDataFlags(fs), fs: fs}
 	fs.StringVar(&f.spec, "data", "", "data set: a CSV `FILE` (with -targets) or a built-in name from 'tag data list', with options where it takes them (planted:families=30,size=10) (default: glyph images, see -glyphs)")
 	fs.IntVar(&f.glyphN, "glyphs", catalog.DefaultGlyphs.N, "examples of the built-in glyph data used when neither -data nor -celeba is given")
 	fs.IntVar(&f.glyphSize, "glyph-size", catalog.DefaultGlyphs.Size, "image side in pixels of the built-in glyph data")
@@ -36,6 +37,15 @@ func addTrainingDataFlags(fs *flag.FlagSet) *trainingData {
 // the flag.
 func (f *trainingData) source(seed uint64) (catalog.Spec, error) {
 	if f.spec != "" || f.celebaDir != "" {
+		var glyphFlag string
+		f.fs.Visit(func(fl *flag.Flag) {
+			if fl.Name == "glyphs" || fl.Name == "glyph-size" {
+				glyphFlag = fl.Name
+			}
+		})
+		if glyphFlag != "" {
+			return catalog.Spec{}, badInputf("-%s applies to the built-in glyph default only (no -data, no -celeba)", glyphFlag)
+		}
 		return f.dataFlags.source(f.spec)
 	}
 	if f.targets != "" {
