@@ -37,14 +37,10 @@ func addTrainingDataFlags(fs *flag.FlagSet) *trainingData {
 // the flag.
 func (f *trainingData) source(seed uint64) (catalog.Spec, error) {
 	if f.spec != "" || f.celebaDir != "" {
-		var glyphFlag string
-		f.fs.Visit(func(fl *flag.Flag) {
-			if fl.Name == "glyphs" || fl.Name == "glyph-size" {
-				glyphFlag = fl.Name
+		for _, name := range []string{"glyphs", "glyph-size"} {
+			if flagSet(f.fs, name) {
+				return catalog.Spec{}, badInputf("-%s applies to the built-in glyph default only (no -data, no -celeba)", name)
 			}
-		})
-		if glyphFlag != "" {
-			return catalog.Spec{}, badInputf("-%s applies to the built-in glyph default only (no -data, no -celeba)", glyphFlag)
 		}
 		return f.dataFlags.source(f.spec)
 	}
