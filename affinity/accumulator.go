@@ -243,6 +243,11 @@ func rowCount(rows []int, all int) func(i, j int) int {
 // pairCount returns Z's count of each pair.
 func (a *Accumulator) pairCount() func(i, j int) int { return rowCount(a.SourceCount, a.Count) }
 
+// PairCount returns the number of measurements in Z's sum of pair i → j:
+// Count, or where some source tasks are measured at a time (AddSources)
+// the measurements of source i.
+func (a *Accumulator) PairCount(i, j int) int { return a.pairCount()(i, j) }
+
 // cosineCount returns Cosine's count of each pair.
 func (a *Accumulator) cosineCount(i, j int) int {
 	if a.CosineCount == nil {

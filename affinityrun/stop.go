@@ -312,21 +312,16 @@ func (t *tracker) check(acc *affinity.Accumulator) (Check, []*selection.Result, 
 	}
 	var full []*selection.Result
 	opt := groupOptions()
-	// Alternative groupings are searched for up to selection.MaxTasks
-	// tasks; beyond, the check has the groups without their margin.
-	count := 2
-	if m.N() > selection.MaxTasks {
-		count = 1
-	}
 	for _, k := range t.rule.Budgets {
-		var alts []*selection.Result
+		// Alternative groupings are searched for up to
+		// selection.MaxTasks tasks; beyond, the check has the groups
+		// without their margin.
+		alts := make([]*selection.Result, 1)
 		var err error
-		if count == 1 {
-			var r *selection.Result
-			r, err = selection.SolveMatrix(m, t.rule.Rule, selection.MaxNetworks(k), opt)
-			alts = []*selection.Result{r}
+		if m.N() > selection.MaxTasks {
+			alts[0], err = selection.SolveMatrix(m, t.rule.Rule, selection.MaxNetworks(k), opt)
 		} else {
-			alts, err = selection.AlternativesMatrix(m, t.rule.Rule, selection.MaxNetworks(k), opt, count)
+			alts, err = selection.AlternativesMatrix(m, t.rule.Rule, selection.MaxNetworks(k), opt, 2)
 		}
 		if err != nil {
 			return c, nil, fmt.Errorf("grouping %d tasks at budget %d: %w", m.N(), k, err)
@@ -356,11 +351,7 @@ func (t *tracker) addWindow(acc *affinity.Accumulator) [][2]int {
 			if i != j && (t.watched == nil || slices.Contains(t.watched, ti) || slices.Contains(t.watched, tj)) {
 				pairs = append(pairs, [2]int{i, j})
 				sums = append(sums, acc.Z[i][j])
-				c := acc.Count
-				if acc.SourceCount != nil {
-					c = acc.SourceCount[i]
-				}
-				counts = append(counts, c)
+				counts = append(counts, acc.PairCount(i, j))
 			}
 		}
 	}
@@ -447,12 +438,6 @@ func (t *tracker) halfAgreement(acc *affinity.Accumulator, pairs [][2]int, c *Ch
 			return nil
 		}
 	}
-	count := func(i int) int {
-		if acc.SourceCount != nil {
-			return acc.SourceCount[i]
-		}
-		return acc.Count
-	}
 	for h := range 2 {
 		half := *acc
 		half.Z = make([][]float64, len(acc.Z))
@@ -460,7 +445,7 @@ func (t *tracker) halfAgreement(acc *affinity.Accumulator, pairs [][2]int, c *Ch
 			half.Z[i] = slices.Clone(acc.Z[i])
 		}
 		for k, p := range pairs {
-			half.Z[p[0]][p[1]] = st.Half[h][k] / float64(st.halfCount(h, k)) * float64(count(p[0]))
+			half.Z[p[0]][p[1]] = st.Half[h][k] / float64(st.halfCount(h, k)) * float64(acc.PairCount(p[0], p[1]))
 		}
 		m, err := t.matrix(&half)
 		if err != nil {
