@@ -41,10 +41,8 @@ func (r *CheckReport) Clean() bool { return len(r.Damaged) == 0 }
 // Add records the damage of path, unless path is damaged already (one
 // finding per file: a file whose checksum differs is not decoded as well).
 func (r *CheckReport) Add(path, problem, repair string) {
-	for _, d := range r.Damaged {
-		if d.Path == path {
-			return
-		}
+	if r.Has(path) {
+		return
 	}
 	r.Damaged = append(r.Damaged, Damage{Path: path, Problem: problem, Repair: repair})
 }
@@ -57,6 +55,13 @@ func (r *CheckReport) Has(path string) bool {
 		}
 	}
 	return false
+}
+
+// usable reports whether path exists and is not found damaged yet: a file
+// whose content a check goes on to decode.
+func (r *CheckReport) usable(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil && !r.Has(path)
 }
 
 // notes are the files of a directory that carry no content of their own:
@@ -108,10 +113,6 @@ func Check(dir string) (*CheckReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	readable := func(p string) bool {
-		_, err := os.Stat(p)
-		return err == nil && !rep.Has(p)
-	}
 	var man manifest
 	if b, err := os.ReadFile(l.Manifest()); err == nil && !rep.Has(l.Manifest()) {
 		if err := json.Unmarshal(b, &man); err != nil || man.ConfigHash == "" {
@@ -120,7 +121,7 @@ func Check(dir string) (*CheckReport, error) {
 	}
 	units, _ := filepath.Glob(filepath.Join(l.Units(), "*.json"))
 	for _, p := range units {
-		if readable(p) {
+		if rep.usable(p) {
 			if problem := checkUnitFile(p, man.ConfigHash); problem != "" {
 				rep.Add(p, problem, l.repair(p))
 			}
@@ -129,14 +130,14 @@ func Check(dir string) (*CheckReport, error) {
 	plans, _ := filepath.Glob(l.Plan(-1))
 	for _, p := range plans {
 		var n int
-		if _, err := fmt.Sscanf(filepath.Base(p), planName, &n); err != nil || !readable(p) {
+		if _, err := fmt.Sscanf(filepath.Base(p), planName, &n); err != nil || !rep.usable(p) {
 			continue
 		}
 		if _, err := ReadPlan(dir, n); err != nil {
 			rep.Add(p, err.Error(), l.repair(p))
 		}
 	}
-	if p := l.Results(); readable(p) {
+	if p := l.Results(); rep.usable(p) {
 		b, err := os.ReadFile(p)
 		if err == nil {
 			_, err = ReadResults(bytes.NewReader(b))
@@ -153,19 +154,17 @@ func Check(dir string) (*CheckReport, error) {
 // there and not found damaged yet for their form and domain (finite
 // values, square, distinct tasks), adding what it finds to rep.
 func CheckAffinityFiles(rep *CheckReport, l Layout, repair func(string) string) {
-	for _, p := range []string{l.AffinityCSV(), l.CosineCSV()} {
-		if _, err := os.Stat(p); err != nil || rep.Has(p) {
+	readMatrix := func(p string) error { _, err := taskmatrix.ReadFile(p); return err }
+	readTrajectory := func(p string) error { _, err := taskmatrix.ReadTrajectoryFile(p); return err }
+	for _, f := range []struct {
+		path string
+		read func(string) error
+	}{{l.AffinityCSV(), readMatrix}, {l.CosineCSV(), readMatrix}, {l.TrajectoryCSV(), readTrajectory}} {
+		if !rep.usable(f.path) {
 			continue
 		}
-		if _, err := taskmatrix.ReadFile(p); err != nil {
-			rep.Add(p, err.Error(), repair(p))
-		}
-	}
-	if p := l.TrajectoryCSV(); !rep.Has(p) {
-		if _, err := os.Stat(p); err == nil {
-			if _, err := taskmatrix.ReadTrajectoryFile(p); err != nil {
-				rep.Add(p, err.Error(), repair(p))
-			}
+		if err := f.read(f.path); err != nil {
+			rep.Add(f.path, err.Error(), repair(f.path))
 		}
 	}
 }
