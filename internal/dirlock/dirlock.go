@@ -28,12 +28,11 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"reflect"
-	"sort"
 	"strings"
 
 	"github.com/gofrs/flock"
 	"github.com/tagroup/tag/internal/atomicfile"
+	"github.com/tagroup/tag/internal/jsondiff"
 )
 
 // File names inside the folder.
@@ -110,7 +109,7 @@ func Acquire(dir string, conf any) (*Lock, error) {
 				return nil, fmt.Errorf("%s: %w", path, err)
 			}
 		}
-		if diff := Diff(there, conf); len(diff) > 0 {
+		if diff := jsondiff.Paths(there, conf); len(diff) > 0 {
 			return nil, &ConflictError{Dir: dir, Diff: diff}
 		}
 	}
@@ -120,58 +119,4 @@ func Acquire(dir string, conf any) (*Lock, error) {
 		return nil, fmt.Errorf("locking %s: %w", active.Path(), err)
 	}
 	return &Lock{active: active}, nil
-}
-
-// Diff returns the fields in which two configurations differ, sorted: a
-// field that is an object in both (a recipe) is compared field by field,
-// at any depth, named by its path ("recipe.mtl.epochs 20 there, 3 here").
-func Diff(there, here any) []string {
-	var out []string
-	diff("", object(there), object(here), &out)
-	sort.Strings(out)
-	return out
-}
-
-// diff appends to out the differences of a and b, their fields' names
-// prefixed.
-func diff(prefix string, a, b map[string]any, out *[]string) {
-	keys := map[string]bool{}
-	for k := range a {
-		keys[k] = true
-	}
-	for k := range b {
-		keys[k] = true
-	}
-	for k := range keys {
-		va, inA := a[k]
-		vb, inB := b[k]
-		ma, objA := va.(map[string]any)
-		mb, objB := vb.(map[string]any)
-		switch {
-		case objA && objB:
-			diff(prefix+k+".", ma, mb, out)
-		case inA != inB || !reflect.DeepEqual(va, vb):
-			*out = append(*out, fmt.Sprintf("%s%s %s there, %s here", prefix, k, text(va, inA), text(vb, inB)))
-		}
-	}
-}
-
-// text is v as JSON, or "unset" for a field that is not there.
-func text(v any, there bool) string {
-	if !there {
-		return "unset"
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-// object is v's JSON form decoded into a map (nil when it is not an object).
-func object(v any) map[string]any {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil
-	}
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	return m
 }

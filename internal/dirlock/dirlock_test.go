@@ -55,13 +55,3 @@ func TestReadOnlyFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
-func TestDiff(t *testing.T) {
-	got := Diff(map[string]any{"a": 1, "r": map[string]any{"x": 1, "y": 2, "m": map[string]any{"e": 20}}, "gone": true, "n": nil},
-		map[string]any{"a": 2, "r": map[string]any{"x": 1, "y": 3, "m": map[string]any{"e": 3}}, "new": "v"})
-	want := []string{"a 1 there, 2 here", "gone true there, unset here", "n null there, unset here", "new unset there, \"v\" here",
-		"r.m.e 20 there, 3 here", "r.y 2 there, 3 here"}
-	if !slices.Equal(got, want) {
-		t.Errorf("Diff = %q, want %q", got, want)
-	}
-}
