@@ -16,7 +16,7 @@ import (
 	"github.com/tagroup/tag/data/catalog"
 	"github.com/tagroup/tag/data/csvdata"
 	"github.com/tagroup/tag/experiment"
-	"github.com/tagroup/tag/experiment/engines"
+	"github.com/tagroup/tag/experiment/gomlxtrainer"
 	"github.com/tagroup/tag/mtl"
 	"golang.org/x/term"
 )
@@ -184,7 +184,7 @@ func interruptible(dir string, stderr io.Writer, train func(ctx context.Context)
 // that continues it) for ds: the tuned recipe, the seed, a checkpoint
 // every 50 steps, then the recipe flags.
 func affinityRecipe(ds data.Dataset, nTasks int, recipe *recipeFlags, seed uint64, divide bool) (mtl.Config, affinity.Options, error) {
-	cfg, aopt := engines.Recipe(ds)
+	cfg, aopt := gomlxtrainer.Recipe(ds)
 	cfg.Seed = seed
 	cfg.CheckpointEvery = 50
 	aopt.DivideByLR = divide

@@ -9,7 +9,7 @@ import (
 
 	"github.com/tagroup/tag/data/catalog"
 	"github.com/tagroup/tag/data/glyphs"
-	"github.com/tagroup/tag/experiment/engines"
+	"github.com/tagroup/tag/experiment/gomlxtrainer"
 	"github.com/tagroup/tag/mtl"
 )
 
@@ -77,7 +77,7 @@ func benchGlyphs(tasks int, backend string) (mtl.ThroughputModel, error) {
 	if err != nil {
 		return mtl.ThroughputModel{}, err
 	}
-	cfg, _ := engines.Recipe(ds)
+	cfg, _ := gomlxtrainer.Recipe(ds)
 	cfg.Backend = backend
 	ts := ds.Tasks()
 	if tasks > 0 {

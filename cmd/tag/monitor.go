@@ -93,7 +93,7 @@ func jobCost(job experiment.Job) int {
 	return len(job.Tasks)
 }
 
-// Step records a training step of a network (engines.Trainer.Progress) and
+// Step records a training step of a network (gomlxtrainer.Trainer.Progress) and
 // prints a status line when the last one is older than m.every.
 func (m *runMonitor) Step(job experiment.Job, p mtl.Progress) {
 	m.mu.Lock()

@@ -11,7 +11,7 @@ import (
 
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/experiment"
-	"github.com/tagroup/tag/experiment/engines"
+	"github.com/tagroup/tag/experiment/gomlxtrainer"
 	"github.com/tagroup/tag/mtl"
 	"github.com/tagroup/tag/report"
 	"github.com/tagroup/tag/selection"
@@ -114,7 +114,7 @@ func newRunCommand(stderr io.Writer) *runCommand {
 type trainingSetup struct {
 	ds          data.Dataset
 	tasks       []string
-	tr          *engines.Trainer
+	tr          *gomlxtrainer.Trainer
 	description map[string]any
 }
 
@@ -127,11 +127,11 @@ func (r *runCommand) trainer(stderr io.Writer) (*trainingSetup, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, aff := engines.Recipe(ds)
+	cfg, aff := gomlxtrainer.Recipe(ds)
 	if err := f.recipe.apply(ds, len(tasks), &cfg, &aff); err != nil {
 		return nil, err
 	}
-	description := engines.Describe(ds)
+	description := gomlxtrainer.Describe(ds)
 	var dataForSeed func(uint64) (data.Dataset, error)
 	if f.varySplit {
 		if dataForSeed, err = td.splitPerSeed(ds, f.seed); err != nil {
@@ -139,7 +139,7 @@ func (r *runCommand) trainer(stderr io.Writer) (*trainingSetup, error) {
 		}
 		description["split"] = fmt.Sprintf("varies with the seed (-vary-split): the repetition with training seed %d+r uses row-split seed %d+r", f.seed, td.seed)
 	}
-	tr := &engines.Trainer{Data: ds, DataForSeed: dataForSeed, Config: cfg, Affinity: aff}
+	tr := &gomlxtrainer.Trainer{Data: ds, DataForSeed: dataForSeed, Config: cfg, Affinity: aff}
 	return &trainingSetup{ds: ds, tasks: tasks, tr: tr, description: description}, nil
 }
 
@@ -201,7 +201,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		Workers: f.workers, Data: description, Phase: mon.Phase, Progress: mon.Unit,
 		Executor: executor, Worker: args,
 	}
-	sel := engines.Selector{Options: selection.Options{Seed: f.seed, MaxGroupSize: f.maxGroupSize, SpendBudget: f.spendBudget}}
+	sel := gomlxtrainer.Selector{Options: selection.Options{Seed: f.seed, MaxGroupSize: f.maxGroupSize, SpendBudget: f.spendBudget}}
 	// Every method is checked before anything is printed or trained: a
 	// refusal is the command's only line.
 	if rf != nil {

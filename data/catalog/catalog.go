@@ -37,7 +37,7 @@ type Record struct {
 	Options  string
 	OpenWith func(options string) (data.Dataset, error)
 	// TrunkWidth is the recipe hint: the width of the one-layer ReLU trunk
-	// of the tuned narrow recipe (engines.Narrow), so that tasks compete
+	// of the tuned narrow recipe (gomlxtrainer.Narrow), so that tasks compete
 	// for it; 0 for mtl.DefaultConfig.
 	TrunkWidth int
 	// Structure is the known or planted grouping of the tasks, "" when
