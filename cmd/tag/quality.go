@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tagroup/tag/experiment"
+	"github.com/tagroup/tag/experiment/gomlxtrainer"
 	"github.com/tagroup/tag/experiment/quality"
 	"github.com/tagroup/tag/internal/atomicfile"
 	"github.com/tagroup/tag/mtl"
@@ -71,7 +72,7 @@ func runBenchQuality(args []string, stdout, stderr io.Writer) error {
 	if w := mtl.SIMDWarning(""); w != "" {
 		fmt.Fprintln(stderr, w)
 	}
-	mon := newRunMonitor(stderr, 30*time.Second)
+	mon := gomlxtrainer.NewMonitor(stderr, 30*time.Second)
 	ctx, stop := signalContext()
 	defer stop()
 	rep, err := quality.Run(ctx, suites, quality.Options{Dir: *out, Seeds: *seeds, Budgets: ks, RandomSeeds: *randomSeeds,

@@ -194,7 +194,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if out == "" {
 		out = experiment.DefaultDir(ds.Name())
 	}
-	mon := newRunMonitor(stderr, 10*time.Second)
+	mon := gomlxtrainer.NewMonitor(stderr, 10*time.Second)
 	exp := experiment.Config{
 		Tasks: tasks, Budgets: budgets, Methods: methods, RandomSeeds: f.randomSeeds, Seed: f.seed,
 		Seeds: f.seeds, Candidates: f.candidates, PoolAffinity: f.poolAffinity, Rule: f.rule,

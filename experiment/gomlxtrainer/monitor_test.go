@@ -1,4 +1,4 @@
-package main
+package gomlxtrainer
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 // flight and 100·1 + 100·1 waiting = 410, 45.6 s.
 func TestRunMonitor(t *testing.T) {
 	var out bytes.Buffer
-	m := newRunMonitor(&out, 10*time.Second)
+	m := NewMonitor(&out, 10*time.Second)
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	clock := t0
 	m.now = func() time.Time { return clock }
