@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tagroup/tag/cluster"
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/experiment/gomlxtrainer"
@@ -69,7 +70,7 @@ type runCommand struct {
 	fs   *flag.FlagSet
 	td   *trainingData
 	f    runFlags
-	exec *executorFlags
+	exec *cluster.Options
 }
 
 // newRunCommand defines the flags of tag run; usage goes to stderr.
@@ -176,7 +177,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	} else if f.add != "" || f.remove != "" {
 		return badInputf("-add and -remove need -from")
 	}
-	executor, err := rc.exec.executor(stderr)
+	executor, err := rc.exec.Executor(stderr)
 	if err != nil {
 		return err
 	}
@@ -234,7 +235,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signalContext()
 	defer stop()
 	fmt.Fprintf(stderr, "tag run: %d tasks, budgets %v, methods %s, out %s, %s\n", len(exp.Tasks), planned.Budgets,
-		strings.Join(planned.Methods, ","), out, rc.exec.describe(f.workers))
+		strings.Join(planned.Methods, ","), out, rc.exec.Describe(f.workers))
 	res, err := experiment.Run(ctx, out, exp, tr, sel)
 	if err != nil {
 		return err
