@@ -176,7 +176,13 @@ func parseBudgets(list, model string) ([]selection.BudgetEntry, error) {
 
 // flagSet reports whether the flag name was given on the command line.
 func flagSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(fl *flag.Flag) { set = set || fl.Name == name })
+	return givenFlags(fs)[name]
+}
+
+// givenFlags returns the names of the flags given on the command line of
+// fs.
+func givenFlags(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	return set
 }

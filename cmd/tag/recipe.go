@@ -46,20 +46,13 @@ func addRecipeFlags(fs *flag.FlagSet) *recipeFlags {
 	return f
 }
 
-// given returns the names of the recipe flags set on the command line.
-func (f *recipeFlags) given() map[string]bool {
-	set := map[string]bool{}
-	f.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	return set
-}
-
 // apply changes cfg and aff by the flags given, checks every value, and
 // then checks the whole recipe against ds, so that a bad flag fails
 // before training starts; errors name the flag. Without -estimator (or
 // with auto), the estimator is the one affinity.Options.ForTasks chooses
 // for nTasks tasks, unless nTasks is 0 (aff's is kept).
 func (f *recipeFlags) apply(ds data.Dataset, nTasks int, cfg *mtl.Config, aff *affinity.Options) error {
-	set := f.given()
+	set := givenFlags(f.fs)
 	switch {
 	case f.estimator != "auto":
 		est, err := affinity.ParseEstimator(f.estimator)

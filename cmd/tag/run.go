@@ -135,10 +135,10 @@ func (r *runCommand) trainer(stderr io.Writer) (*trainingSetup, error) {
 	description := gomlxtrainer.Describe(ds)
 	var dataForSeed func(uint64) (data.Dataset, error)
 	if f.varySplit {
-		if dataForSeed, err = td.splitPerSeed(ds, f.seed); err != nil {
+		if dataForSeed, err = td.SplitPerSeed(ds, f.seed); err != nil {
 			return nil, err
 		}
-		description["split"] = fmt.Sprintf("varies with the seed (-vary-split): the repetition with training seed %d+r uses row-split seed %d+r", f.seed, td.seed)
+		description["split"] = fmt.Sprintf("varies with the seed (-vary-split): the repetition with training seed %d+r uses row-split seed %d+r", f.seed, td.SplitSeed)
 	}
 	tr := &gomlxtrainer.Trainer{Data: ds, DataForSeed: dataForSeed, Config: cfg, Affinity: aff}
 	return &trainingSetup{ds: ds, tasks: tasks, tr: tr, description: description}, nil
@@ -171,7 +171,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	var rf *experiment.From
 	if f.from != "" {
-		if rf, err = planRunFrom(f.from, f.out, f.add, f.remove, rc.td.tasks != ""); err != nil {
+		if rf, err = planRunFrom(f.from, f.out, f.add, f.remove, rc.td.Tasks != ""); err != nil {
 			return err
 		}
 	} else if f.add != "" || f.remove != "" {
