@@ -54,7 +54,7 @@ func (t *Trainer) Recipe() any {
 func (t *Trainer) train(ctx context.Context, job experiment.Job, aff *affinity.Options) (*mtl.Result, error) {
 	c := t.Config
 	c.Seed = job.Seed
-	c.Balance = job.Balance
+	c.UpdateRule = job.UpdateRule
 	opt := mtl.Options{Affinity: aff, CheckpointDir: job.CheckpointDir}
 	if t.Progress != nil {
 		opt.Progress = func(p mtl.Progress) { t.Progress(job, p) }

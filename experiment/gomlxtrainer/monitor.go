@@ -165,8 +165,8 @@ func unitName(job experiment.Job) string {
 	if len(s) > 40 {
 		s = fmt.Sprintf("%d tasks", len(job.Tasks))
 	}
-	if job.Balance != "" {
-		s += " " + job.Balance
+	if job.UpdateRule != "" {
+		s += " " + job.UpdateRule
 	}
 	return "[" + s + "]"
 }

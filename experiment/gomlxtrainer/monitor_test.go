@@ -24,7 +24,7 @@ func TestRunMonitor(t *testing.T) {
 	m.Phase("phase 1: affinity run, baselines and grouping units")
 	m.Unit(experiment.Progress{Done: 0, Total: 4, Pending: []int{2, 1, 1, 1}})
 	a := experiment.Job{Key: "group-2-a", Tasks: []string{"a", "b"}}
-	b := experiment.Job{Key: "group-1-b", Tasks: []string{"c"}, Balance: "uw"}
+	b := experiment.Job{Key: "group-1-b", Tasks: []string{"c"}, UpdateRule: "uw"}
 	m.Step(a, mtl.Progress{Step: 0, Steps: 100})
 	m.Step(b, mtl.Progress{Step: 0, Steps: 100})
 	clock = t0.Add(5 * time.Second)
