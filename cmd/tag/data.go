@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/data/catalog" // also registers the built-in data sets
@@ -64,23 +63,8 @@ func runData(args []string, stdout, stderr io.Writer) error {
 		if err := parseFlags(fs, args[1:]); err != nil {
 			return err
 		}
-		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "name\t`tag run -data NAME` on 2 cores\tdescription")
-		for _, s := range data.Sources() {
-			t := "unknown"
-			if r, ok := catalog.Lookup(s.Name); ok && r.RunTime != "" {
-				t = r.RunTime
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Name, t, s.Summary)
-		}
-		if err := tw.Flush(); err != nil {
+		if err := catalog.WriteList(stdout); err != nil {
 			return err
-		}
-		fmt.Fprintln(stdout, "\ndata sets with options (-data NAME:key=value,...; the defaults shown):")
-		for _, s := range data.Sources() {
-			if s.Options != "" {
-				fmt.Fprintf(stdout, "  %s:%s\n", s.Name, s.Options)
-			}
 		}
 		fmt.Fprint(stdout, ownData)
 		return nil
