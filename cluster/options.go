@@ -103,10 +103,28 @@ func (o Options) Describe(workers int) string {
 	return "executor " + o.Name
 }
 
-// UnitIndex returns a worker's unit index: flagIndex when it is given
-// (≥ 0), else the array task id of Slurm, else the completion index of
-// Kubernetes. Errors are bad input.
-func UnitIndex(flagIndex int) (int, error) {
+// UnitIndex returns the plan index of a worker's unit: its own index,
+// which is flagIndex when given (≥ 0), else the array task id of Slurm,
+// else the completion index of Kubernetes; mapped, when indices (the
+// -indices of a resubmission, workerCommand) is given, through that
+// comma-separated list. Errors are bad input.
+func UnitIndex(flagIndex int, indices string) (int, error) {
+	i, err := ownIndex(flagIndex)
+	if err != nil || indices == "" {
+		return i, err
+	}
+	list := strings.Split(indices, ",")
+	if i >= len(list) {
+		return 0, badOption("-indices has %d entries; index %d is past its end", len(list), i)
+	}
+	if i, err = strconv.Atoi(strings.TrimSpace(list[i])); err != nil || i < 0 {
+		return 0, badOption("-indices: %q is not an index", list[i])
+	}
+	return i, nil
+}
+
+// ownIndex is the index of UnitIndex before the -indices list.
+func ownIndex(flagIndex int) (int, error) {
 	if flagIndex >= 0 {
 		return flagIndex, nil
 	}

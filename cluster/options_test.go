@@ -54,14 +54,22 @@ func TestOptionsExecutor(t *testing.T) {
 func TestUnitIndex(t *testing.T) {
 	t.Setenv(EnvSlurmIndex, "")
 	t.Setenv(EnvK8sIndex, "4")
-	if i, err := UnitIndex(2); i != 2 || err != nil {
+	if i, err := UnitIndex(2, ""); i != 2 || err != nil {
 		t.Errorf("flag: got %d, %v", i, err)
 	}
-	if _, err := UnitIndex(-1); err == nil || !strings.Contains(err.Error(), EnvSlurmIndex) {
+	if _, err := UnitIndex(-1, ""); err == nil || !strings.Contains(err.Error(), EnvSlurmIndex) {
 		t.Errorf("empty Slurm index: got %v", err)
 	}
 	t.Setenv(EnvSlurmIndex, " 7 ")
-	if i, err := UnitIndex(-1); i != 7 || err != nil {
+	if i, err := UnitIndex(-1, ""); i != 7 || err != nil {
 		t.Errorf("Slurm: got %d, %v", i, err)
+	}
+	if i, err := UnitIndex(1, "5, 8"); i != 8 || err != nil {
+		t.Errorf("-indices: got %d, %v", i, err)
+	}
+	for _, bad := range []string{"5", "5,x"} {
+		if _, err := UnitIndex(1, bad); err == nil || !strings.Contains(err.Error(), "-indices") {
+			t.Errorf("-indices %q: got %v", bad, err)
+		}
 	}
 }

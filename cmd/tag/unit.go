@@ -5,8 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 
 	"github.com/tagroup/tag/cluster"
 	"github.com/tagroup/tag/experiment"
@@ -36,18 +34,9 @@ func runUnit(args []string, stdout, stderr io.Writer) error {
 	if *dir == "" {
 		return badInputf("-dir is required")
 	}
-	i, err := cluster.UnitIndex(*index)
+	i, err := cluster.UnitIndex(*index, *indices)
 	if err != nil {
 		return err
-	}
-	if *indices != "" {
-		list := strings.Split(*indices, ",")
-		if i >= len(list) {
-			return badInputf("-indices has %d entries; index %d is past its end", len(list), i)
-		}
-		if i, err = strconv.Atoi(strings.TrimSpace(list[i])); err != nil || i < 0 {
-			return badInputf("-indices: %q is not an index", list[i])
-		}
 	}
 	abs, err := filepath.Abs(*dir)
 	if err != nil {
