@@ -12,6 +12,7 @@ import (
 	"github.com/tagroup/tag/experiment/gomlxtrainer"
 	"github.com/tagroup/tag/experiment/quality"
 	"github.com/tagroup/tag/mtl"
+	"github.com/tagroup/tag/report"
 	"github.com/tagroup/tag/selection"
 )
 
@@ -66,6 +67,13 @@ func runBenchQuality(args []string, stdout, stderr io.Writer) error {
 		Candidates: *candidates, Epochs: *epochs, Workers: *workers, BudgetAsMaximum: !*spend, TrainingBatches: *training, Phase: mon.Phase, Progress: mon.Unit, Step: mon.Step})
 	if err != nil {
 		return err
+	}
+	for _, s := range rep.Suites {
+		if s.Results != nil {
+			if _, err := report.Write(filepath.Join(*out, s.Suite.Name), s.Results); err != nil {
+				return err
+			}
+		}
 	}
 	p, err := rep.Write(*out)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/internal/atomicfile"
-	"github.com/tagroup/tag/report"
 )
 
 // SuiteNames lists the names of Suites, in order.
@@ -37,17 +36,9 @@ func Select(names []string) ([]Suite, error) {
 	return slices.DeleteFunc(suites, func(s Suite) bool { return !slices.Contains(names, s.Name) }), nil
 }
 
-// Write writes rep's files under dir: each suite's report
-// (DIR/<suite>/report.md and its plots), DIR/quality.md and
-// DIR/quality.json. It returns the path of quality.md.
+// Write writes DIR/quality.md and DIR/quality.json for rep (each suite's
+// own report is package report's) and returns the path of quality.md.
 func (rep *Report) Write(dir string) (string, error) {
-	for _, s := range rep.Suites {
-		if s.Results != nil {
-			if _, err := report.Write(filepath.Join(dir, s.Suite.Name), s.Results); err != nil {
-				return "", err
-			}
-		}
-	}
 	p := filepath.Join(dir, "quality.md")
 	if err := atomicfile.Write(p, rep.WriteMarkdown); err != nil {
 		return "", err
