@@ -140,6 +140,7 @@ func solvePartitions(r *AffinitySum, bs []Budget, opt Options) ([]*Result, error
 	p := newPairWeights(r)
 	found, spent := partitionSearch(p, ks, iters, opt.Seed, stop)
 	bound := partitionBounds(r, maxK)
+	refineByBlocks(p, found, spent, ks, bound)
 	out := make([]*Result, len(bs))
 	for i, b := range bs {
 		k := min(b.Limit, n)
@@ -157,6 +158,41 @@ func solvePartitions(r *AffinitySum, bs []Budget, opt Options) ([]*Result, error
 		out[i] = res
 	}
 	return out, nil
+}
+
+// refineByBlocks applies the block bound ([blockBounds]) with the blocks
+// of the best partition found at the smallest K of ks whose groups all
+// have at most [blockExactMax] tasks: it lowers bound[K] (for K in
+// 1..len(bound)−1) where the block bound is less, and climbs the block
+// bound's candidate for every K of ks, keeping it in found when better
+// (the climbs' time is added to spent).
+func refineByBlocks(p *pairWeights, found map[int]*partState, spent map[int]time.Duration, ks []int, bound []float64) {
+	var blocks *partState
+	for _, k := range ks {
+		if s := found[k]; s != nil && slices.Max(s.size) <= blockExactMax && (blocks == nil || k < blocks.k) {
+			blocks = s
+		}
+	}
+	if blocks == nil {
+		return
+	}
+	bb, cand := blockBounds(p, blocks.label, len(bound)-1)
+	for K := 1; K < len(bound); K++ {
+		bound[K] = min(bound[K], bb[K])
+	}
+	for _, k := range ks {
+		if k >= len(cand) || cand[k] == nil {
+			continue
+		}
+		t := time.Now()
+		c := newPartState(p, cand[k], k)
+		c.climb(true)
+		c.recompute()
+		if c.better(found[k]) {
+			found[k] = c
+		}
+		spent[k] += time.Since(t)
+	}
 }
 
 // partitionBounds returns, for K in 1..maxK, the least of three bounds on
