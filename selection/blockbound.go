@@ -199,14 +199,82 @@ func lowBit(x int) int { return Set(x).Lowest() }
 
 // crossBounds returns c[d] for d in 0..n: a bound on the summed weight of
 // the pairs of tasks from different blocks of labels that share a group,
-// over partitions whose groups hold d more pieces (maximal runs of a
-// group inside one block) than there are groups; sMax is the largest
-// block's size. A group of q ≥ 2 pieces holds at most q·sMax ≤
-// 2(q−1)·sMax tasks, so at most 2d·sMax tasks have a partner from another
-// block, each at most d·sMax of them: c[d] is the sum of the 2d·sMax
-// largest, over tasks j, of the d·sMax largest positive halves of the
-// weights from j to other blocks.
+// over partitions whose groups hold d more pieces (a piece: a group's
+// tasks inside one block) than there are groups; sMax is the largest
+// block's size. It is the least of three bounds:
+//
+//   - By task: a group of q ≥ 2 pieces holds at most q·sMax ≤ 2(q−1)·sMax
+//     tasks, so at most 2d·sMax tasks have a partner from another block,
+//     each at most d·sMax of them: the sum of the 2d·sMax largest, over
+//     tasks j, of the d·sMax largest positive halves of the weights from j
+//     to other blocks.
+//   - By block pair: the pairs that share a group between blocks a and b
+//     are distinct pairs of a × b, so they weigh at most P_ab, the sum of
+//     the positive weights between a and b, and nothing unless a and b
+//     meet in a group. A group of q pieces makes q(q−1)/2 meeting pairs;
+//     with Σ(q−1) = d there are at most d(d+1)/2 of them: the sum of the
+//     d(d+1)/2 largest P_ab.
+//   - By block: block a meets at most d other blocks (Σ(q−1) over its
+//     groups), so the meeting pairs weigh at most half the sum over blocks
+//     a of the d largest P_ab.
 func crossBounds(p *pairWeights, labels []int, sMax int) []float64 {
+	out := taskCrossBounds(p, labels, sMax)
+	pairs := blockCrossBounds(p, labels)
+	for d := range out {
+		out[d] = min(out[d], pairs[d])
+	}
+	return out
+}
+
+// blockCrossBounds returns the least of the block-pair and the block
+// bounds of [crossBounds] for d in 0..n.
+func blockCrossBounds(p *pairWeights, labels []int) []float64 {
+	n := p.n
+	labels = canonicalLabels(labels)
+	r := slices.Max(labels) + 1
+	pos := make([]float64, r*r)
+	for i := 0; i < n; i++ {
+		a := labels[i]
+		for j, v := range p.row(i) {
+			if b := labels[j]; b != a && v > 0 {
+				pos[a*r+b] += v // each pair once in row a, once in row b
+			}
+		}
+	}
+	var all []float64 // P_ab over a < b, largest first
+	rows := make([][]float64, r)
+	for a := 0; a < r; a++ {
+		for b := 0; b < r; b++ {
+			if b != a {
+				rows[a] = append(rows[a], pos[a*r+b])
+				if a < b {
+					all = append(all, pos[a*r+b])
+				}
+			}
+		}
+		slices.SortFunc(rows[a], func(x, y float64) int { return cmp.Compare(y, x) })
+	}
+	slices.SortFunc(all, func(x, y float64) int { return cmp.Compare(y, x) })
+	out := make([]float64, n+1)
+	pairSum, m := 0.0, 0 // the m largest P_ab
+	byBlock := 0.0       // Σ over blocks of their d largest P_ab
+	for d := 1; d <= n; d++ {
+		for m < min(d*(d+1)/2, len(all)) {
+			pairSum += all[m]
+			m++
+		}
+		for _, row := range rows { // block a's d-th partner
+			if d <= len(row) {
+				byBlock += row[d-1]
+			}
+		}
+		out[d] = min(pairSum, byBlock/2)
+	}
+	return out
+}
+
+// taskCrossBounds returns the task bound of [crossBounds] for d in 0..n.
+func taskCrossBounds(p *pairWeights, labels []int, sMax int) []float64 {
 	n := p.n
 	prefix := make([][]float64, n) // prefix[j][r]: j's r largest positive cross halves
 	for j := 0; j < n; j++ {
