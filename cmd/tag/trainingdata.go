@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/tagroup/tag/data"
@@ -78,6 +79,21 @@ func (f *trainingData) load(seed uint64, stderr io.Writer) (data.Dataset, []stri
 		}
 	}
 	return ds, tasks, src, nil
+}
+
+// addTargets adds tasks to the target columns -targets names, those it
+// lacks (nothing without -targets).
+func (f *trainingData) addTargets(tasks []string) {
+	if f.targets == "" {
+		return
+	}
+	targets := splitList(f.targets)
+	for _, t := range tasks {
+		if !slices.Contains(targets, t) {
+			targets = append(targets, t)
+		}
+	}
+	f.targets = strings.Join(targets, ",")
 }
 
 // openSource opens src, saying so on stderr when it renders the glyphs;
