@@ -124,6 +124,11 @@ type trainingSetup struct {
 // on the data split per seed with -vary-split.
 func (r *runCommand) trainer(stderr io.Writer) (*trainingSetup, error) {
 	f, td := &r.f, r.td
+	if f.from != "" {
+		// A run continued from another reads the added tasks as further
+		// target columns of its CSV file.
+		td.addTargets(splitList(f.add))
+	}
 	ds, tasks, _, err := td.load(f.seed, stderr)
 	if err != nil {
 		return nil, err
@@ -207,6 +212,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	// refusal is the command's only line.
 	if rf != nil {
 		exp.Tasks, exp.From = rf.Tasks(), rf
+		rf.Restrict = gomlxtrainer.DescriptionFor
 		if err := checkAdded(rf, ds); err != nil {
 			return err
 		}
