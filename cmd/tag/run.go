@@ -127,7 +127,7 @@ func (r *runCommand) trainer(stderr io.Writer) (*trainingSetup, error) {
 	if f.from != "" {
 		// A run continued from another reads the added tasks as further
 		// target columns of its CSV file.
-		td.addTargets(splitList(f.add))
+		td.AddTargets(splitList(f.add))
 	}
 	ds, tasks, _, err := td.load(f.seed, stderr)
 	if err != nil {

@@ -141,6 +141,22 @@ func (c Choice) TaskNames(ds data.Dataset) ([]string, error) {
 	return tasks, nil
 }
 
+// AddTargets adds tasks to the target columns of Targets, those it lacks
+// (nothing without Targets): a run continued with added tasks reads them
+// as further target columns of its CSV file.
+func (c *Choice) AddTargets(tasks []string) {
+	if c.Targets == "" {
+		return
+	}
+	targets := SplitList(c.Targets)
+	for _, t := range tasks {
+		if !slices.Contains(targets, t) {
+			targets = append(targets, t)
+		}
+	}
+	c.Targets = strings.Join(targets, ",")
+}
+
 // CheckSplits refuses a data set with an empty training, validation or
 // test split: training needs examples in all three.
 func CheckSplits(ds data.Dataset) error {

@@ -65,3 +65,17 @@ func TestChoiceOver(t *testing.T) {
 		t.Errorf("-targets over the glyphs: got %v", err)
 	}
 }
+
+// TestAddTargets adds the tasks Targets lacks, and nothing without
+// Targets.
+func TestAddTargets(t *testing.T) {
+	c := Choice{Targets: "a, b"}
+	c.AddTargets([]string{"b", "c"})
+	if c.Targets != "a,b,c" {
+		t.Errorf("got %q", c.Targets)
+	}
+	var none Choice
+	if none.AddTargets([]string{"c"}); none.Targets != "" {
+		t.Errorf("without targets: got %q", none.Targets)
+	}
+}
