@@ -11,7 +11,7 @@ import (
 // its candidates against their own value.
 func TestBlockBoundsBrute(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 3))
-	for trial := 0; trial < 300; trial++ {
+	for trial := 0; trial < 150; trial++ {
 		n := 2 + trial%9
 		var a [][]float64
 		if trial%3 == 0 {
