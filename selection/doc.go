@@ -251,6 +251,32 @@
 // d other blocks, so the meeting pairs weigh at most ½ Σ_a (the d largest
 // P_ab). ∎
 //
+// A second bound from the same blocks charges what merging whole blocks
+// costs. Claim: for every μ ≥ 0 a partition into exactly K groups scores
+// at most
+//
+//	μ·K + Σ_a max(max over q of [in_a + ½·V_a(q) − μ/q], split_a + x_a),
+//
+// where in_a is block a's own weight (best_a(1)), V_a(q) the sum of the
+// q−1 largest summed weights W_ab between a and another block, split_a =
+// max over k ≥ 2 of best_a(k), and x_a = Σ_{b≠a} max(R_ab, ½P_ab) with
+// R_ab = Σ_{i∈a} max(0, w(i, b)), w(i, b) the summed weight from task i to
+// block b.
+//
+// Proof. Call a block whole when one group holds it all, split otherwise.
+// A whole block a in a group with q_a whole blocks has its own weight and
+// shares with them ½ Σ W_ab ≤ ½·V_a(q_a); the groups holding whole blocks
+// number Σ 1/q_a ≤ K, so adding μ(K − Σ 1/q_a) ≥ 0 keeps a bound. A split
+// block scores at most split_a inside, and its pairs with other blocks:
+// with a whole block b (in one group, beside the piece of a there), the
+// pairs weigh Σ over that piece of w(i, b) ≤ R_ab; with a split block b,
+// at most P_ab, counted half from each side. The pairs of two whole blocks
+// in different groups are not counted, those of one group are. ∎
+//
+// Its weak point is the split choice, whose pieces take no share of the K
+// groups: it helps where splitting a block costs more than its positive
+// weights to others can give.
+//
 // When no weight across blocks is positive (C = 0) and every block is
 // solved exactly, the bound at K at or above the number of blocks is the
 // value of the best partition that splits each block on its own, and the
@@ -259,8 +285,7 @@
 // matrices of 100 and 300 tasks, every budget from the planted one up).
 // Below the number of blocks the search also looks among the partitions
 // of whole blocks (the partition search on the blocks' summed cross
-// weights) and climbs the best from its tasks; the bound there remains the
-// count and spectral bounds.
+// weights) and climbs the best from its tasks.
 //
 // [Solve] and [SolveMatrix] pick the exact solver when its work estimate is
 // small enough, the partition search for rule zsum under network budgets
