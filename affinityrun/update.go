@@ -37,6 +37,9 @@ type UpdateRecord struct {
 	Removed []string `json:"removed,omitempty"`
 	// Refresh: the old pairs' sums also took the update's measurements.
 	Refresh bool `json:"refresh_old_pairs"`
+	// Warm: the training started from the saved weights, not from the
+	// initialization of the seed (Continue.Warm).
+	Warm bool `json:"warm_start"`
 	// StopRecord says why the measurement ended: StopNothingAdded (no
 	// training), StopSteps (UpdateOptions.Steps), StopStable (the stop
 	// rule met), StopPatience (the recipe's early stopping) or
@@ -83,6 +86,9 @@ type UpdateOptions struct {
 	// Refresh adds the update's measurements of the old pairs to their
 	// saved sums (default: keep the old pairs as they were).
 	Refresh bool
+	// Warm trains from the saved weights instead of the seed's
+	// initialization (Continue.Warm).
+	Warm bool
 	// Budgets and Rule choose the groupings compared before and after
 	// (nil: DefaultBudgets, those of them at most the new number of
 	// tasks; a budget given above it is refused).
@@ -168,7 +174,7 @@ func PlanUpdate(o UpdateOptions) (*Update, error) {
 	if u.scratch, err = readScratch(o.Compare, u.tasks); err != nil {
 		return nil, err
 	}
-	u.rec = UpdateRecord{From: o.From, Added: o.Add, Removed: o.Remove, Refresh: o.Refresh, ScratchSteps: u.old.Steps}
+	u.rec = UpdateRecord{From: o.From, Added: o.Add, Removed: o.Remove, Refresh: o.Refresh, Warm: o.Warm, ScratchSteps: u.old.Steps}
 	switch {
 	case u.old.Update != nil:
 		u.rec.ScratchSteps = u.old.Update.ScratchSteps
@@ -357,7 +363,7 @@ func (u *Update) measure(ctx context.Context, ds data.Dataset) error {
 		Leakage: u.old.Leakage, Config: u.cfg, Affinity: u.aopt, Seed: u.old.Seed, Versions: Versions()}
 	c := Continue{Tasks: u.tasks, Added: u.rec.Added, Removed: u.rec.Removed, Old: u.oldFiles, Config: u.cfg, Affinity: u.aopt,
 		Steps: u.opt.Steps, MaxEpochs: u.opt.MaxEpochs, Rule: u.opt.stopRule(u.aopt.Every), Refresh: u.rec.Refresh,
-		CheckpointDir: u.out.Dir, Progress: u.opt.Progress}
+		Warm: u.rec.Warm, CheckpointDir: u.out.Dir, Progress: u.opt.Progress}
 	done, err := c.Run(ctx, ds)
 	if err != nil {
 		return err

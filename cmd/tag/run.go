@@ -9,9 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tagroup/tag/cluster"
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/experiment"
-	"github.com/tagroup/tag/experiment/engines"
+	"github.com/tagroup/tag/experiment/gomlxtrainer"
 	"github.com/tagroup/tag/mtl"
 	"github.com/tagroup/tag/report"
 	"github.com/tagroup/tag/selection"
@@ -69,7 +70,7 @@ type runCommand struct {
 	fs   *flag.FlagSet
 	td   *trainingData
 	f    runFlags
-	exec *executorFlags
+	exec *cluster.Options
 }
 
 // newRunCommand defines the flags of tag run; usage goes to stderr.
@@ -114,7 +115,7 @@ func newRunCommand(stderr io.Writer) *runCommand {
 type trainingSetup struct {
 	ds          data.Dataset
 	tasks       []string
-	tr          *engines.Trainer
+	tr          *gomlxtrainer.Trainer
 	description map[string]any
 }
 
@@ -123,23 +124,28 @@ type trainingSetup struct {
 // on the data split per seed with -vary-split.
 func (r *runCommand) trainer(stderr io.Writer) (*trainingSetup, error) {
 	f, td := &r.f, r.td
+	if f.from != "" {
+		// A run continued from another reads the added tasks as further
+		// target columns of its CSV file.
+		td.addTargets(splitList(f.add))
+	}
 	ds, tasks, _, err := td.load(f.seed, stderr)
 	if err != nil {
 		return nil, err
 	}
-	cfg, aff := engines.Recipe(ds)
+	cfg, aff := gomlxtrainer.Recipe(ds)
 	if err := f.recipe.apply(ds, len(tasks), &cfg, &aff); err != nil {
 		return nil, err
 	}
-	description := engines.Describe(ds)
+	description := gomlxtrainer.Describe(ds)
 	var dataForSeed func(uint64) (data.Dataset, error)
 	if f.varySplit {
-		if dataForSeed, err = td.splitPerSeed(ds, f.seed); err != nil {
+		if dataForSeed, err = td.SplitPerSeed(ds, f.seed); err != nil {
 			return nil, err
 		}
-		description["split"] = fmt.Sprintf("varies with the seed (-vary-split): the repetition with training seed %d+r uses row-split seed %d+r", f.seed, td.seed)
+		description["split"] = fmt.Sprintf("varies with the seed (-vary-split): the repetition with training seed %d+r uses row-split seed %d+r", f.seed, td.SplitSeed)
 	}
-	tr := &engines.Trainer{Data: ds, DataForSeed: dataForSeed, Config: cfg, Affinity: aff}
+	tr := &gomlxtrainer.Trainer{Data: ds, DataForSeed: dataForSeed, Config: cfg, Affinity: aff}
 	return &trainingSetup{ds: ds, tasks: tasks, tr: tr, description: description}, nil
 }
 
@@ -170,13 +176,13 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	var rf *experiment.From
 	if f.from != "" {
-		if rf, err = planRunFrom(f.from, f.out, f.add, f.remove, rc.td.tasks != ""); err != nil {
+		if rf, err = planRunFrom(f.from, f.out, f.add, f.remove, rc.td.Tasks != ""); err != nil {
 			return err
 		}
 	} else if f.add != "" || f.remove != "" {
 		return badInputf("-add and -remove need -from")
 	}
-	executor, err := rc.exec.executor(stderr)
+	executor, err := rc.exec.Executor(stderr)
 	if err != nil {
 		return err
 	}
@@ -194,18 +200,19 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if out == "" {
 		out = experiment.DefaultDir(ds.Name())
 	}
-	mon := newRunMonitor(stderr, 10*time.Second)
+	mon := gomlxtrainer.NewMonitor(stderr, 10*time.Second)
 	exp := experiment.Config{
 		Tasks: tasks, Budgets: budgets, Methods: methods, RandomSeeds: f.randomSeeds, Seed: f.seed,
 		Seeds: f.seeds, Candidates: f.candidates, PoolAffinity: f.poolAffinity, Rule: f.rule,
 		Workers: f.workers, Data: description, Phase: mon.Phase, Progress: mon.Unit,
 		Executor: executor, Worker: args,
 	}
-	sel := engines.Selector{Options: selection.Options{Seed: f.seed, MaxGroupSize: f.maxGroupSize, SpendBudget: f.spendBudget}}
+	sel := gomlxtrainer.Selector{Options: selection.Options{Seed: f.seed, MaxGroupSize: f.maxGroupSize, SpendBudget: f.spendBudget}}
 	// Every method is checked before anything is printed or trained: a
 	// refusal is the command's only line.
 	if rf != nil {
 		exp.Tasks, exp.From = rf.Tasks(), rf
+		rf.Restrict = gomlxtrainer.DescriptionFor
 		if err := checkAdded(rf, ds); err != nil {
 			return err
 		}
@@ -234,7 +241,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signalContext()
 	defer stop()
 	fmt.Fprintf(stderr, "tag run: %d tasks, budgets %v, methods %s, out %s, %s\n", len(exp.Tasks), planned.Budgets,
-		strings.Join(planned.Methods, ","), out, rc.exec.describe(f.workers))
+		strings.Join(planned.Methods, ","), out, rc.exec.Describe(f.workers))
 	res, err := experiment.Run(ctx, out, exp, tr, sel)
 	if err != nil {
 		return err

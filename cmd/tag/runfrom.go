@@ -1,12 +1,10 @@
 package main
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/experiment"
-	"github.com/tagroup/tag/internal/atomicfile"
 	"github.com/tagroup/tag/report"
 )
 
@@ -35,13 +33,10 @@ func checkAdded(f *experiment.From, ds data.Dataset) error {
 }
 
 // writeReuse prints what the run reused to w and writes it to out's
-// reuse.md (report.md holds it too).
+// reuse.md.
 func writeReuse(w io.Writer, r *experiment.Reuse, out experiment.Layout) error {
 	if err := report.WriteReuse(w, r); err != nil {
 		return err
 	}
-	return atomicfile.Write(out.Reuse(), func(w io.Writer) error {
-		fmt.Fprintf(w, "# tag run -from %s\n\n", r.From)
-		return report.WriteReuse(w, r)
-	})
+	return report.WriteReuseFile(out, r)
 }

@@ -1,4 +1,4 @@
-package engines
+package gomlxtrainer
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -262,5 +263,29 @@ func TestUnitCheckpointResume(t *testing.T) {
 	}
 	if got.Steps != want.Steps {
 		t.Errorf("resumed network counts %d steps, uninterrupted %d", got.Steps, want.Steps)
+	}
+}
+
+// DescriptionFor keeps what networks on the tasks given read: the other
+// tasks' entries, class notes and warnings go, the rest stays.
+func TestDescriptionFor(t *testing.T) {
+	d := map[string]any{
+		"name":             "f.csv",
+		"tasks":            []any{map[string]any{"name": "a"}, map[string]any{"name": "b"}, map[string]any{"name": "r"}},
+		"notes":            []any{"content digest 01", `task "a" classes: 0=0, 1=1`, `task "b" classes: 0=0, 1=1`},
+		"leakage_warnings": []any{`feature "x" looks like a target: association 0.9 with task "b"`},
+	}
+	got := DescriptionFor(d, []string{"a", "r"})
+	want := map[string]any{
+		"name":             "f.csv",
+		"tasks":            []any{map[string]any{"name": "a"}, map[string]any{"name": "r"}},
+		"notes":            []any{"content digest 01", `task "a" classes: 0=0, 1=1`},
+		"leakage_warnings": []any(nil),
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("DescriptionFor = %v, want %v", got, want)
+	}
+	if len(d["tasks"].([]any)) != 3 {
+		t.Error("DescriptionFor changed its argument")
 	}
 }
