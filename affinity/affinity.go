@@ -197,24 +197,36 @@ type Batched struct {
 	// without forming the gradients. Measurement.Grads still comes from
 	// Grads (or TaskGradients) for a caller that needs them.
 	Kernel func() (base []*Node, after, gram *Node)
+	// SGDGram, when set, tells MeasureFirstOrder that the lookahead is
+	// plain SGD at rate lr, so that task i's step is Δ_i = −lr·g_i and
+	// its first-order Z_{i→j} = lr·g_i·g_j/L_j: it returns the n task
+	// losses (as the LossesFn at the shared parameters), the [n, n] Gram
+	// matrix of the task gradients (as GradientGram of them, which a
+	// model may compute without forming the gradients) and lr. One Gram
+	// matrix then gives both Z and the cosines, where the general form
+	// takes a second one of the steps with the gradients.
+	SGDGram func() (base []*Node, gram, lr *Node)
+}
+
+// gradients returns every task's gradient with respect to shared: from
+// b.Grads when set, by TaskGradients(base, shared) otherwise.
+func (b Batched) gradients(base, shared []*Node) [][]*Node {
+	if b.Grads != nil {
+		return b.Grads()
+	}
+	return TaskGradients(base, shared)
 }
 
 // MeasureWith is Measure with the per-task gradients and the losses after
 // the lookaheads taken from batched where it has them.
 func MeasureWith(shared []*Node, losses LossesFn, step StepFn, batched Batched) Measurement {
-	gradients := func(base []*Node) [][]*Node {
-		if batched.Grads != nil {
-			return batched.Grads()
-		}
-		return TaskGradients(base, shared)
-	}
 	if batched.Kernel != nil {
 		base, after, gram := batched.Kernel()
 		before := Stack(base, 0)
-		return Measurement{Z: eq1(after, before), Cosine: CosineFromGram(gram), Losses: before, Base: base, Grads: gradients(base)}
+		return Measurement{Z: eq1(after, before), Cosine: CosineFromGram(gram), Losses: before, Base: base, Grads: batched.gradients(base, shared)}
 	}
 	base := losses(shared)
-	grads := gradients(base)
+	grads := batched.gradients(base, shared)
 	stepped := make([][]*Node, len(base))
 	for i := range stepped {
 		stepped[i] = step(grads[i])

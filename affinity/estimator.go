@@ -191,16 +191,22 @@ func MeasureSources(shared []*Node, losses LossesFn, step StepFn, after Lookahea
 // MeasureFirstOrder is Measure with the FirstOrder estimator: Z_{i→j} =
 // −Δ_i·g_j/L_j, Δ_i = step(g_i) − shared the lookahead step of task i
 // and g_j task j's gradient, all shared parameters taken as one vector.
-// batched.Grads, when set, gives the gradients; its other fields are not
+// batched.Grads, when set, gives the gradients; After and Kernel are not
 // used, since no loss is evaluated after a lookahead.
+//
+// With batched.SGDGram it takes Z and the cosines from that Gram matrix;
+// Measurement.Grads then still comes from batched.Grads (or
+// TaskGradients) for a caller that needs them.
 func MeasureFirstOrder(shared []*Node, losses LossesFn, step StepFn, batched Batched) Measurement {
-	base := losses(shared)
-	var grads [][]*Node
-	if batched.Grads != nil {
-		grads = batched.Grads()
-	} else {
-		grads = TaskGradients(base, shared)
+	if batched.SGDGram != nil {
+		base, gram, lr := batched.SGDGram()
+		before := Stack(base, 0)
+		moved := Mul(ConvertDType(lr, gram.DType()), gram) // lr·g_i·g_j = −Δ_i·g_j
+		return Measurement{Z: Div(moved, ExpandAxes(before, 0)), Cosine: CosineFromGram(gram),
+			Losses: before, Base: base, Grads: batched.gradients(base, shared)}
 	}
+	base := losses(shared)
+	grads := batched.gradients(base, shared)
 	deltas := make([][]*Node, len(grads))
 	for i, g := range grads {
 		st := step(g)

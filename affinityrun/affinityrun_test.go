@@ -88,7 +88,7 @@ func plantedRun(t *testing.T, tasks []string, epochs int) (experiment.Layout, *p
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The planted recipe of package engines (which imports this
+	// The planted recipe of package experiment/gomlxtrainer (which imports this
 	// package): a narrow trunk, SGD with momentum, affinity every 2 steps
 	// on validation batches.
 	cfg, aopt := mtl.DefaultConfig(ds), affinity.DefaultOptions()

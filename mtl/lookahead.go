@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph DSL
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/layers/activation"
@@ -39,7 +40,7 @@ func (e *engine) trainAffinityGraph(g *Graph, in []*Node) []*Node {
 	if e.est == affinity.Sampled {
 		return append(e.trainOutputs(params, state, x, y, lr, t, rest), e.affinityOutputs(meas)...)
 	}
-	if e.m.cfg.Balance != BalanceNone {
+	if e.m.cfg.UpdateRule != UpdateSum {
 		grads, extra := e.balancedGradients(params, meas.Base, meas.Grads, rest)
 		out := append(e.update(params, grads, state, lr, t, meas.Losses), extra...)
 		return append(out, e.affinityOutputs(meas)...)
@@ -152,6 +153,12 @@ func (e *engine) measurement(params, state []*Node, x, y, lr, t, sel *Node) meas
 			res.kernel = e.m.kernelMeasurement(o, y, lr)
 			res.after, res.bias = res.kernel.products, res.kernel.bias
 			batched.Kernel = func() ([]*Node, *Node, *Node) { return res.kernel.base, res.kernel.after, res.kernel.gram }
+		}
+		if e.est == affinity.FirstOrder && e.look == affinity.SGD {
+			batched.SGDGram = func() ([]*Node, *Node, *Node) {
+				res.kernel = e.m.firstOrderMeasurement(o, y)
+				return res.kernel.base, res.kernel.gram, lr
+			}
 		}
 	}
 	switch e.est {
@@ -419,28 +426,94 @@ func (m *model) lookaheadByKernel(batch int) bool {
 // matrices' product with x (see lookaheadByKernel for the counts); the
 // values are those of the explicit form up to float32 rounding.
 func (m *model) kernelMeasurement(o *outputGradients, y, lr *Node) *kernelForm {
-	batch, width, n := o.x.Shape().Dimensions[0], m.cfg.Trunk.Widths[0], len(m.tasks)
-	losses := ReduceMean(Sub(Softplus(o.z), Mul(y, o.z)), 0)
-	base := make([]*Node, n)
-	for j := range base {
-		base[j] = Reshape(Slice(losses, AxisElem(j)))
-	}
-	ws := make([]*Node, n)
-	for j := range ws {
-		ws[j] = o.headWeight(j, 1, 1, width)
-	}
-	d := Mul(Mul(ExpandAxes(o.mask, 1), ExpandAxes(o.e, 2)), Concatenate(ws, 1)) // [B, n, width]
-	k := AddScalar(DotGeneral(o.x, []int{1}, nil, o.x, []int{1}, nil), 1)        // [B, B]
-	kd := Reshape(product(k, Reshape(d, batch, n*width)), batch, n, width)
+	batch, n := o.x.Shape().Dimensions[0], len(m.tasks)
+	d := m.preGradients(o)
+	kd := kernelProduct(o, d)
 	stepped := m.activate(Sub(ExpandAxes(o.pre, 1), Mul(ConvertDType(lr, dtypes.Float32), kd)))
 	products, bias := m.headProducts(o.p, stepped, batch, n)
 	return &kernelForm{
-		base:     base,
+		base:     baseLosses(o, y),
 		after:    afterLosses(products, bias, y),
 		gram:     DotGeneral(d, []int{0, 2}, nil, kd, []int{0, 2}, nil),
 		products: products, bias: bias,
 		d: d, pass: o,
 	}
+}
+
+// baseLosses returns every task's mean loss (sigmoid cross-entropy) from
+// the forward pass o on targets y, one scalar node per task.
+func baseLosses(o *outputGradients, y *Node) []*Node {
+	losses := ReduceMean(Sub(Softplus(o.z), Mul(y, o.z)), 0)
+	base := make([]*Node, losses.Shape().Dimensions[0])
+	for j := range base {
+		base[j] = Reshape(Slice(losses, AxisElem(j)))
+	}
+	return base
+}
+
+// preGradients returns the tasks' gradients with respect to the trunk's
+// pre-activations on the forward pass o, D [B, n, width] (D[b, j, k] =
+// mask[b, k]·e[b, j]·w_j[k], see taskGradients).
+func (m *model) preGradients(o *outputGradients) *Node {
+	width, n := m.cfg.Trunk.Widths[0], len(m.tasks)
+	ws := make([]*Node, n)
+	for j := range ws {
+		ws[j] = o.headWeight(j, 1, 1, width)
+	}
+	return Mul(Mul(ExpandAxes(o.mask, 1), ExpandAxes(o.e, 2)), Concatenate(ws, 1))
+}
+
+// kernelProduct returns K·D [B, n, width] for D [B, n, width]
+// (preGradients) and K = x·xᵀ + 1·1ᵀ [B, B], the inputs' kernel of the
+// forward pass o: how task j's gradient step moves the pre-activations,
+// per unit of learning rate (kernelMeasurement).
+func kernelProduct(o *outputGradients, d *Node) *Node {
+	dims := d.Shape().Dimensions
+	k := AddScalar(DotGeneral(o.x, []int{1}, nil, o.x, []int{1}, nil), 1) // [B, B]
+	return Reshape(product(k, Reshape(d, dims[0], dims[1]*dims[2])), dims...)
+}
+
+// firstOrderMeasurement returns, for a model that gradientsFromOutputs,
+// from the forward pass o on targets y, every task's mean loss (base) and
+// the n×n Gram matrix of the tasks' gradients with respect to the trunk's
+// weight and bias (gram), as affinity.Batched.SGDGram wants them, and
+// the pre-activation gradients a training step on the same batch needs
+// (kernelForm.trunkGradient). The Gram matrix takes the kernel form's
+// Σ D_i ⊙ (K·D_j) (kernelMeasurement) or the explicit gradients' dot
+// products, whichever needs fewer multiply-adds (gramByKernel).
+func (m *model) firstOrderMeasurement(o *outputGradients, y *Node) *kernelForm {
+	d := m.preGradients(o)
+	var gram *Node
+	if m.gramByKernel(o.x.Shape().Dimensions[0]) {
+		gram = DotGeneral(d, []int{0, 2}, nil, kernelProduct(o, d), []int{0, 2}, nil)
+	} else {
+		// [x, 1] [B, in + 1]: task j's weight and bias gradients are
+		// the rows of D_jᵀ·[x, 1] [width, in + 1].
+		batch := o.x.Shape().Dimensions[0]
+		xb := Concatenate([]*Node{o.x, Ones(o.x.Graph(), shapes.Make(o.x.DType(), batch, 1))}, 1)
+		g := DotGeneral(d, []int{0}, nil, xb, []int{0}, nil) // [n, width, in + 1]
+		gram = DotGeneral(g, []int{1, 2}, nil, g, []int{1, 2}, nil)
+	}
+	return &kernelForm{base: baseLosses(o, y), gram: gram, d: d, pass: o}
+}
+
+// gramByKernel reports whether firstOrderMeasurement forms the Gram
+// matrix on a batch of the given size in the kernel form, batch²·in +
+// n·batch²·width + n²·batch·width multiply-adds, rather than from the
+// explicit gradients, n·batch·(in + 1)·width + n²·(in + 1)·width: when
+// the batch is smaller than the trunk's input (the n² terms). A forced
+// form (model.lookahead) holds here too.
+func (m *model) gramByKernel(batch int) bool {
+	switch m.lookahead {
+	case lookaheadKernel:
+		return true
+	case lookaheadExplicit:
+		return false
+	}
+	in, width, n := m.specs[0].Shape[0], m.cfg.Trunk.Widths[0], len(m.tasks)
+	kernel := batch*batch*(in+n*width) + n*n*batch*width
+	explicit := n*batch*(in+1)*width + n*n*(in+1)*width
+	return kernel < explicit
 }
 
 // kernelForm is what kernelMeasurement builds: the measurement's base

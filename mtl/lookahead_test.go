@@ -110,6 +110,21 @@ func TestKernelLookaheadMatchesIndependentComputation(t *testing.T) {
 	}
 }
 
+// The first-order estimator with the plain SGD lookahead, which takes Z
+// and the cosines from one Gram matrix of the tasks' gradients, gives
+// −Δ_i·g_j/L_j of the independent computation with the Gram matrix in
+// either form (kernel or explicit gradients), from the affinity
+// executable and the fused training step.
+func TestFirstOrderGramMatchesIndependentComputation(t *testing.T) {
+	for _, form := range []lookaheadForm{lookaheadKernel, lookaheadExplicit} {
+		for _, fused := range []bool{false, true} {
+			t.Run(fmt.Sprintf("form=%d/fused=%v", form, fused), func(t *testing.T) {
+				checkEstimator(t, binaryTasks, OptimizerSGD, affinity.SGD, 0.3, fused, form, false, affinity.FirstOrder, nil)
+			})
+		}
+	}
+}
+
 // The engine evaluates the losses after the lookaheads on the host exactly
 // when the measurement has the heads' outputs (binary tasks on a one-layer
 // ReLU trunk) and the backend is the pure-Go one.

@@ -2,18 +2,15 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 
 	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/affinityrun"
-	"github.com/tagroup/tag/data/catalog"
-	"github.com/tagroup/tag/experiment/engines"
-	"github.com/tagroup/tag/mtl"
-
 	"github.com/tagroup/tag/data"
+	"github.com/tagroup/tag/data/catalog"
 	"github.com/tagroup/tag/experiment"
-	"github.com/tagroup/tag/internal/atomicfile"
+	"github.com/tagroup/tag/experiment/gomlxtrainer"
+	"github.com/tagroup/tag/mtl"
 	"github.com/tagroup/tag/report"
 )
 
@@ -47,10 +44,10 @@ func (r *runCommand) fromRecord(rf *experiment.From, stderr io.Writer) (ds data.
 	if b, err := json.Marshal(source); err != nil || json.Unmarshal(b, &rec) != nil {
 		return nil, src, cfg, aff, false, badInputf("-from: %s: the recorded data source %s cannot be read", rf.Layout.Results(), b)
 	}
-	if cfg, aff, err = engines.RecipeOf(recipe); err != nil {
+	if cfg, aff, err = gomlxtrainer.RecipeOf(recipe); err != nil {
 		return nil, src, cfg, aff, false, badInputf("-from: %s: %v", rf.Layout.Results(), err)
 	}
-	given, err := r.td.over(rec, r.fs, r.f.seed)
+	given, err := r.td.Over(rec, givenFlags(r.fs), r.f.seed)
 	if err != nil {
 		return nil, src, cfg, aff, false, err
 	}
@@ -78,13 +75,10 @@ func checkAdded(f *experiment.From, ds data.Dataset) error {
 }
 
 // writeReuse prints what the run reused to w and writes it to out's
-// reuse.md (report.md holds it too).
+// reuse.md.
 func writeReuse(w io.Writer, r *experiment.Reuse, out experiment.Layout) error {
 	if err := report.WriteReuse(w, r); err != nil {
 		return err
 	}
-	return atomicfile.Write(out.Reuse(), func(w io.Writer) error {
-		fmt.Fprintf(w, "# tag run -from %s\n\n", r.From)
-		return report.WriteReuse(w, r)
-	})
+	return report.WriteReuseFile(out, r)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -51,7 +50,7 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if td.tasks != "" {
+	if td.Tasks != "" {
 		return badInputf("-tasks does not apply to tag update: the tasks are -from's, changed by -add and -remove")
 	}
 	if *resume && *force {
@@ -69,8 +68,7 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	old := u.Old()
-	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	set := givenFlags(fs)
 	if !set["seed"] {
 		*seed = old.Seed
 	}
@@ -81,7 +79,7 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	if old.Source != nil {
 		recorded = *old.Source
 	}
-	given, err := td.over(recorded, fs, *seed)
+	given, err := td.Over(recorded, set, *seed)
 	if err != nil {
 		return err
 	}

@@ -1,13 +1,14 @@
-// Package engines connects the experiment package's small interfaces to
-// this repository's engines: a Trainer backed by mtl.Train (the GoMLX
-// multi-task training engine, with lookahead affinity from package affinity
-// for the affinity run) on a data.Dataset, and a Selector backed by package
-// selection (exact or anytime network selection under a budget of at most
-// k networks, TAG §2 of Fifty et al., NeurIPS 2021).
+// Package gomlxtrainer is the GoMLX trainer adapter: it connects the
+// experiment package's small interfaces to this repository's engines, a
+// Trainer backed by mtl.Train (the GoMLX multi-task training engine, with
+// lookahead affinity from package affinity for the affinity run) on a
+// data.Dataset, and a Selector backed by package selection (exact or
+// anytime network selection under a budget of at most k networks, TAG §2
+// of Fifty et al., NeurIPS 2021).
 //
 // It is a separate package so that package experiment, and its tests, stay
 // free of GoMLX.
-package engines
+package gomlxtrainer
 
 import (
 	"context"
@@ -77,7 +78,7 @@ func RecipeOf(recipe any) (mtl.Config, affinity.Options, error) {
 func (t *Trainer) train(ctx context.Context, job experiment.Job, aff *affinity.Options) (*mtl.Result, error) {
 	c := t.Config
 	c.Seed = job.Seed
-	c.Balance = job.Balance
+	c.UpdateRule = job.UpdateRule
 	opt := mtl.Options{Affinity: aff, CheckpointDir: job.CheckpointDir}
 	if t.Progress != nil {
 		opt.Progress = func(p mtl.Progress) { t.Progress(job, p) }
