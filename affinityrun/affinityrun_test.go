@@ -88,7 +88,7 @@ func plantedRun(t *testing.T, tasks []string, epochs int) (experiment.Layout, *p
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The planted recipe of package engines (which imports this
+	// The planted recipe of package experiment/gomlxtrainer (which imports this
 	// package): a narrow trunk, SGD with momentum, affinity every 2 steps
 	// on validation batches.
 	cfg, aopt := mtl.DefaultConfig(ds), affinity.DefaultOptions()
@@ -203,6 +203,44 @@ func TestUpdateCheckRefuses(t *testing.T) {
 		var ie *InputError
 		if !errors.As(c.err, &ie) || !strings.Contains(c.err.Error(), c.want) {
 			t.Errorf("error %v, want an input error with %q", c.err, c.want)
+		}
+	}
+}
+
+// An added task is measured from the initialization of the run's seed:
+// the new pairs' affinity after N steps is that of the first N steps of a
+// run from scratch on the new task list; with Warm, from the saved
+// weights, it is not.
+func TestContinueStartsFromInitialization(t *testing.T) {
+	l, ds := plantedRun(t, []string{"a0", "b0"}, 1)
+	rec, files, err := Read(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks := []string{"a0", "b0", "a1"}
+	cfg := rec.Config
+	scratch, err := mtl.Train(context.Background(), ds, tasks, cfg, mtl.Options{Affinity: &rec.Affinity, MaxSteps: 10, CheckpointDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := scratch.Sums.PairSums().Affinity()
+	for _, warm := range []bool{false, true} {
+		c := Continue{Tasks: tasks, Added: []string{"a1"}, Old: files, Config: cfg, Affinity: rec.Affinity, Steps: 10, Warm: warm, CheckpointDir: t.TempDir()}
+		done, err := c.Run(context.Background(), ds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := done.Files.Sums.Affinity()
+		same := true
+		for i, s := range got.Tasks {
+			for j, u := range got.Tasks {
+				if (s == "a1" || u == "a1") && got.Values[i][j] != want.Values[i][j] {
+					same = false
+				}
+			}
+		}
+		if same == warm {
+			t.Errorf("warm %v: new pairs %v, from scratch %v", warm, got.Values, want.Values)
 		}
 	}
 }

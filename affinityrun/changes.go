@@ -33,7 +33,11 @@ func WriteChanges(path string, old, rec *Record) error {
 			if u.Refresh {
 				old = "saved sums plus the update's measurements"
 			}
-			fmt.Fprintf(w, "- pairs involving an added task: measured by the update; the other pairs: %s\n", old)
+			start := "the initialization of seed %d, as the saved run started (its saved weights unused)"
+			if u.Warm {
+				start = "the saved weights of the run continued (-warm), seed %d"
+			}
+			fmt.Fprintf(w, "- pairs involving an added task: measured by the update, training all tasks from "+start+"; the other pairs: %s\n", rec.Seed, old)
 		}
 		fmt.Fprintf(w, "\n## Groupings\n\nEach budget's groups before and after (the rule of `tag group`, default options). ")
 		fmt.Fprintf(w, "An unchanged group's network can be kept; the others must be trained anew.\n\n")

@@ -30,6 +30,15 @@ type Continue struct {
 	Rule             GroupStability
 	// Refresh adds the measurements of the old pairs to their sums.
 	Refresh bool
+	// Warm starts the training from the saved weights (trunk and the
+	// kept heads, a fresh head per added task); otherwise (the default)
+	// it starts from the initialization of the run's seed, as the saved
+	// run did: the saved sums are means over a training from its start,
+	// and the added pairs are measured in the same stretch of training
+	// (at converged weights, tasks of one family fit at nearby optima can
+	// hinder each other where they helped each other from the start, see
+	// docs/update-stop-rule.md).
+	Warm bool
 	// CheckpointDir keeps the training's checkpoint (an interrupted
 	// measurement continues from it).
 	CheckpointDir string
@@ -47,8 +56,8 @@ type Continued struct {
 }
 
 // Run drops the removed tasks from the old sums, trajectory and weights
-// and, when tasks are added, trains all tasks from the old weights while
-// measuring, keeping the new pairs' sums (and the old pairs' with
+// and, when tasks are added, trains all tasks (from the seed's
+// initialization, or with Warm from the old weights) while measuring, keeping the new pairs' sums (and the old pairs' with
 // Refresh) until the stop rule is met.
 func (c Continue) Run(ctx context.Context, ds data.Dataset) (*Continued, error) {
 	kept, err := c.Old.Sums.Without(c.Removed)
@@ -61,7 +70,10 @@ func (c Continue) Run(ctx context.Context, ds data.Dataset) (*Continued, error) 
 		return &Continued{Files: Files{Sums: kept, Trajectory: traj, Weights: weights}, Stop: StopRecord{Stop: StopNothingAdded}}, nil
 	}
 	window := c.Config
-	opt := mtl.Options{CheckpointDir: c.CheckpointDir, Affinity: &c.Affinity, Init: weights, Progress: c.Progress}
+	opt := mtl.Options{CheckpointDir: c.CheckpointDir, Affinity: &c.Affinity, Progress: c.Progress}
+	if c.Warm {
+		opt.Init = weights
+	}
 	stepsPerEpoch := max(mtl.StepsPerEpoch(ds, c.Config), 1)
 	var stopper *Stopper
 	if c.Steps > 0 {

@@ -7,9 +7,10 @@
 //
 // An update removes tasks by dropping their rows and columns from the
 // saved per-pair sums (no training: the result is the saved matrix
-// restricted to the remaining tasks). It adds tasks by starting from the
-// saved weights (trunk and heads), adding a head per new task, training
-// all tasks together while measuring every pair, and keeping, for the
+// restricted to the remaining tasks). It adds tasks by training all tasks
+// together from the initialization of the run's seed, as the saved run
+// started (or, with Warm, from its saved weights with a fresh head per new
+// task), while measuring every pair, and keeping, for the
 // pairs i → j that involve a new task, the sums of this measurement; the
 // old pairs keep their saved sums (or, with Refresh, their saved sums plus
 // the new measurements). The affinity of a pair is its sum over its

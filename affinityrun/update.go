@@ -37,6 +37,9 @@ type UpdateRecord struct {
 	Removed []string `json:"removed,omitempty"`
 	// Refresh: the old pairs' sums also took the update's measurements.
 	Refresh bool `json:"refresh_old_pairs"`
+	// Warm: the training started from the saved weights, not from the
+	// initialization of the seed (Continue.Warm).
+	Warm bool `json:"warm_start"`
 	// StopRecord says why the measurement ended: StopNothingAdded (no
 	// training), StopSteps (UpdateOptions.Steps), StopStable (the stop
 	// rule met), StopPatience (the recipe's early stopping) or
@@ -84,6 +87,9 @@ type UpdateOptions struct {
 	// Refresh adds the update's measurements of the old pairs to their
 	// saved sums (default: keep the old pairs as they were).
 	Refresh bool
+	// Warm trains from the saved weights instead of the seed's
+	// initialization (Continue.Warm).
+	Warm bool
 	// Budgets and Rule choose the groupings compared before and after
 	// (nil: DefaultBudgets, those of them at most the new number of
 	// tasks; a budget given above it is refused).
@@ -169,7 +175,7 @@ func PlanUpdate(o UpdateOptions) (*Update, error) {
 	if u.scratch, err = readScratch(o.Compare, u.tasks); err != nil {
 		return nil, err
 	}
-	u.rec = UpdateRecord{From: o.From, Added: o.Add, Removed: o.Remove, Refresh: o.Refresh, ScratchSteps: u.old.Steps}
+	u.rec = UpdateRecord{From: o.From, Added: o.Add, Removed: o.Remove, Refresh: o.Refresh, Warm: o.Warm, ScratchSteps: u.old.Steps}
 	switch {
 	case u.old.Update != nil:
 		u.rec.ScratchSteps = u.old.Update.ScratchSteps
@@ -226,22 +232,32 @@ func distinct(option string, tasks []string) error {
 	return nil
 }
 
-// Source returns the data source of the update: the continued run's,
-// with the added tasks as further targets of a CSV file. given is the
-// source the command line names (the record's own when it names none);
-// it may only repeat the record, except that a CSV file's targets may be
-// the record's or those plus the added tasks, in any order. An added task
-// may not be a feature column of the continued run. Errors are
-// InputErrors naming the field that differs.
+// Source returns the data source of the update (SourceFor) and keeps it
+// for the record.
 func (u *Update) Source(given catalog.Spec) (catalog.Spec, error) {
-	rec := u.old.Source
+	src, err := SourceFor(u.opt.From, u.old.Source, given, u.rec.Added)
+	if err != nil {
+		return src, err
+	}
+	u.src = &src
+	return src, nil
+}
+
+// SourceFor returns the data source of a continuation of the run in
+// from, whose recorded source is rec: rec, with the added tasks as further
+// targets of a CSV file. given is the source the command line names
+// (rec itself when it names none); it may only repeat rec, except that a
+// CSV file's targets may be rec's or those plus the added tasks, in any
+// order. An added task may not be a feature column of rec. Errors are
+// InputErrors naming the field that differs.
+func SourceFor(from string, rec *catalog.Spec, given catalog.Spec, added []string) (catalog.Spec, error) {
 	if rec == nil {
-		return catalog.Spec{}, inputf("%s records no data source (made by an older tag); rerun tag affinity to update it", u.opt.From)
+		return catalog.Spec{}, inputf("%s records no data source (made by an older tag); rerun it to update it", from)
 	}
 	given = given.Clone()
 	if c, g := rec.CSV, given.CSV; c != nil && g != nil {
 		all := slices.Clone(c.Targets)
-		for _, t := range u.rec.Added {
+		for _, t := range added {
 			if !slices.Contains(all, t) {
 				all = append(all, t)
 			}
@@ -250,25 +266,22 @@ func (u *Update) Source(given catalog.Spec) (catalog.Spec, error) {
 			g.Targets = c.Targets
 		}
 		if diffs := jsondiff.Fields(c, g); len(diffs) > 0 {
-			return catalog.Spec{}, inputf("the data differ from %s's: %s (csv); give no data flags, or those it was made with", u.opt.From, strings.Join(diffs, "; "))
+			return catalog.Spec{}, inputf("the data differ from %s's: %s (csv); give no data flags, or those it was made with", from, strings.Join(diffs, "; "))
 		}
-		for _, t := range u.rec.Added {
+		for _, t := range added {
 			if slices.Contains(c.Features, t) {
-				return catalog.Spec{}, inputf("-add %s: column %q is an input feature of %s's run; it cannot also be a task of the same network (start a new tag affinity run with it among -targets)",
-					strings.Join(u.rec.Added, ","), t, u.opt.From)
+				return catalog.Spec{}, inputf("-add %s: column %q is an input feature of %s's run; it cannot also be a task of the same network (start a new run with it among -targets)",
+					strings.Join(added, ","), t, from)
 			}
 		}
 		out := rec.Clone()
 		out.CSV.Targets = all
-		u.src = &out
 		return out, nil
 	}
 	if diffs := sourceDiff(*rec, given); len(diffs) > 0 {
-		return catalog.Spec{}, inputf("the data differ from %s's: %s; give no data flags, or those it was made with", u.opt.From, strings.Join(diffs, "; "))
+		return catalog.Spec{}, inputf("the data differ from %s's: %s; give no data flags, or those it was made with", from, strings.Join(diffs, "; "))
 	}
-	out := rec.Clone()
-	u.src = &out
-	return out, nil
+	return rec.Clone(), nil
 }
 
 // sourceDiff names the fields in which two sources differ, within their
@@ -358,7 +371,7 @@ func (u *Update) measure(ctx context.Context, ds data.Dataset) error {
 		Leakage: u.old.Leakage, Config: u.cfg, Affinity: u.aopt, Seed: u.old.Seed, Versions: Versions()}
 	c := Continue{Tasks: u.tasks, Added: u.rec.Added, Removed: u.rec.Removed, Old: u.oldFiles, Config: u.cfg, Affinity: u.aopt,
 		Steps: u.opt.Steps, MaxEpochs: u.opt.MaxEpochs, Rule: u.opt.stopRule(u.aopt.Every), Refresh: u.rec.Refresh,
-		CheckpointDir: u.out.Dir, Progress: u.opt.Progress}
+		Warm: u.rec.Warm, CheckpointDir: u.out.Dir, Progress: u.opt.Progress}
 	done, err := c.Run(ctx, ds)
 	if err != nil {
 		return err

@@ -36,11 +36,12 @@
 // Selection always uses validation metrics; reported numbers are test metrics.
 // Totals are sums over tasks (means are reported beside them).
 //
-// The engines are behind two small interfaces, Trainer (trains one network on
-// a group of tasks, or the one affinity run) and Selector (network selection
-// on a task matrix or on true group losses), so that this package knows
-// nothing of GoMLX (selection's rule names are checked here; package
-// selection is standard library only).
+// The engines (package experiment/gomlxtrainer) are behind two small
+// interfaces, Trainer (trains one network on a group of tasks, or the one
+// affinity run) and Selector (network selection on a task matrix or on
+// true group losses), so that this package knows nothing of GoMLX
+// (selection's rule names are checked here; package selection is standard
+// library only).
 //
 // A run lives in a directory whose every path Layout names: DIR/manifest.json
 // records the hash of the data description and the Trainer's recipe, and

@@ -107,10 +107,10 @@ type Job struct {
 	Tasks []string
 	// Seed seeds the weights and the data order.
 	Seed uint64
-	// Balance names the loss-balancing or gradient-surgery update rule of
+	// UpdateRule names the loss-balancing or gradient-surgery update rule of
 	// the multi-task step ("" for the plain sum of the task losses; see
-	// Balances).
-	Balance string
+	// UpdateRules).
+	UpdateRule string
 	// CheckpointDir, if not empty, is a folder (named by the run's Layout
 	// after the unit's key) where the network keeps an exact checkpoint while
 	// it trains, so that an interrupted network continues where it stopped.
@@ -125,10 +125,10 @@ type Job struct {
 	Continue *Continuation
 }
 
-// Balances lists the multi-task update rules a Job may name besides the
+// UpdateRules lists the multi-task update rules a Job may name besides the
 // plain sum of losses: uncertainty weighting (Kendall et al. 2018), GradNorm
 // (Chen et al. 2018) and PCGrad (Yu et al. 2020).
-var Balances = []string{UW, GradNorm, PCGrad}
+var UpdateRules = []string{UW, GradNorm, PCGrad}
 
 // Trainer trains networks with one fixed recipe. Implementations must be
 // safe for concurrent use: units run in parallel. Given the same job, a

@@ -96,17 +96,18 @@ type PlanUnit struct {
 	Key string `json:"key"`
 	// Kind is "group" (TrainGroup) or "affinity" (AffinityRun).
 	Kind string `json:"kind"`
-	// Tasks, Seed and Balance are the Job's.
-	Tasks   []string `json:"tasks"`
-	Seed    uint64   `json:"seed"`
-	Balance string   `json:"balance,omitempty"`
+	// Tasks, Seed and UpdateRule are the Job's (UpdateRule keeps the JSON
+	// name "balance" of plans written before it was renamed).
+	Tasks      []string `json:"tasks"`
+	Seed       uint64   `json:"seed"`
+	UpdateRule string   `json:"balance,omitempty"`
 	// Continue is set for an affinity run that continues an earlier
 	// run's (Job.Continue).
 	Continue *Continuation `json:"continue,omitempty"`
 }
 
 func (u PlanUnit) unit() unit {
-	return unit{kind: u.Kind, tasks: u.Tasks, seed: u.Seed, balance: u.Balance, cont: u.Continue}
+	return unit{kind: u.Kind, tasks: u.Tasks, seed: u.Seed, balance: u.UpdateRule, cont: u.Continue}
 }
 
 // String describes the unit as progress lines and errors do, e.g.
@@ -178,7 +179,7 @@ func (s *store) newPlan(phase int, us []unit, worker []string) (*Plan, error) {
 		}
 		if r == nil {
 			u := j.u
-			p.Units = append(p.Units, PlanUnit{Key: j.key, Kind: u.kind, Tasks: u.tasks, Seed: u.seed, Balance: u.balance, Continue: u.cont})
+			p.Units = append(p.Units, PlanUnit{Key: j.key, Kind: u.kind, Tasks: u.tasks, Seed: u.seed, UpdateRule: u.balance, Continue: u.cont})
 		}
 	}
 	if len(p.Units) == 0 {

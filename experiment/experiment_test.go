@@ -88,7 +88,7 @@ func TestResultsShape(t *testing.T) {
 			continue
 		}
 		want := []string{"2", "3"}
-		if m == MTL || m == STL || slices.Contains(Balances, m) {
+		if m == MTL || m == STL || slices.Contains(UpdateRules, m) {
 			want = []string{"all"}
 		}
 		var got []string
@@ -703,7 +703,7 @@ func TestBalanceMethods(t *testing.T) {
 	r := mustRun(t, t.TempDir(), c, f, bruteSelector{})
 	mtl := r.Methods[MTL].Budgets[AllBudgets]
 	keys := map[string]bool{mtl.Units[0]: true}
-	for _, m := range Balances {
+	for _, m := range UpdateRules {
 		b := r.Methods[m].Budgets[AllBudgets]
 		if b == nil {
 			t.Fatalf("%s: no result under %q", m, AllBudgets)

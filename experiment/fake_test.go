@@ -128,8 +128,8 @@ func (f *fakeTrainer) TrainGroup(ctx context.Context, job Job) (*GroupResult, er
 	}
 	tasks := job.Tasks
 	kind := "group"
-	if job.Balance != "" {
-		kind += "/" + job.Balance
+	if job.UpdateRule != "" {
+		kind += "/" + job.UpdateRule
 	}
 	if err := f.enter(ctx, kind, tasks); err != nil {
 		return nil, err
@@ -143,11 +143,11 @@ func (f *fakeTrainer) TrainGroup(ctx context.Context, job Job) (*GroupResult, er
 		tm.Test.Loss += d
 		m[t] = tm
 	}
-	if job.Balance != "" {
+	if job.UpdateRule != "" {
 		// A balanced network is a little better on every task, by an
 		// amount that differs between update rules.
 		for t, tm := range m {
-			d := 0.01 * float64(len(job.Balance))
+			d := 0.01 * float64(len(job.UpdateRule))
 			tm.Validation.Loss -= d
 			tm.Test.Loss -= d
 			m[t] = tm

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/tagroup/tag/internal/atomicfile"
+	"github.com/tagroup/tag/internal/jsondiff"
 )
 
 // From is a finished run continued for a changed task set (`tag run
@@ -26,8 +27,28 @@ type From struct {
 	Layout Layout
 	// Added and Removed are the tasks changed.
 	Added, Removed []string
-	old, tasks     []string
+	// Restrict, when set, returns the part of a data description
+	// (Config.Data) that units on tasks depend on. A data description
+	// may cover more than that (a CSV file's description lists all its
+	// target columns, while a unit reads only its own): where the two
+	// runs' descriptions differ but agree on Restrict for the tasks
+	// kept, the finished units are reused under the new run's
+	// configuration hash. nil: the descriptions must be equal.
+	Restrict   func(data map[string]any, tasks []string) map[string]any
+	old, tasks []string
+	// oldHash is the finished run's configuration hash (Check), and
+	// reused the keys in the new run of the units reused (prepare).
+	oldHash string
+	reused  map[string]bool
+	// source and recipe are the finished run's Results.Source and
+	// Recipe.
+	source, recipe any
 }
+
+// Recorded returns how the finished run opened its data (its
+// Results.Source, nil for a run made before it was recorded) and its
+// recipe (Trainer.Recipe), as decoded from its results.json.
+func (f *From) Recorded() (source, recipe any) { return f.source, f.recipe }
 
 // PlanFrom reads the task list of the finished run in dir (its
 // results.json) and changes it: the old tasks less remove, then add.
@@ -51,7 +72,7 @@ func PlanFrom(dir, out string, add, remove []string) (*From, error) {
 	if err != nil {
 		return nil, configf("-from: %s: %v", l.Results(), err)
 	}
-	from := &From{Layout: l, Added: add, Removed: remove, old: res.Tasks}
+	from := &From{Layout: l, Added: add, Removed: remove, old: res.Tasks, source: res.Source, recipe: res.Recipe}
 	if from.tasks, err = ChangeTasks(dir, res.Tasks, add, remove); err != nil {
 		return nil, err
 	}
@@ -108,19 +129,41 @@ func ChangeTasks(dir string, old, add, remove []string) ([]string, error) {
 // Check refuses a configuration whose tasks are not f's new list, or
 // data or a recipe other than those f's units were made with (naming the
 // fields that differ), as Run does before anything is written; errors
-// are ConfigErrors.
+// are ConfigErrors. A task added that was an input of the finished run
+// (its data description's "features") is refused too. With Restrict, data
+// that differ only in what the kept tasks' units do not read are
+// accepted.
 func (f *From) Check(cfg Config, recipe any) error {
 	if !slices.Equal(cfg.Tasks, f.tasks) {
 		return configf("the tasks of a run -from %s are its tasks changed (%s), not %s", f.Layout.Dir, strings.Join(f.tasks, ","), strings.Join(cfg.Tasks, ","))
 	}
-	dataDiff, recipeDiff, err := SetupDiff(f.Layout, cfg.Data, recipe)
-	switch {
-	case err != nil:
+	old, err := readManifest(f.Layout)
+	if err != nil {
 		return configf("-from: %v", err)
-	case len(dataDiff) > 0:
-		return configf("the data differ from %s's: %s; give the flags it was made with", f.Layout.Dir, strings.Join(dataDiff, "; "))
-	case len(recipeDiff) > 0:
-		return configf("the recipe differs from %s's: %s; give the flags it was made with", f.Layout.Dir, strings.Join(recipeDiff, "; "))
+	}
+	if features, ok := old.Data["features"].([]any); ok {
+		for _, t := range f.Added {
+			if slices.Contains(features, any(t)) {
+				return configf("-add %s: column %q is an input feature of %s's run; it cannot also be a task of the same networks (start a new run with it among -targets)",
+					strings.Join(f.Added, ","), t, f.Layout.Dir)
+			}
+		}
+	}
+	here, err := newManifest(cfg.Data, recipe)
+	if err != nil {
+		return configf("-from: %v", err)
+	}
+	if d := jsondiff.Fields(old.Recipe, here.Recipe); len(d) > 0 {
+		return configf("the recipe differs from %s's: %s; give the flags it was made with", f.Layout.Dir, strings.Join(d, "; "))
+	}
+	f.oldHash = old.ConfigHash
+	d := jsondiff.Fields(old.Data, here.Data)
+	if len(d) > 0 && f.Restrict != nil {
+		kept := f.tasks[:len(f.tasks)-len(f.Added)]
+		d = jsondiff.Fields(f.Restrict(old.Data, kept), f.Restrict(here.Data, kept))
+	}
+	if len(d) > 0 {
+		return configf("the data differ from %s's: %s; give the flags it was made with", f.Layout.Dir, strings.Join(d, "; "))
 	}
 	return nil
 }
@@ -128,12 +171,18 @@ func (f *From) Check(cfg Config, recipe any) error {
 // prepare copies into out every finished unit of f whose tasks all
 // remain, and, for each seed, the state of f's affinity run of that seed;
 // it returns the continuation of each seed's affinity run (nil where
-// there is none, with the reason in why).
+// there is none, with the reason in why). configHash is the new run's
+// configuration hash; Check must have passed.
 func (f *From) prepare(out Layout, c Config, configHash string) (conts map[uint64]*Continuation, why map[uint64]string, err error) {
-	if _, err := ReuseUnits(f.Layout, out, f.tasks); err != nil {
+	reused, err := ReuseUnits(f.Layout, out, f.tasks, f.oldHash, configHash)
+	if err != nil {
 		return nil, nil, fmt.Errorf("-from: %w", err)
 	}
-	olds, err := f.affinityUnits(configHash)
+	f.reused = map[string]bool{}
+	for _, k := range reused {
+		f.reused[k] = true
+	}
+	olds, err := f.affinityUnits(f.oldHash)
 	if err != nil {
 		return nil, nil, fmt.Errorf("-from: %w", err)
 	}
@@ -145,8 +194,8 @@ func (f *From) prepare(out Layout, c Config, configHash string) (conts map[uint6
 			why[seed] = fmt.Sprintf("%s has no affinity run of seed %d on its tasks: trained from scratch", f.Layout.Dir, seed)
 			continue
 		}
-		key := old.unit().key(configHash)
-		copied, err := copyState(f.Layout.State(key), out.State(key))
+		oldKey, key := old.unit().key(f.oldHash), old.unit().key(configHash)
+		copied, err := copyState(f.Layout.State(oldKey), out.State(key))
 		if err != nil {
 			return nil, nil, fmt.Errorf("-from: %w", err)
 		}
@@ -155,7 +204,7 @@ func (f *From) prepare(out Layout, c Config, configHash string) (conts map[uint6
 			continue
 		}
 		// The unit continued, for the continuation's Job.
-		if err := copyFile(f.Layout.Unit(key), out.Unit(key)); err != nil {
+		if err := copyUnit(f.Layout.Unit(oldKey), out.Unit(key), old, configHash); err != nil {
 			return nil, nil, fmt.Errorf("-from: %w", err)
 		}
 		scratch := old.Affinity.Steps
@@ -208,17 +257,37 @@ func copyState(from, to string) (bool, error) {
 		if e.IsDir() || strings.HasPrefix(e.Name(), ".") || strings.HasSuffix(e.Name(), atomicfile.Suffix) {
 			continue
 		}
-		if err := copyFile(filepath.Join(from, e.Name()), filepath.Join(to, e.Name())); err != nil {
+		dst := filepath.Join(to, e.Name())
+		if _, err := os.Stat(dst); err == nil {
+			continue
+		}
+		b, err := atomicfile.ReadFile(filepath.Join(from, e.Name()))
+		if err != nil {
+			return false, err
+		}
+		if err := atomicfile.WriteBytes(dst, b); err != nil {
 			return false, err
 		}
 	}
 	return true, nil
 }
 
-// copyFile copies the file from to to, unless to exists.
-func copyFile(from, to string) error {
+// copyUnit writes the unit file from, whose record is r, to to, unless to
+// exists: as it is when r was made under configHash, else its record with
+// configHash (the data differ only in what the unit does not read, see
+// From.Restrict).
+func copyUnit(from, to string, r *unitRecord, configHash string) error {
 	if _, err := os.Stat(to); err == nil {
 		return nil
+	}
+	if r.ConfigHash != configHash {
+		rekeyed := *r
+		rekeyed.ConfigHash = configHash
+		b, err := json.MarshalIndent(&rekeyed, "", " ")
+		if err != nil {
+			return err
+		}
+		return atomicfile.WriteBytes(to, b)
 	}
 	b, err := atomicfile.ReadFile(from)
 	if err != nil {
@@ -285,7 +354,7 @@ func (e *run) reuse(f *From, units []unit) *Reuse {
 	for _, j := range e.st.distinct(units) {
 		rec := e.st.get(j.u)
 		secs := rec.seconds()
-		if _, err := os.Stat(f.Layout.Unit(j.key)); err == nil {
+		if f.reused[j.key] {
 			r.NetworksReused++
 			r.SecondsReused += secs
 			r.FullSeconds += secs
@@ -295,7 +364,7 @@ func (e *run) reuse(f *From, units []unit) *Reuse {
 		r.SecondsTrained += secs
 		r.FullSeconds += secs
 		if c := j.u.cont; c != nil {
-			if old, _, err := readUnit(f.Layout.Unit(c.From)); err == nil && old.Affinity != nil && old.Affinity.Steps > 0 {
+			if old, _, err := readUnit(e.st.layout.Unit(c.From)); err == nil && old.Affinity != nil && old.Affinity.Steps > 0 {
 				r.FullSeconds += old.Affinity.Seconds/float64(old.Affinity.Steps)*float64(c.ScratchSteps) - secs
 			}
 		}

@@ -8,8 +8,8 @@ import (
 )
 
 // Layout names every file and folder of a run directory. It is the one
-// place where those names are written: the experiment, the engines that
-// train its networks, the report and the command line all ask it.
+// place where those names are written: the experiment, the trainer that
+// trains its networks, the report and the command line all ask it.
 //
 //	DIR/manifest.json        what the units depend on (data, recipe)
 //	DIR/units/KEY.json       one finished network (a unit), written atomically

@@ -17,13 +17,9 @@ import (
 // differ in each (jsondiff.Fields lines), both empty when the units of l
 // can serve a run with this data and recipe.
 func SetupDiff(l Layout, data map[string]any, recipe any) (dataDiff, recipeDiff []string, err error) {
-	b, err := atomicfile.ReadFile(l.Manifest())
+	old, err := readManifest(l)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s is not a tag run directory: %w", l.Dir, err)
-	}
-	var old manifest
-	if err := json.Unmarshal(b, &old); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", l.Manifest(), err)
+		return nil, nil, err
 	}
 	here, err := newManifest(data, recipe)
 	if err != nil {
@@ -32,13 +28,31 @@ func SetupDiff(l Layout, data map[string]any, recipe any) (dataDiff, recipeDiff 
 	return jsondiff.Fields(old.Data, here.Data), jsondiff.Fields(old.Recipe, here.Recipe), nil
 }
 
+// readManifest reads the manifest of the run in l.
+func readManifest(l Layout) (*manifest, error) {
+	b, err := atomicfile.ReadFile(l.Manifest())
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a tag run directory: %w", l.Dir, err)
+	}
+	var m manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", l.Manifest(), err)
+	}
+	return &m, nil
+}
+
 // ReuseUnits copies into the run directory to every finished unit of the
-// run in from whose tasks are all among tasks and that to lacks, and
-// returns their keys. A unit's key depends on the data, the recipe, the
-// seed and its own task list (in run order) only, so when the two runs
-// share data and recipe (SetupDiff) and tasks keeps the order of from's
-// tasks, each copied unit is one the run in to would otherwise train.
-func ReuseUnits(from, to Layout, tasks []string) ([]string, error) {
+// run in from made under configuration hash fromHash whose tasks are all
+// among tasks, as the unit of configuration hash toHash it stands for,
+// and returns the keys in to of all such units (those to already had
+// included). A unit's key depends on the configuration hash (data and
+// recipe), the seed and its own task list (in run order) only, so when
+// the two runs share data and recipe (SetupDiff: equal hashes) and tasks
+// keeps the order of from's tasks, each copied unit is one the run in to
+// would otherwise train, copied as it is. Where the hashes differ (data
+// that differ only in what the unit does not read, From.Restrict), its
+// record is written again with toHash, under its key for toHash.
+func ReuseUnits(from, to Layout, tasks []string, fromHash, toHash string) ([]string, error) {
 	entries, err := os.ReadDir(from.Units())
 	if err != nil {
 		return nil, err
@@ -46,26 +60,24 @@ func ReuseUnits(from, to Layout, tasks []string) ([]string, error) {
 	if err := os.MkdirAll(to.Units(), 0o755); err != nil {
 		return nil, err
 	}
-	var copied []string
+	var keys []string
 	for _, e := range entries {
-		key, ok := strings.CutSuffix(e.Name(), ".json")
+		name, ok := strings.CutSuffix(e.Name(), ".json")
 		if !ok {
 			continue
 		}
-		if _, err := os.Stat(to.Unit(key)); err == nil {
-			continue
-		}
-		u, b, err := readUnit(from.Unit(key))
+		u, _, err := readUnit(from.Unit(name))
 		if err != nil {
 			return nil, err
 		}
-		if slices.ContainsFunc(u.Tasks, func(t string) bool { return !slices.Contains(tasks, t) }) {
+		if u.ConfigHash != fromHash || slices.ContainsFunc(u.Tasks, func(t string) bool { return !slices.Contains(tasks, t) }) {
 			continue
 		}
-		if err := atomicfile.WriteBytes(to.Unit(key), b); err != nil {
+		key := u.unit().key(toHash)
+		if err := copyUnit(from.Unit(name), to.Unit(key), u, toHash); err != nil {
 			return nil, err
 		}
-		copied = append(copied, key)
+		keys = append(keys, key)
 	}
-	return copied, nil
+	return keys, nil
 }

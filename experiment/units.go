@@ -78,7 +78,7 @@ type unitRecord struct {
 	Kind       string          `json:"kind"`
 	Tasks      []string        `json:"tasks"`
 	Seed       uint64          `json:"seed"`
-	Balance    string          `json:"balance,omitempty"`
+	UpdateRule string          `json:"balance,omitempty"` // the JSON name of unit files before the rename
 	Continue   *Continuation   `json:"continue,omitempty"`
 	ConfigHash string          `json:"config_hash"`
 	Group      *GroupResult    `json:"group,omitempty"`
@@ -153,7 +153,7 @@ func (s *store) load(u unit, key string) (*unitRecord, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("unit file %s: %w (delete it to retrain the unit)", p, err)
 	}
-	if r.Kind != u.kind || r.Seed != u.seed || r.Balance != u.balance || r.ConfigHash != s.configHash || !slices.Equal(r.Tasks, u.tasks) ||
+	if r.Kind != u.kind || r.Seed != u.seed || r.UpdateRule != u.balance || r.ConfigHash != s.configHash || !slices.Equal(r.Tasks, u.tasks) ||
 		r.Continue.from() != u.cont.from() {
 		return nil, fmt.Errorf("unit file %s holds %s seed %d, not %s seed %d of this configuration",
 			p, r.unit(), r.Seed, u, u.seed)
@@ -166,7 +166,7 @@ func (s *store) load(u unit, key string) (*unitRecord, error) {
 
 // unit is the unit the record holds.
 func (r *unitRecord) unit() unit {
-	return unit{kind: r.Kind, tasks: r.Tasks, seed: r.Seed, balance: r.Balance, cont: r.Continue}
+	return unit{kind: r.Kind, tasks: r.Tasks, seed: r.Seed, balance: r.UpdateRule, cont: r.Continue}
 }
 
 // check validates a record's results against its task set.
@@ -242,8 +242,8 @@ func (s *store) claim(ctx context.Context, u unit, key string, wait bool) (r *un
 
 // train runs one unit with the trainer and stores its record atomically.
 func (s *store) train(ctx context.Context, u unit, key string) (*unitRecord, error) {
-	r := &unitRecord{Kind: u.kind, Tasks: u.tasks, Seed: u.seed, Balance: u.balance, Continue: u.cont, ConfigHash: s.configHash}
-	job := Job{Key: key, Tasks: slices.Clone(u.tasks), Seed: u.seed, Balance: u.balance, CheckpointDir: s.layout.Checkpoint(key)}
+	r := &unitRecord{Kind: u.kind, Tasks: u.tasks, Seed: u.seed, UpdateRule: u.balance, Continue: u.cont, ConfigHash: s.configHash}
+	job := Job{Key: key, Tasks: slices.Clone(u.tasks), Seed: u.seed, UpdateRule: u.balance, CheckpointDir: s.layout.Checkpoint(key)}
 	if u.kind == kindAffinity {
 		job.StateDir = s.layout.State(key)
 		if u.cont != nil {

@@ -12,22 +12,22 @@ import (
 	"github.com/tagroup/tag/affinity"
 )
 
-// Balance rules accepted by Config.Balance: the loss-balancing and
+// Update rules accepted by Config.UpdateRule: the loss-balancing and
 // gradient-surgery baselines that Fifty et al. (2021) compare task
 // groupings with, each training all tasks in one network.
 const (
-	// BalanceNone trains on the weighted sum Σ_t w_t L_t of the task losses
+	// UpdateSum trains on the weighted sum Σ_t w_t L_t of the task losses
 	// (w_t from Config.LossWeights, default 1).
-	BalanceNone = ""
-	// BalanceUW is uncertainty weighting (Kendall, Gal & Cipolla, CVPR
+	UpdateSum = ""
+	// UpdateUW is uncertainty weighting (Kendall, Gal & Cipolla, CVPR
 	// 2018). Every task has a learned log-variance s_t = log σ_t²,
 	// initialised to 0 and trained by the run's optimizer with the network,
 	// and the objective is Σ_t exp(−s_t)·L_t + s_t for every task kind.
 	// (Kendall et al. write ½·exp(−s_t)·L_t + ½·s_t for regression; the
 	// factor ½ scales that task's whole term and leaves its optimum
 	// s_t = log L_t unchanged, so one form serves all kinds.)
-	BalanceUW = "uw"
-	// BalanceGradNorm is GradNorm (Chen, Badrinarayanan, Lee & Rabinovich,
+	UpdateUW = "uw"
+	// UpdateGradNorm is GradNorm (Chen, Badrinarayanan, Lee & Rabinovich,
 	// ICML 2018). The network trains on Σ_t w_t L_t; after every step the
 	// task weights w_t (initially 1) take one gradient-descent step, at
 	// rate Config.GradNormRate, on L_grad = Σ_t |G_t − Ḡ·r_t^α|, where
@@ -36,8 +36,8 @@ const (
 	// the losses of the first step, and the targets Ḡ·r_t^α held constant;
 	// then each weight is kept at least gradNormFloor and the weights are
 	// rescaled to sum to the number of tasks.
-	BalanceGradNorm = "gradnorm"
-	// BalancePCGrad is projecting conflicting gradients (Yu, Kumar, Gupta,
+	UpdateGradNorm = "gradnorm"
+	// UpdatePCGrad is projecting conflicting gradients (Yu, Kumar, Gupta,
 	// Levine, Hausman & Finn, NeurIPS 2020). Each task's gradient g_t of
 	// w_t·L_t on the shared parameters (taken as one vector) is projected,
 	// for the other tasks u in a random order, onto the normal plane of
@@ -45,7 +45,7 @@ const (
 	// parameters receive the sum of the projected gradients and every head
 	// its own task's gradient. The order is drawn from Config.Seed and the
 	// step number, so a resumed run draws the same orders.
-	BalancePCGrad = "pcgrad"
+	UpdatePCGrad = "pcgrad"
 )
 
 // GradNorm's defaults.
@@ -62,20 +62,20 @@ const (
 	gradNormFloor = 1e-6
 )
 
-// validateBalance checks the balance fields of the recipe.
-func (c Config) validateBalance() error {
-	switch c.Balance {
-	case BalanceNone, BalancePCGrad:
-	case BalanceUW, BalanceGradNorm:
+// validateUpdateRule checks the balance fields of the recipe.
+func (c Config) validateUpdateRule() error {
+	switch c.UpdateRule {
+	case UpdateSum, UpdatePCGrad:
+	case UpdateUW, UpdateGradNorm:
 		if len(c.LossWeights) > 0 {
-			return fieldError("loss_weights", "given", fmt.Sprintf("none with balance %q, which learns the task weights", c.Balance))
+			return fieldError("loss_weights", "given", fmt.Sprintf("none with balance %q, which learns the task weights", c.UpdateRule))
 		}
 	default:
-		return fieldError("balance", c.Balance, fmt.Sprintf("\"\" for none, %s, %s or %s",
-			BalanceUW, BalanceGradNorm, BalancePCGrad))
+		return fieldError("balance", c.UpdateRule, fmt.Sprintf("\"\" for none, %s, %s or %s",
+			UpdateUW, UpdateGradNorm, UpdatePCGrad))
 	}
-	if c.Balance != BalanceGradNorm && (c.GradNormAlpha != nil || c.GradNormRate != 0) {
-		return fieldError("balance", c.Balance, fmt.Sprintf("%q with gradnorm_alpha or gradnorm_rate", BalanceGradNorm))
+	if c.UpdateRule != UpdateGradNorm && (c.GradNormAlpha != nil || c.GradNormRate != 0) {
+		return fieldError("balance", c.UpdateRule, fmt.Sprintf("%q with gradnorm_alpha or gradnorm_rate", UpdateGradNorm))
 	}
 	if a := c.GradNormAlpha; a != nil && (!(*a >= 0) || math.IsInf(*a, 0)) {
 		return fieldError("gradnorm_alpha", *a, "a finite number >= 0")
@@ -122,7 +122,7 @@ func (s *gradNormState) clone() *gradNormState {
 // gradNormStep returns the task weights after one GradNorm update from
 // the weights w, the norms ‖∇_W L_t‖ of the unweighted task losses'
 // gradients on the last shared layer, the losses L_t and the first step's
-// losses L_t(0) (see BalanceGradNorm).
+// losses L_t(0) (see UpdateGradNorm).
 func gradNormStep(w, norms, losses, initial []float64, alpha, rate float64) []float64 {
 	n := len(w)
 	ratio := make([]float64, n)
@@ -235,17 +235,17 @@ func scaledBy(w *Node) func(t int, g *Node) *Node {
 // GradNorm's weights (the executable's input gn), the configured loss
 // weights otherwise.
 func (e *engine) taskWeights(params []*Node, gn *Node) *Node {
-	switch e.m.cfg.Balance {
-	case BalanceUW:
+	switch e.m.cfg.UpdateRule {
+	case UpdateUW:
 		return Exp(Neg(params[e.m.logVariance]))
-	case BalanceGradNorm:
+	case UpdateGradNorm:
 		return gn
 	}
 	return Const(params[0].Graph(), e.weights)
 }
 
 // balancedGradients returns the gradients of a training step under
-// Config.Balance (not BalanceNone) and the step's extra outputs (GradNorm:
+// Config.UpdateRule (not UpdateSum) and the step's extra outputs (GradNorm:
 // the norms ‖∇_W L_t‖ [n]). losses are the task losses at params;
 // taskGrads, when not nil, are their gradients on the shared parameters
 // (affinity.Measurement.Grads), which spare a backward pass; in are the
@@ -253,17 +253,17 @@ func (e *engine) taskWeights(params []*Node, gn *Node) *Node {
 func (e *engine) balancedGradients(params, losses []*Node, taskGrads [][]*Node, in []*Node) (grads, extra []*Node) {
 	ns := e.m.nShared
 	var gnIn *Node
-	if e.m.cfg.Balance == BalanceGradNorm {
+	if e.m.cfg.UpdateRule == UpdateGradNorm {
 		gnIn = in[0]
 	}
 	omega := e.taskWeights(params, gnIn)
 	objective := ReduceAllSum(Mul(Stack(losses, 0), omega))
-	if e.m.cfg.Balance == BalanceUW {
+	if e.m.cfg.UpdateRule == UpdateUW {
 		objective = Add(objective, ReduceAllSum(params[e.m.logVariance]))
 	}
 	weight := scaledBy(omega)
 	switch {
-	case e.m.cfg.Balance == BalancePCGrad && ns > 0 && len(losses) > 1:
+	case e.m.cfg.UpdateRule == UpdatePCGrad && ns > 0 && len(losses) > 1:
 		if taskGrads == nil {
 			taskGrads = affinity.TaskGradients(losses, params[:ns])
 		}
@@ -280,7 +280,7 @@ func (e *engine) balancedGradients(params, losses []*Node, taskGrads [][]*Node, 
 	default:
 		grads = Gradient(objective, params...)
 	}
-	if e.m.cfg.Balance == BalanceGradNorm {
+	if e.m.cfg.UpdateRule == UpdateGradNorm {
 		kw := e.m.gradNormLayer()
 		norms := make([]*Node, len(losses))
 		for t, l := range losses {
@@ -323,13 +323,13 @@ func sumTaskGradients(grads [][]*Node, ns int, scale func(t int, g *Node) *Node)
 func (e *engine) balanceArgs(step int) []*tensors.Tensor {
 	n := len(e.m.tasks)
 	switch {
-	case e.m.cfg.Balance == BalanceGradNorm:
+	case e.m.cfg.UpdateRule == UpdateGradNorm:
 		w := make([]float32, n)
 		for t, v := range e.gn.Weights {
 			w[t] = float32(v)
 		}
 		return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(w, n)}
-	case e.m.cfg.Balance == BalancePCGrad && n > 1:
+	case e.m.cfg.UpdateRule == UpdatePCGrad && n > 1:
 		return []*tensors.Tensor{pcgradOrder(n, e.m.cfg.Seed, step)}
 	}
 	return nil
@@ -337,7 +337,7 @@ func (e *engine) balanceArgs(step int) []*tensors.Tensor {
 
 // balanceOutputs is the number of extra outputs of a training step.
 func (e *engine) balanceOutputs() int {
-	if e.m.cfg.Balance == BalanceGradNorm {
+	if e.m.cfg.UpdateRule == UpdateGradNorm {
 		return 1
 	}
 	return 0
@@ -347,7 +347,7 @@ func (e *engine) balanceOutputs() int {
 // and extra outputs (the unchanged state for other rules); false when they
 // are not finite.
 func (e *engine) nextGradNorm(losses []float32, extra []*tensors.Tensor) (*gradNormState, bool) {
-	if e.m.cfg.Balance != BalanceGradNorm {
+	if e.m.cfg.UpdateRule != UpdateGradNorm {
 		return e.gn, true
 	}
 	norms32 := tensors.MustCopyFlatData[float32](extra[0])
@@ -370,8 +370,8 @@ func (e *engine) nextGradNorm(losses []float32, extra []*tensors.Tensor) (*gradN
 // learnedWeights returns the task weights a balance rule has learned:
 // exp(−s_t) = 1/σ_t² for UW, w_t for GradNorm; nil otherwise.
 func (e *engine) learnedWeights() ([]float64, error) {
-	switch e.m.cfg.Balance {
-	case BalanceUW:
+	switch e.m.cfg.UpdateRule {
+	case UpdateUW:
 		s, err := tensors.CopyFlatData[float32](e.params[e.m.logVariance])
 		if err != nil {
 			return nil, err
@@ -381,7 +381,7 @@ func (e *engine) learnedWeights() ([]float64, error) {
 			w[t] = math.Exp(-float64(v))
 		}
 		return w, nil
-	case BalanceGradNorm:
+	case UpdateGradNorm:
 		return append([]float64(nil), e.gn.Weights...), nil
 	}
 	return nil, nil

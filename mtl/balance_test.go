@@ -232,7 +232,7 @@ func TestGradNormStepMatchesFiniteDifferences(t *testing.T) {
 // balancedRun is tinyRunWith for a balance rule.
 func balancedRun(t *testing.T, balance string) (*run, *synthetic, []int) {
 	t.Helper()
-	return tinyRunWith(t, func(c *Config) { c.Balance = balance }, affinity.SGD)
+	return tinyRunWith(t, func(c *Config) { c.UpdateRule = balance }, affinity.SGD)
 }
 
 // A UW step moves every parameter, the log-variances included, by −η
@@ -240,7 +240,7 @@ func balancedRun(t *testing.T, balance string) (*run, *synthetic, []int) {
 func TestUWStepMatchesFiniteDifferences(t *testing.T) {
 	for _, fused := range []bool{false, true} {
 		t.Run(fmt.Sprintf("fused=%v", fused), func(t *testing.T) {
-			r, ds, idx := balancedRun(t, BalanceUW)
+			r, ds, idx := balancedRun(t, UpdateUW)
 			m := r.eng.m
 			if m.specs[m.logVariance].Name != logVarianceName {
 				t.Fatalf("log-variance index %d holds %s", m.logVariance, m.specs[m.logVariance].Name)
@@ -267,7 +267,7 @@ func TestUWStepMatchesFiniteDifferences(t *testing.T) {
 func TestGradNormEngineStep(t *testing.T) {
 	for _, fused := range []bool{false, true} {
 		t.Run(fmt.Sprintf("fused=%v", fused), func(t *testing.T) {
-			r, ds, idx := balancedRun(t, BalanceGradNorm)
+			r, ds, idx := balancedRun(t, UpdateGradNorm)
 			m := r.eng.m
 			kw := m.gradNormLayer()
 			if m.specs[kw].Name != "trunk/dense0/w" {
@@ -316,7 +316,7 @@ func TestPCGradEngineStep(t *testing.T) {
 	for _, fused := range []bool{false, true} {
 		t.Run(fmt.Sprintf("fused=%v", fused), func(t *testing.T) {
 			// Seed 8: four of the six pairs of task gradients conflict.
-			r, ds, idx := tinyRunWith(t, func(c *Config) { c.Balance, c.Seed = BalancePCGrad, 8 }, affinity.SGD)
+			r, ds, idx := tinyRunWith(t, func(c *Config) { c.UpdateRule, c.Seed = UpdatePCGrad, 8 }, affinity.SGD)
 			r.weights = []float32{1, 0.5, 2, 1}
 			r.eng.weights = r.weights
 			coef := []float64{1, 0.5, 2, 1}
@@ -370,15 +370,15 @@ func TestBalanceConfigValidation(t *testing.T) {
 		edit func(*Config)
 		want string // "" for valid
 	}{
-		{func(c *Config) { c.Balance = BalanceUW }, ""},
-		{func(c *Config) { c.Balance, c.GradNormAlpha, c.GradNormRate = BalanceGradNorm, &alpha, 0.1 }, ""},
-		{func(c *Config) { c.Balance, c.LossWeights = BalancePCGrad, map[string]float64{"a": 2} }, ""},
-		{func(c *Config) { c.Balance = "mgda" }, `balance = "mgda", want`},
+		{func(c *Config) { c.UpdateRule = UpdateUW }, ""},
+		{func(c *Config) { c.UpdateRule, c.GradNormAlpha, c.GradNormRate = UpdateGradNorm, &alpha, 0.1 }, ""},
+		{func(c *Config) { c.UpdateRule, c.LossWeights = UpdatePCGrad, map[string]float64{"a": 2} }, ""},
+		{func(c *Config) { c.UpdateRule = "mgda" }, `balance = "mgda", want`},
 		{func(c *Config) { c.GradNormAlpha = &alpha }, `balance = "", want "gradnorm" with gradnorm_alpha`},
-		{func(c *Config) { c.Balance, c.GradNormRate = BalanceUW, 0.1 }, `balance = "uw", want "gradnorm" with gradnorm_alpha`},
-		{func(c *Config) { c.Balance, c.GradNormAlpha = BalanceGradNorm, &negative }, "gradnorm_alpha = -1"},
-		{func(c *Config) { c.Balance, c.GradNormRate = BalanceGradNorm, math.Inf(1) }, "gradnorm_rate = +Inf"},
-		{func(c *Config) { c.Balance, c.LossWeights = BalanceUW, map[string]float64{"a": 2} }, `loss_weights = "given", want none with balance`},
+		{func(c *Config) { c.UpdateRule, c.GradNormRate = UpdateUW, 0.1 }, `balance = "uw", want "gradnorm" with gradnorm_alpha`},
+		{func(c *Config) { c.UpdateRule, c.GradNormAlpha = UpdateGradNorm, &negative }, "gradnorm_alpha = -1"},
+		{func(c *Config) { c.UpdateRule, c.GradNormRate = UpdateGradNorm, math.Inf(1) }, "gradnorm_rate = +Inf"},
+		{func(c *Config) { c.UpdateRule, c.LossWeights = UpdateUW, map[string]float64{"a": 2} }, `loss_weights = "given", want none with balance`},
 	} {
 		cfg := smallConfig(ds)
 		c.edit(&cfg)
@@ -387,12 +387,12 @@ func TestBalanceConfigValidation(t *testing.T) {
 		case c.want == "" && err != nil:
 			t.Errorf("%+v: %v", cfg, err)
 		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
-			t.Errorf("balance %q: got %v, want an error containing %q", cfg.Balance, err, c.want)
+			t.Errorf("balance %q: got %v, want an error containing %q", cfg.UpdateRule, err, c.want)
 		}
 	}
 	// A GradNorm trunk without weights is refused before training.
 	cfg := smallConfig(ds)
-	cfg.Balance, cfg.Trunk.Widths = BalanceGradNorm, nil
+	cfg.UpdateRule, cfg.Trunk.Widths = UpdateGradNorm, nil
 	if _, err := Train(context.Background(), ds, []string{"a", "r"}, cfg, Options{}); err == nil ||
 		!strings.Contains(err.Error(), "want a trunk with a shared layer") {
 		t.Errorf("gradnorm without a shared layer: %v", err)
@@ -412,7 +412,7 @@ func TestBalanceConfigJSON(t *testing.T) {
 		t.Errorf("default recipe JSON mentions balancing: %s", b)
 	}
 	zero := 0.0
-	cfg.Balance, cfg.GradNormAlpha = BalanceGradNorm, &zero
+	cfg.UpdateRule, cfg.GradNormAlpha = UpdateGradNorm, &zero
 	if b, err = json.Marshal(cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -462,9 +462,9 @@ func TestBalanceRulesTrainAndDiffer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, balance := range []string{BalanceUW, BalanceGradNorm, BalancePCGrad} {
+		for _, balance := range []string{UpdateUW, UpdateGradNorm, UpdatePCGrad} {
 			c := cfg
-			c.Balance = balance
+			c.UpdateRule = balance
 			res, err := Train(context.Background(), ds, tasks, c, Options{})
 			if err != nil {
 				t.Fatalf("%s/%s: %v", opt, balance, err)
@@ -478,14 +478,14 @@ func TestBalanceRulesTrainAndDiffer(t *testing.T) {
 			if reflect.DeepEqual(res.Test, plain.Test) {
 				t.Errorf("%s/%s: test metrics equal plain MTL's", opt, balance)
 			}
-			if (balance == BalancePCGrad) != (res.TaskWeights == nil) {
+			if (balance == UpdatePCGrad) != (res.TaskWeights == nil) {
 				t.Errorf("%s/%s: task weights %v", opt, balance, res.TaskWeights)
 			}
 			var sum float64
 			for _, w := range res.TaskWeights {
 				sum += w
 			}
-			if balance == BalanceGradNorm && math.Abs(sum-float64(len(tasks))) > 1e-9 {
+			if balance == UpdateGradNorm && math.Abs(sum-float64(len(tasks))) > 1e-9 {
 				t.Errorf("%s/gradnorm: weights %v sum to %g", opt, res.TaskWeights, sum)
 			}
 		}
@@ -498,11 +498,11 @@ func TestBalanceRulesTrainAndDiffer(t *testing.T) {
 // the step).
 func TestBalanceResumeEqualsUninterrupted(t *testing.T) {
 	ds := newSynthetic(256, 64, 64)
-	for _, balance := range []string{BalanceUW, BalanceGradNorm, BalancePCGrad} {
+	for _, balance := range []string{UpdateUW, UpdateGradNorm, UpdatePCGrad} {
 		for _, optName := range []string{OptimizerSGD, OptimizerAdam} {
 			t.Run(balance+"/"+optName, func(t *testing.T) {
 				cfg, opt := affinityConfig(ds)
-				cfg.Balance, cfg.Optimizer = balance, optName
+				cfg.UpdateRule, cfg.Optimizer = balance, optName
 				checkResume(t, ds, cfg, opt)
 			})
 		}
@@ -511,7 +511,7 @@ func TestBalanceResumeEqualsUninterrupted(t *testing.T) {
 
 // The log-variance tensor has one entry per task and starts at zero.
 func TestUWParameterShape(t *testing.T) {
-	r, _, _ := balancedRun(t, BalanceUW)
+	r, _, _ := balancedRun(t, UpdateUW)
 	m := r.eng.m
 	if got := m.specs[m.logVariance]; !reflect.DeepEqual(got.Shape, []int{len(engineTasks)}) || got.Owner != balanceOwner ||
 		m.logVariance != len(m.specs)-1 {

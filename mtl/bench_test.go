@@ -100,23 +100,23 @@ func benchSteps(b *testing.B, name string, run func(step int) error) {
 }
 
 // BenchmarkBalance compares one training step under each balance rule
-// (Config.Balance) with a plain step, alone and fused with the affinity
+// (Config.UpdateRule) with a plain step, alone and fused with the affinity
 // measurement, on the 9 glyph tasks with the default run's narrow MLP
 // trunk (16 units) and with DefaultConfig's CNN trunk. The ratio of a
 // rule's ns/op to plain's is its cost per step.
 func BenchmarkBalance(b *testing.B) {
 	ds, tasks := glyphBench(b, 600)
 	for _, trunk := range []string{TrunkMLP, TrunkCNN} {
-		for _, balance := range []string{BalanceNone, BalanceUW, BalanceGradNorm, BalancePCGrad} {
+		for _, balance := range []string{UpdateSum, UpdateUW, UpdateGradNorm, UpdatePCGrad} {
 			cfg := DefaultConfig(ds)
 			if trunk == TrunkMLP {
 				cfg.Trunk = TrunkSpec{Kind: TrunkMLP, Widths: []int{16}, Activation: "relu"}
 				cfg.Optimizer, cfg.LearningRate = OptimizerSGD, 0.05
 			}
-			cfg.Balance = balance
+			cfg.UpdateRule = balance
 			r, bt := benchRun(b, ds, tasks, cfg)
 			name := trunk + "/" + balance
-			if balance == BalanceNone {
+			if balance == UpdateSum {
 				name = trunk + "/plain"
 			}
 			benchSteps(b, name+"/train", func(step int) error {

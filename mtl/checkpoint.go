@@ -38,7 +38,7 @@ type runState struct {
 	EpochSteps int
 	History    []EpochRecord
 	Acc        *affinity.Accumulator
-	// GradNorm is GradNorm's state (Config.Balance "gradnorm" only); UW's
+	// GradNorm is GradNorm's state (Config.UpdateRule "gradnorm" only); UW's
 	// log-variances are among Params.
 	GradNorm *gradNormState
 	// StopState is the StopRule's own state (StopRule.State).

@@ -102,15 +102,17 @@ type Config struct {
 	// LossWeights scales each task's loss in the training objective;
 	// tasks not listed have weight 1.
 	LossWeights map[string]float64 `json:"loss_weights,omitempty"`
-	// Balance selects a loss-balancing or gradient-surgery rule for the
-	// training update: BalanceNone (the weighted sum of the task losses),
-	// BalanceUW, BalanceGradNorm or BalancePCGrad (see balance.go).
-	Balance string `json:"balance,omitempty"`
-	// GradNormAlpha is GradNorm's asymmetry α (Balance "gradnorm" only);
+	// UpdateRule selects a loss-balancing or gradient-surgery rule for the
+	// training update: UpdateSum (the weighted sum of the task losses),
+	// UpdateUW, UpdateGradNorm or UpdatePCGrad (see balance.go). Its JSON
+	// name stays "balance", the name it had before, so that configuration
+	// hashes, checkpoints and cached units stay valid.
+	UpdateRule string `json:"balance,omitempty"`
+	// GradNormAlpha is GradNorm's asymmetry α (UpdateRule "gradnorm" only);
 	// nil means DefaultGradNormAlpha.
 	GradNormAlpha *float64 `json:"gradnorm_alpha,omitempty"`
 	// GradNormRate is the gradient-descent rate of GradNorm's task
-	// weights (Balance "gradnorm" only); 0 means DefaultGradNormRate.
+	// weights (UpdateRule "gradnorm" only); 0 means DefaultGradNormRate.
 	GradNormRate float64 `json:"gradnorm_rate,omitempty"`
 }
 
@@ -239,7 +241,7 @@ func (c Config) Validate() error {
 			return fieldError(fmt.Sprintf("loss_weights[%q]", name), w, "a finite number >= 0")
 		}
 	}
-	return c.validateBalance()
+	return c.validateUpdateRule()
 }
 
 // defaultChannels and defaultKernel are the convolutions of a CNN or ResNet

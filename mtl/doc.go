@@ -18,7 +18,7 @@
 // step counters, data order (data.EpochOrder) and affinity sums, and ends
 // with the same result as an uninterrupted one.
 //
-// Balance rules (Config.Balance): besides the weighted sum of the task
+// Update rules (Config.UpdateRule): besides the weighted sum of the task
 // losses, a run can train with one of the loss-balancing and
 // gradient-surgery baselines of the TAG paper: uncertainty weighting
 // (Kendall et al. 2018; learned log-variances among the parameters),
@@ -26,8 +26,8 @@
 // the gradient norms on the last shared layer) and PCGrad (Yu et al. 2020;
 // conflicting per-task gradients on the shared parameters projected apart,
 // from the same per-task gradients that the affinity measurement uses).
-// Their exact forms are documented with BalanceUW, BalanceGradNorm and
-// BalancePCGrad; their state is in the checkpoint, so resuming stays exact.
+// Their exact forms are documented with UpdateUW, UpdateGradNorm and
+// UpdatePCGrad; their state is in the checkpoint, so resuming stays exact.
 //
 // Losses: sigmoid cross-entropy for binary tasks, softmax cross-entropy for
 // multi-class tasks, mean squared error for regression; metrics: error rate

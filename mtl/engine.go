@@ -37,7 +37,7 @@ type engine struct {
 	// elementwise exp and log1p cost a float64 math call each); tests
 	// may change it before the first measurement.
 	hostLosses bool
-	// gn is GradNorm's state (Config.Balance "gradnorm" only).
+	// gn is GradNorm's state (Config.UpdateRule "gradnorm" only).
 	gn *gradNormState
 
 	trainExec, evalExec, affExec, fusedExec *Exec
@@ -113,7 +113,7 @@ func (e *engine) trainGraph(g *Graph, in []*Node) []*Node {
 // trainOutputs are trainGraph's outputs for its inputs, balance the
 // balance inputs.
 func (e *engine) trainOutputs(params, state []*Node, x, y, lr, t *Node, balance []*Node) []*Node {
-	if e.m.cfg.Balance != BalanceNone {
+	if e.m.cfg.UpdateRule != UpdateSum {
 		losses := e.m.meanLosses(e.m.bind(params), x, y)
 		grads, extra := e.balancedGradients(params, losses, nil, balance)
 		return append(e.update(params, grads, state, lr, t, Stack(losses, 0)), extra...)

@@ -51,12 +51,12 @@ func ExampleTrain() {
 }
 
 // Training all tasks in one network with GradNorm instead of the plain sum
-// of the losses; BalanceUW and BalancePCGrad are set the same way.
+// of the losses; UpdateUW and UpdatePCGrad are set the same way.
 func ExampleConfig_balance() {
 	ds := twoTasks{}
 	cfg := mtl.DefaultConfig(ds)
 	cfg.Epochs, cfg.BatchSize = 2, 32
-	cfg.Balance = mtl.BalanceGradNorm // JSON "balance": "gradnorm"
+	cfg.UpdateRule = mtl.UpdateGradNorm // JSON "balance": "gradnorm"
 	alpha := 1.0
 	cfg.GradNormAlpha = &alpha // JSON "gradnorm_alpha"; nil for mtl.DefaultGradNormAlpha
 	res, err := mtl.Train(context.Background(), ds, []string{"sign", "sum"}, cfg, mtl.Options{})

@@ -40,7 +40,7 @@ func (e *engine) trainAffinityGraph(g *Graph, in []*Node) []*Node {
 	if e.est == affinity.Sampled {
 		return append(e.trainOutputs(params, state, x, y, lr, t, rest), e.affinityOutputs(meas)...)
 	}
-	if e.m.cfg.Balance != BalanceNone {
+	if e.m.cfg.UpdateRule != UpdateSum {
 		grads, extra := e.balancedGradients(params, meas.Base, meas.Grads, rest)
 		out := append(e.update(params, grads, state, lr, t, meas.Losses), extra...)
 		return append(out, e.affinityOutputs(meas)...)

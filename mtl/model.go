@@ -25,7 +25,7 @@ type model struct {
 	// nShared is the number of trunk parameters, which come first in specs.
 	nShared int
 	// logVariance is the index in specs of UW's log-variances (the last
-	// parameter) when Config.Balance is BalanceUW, else −1.
+	// parameter) when Config.UpdateRule is UpdateUW, else −1.
 	logVariance int
 	// lookahead is the form of the affinity measurement's lookaheads
 	// (lookaheadByKernel); tests set it, runs leave it lookaheadAuto.
@@ -54,7 +54,7 @@ func newModel(backend compute.Backend, cfg Config, tasks []data.Task, inputShape
 	p := &params{g: g, owner: sharedOwner, spec: &specs, costs: &m.costs}
 	x := Zeros(g, shapes.Make(dtypes.Float32, append([]int{1}, inputShape...)...))
 	m.outputs(p, x)
-	if cfg.Balance == BalanceUW {
+	if cfg.UpdateRule == UpdateUW {
 		m.logVariance = len(specs)
 		specs = append(specs, paramSpec{Name: logVarianceName, Shape: []int{len(tasks)}, Owner: balanceOwner})
 	}
@@ -64,8 +64,8 @@ func newModel(backend compute.Backend, cfg Config, tasks []data.Task, inputShape
 			m.nShared++
 		}
 	}
-	if cfg.Balance == BalanceGradNorm && m.gradNormLayer() < 0 {
-		return nil, fieldError("balance", cfg.Balance, "a trunk with a shared layer with weights, and the trunk has none")
+	if cfg.UpdateRule == UpdateGradNorm && m.gradNormLayer() < 0 {
+		return nil, fieldError("balance", cfg.UpdateRule, "a trunk with a shared layer with weights, and the trunk has none")
 	}
 	return m, nil
 }

@@ -82,9 +82,9 @@ type Result struct {
 	// Sums are the affinity sums behind Affinity and Cosine (nil when
 	// Options.Affinity was not set).
 	Sums *affinity.Accumulator `json:"-"`
-	// TaskWeights are the task weights that Config.Balance learned, at
-	// the end of training: exp(−s_t) = 1/σ_t² for BalanceUW, w_t for
-	// BalanceGradNorm; nil for the other rules.
+	// TaskWeights are the task weights that Config.UpdateRule learned, at
+	// the end of training: exp(−s_t) = 1/σ_t² for UpdateUW, w_t for
+	// UpdateGradNorm; nil for the other rules.
 	TaskWeights map[string]float64 `json:"task_weights,omitempty"`
 }
 
@@ -247,7 +247,7 @@ func prepare(ds data.Dataset, tasks []string, cfg Config, opt Options) (*run, er
 		if opt.Affinity != nil {
 			st.Acc = affinity.NewAccumulator(tasks)
 		}
-		if cfg.Balance == BalanceGradNorm {
+		if cfg.UpdateRule == UpdateGradNorm {
 			st.GradNorm = &gradNormState{Weights: make([]float64, len(tasks))}
 			for t := range st.GradNorm.Weights {
 				st.GradNorm.Weights[t] = 1

@@ -317,3 +317,22 @@ func TestMarksNeedSignificance(t *testing.T) {
 		t.Errorf("one seed, marks %v", m)
 	}
 }
+
+// TestOpensWithRecommendation: report.md's first paragraph after the
+// title is the recommendation, in at most five lines.
+func TestOpensWithRecommendation(t *testing.T) {
+	r := fixture(nine)
+	r.Analysis = experiment.Analyze(r)
+	var buf bytes.Buffer
+	if err := WriteMarkdown(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	paras := strings.Split(buf.String(), "\n\n")
+	if len(paras) < 2 || !strings.HasPrefix(paras[0], "# ") {
+		t.Fatalf("report does not open with a title:\n%s", buf.String())
+	}
+	first := strings.Split(paras[1], "\n")
+	if !strings.HasPrefix(first[0], "Recommendation: serve ") || len(first) > 5 {
+		t.Errorf("first paragraph is not the recommendation in at most five lines (%d):\n%s", len(first), paras[1])
+	}
+}

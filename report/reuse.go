@@ -6,7 +6,18 @@ import (
 	"strings"
 
 	"github.com/tagroup/tag/experiment"
+	"github.com/tagroup/tag/internal/atomicfile"
 )
+
+// WriteReuseFile writes r, what the run in out reused (WriteReuse), to
+// out's reuse.md under a heading naming the run it continued (report.md
+// holds it too).
+func WriteReuseFile(out experiment.Layout, r *experiment.Reuse) error {
+	return atomicfile.Write(out.Reuse(), func(w io.Writer) error {
+		fmt.Fprintf(w, "# tag run -from %s\n\n", r.From)
+		return WriteReuse(w, r)
+	})
+}
 
 // WriteReuse writes, in Markdown, what a run continued from another
 // (`tag run -from`, Results.Reuse) reused: the networks reused and

@@ -140,6 +140,7 @@ func solvePartitions(r *AffinitySum, bs []Budget, opt Options) ([]*Result, error
 	p := newPairWeights(r)
 	found, spent := partitionSearch(p, ks, iters, opt.Seed, stop)
 	bound := partitionBounds(r, maxK)
+	refineByBlocks(p, found, spent, ks, bound, iters, opt.Seed)
 	out := make([]*Result, len(bs))
 	for i, b := range bs {
 		k := min(b.Limit, n)
@@ -157,6 +158,77 @@ func solvePartitions(r *AffinitySum, bs []Budget, opt Options) ([]*Result, error
 		out[i] = res
 	}
 	return out, nil
+}
+
+// refineByBlocks applies the block bound ([blockBounds]) with the blocks
+// of the best partition found at the smallest K of ks whose groups all
+// have at most [blockExactMax] tasks: it lowers bound[K] (for K in
+// 1..len(bound)−1) where the block bound is less, and climbs the block
+// bound's candidate for every K of ks, keeping it in found when better
+// (the climbs' time is added to spent).
+func refineByBlocks(p *pairWeights, found map[int]*partState, spent map[int]time.Duration, ks []int, bound []float64, iters int, seed uint64) {
+	var blocks *partState
+	for _, k := range ks {
+		if s := found[k]; s != nil && slices.Max(s.size) <= blockExactMax && (blocks == nil || k < blocks.k) {
+			blocks = s
+		}
+	}
+	if blocks == nil {
+		return
+	}
+	bb, cand := blockBounds(p, blocks.label, len(bound)-1)
+	for K := 1; K < len(bound); K++ {
+		bound[K] = min(bound[K], bb[K])
+	}
+	try := func(k int, labels []int) {
+		t := time.Now()
+		c := newPartState(p, labels, k)
+		c.climb(true)
+		c.recompute()
+		if c.better(found[k]) {
+			found[k] = c
+		}
+		spent[k] += time.Since(t)
+	}
+	var fewer []int // budgets below the number of blocks
+	for _, k := range ks {
+		if k < blocks.k {
+			fewer = append(fewer, k)
+		}
+		if k < len(cand) && cand[k] != nil {
+			try(k, cand[k])
+		}
+	}
+	if len(fewer) == 0 {
+		return
+	}
+	// Fewer groups than blocks: search the partitions of whole blocks
+	// (the blocks' own weights are the same in all of them) and climb
+	// each best from its tasks.
+	cp := contractBlocks(p, blocks)
+	merged, _ := partitionSearch(cp, fewer, iters, seed, func() bool { return false })
+	for _, k := range fewer {
+		labels := make([]int, p.n)
+		for j, b := range blocks.label {
+			labels[j] = merged[k].label[b]
+		}
+		try(k, labels)
+	}
+}
+
+// contractBlocks returns the pair weights between the groups of s: the
+// summed weight of every pair of tasks across two groups.
+func contractBlocks(p *pairWeights, s *partState) *pairWeights {
+	k := s.k
+	c := &pairWeights{n: k, w: make([]float64, k*k)}
+	for j, a := range s.label {
+		for b, v := range s.sum[j*k : (j+1)*k] {
+			if a != b {
+				c.w[a*k+b] += v
+			}
+		}
+	}
+	return c
 }
 
 // partitionBounds returns, for K in 1..maxK, the least of three bounds on

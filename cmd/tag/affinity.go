@@ -14,9 +14,8 @@ import (
 	"github.com/tagroup/tag/affinityrun"
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/data/catalog"
-	"github.com/tagroup/tag/data/csvdata"
 	"github.com/tagroup/tag/experiment"
-	"github.com/tagroup/tag/experiment/engines"
+	"github.com/tagroup/tag/experiment/gomlxtrainer"
 	"github.com/tagroup/tag/mtl"
 	"golang.org/x/term"
 )
@@ -64,7 +63,7 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	where := "-tasks"
-	if td.tasks == "" {
+	if td.Tasks == "" {
 		where = "the data " + ds.Name()
 	}
 	if err := affinityrun.CheckTasks(where, tasks); err != nil {
@@ -121,7 +120,7 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 		BestEpoch: res.BestEpoch, Validation: res.Validation, Test: res.Test, History: res.History,
 		Finished: time.Now().UTC()}
 	run.Features, run.Leakage = data.Inputs(ds)
-	run.Source = recordedSource(src, ds)
+	run.Source = catalog.Recorded(src, ds)
 	if stopper != nil {
 		if run.Stop, err = stopper.Record(res, cfg.Epochs, mtl.StepsPerEpoch(ds, cfg)); err != nil {
 			return err
@@ -138,17 +137,6 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "%s: %d tasks, %d steps (%d recorded) in %.1fs; wrote %s\n", ds.Name(), len(tasks),
 		res.Steps, res.AffinitySteps, res.Seconds, strings.Join(affinityrun.Written(l), ", "))
 	return nil
-}
-
-// recordedSource is src as a run records it: a CSV source names its
-// feature columns as opened, so that reopening it with more targets keeps
-// the same inputs.
-func recordedSource(src catalog.Spec, ds data.Dataset) *catalog.Spec {
-	s := src.Clone()
-	if c, ok := ds.(*csvdata.Dataset); ok && s.CSV != nil {
-		s.CSV.Features = c.Features()
-	}
-	return &s
 }
 
 // trainInterruptible trains with a progress bar on stderr until done or
@@ -184,7 +172,7 @@ func interruptible(dir string, stderr io.Writer, train func(ctx context.Context)
 // that continues it) for ds: the tuned recipe, the seed, a checkpoint
 // every 50 steps, then the recipe flags.
 func affinityRecipe(ds data.Dataset, nTasks int, recipe *recipeFlags, seed uint64, divide bool) (mtl.Config, affinity.Options, error) {
-	cfg, aopt := engines.Recipe(ds)
+	cfg, aopt := gomlxtrainer.Recipe(ds)
 	cfg.Seed = seed
 	cfg.CheckpointEvery = 50
 	aopt.DivideByLR = divide

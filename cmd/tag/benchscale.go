@@ -1,15 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 
 	"github.com/tagroup/tag/experiment/scale"
-	"github.com/tagroup/tag/internal/atomicfile"
 )
 
 // runBenchScale is `tag bench scale`: plain and affinity runs, selection
@@ -50,7 +46,7 @@ func runBenchScale(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	ks, err := parseRanges("budgets", *budgets)
+	ks, err := scale.ParseBudgets(*budgets)
 	if err != nil {
 		return err
 	}
@@ -64,18 +60,9 @@ func runBenchScale(args []string, stdout, stderr io.Writer) error {
 	o := scale.Options{Sizes: ns, FamilySize: *family, Dim: *dim, DataSeed: *dataSeed, Budgets: ks, Dir: *out,
 		Command: []string{exe}, QualityUpTo: *qualityUpTo, QualitySeeds: *qualitySeeds, Log: stderr}
 	if *quick {
-		o.Budgets = slicesUpTo(o.Budgets, 4)
-		if !flagSet(fs, "quality-seeds") {
-			o.QualitySeeds = 2
-		}
-		if *epochs == 0 {
-			*epochs = 1
-		}
+		*epochs = o.Quicken(flagSet(fs, "quality-seeds"), *epochs)
 	}
-	if *epochs > 0 {
-		o.Extra = []string{"-epochs", strconv.Itoa(*epochs)}
-	}
-	o.Extra = append(o.Extra, strings.Fields(*childArgs)...)
+	o.SetExtra(*epochs, *childArgs)
 	if err := o.Check(); err != nil {
 		return badInput(err)
 	}
@@ -93,11 +80,7 @@ func runBenchScale(args []string, stdout, stderr io.Writer) error {
 		}
 		agreements = append(agreements, a)
 	}
-	if err := atomicfile.Write(filepath.Join(*out, "scale.json"), func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(map[string]any{"sizes": rows, "agreement": agreements})
-	}); err != nil {
+	if err := scale.WriteJSON(*out, rows, agreements); err != nil {
 		return err
 	}
 	if len(rows) > 0 {
@@ -111,41 +94,6 @@ func runBenchScale(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
-}
-
-// slicesUpTo keeps the values of xs up to max.
-func slicesUpTo(xs []int, max int) []int {
-	var out []int
-	for _, x := range xs {
-		if x <= max {
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
-// parseRanges reads a comma-separated list of whole numbers ≥ 1 and
-// ranges A-B (A ≤ B) into the numbers, in order.
-func parseRanges(name, s string) ([]int, error) {
-	var out []int
-	for _, p := range splitList(s) {
-		a, b, isRange := strings.Cut(p, "-")
-		lo, err1 := strconv.Atoi(strings.TrimSpace(a))
-		hi, err2 := lo, error(nil)
-		if isRange {
-			hi, err2 = strconv.Atoi(strings.TrimSpace(b))
-		}
-		if err1 != nil || err2 != nil || lo < 1 || hi < lo {
-			return nil, badInputf("-%s: %q is not a whole number ≥ 1 or a range A-B with 1 ≤ A ≤ B", name, p)
-		}
-		for k := lo; k <= hi; k++ {
-			out = append(out, k)
-		}
-	}
-	if len(out) == 0 {
-		return nil, badInputf("-%s is empty", name)
-	}
-	return out, nil
 }
 
 // benchScaleUsage is the line of `tag bench -h` for bench scale.

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tagroup/tag/data/catalog"
 )
 
 func TestDataCommand(t *testing.T) {
@@ -94,7 +96,7 @@ func TestBuiltinNameBesideFolder(t *testing.T) {
 	if err := os.Mkdir("planted", 0o755); err != nil {
 		t.Fatal(err)
 	}
-	ds, err := (&dataFlags{}).open("planted")
+	ds, err := catalog.Choice{Data: "planted"}.Open()
 	if err != nil {
 		t.Fatal(err)
 	}

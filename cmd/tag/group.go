@@ -3,15 +3,13 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
+	"github.com/tagroup/tag/report"
 	"github.com/tagroup/tag/selection"
 	"github.com/tagroup/tag/taskmatrix"
 )
@@ -22,22 +20,6 @@ func init() {
 		summary: "choose task groups for each budget from an affinity or pair-loss matrix",
 		run:     runGroup,
 	})
-}
-
-// groupOutput is one line of `tag group --json`.
-type groupOutput struct {
-	Rule       string         `json:"rule"`
-	Budget     any            `json:"budget"`
-	Groups     [][]string     `json:"groups"`
-	Score      float64        `json:"score"`
-	Optimal    bool           `json:"optimal"`
-	Bound      float64        `json:"bound"`
-	Gap        float64        `json:"gap"`
-	Assignment map[string]int `json:"assignment"`
-	// CappedAt is set when the budget was more networks than tasks: the
-	// number of tasks, the most networks that can be used.
-	CappedAt int `json:"capped_at,omitempty"`
-	elapsed  time.Duration
 }
 
 func runGroup(args []string, stdout, stderr io.Writer) error {
@@ -133,17 +115,7 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "budget %d: only %d tasks in %s; capped at %d networks (one per task)\n", k, m.N(), file, m.N())
 		}
 	}
-	outs := make([]groupOutput, len(models))
-	for i, res := range results {
-		outs[i] = groupOutput{Rule: rule, Budget: models[i].Value, Groups: res.GroupNames(m.Tasks), Score: res.Score,
-			Optimal: res.Optimal, Bound: res.Bound, Gap: res.Gap, Assignment: map[string]int{}, elapsed: res.Elapsed}
-		if k, ok := models[i].Value.(int); ok && k > m.N() {
-			outs[i].CappedAt = m.N()
-		}
-		for j, t := range m.Tasks {
-			outs[i].Assignment[t] = res.Assignment[j]
-		}
-	}
+	outs := report.Groupings(rule, models, results, m.Tasks)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		for _, o := range outs {
@@ -153,7 +125,7 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	}
-	return writeGroupTable(stdout, outs, rule, m.N() <= listGroupsUpTo || *listGroups)
+	return report.WriteGroupings(stdout, outs, rule, m.N() <= listGroupsUpTo || *listGroups)
 }
 
 // listGroupsUpTo is the largest number of tasks for which the table lists
@@ -199,71 +171,4 @@ func parseBudgets(list, model string) ([]selection.BudgetEntry, error) {
 		return nil, fmt.Errorf("-budget %q: %w", list, err)
 	}
 	return out, nil
-}
-
-// writeGroupTable prints the results as an aligned table: with list, every
-// group by name; otherwise the number of groups, their sizes and the
-// solver's time for each budget.
-func writeGroupTable(w io.Writer, outs []groupOutput, rule string, list bool) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	if list {
-		fmt.Fprintf(tw, "budget\t%s\tproof\tgroups\n", selection.ScoreName(rule))
-	} else {
-		fmt.Fprintf(tw, "budget\t%s\tproof\ttime\tgroups (sizes; -list-groups or -json for the names)\n", selection.ScoreName(rule))
-	}
-	for _, o := range outs {
-		budget := fmt.Sprint(o.Budget)
-		if o.CappedAt > 0 {
-			budget += fmt.Sprintf(" (capped at %d)", o.CappedAt)
-		}
-		proof := "optimal"
-		if !o.Optimal {
-			proof = fmt.Sprintf("gap %.4g (bound %.6g)", o.Gap, o.Bound)
-			if o.Score > 0 {
-				proof = fmt.Sprintf("gap %.4g = %.2f%% (bound %.6g)", o.Gap, 100*o.Gap/o.Score, o.Bound)
-			}
-		}
-		if !list {
-			fmt.Fprintf(tw, "%s\t%.6g\t%s\t%v\t%s\n", budget, o.Score, proof, o.elapsed.Round(time.Millisecond), groupSizes(o.Groups))
-			continue
-		}
-		groups := make([]string, len(o.Groups))
-		for i, g := range o.Groups {
-			groups[i] = "{" + strings.Join(g, " ") + "}"
-		}
-		fmt.Fprintf(tw, "%s\t%.6g\t%s\t%s\n", budget, o.Score, proof, strings.Join(groups, " "))
-	}
-	return tw.Flush()
-}
-
-// groupSizes summarises groups as their count and sizes, largest first,
-// repeated sizes written once with a count: "12 groups: 11×10, 9, 2×1".
-func groupSizes(groups [][]string) string {
-	sizes := make([]int, len(groups))
-	for i, g := range groups {
-		sizes[i] = len(g)
-	}
-	slices.Sort(sizes)
-	slices.Reverse(sizes)
-	var parts []string
-	for i := 0; i < len(sizes); {
-		j := i
-		for j < len(sizes) && sizes[j] == sizes[i] {
-			j++
-		}
-		if j-i > 1 {
-			parts = append(parts, fmt.Sprintf("%d×%d", j-i, sizes[i]))
-		} else {
-			parts = append(parts, strconv.Itoa(sizes[i]))
-		}
-		i = j
-	}
-	return fmt.Sprintf("%d groups: %s", len(groups), strings.Join(parts, ", "))
-}
-
-// flagSet reports whether the flag name was given on the command line.
-func flagSet(fs *flag.FlagSet, name string) bool {
-	set := false
-	fs.Visit(func(fl *flag.Flag) { set = set || fl.Name == name })
-	return set
 }

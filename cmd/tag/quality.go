@@ -5,13 +5,12 @@ import (
 	"io"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/tagroup/tag/experiment"
+	"github.com/tagroup/tag/experiment/gomlxtrainer"
 	"github.com/tagroup/tag/experiment/quality"
-	"github.com/tagroup/tag/internal/atomicfile"
 	"github.com/tagroup/tag/mtl"
 	"github.com/tagroup/tag/report"
 	"github.com/tagroup/tag/selection"
@@ -21,11 +20,7 @@ import (
 // suite of package quality, over seeds, with verdicts.
 func runBenchQuality(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench quality", stderr)
-	var names []string
-	for _, s := range quality.Suites() {
-		names = append(names, s.Name)
-	}
-	only := fs.String("data", "", "comma-separated `SUITES` to run among "+strings.Join(names, ",")+" (default: all)")
+	only := fs.String("data", "", "comma-separated `SUITES` to run among "+strings.Join(quality.SuiteNames(), ",")+" (default: all)")
 	out := fs.String("out", filepath.Join("runs", "quality"), "benchmark `DIR`: one resumable run directory per data set, and quality.md")
 	seeds := fs.Int("seeds", 3, "repetitions (seeds) per data set")
 	budgets := fs.String("budgets", "2,3,4,5", "comma-separated `LIST` of budgets")
@@ -58,20 +53,14 @@ func runBenchQuality(args []string, stdout, stderr io.Writer) error {
 	if *epochs < 0 {
 		return badInputf("-epochs %d: must be at least 0 (0: the recipe's)", *epochs)
 	}
-	suites := quality.Suites()
-	if *only != "" {
-		want := splitList(*only)
-		for _, n := range want {
-			if !slices.Contains(names, n) {
-				return badInputf("-data: unknown suite %q (want %s)", n, strings.Join(names, ", "))
-			}
-		}
-		suites = slices.DeleteFunc(suites, func(s quality.Suite) bool { return !slices.Contains(want, s.Name) })
+	suites, err := quality.Select(splitList(*only))
+	if err != nil {
+		return err
 	}
 	if w := mtl.SIMDWarning(""); w != "" {
 		fmt.Fprintln(stderr, w)
 	}
-	mon := newRunMonitor(stderr, 30*time.Second)
+	mon := gomlxtrainer.NewMonitor(stderr, 30*time.Second)
 	ctx, stop := signalContext()
 	defer stop()
 	rep, err := quality.Run(ctx, suites, quality.Options{Dir: *out, Seeds: *seeds, Budgets: ks, RandomSeeds: *randomSeeds,
@@ -86,11 +75,8 @@ func runBenchQuality(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	p := filepath.Join(*out, "quality.md")
-	if err := atomicfile.Write(p, rep.WriteMarkdown); err != nil {
-		return err
-	}
-	if err := atomicfile.Write(filepath.Join(*out, "quality.json"), rep.WriteJSON); err != nil {
+	p, err := rep.Write(*out)
+	if err != nil {
 		return err
 	}
 	if err := rep.WriteMarkdown(stdout); err != nil {

@@ -12,7 +12,6 @@ import (
 	"github.com/tagroup/tag/affinityrun"
 
 	"github.com/tagroup/tag/affinity"
-	"github.com/tagroup/tag/data/planted"
 	"github.com/tagroup/tag/mtl"
 )
 
@@ -118,33 +117,5 @@ func TestRecipeFlagsBadInput(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Error("a rejected command created the output folder")
-	}
-}
-
-// Without -estimator, the estimator follows the number of tasks: exact up
-// to affinity.AutoExactMax, firstorder beyond; an explicit one is kept.
-func TestEstimatorChosenByTaskCount(t *testing.T) {
-	ds, err := planted.New(planted.Options{N: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []struct {
-		flags []string
-		n     int
-		want  affinity.Estimator
-	}{{nil, 4, affinity.Exact}, {nil, affinity.AutoExactMax, affinity.Exact}, {nil, affinity.AutoExactMax + 1, affinity.FirstOrder},
-		{[]string{"-estimator", "exact"}, 300, affinity.Exact}, {[]string{"-estimator", "auto"}, 300, affinity.FirstOrder}, {[]string{"-estimator", "sampled"}, 300, affinity.Sampled}} {
-		fs := newFlags("test", &bytes.Buffer{})
-		f := addRecipeFlags(fs)
-		if err := fs.Parse(c.flags); err != nil {
-			t.Fatal(err)
-		}
-		cfg, aff := mtl.DefaultConfig(ds), affinity.DefaultOptions()
-		if err := f.apply(ds, c.n, &cfg, &aff); err != nil {
-			t.Fatal(err)
-		}
-		if aff.Estimator != c.want {
-			t.Errorf("%v, %d tasks: estimator %v, want %v", c.flags, c.n, aff.Estimator, c.want)
-		}
 	}
 }

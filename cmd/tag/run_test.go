@@ -20,7 +20,7 @@ import (
 	"github.com/tagroup/tag/data/glyphs"
 	"github.com/tagroup/tag/data/planted"
 	"github.com/tagroup/tag/experiment"
-	"github.com/tagroup/tag/experiment/engines"
+	"github.com/tagroup/tag/experiment/gomlxtrainer"
 	"github.com/tagroup/tag/mtl"
 )
 
@@ -302,7 +302,7 @@ func TestTunedRecipe(t *testing.T) {
 		{"csv", csv, mtl.DefaultConfig(csv).Trunk.Widths, mtl.DefaultConfig(csv).Optimizer, affinity.DefaultOptions().Every},
 	}
 	for _, tc := range tests {
-		cfg, aff := engines.Recipe(tc.ds)
+		cfg, aff := gomlxtrainer.Recipe(tc.ds)
 		if !slices.Equal(cfg.Trunk.Widths, tc.widths) || cfg.Optimizer != tc.optimizer || aff.Every != tc.every {
 			t.Errorf("%s: trunk %v, optimizer %s, every %d; want %v, %s, %d", tc.name, cfg.Trunk.Widths, cfg.Optimizer, aff.Every,
 				tc.widths, tc.optimizer, tc.every)

@@ -70,7 +70,7 @@ func TestRunFromReusesUnchangedNetworks(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-from", old, "-add", "zz", "-out", filepath.Join(dir, "x")}, `no task "zz"`},
+		{[]string{"-from", old, "-add", "zz", "-out", filepath.Join(dir, "x")}, `"zz"`},
 		{[]string{"-from", old, "-remove", "a,b,n", "-out", filepath.Join(dir, "x")}, "removes every task"},
 		{[]string{"-from", old, "-add", "r", "-lr", "0.5", "-out", filepath.Join(dir, "x")}, "the recipe differs"},
 		{[]string{"-from", old, "-add", "r"}, "-from needs -out"},
@@ -119,5 +119,80 @@ func TestRunFromContinuesAffinityRun(t *testing.T) {
 	md, err := os.ReadFile(filepath.Join(changed, "report.md"))
 	if err != nil || !strings.Contains(string(md), "## Reuse") || !strings.Contains(string(md), "continued for") {
 		t.Errorf("report.md: %v\n%s", err, md)
+	}
+}
+
+// On a CSV file whose first run named only its own targets, tag run -from
+// adds further target columns of the file (the units of the tasks kept
+// are reused under the new target list) and ends with the units and
+// totals of a run on the new tasks from scratch; a -from made with
+// another file and an added column that was an input are refused.
+func TestRunFromCSVAddsTargets(t *testing.T) {
+	csv := affinityCSV(t) // a, b (a copy of a), n (noise), r (regression)
+	common := []string{"-data", csv, "-methods", "mtl,stl,hoa", "-budgets", "2", "-epochs", "1", "-seeds", "1", "-workers", "1", "-no-report"}
+	dir := t.TempDir()
+	runTag := func(args ...string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		if code := run(append(append([]string{"run"}, common...), args...), &stdout, &stderr); code != 0 {
+			t.Fatalf("tag run %v: exit %d: %s", args, code, stderr.String())
+		}
+		return stdout.String()
+	}
+	old, changed, scratch := filepath.Join(dir, "old"), filepath.Join(dir, "changed"), filepath.Join(dir, "scratch")
+	runTag("-targets", "a,b,n", "-features", "x1,x2,x3,x4", "-out", old)
+	out := runTag("-targets", "a,b,n", "-features", "x1,x2,x3,x4", "-from", old, "-remove", "n", "-add", "r", "-out", changed)
+	runTag("-targets", "a,b,n,r", "-features", "x1,x2,x3,x4", "-tasks", "a,b,r", "-out", scratch)
+	if want := "networks reused from " + old + ": 3"; !strings.Contains(out, want) {
+		t.Errorf("stdout lacks %q:\n%s", want, out)
+	}
+	if a, b := unitNames(t, changed), unitNames(t, scratch); !slices.Equal(a, b) {
+		t.Errorf("units of the changed run %v, of the run from scratch %v", a, b)
+	}
+	rc, rs := readResults(t, changed), readResults(t, scratch)
+	for name, m := range rs.Methods {
+		for k, b := range m.Budgets {
+			if c := rc.Methods[name].Budgets[k]; c == nil || c.TotalTestLoss != b.TotalTestLoss {
+				t.Errorf("%s budget %s: changed run %+v, from scratch total %g", name, k, c, b.TotalTestLoss)
+			}
+		}
+	}
+
+	// The data and recipe flags are not needed: -from's results.json
+	// records them. Given, they may only repeat them.
+	bare := filepath.Join(dir, "bare")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"run", "-from", old, "-remove", "n", "-add", "r", "-methods", "mtl,stl,hoa", "-budgets", "2", "-seeds", "1",
+		"-workers", "1", "-no-report", "-out", bare}, &stdout, &stderr); code != 0 {
+		t.Fatalf("tag run -from without data flags: exit %d: %s", code, stderr.String())
+	}
+	if a, b := unitNames(t, bare), unitNames(t, scratch); !slices.Equal(a, b) {
+		t.Errorf("units of the run without data flags %v, of the run from scratch %v", a, b)
+	}
+
+	// Refused: another file; a column that was an input of the first run.
+	content, _ := os.ReadFile(csv)
+	other := writeTemp(t, "other.csv", strings.Replace(string(content), "\n", "\n0.5,0.5,0.5,0.5,1,1,0,0.5\n", 1))
+	noFeatures := filepath.Join(dir, "nofeatures")
+	runTag("-targets", "a,b", "-out", noFeatures)
+	x := filepath.Join(dir, "x")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-data", other, "-targets", "a,b,n", "-features", "x1,x2,x3,x4", "-from", old, "-add", "r"}, "the data differ"},
+		{[]string{"-targets", "a,b", "-from", noFeatures, "-add", "r"}, `column "r" is an input feature`},
+		{[]string{"-from", old, "-add", "r", "-epochs", "2"}, "the recipe differs"},
+		{[]string{"-from", old, "-add", "r", "-data-seed", "3"}, "split_seed 0 there, 3 here"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(append(append(append([]string{"run"}, common...), c.args...), "-out", x), &stdout, &stderr)
+		if code != 2 || !strings.Contains(stderr.String(), c.want) || strings.Count(stderr.String(), "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q (want one line with %q)", c.args, code, stderr.String(), c.want)
+		}
+		if _, err := os.Stat(x); err == nil {
+			t.Errorf("%v: wrote %s", c.args, x)
+			os.RemoveAll(x)
+		}
 	}
 }

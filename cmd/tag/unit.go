@@ -5,9 +5,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 
+	"github.com/tagroup/tag/cluster"
 	"github.com/tagroup/tag/experiment"
 )
 
@@ -19,35 +18,11 @@ func init() {
 	})
 }
 
-// Environment variables that carry a worker's index.
-const (
-	envSlurmIndex = "SLURM_ARRAY_TASK_ID"
-	envK8sIndex   = "JOB_COMPLETION_INDEX"
-)
-
-// unitIndex returns the index flag when given (≥ 0), else the array task
-// id of Slurm, else the completion index of Kubernetes.
-func unitIndex(flagIndex int) (int, error) {
-	if flagIndex >= 0 {
-		return flagIndex, nil
-	}
-	for _, env := range []string{envSlurmIndex, envK8sIndex} {
-		if v, ok := os.LookupEnv(env); ok {
-			i, err := strconv.Atoi(strings.TrimSpace(v))
-			if err != nil || i < 0 {
-				return 0, badInputf("$%s=%q is not an index", env, v)
-			}
-			return i, nil
-		}
-	}
-	return 0, badInputf("no unit index: give -index, or run as a Slurm array task ($%s) or a Kubernetes Indexed Job ($%s)", envSlurmIndex, envK8sIndex)
-}
-
 func runUnit(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("unit", stderr)
 	dir := fs.String("dir", "", "run `DIR` holding the plan (required)")
 	phase := fs.Int("phase", 0, "phase `N` of the plan (default: the highest-numbered plan in DIR/plans)")
-	index := fs.Int("index", -1, "`I`, the unit's index in the plan (default: $"+envSlurmIndex+", else $"+envK8sIndex+")")
+	index := fs.Int("index", -1, "`I`, the unit's index in the plan (default: $"+cluster.EnvSlurmIndex+", else $"+cluster.EnvK8sIndex+")")
 	indices := fs.String("indices", "", "comma-separated plan indices `LIST`: the worker of index I trains LIST[I] (resubmissions of missing units)")
 	setUsage(fs, stderr, "usage: tag unit -dir DIR [-phase N] [-index I]\n\n"+
 		"Trains unit I of the run's plan for phase N (written by tag run -executor slurm or k8s), with the\n"+
@@ -59,18 +34,9 @@ func runUnit(args []string, stdout, stderr io.Writer) error {
 	if *dir == "" {
 		return badInputf("-dir is required")
 	}
-	i, err := unitIndex(*index)
+	i, err := cluster.UnitIndex(*index, *indices)
 	if err != nil {
 		return err
-	}
-	if *indices != "" {
-		list := strings.Split(*indices, ",")
-		if i >= len(list) {
-			return badInputf("-indices has %d entries; index %d is past its end", len(list), i)
-		}
-		if i, err = strconv.Atoi(strings.TrimSpace(list[i])); err != nil || i < 0 {
-			return badInputf("-indices: %q is not an index", list[i])
-		}
 	}
 	abs, err := filepath.Abs(*dir)
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -33,6 +32,7 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "output `DIR` (the outputs of tag affinity, and changes.md)")
 	steps := fs.Int("steps", 0, "measure the new tasks for exactly `N` steps (0: until the groups at the -budget list are stable, see -checks)")
 	maxEpochs := fs.Int("max-epochs", 0, "at most this many epochs of measurement without -steps (0: the recipe's epochs)")
+	warm := fs.Bool("warm", false, "train from -from's saved weights (trunk and heads) instead of the initialization of its seed")
 	refresh := fs.Bool("refresh", false, "add the update's measurements of the old pairs to their saved sums (default: keep the old pairs as they were)")
 	stop := addStopFlags(fs, " and changes.md reports")
 	compare := fs.String("compare", "", "comma-separated `DIRS` of from-scratch tag affinity runs on the new tasks: changes.md reports the rank correlation with each, and of each two with each other")
@@ -40,8 +40,8 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	force := fs.Bool("force", false, "start over, replacing what -out holds")
 	setUsage(fs, stderr, "usage: tag update -from DIR [-add T1,T2,...] [-remove T3,...] -out NEWDIR [data and recipe flags of tag affinity]\n\n"+
 		"Continues a tag affinity run for a changed task set. Removing tasks drops their rows and\n"+
-		"columns (no training). Adding tasks starts from the run's weights (trunk and heads), adds\n"+
-		"heads for the new tasks and trains all tasks while measuring every pair, keeping the new\n"+
+		"columns (no training). Adding tasks trains all tasks from the initialization of the run's\n"+
+		"seed (with -warm from its saved weights) while measuring every pair, keeping the new\n"+
 		"pairs (those involving an added task) until the groups at the -budget list have stayed the\n"+
 		"same for -checks checks in a row (and the new pairs' ranks settled); the old pairs keep\n"+
 		"their saved sums. The data source, feature columns, split, recipe and seed are -from's\n"+
@@ -50,7 +50,7 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if td.tasks != "" {
+	if td.Tasks != "" {
 		return badInputf("-tasks does not apply to tag update: the tasks are -from's, changed by -add and -remove")
 	}
 	if *resume && *force {
@@ -62,14 +62,13 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	}
 	opt := affinityrun.UpdateOptions{From: *from, Out: *out, Add: splitList(*add), Remove: splitList(*remove),
 		Steps: *steps, Checks: stop.checks, CheckEvery: stop.every, MinHalfAgreement: stop.minHalfAgreement, MinReliability: stop.minReliability, SettledMore: stop.settledMore, MaxEpochs: *maxEpochs,
-		Refresh: *refresh, Budgets: ks, Rule: stop.rule, Compare: splitList(*compare), Progress: newBar(stderr)}
+		Refresh: *refresh, Warm: *warm, Budgets: ks, Rule: stop.rule, Compare: splitList(*compare), Progress: newBar(stderr)}
 	u, err := affinityrun.PlanUpdate(opt)
 	if err != nil {
 		return err
 	}
 	old := u.Old()
-	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	set := givenFlags(fs)
 	if !set["seed"] {
 		*seed = old.Seed
 	}
@@ -80,7 +79,7 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	if old.Source != nil {
 		recorded = *old.Source
 	}
-	given, err := td.over(recorded, fs, *seed)
+	given, err := td.Over(recorded, set, *seed)
 	if err != nil {
 		return err
 	}
@@ -106,7 +105,7 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	// What the update's files depend on: two processes on -out must agree.
 	conf := map[string]any{"from": opt.From, "tasks": u.Tasks(), "data": ds.Name(), "recipe": cfg, "affinity": aopt,
 		"seed": *seed, "steps": opt.Steps, "checks": opt.Checks, "check_every": opt.CheckEvery,
-		"min_half_agreement": opt.MinHalfAgreement, "min_reliability": opt.MinReliability, "settled_more": opt.SettledMore, "max_epochs": opt.MaxEpochs, "refresh": opt.Refresh,
+		"min_half_agreement": opt.MinHalfAgreement, "min_reliability": opt.MinReliability, "settled_more": opt.SettledMore, "max_epochs": opt.MaxEpochs, "refresh": opt.Refresh, "warm": opt.Warm,
 		"budgets": opt.Budgets, "rule": opt.Rule, "compare": opt.Compare}
 	lock, err := affinityrun.PrepareDir(u.Out(), *resume, *force, conf)
 	if err != nil {

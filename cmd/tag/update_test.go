@@ -17,6 +17,7 @@ import (
 
 	"github.com/tagroup/tag/affinityrun"
 
+	"github.com/tagroup/tag/report"
 	"github.com/tagroup/tag/taskmatrix"
 )
 
@@ -46,16 +47,16 @@ func readRun(t *testing.T, dir string) affinityrun.Record {
 	return r
 }
 
-func groupJSON(t *testing.T, file, budget string) []groupOutput {
+func groupJSON(t *testing.T, file, budget string) []report.Grouping {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"group", "-affinity", file, "-budget", budget, "-json"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("tag group %s: exit %d: %s", file, code, stderr.String())
 	}
-	var outs []groupOutput
+	var outs []report.Grouping
 	dec := json.NewDecoder(&stdout)
 	for dec.More() {
-		var o groupOutput
+		var o report.Grouping
 		if err := dec.Decode(&o); err != nil {
 			t.Fatal(err)
 		}

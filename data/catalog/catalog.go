@@ -14,6 +14,8 @@ package catalog
 
 import (
 	"fmt"
+	"io"
+	"text/tabwriter"
 
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/data/glyphs"
@@ -37,7 +39,7 @@ type Record struct {
 	Options  string
 	OpenWith func(options string) (data.Dataset, error)
 	// TrunkWidth is the recipe hint: the width of the one-layer ReLU trunk
-	// of the tuned narrow recipe (engines.Narrow), so that tasks compete
+	// of the tuned narrow recipe (gomlxtrainer.Narrow), so that tasks compete
 	// for it; 0 for mtl.DefaultConfig.
 	TrunkWidth int
 	// Structure is the known or planted grouping of the tasks, "" when
@@ -182,4 +184,30 @@ func plantedWidth(ds data.Dataset) int {
 		return 0
 	}
 	return max(8, p.Features()*8/9)
+}
+
+// WriteList prints the registered data sets to w, as `tag data list`
+// does: a table of their names, the expected run time of `tag run -data
+// NAME` on 2 cores and their summaries, then the options of those that
+// take options, with their defaults.
+func WriteList(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "name\t`tag run -data NAME` on 2 cores\tdescription")
+	for _, s := range data.Sources() {
+		t := "unknown"
+		if r, ok := Lookup(s.Name); ok && r.RunTime != "" {
+			t = r.RunTime
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Name, t, s.Summary)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(w, "\ndata sets with options (-data NAME:key=value,...; the defaults shown):")
+	for _, s := range data.Sources() {
+		if s.Options != "" {
+			fmt.Fprintf(w, "  %s:%s\n", s.Name, s.Options)
+		}
+	}
+	return err
 }

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/tagroup/tag/data"
@@ -54,5 +55,22 @@ func TestPlantedRecipeWidth(t *testing.T) {
 	}
 	if rp.TrunkWidth != 8 {
 		t.Errorf("planted record's TrunkWidth %d, want 8", rp.TrunkWidth)
+	}
+}
+
+// TestWriteList checks that the list names every record with its run
+// time, and the options of the data sets that take them.
+func TestWriteList(t *testing.T) {
+	var b strings.Builder
+	if err := WriteList(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range Records() {
+		if !strings.Contains(b.String(), r.Name+" ") {
+			t.Errorf("list lacks %s:\n%s", r.Name, b.String())
+		}
+	}
+	if !strings.Contains(b.String(), "  planted:") {
+		t.Errorf("list lacks the options of planted:\n%s", b.String())
 	}
 }

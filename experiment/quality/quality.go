@@ -24,7 +24,7 @@ import (
 	"github.com/tagroup/tag/data/glyphs"
 	"github.com/tagroup/tag/data/mnist"
 	"github.com/tagroup/tag/experiment"
-	"github.com/tagroup/tag/experiment/engines"
+	"github.com/tagroup/tag/experiment/gomlxtrainer"
 	"github.com/tagroup/tag/mtl"
 	"github.com/tagroup/tag/selection"
 )
@@ -83,15 +83,15 @@ func Suites() []Suite {
 }
 
 // Recipe is the training recipe of a suite: the tuned recipe of a built-in
-// data set (engines.Recipe), and for the others the same kind of recipe
-// (engines.Narrow with 16 units, 15 epochs) so that tasks compete for the
+// data set (gomlxtrainer.Recipe), and for the others the same kind of recipe
+// (gomlxtrainer.Narrow with 16 units, 15 epochs) so that tasks compete for the
 // trunk and thousands of networks stay affordable.
 func Recipe(ds data.Dataset) (mtl.Config, affinity.Options) {
-	cfg, aff := engines.Recipe(ds)
+	cfg, aff := gomlxtrainer.Recipe(ds)
 	if catalog.RecipeWidth(ds) > 0 {
 		return cfg, aff
 	}
-	engines.Narrow(&cfg, &aff, 16)
+	gomlxtrainer.Narrow(&cfg, &aff, 16)
 	cfg.Epochs = 15
 	return cfg, aff
 }
@@ -132,7 +132,7 @@ type Options struct {
 	// Workers bounds the networks trained at once (0: the core count).
 	Workers int
 	// Phase and Progress are passed to experiment.Config; Step to
-	// engines.Trainer.
+	// gomlxtrainer.Trainer.
 	Phase    func(string)
 	Progress func(experiment.Progress)
 	Step     func(experiment.Job, mtl.Progress)
@@ -171,11 +171,11 @@ type Report struct {
 func Run(ctx context.Context, suites []Suite, opt Options) (*Report, error) {
 	opt.defaults()
 	rep := &Report{Options: opt}
-	sel := engines.Selector{Options: selection.Options{Seed: 1, SpendBudget: !opt.BudgetAsMaximum}}
+	sel := gomlxtrainer.Selector{Options: selection.Options{Seed: 1, SpendBudget: !opt.BudgetAsMaximum}}
 	type planned struct {
 		suite Suite
 		exp   experiment.Config
-		tr    *engines.Trainer
+		tr    *gomlxtrainer.Trainer
 	}
 	var plans []planned
 	for _, s := range suites {
@@ -194,12 +194,12 @@ func Run(ctx context.Context, suites []Suite, opt Options) (*Report, error) {
 			tasks = append(tasks, t.Name)
 		}
 		exp := experiment.Config{Tasks: tasks, Budgets: opt.Budgets, Methods: opt.Methods, Defaults: DefaultMethods, RandomSeeds: opt.RandomSeeds,
-			Seed: 1, Seeds: opt.Seeds, Candidates: opt.Candidates, Workers: opt.Workers, Data: engines.Describe(ds),
+			Seed: 1, Seeds: opt.Seeds, Candidates: opt.Candidates, Workers: opt.Workers, Data: gomlxtrainer.Describe(ds),
 			Phase: opt.Phase, Progress: opt.Progress}
 		if _, _, err := experiment.CheckMethods(exp, sel); err != nil {
 			return nil, fmt.Errorf("suite %s: %w", s.Name, err)
 		}
-		plans = append(plans, planned{s, exp, &engines.Trainer{Data: ds, Config: cfg, Affinity: aff, Progress: opt.Step}})
+		plans = append(plans, planned{s, exp, &gomlxtrainer.Trainer{Data: ds, Config: cfg, Affinity: aff, Progress: opt.Step}})
 	}
 	for _, p := range plans {
 		if opt.Phase != nil {

@@ -78,13 +78,18 @@ func TestConsensusChecks(t *testing.T) {
 	if err := rep.WriteMarkdown(&buf); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| tag − random | tag-consensus − random |", "Checks for tag-consensus", "- met: significantly better than random at the planted budget"} {
+	for _, want := range []string{"| tag − random | tag-consensus − random | tag worse than random at | tag-consensus worse than random at |",
+		"Checks for tag-consensus", "- met: significantly better than random at the planted budget"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, buf.String())
 		}
 	}
 	if cs := rep.ConsensusChecks(rep.Rows()); len(cs) != 4 || cs[0].Met != true {
 		t.Errorf("consensus checks %+v", cs)
+	}
+	// tag-consensus is level with random at k = 2 and better at k = 3.
+	if row := rep.Rows()[0]; row.ConsensusWorseAt != "nowhere" || !strings.HasPrefix(row.ConsensusRandom, "-") {
+		t.Errorf("consensus row %+v", row)
 	}
 }
 

@@ -51,10 +51,14 @@ type Summary struct {
 	TagMTL      string `json:"tag_minus_mtl"`
 	TagSTL      string `json:"tag_minus_stl"`
 	Percentile  string `json:"tag_percentile_among_random"`
-	// ConsensusRandom is tag-consensus − random pooled, and Recommended
-	// the run's recommendation (experiment.Recommend), when tag-consensus ran.
-	ConsensusRandom string `json:"tag_consensus_minus_random,omitempty"`
-	Recommended     string `json:"recommended,omitempty"`
+	// ConsensusRandom is tag-consensus − random pooled, ConsensusWorseAt
+	// and ConsensusPercentile what TagWorseAt and Percentile are for tag,
+	// and Recommended the run's recommendation (experiment.Recommend), when
+	// tag-consensus ran.
+	ConsensusRandom     string `json:"tag_consensus_minus_random,omitempty"`
+	ConsensusWorseAt    string `json:"tag_consensus_worse_than_random_at,omitempty"`
+	ConsensusPercentile string `json:"tag_consensus_percentile_among_random,omitempty"`
+	Recommended         string `json:"recommended,omitempty"`
 
 	// tag and consensus hold what the checks read, of tag and of
 	// tag-consensus.
@@ -116,18 +120,15 @@ func summarize(s SuiteResult) Summary {
 	row.TagRandom = pooledCell(find(a, experiment.TAG, experiment.Random, "pooled"))
 	var worse, pct []string
 	row.tag, worse, pct = readChecks(a, experiment.TAG, r.Budgets, s.Suite.Planted)
-	row.consensus, _, _ = readChecks(a, experiment.TAGConsensus, r.Budgets, s.Suite.Planted)
+	row.TagWorseAt, row.Percentile = worseAt(worse), strings.Join(pct, " / ")
+	row.consensus, worse, pct = readChecks(a, experiment.TAGConsensus, r.Budgets, s.Suite.Planted)
 	if row.consensus.ran {
 		row.ConsensusRandom = pooledCell(find(a, experiment.TAGConsensus, experiment.Random, "pooled"))
+		row.ConsensusWorseAt, row.ConsensusPercentile = worseAt(worse), strings.Join(pct, " / ")
 	}
 	if rec := experiment.Recommend(r, a); rec != nil {
 		row.Recommended = fmt.Sprintf("%d (%s)", rec.Budget, rec.Option)
 	}
-	row.TagWorseAt = "nowhere"
-	if len(worse) > 0 {
-		row.TagWorseAt = "k = " + strings.Join(worse, ", ")
-	}
-	row.Percentile = strings.Join(pct, " / ")
 	row.TagSized = pooledCell(find(a, experiment.TAG, experiment.RandomSized, "pooled"))
 	row.PaperRandom = pooledCell(find(a, experiment.TAGPaper, experiment.Random, "pooled"))
 	row.Refine = pooledCell(find(a, experiment.TAGRefine, experiment.RandomBest, "pooled"))
@@ -152,7 +153,7 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 		fmt.Fprint(w, "With -training-batches: the affinity runs measure Eq. 1 on the training batch of the step.\n\n")
 	}
 	header := []string{"data set", "tasks", "grouping matters at", "tag − random", "tag-consensus − random", "tag worse than random at",
-		"tag percentile among random (per k)", "tag − random-sized", "tag-paper − random", "tag-refine − random-best", "tag − mtl", "tag − stl", "recommended networks"}
+		"tag-consensus worse than random at", "tag percentile among random (per k)", "tag-consensus percentile among random (per k)", "tag − random-sized", "tag-paper − random", "tag-refine − random-best", "tag − mtl", "tag − stl", "recommended networks"}
 	fmt.Fprintf(w, "| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat(" --- |", len(header)))
 	var rows []Summary
 	for _, s := range rep.Suites {
@@ -162,8 +163,8 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 		}
 		row := summarize(s)
 		rows = append(rows, row)
-		fmt.Fprintf(w, "| %s |\n", strings.Join([]string{row.Suite, row.Tasks, row.Matters, row.TagRandom, orDash(row.ConsensusRandom), row.TagWorseAt, row.Percentile,
-			row.TagSized, row.PaperRandom, row.Refine, row.TagMTL, row.TagSTL, orDash(row.Recommended)}, " | "))
+		fmt.Fprintf(w, "| %s |\n", strings.Join([]string{row.Suite, row.Tasks, row.Matters, row.TagRandom, orDash(row.ConsensusRandom), row.TagWorseAt,
+			orDash(row.ConsensusWorseAt), row.Percentile, orDash(row.ConsensusPercentile), row.TagSized, row.PaperRandom, row.Refine, row.TagMTL, row.TagSTL, orDash(row.Recommended)}, " | "))
 	}
 	fmt.Fprintln(w)
 	rep.writeChecks(w, rows)
@@ -176,6 +177,15 @@ func (rep *Report) WriteMarkdown(w io.Writer) error {
 			s.Suite.Name, s.Suite.Name, strings.ReplaceAll(s.Results.Analysis.Verdict, "\n", "  \n"))
 	}
 	return nil
+}
+
+// worseAt renders the budgets where a method is significantly worse
+// than random: "nowhere" or "k = 2, 4".
+func worseAt(budgets []string) string {
+	if len(budgets) == 0 {
+		return "nowhere"
+	}
+	return "k = " + strings.Join(budgets, ", ")
 }
 
 // orDash is s, or "—" when empty.

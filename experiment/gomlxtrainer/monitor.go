@@ -1,4 +1,4 @@
-package main
+package gomlxtrainer
 
 import (
 	"fmt"
@@ -12,7 +12,8 @@ import (
 	"github.com/tagroup/tag/mtl"
 )
 
-// runMonitor prints the progress of `tag run` from its first minute: the
+// Monitor prints the progress of an experiment trained by a Trainer
+// (`tag run`, `tag bench quality`) from its first minute: the
 // networks done and in flight in the current phase, the steps within the
 // networks in flight, and an estimate of the time the phase has left.
 //
@@ -22,7 +23,7 @@ import (
 // left = the steps left of the networks in flight and of those waiting
 // (each as long as the mean planned so far), times their costs; rate =
 // the cost-weighted steps taken so far per second of the phase.
-type runMonitor struct {
+type Monitor struct {
 	w     io.Writer
 	every time.Duration // least time between two status lines
 	now   func() time.Time
@@ -46,14 +47,16 @@ type flight struct {
 	step, steps int
 }
 
-func newRunMonitor(w io.Writer, every time.Duration) *runMonitor {
-	m := &runMonitor{w: w, every: every, now: time.Now, inflight: map[string]*flight{}}
+// NewMonitor returns a Monitor printing to w, at most one status line
+// every every.
+func NewMonitor(w io.Writer, every time.Duration) *Monitor {
+	m := &Monitor{w: w, every: every, now: time.Now, inflight: map[string]*flight{}}
 	m.start = m.now()
 	return m
 }
 
 // Phase starts a phase (experiment.Config.Phase).
-func (m *runMonitor) Phase(s string) {
+func (m *Monitor) Phase(s string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	fmt.Fprintln(m.w, s)
@@ -64,7 +67,7 @@ func (m *runMonitor) Phase(s string) {
 
 // Unit records the start of a phase's training, or a finished or reused
 // network (experiment.Config.Progress).
-func (m *runMonitor) Unit(p experiment.Progress) {
+func (m *Monitor) Unit(p experiment.Progress) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.done, m.total = p.Done, p.Total
@@ -93,9 +96,9 @@ func jobCost(job experiment.Job) int {
 	return len(job.Tasks)
 }
 
-// Step records a training step of a network (engines.Trainer.Progress) and
+// Step records a training step of a network (Trainer.Progress) and
 // prints a status line when the last one is older than m.every.
-func (m *runMonitor) Step(job experiment.Job, p mtl.Progress) {
+func (m *Monitor) Step(job experiment.Job, p mtl.Progress) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	f, ok := m.inflight[job.Key]
@@ -119,7 +122,7 @@ func (m *runMonitor) Step(job experiment.Job, p mtl.Progress) {
 
 // status is one line: networks done and in flight, their steps, elapsed
 // time and the estimate of what is left of the phase.
-func (m *runMonitor) status(now time.Time) string {
+func (m *Monitor) status(now time.Time) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "  %s: %d/%d networks done, %d in flight", m.phase, m.done, m.total, len(m.inflight))
 	keys := make([]string, 0, len(m.inflight))
@@ -162,8 +165,8 @@ func unitName(job experiment.Job) string {
 	if len(s) > 40 {
 		s = fmt.Sprintf("%d tasks", len(job.Tasks))
 	}
-	if job.Balance != "" {
-		s += " " + job.Balance
+	if job.UpdateRule != "" {
+		s += " " + job.UpdateRule
 	}
 	return "[" + s + "]"
 }

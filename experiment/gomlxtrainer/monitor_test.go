@@ -1,4 +1,4 @@
-package main
+package gomlxtrainer
 
 import (
 	"bytes"
@@ -17,14 +17,14 @@ import (
 // flight and 100·1 + 100·1 waiting = 410, 45.6 s.
 func TestRunMonitor(t *testing.T) {
 	var out bytes.Buffer
-	m := newRunMonitor(&out, 10*time.Second)
+	m := NewMonitor(&out, 10*time.Second)
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	clock := t0
 	m.now = func() time.Time { return clock }
 	m.Phase("phase 1: affinity run, baselines and grouping units")
 	m.Unit(experiment.Progress{Done: 0, Total: 4, Pending: []int{2, 1, 1, 1}})
 	a := experiment.Job{Key: "group-2-a", Tasks: []string{"a", "b"}}
-	b := experiment.Job{Key: "group-1-b", Tasks: []string{"c"}, Balance: "uw"}
+	b := experiment.Job{Key: "group-1-b", Tasks: []string{"c"}, UpdateRule: "uw"}
 	m.Step(a, mtl.Progress{Step: 0, Steps: 100})
 	m.Step(b, mtl.Progress{Step: 0, Steps: 100})
 	clock = t0.Add(5 * time.Second)

@@ -1,17 +1,21 @@
-// Package engines connects the experiment package's small interfaces to
-// this repository's engines: a Trainer backed by mtl.Train (the GoMLX
-// multi-task training engine, with lookahead affinity from package affinity
-// for the affinity run) on a data.Dataset, and a Selector backed by package
-// selection (exact or anytime network selection under a budget of at most
-// k networks, TAG §2 of Fifty et al., NeurIPS 2021).
+// Package gomlxtrainer is the GoMLX trainer adapter: it connects the
+// experiment package's small interfaces to this repository's engines, a
+// Trainer backed by mtl.Train (the GoMLX multi-task training engine, with
+// lookahead affinity from package affinity for the affinity run) on a
+// data.Dataset, and a Selector backed by package selection (exact or
+// anytime network selection under a budget of at most k networks, TAG §2
+// of Fifty et al., NeurIPS 2021).
 //
 // It is a separate package so that package experiment, and its tests, stay
 // free of GoMLX.
-package engines
+package gomlxtrainer
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/affinityrun"
@@ -48,12 +52,33 @@ func (t *Trainer) Recipe() any {
 	return map[string]any{"mtl": c, "affinity": t.Affinity}
 }
 
+// RecipeOf is the inverse of Recipe: the recipe of a run as its
+// results.json records it (decoded from JSON), back as the Trainer's
+// Config (seed 0) and Affinity.
+func RecipeOf(recipe any) (mtl.Config, affinity.Options, error) {
+	var r struct {
+		MTL      *mtl.Config       `json:"mtl"`
+		Affinity *affinity.Options `json:"affinity"`
+	}
+	b, err := json.Marshal(recipe)
+	if err == nil {
+		err = json.Unmarshal(b, &r)
+	}
+	if err == nil && (r.MTL == nil || r.Affinity == nil) {
+		err = fmt.Errorf("no mtl and affinity parts")
+	}
+	if err != nil {
+		return mtl.Config{}, affinity.Options{}, fmt.Errorf("recipe %s: %w", b, err)
+	}
+	return *r.MTL, *r.Affinity, nil
+}
+
 // train trains the job's network, keeping its checkpoint in the job's
 // folder (the experiment removes it once the unit is written).
 func (t *Trainer) train(ctx context.Context, job experiment.Job, aff *affinity.Options) (*mtl.Result, error) {
 	c := t.Config
 	c.Seed = job.Seed
-	c.Balance = job.Balance
+	c.UpdateRule = job.UpdateRule
 	opt := mtl.Options{Affinity: aff, CheckpointDir: job.CheckpointDir}
 	if t.Progress != nil {
 		opt.Progress = func(p mtl.Progress) { t.Progress(job, p) }
@@ -320,6 +345,48 @@ func Describe(ds data.Dataset) map[string]any {
 		d["leakage_warnings"] = warnings
 	}
 	return d
+}
+
+// DescriptionFor returns the part of the data description d (Describe's)
+// that networks on tasks read: d less the other tasks of the data set,
+// that is, its "tasks" entry restricted to tasks, and its notes and
+// leakage warnings without those that name another of its tasks (`task
+// "NAME"`, as a CSV file's class notes and warnings do). A CSV file opened
+// with more target columns has another description but the same part for
+// the tasks of both (experiment.From.Restrict).
+func DescriptionFor(d map[string]any, tasks []string) map[string]any {
+	var others []string
+	out := map[string]any{}
+	for k, v := range d {
+		out[k] = v
+	}
+	if list, ok := d["tasks"].([]any); ok {
+		var kept []any
+		for _, t := range list {
+			name, _ := t.(map[string]any)["name"].(string)
+			if slices.Contains(tasks, name) {
+				kept = append(kept, t)
+			} else {
+				others = append(others, name)
+			}
+		}
+		out["tasks"] = kept
+	}
+	for _, k := range []string{"notes", "leakage_warnings"} {
+		lines, ok := d[k].([]any)
+		if !ok {
+			continue
+		}
+		var kept []any
+		for _, l := range lines {
+			s, _ := l.(string)
+			if !slices.ContainsFunc(others, func(t string) bool { return strings.Contains(s, fmt.Sprintf("task %q", t)) }) {
+				kept = append(kept, l)
+			}
+		}
+		out[k] = kept
+	}
+	return out
 }
 
 var (

@@ -1,4 +1,4 @@
-package engines
+package gomlxtrainer
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -262,5 +263,53 @@ func TestUnitCheckpointResume(t *testing.T) {
 	}
 	if got.Steps != want.Steps {
 		t.Errorf("resumed network counts %d steps, uninterrupted %d", got.Steps, want.Steps)
+	}
+}
+
+// DescriptionFor keeps what networks on the tasks given read: the other
+// tasks' entries, class notes and warnings go, the rest stays.
+func TestDescriptionFor(t *testing.T) {
+	d := map[string]any{
+		"name":             "f.csv",
+		"tasks":            []any{map[string]any{"name": "a"}, map[string]any{"name": "b"}, map[string]any{"name": "r"}},
+		"notes":            []any{"content digest 01", `task "a" classes: 0=0, 1=1`, `task "b" classes: 0=0, 1=1`},
+		"leakage_warnings": []any{`feature "x" looks like a target: association 0.9 with task "b"`},
+	}
+	got := DescriptionFor(d, []string{"a", "r"})
+	want := map[string]any{
+		"name":             "f.csv",
+		"tasks":            []any{map[string]any{"name": "a"}, map[string]any{"name": "r"}},
+		"notes":            []any{"content digest 01", `task "a" classes: 0=0, 1=1`},
+		"leakage_warnings": []any(nil),
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("DescriptionFor = %v, want %v", got, want)
+	}
+	if len(d["tasks"].([]any)) != 3 {
+		t.Error("DescriptionFor changed its argument")
+	}
+}
+
+// RecipeOf reads back what Recipe wrote, as results.json holds it.
+func TestRecipeOf(t *testing.T) {
+	ds, err := planted.New(planted.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, aff := Recipe(ds)
+	cfg.Epochs, aff.Every = 3, 4
+	tr := &Trainer{Config: cfg, Affinity: aff}
+	b, _ := json.Marshal(tr.Recipe())
+	var decoded any
+	if err := json.Unmarshal(b, &decoded); err != nil {
+		t.Fatal(err)
+	}
+	gotCfg, gotAff, err := RecipeOf(decoded)
+	cfg.Seed = 0
+	if err != nil || !reflect.DeepEqual(gotCfg, cfg) || gotAff != aff {
+		t.Errorf("RecipeOf = %+v, %+v, %v; want %+v, %+v", gotCfg, gotAff, err, cfg, aff)
+	}
+	if _, _, err := RecipeOf(map[string]any{"lr": 1}); err == nil {
+		t.Error("RecipeOf accepted a recipe without its parts")
 	}
 }

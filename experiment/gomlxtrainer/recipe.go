@@ -1,4 +1,4 @@
-package engines
+package gomlxtrainer
 
 import (
 	"github.com/tagroup/tag/affinity"
