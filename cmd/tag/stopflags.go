@@ -27,7 +27,7 @@ func addStopFlags(fs *flag.FlagSet, what string) *stopFlags {
 	fs.IntVar(&f.checks, "checks", affinityrun.DefaultStableChecks, "checks in a row with the same groups at every -budget as the check before (and passing -min-half-agreement and -min-reliability) that end the measurement")
 	fs.IntVar(&f.every, "check-every", 0, fmt.Sprintf("training `STEPS` between two checks (0: every %d affinity measurements)", affinityrun.DefaultCheckMeasurements))
 	fs.Float64Var(&f.minHalfAgreement, "min-half-agreement", affinityrun.DefaultMinHalfAgreement, "adjusted Rand index against the groups that the groups selected on each half of the measurements (alternate windows between checks) must reach at one -budget at least for a check to count (-1: no such gate)")
-	fs.Float64Var(&f.settledMore, "settled-more", affinityrun.DefaultSettledMore, "after the first steady check (groups unchanged, passing the gates), measure at least `TIMES` its measurements more before steady checks in a row end the measurement (1: as many again; 0: no such condition)")
+	fs.Float64Var(&f.settledMore, "settled-more", affinityrun.DefaultSettledMore, "after the first steady check (groups unchanged, passing the gates), measure at least `TIMES` its measurements more before steady checks in a row end the measurement (1: as many again, which with tag update -warm ranks the added pairs as from-scratch runs do; 0: no such condition)")
 	fs.Float64Var(&f.minReliability, "min-reliability", affinityrun.DefaultMinReliability, "split-half reliability (Spearman–Brown) of the watched pairs' ranks that a check needs to count (-1: no such gate; the reliability is recorded either way)")
 	return f
 }
