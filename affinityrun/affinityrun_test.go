@@ -108,7 +108,7 @@ func plantedRun(t *testing.T, tasks []string, epochs int) (experiment.Layout, *p
 	if rec.DataDigest, err = data.Digest(ds); err != nil {
 		t.Fatal(err)
 	}
-	if err := Write(l, Files{Sums: res.Sums.PairSums(), Trajectory: res.Trajectory, Weights: res.Weights}, rec); err != nil {
+	if err := Write(l, Files{Sums: res.Sums.PairSums(), Trajectory: res.Trajectory, Weights: res.Parameters}, rec); err != nil {
 		t.Fatal(err)
 	}
 	return l, ds

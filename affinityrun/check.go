@@ -70,7 +70,7 @@ func CheckDir(dir string) (*experiment.CheckReport, error) {
 		}
 	}
 	if b, ok := readable(l.Weights()); ok {
-		if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&mtl.Weights{}); err != nil {
+		if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&mtl.Parameters{}); err != nil {
 			rep.Add(l.Weights(), fmt.Sprintf("the weights do not decode (%v)", err), repair(l.Weights()))
 		}
 	}

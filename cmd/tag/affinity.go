@@ -127,10 +127,10 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "stop: %s\n", run.Stop.StopReason)
 	}
-	if res.Sums == nil || res.Weights == nil {
+	if res.Sums == nil || res.Parameters == nil {
 		return badInputf("%s holds a run finished by an older tag without its affinity sums and weights; use -force to start over", l.Dir)
 	}
-	files := affinityrun.Files{Sums: res.Sums.PairSums(), Trajectory: res.Trajectory, Weights: res.Weights}
+	files := affinityrun.Files{Sums: res.Sums.PairSums(), Trajectory: res.Trajectory, Weights: res.Parameters}
 	if err := affinityrun.Write(l, files, run); err != nil {
 		return err
 	}
