@@ -136,3 +136,22 @@ func BenchmarkSolveMany(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBlockBound measures the block bound alone on planted-family
+// matrices (families of ten, noise 0.3) with the families as blocks, for
+// every number of groups up to the planted one, at 100, 300 and 1,000
+// tasks (n=1000 is skipped with -short).
+func BenchmarkBlockBound(b *testing.B) {
+	for _, n := range []int{100, 300, 1000} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			if n > 300 && testing.Short() {
+				b.Skip("1,000 tasks: long")
+			}
+			a, family := plantedMatrix(1, n, 10, 1, 0.3)
+			p := newPairWeights(zsumOf(a))
+			for b.Loop() {
+				blockBounds(p, family, n/10)
+			}
+		})
+	}
+}

@@ -59,6 +59,7 @@ func blockBounds(p *pairWeights, labels []int, maxK int) ([]float64, [][]int) {
 		F = next
 	}
 	cross := crossBounds(p, labels, sMax)
+	merge := mergeBounds(p, labels, blocks, maxK)
 	bound := make([]float64, maxK+1)
 	cand := make([][]int, maxK+1)
 	bound[0] = math.Inf(-1)
@@ -69,11 +70,81 @@ func blockBounds(p *pairWeights, labels []int, maxK int) ([]float64, [][]int) {
 				bound[K] = max(bound[K], F[t]+cross[t-K])
 			}
 		}
+		bound[K] = min(bound[K], merge[K])
 		if K < len(F) && !math.IsInf(F[K], -1) {
 			cand[K] = blockCandidate(n, blocks, choice, K)
 		}
 	}
 	return bound, cand
+}
+
+// mergeBounds is the merge bound of the package documentation ("Block
+// bound"): for K in 1..maxK (index 0 unused), a bound on partitions into
+// exactly K groups that charges what merging whole blocks costs. Every
+// block either stays whole, scoring its own weight, its count-bound share
+// ½·(the q−1 largest summed weights to other blocks) of a group of q whole
+// blocks, less μ/q; or is split, scoring its best split into two or more
+// groups plus x_a, the most its pairs with other blocks can add: for each
+// other block b, the larger of Σ_{i∈a} max(0, w(i, b)) (b whole, so a's
+// tasks beside it take all of it) and half the positive weights between a
+// and b (b split too). The bound is min over μ ≥ 0 of μ·K plus the sum
+// over blocks of the better choice.
+func mergeBounds(p *pairWeights, labels []int, blocks []blockSplit, maxK int) []float64 {
+	n, r := p.n, len(blocks)
+	labels = canonicalLabels(labels)
+	rho := make([]float64, n*r) // rho[i*r+b]: summed weight from task i to block b
+	pos := make([]float64, r*r) // positive weights between blocks a and b
+	for i := 0; i < n; i++ {
+		a := labels[i]
+		for j, v := range p.row(i) {
+			b := labels[j]
+			rho[i*r+b] += v
+			if b != a && v > 0 {
+				pos[a*r+b] += v
+			}
+		}
+	}
+	whole := make([]float64, r*r) // summed weight between blocks a and b
+	rows := make([]float64, r*r)  // Σ_{i∈a} max(0, w(i, b))
+	for i := 0; i < n; i++ {
+		a := labels[i]
+		for b, v := range rho[i*r : (i+1)*r] {
+			if b != a {
+				whole[a*r+b] += v
+				rows[a*r+b] += max(v, 0)
+			}
+		}
+	}
+	cb := &countBound{env: make([][]envLine, r)}
+	col := make([]float64, 0, r)
+	for a, blk := range blocks {
+		col = col[:0]
+		x := 0.0
+		for b := 0; b < r; b++ {
+			if b != a {
+				col = append(col, whole[a*r+b]/2)
+				x += max(rows[a*r+b], pos[a*r+b]/2)
+			}
+		}
+		slices.SortFunc(col, func(u, v float64) int { return cmp.Compare(v, u) })
+		var env []envLine
+		t := blk.best[1]
+		for q := 1; q <= r; q++ {
+			if q > 1 {
+				t += col[q-2]
+			}
+			env = addLine(env, envLine{x: 1 / float64(q), y: t})
+		}
+		if len(blk.tasks) > 1 {
+			split := math.Inf(-1)
+			for _, v := range blk.best[2:] {
+				split = max(split, v)
+			}
+			env = addLine(env, envLine{x: 0, y: split + x})
+		}
+		cb.env[a] = env
+	}
+	return cb.boundsFrom(maxK, 0)
 }
 
 // blockCandidate returns the partition into K groups made of the blocks'

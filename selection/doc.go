@@ -148,6 +148,7 @@
 // group split; then it perturbs the best partition Options.Iterations
 // times (random moves of a few tasks, or the members of two groups dealt
 // again between them), climbs by moves and keeps the result when better.
+// Last it climbs the partitions of the block bound (see "Block bound").
 // All budgets of a call are solved in one pass; results are deterministic
 // for a seed when the iteration limit, not Options.TimeLimit, ends the
 // search. The paper's rule, [PairLoss], [GroupLoss], group-size caps and
@@ -188,7 +189,7 @@
 // groups, whose members must all be partners of each other, cannot: with
 // many tasks and noisy affinities each task finds strong partners by
 // chance outside its group, and the gap grows with n and with the noise
-// (see docs/selection-scale.md for measured gaps).
+// (see docs/scale.md for measured gaps).
 //
 // # Spectral bound
 //
@@ -212,7 +213,79 @@
 // golden-section search, and every value tried is valid. It is much
 // tighter than the per-task bound when the budget forces families
 // together (few groups), and looser near the planted number of groups;
-// the reported bound is the least of the three.
+// the reported bound is the least of these three and the block bound
+// below.
+//
+// # Block bound
+//
+// A third bound, and candidate partitions, come from a blocking: any
+// partition of the tasks into blocks, in practice the best partition
+// found at the smallest number of groups whose groups all have at most 10
+// tasks (the planted families, when the affinities show them). For every
+// block b of s tasks a dynamic program over its subsets (s·3^s steps)
+// gives best_b(k), the largest summed weight of a partition of b alone
+// into exactly k groups, and such a partition (a block of more than 10
+// tasks gets the count bound of its own weights instead).
+//
+// Claim: a partition P into exactly K groups has a summed score of at most
+//
+//	max over t ≥ K of [F(t) + C(t − K)],
+//
+// where F(t) is the largest Σ_b best_b(k_b) over piece counts k_b ≥ 1
+// with Σ_b k_b = t (a knapsack over the blocks), and C(d) bounds the
+// summed weight of the same-group pairs from different blocks.
+//
+// Proof. Call the non-empty intersections of P's groups with a block its
+// pieces, k_b of them in block b, t = Σ_b k_b in all. Every group holds
+// at least one piece, so t ≥ K, and d = t − K = Σ_G (q_G − 1) for q_G the
+// pieces of group G. The pairs inside one block weigh at most
+// best_b(k_b); the rest, pairs across blocks, are counted by C(d), the
+// least of three bounds, each at least the sum of the positive weights
+// across blocks that P can put in one group: (by task) a group of q ≥ 2
+// pieces holds at most q·s_max ≤ 2(q−1)·s_max tasks, so at most 2d·s_max
+// tasks have a partner from another block, each at most d·s_max of them;
+// (by block pair) the pairs of blocks a, b meeting in some group number
+// at most Σ_G q_G(q_G−1)/2 ≤ d(d+1)/2, and those pairs are distinct pairs
+// of a × b, so each meeting pair of blocks weighs at most the sum P_ab of
+// the positive weights between a and b; (by block) block a meets at most
+// d other blocks, so the meeting pairs weigh at most ½ Σ_a (the d largest
+// P_ab). ∎
+//
+// A second bound from the same blocks charges what merging whole blocks
+// costs. Claim: for every μ ≥ 0 a partition into exactly K groups scores
+// at most
+//
+//	μ·K + Σ_a max(max over q of [in_a + ½·V_a(q) − μ/q], split_a + x_a),
+//
+// where in_a is block a's own weight (best_a(1)), V_a(q) the sum of the
+// q−1 largest summed weights W_ab between a and another block, split_a =
+// max over k ≥ 2 of best_a(k), and x_a = Σ_{b≠a} max(R_ab, ½P_ab) with
+// R_ab = Σ_{i∈a} max(0, w(i, b)), w(i, b) the summed weight from task i to
+// block b.
+//
+// Proof. Call a block whole when one group holds it all, split otherwise.
+// A whole block a in a group with q_a whole blocks has its own weight and
+// shares with them ½ Σ W_ab ≤ ½·V_a(q_a); the groups holding whole blocks
+// number Σ 1/q_a ≤ K, so adding μ(K − Σ 1/q_a) ≥ 0 keeps a bound. A split
+// block scores at most split_a inside, and its pairs with other blocks:
+// with a whole block b (in one group, beside the piece of a there), the
+// pairs weigh Σ over that piece of w(i, b) ≤ R_ab; with a split block b,
+// at most P_ab, counted half from each side. The pairs of two whole blocks
+// in different groups are not counted, those of one group are. ∎
+//
+// Its weak point is the split choice, whose pieces take no share of the K
+// groups: it helps where splitting a block costs more than its positive
+// weights to others can give.
+//
+// When no weight across blocks is positive (C = 0) and every block is
+// solved exactly, the bound at K at or above the number of blocks is the
+// value of the best partition that splits each block on its own, and the
+// knapsack's choice at t = K is such a partition: the search climbs it for
+// every budget, so the optimum is found and proven (on the planted
+// matrices of 100 and 300 tasks, every budget from the planted one up).
+// Below the number of blocks the search also looks among the partitions
+// of whole blocks (the partition search on the blocks' summed cross
+// weights) and climbs the best from its tasks.
 //
 // [Solve] and [SolveMatrix] pick the exact solver when its work estimate is
 // small enough, the partition search for rule zsum under network budgets

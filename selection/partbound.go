@@ -107,6 +107,14 @@ func sortSearchLast(env []envLine, mu float64) int {
 // the first breakpoint after which X ≤ K. One walk up the breakpoints
 // answers every K, from n down.
 func (cb *countBound) bounds(maxK int) []float64 {
+	return cb.boundsFrom(maxK, math.Inf(-1))
+}
+
+// boundsFrom is bounds with μ restricted to μ ≥ lowest: with lowest = 0,
+// min over μ ≥ 0, a bound when the shares Σ_j x_j sum to at most K
+// rather than exactly K. As the function is convex, its minimum over
+// μ ≥ lowest is at the larger of lowest and the unrestricted minimizer.
+func (cb *countBound) boundsFrom(maxK int, lowest float64) []float64 {
 	type event struct{ mu, dx float64 }
 	var evs []event
 	x := 0.0
@@ -132,7 +140,10 @@ func (cb *countBound) bounds(maxK int) []float64 {
 		case len(evs) > 0:
 			mu = evs[0].mu // K = n: the function is constant left of the first breakpoint
 		}
-		out[K] = cb.at(K, mu)
+		out[K] = cb.at(K, max(mu, lowest))
+		if !math.IsInf(lowest, -1) {
+			out[K] = min(out[K], cb.at(K, lowest))
+		}
 	}
 	return out
 }

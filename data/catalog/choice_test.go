@@ -66,16 +66,16 @@ func TestChoiceOver(t *testing.T) {
 	}
 }
 
-// TestAddTargets adds the tasks Targets lacks, and nothing without
-// Targets.
+// AddTargets appends the tasks -targets lacks, and leaves a choice
+// without -targets alone.
 func TestAddTargets(t *testing.T) {
 	c := Choice{Targets: "a, b"}
-	c.AddTargets([]string{"b", "c"})
-	if c.Targets != "a,b,c" {
-		t.Errorf("got %q", c.Targets)
+	c.AddTargets([]string{"b", "r"})
+	if c.Targets != "a,b,r" {
+		t.Errorf("targets %q, want a,b,r", c.Targets)
 	}
 	var none Choice
-	if none.AddTargets([]string{"c"}); none.Targets != "" {
-		t.Errorf("without targets: got %q", none.Targets)
+	if none.AddTargets([]string{"r"}); none.Targets != "" {
+		t.Errorf("targets %q without -targets", none.Targets)
 	}
 }
