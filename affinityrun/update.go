@@ -231,22 +231,32 @@ func distinct(option string, tasks []string) error {
 	return nil
 }
 
-// Source returns the data source of the update: the continued run's,
-// with the added tasks as further targets of a CSV file. given is the
-// source the command line names (the record's own when it names none);
-// it may only repeat the record, except that a CSV file's targets may be
-// the record's or those plus the added tasks, in any order. An added task
-// may not be a feature column of the continued run. Errors are
-// InputErrors naming the field that differs.
+// Source returns the data source of the update (SourceFor) and keeps it
+// for the record.
 func (u *Update) Source(given catalog.Spec) (catalog.Spec, error) {
-	rec := u.old.Source
+	src, err := SourceFor(u.opt.From, u.old.Source, given, u.rec.Added)
+	if err != nil {
+		return src, err
+	}
+	u.src = &src
+	return src, nil
+}
+
+// SourceFor returns the data source of a continuation of the run in
+// from, whose recorded source is rec: rec, with the added tasks as further
+// targets of a CSV file. given is the source the command line names
+// (rec itself when it names none); it may only repeat rec, except that a
+// CSV file's targets may be rec's or those plus the added tasks, in any
+// order. An added task may not be a feature column of rec. Errors are
+// InputErrors naming the field that differs.
+func SourceFor(from string, rec *catalog.Spec, given catalog.Spec, added []string) (catalog.Spec, error) {
 	if rec == nil {
-		return catalog.Spec{}, inputf("%s records no data source (made by an older tag); rerun tag affinity to update it", u.opt.From)
+		return catalog.Spec{}, inputf("%s records no data source (made by an older tag); rerun it to update it", from)
 	}
 	given = given.Clone()
 	if c, g := rec.CSV, given.CSV; c != nil && g != nil {
 		all := slices.Clone(c.Targets)
-		for _, t := range u.rec.Added {
+		for _, t := range added {
 			if !slices.Contains(all, t) {
 				all = append(all, t)
 			}
@@ -255,25 +265,22 @@ func (u *Update) Source(given catalog.Spec) (catalog.Spec, error) {
 			g.Targets = c.Targets
 		}
 		if diffs := jsondiff.Fields(c, g); len(diffs) > 0 {
-			return catalog.Spec{}, inputf("the data differ from %s's: %s (csv); give no data flags, or those it was made with", u.opt.From, strings.Join(diffs, "; "))
+			return catalog.Spec{}, inputf("the data differ from %s's: %s (csv); give no data flags, or those it was made with", from, strings.Join(diffs, "; "))
 		}
-		for _, t := range u.rec.Added {
+		for _, t := range added {
 			if slices.Contains(c.Features, t) {
-				return catalog.Spec{}, inputf("-add %s: column %q is an input feature of %s's run; it cannot also be a task of the same network (start a new tag affinity run with it among -targets)",
-					strings.Join(u.rec.Added, ","), t, u.opt.From)
+				return catalog.Spec{}, inputf("-add %s: column %q is an input feature of %s's run; it cannot also be a task of the same network (start a new run with it among -targets)",
+					strings.Join(added, ","), t, from)
 			}
 		}
 		out := rec.Clone()
 		out.CSV.Targets = all
-		u.src = &out
 		return out, nil
 	}
 	if diffs := sourceDiff(*rec, given); len(diffs) > 0 {
-		return catalog.Spec{}, inputf("the data differ from %s's: %s; give no data flags, or those it was made with", u.opt.From, strings.Join(diffs, "; "))
+		return catalog.Spec{}, inputf("the data differ from %s's: %s; give no data flags, or those it was made with", from, strings.Join(diffs, "; "))
 	}
-	out := rec.Clone()
-	u.src = &out
-	return out, nil
+	return rec.Clone(), nil
 }
 
 // sourceDiff names the fields in which two sources differ, within their

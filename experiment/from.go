@@ -40,7 +40,15 @@ type From struct {
 	// reused the keys in the new run of the units reused (prepare).
 	oldHash string
 	reused  map[string]bool
+	// source and recipe are the finished run's Results.Source and
+	// Recipe.
+	source, recipe any
 }
+
+// Recorded returns how the finished run opened its data (its
+// Results.Source, nil for a run made before it was recorded) and its
+// recipe (Trainer.Recipe), as decoded from its results.json.
+func (f *From) Recorded() (source, recipe any) { return f.source, f.recipe }
 
 // PlanFrom reads the task list of the finished run in dir (its
 // results.json) and changes it: the old tasks less remove, then add.
@@ -64,7 +72,7 @@ func PlanFrom(dir, out string, add, remove []string) (*From, error) {
 	if err != nil {
 		return nil, configf("-from: %s: %v", l.Results(), err)
 	}
-	from := &From{Layout: l, Added: add, Removed: remove, old: res.Tasks}
+	from := &From{Layout: l, Added: add, Removed: remove, old: res.Tasks, source: res.Source, recipe: res.Recipe}
 	if from.tasks, err = ChangeTasks(dir, res.Tasks, add, remove); err != nil {
 		return nil, err
 	}

@@ -123,6 +123,8 @@ type Results struct {
 	ConfigHash string `json:"config_hash"`
 	// Recipe is the Trainer's recipe.
 	Recipe any `json:"recipe"`
+	// Source is how the data were opened (Config.Source).
+	Source any `json:"source,omitempty"`
 	// Selection holds the Selector's settings, when it reports them
 	// (SelectorSettings).
 	Selection any `json:"selection,omitempty"`

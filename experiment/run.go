@@ -134,6 +134,11 @@ type Config struct {
 	// Data describes the data set; it is written to results.json and hashed
 	// with the Trainer's recipe.
 	Data map[string]any
+	// Source, if set, is how the command opened the data (for tag, a
+	// catalog.Spec), written to results.json and not hashed: a run
+	// continued from this one (PlanFrom, From.Recorded) opens the same
+	// data without being told.
+	Source any
 	// Progress, if set, is called after each unit finishes or is reused;
 	// calls never overlap.
 	Progress func(Progress)
@@ -375,7 +380,7 @@ func Run(ctx context.Context, dir string, cfg Config, tr Trainer, sel Selector) 
 	os.Remove(l.Checkpoints())
 	// The data description and recipe as stored (decoded from JSON), as
 	// results.json and the report have always shown them.
-	res.Data, res.ConfigHash, res.Recipe = man.Data, man.ConfigHash, man.Recipe
+	res.Data, res.ConfigHash, res.Recipe, res.Source = man.Data, man.ConfigHash, man.Recipe, cfg.Source
 	res.Analysis = Analyze(res)
 	res.Recommendation = Recommend(res, res.Analysis)
 	res.Skipped = skipped

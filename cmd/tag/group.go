@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -172,17 +171,4 @@ func parseBudgets(list, model string) ([]selection.BudgetEntry, error) {
 		return nil, fmt.Errorf("-budget %q: %w", list, err)
 	}
 	return out, nil
-}
-
-// flagSet reports whether the flag name was given on the command line.
-func flagSet(fs *flag.FlagSet, name string) bool {
-	return givenFlags(fs)[name]
-}
-
-// givenFlags returns the names of the flags given on the command line of
-// fs.
-func givenFlags(fs *flag.FlagSet) map[string]bool {
-	set := map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	return set
 }

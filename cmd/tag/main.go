@@ -94,6 +94,19 @@ func parseFlagsArgs(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	return givenFlags(fs)[name]
+}
+
+// givenFlags returns the names of the flags given on the command line of
+// fs.
+func givenFlags(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	return set
+}
+
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: tag <command> [flags]\n\ncommands:")
 	names := make([]string, 0, len(commands))

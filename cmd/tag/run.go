@@ -9,8 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/cluster"
 	"github.com/tagroup/tag/data"
+	"github.com/tagroup/tag/data/catalog"
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/experiment/gomlxtrainer"
 	"github.com/tagroup/tag/mtl"
@@ -110,43 +112,69 @@ func newRunCommand(stderr io.Writer) *runCommand {
 }
 
 // trainingSetup is what the flags of tag run build to train units: the data
-// set, the tasks, the Trainer and the data description the units' hash
-// covers (experiment.Config.Data).
+// set, the tasks, the Trainer, the data description the units' hash
+// covers (experiment.Config.Data), the source as opened, and, with -from,
+// the run continued.
 type trainingSetup struct {
 	ds          data.Dataset
 	tasks       []string
 	tr          *gomlxtrainer.Trainer
 	description map[string]any
+	source      *catalog.Spec
+	from        *experiment.From
 }
 
 // trainer loads the data set the flags name and builds the Trainer of
 // every unit: the recipe chosen for the data, changed by the recipe flags,
-// on the data split per seed with -vary-split.
+// on the data split per seed with -vary-split. With -from, the data and
+// recipe are those of -from's run (fromRecord).
 func (r *runCommand) trainer(stderr io.Writer) (*trainingSetup, error) {
 	f, td := &r.f, r.td
+	st := &trainingSetup{}
+	var cfg mtl.Config
+	var aff affinity.Options
+	var src catalog.Spec
+	recorded := false
 	if f.from != "" {
-		// A run continued from another reads the added tasks as further
-		// target columns of its CSV file.
-		td.addTargets(splitList(f.add))
+		var err error
+		if st.from, err = planRunFrom(f.from, f.out, f.add, f.remove, td.Tasks != ""); err != nil {
+			return nil, err
+		}
+		if st.ds, src, cfg, aff, recorded, err = r.fromRecord(st.from, stderr); err != nil {
+			return nil, err
+		}
+		st.tasks = st.from.Tasks()
 	}
-	ds, tasks, _, err := td.load(f.seed, stderr)
-	if err != nil {
-		return nil, err
+	if !recorded {
+		if st.from != nil {
+			// A run that recorded no source: the flags name its data,
+			// and the added tasks are further target columns.
+			td.AddTargets(st.from.Added)
+		}
+		var err error
+		if st.ds, st.tasks, src, err = td.load(f.seed, stderr); err != nil {
+			return nil, err
+		}
+		cfg, aff = gomlxtrainer.Recipe(st.ds)
+		if err := f.recipe.apply(st.ds, len(st.tasks), &cfg, &aff); err != nil {
+			return nil, err
+		}
 	}
-	cfg, aff := gomlxtrainer.Recipe(ds)
-	if err := f.recipe.apply(ds, len(tasks), &cfg, &aff); err != nil {
-		return nil, err
-	}
-	description := gomlxtrainer.Describe(ds)
+	ds := st.ds
+	st.description, st.source = gomlxtrainer.Describe(ds), catalog.Recorded(src, ds)
 	var dataForSeed func(uint64) (data.Dataset, error)
 	if f.varySplit {
+		if recorded && td.Data == "" {
+			return nil, badInputf("-vary-split with -from: give the data flags of %s's run too", f.from)
+		}
+		var err error
 		if dataForSeed, err = td.SplitPerSeed(ds, f.seed); err != nil {
 			return nil, err
 		}
-		description["split"] = fmt.Sprintf("varies with the seed (-vary-split): the repetition with training seed %d+r uses row-split seed %d+r", f.seed, td.SplitSeed)
+		st.description["split"] = fmt.Sprintf("varies with the seed (-vary-split): the repetition with training seed %d+r uses row-split seed %d+r", f.seed, td.SplitSeed)
 	}
-	tr := &gomlxtrainer.Trainer{Data: ds, DataForSeed: dataForSeed, Config: cfg, Affinity: aff}
-	return &trainingSetup{ds: ds, tasks: tasks, tr: tr, description: description}, nil
+	st.tr = &gomlxtrainer.Trainer{Data: ds, DataForSeed: dataForSeed, Config: cfg, Affinity: aff}
+	return st, nil
 }
 
 func runRun(args []string, stdout, stderr io.Writer) error {
@@ -174,12 +202,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if f.maxGroupSize < 0 {
 		return badInputf("-max-group-size %d: must be at least 0 (0: no cap)", f.maxGroupSize)
 	}
-	var rf *experiment.From
-	if f.from != "" {
-		if rf, err = planRunFrom(f.from, f.out, f.add, f.remove, rc.td.Tasks != ""); err != nil {
-			return err
-		}
-	} else if f.add != "" || f.remove != "" {
+	if f.from == "" && (f.add != "" || f.remove != "") {
 		return badInputf("-add and -remove need -from")
 	}
 	executor, err := rc.exec.Executor(stderr)
@@ -190,7 +213,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ds, tasks, tr, description := rd.ds, rd.tasks, rd.tr, rd.description
+	ds, tasks, tr, description, rf := rd.ds, rd.tasks, rd.tr, rd.description, rd.from
 	var methods []string
 	if f.methods != "" {
 		methods = splitList(f.methods)
@@ -204,7 +227,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	exp := experiment.Config{
 		Tasks: tasks, Budgets: budgets, Methods: methods, RandomSeeds: f.randomSeeds, Seed: f.seed,
 		Seeds: f.seeds, Candidates: f.candidates, PoolAffinity: f.poolAffinity, Rule: f.rule,
-		Workers: f.workers, Data: description, Phase: mon.Phase, Progress: mon.Unit,
+		Workers: f.workers, Data: description, Source: rd.source, Phase: mon.Phase, Progress: mon.Unit,
 		Executor: executor, Worker: args,
 	}
 	sel := gomlxtrainer.Selector{Options: selection.Options{Seed: f.seed, MaxGroupSize: f.maxGroupSize, SpendBudget: f.spendBudget}}

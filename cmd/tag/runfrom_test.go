@@ -158,6 +158,18 @@ func TestRunFromCSVAddsTargets(t *testing.T) {
 		}
 	}
 
+	// The data and recipe flags are not needed: -from's results.json
+	// records them. Given, they may only repeat them.
+	bare := filepath.Join(dir, "bare")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"run", "-from", old, "-remove", "n", "-add", "r", "-methods", "mtl,stl,hoa", "-budgets", "2", "-seeds", "1",
+		"-workers", "1", "-no-report", "-out", bare}, &stdout, &stderr); code != 0 {
+		t.Fatalf("tag run -from without data flags: exit %d: %s", code, stderr.String())
+	}
+	if a, b := unitNames(t, bare), unitNames(t, scratch); !slices.Equal(a, b) {
+		t.Errorf("units of the run without data flags %v, of the run from scratch %v", a, b)
+	}
+
 	// Refused: another file; a column that was an input of the first run.
 	content, _ := os.ReadFile(csv)
 	other := writeTemp(t, "other.csv", strings.Replace(string(content), "\n", "\n0.5,0.5,0.5,0.5,1,1,0,0.5\n", 1))
@@ -170,6 +182,8 @@ func TestRunFromCSVAddsTargets(t *testing.T) {
 	}{
 		{[]string{"-data", other, "-targets", "a,b,n", "-features", "x1,x2,x3,x4", "-from", old, "-add", "r"}, "the data differ"},
 		{[]string{"-targets", "a,b", "-from", noFeatures, "-add", "r"}, `column "r" is an input feature`},
+		{[]string{"-from", old, "-add", "r", "-epochs", "2"}, "the recipe differs"},
+		{[]string{"-from", old, "-add", "r", "-data-seed", "3"}, "split_seed 0 there, 3 here"},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := run(append(append(append([]string{"run"}, common...), c.args...), "-out", x), &stdout, &stderr)

@@ -4,8 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"slices"
-	"strings"
 
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/data/catalog"
@@ -45,21 +43,6 @@ func (f *trainingData) load(seed uint64, stderr io.Writer) (data.Dataset, []stri
 	}
 	tasks, err := f.TaskNames(ds)
 	return ds, tasks, src, err
-}
-
-// addTargets adds tasks to the target columns -targets names, those it
-// lacks (nothing without -targets).
-func (f *trainingData) addTargets(tasks []string) {
-	if f.Targets == "" {
-		return
-	}
-	targets := splitList(f.Targets)
-	for _, t := range tasks {
-		if !slices.Contains(targets, t) {
-			targets = append(targets, t)
-		}
-	}
-	f.Targets = strings.Join(targets, ",")
 }
 
 // openSource opens src, saying so on stderr when it renders the glyphs;

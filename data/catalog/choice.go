@@ -40,6 +40,22 @@ type Choice struct {
 var SourceFlags = []string{"data", "targets", "features", "kinds", "data-seed", "val-fraction", "test-fraction",
 	"celeba", "attributes", "size", "limit", "cache", "glyphs", "glyph-size"}
 
+// AddTargets adds tasks to the target columns Targets names, those it
+// lacks (nothing when Targets is empty): a run continued for more tasks
+// reads them as further target columns of its CSV file.
+func (c *Choice) AddTargets(tasks []string) {
+	if c.Targets == "" {
+		return
+	}
+	targets := SplitList(c.Targets)
+	for _, t := range tasks {
+		if !slices.Contains(targets, t) {
+			targets = append(targets, t)
+		}
+	}
+	c.Targets = strings.Join(targets, ",")
+}
+
 // SplitList splits a comma-separated list (of tasks, columns, methods),
 // dropping blanks: the form in which commands take lists of names.
 func SplitList(s string) []string {

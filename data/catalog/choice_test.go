@@ -65,3 +65,17 @@ func TestChoiceOver(t *testing.T) {
 		t.Errorf("-targets over the glyphs: got %v", err)
 	}
 }
+
+// AddTargets appends the tasks -targets lacks, and leaves a choice
+// without -targets alone.
+func TestAddTargets(t *testing.T) {
+	c := Choice{Targets: "a, b"}
+	c.AddTargets([]string{"b", "r"})
+	if c.Targets != "a,b,r" {
+		t.Errorf("targets %q, want a,b,r", c.Targets)
+	}
+	var none Choice
+	if none.AddTargets([]string{"r"}); none.Targets != "" {
+		t.Errorf("targets %q without -targets", none.Targets)
+	}
+}

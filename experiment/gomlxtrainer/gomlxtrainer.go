@@ -12,6 +12,7 @@ package gomlxtrainer
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -49,6 +50,27 @@ func (t *Trainer) Recipe() any {
 	c := t.Config
 	c.Seed = 0
 	return map[string]any{"mtl": c, "affinity": t.Affinity}
+}
+
+// RecipeOf is the inverse of Recipe: the recipe of a run as its
+// results.json records it (decoded from JSON), back as the Trainer's
+// Config (seed 0) and Affinity.
+func RecipeOf(recipe any) (mtl.Config, affinity.Options, error) {
+	var r struct {
+		MTL      *mtl.Config       `json:"mtl"`
+		Affinity *affinity.Options `json:"affinity"`
+	}
+	b, err := json.Marshal(recipe)
+	if err == nil {
+		err = json.Unmarshal(b, &r)
+	}
+	if err == nil && (r.MTL == nil || r.Affinity == nil) {
+		err = fmt.Errorf("no mtl and affinity parts")
+	}
+	if err != nil {
+		return mtl.Config{}, affinity.Options{}, fmt.Errorf("recipe %s: %w", b, err)
+	}
+	return *r.MTL, *r.Affinity, nil
 }
 
 // train trains the job's network, keeping its checkpoint in the job's

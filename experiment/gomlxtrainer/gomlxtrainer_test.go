@@ -289,3 +289,27 @@ func TestDescriptionFor(t *testing.T) {
 		t.Error("DescriptionFor changed its argument")
 	}
 }
+
+// RecipeOf reads back what Recipe wrote, as results.json holds it.
+func TestRecipeOf(t *testing.T) {
+	ds, err := planted.New(planted.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, aff := Recipe(ds)
+	cfg.Epochs, aff.Every = 3, 4
+	tr := &Trainer{Config: cfg, Affinity: aff}
+	b, _ := json.Marshal(tr.Recipe())
+	var decoded any
+	if err := json.Unmarshal(b, &decoded); err != nil {
+		t.Fatal(err)
+	}
+	gotCfg, gotAff, err := RecipeOf(decoded)
+	cfg.Seed = 0
+	if err != nil || !reflect.DeepEqual(gotCfg, cfg) || gotAff != aff {
+		t.Errorf("RecipeOf = %+v, %+v, %v; want %+v, %+v", gotCfg, gotAff, err, cfg, aff)
+	}
+	if _, _, err := RecipeOf(map[string]any{"lr": 1}); err == nil {
+		t.Error("RecipeOf accepted a recipe without its parts")
+	}
+}
