@@ -80,9 +80,10 @@ type UpdateOptions struct {
 	Steps, MaxEpochs int
 	// Checks is GroupStability.Checks; CheckEvery its Every (0:
 	// DefaultCheckMeasurements affinity measurements); MinHalfAgreement
-	// and MinReliability its gates of the same names (-1: off).
-	Checks, CheckEvery               int
-	MinHalfAgreement, MinReliability float64
+	// and MinReliability its gates of the same names (-1: off), and
+	// SettledMore its multiple of the same name (0: off).
+	Checks, CheckEvery                            int
+	MinHalfAgreement, MinReliability, SettledMore float64
 	// Refresh adds the update's measurements of the old pairs to their
 	// saved sums (default: keep the old pairs as they were).
 	Refresh bool
@@ -104,7 +105,7 @@ type UpdateOptions struct {
 // measureEvery steps.
 func (o UpdateOptions) stopRule(measureEvery int) GroupStability {
 	r := GroupStability{Budgets: BudgetsFor(o.Budgets, math.MaxInt), Rule: o.Rule, Every: o.CheckEvery, Checks: o.Checks,
-		MinHalfAgreement: o.MinHalfAgreement, MinReliability: o.MinReliability}
+		MinHalfAgreement: o.MinHalfAgreement, MinReliability: o.MinReliability, SettledMore: o.SettledMore}
 	if r.Every == 0 {
 		r.Every = DefaultCheckMeasurements * measureEvery
 	}
