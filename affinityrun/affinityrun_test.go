@@ -159,7 +159,13 @@ func TestUpdateRemove(t *testing.T) {
 	if err := u.Check(ds, rec.Config, rec.Affinity, rec.Seed); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := PrepareDir(u.Out(), false, false, nil); err != nil {
+	// The configuration holds the options as given and the continued
+	// run's data and seed, and leaves settled_more out when it is off.
+	conf := u.Conf()
+	if _, ok := conf["settled_more"]; ok || !reflect.DeepEqual(conf["budgets"], []int{2, 3}) || conf["seed"] != rec.Seed || conf["data"] != rec.Data {
+		t.Errorf("update configuration %v", conf)
+	}
+	if _, err := PrepareDir(u.Out(), false, false, conf); err != nil {
 		t.Fatal(err)
 	}
 	if err := u.Run(context.Background(), ds); err != nil {
