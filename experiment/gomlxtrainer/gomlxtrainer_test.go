@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tagroup/tag/affinity"
@@ -311,5 +313,40 @@ func TestRecipeOf(t *testing.T) {
 	}
 	if _, _, err := RecipeOf(map[string]any{"lr": 1}); err == nil {
 		t.Error("RecipeOf accepted a recipe without its parts")
+	}
+}
+
+// FromRecord decodes the source and recipe a finished run's results.json
+// recorded, refuses an unreadable source naming the file, and reads no
+// recipe for a run that recorded no source.
+func TestFromRecord(t *testing.T) {
+	dir := t.TempDir()
+	plan := func(name, results string) *experiment.From {
+		l := experiment.Layout{Dir: filepath.Join(dir, name)}
+		if err := os.MkdirAll(l.Dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(l.Results(), []byte(results), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, err := experiment.PlanFrom(l.Dir, filepath.Join(dir, name+"-out"), []string{"c"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	tr := Trainer{Config: mtl.Config{Epochs: 3, LearningRate: 0.5}, Affinity: affinity.Options{Every: 4}}
+	recipe, _ := json.Marshal(tr.Recipe())
+	src, cfg, aff, err := FromRecord(plan("ok", `{"tasks":["a","b"],"source":{"name":"planted"},"recipe":`+string(recipe)+`}`))
+	if err != nil || src == nil || src.Name != "planted" || cfg.Epochs != 3 || cfg.LearningRate != 0.5 || aff.Every != 4 {
+		t.Errorf("recorded run: %+v, %+v, %+v, %v", src, cfg, aff, err)
+	}
+	if src, _, _, err := FromRecord(plan("old", `{"tasks":["a","b"],"recipe":"unread"}`)); src != nil || err != nil {
+		t.Errorf("run without a source: %+v, %v", src, err)
+	}
+	_, _, _, err = FromRecord(plan("bad", `{"tasks":["a","b"],"source":"glyphs"}`))
+	var ce *experiment.ConfigError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "bad/results.json: the recorded data source") {
+		t.Errorf("unreadable source: %v", err)
 	}
 }
