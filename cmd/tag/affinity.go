@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/affinityrun"
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/data/catalog"
@@ -69,8 +68,8 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	if err := affinityrun.CheckTasks(where, tasks); err != nil {
 		return err
 	}
-	cfg, aopt, err := affinityRecipe(ds, len(tasks), recipe, *seed, *divide)
-	if err != nil {
+	cfg, aopt := gomlxtrainer.AffinityRecipe(ds, *seed, *divide)
+	if err := recipe.apply(ds, len(tasks), &cfg, &aopt); err != nil {
 		return err
 	}
 	run := &affinityrun.Fresh{Data: ds, Tasks: tasks, Config: cfg, Affinity: aopt, Seed: *seed, Source: catalog.Recorded(src, ds)}
@@ -150,18 +149,6 @@ func interruptible(dir string, stderr io.Writer, train func(ctx context.Context)
 		return &resumeError{fmt.Sprintf("the checkpoint in %s continues with -resume", dir), err}
 	}
 	return err
-}
-
-// affinityRecipe is the recipe of `tag affinity` (and of the `tag update`
-// that continues it) for ds: the tuned recipe, the seed, a checkpoint
-// every 50 steps, then the recipe flags.
-func affinityRecipe(ds data.Dataset, nTasks int, recipe *recipeFlags, seed uint64, divide bool) (mtl.Config, affinity.Options, error) {
-	cfg, aopt := gomlxtrainer.Recipe(ds)
-	cfg.Seed = seed
-	cfg.CheckpointEvery = 50
-	aopt.DivideByLR = divide
-	err := recipe.apply(ds, nTasks, &cfg, &aopt)
-	return cfg, aopt, err
 }
 
 // newBar returns a progress callback for one training run on w: a redrawn

@@ -350,3 +350,18 @@ func TestFromRecord(t *testing.T) {
 		t.Errorf("unreadable source: %v", err)
 	}
 }
+
+// AffinityRecipe is Recipe with the seed, a checkpoint every 50 steps and
+// the division by the learning rate as asked.
+func TestAffinityRecipe(t *testing.T) {
+	ds, err := planted.New(planted.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, aopt := AffinityRecipe(ds, 7, true)
+	want, wantAff := Recipe(ds)
+	want.Seed, want.CheckpointEvery, wantAff.DivideByLR = 7, 50, true
+	if !reflect.DeepEqual(cfg, want) || !reflect.DeepEqual(aopt, wantAff) {
+		t.Errorf("AffinityRecipe %+v %+v, want %+v %+v", cfg, aopt, want, wantAff)
+	}
+}
