@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/tagroup/tag/affinity"
-	"github.com/tagroup/tag/affinityrun"
 	"github.com/tagroup/tag/cluster"
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/data/catalog"
@@ -235,13 +234,8 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	// Every method is checked before anything is printed or trained: a
 	// refusal is the command's only line.
 	if rf != nil {
-		exp.Tasks, exp.From = rf.Tasks(), rf
-		rf.Restrict = gomlxtrainer.DescriptionFor
-		if err := affinityrun.CheckAdded(rf.Added, ds); err != nil {
+		if err := tr.ContinueFrom(&exp, rf); err != nil {
 			return err
-		}
-		if err := rf.Check(exp, tr.Recipe()); err != nil {
-			return badInput(err)
 		}
 	}
 	planned := exp

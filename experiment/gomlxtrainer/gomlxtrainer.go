@@ -74,6 +74,21 @@ func RecipeOf(recipe any) (mtl.Config, affinity.Options, error) {
 	return *r.MTL, *r.Affinity, nil
 }
 
+// ContinueFrom makes exp continue the finished run rf with t: the tasks
+// become rf's changed tasks, the data descriptions are compared on the
+// part that concerns them (DescriptionFor), and the added tasks must be
+// tasks of t's data (affinityrun.CheckAdded) while the data and recipe may
+// only repeat rf's (experiment.From.Check). Errors are the user's
+// (affinityrun.InputError, experiment.ConfigError).
+func (t *Trainer) ContinueFrom(exp *experiment.Config, rf *experiment.From) error {
+	exp.Tasks, exp.From = rf.Tasks(), rf
+	rf.Restrict = DescriptionFor
+	if err := affinityrun.CheckAdded(rf.Added, t.Data); err != nil {
+		return err
+	}
+	return rf.Check(*exp, t.Recipe())
+}
+
 // FromRecord decodes what the finished run that f continues recorded
 // (experiment.From.Recorded): how it opened its data, and its recipe
 // (RecipeOf). The source is nil, and the recipe not read, for a run made

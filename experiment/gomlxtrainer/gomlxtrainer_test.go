@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/tagroup/tag/affinity"
+	"github.com/tagroup/tag/affinityrun"
 	"github.com/tagroup/tag/data/planted"
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/mtl"
@@ -322,18 +323,7 @@ func TestRecipeOf(t *testing.T) {
 func TestFromRecord(t *testing.T) {
 	dir := t.TempDir()
 	plan := func(name, results string) *experiment.From {
-		l := experiment.Layout{Dir: filepath.Join(dir, name)}
-		if err := os.MkdirAll(l.Dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(l.Results(), []byte(results), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		f, err := experiment.PlanFrom(l.Dir, filepath.Join(dir, name+"-out"), []string{"c"}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return f
+		return planFrom(t, filepath.Join(dir, name), results, "c")
 	}
 	tr := Trainer{Config: mtl.Config{Epochs: 3, LearningRate: 0.5}, Affinity: affinity.Options{Every: 4}}
 	recipe, _ := json.Marshal(tr.Recipe())
@@ -363,5 +353,39 @@ func TestAffinityRecipe(t *testing.T) {
 	want.Seed, want.CheckpointEvery, wantAff.DivideByLR = 7, 50, true
 	if !reflect.DeepEqual(cfg, want) || !reflect.DeepEqual(aopt, wantAff) {
 		t.Errorf("AffinityRecipe %+v %+v, want %+v %+v", cfg, aopt, want, wantAff)
+	}
+}
+
+// planFrom writes results into dir's results.json and plans its
+// continuation with the task add added.
+func planFrom(t *testing.T, dir, results, add string) *experiment.From {
+	t.Helper()
+	l := experiment.Layout{Dir: dir}
+	if err := os.MkdirAll(l.Dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(l.Results(), []byte(results), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := experiment.PlanFrom(l.Dir, dir+"-out", []string{add}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// ContinueFrom sets the changed tasks and refuses an added task the data
+// lack (affinityrun.InputError) before reading the run's files (the
+// cmd/tag tests of tag run -from continue whole runs).
+func TestContinueFrom(t *testing.T) {
+	ds, err := planted.New(planted.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &Trainer{Data: ds, Config: mtl.Config{Epochs: 3}, Affinity: affinity.Options{Every: 4}}
+	exp := experiment.Config{Tasks: []string{"a0", "b0"}}
+	err = tr.ContinueFrom(&exp, planFrom(t, filepath.Join(t.TempDir(), "zz"), `{"tasks":["a0","b0"]}`, "zz"))
+	if !affinityrun.IsInput(err) || !strings.Contains(err.Error(), `"zz"`) || !slices.Equal(exp.Tasks, []string{"a0", "b0", "zz"}) || exp.From == nil {
+		t.Errorf("adding a task the data lack: %v, tasks %v", err, exp.Tasks)
 	}
 }
