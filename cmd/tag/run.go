@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tagroup/tag/affinity"
+	"github.com/tagroup/tag/affinityrun"
 	"github.com/tagroup/tag/cluster"
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/data/catalog"
@@ -236,7 +237,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if rf != nil {
 		exp.Tasks, exp.From = rf.Tasks(), rf
 		rf.Restrict = gomlxtrainer.DescriptionFor
-		if err := checkAdded(rf, ds); err != nil {
+		if err := affinityrun.CheckAdded(rf.Added, ds); err != nil {
 			return err
 		}
 		if err := rf.Check(exp, tr.Recipe()); err != nil {

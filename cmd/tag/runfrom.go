@@ -64,16 +64,6 @@ func (r *runCommand) fromRecord(rf *experiment.From, stderr io.Writer) (ds data.
 	return ds, src, cfg, aff, true, nil
 }
 
-// checkAdded refuses an added task that the data set lacks.
-func checkAdded(f *experiment.From, ds data.Dataset) error {
-	for _, t := range f.Added {
-		if _, err := data.TaskIndex(ds, t); err != nil {
-			return badInputf("-add: %v", err)
-		}
-	}
-	return nil
-}
-
 // writeReuse prints what the run reused to w and writes it to out's
 // reuse.md.
 func writeReuse(w io.Writer, r *experiment.Reuse, out experiment.Layout) error {

@@ -154,7 +154,7 @@ func (t *Trainer) AffinityRun(ctx context.Context, job experiment.Job) (*experim
 	if err != nil {
 		return nil, err
 	}
-	files := affinityrun.Files{Sums: r.Sums.PairSums(), Trajectory: r.Trajectory, Weights: r.Parameters}
+	files := affinityrun.FilesOf(r)
 	a, err := affinityResult(job, files, m, r.Steps, r.Seconds)
 	if err != nil {
 		return nil, err
