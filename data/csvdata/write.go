@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -37,31 +39,28 @@ type Written struct {
 const writeBatch = 256
 
 // Write writes every example of ds to w as a CSV table that Load reads
-// back: a header of the feature columns (x0, x1, ...; prefixed further
-// with '_' when a task name starts with x) then one column per task named
+// back: a header of the feature columns (the data set's names of its
+// inputs, data.FeatureNamer, or else x0, x1, ..., prefixed further with
+// '_' when a task name starts with x) then one column per task named
 // after it, and one row per example in the split order train,
-// validation, test. Values are written in the shortest form that reads
+// validation, test. The inputs are written as Fill gives them (those of a
+// CSV source standardized). Values are written in the shortest form that reads
 // back as the same float32. Load splits the rows anew by its own hash, so
 // the file keeps the data, not ds's split. A task name that a flag list
 // cannot name (empty, with a comma, '=' or surrounding space) is refused.
 func Write(w io.Writer, ds data.Dataset) (*Written, error) {
 	tasks := ds.Tasks()
 	wr := &Written{Kinds: map[string]data.Kind{}}
-	prefix := "x"
+	seen := map[string]bool{}
 	for _, t := range tasks {
-		if t.Name == "" || strings.ContainsAny(t.Name, ",=") || strings.TrimSpace(t.Name) != t.Name {
+		if !listable(t.Name) || seen[t.Name] {
 			return nil, fmt.Errorf("%s: task %q cannot be named in a -targets list", ds.Name(), t.Name)
 		}
-		for strings.HasPrefix(t.Name, prefix) {
-			prefix = "_" + prefix
-		}
+		seen[t.Name] = true
 	}
 	nf, nt := data.InputSize(ds), len(tasks)
-	header := make([]string, 0, nf+nt)
-	for i := range nf {
-		header = append(header, prefix+strconv.Itoa(i))
-	}
-	wr.Features = header[:nf:nf]
+	wr.Features = featureNames(ds, nf, seen)
+	header := append(slices.Clone(wr.Features), make([]string, 0, nt)...)
 	for _, t := range tasks {
 		header = append(header, t.Name)
 	}
@@ -122,6 +121,42 @@ func Write(w io.Writer, ds data.Dataset) (*Written, error) {
 		wr.readBack(task, &stats[t])
 	}
 	return wr, nil
+}
+
+// listable reports whether name can stand in a -targets or -features
+// list: not empty, no comma or '=', no surrounding space.
+func listable(name string) bool {
+	return name != "" && !strings.ContainsAny(name, ",=") && strings.TrimSpace(name) == name
+}
+
+// featureNames names the nf input columns of ds: the names of a data set
+// with named inputs (data.FeatureNamer) where they are listable and
+// distinct from each other and from the task names (taken), else x0,
+// x1, ... (prefixed with '_' until no task name starts so).
+func featureNames(ds data.Dataset, nf int, taken map[string]bool) []string {
+	if fn, ok := ds.(data.FeatureNamer); ok {
+		names := fn.Features()
+		seen := maps.Clone(taken)
+		ok = len(names) == nf
+		for _, n := range names {
+			ok = ok && listable(n) && !seen[n]
+			seen[n] = true
+		}
+		if ok {
+			return names
+		}
+	}
+	prefix := "x"
+	for n := range taken {
+		for strings.HasPrefix(n, prefix) {
+			prefix = "_" + prefix
+		}
+	}
+	names := make([]string, nf)
+	for i := range names {
+		names[i] = prefix + strconv.Itoa(i)
+	}
+	return names
 }
 
 // readBack records how Load will read task from the values st saw: its

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -79,6 +80,34 @@ func TestWriteRefusesUnlistableNames(t *testing.T) {
 		ds := &tableSet{Table: table.Table{InSize: 1, NTasks: 1}, tasks: []data.Task{{Name: name}}}
 		if _, err := Write(&bytes.Buffer{}, ds); err == nil || !strings.Contains(err.Error(), "cannot be named") {
 			t.Errorf("task %q: %v", name, err)
+		}
+	}
+}
+
+// TestWriteKeepsFeatureNames checks that the inputs of a data set with
+// named inputs (a CSV source) keep their names, in input order.
+func TestWriteKeepsFeatureNames(t *testing.T) {
+	content := "age,height,sick\n"
+	for i := range 30 {
+		content += strconv.Itoa(20+i) + "," + strconv.Itoa(150+i%7) + "," + strconv.Itoa(i%2) + "\n"
+	}
+	for _, tc := range []struct {
+		opt    Options
+		header string
+	}{
+		{Options{Targets: []string{"sick"}}, "age,height,sick"},
+		{Options{Targets: []string{"sick"}, Features: []string{"height"}}, "height,sick"},
+	} {
+		ds, err := LoadReader(strings.NewReader(content), "t.csv", tc.opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if _, err := Write(&buf, ds); err != nil {
+			t.Fatal(err)
+		}
+		if header, _, _ := strings.Cut(buf.String(), "\n"); header != tc.header {
+			t.Errorf("%v: header %q, want %q", tc.opt, header, tc.header)
 		}
 	}
 }
