@@ -140,18 +140,5 @@ func runDataExport(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	w := e.Written
-	fmt.Fprintf(stderr, "wrote %s: %d rows, %d feature columns (%s..%s), %d target columns\n", *out,
-		w.Rows[0]+w.Rows[1]+w.Rows[2], len(w.Features), w.Features[0], w.Features[len(w.Features)-1], len(w.Targets))
-	fmt.Fprintf(stderr, "read it back (the same flags for tag affinity and tag data describe):\n  %s\n", e.Command("run"))
-	if e.Choice.Features == "" {
-		leave := *e
-		leave.Choice.Features = strings.Join(w.Features, ",")
-		fmt.Fprintf(stderr, "to leave tasks out, list the features too (a target column not in -targets would become a feature):\n  %s\n", leave.Command("run"))
-	}
-	fmt.Fprintln(stderr, e.SplitNote())
-	for _, n := range w.Notes {
-		fmt.Fprintln(stderr, "note:", n)
-	}
-	return nil
+	return e.WriteSummary(stderr)
 }

@@ -94,12 +94,28 @@ func nonZero(s string) string {
 	return s
 }
 
-// SplitNote says in words how the CSV reader splits the rows of an
-// exported file, against the split of the data set written.
-func (e *Exported) SplitNote() string {
-	r := e.Written.Rows
-	return fmt.Sprintf("split: the file holds the %d train, %d validation and %d test rows in that order, but the CSV reader splits rows anew "+
-		"by a seeded hash of each line (about 80/10/10, -data-seed): the file keeps the data, not the built-in split", r[0], r[1], r[2])
+// WriteSummary writes what Export wrote (rows and columns), the command
+// that reads it back (and, when every task is a target, the same with the
+// features listed, the form in which tasks may be left out), how the CSV
+// reader splits the rows, and the notes.
+func (e *Exported) WriteSummary(out io.Writer) error {
+	w, r := e.Written, e.Written.Rows
+	fmt.Fprintf(out, "wrote %s: %d rows, %d feature columns (%s..%s), %d target columns\n", e.Choice.Data,
+		r[0]+r[1]+r[2], len(w.Features), w.Features[0], w.Features[len(w.Features)-1], len(w.Targets))
+	fmt.Fprintf(out, "read it back (the same flags for tag affinity and tag data describe):\n  %s\n", e.Command("run"))
+	if e.Choice.Features == "" {
+		leave := *e
+		leave.Choice.Features = strings.Join(w.Features, ",")
+		fmt.Fprintf(out, "to leave tasks out, list the features too (a target column not in -targets would become a feature):\n  %s\n", leave.Command("run"))
+	}
+	fmt.Fprintf(out, "split: the file holds the %d train, %d validation and %d test rows in that order, but the CSV reader splits rows anew "+
+		"by a seeded hash of each line (about 80/10/10, -data-seed): the file keeps the data, not the built-in split\n", r[0], r[1], r[2])
+	for _, n := range w.Notes {
+		if _, err := fmt.Fprintln(out, "note:", n); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // quoteArgs joins args for a shell: an argument with characters a shell
