@@ -379,3 +379,42 @@ func TestHalfAgreementGate(t *testing.T) {
 		t.Errorf("restored tracker: %d checks, met %v; straight through: %d checks", len(resumed.st.Checks), resumed.met(), stop+1)
 	}
 }
+
+// SettledMore: the measurement that would end at the rule's steady checks
+// goes on until it holds 1 + SettledMore times the measurements of its
+// first steady check, and then ends at a steady check in a row as long
+// as the rule asks; the reason says so.
+func TestSettledMore(t *testing.T) {
+	tasks := []string{"a0", "a1", "a2", "b0", "b1", "b2"}
+	planted := func(i, j int) float64 {
+		if tasks[i][0] == tasks[j][0] {
+			return 1
+		}
+		return 0
+	}
+	stopAt := func(more float64) (*tracker, int) {
+		rule := GroupStability{Budgets: []int{2}, Rule: selection.DefaultRule, Every: 1, Checks: 2, MinHalfAgreement: -1,
+			MinReliability: -1, SettledMore: more}
+		tr := &tracker{rule: rule, matrix: func(a *affinity.Accumulator) (*taskmatrix.Matrix, error) { return a.Affinity(), nil }}
+		rng := rand.New(rand.NewPCG(7, 8))
+		return tr, runTracker(t, tr.stopRule(), affinity.NewAccumulator(tasks), func() [][]float64 { return noisy(rng, tasks, planted, 0.1) }, 100)
+	}
+	_, plain := stopAt(0)
+	tr, more := stopAt(3)
+	if plain < 0 || more < 0 {
+		t.Fatalf("never stopped: %d without, %d with SettledMore", plain, more)
+	}
+	first := slices.IndexFunc(tr.st.Checks, func(c Check) bool { return c.Steady })
+	m0, m := tr.st.Checks[first].Measurements, tr.st.Checks[more].Measurements
+	if m < 4*m0 || more <= plain || tr.st.Checks[more].Run < 2 {
+		t.Errorf("SettledMore 3: stopped at check %d (%d measurements, run %d), first steady with %d; without it at check %d",
+			more, m, tr.st.Checks[more].Run, m0, plain)
+	}
+	if r := tr.reason(m, ""); !strings.Contains(r, "after at least 4 times the measurements of the first steady check") {
+		t.Errorf("reason %q", r)
+	}
+	if err := (GroupStability{Budgets: []int{2}, Rule: selection.DefaultRule, Every: 1, Checks: 1, SettledMore: -1}).Validate(); err == nil ||
+		!strings.Contains(err.Error(), "-settled-more -1") {
+		t.Errorf("SettledMore −1: %v", err)
+	}
+}

@@ -48,9 +48,9 @@ func (e *engine) trainAffinityGraph(g *Graph, in []*Node) []*Node {
 	ns := e.m.nShared
 	var grads []*Node
 	if meas.kernel != nil {
-		grads = meas.kernel.trunkGradient(e.weights)
+		grads = meas.kernel.trunkGradient(e.lossWeights)
 	} else {
-		grads = sumTaskGradients(meas.Grads, ns, func(i int, g *Node) *Node { return MulScalar(g, float64(e.weights[i])) })
+		grads = sumTaskGradients(meas.Grads, ns, func(i int, g *Node) *Node { return MulScalar(g, float64(e.lossWeights[i])) })
 	}
 	grads = append(grads, Gradient(e.weightedTotal(meas.Losses), params[ns:]...)...)
 	return append(e.update(params, grads, state, lr, t, meas.Losses), e.affinityOutputs(meas)...)
@@ -480,21 +480,31 @@ func kernelProduct(o *outputGradients, d *Node) *Node {
 // the pre-activation gradients a training step on the same batch needs
 // (kernelForm.trunkGradient). The Gram matrix takes the kernel form's
 // Σ D_i ⊙ (K·D_j) (kernelMeasurement) or the explicit gradients' dot
-// products, whichever needs fewer multiply-adds (gramByKernel).
+// products, whichever needs fewer multiply-adds (gramByKernel). The
+// gradients are laid out task by task, D_jᵀ [width, B] for task j, so
+// that both products contract the operands' last axes without
+// transposing the n·width·B values first.
 func (m *model) firstOrderMeasurement(o *outputGradients, y *Node) *kernelForm {
-	d := m.preGradients(o)
+	width, n, batch := m.cfg.Trunk.Widths[0], len(m.tasks), o.x.Shape().Dimensions[0]
+	ws := make([]*Node, n)
+	for j := range ws {
+		ws[j] = o.headWeight(j, 1, width, 1)
+	}
+	maskT, eT := ExpandAxes(Transpose(o.mask, 0, 1), 0), ExpandAxes(Transpose(o.e, 0, 1), 1) // [1, width, B], [n, 1, B]
+	dT := Mul(Mul(maskT, eT), Concatenate(ws, 0))                                            // [n, width, B]
 	var gram *Node
-	if m.gramByKernel(o.x.Shape().Dimensions[0]) {
-		gram = DotGeneral(d, []int{0, 2}, nil, kernelProduct(o, d), []int{0, 2}, nil)
+	if m.gramByKernel(batch) {
+		k := AddScalar(DotGeneral(o.x, []int{1}, nil, o.x, []int{1}, nil), 1) // [B, B], symmetric
+		kd := DotGeneral(dT, []int{2}, nil, k, []int{0}, nil)                 // [n, width, B]
+		gram = DotGeneral(Reshape(dT, n, -1), []int{1}, nil, Reshape(kd, n, -1), []int{1}, nil)
 	} else {
 		// [x, 1] [B, in + 1]: task j's weight and bias gradients are
 		// the rows of D_jᵀ·[x, 1] [width, in + 1].
-		batch := o.x.Shape().Dimensions[0]
 		xb := Concatenate([]*Node{o.x, Ones(o.x.Graph(), shapes.Make(o.x.DType(), batch, 1))}, 1)
-		g := DotGeneral(d, []int{0}, nil, xb, []int{0}, nil) // [n, width, in + 1]
-		gram = DotGeneral(g, []int{1, 2}, nil, g, []int{1, 2}, nil)
+		g := Reshape(DotGeneral(dT, []int{2}, nil, xb, []int{0}, nil), n, -1) // [n, width·(in + 1)]
+		gram = DotGeneral(g, []int{1}, nil, g, []int{1}, nil)
 	}
-	return &kernelForm{base: baseLosses(o, y), gram: gram, d: d, pass: o}
+	return &kernelForm{base: baseLosses(o, y), gram: gram, dT: dT, pass: o}
 }
 
 // gramByKernel reports whether firstOrderMeasurement forms the Gram
@@ -527,18 +537,25 @@ type kernelForm struct {
 	// (lookaheadLogits).
 	products, bias *Node
 	// d [B, n, width] are the tasks' gradients with respect to the
-	// trunk's pre-activations on the forward pass pass.
-	d    *Node
-	pass *outputGradients
+	// trunk's pre-activations on the forward pass pass; dT [n, width, B]
+	// the same laid out task by task (firstOrderMeasurement), where d
+	// is nil.
+	d, dT *Node
+	pass  *outputGradients
 }
 
 // trunkGradient returns the gradient of Σ_i coef_i·L_i with respect to the
 // trunk's weight (in its layout) and bias: with D = Σ_i coef_i·D_i, xᵀ·D
 // and Σ_b D, one product instead of the n of the tasks' gradients.
 func (k *kernelForm) trunkGradient(coef []float32) []*Node {
-	n := k.d.Shape().Dimensions[1]
-	c := Const(k.d.Graph(), coef[:n])
-	sum := ReduceSum(Mul(k.d, Reshape(c, 1, n, 1)), 1) // [B, width]
+	var sum *Node // [B, width]
+	if k.d != nil {
+		n := k.d.Shape().Dimensions[1]
+		sum = ReduceSum(Mul(k.d, Reshape(Const(k.d.Graph(), coef[:n]), 1, n, 1)), 1)
+	} else {
+		n := k.dT.Shape().Dimensions[0]
+		sum = Transpose(ReduceSum(Mul(k.dT, Reshape(Const(k.dT.Graph(), coef[:n]), n, 1, 1)), 0), 0, 1)
+	}
 	return []*Node{weightGradient(sum, k.pass.x, k.pass.transposed), ReduceSum(sum, 0)}
 }
 

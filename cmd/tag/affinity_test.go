@@ -185,6 +185,7 @@ func TestAffinityUntilStable(t *testing.T) {
 	}{
 		{[]string{"-data", "planted", "-min-reliability", "2"}, "-min-reliability 2"},
 		{[]string{"-data", "planted", "-min-half-agreement", "1.5"}, "-min-half-agreement 1.5"},
+		{[]string{"-data", "planted", "-settled-more", "-1"}, "-settled-more -1"},
 		{[]string{"-data", "planted", "-tasks", "a0,a1,b0", "-budget", "2,4"}, "-budget 4: more than the 3 tasks"},
 		{[]string{"-data", "planted:families=7,size=10", "-rule", "paper", "-budget", "3"}, "-budget 3: rule paper: 70 tasks"},
 	} {

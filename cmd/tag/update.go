@@ -61,7 +61,7 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	opt := affinityrun.UpdateOptions{From: *from, Out: *out, Add: splitList(*add), Remove: splitList(*remove),
-		Steps: *steps, Checks: stop.checks, CheckEvery: stop.every, MinHalfAgreement: stop.minHalfAgreement, MinReliability: stop.minReliability, MaxEpochs: *maxEpochs,
+		Steps: *steps, Checks: stop.checks, CheckEvery: stop.every, MinHalfAgreement: stop.minHalfAgreement, MinReliability: stop.minReliability, SettledMore: stop.settledMore, MaxEpochs: *maxEpochs,
 		Refresh: *refresh, Warm: *warm, Budgets: ks, Rule: stop.rule, Compare: splitList(*compare), Progress: newBar(stderr)}
 	u, err := affinityrun.PlanUpdate(opt)
 	if err != nil {
@@ -102,12 +102,7 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	if err := u.Check(ds, cfg, aopt, *seed); err != nil {
 		return err
 	}
-	// What the update's files depend on: two processes on -out must agree.
-	conf := map[string]any{"from": opt.From, "tasks": u.Tasks(), "data": ds.Name(), "recipe": cfg, "affinity": aopt,
-		"seed": *seed, "steps": opt.Steps, "checks": opt.Checks, "check_every": opt.CheckEvery,
-		"min_half_agreement": opt.MinHalfAgreement, "min_reliability": opt.MinReliability, "max_epochs": opt.MaxEpochs, "refresh": opt.Refresh, "warm": opt.Warm,
-		"budgets": opt.Budgets, "rule": opt.Rule, "compare": opt.Compare}
-	lock, err := affinityrun.PrepareDir(u.Out(), *resume, *force, conf)
+	lock, err := affinityrun.PrepareDir(u.Out(), *resume, *force, u.Conf())
 	if err != nil {
 		return err
 	}
