@@ -9,10 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/tagroup/tag/affinity"
-	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/data/planted"
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/mtl"
@@ -97,18 +95,23 @@ func plantedRun(t *testing.T, tasks []string, epochs int) (experiment.Layout, *p
 	aopt.Every, aopt.Validation = 2, true
 	cfg.Seed, cfg.Epochs, cfg.CheckpointEvery = 1, epochs, 50
 	l := experiment.Layout{Dir: filepath.Join(t.TempDir(), "run")}
-	if _, err := PrepareDir(l, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-	res, err := mtl.Train(context.Background(), ds, tasks, cfg, mtl.Options{CheckpointDir: l.Dir, Affinity: &aopt})
+	run := &Fresh{Data: ds, Tasks: tasks, Config: cfg, Affinity: aopt, Seed: 1}
+	conf, err := run.Conf()
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := Record{Data: ds.Name(), Tasks: tasks, Config: cfg, Affinity: aopt, Seed: 1, Steps: res.Steps, Finished: time.Now()}
-	if rec.DataDigest, err = data.Digest(ds); err != nil {
+	if _, err := PrepareDir(l, false, false, conf); err != nil {
 		t.Fatal(err)
 	}
-	if err := Write(l, Files{Sums: res.Sums.PairSums(), Trajectory: res.Trajectory, Weights: res.Weights}, rec); err != nil {
+	res, err := mtl.Train(context.Background(), ds, tasks, cfg, run.Options(l.Dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := run.Record(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteResult(l, res, rec); err != nil {
 		t.Fatal(err)
 	}
 	return l, ds
@@ -130,6 +133,12 @@ func TestWriteReadPrepare(t *testing.T) {
 	if _, _, err := Read(experiment.Layout{Dir: t.TempDir()}); !IsInput(err) {
 		t.Errorf("Read of an empty folder: %v", err)
 	}
+	if rec.DataDigest == "" || rec.Versions == nil || rec.Stop != nil || rec.Steps == 0 {
+		t.Errorf("record of a fresh run without a stop rule: digest %q, versions %v, stop %v, %d steps", rec.DataDigest, rec.Versions, rec.Stop, rec.Steps)
+	}
+	if err := WriteResult(l, &mtl.Result{}, *rec); !IsInput(err) || !strings.Contains(err.Error(), "older tag") {
+		t.Errorf("WriteResult without sums: %v", err)
+	}
 }
 
 // Removing tasks trains nothing: the affinity is the saved one restricted
@@ -150,7 +159,13 @@ func TestUpdateRemove(t *testing.T) {
 	if err := u.Check(ds, rec.Config, rec.Affinity, rec.Seed); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := PrepareDir(u.Out(), false, false, nil); err != nil {
+	// The configuration holds the options as given and the continued
+	// run's data and seed, and leaves settled_more out when it is off.
+	conf := u.Conf()
+	if _, ok := conf["settled_more"]; ok || !reflect.DeepEqual(conf["budgets"], []int{2, 3}) || conf["seed"] != rec.Seed || conf["data"] != rec.Data {
+		t.Errorf("update configuration %v", conf)
+	}
+	if _, err := PrepareDir(u.Out(), false, false, conf); err != nil {
 		t.Fatal(err)
 	}
 	if err := u.Run(context.Background(), ds); err != nil {

@@ -14,6 +14,20 @@ import (
 	"github.com/tagroup/tag/mtl"
 )
 
+// CheckFolder verifies a tag run directory (experiment.Check, when it
+// holds manifest.json) or else a tag affinity folder (CheckDir). A folder
+// that is neither is refused (InputError).
+func CheckFolder(dir string) (*experiment.CheckReport, error) {
+	if exists(experiment.Layout{Dir: dir}.Manifest()) {
+		return experiment.Check(dir)
+	}
+	rep, err := CheckDir(dir)
+	if IsInput(err) {
+		return nil, inputf("%s is neither a tag run directory (manifest.json) nor a tag affinity folder (run.json or checkpoint.gob)", dir)
+	}
+	return rep, err
+}
+
 // CheckDir verifies every file of the tag affinity (or tag update) folder
 // dir: each file against its checksum file, run.json, the affinity sums
 // (sizes, finite values, the tasks of run.json), the weights (they
@@ -70,7 +84,7 @@ func CheckDir(dir string) (*experiment.CheckReport, error) {
 		}
 	}
 	if b, ok := readable(l.Weights()); ok {
-		if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&mtl.Weights{}); err != nil {
+		if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&mtl.Parameters{}); err != nil {
 			rep.Add(l.Weights(), fmt.Sprintf("the weights do not decode (%v)", err), repair(l.Weights()))
 		}
 	}

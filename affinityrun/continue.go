@@ -101,7 +101,7 @@ func (c Continue) Run(ctx context.Context, ds data.Dataset) (*Continued, error) 
 	if err != nil {
 		return nil, err
 	}
-	if res.Sums == nil || res.Weights == nil {
+	if res.Sums == nil || res.Parameters == nil {
 		return nil, inputf("%s holds an update finished by an older tag; use -force to start over", c.CheckpointDir)
 	}
 	sums, err := kept.Merge(res.Sums, c.Refresh)
@@ -116,7 +116,7 @@ func (c Continue) Run(ctx context.Context, ds data.Dataset) (*Continued, error) 
 		p.Epoch += offset
 		traj = append(traj, p)
 	}
-	out := &Continued{Files: Files{Sums: sums, Trajectory: traj, Weights: res.Weights}, Result: res}
+	out := &Continued{Files: Files{Sums: sums, Trajectory: traj, Weights: res.Parameters}, Result: res}
 	if stopper == nil {
 		out.Stop = StopRecord{Stop: StopSteps, StopReason: fmt.Sprintf("a fixed number of steps (-steps %d)", c.Steps)}
 		return out, nil

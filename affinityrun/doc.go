@@ -3,7 +3,9 @@
 // lookahead affinity of Eq. 1 (run.json, affinity.csv, cosine.csv,
 // trajectory.csv, the per-pair sums affinity-sums.json and the last
 // weights weights.gob), and the update of such a run for a changed task
-// set without starting over.
+// set without starting over. Fresh is such a run from scratch (its
+// configuration, training options, record and files around mtl.Train);
+// PlanUpdate, Check and Run are an update; CheckFolder verifies a folder.
 //
 // An update removes tasks by dropping their rows and columns from the
 // saved per-pair sums (no training: the result is the saved matrix

@@ -65,8 +65,8 @@ type Files struct {
 	// cosine.csv.
 	Sums       *affinity.PairSums
 	Trajectory []taskmatrix.Point
-	// Weights are the network's weights after its last step.
-	Weights *mtl.Weights
+	// Weights are the network's parameters after its last step.
+	Weights *mtl.Parameters
 }
 
 // InputError is a refusal of the input (an option, a run folder, a task
@@ -263,7 +263,7 @@ func Read(l experiment.Layout) (*Record, *Files, error) {
 // readFiles reads the sums, weights and trajectory in l.Dir; an error
 // names the file.
 func readFiles(l experiment.Layout) (*Files, error) {
-	f := &Files{Sums: &affinity.PairSums{}, Weights: &mtl.Weights{}}
+	f := &Files{Sums: &affinity.PairSums{}, Weights: &mtl.Parameters{}}
 	b, err := atomicfile.ReadFile(l.AffinitySums())
 	if err == nil {
 		err = json.Unmarshal(b, f.Sums)

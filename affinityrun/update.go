@@ -115,7 +115,9 @@ func (o UpdateOptions) stopRule(measureEvery int) GroupStability {
 // Update is one update of an affinity run in progress: PlanUpdate, Check,
 // then Run.
 type Update struct {
-	opt      UpdateOptions
+	opt UpdateOptions
+	// budgets are the budgets as given (opt.Budgets is BudgetsFor them).
+	budgets  []int
 	in, out  experiment.Layout
 	old      *Record
 	oldFiles *Files
@@ -167,7 +169,7 @@ func PlanUpdate(o UpdateOptions) (*Update, error) {
 	if err := CheckTasks("the update of "+o.From, u.tasks); err != nil {
 		return nil, err
 	}
-	u.opt.Budgets = BudgetsFor(o.Budgets, len(u.tasks))
+	u.budgets, u.opt.Budgets = o.Budgets, BudgetsFor(o.Budgets, len(u.tasks))
 	o = u.opt
 	if err := o.stopRule(1).CheckTasks(len(u.tasks)); err != nil {
 		return nil, err
@@ -322,10 +324,8 @@ func (u *Update) Check(ds data.Dataset, cfg mtl.Config, aopt affinity.Options, s
 		return inputf("the data differ from %s's: %s (content %.12s) here, %s (content %.12s) there; the file changed since, or another file was given",
 			u.opt.From, ds.Name(), digest, u.old.Data, u.old.DataDigest)
 	}
-	for _, t := range u.rec.Added {
-		if _, err := data.TaskIndex(ds, t); err != nil {
-			return inputf("-add: %v", err)
-		}
+	if err := CheckAdded(u.rec.Added, ds); err != nil {
+		return err
 	}
 	if err := sameFields("recipe", u.old.Config, cfg, u.opt.From); err != nil {
 		return err
@@ -340,6 +340,31 @@ func (u *Update) Check(ds data.Dataset, cfg mtl.Config, aopt affinity.Options, s
 	}
 	u.cfg, u.aopt = cfg, aopt
 	return nil
+}
+
+// CheckAdded refuses an added task that ds lacks (InputError).
+func CheckAdded(added []string, ds data.Dataset) error {
+	for _, t := range added {
+		if _, err := data.TaskIndex(ds, t); err != nil {
+			return inputf("-add: %v", err)
+		}
+	}
+	return nil
+}
+
+// Conf is what the update's files depend on, for PrepareDir: two
+// processes on its folder must agree on it. Check must have passed: the
+// data, recipe and seed are then the continued run's.
+func (u *Update) Conf() map[string]any {
+	o := u.opt
+	conf := map[string]any{"from": o.From, "tasks": u.tasks, "data": u.old.Data, "recipe": u.cfg, "affinity": u.aopt,
+		"seed": u.old.Seed, "steps": o.Steps, "checks": o.Checks, "check_every": o.CheckEvery,
+		"min_half_agreement": o.MinHalfAgreement, "min_reliability": o.MinReliability, "max_epochs": o.MaxEpochs, "refresh": o.Refresh, "warm": o.Warm,
+		"budgets": u.budgets, "rule": o.Rule, "compare": o.Compare}
+	if o.SettledMore != 0 { // absent otherwise, as in an update made before the option
+		conf["settled_more"] = o.SettledMore
+	}
+	return conf
 }
 
 // sameFields returns an InputError naming the fields where here differs

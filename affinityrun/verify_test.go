@@ -124,4 +124,10 @@ func TestCheckDir(t *testing.T) {
 	if _, err := CheckDir(t.TempDir()); !IsInput(err) {
 		t.Errorf("a folder that is no run: %v", err)
 	}
+	if rep, err := CheckFolder(l.Dir); err != nil || rep.Kind == "tag run" {
+		t.Errorf("CheckFolder of an affinity folder: %+v, %v", rep, err)
+	}
+	if _, err := CheckFolder(t.TempDir()); !IsInput(err) || !strings.Contains(err.Error(), "is neither a tag run directory") {
+		t.Errorf("CheckFolder of a folder that is neither: %v", err)
+	}
 }

@@ -110,8 +110,8 @@ func (l Layout) TrajectoryCSV() string { return l.path("trajectory.csv") }
 // RunRecord is DIR/run.json, the record of a `tag affinity` run.
 func (l Layout) RunRecord() string { return l.path("run.json") }
 
-// Weights is DIR/weights.gob: the network's weights after the last step of
-// a `tag affinity` run, heads by task (mtl.Weights), from which `tag
+// Weights is DIR/weights.gob: the network's parameters after the last step of
+// a `tag affinity` run, heads by task (mtl.Parameters), from which `tag
 // update` continues.
 func (l Layout) Weights() string { return l.path("weights.gob") }
 

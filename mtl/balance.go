@@ -241,7 +241,7 @@ func (e *engine) taskWeights(params []*Node, gn *Node) *Node {
 	case UpdateGradNorm:
 		return gn
 	}
-	return Const(params[0].Graph(), e.weights)
+	return Const(params[0].Graph(), e.lossWeights)
 }
 
 // balancedGradients returns the gradients of a training step under

@@ -246,7 +246,7 @@ func TestUWStepMatchesFiniteDifferences(t *testing.T) {
 				t.Fatalf("log-variance index %d holds %s", m.logVariance, m.specs[m.logVariance].Name)
 			}
 			r.st.Params[m.logVariance] = []float32{0.3, -0.5, 0.1, 0.7}
-			r.eng.setWeights(r.st.Params, nil)
+			r.eng.setParameters(r.st.Params, nil)
 			checkStep(t, r, ds, idx, fused, func(vals [][]float64, all []int) [][]float64 {
 				return finiteDifferences(vals, all, func(vals [][]float64) float64 {
 					var obj float64
@@ -317,8 +317,8 @@ func TestPCGradEngineStep(t *testing.T) {
 		t.Run(fmt.Sprintf("fused=%v", fused), func(t *testing.T) {
 			// Seed 8: four of the six pairs of task gradients conflict.
 			r, ds, idx := tinyRunWith(t, func(c *Config) { c.UpdateRule, c.Seed = UpdatePCGrad, 8 }, affinity.SGD)
-			r.weights = []float32{1, 0.5, 2, 1}
-			r.eng.weights = r.weights
+			r.lossWeights = []float32{1, 0.5, 2, 1}
+			r.eng.lossWeights = r.lossWeights
 			coef := []float64{1, 0.5, 2, 1}
 			m := r.eng.m
 			n := len(coef)

@@ -25,7 +25,7 @@ type runState struct {
 	// Step the number of steps done.
 	Epoch, StepInEpoch, Step int
 	Params, State            [][]float32
-	// Best holds the weights of BestEpoch, the lowest validation loss
+	// Best holds the parameters of BestEpoch, the lowest validation loss
 	// BestLoss; BadEpochs counts the epochs since.
 	Best      [][]float32
 	BestLoss  float64

@@ -87,10 +87,10 @@ type Config struct {
 	BatchSize int `json:"batch_size"`
 	Epochs    int `json:"epochs"`
 	// Patience stops training after this many epochs without a lower
-	// validation loss; 0 trains all epochs. Either way the weights of the
+	// validation loss; 0 trains all epochs. Either way the parameters of the
 	// best validation epoch are kept and evaluated.
 	Patience int `json:"patience"`
-	// Seed fixes the initial weights and the data order.
+	// Seed fixes the initial parameters and the data order.
 	Seed uint64 `json:"seed"`
 	// Backend is the GoMLX backend configuration ("go", "xla:cuda", ...);
 	// empty means $GOMLX_BACKEND, or "go" when that is unset.

@@ -4,6 +4,13 @@
 // Groupings (Fifty et al., NeurIPS 2021): the same run can record the
 // lookahead inter-task affinity of Eq. 1 (package affinity) every few steps.
 //
+// One word per concept: parameters are the network's trained values
+// (Parameters, Options.Init, Result.Parameters); loss weights scale each
+// task's loss in the objective (Config.LossWeights); task weights are what
+// an update rule learns in their place (Config.UpdateRule,
+// Result.TaskWeights). A layer's weights are its weight matrix beside its
+// bias.
+//
 // The model's parameters are explicit inputs and outputs of compiled
 // executables with fixed batch shapes: a training step (per-task losses,
 // weighted sum, gradient, optimizer update), an evaluation step (masked
@@ -14,7 +21,7 @@
 // training step fused with the affinity step: the per-task gradients of
 // the measurement also make the training update, so a measured step costs
 // the measurement plus a short backward pass through the heads. Keeping the parameters in Go makes checkpoints
-// exact: a resumed run continues with the same weights, optimizer state,
+// exact: a resumed run continues with the same parameters, optimizer state,
 // step counters, data order (data.EpochOrder) and affinity sums, and ends
 // with the same result as an uninterrupted one.
 //
@@ -33,7 +40,7 @@
 // multi-class tasks, mean squared error for regression; metrics: error rate
 // and mean squared error. Optimizers: SGD with momentum and Adam (Kingma &
 // Ba 2015), with constant, cosine or step-decay learning-rate schedules and
-// early stopping on the validation loss (the best epoch's weights are kept
+// early stopping on the validation loss (the best epoch's parameters are kept
 // and evaluated). The model has no batch normalisation, so no pass has
 // running statistics to update.
 //
@@ -59,8 +66,8 @@
 // step, an affinity-measuring training step and the measurement alone,
 // and counts their FLOPs (`tag bench throughput`).
 //
-// Continuing on another task list: Result.Weights are a run's last weights,
-// heads by task name (Weights); Options.Init starts a run for another list
+// Continuing on another task list: Result.Parameters are a run's last
+// parameters, heads by task name (Parameters); Options.Init starts a run for another list
 // from them (trunk and shared heads copied, new heads fresh), and
 // Options.MaxSteps and Options.Stop end it early, all part of the
 // checkpoint's fingerprint, so a resumed continuation ends like an

@@ -23,11 +23,11 @@ import (
 // P + k*S + s), then the batch and scalars, then a training step's balance
 // inputs (engine.balanceArgs).
 type engine struct {
-	backend compute.Backend
-	m       *model
-	opt     optimizer
-	weights []float32 // per-task loss weights
-	look    affinity.Lookahead
+	backend     compute.Backend
+	m           *model
+	opt         optimizer
+	lossWeights []float32 // per-task loss weights
+	look        affinity.Lookahead
 	// est is the affinity estimator of the measuring executables.
 	est affinity.Estimator
 	// hostLosses: the measurement's executables return the heads' outputs
@@ -47,8 +47,8 @@ type engine struct {
 
 // newEngine returns the engine of model m with the given per-task loss
 // weights, whose measurements take aff's lookahead and estimator.
-func newEngine(backend compute.Backend, m *model, weights []float32, aff affinity.Options) (*engine, error) {
-	e := &engine{backend: backend, m: m, weights: weights, look: aff.Lookahead, est: aff.Estimator,
+func newEngine(backend compute.Backend, m *model, lossWeights []float32, aff affinity.Options) (*engine, error) {
+	e := &engine{backend: backend, m: m, lossWeights: lossWeights, look: aff.Lookahead, est: aff.Estimator,
 		opt: optimizer{kind: m.cfg.Optimizer, momentum: m.cfg.Momentum}}
 	e.hostLosses = m.gradientsFromOutputs() && backend.String() == gobackend.BackendName && e.est == affinity.Exact
 	var err error
@@ -125,7 +125,7 @@ func (e *engine) trainOutputs(params, state []*Node, x, y, lr, t *Node, balance 
 
 // weightedTotal is the training objective Σ_j w_j L_j of the losses [n].
 func (e *engine) weightedTotal(losses *Node) *Node {
-	return ReduceAllSum(Mul(losses, Const(losses.Graph(), e.weights)))
+	return ReduceAllSum(Mul(losses, Const(losses.Graph(), e.lossWeights)))
 }
 
 // update applies the optimizer to every parameter and returns the outputs
@@ -165,9 +165,9 @@ func (e *engine) evalGraph(g *Graph, in []*Node) []*Node {
 	return []*Node{Stack(lossSums, 0), Stack(errSums, 0)}
 }
 
-// setWeights replaces the parameters and optimizer state with copies of
+// setParameters replaces the parameters and optimizer state with copies of
 // the given values (state may be nil for zeros).
-func (e *engine) setWeights(params, state [][]float32) {
+func (e *engine) setParameters(params, state [][]float32) {
 	finalizeAll(e.params)
 	finalizeAll(e.state)
 	e.params = make([]*tensors.Tensor, len(params))
@@ -190,7 +190,7 @@ func (e *engine) setWeights(params, state [][]float32) {
 }
 
 // copyParams returns the current parameters and copyState the optimizer
-// state as Go slices, in the order of the specs' Shape (as setWeights
+// state as Go slices, in the order of the specs' Shape (as setParameters
 // takes them).
 func (e *engine) copyParams() ([][]float32, error) { return e.copyOut(e.params, 1) }
 

@@ -229,8 +229,8 @@ func TestTrainStepGradientMatchesFiniteDifferences(t *testing.T) {
 			r.eng.m.lookahead = c.form
 			r.eng.est = c.est
 			r.eng.hostLosses = r.eng.hostLosses && c.est == affinity.Exact
-			r.weights = []float32{1, 0.5, 2, 1}[:len(c.tasks)]
-			r.eng.weights = r.weights
+			r.lossWeights = []float32{1, 0.5, 2, 1}[:len(c.tasks)]
+			r.eng.lossWeights = r.lossWeights
 			coef := []float64{1, 0.5, 2, 1}[:len(c.tasks)]
 			checkStep(t, r, ds, idx, fused, func(vals [][]float64, all []int) [][]float64 {
 				return naiveGradients(r.eng.m, vals, ds, idx, all, coef)

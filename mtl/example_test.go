@@ -101,12 +101,12 @@ func ExampleOptions_init() {
 	}
 	aff := affinity.DefaultOptions()
 	more, err := mtl.Train(context.Background(), ds, []string{"sign", "sum"}, cfg,
-		mtl.Options{Init: first.Weights, MaxSteps: 5, Affinity: &aff})
+		mtl.Options{Init: first.Parameters, MaxSteps: 5, Affinity: &aff})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("heads before:", len(first.Weights.Heads), "after:", len(more.Weights.Heads))
+	fmt.Println("heads before:", len(first.Parameters.Heads), "after:", len(more.Parameters.Heads))
 	fmt.Println("steps:", more.Steps, "recorded:", more.Sums.Count)
 	// Output:
 	// heads before: 1 after: 2

@@ -48,9 +48,9 @@ func (e *engine) trainAffinityGraph(g *Graph, in []*Node) []*Node {
 	ns := e.m.nShared
 	var grads []*Node
 	if meas.kernel != nil {
-		grads = meas.kernel.trunkGradient(e.weights)
+		grads = meas.kernel.trunkGradient(e.lossWeights)
 	} else {
-		grads = sumTaskGradients(meas.Grads, ns, func(i int, g *Node) *Node { return MulScalar(g, float64(e.weights[i])) })
+		grads = sumTaskGradients(meas.Grads, ns, func(i int, g *Node) *Node { return MulScalar(g, float64(e.lossWeights[i])) })
 	}
 	grads = append(grads, Gradient(e.weightedTotal(meas.Losses), params[ns:]...)...)
 	return append(e.update(params, grads, state, lr, t, meas.Losses), e.affinityOutputs(meas)...)

@@ -164,7 +164,7 @@ func throughputEngine(tm ThroughputModel) (*engine, batch, error) {
 	if err != nil {
 		return nil, batch{}, err
 	}
-	eng.setWeights(m.initialValues(cfg.Seed), nil)
+	eng.setParameters(m.initialValues(cfg.Seed), nil)
 	return eng, randomBatch(tm.InputShape, tm.Tasks, cfg.BatchSize, cfg.Seed), nil
 }
 

@@ -23,10 +23,10 @@ type Options struct {
 	Progress func(Progress)
 	// Affinity, if set, records lookahead affinity during training.
 	Affinity *affinity.Options
-	// Init, if set, starts from these weights instead of fresh ones: the
-	// trunk and the heads of the tasks it holds (see Weights); the other
+	// Init, if set, starts from these parameters instead of fresh ones:
+	// the trunk and the heads of the tasks it holds (see Parameters); the other
 	// heads and the optimizer state start fresh.
-	Init *Weights
+	Init *Parameters
 	// MaxSteps, if positive, stops training after this many steps (the
 	// epoch in progress is closed as if it had ended).
 	MaxSteps int
@@ -57,7 +57,7 @@ type EpochRecord struct {
 }
 
 // Result is the outcome of a run. Validation and Test hold the metrics of
-// the weights of BestEpoch (the epoch with the lowest weighted validation
+// the parameters of BestEpoch (the epoch with the lowest weighted validation
 // loss).
 type Result struct {
 	Tasks        []string           `json:"tasks"`
@@ -76,9 +76,9 @@ type Result struct {
 	Cosine        *taskmatrix.Matrix `json:"cosine,omitempty"`
 	Trajectory    []taskmatrix.Point `json:"trajectory,omitempty"`
 	AffinitySteps int                `json:"affinity_steps,omitempty"`
-	// Weights are the network's weights after the last step (not those
-	// of BestEpoch): where a continued run (Options.Init) starts.
-	Weights *Weights `json:"-"`
+	// Parameters are the network's parameters after the last step (not
+	// those of BestEpoch): where a continued run (Options.Init) starts.
+	Parameters *Parameters `json:"-"`
 	// Sums are the affinity sums behind Affinity and Cosine (nil when
 	// Options.Affinity was not set).
 	Sums *affinity.Accumulator `json:"-"`
@@ -118,7 +118,7 @@ type run struct {
 	train *loader
 	st    *runState
 
-	weights                 []float32
+	lossWeights             []float32
 	stepsPerEpoch, total    int
 	started                 time.Time
 	startSeconds, startStep float64
@@ -182,11 +182,11 @@ func prepare(ds data.Dataset, tasks []string, cfg Config, opt Options) (*run, er
 		}
 		cols[j], runTasks[j] = c, dsTasks[c]
 	}
-	weights := make([]float32, len(tasks))
+	lossWeights := make([]float32, len(tasks))
 	for j, name := range tasks {
-		weights[j] = 1
+		lossWeights[j] = 1
 		if w, ok := cfg.LossWeights[name]; ok {
-			weights[j] = float32(w)
+			lossWeights[j] = float32(w)
 		}
 	}
 	for name := range cfg.LossWeights {
@@ -207,12 +207,12 @@ func prepare(ds data.Dataset, tasks []string, cfg Config, opt Options) (*run, er
 	if opt.Affinity != nil {
 		aff = *opt.Affinity
 	}
-	eng, err := newEngine(backend, m, weights, aff)
+	eng, err := newEngine(backend, m, lossWeights, aff)
 	if err != nil {
 		return nil, err
 	}
 	bs := min(cfg.BatchSize, ds.Len(data.Train))
-	r := &run{cfg: cfg, opt: opt, ds: ds, tasks: tasks, eng: eng, train: newLoader(ds, cols, bs), weights: weights}
+	r := &run{cfg: cfg, opt: opt, ds: ds, tasks: tasks, eng: eng, train: newLoader(ds, cols, bs), lossWeights: lossWeights}
 	r.stepsPerEpoch = StepsPerEpoch(ds, cfg)
 	r.total = r.stepsPerEpoch * cfg.Epochs
 	fp, err := r.fingerprint()
@@ -255,7 +255,7 @@ func prepare(ds data.Dataset, tasks []string, cfg Config, opt Options) (*run, er
 		}
 	}
 	r.st = st
-	eng.setWeights(st.Params, st.State)
+	eng.setParameters(st.Params, st.State)
 	eng.gn = st.GradNorm.clone()
 	return r, nil
 }
@@ -292,7 +292,7 @@ func (r *run) fingerprint() (string, error) {
 func (r *run) weightedSum(v []float64) float64 {
 	var s float64
 	for j, x := range v {
-		s += float64(r.weights[j]) * x
+		s += float64(r.lossWeights[j]) * x
 	}
 	return s
 }
@@ -528,11 +528,11 @@ func (r *run) finish() (*Result, error) {
 		return nil, err
 	}
 	if st.Best != nil {
-		r.eng.setWeights(st.Best, nil)
+		r.eng.setParameters(st.Best, nil)
 	}
 	res := &Result{Tasks: r.tasks, Steps: st.Step, Epochs: st.Epoch, BestEpoch: st.BestEpoch,
 		StoppedEarly: st.Stopped, History: st.History, Seconds: r.elapsed().Seconds(),
-		Validation: map[string]Metrics{}, Test: map[string]Metrics{}, Weights: r.eng.m.weightsOf(last)}
+		Validation: map[string]Metrics{}, Test: map[string]Metrics{}, Parameters: r.eng.m.parametersOf(last)}
 	if learned != nil {
 		res.TaskWeights = map[string]float64{}
 		for t, w := range learned {

@@ -15,11 +15,11 @@ import (
 	"github.com/tagroup/tag/affinity"
 )
 
-// Weights are a network's parameter values by name, each head's under its
+// Parameters are a network's parameter values by name, each head's under its
 // task's name, so that a network trained on one list of tasks can start a
 // network for another list (Options.Init): the trunk and the heads of the
 // tasks both lists share are copied, the other heads start fresh.
-type Weights struct {
+type Parameters struct {
 	// Shared maps each trunk parameter's name (e.g. "trunk/dense0/w") to
 	// its values, row-major.
 	Shared map[string][]float32
@@ -31,10 +31,10 @@ type Weights struct {
 // headPrefix is the name prefix of head j's parameters.
 func headPrefix(j int) string { return fmt.Sprintf("head%d/", j) }
 
-// weightsOf returns the values (in specs order) as Weights. UW's
+// parametersOf returns the values (in specs order) as Parameters. UW's
 // log-variances, which belong to no head, are left out.
-func (m *model) weightsOf(values [][]float32) *Weights {
-	w := &Weights{Shared: map[string][]float32{}, Heads: map[string]map[string][]float32{}}
+func (m *model) parametersOf(values [][]float32) *Parameters {
+	w := &Parameters{Shared: map[string][]float32{}, Heads: map[string]map[string][]float32{}}
 	for k, s := range m.specs {
 		v := slices.Clone(values[k])
 		switch {
@@ -51,7 +51,7 @@ func (m *model) weightsOf(values [][]float32) *Weights {
 // trunk parameter, which w must hold with the same size (else the
 // networks differ and an error names the parameter), and the parameters
 // of every head whose task w has. Other heads keep their values.
-func (m *model) warmStart(values [][]float32, w *Weights) error {
+func (m *model) warmStart(values [][]float32, w *Parameters) error {
 	for k, s := range m.specs {
 		var v []float32
 		var ok bool
@@ -81,7 +81,7 @@ func (m *model) warmStart(values [][]float32, w *Weights) error {
 }
 
 // setHead sets parameter name of task's head to v.
-func (w *Weights) setHead(task, name string, v []float32) {
+func (w *Parameters) setHead(task, name string, v []float32) {
 	if w.Heads[task] == nil {
 		w.Heads[task] = map[string][]float32{}
 	}
@@ -89,8 +89,8 @@ func (w *Weights) setHead(task, name string, v []float32) {
 }
 
 // Digest returns a hex SHA-256 of every name and value, independent of map
-// order: two Weights with equal digests are equal.
-func (w *Weights) Digest() string {
+// order: two Parameters with equal digests are equal.
+func (w *Parameters) Digest() string {
 	h := sha256.New()
 	for _, p := range w.list() {
 		name := "shared/" + p.Name
@@ -108,8 +108,8 @@ func (w *Weights) Digest() string {
 }
 
 // Without returns a copy of w without the heads of the given tasks.
-func (w *Weights) Without(tasks []string) *Weights {
-	out := &Weights{Shared: w.Shared, Heads: map[string]map[string][]float32{}}
+func (w *Parameters) Without(tasks []string) *Parameters {
+	out := &Parameters{Shared: w.Shared, Heads: map[string]map[string][]float32{}}
 	for t, h := range w.Heads {
 		if !slices.Contains(tasks, t) {
 			out.Heads[t] = h
@@ -138,7 +138,7 @@ type StopRule struct {
 	Restore func([]byte) error
 }
 
-// namedValues is one parameter in the encoded form of Weights.
+// namedValues is one parameter in the encoded form of Parameters.
 type namedValues struct {
 	Task, Name string // Task is "" for a trunk parameter
 	Values     []float32
@@ -146,7 +146,7 @@ type namedValues struct {
 
 // list returns w's parameters in a fixed order: the trunk's by name, then
 // each head's by task and name.
-func (w *Weights) list() []namedValues {
+func (w *Parameters) list() []namedValues {
 	var list []namedValues
 	for _, name := range slices.Sorted(maps.Keys(w.Shared)) {
 		list = append(list, namedValues{Name: name, Values: w.Shared[name]})
@@ -161,14 +161,14 @@ func (w *Weights) list() []namedValues {
 
 // GobEncode encodes w with its parameters in a fixed order (list), so
 // that equal weights give equal bytes.
-func (w *Weights) GobEncode() ([]byte, error) {
+func (w *Parameters) GobEncode() ([]byte, error) {
 	var buf bytes.Buffer
 	err := gob.NewEncoder(&buf).Encode(w.list())
 	return buf.Bytes(), err
 }
 
 // GobDecode is the inverse of GobEncode.
-func (w *Weights) GobDecode(b []byte) error {
+func (w *Parameters) GobDecode(b []byte) error {
 	var list []namedValues
 	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&list); err != nil {
 		return err

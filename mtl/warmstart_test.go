@@ -36,7 +36,7 @@ func testModel(t *testing.T, ds data.Dataset, cfg Config, tasks ...string) *mode
 // A network for tasks (r, a) started from one for (a, noise) has the old
 // trunk and the old head of a (found by name, though a moved from head 0 to
 // head 1), and a fresh head for r: checked parameter by parameter against
-// the specs' names, independently of weightsOf's bookkeeping.
+// the specs' names, independently of parametersOf's bookkeeping.
 func TestWarmStartCopiesTrunkAndSharedHeads(t *testing.T) {
 	ds := newSynthetic(64, 16, 16)
 	cfg := smallConfig(ds)
@@ -48,7 +48,7 @@ func TestWarmStartCopiesTrunkAndSharedHeads(t *testing.T) {
 			oldVals[k][i] += float32(k + 1) // biases too: every value differs from a fresh one
 		}
 	}
-	w := old.weightsOf(oldVals)
+	w := old.parametersOf(oldVals)
 	if len(w.Heads) != 2 || len(w.Heads["a"]) != 4 {
 		t.Fatalf("weights %v heads, head a %v", len(w.Heads), w.Heads["a"])
 	}
@@ -76,7 +76,7 @@ func TestWarmStartCopiesTrunkAndSharedHeads(t *testing.T) {
 			t.Errorf("%s: warm start gave %v..., want %v...", s.Name, vals[k][:1], want[:1])
 		}
 	}
-	if d := w.Digest(); d != old.weightsOf(oldVals).Digest() || d == w.Without([]string{"a"}).Digest() {
+	if d := w.Digest(); d != old.parametersOf(oldVals).Digest() || d == w.Without([]string{"a"}).Digest() {
 		t.Error("Digest is not a function of the values")
 	}
 	other := cfg
@@ -97,7 +97,7 @@ func TestWarmStartResumeAndStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Epochs = 5
-	opt.Init = first.Weights
+	opt.Init = first.Parameters
 	var seen []int
 	opt.Stop = &StopRule{Name: "after epoch 2", After: func(epoch int, acc *affinity.Accumulator) bool {
 		seen = append(seen, epoch)
@@ -124,10 +124,10 @@ func TestWarmStartResumeAndStops(t *testing.T) {
 	}
 }
 
-// Weights survive a gob round trip, and equal weights encode to equal
-// bytes (maps would not).
-func TestWeightsGob(t *testing.T) {
-	w := &Weights{Shared: map[string][]float32{"trunk/b": {1}, "trunk/a": {2, 3}},
+// Parameters survive a gob round trip, and equal parameters encode to
+// equal bytes (maps would not).
+func TestParametersGob(t *testing.T) {
+	w := &Parameters{Shared: map[string][]float32{"trunk/b": {1}, "trunk/a": {2, 3}},
 		Heads: map[string]map[string][]float32{"x": {"out/w": {4}, "out/b": {5}}, "y": {"out/w": {6}}}}
 	var first []byte
 	for k := range 5 {
@@ -140,7 +140,7 @@ func TestWeightsGob(t *testing.T) {
 		} else if !bytes.Equal(first, buf.Bytes()) {
 			t.Fatal("two encodings of the same weights differ")
 		}
-		var back Weights
+		var back Parameters
 		if err := gob.NewDecoder(&buf).Decode(&back); err != nil || back.Digest() != w.Digest() {
 			t.Fatalf("round trip: %v", err)
 		}

@@ -292,10 +292,11 @@ func HeatmapWith(m *taskmatrix.Matrix, title string, opt HeatmapOptions) (Figure
 	if n > manyTasks {
 		side = manySide
 	}
-	barW := 4 * vg.Centimeter
-	w, h := side+3*vg.Centimeter+barW, side+2*vg.Centimeter
+	// gap keeps the bar's rotated label off the last column of cells.
+	barW, gap := 4*vg.Centimeter, 0.4*vg.Centimeter
+	w, h := side+3*vg.Centimeter+gap+barW, side+2*vg.Centimeter
 	return Figure{Width: w, Height: h, Draw: func(c draw.Canvas) {
-		p.Draw(draw.Crop(c, 0, -barW, 0, 0))
+		p.Draw(draw.Crop(c, 0, -barW-gap, 0, 0))
 		// Align the bar with the cells: below them sit the rotated task
 		// names and the axis label, above them the title.
 		bottom := h - side + 0.4*vg.Centimeter

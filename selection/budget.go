@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/tagroup/tag/taskmatrix"
 )
 
 // Budget limits the groups that may be chosen: every group has an integer
@@ -145,4 +147,39 @@ func ParseBudgets(list, model string) ([]BudgetEntry, error) {
 		}
 	}
 	return out, nil
+}
+
+// EntryError is the failure of one entry of a budget list to solve
+// (SolveEntries): Err wraps ErrInfeasible when no allowed grouping covers
+// every task within the entry's budget.
+type EntryError struct {
+	Entry BudgetEntry
+	Err   error
+}
+
+// Error names the entry and the reason.
+func (e *EntryError) Error() string { return fmt.Sprintf("budget %s: %v", e.Entry.Text, e.Err) }
+
+// Unwrap returns the underlying error.
+func (e *EntryError) Unwrap() error { return e.Err }
+
+// SolveEntries is SolveMatrixAll for the entries of a budget list: every
+// entry in one pass where the rule can. When that fails, the entries are
+// solved one by one to find the first at fault, returned as an
+// *EntryError; an error no single entry has is returned as it is.
+func SolveEntries(m *taskmatrix.Matrix, rule string, entries []BudgetEntry, opt Options) ([]*Result, error) {
+	bs := make([]Budget, len(entries))
+	for i, e := range entries {
+		bs[i] = e.Budget
+	}
+	results, err := SolveMatrixAll(m, rule, bs, opt)
+	if err == nil {
+		return results, nil
+	}
+	for _, e := range entries {
+		if _, err := SolveMatrix(m, rule, e.Budget, opt); err != nil {
+			return nil, &EntryError{e, err}
+		}
+	}
+	return nil, err
 }

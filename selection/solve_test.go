@@ -64,3 +64,33 @@ func TestSolveDispatch(t *testing.T) {
 		t.Fatalf("anytime %g beats the optimum %g", an.Score, ex.Score)
 	}
 }
+
+// SolveEntries solves a feasible list as SolveMatrixAll does, and names
+// the first entry that cannot be solved: with groups of at most 2 tasks,
+// 6 tasks need 3 networks, so budget 2 fails and budget 3 does not.
+func TestSolveEntries(t *testing.T) {
+	m := taskmatrix.New([]string{"a", "b", "c", "d", "e", "f"})
+	for i := range m.Values {
+		for j := range m.Values[i] {
+			if i != j {
+				m.Values[i][j] = float64((i*7+j*3)%5) / 10
+			}
+		}
+	}
+	opt := Options{Seed: 1, MaxGroupSize: 2}
+	entries, err := ParseBudgets("3,4", CostNetworks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := SolveEntries(m, RuleZSum, entries, opt)
+	want, werr := SolveMatrixAll(m, RuleZSum, []Budget{MaxNetworks(3), MaxNetworks(4)}, opt)
+	if err != nil || werr != nil || len(got) != 2 || got[0].Score != want[0].Score || got[1].Score != want[1].Score {
+		t.Errorf("feasible list: %v, %v; SolveMatrixAll %v, %v", got, err, want, werr)
+	}
+	entries, _ = ParseBudgets("3,2,1", CostNetworks)
+	_, err = SolveEntries(m, RuleZSum, entries, opt)
+	var ee *EntryError
+	if !errors.As(err, &ee) || ee.Entry.Text != "2" || !errors.Is(err, ErrInfeasible) {
+		t.Errorf("budget 2 of 3,2,1 under a cap of 2: %v, want an EntryError for 2 wrapping ErrInfeasible", err)
+	}
+}

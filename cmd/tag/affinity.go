@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/affinityrun"
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/data/catalog"
@@ -69,13 +68,11 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	if err := affinityrun.CheckTasks(where, tasks); err != nil {
 		return err
 	}
-	cfg, aopt, err := affinityRecipe(ds, len(tasks), recipe, *seed, *divide)
-	if err != nil {
+	cfg, aopt := gomlxtrainer.AffinityRecipe(ds, *seed, *divide)
+	if err := recipe.apply(ds, len(tasks), &cfg, &aopt); err != nil {
 		return err
 	}
-	opt := mtl.Options{CheckpointDir: *out, Affinity: &aopt}
-	var stopper *affinityrun.Stopper
-	var stopRule any // the stop rule in the run's configuration
+	run := &affinityrun.Fresh{Data: ds, Tasks: tasks, Config: cfg, Affinity: aopt, Seed: *seed, Source: catalog.Recorded(src, ds)}
 	if *untilStable {
 		rule, err := stop.groupStability(aopt.Every, len(tasks))
 		if err != nil {
@@ -84,18 +81,13 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 		if err := rule.CheckTasks(len(tasks)); err != nil {
 			return err
 		}
-		stopRule = rule
-		stopper = affinityrun.NewStopper(rule)
-		opt.Stop = stopper.StopRule()
+		run.Stop = &rule
 	}
-	digest, err := data.Digest(ds)
+	conf, err := run.Conf()
 	if err != nil {
 		return err
 	}
 	l := experiment.Layout{Dir: *out}
-	// What the run's files depend on: two processes on -out must agree.
-	conf := map[string]any{"data": ds.Name(), "data_digest": digest, "tasks": tasks, "recipe": cfg, "affinity": aopt,
-		"seed": *seed, "until_stable": stopRule}
 	lock, err := affinityrun.PrepareDir(l, *resume, *force, conf)
 	if err != nil {
 		return err
@@ -110,28 +102,19 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	res, err := trainInterruptible(ds, tasks, cfg, opt, stderr)
+	res, err := trainInterruptible(ds, tasks, cfg, run.Options(l.Dir), stderr)
 	if err != nil {
 		return err
 	}
 	untuneGC()
-	run := affinityrun.Record{Data: ds.Name(), DataDigest: digest, Tasks: tasks, Config: cfg, Affinity: aopt, Seed: *seed,
-		Versions: affinityrun.Versions(), Seconds: res.Seconds, Steps: res.Steps, Epochs: res.Epochs,
-		BestEpoch: res.BestEpoch, Validation: res.Validation, Test: res.Test, History: res.History,
-		Finished: time.Now().UTC()}
-	run.Features, run.Leakage = data.Inputs(ds)
-	run.Source = catalog.Recorded(src, ds)
-	if stopper != nil {
-		if run.Stop, err = stopper.Record(res, cfg.Epochs, mtl.StepsPerEpoch(ds, cfg)); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "stop: %s\n", run.Stop.StopReason)
+	rec, err := run.Record(res)
+	if err != nil {
+		return err
 	}
-	if res.Sums == nil || res.Weights == nil {
-		return badInputf("%s holds a run finished by an older tag without its affinity sums and weights; use -force to start over", l.Dir)
+	if rec.Stop != nil {
+		fmt.Fprintf(stdout, "stop: %s\n", rec.Stop.StopReason)
 	}
-	files := affinityrun.Files{Sums: res.Sums.PairSums(), Trajectory: res.Trajectory, Weights: res.Weights}
-	if err := affinityrun.Write(l, files, run); err != nil {
+	if err := affinityrun.WriteResult(l, res, rec); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: %d tasks, %d steps (%d recorded) in %.1fs; wrote %s\n", ds.Name(), len(tasks),
@@ -166,18 +149,6 @@ func interruptible(dir string, stderr io.Writer, train func(ctx context.Context)
 		return &resumeError{fmt.Sprintf("the checkpoint in %s continues with -resume", dir), err}
 	}
 	return err
-}
-
-// affinityRecipe is the recipe of `tag affinity` (and of the `tag update`
-// that continues it) for ds: the tuned recipe, the seed, a checkpoint
-// every 50 steps, then the recipe flags.
-func affinityRecipe(ds data.Dataset, nTasks int, recipe *recipeFlags, seed uint64, divide bool) (mtl.Config, affinity.Options, error) {
-	cfg, aopt := gomlxtrainer.Recipe(ds)
-	cfg.Seed = seed
-	cfg.CheckpointEvery = 50
-	aopt.DivideByLR = divide
-	err := recipe.apply(ds, nTasks, &cfg, &aopt)
-	return cfg, aopt, err
 }
 
 // newBar returns a progress callback for one training run on w: a redrawn

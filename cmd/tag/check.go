@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/tagroup/tag/affinityrun"
-	"github.com/tagroup/tag/experiment"
 )
 
 func init() {
@@ -51,18 +50,8 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		return badInputf("%s is not a folder", dir)
 	}
-	var rep *experiment.CheckReport
-	var err error
-	if _, statErr := os.Stat(experiment.Layout{Dir: dir}.Manifest()); statErr == nil {
-		rep, err = experiment.Check(dir)
-	} else {
-		rep, err = affinityrun.CheckDir(dir)
-	}
+	rep, err := affinityrun.CheckFolder(dir)
 	if err != nil {
-		var ie *affinityrun.InputError
-		if errors.As(err, &ie) {
-			return badInputf("%s is neither a tag run directory (manifest.json) nor a tag affinity folder (run.json or checkpoint.gob)", dir)
-		}
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: %s folder, %d files verified, %d without a checksum file, %d damaged\n",

@@ -13,7 +13,7 @@ import (
 func init() {
 	register(&command{
 		name:    "data",
-		summary: "list the built-in data sets or describe one (tasks, kinds, sizes, class balance)",
+		summary: "list the built-in data sets, describe one (tasks, kinds, sizes, class balance) or export one as CSV",
 		run:     runData,
 	})
 }
@@ -50,13 +50,15 @@ your own data (any command that takes a data set; check it first with 'tag data 
 
 func runData(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return badInputf("want a sub-command: 'tag data list' or 'tag data describe NAME|FILE.csv|--celeba DIR'")
+		return badInputf("want a sub-command: 'tag data list', 'tag data describe NAME|FILE.csv|--celeba DIR' or 'tag data export -data NAME -out FILE.csv'")
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
-		fmt.Fprintln(stdout, "usage: tag data list\n       tag data describe NAME | FILE.csv --targets t1,t2 [flags] | --celeba DIR [flags]\n\n"+
+		fmt.Fprintln(stdout, "usage: tag data list\n       tag data describe NAME | FILE.csv --targets t1,t2 [flags] | --celeba DIR [flags]\n"+
+			"       tag data export -data NAME -out FILE.csv [-force]\n\n"+
 			"list: the built-in data sets. describe: tasks, kinds, split sizes and class balance of one data set.\n"+
-			"Run 'tag data describe -h' for its flags.")
+			"export: write a data set as a CSV table that -data FILE.csv reads back.\n"+
+			"Run 'tag data describe -h' or 'tag data export -h' for their flags.")
 		return nil
 	case "list":
 		fs := newFlags("data list", stderr)
@@ -105,6 +107,38 @@ func runData(args []string, stdout, stderr io.Writer) error {
 		}
 		_, err = data.WriteClassWarnings(stdout, ds)
 		return err
+	case "export":
+		return runDataExport(args[1:], stderr)
 	}
-	return badInputf("unknown sub-command %q of data (want list or describe)", args[0])
+	return badInputf("unknown sub-command %q of data (want list, describe or export)", args[0])
+}
+
+// runDataExport is `tag data export`: the data set of -data written as a
+// CSV file, and on stderr the flags that read it back.
+func runDataExport(args []string, stderr io.Writer) error {
+	fs := newFlags("data export", stderr)
+	setUsage(fs, stderr, "usage: tag data export -data NAME|FILE.csv [flags] | --celeba DIR [flags]  -out FILE.csv [-force]\n\n"+
+		"Writes every example of the data set (e.g. planted:families=3,size=3,seed=1) as a CSV table: the feature\n"+
+		"columns x0,x1,... then one column per task, the rows in the split order train, validation, test; and\n"+
+		"prints the flags of tag run, tag affinity and tag data describe that read it back.")
+	var df catalog.Choice
+	addDataFlags(fs, &df)
+	fs.StringVar(&df.Data, "data", "", "data set: a name from 'tag data list' (with its options) or a CSV file")
+	out := fs.String("out", "", "the CSV `FILE` to write (with its checksum file FILE.sha256)")
+	force := fs.Bool("force", false, "replace -out if it exists")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return badInputf("-out: no file given (tag data export -data NAME -out FILE.csv)")
+	}
+	ds, err := df.Open()
+	if err != nil {
+		return err
+	}
+	e, err := catalog.Export(*out, ds, *force)
+	if err != nil {
+		return err
+	}
+	return e.WriteSummary(stderr)
 }

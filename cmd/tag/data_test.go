@@ -104,3 +104,48 @@ func TestBuiltinNameBesideFolder(t *testing.T) {
 		t.Errorf("opened %q, want the built-in planted data", ds.Name())
 	}
 }
+
+// TestDataExport checks that tag data export writes a file that the
+// command it prints reads back, and that bad input exits 2 naming the
+// flag with nothing written.
+func TestDataExport(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "p.csv")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"data", "export", "-data", "planted:n=300", "-out", out}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	for _, w := range []string{"wrote " + out + ": 300 rows, 16 feature columns (x0..x15), 9 target columns",
+		"  tag run -data " + out + " -targets a0,a1,a2,b0,b1,b2,c0,c1,c2\n",
+		"-targets a0,a1,a2,b0,b1,b2,c0,c1,c2 -features x0,x1,", "the file keeps the data, not the built-in split"} {
+		if !strings.Contains(stderr.String(), w) {
+			t.Errorf("stderr lacks %q:\n%s", w, stderr.String())
+		}
+	}
+	stdout.Reset()
+	if code := run([]string{"data", "describe", "-data", out, "-targets", "a0,a1,a2,b0,b1,b2,c0,c1,c2"}, &stdout, &stderr); code != 0 ||
+		!strings.Contains(stdout.String(), "c2    binary") {
+		t.Errorf("reading back: exit %d\n%s", code, stdout.String())
+	}
+	bad := filepath.Join(dir, "bad.csv")
+	for _, tc := range []struct {
+		args []string
+		err  string
+	}{
+		{[]string{"-data", "planted"}, "-out: no file given"},
+		{[]string{"-out", bad}, "no data set given"},
+		{[]string{"-data", "cifar", "-out", bad}, `unknown data set "cifar"`},
+		{[]string{"-data", "planted:size=x", "-out", bad}, `planted: size="x"`},
+		{[]string{"-data", "planted", "-out", out}, "-out " + out + " exists; use -force"},
+		{[]string{"-data", "planted", "-out", filepath.Join(dir, "no", "p.csv")}, "does not exist"},
+		{[]string{"-data", "planted", "-out", bad, "-colour", "3"}, "-colour"},
+	} {
+		stderr.Reset()
+		if code := run(append([]string{"data", "export"}, tc.args...), &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), tc.err) {
+			t.Errorf("%q: exit %d, stderr %q; want 2 and %q", tc.args, code, stderr.String(), tc.err)
+		}
+	}
+	if names, _ := filepath.Glob(filepath.Join(dir, "[^.]*")); len(names) != 2 {
+		t.Errorf("files after the refusals: %q, want p.csv and its checksum", names)
+	}
+}

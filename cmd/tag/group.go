@@ -132,30 +132,22 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 // every group by name without -list-groups.
 const listGroupsUpTo = 64
 
-// solveBudgets solves every budget (in one pass where the selection
-// package can), naming the budget and file in an error.
+// solveBudgets solves every budget (selection.SolveEntries), naming the
+// budget at fault, its flag and the file in an error.
 func solveBudgets(m *taskmatrix.Matrix, rule string, models []selection.BudgetEntry, opt selection.Options, maxSize int, file string) ([]*selection.Result, error) {
-	bs := make([]selection.Budget, len(models))
-	for i, bm := range models {
-		bs[i] = bm.Budget
-	}
-	results, err := selection.SolveMatrixAll(m, rule, bs, opt)
-	if err == nil {
+	results, err := selection.SolveEntries(m, rule, models, opt)
+	var ee *selection.EntryError
+	switch {
+	case err == nil:
 		return results, nil
+	case !errors.As(err, &ee):
+		return nil, fmt.Errorf("%s: %w", file, err)
+	case errors.Is(err, selection.ErrInfeasible) && maxSize > 0:
+		return nil, badInputf("-budget %s with -max-group-size %d: cannot cover the %d tasks of %s (%v)", ee.Entry.Text, maxSize, m.N(), file, ee.Err)
+	case errors.Is(err, selection.ErrInfeasible):
+		return nil, badInputf("-budget %s: cannot cover the %d tasks of %s (%v)", ee.Entry.Text, m.N(), file, ee.Err)
 	}
-	// Find the budget at fault, one by one, for the message.
-	for _, bm := range models {
-		_, err := selection.SolveMatrix(m, rule, bm.Budget, opt)
-		switch {
-		case errors.Is(err, selection.ErrInfeasible) && maxSize > 0:
-			return nil, badInputf("-budget %s with -max-group-size %d: cannot cover the %d tasks of %s (%v)", bm.Text, maxSize, m.N(), file, err)
-		case errors.Is(err, selection.ErrInfeasible):
-			return nil, badInputf("-budget %s: cannot cover the %d tasks of %s (%v)", bm.Text, m.N(), file, err)
-		case err != nil:
-			return nil, fmt.Errorf("%s, budget %s: %w", file, bm.Text, err)
-		}
-	}
-	return nil, fmt.Errorf("%s: %w", file, err)
+	return nil, fmt.Errorf("%s, budget %s: %w", file, ee.Entry.Text, ee.Err)
 }
 
 // parseBudgets reads the -budget list under the -cost model.

@@ -234,13 +234,8 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	// Every method is checked before anything is printed or trained: a
 	// refusal is the command's only line.
 	if rf != nil {
-		exp.Tasks, exp.From = rf.Tasks(), rf
-		rf.Restrict = gomlxtrainer.DescriptionFor
-		if err := checkAdded(rf, ds); err != nil {
+		if err := tr.ContinueFrom(&exp, rf); err != nil {
 			return err
-		}
-		if err := rf.Check(exp, tr.Recipe()); err != nil {
-			return badInput(err)
 		}
 	}
 	planned := exp

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"io"
 
 	"github.com/tagroup/tag/affinity"
@@ -36,22 +35,15 @@ func planRunFrom(dir, out, add, remove string, tasksGiven bool) (*experiment.Fro
 // field, by SourceFor or experiment.From.Check). ok is false when rf's run
 // recorded no source (made by an older tag): the flags then name the data.
 func (r *runCommand) fromRecord(rf *experiment.From, stderr io.Writer) (ds data.Dataset, src catalog.Spec, cfg mtl.Config, aff affinity.Options, ok bool, err error) {
-	source, recipe := rf.Recorded()
-	if source == nil {
-		return nil, src, cfg, aff, false, nil
+	rec, cfg, aff, err := gomlxtrainer.FromRecord(rf)
+	if rec == nil || err != nil {
+		return nil, src, cfg, aff, false, err
 	}
-	var rec catalog.Spec
-	if b, err := json.Marshal(source); err != nil || json.Unmarshal(b, &rec) != nil {
-		return nil, src, cfg, aff, false, badInputf("-from: %s: the recorded data source %s cannot be read", rf.Layout.Results(), b)
-	}
-	if cfg, aff, err = gomlxtrainer.RecipeOf(recipe); err != nil {
-		return nil, src, cfg, aff, false, badInputf("-from: %s: %v", rf.Layout.Results(), err)
-	}
-	given, err := r.td.Over(rec, givenFlags(r.fs), r.f.seed)
+	given, err := r.td.Over(*rec, givenFlags(r.fs), r.f.seed)
 	if err != nil {
 		return nil, src, cfg, aff, false, err
 	}
-	if src, err = affinityrun.SourceFor(rf.Layout.Dir, &rec, given, rf.Added); err != nil {
+	if src, err = affinityrun.SourceFor(rf.Layout.Dir, rec, given, rf.Added); err != nil {
 		return nil, src, cfg, aff, false, badInput(err)
 	}
 	if ds, err = r.td.openSource(src, stderr); err != nil {
@@ -62,16 +54,6 @@ func (r *runCommand) fromRecord(rf *experiment.From, stderr io.Writer) (ds data.
 		return nil, src, cfg, aff, false, err
 	}
 	return ds, src, cfg, aff, true, nil
-}
-
-// checkAdded refuses an added task that the data set lacks.
-func checkAdded(f *experiment.From, ds data.Dataset) error {
-	for _, t := range f.Added {
-		if _, err := data.TaskIndex(ds, t); err != nil {
-			return badInputf("-add: %v", err)
-		}
-	}
-	return nil
 }
 
 // writeReuse prints what the run reused to w and writes it to out's

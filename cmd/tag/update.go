@@ -102,15 +102,7 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	if err := u.Check(ds, cfg, aopt, *seed); err != nil {
 		return err
 	}
-	// What the update's files depend on: two processes on -out must agree.
-	conf := map[string]any{"from": opt.From, "tasks": u.Tasks(), "data": ds.Name(), "recipe": cfg, "affinity": aopt,
-		"seed": *seed, "steps": opt.Steps, "checks": opt.Checks, "check_every": opt.CheckEvery,
-		"min_half_agreement": opt.MinHalfAgreement, "min_reliability": opt.MinReliability, "max_epochs": opt.MaxEpochs, "refresh": opt.Refresh, "warm": opt.Warm,
-		"budgets": opt.Budgets, "rule": opt.Rule, "compare": opt.Compare}
-	if opt.SettledMore != 0 { // absent otherwise, as in an update made before the option
-		conf["settled_more"] = opt.SettledMore
-	}
-	lock, err := affinityrun.PrepareDir(u.Out(), *resume, *force, conf)
+	lock, err := affinityrun.PrepareDir(u.Out(), *resume, *force, u.Conf())
 	if err != nil {
 		return err
 	}

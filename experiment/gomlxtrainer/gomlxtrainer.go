@@ -20,6 +20,7 @@ import (
 	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/affinityrun"
 	"github.com/tagroup/tag/data"
+	"github.com/tagroup/tag/data/catalog"
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/mtl"
 	"github.com/tagroup/tag/selection"
@@ -71,6 +72,42 @@ func RecipeOf(recipe any) (mtl.Config, affinity.Options, error) {
 		return mtl.Config{}, affinity.Options{}, fmt.Errorf("recipe %s: %w", b, err)
 	}
 	return *r.MTL, *r.Affinity, nil
+}
+
+// ContinueFrom makes exp continue the finished run rf with t: the tasks
+// become rf's changed tasks, the data descriptions are compared on the
+// part that concerns them (DescriptionFor), and the added tasks must be
+// tasks of t's data (affinityrun.CheckAdded) while the data and recipe may
+// only repeat rf's (experiment.From.Check). Errors are the user's
+// (affinityrun.InputError, experiment.ConfigError).
+func (t *Trainer) ContinueFrom(exp *experiment.Config, rf *experiment.From) error {
+	exp.Tasks, exp.From = rf.Tasks(), rf
+	rf.Restrict = DescriptionFor
+	if err := affinityrun.CheckAdded(rf.Added, t.Data); err != nil {
+		return err
+	}
+	return rf.Check(*exp, t.Recipe())
+}
+
+// FromRecord decodes what the finished run that f continues recorded
+// (experiment.From.Recorded): how it opened its data, and its recipe
+// (RecipeOf). The source is nil, and the recipe not read, for a run made
+// before sources were recorded. Errors are experiment.ConfigErrors naming
+// its results.json.
+func FromRecord(f *experiment.From) (*catalog.Spec, mtl.Config, affinity.Options, error) {
+	source, recipe := f.Recorded()
+	if source == nil {
+		return nil, mtl.Config{}, affinity.Options{}, nil
+	}
+	var rec catalog.Spec
+	if b, err := json.Marshal(source); err != nil || json.Unmarshal(b, &rec) != nil {
+		return nil, mtl.Config{}, affinity.Options{}, &experiment.ConfigError{Err: fmt.Errorf("-from: %s: the recorded data source %s cannot be read", f.Layout.Results(), b)}
+	}
+	cfg, aff, err := RecipeOf(recipe)
+	if err != nil {
+		return nil, cfg, aff, &experiment.ConfigError{Err: fmt.Errorf("-from: %s: %v", f.Layout.Results(), err)}
+	}
+	return &rec, cfg, aff, nil
 }
 
 // train trains the job's network, keeping its checkpoint in the job's
@@ -154,7 +191,7 @@ func (t *Trainer) AffinityRun(ctx context.Context, job experiment.Job) (*experim
 	if err != nil {
 		return nil, err
 	}
-	files := affinityrun.Files{Sums: r.Sums.PairSums(), Trajectory: r.Trajectory, Weights: r.Weights}
+	files := affinityrun.FilesOf(r)
 	a, err := affinityResult(job, files, m, r.Steps, r.Seconds)
 	if err != nil {
 		return nil, err

@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tagroup/tag/affinity"
+	"github.com/tagroup/tag/affinityrun"
 	"github.com/tagroup/tag/data/planted"
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/mtl"
@@ -311,5 +314,78 @@ func TestRecipeOf(t *testing.T) {
 	}
 	if _, _, err := RecipeOf(map[string]any{"lr": 1}); err == nil {
 		t.Error("RecipeOf accepted a recipe without its parts")
+	}
+}
+
+// FromRecord decodes the source and recipe a finished run's results.json
+// recorded, refuses an unreadable source naming the file, and reads no
+// recipe for a run that recorded no source.
+func TestFromRecord(t *testing.T) {
+	dir := t.TempDir()
+	plan := func(name, results string) *experiment.From {
+		return planFrom(t, filepath.Join(dir, name), results, "c")
+	}
+	tr := Trainer{Config: mtl.Config{Epochs: 3, LearningRate: 0.5}, Affinity: affinity.Options{Every: 4}}
+	recipe, _ := json.Marshal(tr.Recipe())
+	src, cfg, aff, err := FromRecord(plan("ok", `{"tasks":["a","b"],"source":{"name":"planted"},"recipe":`+string(recipe)+`}`))
+	if err != nil || src == nil || src.Name != "planted" || cfg.Epochs != 3 || cfg.LearningRate != 0.5 || aff.Every != 4 {
+		t.Errorf("recorded run: %+v, %+v, %+v, %v", src, cfg, aff, err)
+	}
+	if src, _, _, err := FromRecord(plan("old", `{"tasks":["a","b"],"recipe":"unread"}`)); src != nil || err != nil {
+		t.Errorf("run without a source: %+v, %v", src, err)
+	}
+	_, _, _, err = FromRecord(plan("bad", `{"tasks":["a","b"],"source":"glyphs"}`))
+	var ce *experiment.ConfigError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "bad/results.json: the recorded data source") {
+		t.Errorf("unreadable source: %v", err)
+	}
+}
+
+// AffinityRecipe is Recipe with the seed, a checkpoint every 50 steps and
+// the division by the learning rate as asked.
+func TestAffinityRecipe(t *testing.T) {
+	ds, err := planted.New(planted.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, aopt := AffinityRecipe(ds, 7, true)
+	want, wantAff := Recipe(ds)
+	want.Seed, want.CheckpointEvery, wantAff.DivideByLR = 7, 50, true
+	if !reflect.DeepEqual(cfg, want) || !reflect.DeepEqual(aopt, wantAff) {
+		t.Errorf("AffinityRecipe %+v %+v, want %+v %+v", cfg, aopt, want, wantAff)
+	}
+}
+
+// planFrom writes results into dir's results.json and plans its
+// continuation with the task add added.
+func planFrom(t *testing.T, dir, results, add string) *experiment.From {
+	t.Helper()
+	l := experiment.Layout{Dir: dir}
+	if err := os.MkdirAll(l.Dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(l.Results(), []byte(results), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := experiment.PlanFrom(l.Dir, dir+"-out", []string{add}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// ContinueFrom sets the changed tasks and refuses an added task the data
+// lack (affinityrun.InputError) before reading the run's files (the
+// cmd/tag tests of tag run -from continue whole runs).
+func TestContinueFrom(t *testing.T) {
+	ds, err := planted.New(planted.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &Trainer{Data: ds, Config: mtl.Config{Epochs: 3}, Affinity: affinity.Options{Every: 4}}
+	exp := experiment.Config{Tasks: []string{"a0", "b0"}}
+	err = tr.ContinueFrom(&exp, planFrom(t, filepath.Join(t.TempDir(), "zz"), `{"tasks":["a0","b0"]}`, "zz"))
+	if !affinityrun.IsInput(err) || !strings.Contains(err.Error(), `"zz"`) || !slices.Equal(exp.Tasks, []string{"a0", "b0", "zz"}) || exp.From == nil {
+		t.Errorf("adding a task the data lack: %v, tasks %v", err, exp.Tasks)
 	}
 }

@@ -35,6 +35,18 @@ func Recipe(ds data.Dataset) (mtl.Config, affinity.Options) {
 	return cfg, aff
 }
 
+// AffinityRecipe is the recipe of an affinity run from scratch (`tag
+// affinity`, whose record `tag update` continues) on ds: Recipe, with the
+// seed, a checkpoint every 50 steps and Z divided by the learning rate
+// when divide is set, before the recipe flags change it.
+func AffinityRecipe(ds data.Dataset, seed uint64, divide bool) (mtl.Config, affinity.Options) {
+	cfg, aopt := Recipe(ds)
+	cfg.Seed = seed
+	cfg.CheckpointEvery = 50
+	aopt.DivideByLR = divide
+	return cfg, aopt
+}
+
 // Narrow sets the kind of recipe the built-in data sets use: a trunk of one
 // ReLU layer of width units, SGD with momentum 0.9 and learning rate 0.1,
 // 20 epochs without early stopping, affinity measured every 2 steps.
