@@ -42,6 +42,12 @@ type Recommendation struct {
 	// GroupingMatters is true when, at some budget, random groupings
 	// differ by more than one grouping's seed-to-seed noise.
 	GroupingMatters bool `json:"grouping_matters"`
+	// Settled is false when the recommended option is not the best one
+	// measured and its mean total is worse than the best's by more than
+	// RecommendMargin, so that it is recommended only because the seeds
+	// cannot tell the two apart: more seeds could change the
+	// recommendation. With one seed nothing is settled.
+	Settled bool `json:"settled"`
 	// Reason states the rule, the best option measured, the saving and
 	// whether grouping matters, in a few sentences.
 	Reason string `json:"reason"`
@@ -238,6 +244,12 @@ func Recommend(r *Results, a *Analysis) *Recommendation {
 			}
 			why = append(why, fmt.Sprintf("%s: %+.1f%% total test loss against %s, %s.", names(pick), 100*pickCmp.Relative, best.label, within))
 		}
+	}
+	rec.Settled = tested
+	if tested && pick.label != best.label && pickCmp.Relative > RecommendMargin && pickCmp.Hi != nil {
+		rec.Settled = false
+		why = append(why, fmt.Sprintf("Not settled: its mean is %+.1f%% above %s's, recommended only because the seeds cannot tell the two apart (the 95%% interval reaches %+.1f%%); rerun with more seeds (-seeds) to settle it, or serve %s to be safe.",
+			100*pickCmp.Relative, best.label, 100**pickCmp.Hi/best.mean(), best.label))
 	}
 	if pick.networks < n {
 		why = append(why, fmt.Sprintf("Saving: %s to train and serve instead of %d (one per task).", networksWord(pick.networks), n))

@@ -172,3 +172,22 @@ func TestPooledAffinity(t *testing.T) {
 		t.Errorf("consensus groups %v, want {a b} {c d}", got)
 	}
 }
+
+// TestRecommendNotSettled: mtl's mean is far above stl's but the seeds
+// cannot tell them apart: mtl is recommended, not settled, and the reason
+// names the safe option.
+func TestRecommendNotSettled(t *testing.T) {
+	r := handResults([]float64{1.0, 2.2, 1.1}, []float64{1.0, 1.05, 1.02}, []float64{1.3, 1.9, 1.2}, []float64{1.2, 1.8, 1.3}, 0)
+	rec := Recommend(r, Analyze(r))
+	if rec.Option != "mtl" || rec.Settled {
+		t.Fatalf("recommendation %+v, want mtl, not settled", rec)
+	}
+	if !strings.Contains(rec.Reason, "Not settled: its mean is +40.") || !strings.Contains(rec.Reason, "serve stl to be safe") {
+		t.Errorf("reason %q", rec.Reason)
+	}
+	// The same mtl with a mean within the margin is settled.
+	r = handResults([]float64{1.0, 1.06, 1.02}, []float64{1.0, 1.05, 1.02}, []float64{1.3, 1.9, 1.2}, []float64{1.2, 1.8, 1.3}, 0)
+	if rec := Recommend(r, Analyze(r)); rec.Option != "mtl" || !rec.Settled || strings.Contains(rec.Reason, "Not settled") {
+		t.Errorf("recommendation %+v, want mtl, settled", rec)
+	}
+}

@@ -53,7 +53,8 @@ type Summary struct {
 	Percentile  string `json:"tag_percentile_among_random"`
 	// ConsensusRandom is tag-consensus − random pooled, ConsensusWorseAt
 	// and ConsensusPercentile what TagWorseAt and Percentile are for tag,
-	// and Recommended the run's recommendation (experiment.Recommend), when
+	// and Recommended the run's recommendation (experiment.Recommend; ", not
+	// settled" where Recommendation.Settled is false), when
 	// tag-consensus ran.
 	ConsensusRandom     string `json:"tag_consensus_minus_random,omitempty"`
 	ConsensusWorseAt    string `json:"tag_consensus_worse_than_random_at,omitempty"`
@@ -128,6 +129,9 @@ func summarize(s SuiteResult) Summary {
 	}
 	if rec := experiment.Recommend(r, a); rec != nil {
 		row.Recommended = fmt.Sprintf("%d (%s)", rec.Budget, rec.Option)
+		if !rec.Settled {
+			row.Recommended += ", not settled"
+		}
 	}
 	row.TagSized = pooledCell(find(a, experiment.TAG, experiment.RandomSized, "pooled"))
 	row.PaperRandom = pooledCell(find(a, experiment.TAGPaper, experiment.Random, "pooled"))
