@@ -397,11 +397,8 @@ func (m *model) lookaheadByKernel(batch int) bool {
 	if !m.gradientsFromOutputs() {
 		return false
 	}
-	switch m.lookahead {
-	case lookaheadKernel:
-		return true
-	case lookaheadExplicit:
-		return false
+	if byKernel, forced := m.forcedForm(); forced {
+		return byKernel
 	}
 	in, width, n := m.specs[0].Shape[0], m.cfg.Trunk.Widths[0], len(m.tasks)
 	kernel := batch*batch*(in+n*width) + n*n*batch*width
@@ -514,11 +511,8 @@ func (m *model) firstOrderMeasurement(o *outputGradients, y *Node) *kernelForm {
 // the batch is smaller than the trunk's input (the n² terms). A forced
 // form (model.lookahead) holds here too.
 func (m *model) gramByKernel(batch int) bool {
-	switch m.lookahead {
-	case lookaheadKernel:
-		return true
-	case lookaheadExplicit:
-		return false
+	if byKernel, forced := m.forcedForm(); forced {
+		return byKernel
 	}
 	in, width, n := m.specs[0].Shape[0], m.cfg.Trunk.Widths[0], len(m.tasks)
 	kernel := batch*batch*(in+n*width) + n*n*batch*width
@@ -685,4 +679,16 @@ func lookaheadZ(base, after, bias, y []float32, batch, n int) [][]float64 {
 		}
 	}
 	return z
+}
+
+// forcedForm reports whether model.lookahead forces the form of the
+// lookahead products, and if so whether it is the kernel form.
+func (m *model) forcedForm() (byKernel, forced bool) {
+	switch m.lookahead {
+	case lookaheadKernel:
+		return true, true
+	case lookaheadExplicit:
+		return false, true
+	}
+	return false, false
 }
