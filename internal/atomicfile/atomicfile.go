@@ -155,6 +155,10 @@ func unchanged(path string, write func(w io.Writer) error) bool {
 	return bytes.Equal(h.Sum(nil), old.Sum(nil))
 }
 
+// FileMode is the permission of every file Write creates: readable by
+// all, writable by the owner.
+const FileMode fs.FileMode = 0o644
+
 // writeTemp writes the content into a new synced temporary file in dir and
 // returns its name and the content's SHA-256.
 func writeTemp(dir, base string, write func(w io.Writer) error) (name string, sum []byte, err error) {
@@ -169,6 +173,11 @@ func writeTemp(dir, base string, write func(w io.Writer) error) (name string, su
 			os.Remove(tmp)
 		}
 	}()
+	// CreateTemp makes the file private (0600); a written file is an
+	// output others may read, as os.Create under the usual umask 022.
+	if err = f.Chmod(FileMode); err != nil {
+		return "", nil, err
+	}
 	h := sha256.New()
 	bw := bufio.NewWriter(io.MultiWriter(f, h))
 	if err = write(bw); err != nil {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -61,6 +62,27 @@ func TestWriteReplacesWholeOrNothing(t *testing.T) {
 	want := []string{LockName, "result.json", "result.json.sha256"}
 	if got := names(t, dir); !slices.Equal(got, want) {
 		t.Errorf("folder holds %v, want %v", got, want)
+	}
+}
+
+// TestWrittenFilesAreReadable: a written file and its checksum file are
+// readable by others (FileMode), not private as the temporary file was.
+func TestWrittenFilesAreReadable(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix permissions")
+	}
+	path := filepath.Join(t.TempDir(), "out.csv")
+	if err := WriteBytes(path, []byte("a,b\n")); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, Sidecar(path)} {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := st.Mode().Perm(); got != FileMode {
+			t.Errorf("%s: mode %v, want %v", filepath.Base(p), got, FileMode)
+		}
 	}
 }
 
