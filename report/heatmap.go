@@ -285,8 +285,12 @@ func HeatmapWith(m *taskmatrix.Matrix, title string, opt HeatmapOptions) (Figure
 	if bar.Y.Label.Text == "" {
 		bar.Y.Label.Text = "value"
 	}
+	if exp != 0 {
+		// The bar reads in the cells' units.
+		bar.Y.Label.Text += fmt.Sprintf(" (×1e%d)", exp)
+	}
 	bar.Add(&plotter.ColorBar{ColorMap: cmap, Vertical: true})
-	bar.Y.Tick.Marker = barTicks{}
+	bar.Y.Tick.Marker = barTicks{scale: scale}
 
 	side := vg.Length(7+0.9*float64(n)) * vg.Centimeter
 	if n > manyTasks {
@@ -305,11 +309,12 @@ func HeatmapWith(m *taskmatrix.Matrix, title string, opt HeatmapOptions) (Figure
 }
 
 // barTicks puts seven evenly spaced, labelled ticks on a colour bar (the
-// middle one at 0 on a bar centred on zero).
-type barTicks struct{}
+// middle one at 0 on a bar centred on zero), labelled with the values
+// times scale, the power of ten the cells are written in.
+type barTicks struct{ scale float64 }
 
 // Ticks implements plot.Ticker.
-func (barTicks) Ticks(min, max float64) []plot.Tick {
+func (b barTicks) Ticks(min, max float64) []plot.Tick {
 	const count = 7
 	ts := make([]plot.Tick, count)
 	for i := range ts {
@@ -317,7 +322,7 @@ func (barTicks) Ticks(min, max float64) []plot.Tick {
 		if math.Abs(v) < 1e-12*math.Max(math.Abs(min), math.Abs(max)) {
 			v = 0
 		}
-		ts[i] = plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', 2, 64)}
+		ts[i] = plot.Tick{Value: v, Label: strconv.FormatFloat(v*b.scale, 'g', 2, 64)}
 	}
 	return ts
 }

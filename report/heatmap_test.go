@@ -162,7 +162,7 @@ func TestHeatmapManyTasks(t *testing.T) {
 	if svg.Len() > 2<<20 {
 		t.Errorf("SVG of 200 tasks is %d bytes", svg.Len())
 	}
-	for _, want := range []string{">Ẑ(i→j)<", ">G1 (10)<", ">G20 (10)<"} {
+	for _, want := range []string{">Ẑ(i→j)", ">G1 (10)<", ">G20 (10)<"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("SVG lacks %q", want)
 		}
@@ -191,5 +191,19 @@ func BenchmarkHeatmap(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// TestBarTicksInCellUnits: the colour bar's labels are in the units the
+// cells are written in (scaled by the same power of ten), evenly spaced
+// with 0 in the middle.
+func TestBarTicksInCellUnits(t *testing.T) {
+	ts := barTicks{scale: 1000}.Ticks(-0.003, 0.003)
+	var got []string
+	for _, tk := range ts {
+		got = append(got, tk.Label)
+	}
+	if want := []string{"-3", "-2", "-1", "0", "1", "2", "3"}; !slices.Equal(got, want) {
+		t.Errorf("labels %v, want %v", got, want)
 	}
 }
