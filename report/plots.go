@@ -264,7 +264,7 @@ func Trajectories(points []taskmatrix.Point, tasks []string) (Figure, error) {
 			leg.Add("Z("+names[i]+")", l)
 		}
 		p.Title.Text = fmt.Sprintf("Affinity during training: mean onto each task and the %d strongest pairs", len(pairs))
-		p.Y.Label.Text = "Z(i→j), mean over sources for a task"
+		p.Y.Label.Text = "Z(i→j) (the legend says which mean or pair)"
 	}
 	p.X.Tick.Marker = epochTicks{}
 	legW := 4.5 * vg.Centimeter
