@@ -288,6 +288,38 @@ func (greyLine) Thumbnail(c *draw.Canvas) {
 	c.StrokeLine2(draw.LineStyle{Color: color.Gray{Y: 190}, Width: vg.Points(0.4)}, c.Min.X, y, c.Max.X, y)
 }
 
+// stepTicks labels about n ticks at a round step (1, 2, 2.5 or 5 times a
+// power of ten) over the values' range [lo, hi], and none above it (where
+// the methods plot keeps room for its legend): a narrow range of losses
+// gets more than the two or three labels plot's default ticker gives it.
+type stepTicks struct {
+	n      int
+	lo, hi float64
+}
+
+// Ticks implements plot.Ticker.
+func (t stepTicks) Ticks(min, max float64) []plot.Tick {
+	if !(t.hi > t.lo) {
+		return plot.DefaultTicks{}.Ticks(min, max)
+	}
+	raw := (t.hi - t.lo) / float64(t.n)
+	unit := math.Pow(10, math.Floor(math.Log10(raw)))
+	step := 10 * unit
+	for _, m := range []float64{1, 2, 2.5, 5} {
+		if m*unit >= raw {
+			step = m * unit
+			break
+		}
+	}
+	top := math.Min(max, t.hi+step)
+	var ts []plot.Tick
+	for i := math.Ceil(min / step); i*step <= top; i++ {
+		v := i * step
+		ts = append(ts, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', 4, 64)})
+	}
+	return ts
+}
+
 // epochTicks puts ticks on whole epochs only.
 type epochTicks struct{}
 
@@ -422,6 +454,7 @@ func MethodBars(r *experiment.Results) (Figure, error) {
 		labels[i] = strconv.Itoa(k)
 	}
 	p.X.Tick.Marker = nameTicks{names: labels}
+	p.Y.Tick.Marker = stepTicks{n: 8, lo: lo, hi: hi}
 	p.X.Min, p.X.Max = -0.5, float64(len(ks))-0.5
 	if len(refs) > 0 {
 		p.X.Max += 0.9

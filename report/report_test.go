@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -334,5 +335,17 @@ func TestOpensWithRecommendation(t *testing.T) {
 	first := strings.Split(paras[1], "\n")
 	if !strings.HasPrefix(first[0], "Recommendation: serve ") || len(first) > 5 {
 		t.Errorf("first paragraph is not the recommendation in at most five lines (%d):\n%s", len(first), paras[1])
+	}
+}
+
+// TestStepTicks: about n labelled ticks at a round step over the values'
+// range, none far above it (the legend's room).
+func TestStepTicks(t *testing.T) {
+	var got []string
+	for _, tk := range (stepTicks{n: 8, lo: 1.28, hi: 2.92}).Ticks(1.0, 5.3) {
+		got = append(got, tk.Label)
+	}
+	if want := []string{"1", "1.25", "1.5", "1.75", "2", "2.25", "2.5", "2.75", "3"}; !slices.Equal(got, want) {
+		t.Errorf("ticks %v, want %v", got, want)
 	}
 }
