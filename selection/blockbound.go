@@ -31,6 +31,7 @@ type blockSplit struct {
 // block is small enough to be split exactly (nil where there is none).
 func blockBounds(p *pairWeights, labels []int, maxK int) ([]float64, [][]int) {
 	n := p.n
+	labels = canonicalLabels(labels)
 	blocks := blockSplits(p, labels)
 	sMax := 0
 	for _, b := range blocks {
@@ -58,8 +59,9 @@ func blockBounds(p *pairWeights, labels []int, maxK int) ([]float64, [][]int) {
 		}
 		F = next
 	}
-	cross := crossBounds(p, labels, sMax)
-	merge := mergeBounds(p, labels, blocks, maxK)
+	pos := blockPositives(p, labels, len(blocks))
+	cross := crossBounds(p, labels, len(blocks), pos, sMax)
+	merge := mergeBounds(p, labels, pos, blocks, maxK)
 	bound := make([]float64, maxK+1)
 	cand := make([][]int, maxK+1)
 	bound[0] = math.Inf(-1)
@@ -79,29 +81,24 @@ func blockBounds(p *pairWeights, labels []int, maxK int) ([]float64, [][]int) {
 }
 
 // mergeBounds is the merge bound of the package documentation ("Block
-// bound"): for K in 1..maxK (index 0 unused), a bound on partitions into
-// exactly K groups that charges what merging whole blocks costs. Every
-// block either stays whole, scoring its own weight, its count-bound share
-// ½·(the q−1 largest summed weights to other blocks) of a group of q whole
-// blocks, less μ/q; or is split, scoring its best split into two or more
-// groups plus x_a, the most its pairs with other blocks can add: for each
-// other block b, the larger of Σ_{i∈a} max(0, w(i, b)) (b whole, so a's
-// tasks beside it take all of it) and half the positive weights between a
-// and b (b split too). The bound is min over μ ≥ 0 of μ·K plus the sum
-// over blocks of the better choice.
-func mergeBounds(p *pairWeights, labels []int, blocks []blockSplit, maxK int) []float64 {
+// bound"): for the canonical labels, whose blocks are blocks and the
+// positive weights between them pos ([blockPositives]), and K in 1..maxK
+// (index 0 unused), a bound on partitions into exactly K groups that
+// charges what merging whole blocks costs. Every block either stays whole,
+// scoring its own weight, its count-bound share ½·(the q−1 largest summed
+// weights to other blocks) of a group of q whole blocks, less μ/q; or is
+// split, scoring its best split into two or more groups plus x_a, the most
+// its pairs with other blocks can add: for each other block b, the larger
+// of Σ_{i∈a} max(0, w(i, b)) (b whole, so a's tasks beside it take all of
+// it) and half the positive weights between a and b (b split too). The
+// bound is min over μ ≥ 0 of μ·K plus the sum over blocks of the better
+// choice.
+func mergeBounds(p *pairWeights, labels []int, pos []float64, blocks []blockSplit, maxK int) []float64 {
 	n, r := p.n, len(blocks)
-	labels = canonicalLabels(labels)
 	rho := make([]float64, n*r) // rho[i*r+b]: summed weight from task i to block b
-	pos := make([]float64, r*r) // positive weights between blocks a and b
 	for i := 0; i < n; i++ {
-		a := labels[i]
 		for j, v := range p.row(i) {
-			b := labels[j]
-			rho[i*r+b] += v
-			if b != a && v > 0 {
-				pos[a*r+b] += v
-			}
+			rho[i*r+labels[j]] += v
 		}
 	}
 	whole := make([]float64, r*r) // summed weight between blocks a and b
@@ -168,10 +165,9 @@ func blockCandidate(n int, blocks []blockSplit, choice [][]int, K int) []int {
 	return canonicalLabels(out)
 }
 
-// blockSplits returns the blocks of labels, in the order of their lowest
-// task, with their best splits.
+// blockSplits returns the blocks of the canonical labels (numbered in
+// the order of their lowest task) with their best splits.
 func blockSplits(p *pairWeights, labels []int) []blockSplit {
-	labels = canonicalLabels(labels)
 	var blocks []blockSplit
 	for j, l := range labels {
 		if l == len(blocks) {
@@ -272,7 +268,8 @@ func lowBit(x int) int { return Set(x).Lowest() }
 // the pairs of tasks from different blocks of labels that share a group,
 // over partitions whose groups hold d more pieces (a piece: a group's
 // tasks inside one block) than there are groups; sMax is the largest
-// block's size. It is the least of three bounds:
+// block's size and pos the positive weights between the blocks
+// ([blockPositives]). It is the least of three bounds:
 //
 //   - By task: a group of q ≥ 2 pieces holds at most q·sMax ≤ 2(q−1)·sMax
 //     tasks, so at most 2d·sMax tasks have a partner from another block,
@@ -288,23 +285,21 @@ func lowBit(x int) int { return Set(x).Lowest() }
 //   - By block: block a meets at most d other blocks (Σ(q−1) over its
 //     groups), so the meeting pairs weigh at most half the sum over blocks
 //     a of the d largest P_ab.
-func crossBounds(p *pairWeights, labels []int, sMax int) []float64 {
+func crossBounds(p *pairWeights, labels []int, blocks int, pos []float64, sMax int) []float64 {
 	out := taskCrossBounds(p, labels, sMax)
-	pairs := blockCrossBounds(p, labels)
+	pairs := blockCrossBounds(p.n, blocks, pos)
 	for d := range out {
 		out[d] = min(out[d], pairs[d])
 	}
 	return out
 }
 
-// blockCrossBounds returns the least of the block-pair and the block
-// bounds of [crossBounds] for d in 0..n.
-func blockCrossBounds(p *pairWeights, labels []int) []float64 {
-	n := p.n
-	labels = canonicalLabels(labels)
-	r := slices.Max(labels) + 1
+// blockPositives returns P_ab of [crossBounds] for the r blocks of the
+// canonical labels: pos[a*r+b], the sum of the positive weights between
+// blocks a and b (0 on the diagonal).
+func blockPositives(p *pairWeights, labels []int, r int) []float64 {
 	pos := make([]float64, r*r)
-	for i := 0; i < n; i++ {
+	for i := 0; i < p.n; i++ {
 		a := labels[i]
 		for j, v := range p.row(i) {
 			if b := labels[j]; b != a && v > 0 {
@@ -312,6 +307,13 @@ func blockCrossBounds(p *pairWeights, labels []int) []float64 {
 			}
 		}
 	}
+	return pos
+}
+
+// blockCrossBounds returns the least of the block-pair and the block
+// bounds of [crossBounds] for d in 0..n, from the positive weights pos
+// between the r blocks ([blockPositives]).
+func blockCrossBounds(n, r int, pos []float64) []float64 {
 	var all []float64 // P_ab over a < b, largest first
 	rows := make([][]float64, r)
 	for a := 0; a < r; a++ {
