@@ -123,15 +123,7 @@ func mergeBounds(p *pairWeights, labels []int, pos []float64, blocks []blockSpli
 				x += max(rows[a*r+b], pos[a*r+b]/2)
 			}
 		}
-		slices.SortFunc(col, func(u, v float64) int { return cmp.Compare(v, u) })
-		var env []envLine
-		t := blk.best[1]
-		for q := 1; q <= r; q++ {
-			if q > 1 {
-				t += col[q-2]
-			}
-			env = addLine(env, envLine{x: 1 / float64(q), y: t})
-		}
+		env := shareEnvelope(col, blk.best[1])
 		if len(blk.tasks) > 1 {
 			split := math.Inf(-1)
 			for _, v := range blk.best[2:] {

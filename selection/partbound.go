@@ -39,19 +39,27 @@ func newCountBound(n int, gain func(j int, buf []float64)) *countBound {
 				col = append(col, v)
 			}
 		}
-		slices.Sort(col)
-		slices.Reverse(col)
-		var env []envLine
-		t := 0.0
-		for m := 1; m <= n; m++ {
-			if m > 1 {
-				t += col[m-2]
-			}
-			env = addLine(env, envLine{x: 1 / float64(m), y: t})
-		}
-		cb.env[j] = env
+		cb.env[j] = shareEnvelope(col, 0)
 	}
 	return cb
+}
+
+// shareEnvelope returns the upper envelope of one member's lines (a task,
+// or a whole block of [mergeBounds]) worth y0 alone and gains from each
+// other member: for m in 1..len(gains)+1, the line of share x = 1/m and
+// y = y0 plus its m−1 largest gains. It sorts gains, largest first.
+func shareEnvelope(gains []float64, y0 float64) []envLine {
+	slices.Sort(gains)
+	slices.Reverse(gains)
+	var env []envLine
+	t := y0
+	for m := 1; m <= len(gains)+1; m++ {
+		if m > 1 {
+			t += gains[m-2]
+		}
+		env = addLine(env, envLine{x: 1 / float64(m), y: t})
+	}
+	return env
 }
 
 // addLine adds a line of larger slope −x than every line of env to the
