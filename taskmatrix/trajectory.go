@@ -46,13 +46,9 @@ var longHeader = []string{"epoch", "source", "target", "value"}
 // written exactly (the shortest text that reads back as the same float64).
 func WriteTrajectoryCSV(w io.Writer, pts []Point) error {
 	cw := csv.NewWriter(w)
-	if targets, rows, ok := wideLayout(pts); ok {
+	if targets, col, rows, ok := wideLayout(pts); ok {
 		if err := cw.Write(append([]string{"epoch", "source"}, targets...)); err != nil {
 			return err
-		}
-		col := make(map[string]int, len(targets))
-		for k, t := range targets {
-			col[t] = k + 2
 		}
 		rec := make([]string, len(targets)+2)
 		for _, row := range rows {
@@ -60,7 +56,7 @@ func WriteTrajectoryCSV(w io.Writer, pts []Point) error {
 			rec[0], rec[1] = strconv.Itoa(row.epoch), row.source
 			for _, k := range row.points {
 				p := pts[k]
-				rec[col[p.Target]] = strconv.FormatFloat(p.Value, 'g', -1, 64)
+				rec[2+col[p.Target]] = strconv.FormatFloat(p.Value, 'g', -1, 64)
 			}
 			if err := cw.Write(rec); err != nil {
 				return err
@@ -90,24 +86,25 @@ type wideRow struct {
 	points []int32
 }
 
-// wideLayout returns the columns and lines of the wide form of pts, and
-// false when the long form is to be written: at most WideAbove tasks, or
-// a pair with two points in one epoch.
-func wideLayout(pts []Point) (targets []string, rows []wideRow, ok bool) {
+// wideLayout returns the columns of the wide form of pts (the targets,
+// and each one's index among them) and its lines, and false when the long
+// form is to be written: at most WideAbove tasks, or a pair with two
+// points in one epoch.
+func wideLayout(pts []Point) (targets []string, col map[string]int, rows []wideRow, ok bool) {
 	tasks := map[string]bool{}
-	seenTarget := map[string]bool{}
+	col = map[string]int{}
 	for _, p := range pts {
 		tasks[p.Source], tasks[p.Target] = true, true
-		if !seenTarget[p.Target] {
-			seenTarget[p.Target] = true
+		if _, found := col[p.Target]; !found {
+			col[p.Target] = len(targets)
 			targets = append(targets, p.Target)
 		}
 	}
 	if len(tasks) <= WideAbove {
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
 	if len(pts) > math.MaxInt32 {
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
 	type key struct {
 		epoch  int
@@ -125,21 +122,17 @@ func wideLayout(pts []Point) (targets []string, rows []wideRow, ok bool) {
 		rows[r].points = append(rows[r].points, int32(i))
 	}
 	// A pair with two points in one epoch: a target twice in a row.
-	col := make(map[string]int, len(targets))
-	for k, t := range targets {
-		col[t] = k
-	}
 	seen := make([]int, len(targets)) // the row (+1) where each target was last seen
 	for r, row := range rows {
 		for _, k := range row.points {
 			c := col[pts[k].Target]
 			if seen[c] == r+1 {
-				return nil, nil, false
+				return nil, nil, nil, false
 			}
 			seen[c] = r + 1
 		}
 	}
-	return targets, rows, true
+	return targets, col, rows, true
 }
 
 // WriteTrajectoryFile writes points to path atomically (see
