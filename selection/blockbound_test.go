@@ -3,6 +3,7 @@ package selection
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -39,7 +40,7 @@ func TestBlockBoundsBrute(t *testing.T) {
 				continue
 			}
 			s := newPartState(p, cand[k], k)
-			if s.value > opt[k]+1e-9 || slicesMax(cand[k])+1 != k {
+			if s.value > opt[k]+1e-9 || slices.Max(cand[k])+1 != k {
 				t.Errorf("trial %d K=%d: candidate %v of value %g, optimum %g", trial, k, cand[k], s.value, opt[k])
 			}
 		}
@@ -62,14 +63,6 @@ func TestExactSplits(t *testing.T) {
 			}
 		}
 	}
-}
-
-func slicesMax(x []int) int {
-	m := x[0]
-	for _, v := range x {
-		m = max(m, v)
-	}
-	return m
 }
 
 // TestPlantedSplits checks the partition search at every budget from the
