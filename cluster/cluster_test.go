@@ -169,9 +169,6 @@ func TestSbatchArgs(t *testing.T) {
 	if joined := strings.Join(args, "\n"); !strings.Contains(joined, "--array=0-3%3") || !strings.HasSuffix(joined, " -indices 5,6,7,9") {
 		t.Errorf("remapped array:\n%s", joined)
 	}
-	if q := shellQuote("it's"); q != `'it'\''s'` {
-		t.Errorf("shellQuote: %s", q)
-	}
 }
 
 // job is the part of batch/v1 Job that Kubernetes.Manifest writes, with

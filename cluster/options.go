@@ -117,10 +117,11 @@ func UnitIndex(flagIndex int, indices string) (int, error) {
 	if i >= len(list) {
 		return 0, badOption("-indices has %d entries; index %d is past its end", len(list), i)
 	}
-	if i, err = strconv.Atoi(strings.TrimSpace(list[i])); err != nil || i < 0 {
+	j, err := strconv.Atoi(strings.TrimSpace(list[i]))
+	if err != nil || j < 0 {
 		return 0, badOption("-indices: %q is not an index", list[i])
 	}
-	return i, nil
+	return j, nil
 }
 
 // ownIndex is the index of UnitIndex before the -indices list.

@@ -72,4 +72,12 @@ func TestUnitIndex(t *testing.T) {
 			t.Errorf("-indices %q: got %v", bad, err)
 		}
 	}
+	// The entry at fault is named, also past the first (a negative one
+	// there once indexed the list with it).
+	for _, bad := range []string{"5,x", "5,-3"} {
+		want := `"` + strings.Split(bad, ",")[1] + `"`
+		if _, err := UnitIndex(1, bad); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("-indices %q: got %v, want it to name %s", bad, err, want)
+		}
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tagroup/tag/experiment"
+	"github.com/tagroup/tag/internal/shellquote"
 )
 
 // Slurm runs each phase's units as one Slurm job array: `sbatch --parsable
@@ -123,7 +124,7 @@ func (s *Slurm) sbatchArgs(p *experiment.Plan, indices []int, remap bool, attemp
 		wd = dir
 	}
 	for i, w := range words[1:] {
-		words[i+1] = shellQuote(w)
+		words[i+1] = shellquote.Quote(w)
 	}
 	args := []string{
 		"--parsable",
@@ -184,16 +185,6 @@ func (s *Slurm) cancel(ids string) {
 	ctx, stop := context.WithTimeout(context.Background(), 30*time.Second)
 	defer stop()
 	command(ctx, "scancel", strings.Split(ids, ",")...)
-}
-
-// shellQuote quotes w for a POSIX shell.
-func shellQuote(w string) string {
-	if w != "" && strings.IndexFunc(w, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@%", r))
-	}) < 0 {
-		return w
-	}
-	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
 }
 
 func logOrDiscard(w io.Writer) io.Writer {

@@ -33,11 +33,7 @@ func TestRunFromReusesUnchangedNetworks(t *testing.T) {
 		"-epochs", "1", "-seeds", "1", "-workers", "1", "-no-report"}
 	runTag := func(args ...string) string {
 		t.Helper()
-		var stdout, stderr bytes.Buffer
-		if code := run(append(append([]string{"run"}, common...), args...), &stdout, &stderr); code != 0 {
-			t.Fatalf("tag run %v: exit %d: %s", args, code, stderr.String())
-		}
-		return stdout.String()
+		return runTagRun(t, common, args...)
 	}
 	dir := t.TempDir()
 	old, changed, scratch := filepath.Join(dir, "old"), filepath.Join(dir, "changed"), filepath.Join(dir, "scratch")
@@ -87,18 +83,26 @@ func TestRunFromReusesUnchangedNetworks(t *testing.T) {
 	}
 }
 
+// runTagRun runs `tag run` with common and then args, failing t unless it
+// exits 0, and returns its standard output.
+func runTagRun(t *testing.T, common []string, args ...string) string {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if code := run(append(append([]string{"run"}, common...), args...), &stdout, &stderr); code != 0 {
+		t.Fatalf("tag run %v: exit %d: %s", args, code, stderr.String())
+	}
+	return stdout.String()
+}
+
 // tag run -from on planted data continues the affinity run (its steps,
 // fewer than from scratch, in results.json) and reports the reuse in
 // report.md; mtl's network on the new tasks is the one a run from
 // scratch trains.
 func TestRunFromContinuesAffinityRun(t *testing.T) {
 	common := []string{"-data", "planted", "-methods", "mtl,tag", "-budgets", "3", "-epochs", "2", "-seeds", "1", "-workers", "1"}
-	runTag := func(args ...string) {
+	runTag := func(args ...string) string {
 		t.Helper()
-		var stdout, stderr bytes.Buffer
-		if code := run(append(append([]string{"run"}, common...), args...), &stdout, &stderr); code != 0 {
-			t.Fatalf("tag run %v: exit %d: %s", args, code, stderr.String())
-		}
+		return runTagRun(t, common, args...)
 	}
 	dir := t.TempDir()
 	old, changed, scratch := filepath.Join(dir, "old"), filepath.Join(dir, "changed"), filepath.Join(dir, "scratch")
@@ -133,11 +137,7 @@ func TestRunFromCSVAddsTargets(t *testing.T) {
 	dir := t.TempDir()
 	runTag := func(args ...string) string {
 		t.Helper()
-		var stdout, stderr bytes.Buffer
-		if code := run(append(append([]string{"run"}, common...), args...), &stdout, &stderr); code != 0 {
-			t.Fatalf("tag run %v: exit %d: %s", args, code, stderr.String())
-		}
-		return stdout.String()
+		return runTagRun(t, common, args...)
 	}
 	old, changed, scratch := filepath.Join(dir, "old"), filepath.Join(dir, "changed"), filepath.Join(dir, "scratch")
 	runTag("-targets", "a,b,n", "-features", "x1,x2,x3,x4", "-out", old)

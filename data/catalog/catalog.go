@@ -82,9 +82,10 @@ var records = []Record{
 	{Name: "glyphs",
 		Summary: fmt.Sprintf("%d font-rendered %d×%d characters, 9 default binary attributes in three families (place, scale, shape); the data of a plain `tag run`; no download",
 			DefaultGlyphs.N, DefaultGlyphs.Size, DefaultGlyphs.Size),
+		// Opened as the source of `tag run` without a data flag is.
 		Open: func() (data.Dataset, error) {
 			g := DefaultGlyphs
-			return glyphs.New(glyphs.Options{N: g.N, Size: g.Size, Seed: g.Seed, Tasks: glyphs.DefaultTasks()})
+			return Spec{Glyphs: &g}.open()
 		},
 		// 16 units hold one family far better than all nine tasks (8 and
 		// 12 units gave noisier comparisons).

@@ -7,12 +7,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/data/csvdata"
 	"github.com/tagroup/tag/internal/atomicfile"
+	"github.com/tagroup/tag/internal/shellquote"
 )
 
 // Exported is a data set written as a CSV file by Export.
@@ -118,22 +118,8 @@ func (e *Exported) WriteSummary(out io.Writer) error {
 	return nil
 }
 
-// quoteArgs joins args for a shell: an argument with characters a shell
-// treats specially is single-quoted.
-func quoteArgs(args []string) string {
-	out := slices.Clone(args)
-	for i, a := range out {
-		if a == "" || strings.ContainsFunc(a, func(r rune) bool {
-			return !strings.ContainsRune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,/=:+", r)
-		}) {
-			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-	}
-	return strings.Join(out, " ")
-}
-
 // Command returns the command line `tag CMD` with the flags that read the
 // exported file back, quoted for a shell.
 func (e *Exported) Command(cmd string) string {
-	return "tag " + cmd + " " + quoteArgs(e.Choice.CSVArgs())
+	return "tag " + cmd + " " + shellquote.Join(e.Choice.CSVArgs())
 }
