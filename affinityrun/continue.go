@@ -83,10 +83,7 @@ func (c Continue) Run(ctx context.Context, ds data.Dataset) (*Continued, error) 
 		if c.MaxEpochs > 0 {
 			window.Epochs = c.MaxEpochs
 		}
-		rule := c.Rule
-		if rule.Every == 0 {
-			rule.Every = DefaultCheckMeasurements * max(c.Affinity.Every, 1)
-		}
+		rule := c.Rule.WithDefaultEvery(max(c.Affinity.Every, 1))
 		refresh := c.Refresh
 		stopper = &Stopper{&tracker{rule: rule, watched: c.Added, matrix: func(acc *affinity.Accumulator) (*taskmatrix.Matrix, error) {
 			sums, err := kept.Merge(acc, refresh)

@@ -113,6 +113,15 @@ type GroupStability struct {
 	SettledMore      float64 `json:"settled_more,omitempty"`
 }
 
+// WithDefaultEvery returns g with an Every of 0 (the default) replaced by
+// DefaultCheckMeasurements measurements of measureEvery steps each.
+func (g GroupStability) WithDefaultEvery(measureEvery int) GroupStability {
+	if g.Every == 0 {
+		g.Every = DefaultCheckMeasurements * measureEvery
+	}
+	return g
+}
+
 // Validate checks the rule's parameters; errors name the option.
 func (g GroupStability) Validate() error {
 	switch {

@@ -106,10 +106,7 @@ type UpdateOptions struct {
 func (o UpdateOptions) stopRule(measureEvery int) GroupStability {
 	r := GroupStability{Budgets: BudgetsFor(o.Budgets, math.MaxInt), Rule: o.Rule, Every: o.CheckEvery, Checks: o.Checks,
 		MinHalfAgreement: o.MinHalfAgreement, MinReliability: o.MinReliability, SettledMore: o.SettledMore}
-	if r.Every == 0 {
-		r.Every = DefaultCheckMeasurements * measureEvery
-	}
-	return r
+	return r.WithDefaultEvery(measureEvery)
 }
 
 // Update is one update of an affinity run in progress: PlanUpdate, Check,

@@ -60,9 +60,6 @@ func (f *stopFlags) groupStability(measureEvery, n int) (affinityrun.GroupStabil
 		return affinityrun.GroupStability{}, badInputf("-check-every %d: want 0 (every %d measurements) or more steps", f.every, affinityrun.DefaultCheckMeasurements)
 	}
 	g := affinityrun.GroupStability{Budgets: ks, Rule: f.rule, Every: f.every, Checks: f.checks, MinHalfAgreement: f.minHalfAgreement, MinReliability: f.minReliability,
-		SettledMore: f.settledMore}
-	if g.Every == 0 {
-		g.Every = affinityrun.DefaultCheckMeasurements * measureEvery
-	}
+		SettledMore: f.settledMore}.WithDefaultEvery(measureEvery)
 	return g, g.Validate()
 }
