@@ -115,10 +115,11 @@ func (e *FileError) BadInput() {}
 // data set are an error.
 func Open(name string) (Dataset, error) {
 	name, options, hasOptions := strings.Cut(name, ":")
-	registryMu.Lock()
-	s, ok := registry[name]
-	registryMu.Unlock()
-	if ok && hasOptions {
+	s, err := Find(name)
+	if err != nil {
+		return nil, err
+	}
+	if hasOptions {
 		if s.OpenWith == nil {
 			return nil, &SpecError{fmt.Errorf("data set %q takes no options (got %q)", name, options)}
 		}
@@ -128,12 +129,21 @@ func Open(name string) (Dataset, error) {
 		}
 		return ds, nil
 	}
+	return s.Open()
+}
+
+// Find returns the registered data set called name (without options), or
+// a *SpecError that lists the known names.
+func Find(name string) (Source, error) {
+	registryMu.Lock()
+	s, ok := registry[name]
+	registryMu.Unlock()
 	if !ok {
 		names := make([]string, 0)
 		for _, s := range Sources() {
 			names = append(names, s.Name)
 		}
-		return nil, &SpecError{fmt.Errorf("unknown data set %q (known: %s)", name, strings.Join(names, ", "))}
+		return Source{}, &SpecError{fmt.Errorf("unknown data set %q (known: %s)", name, strings.Join(names, ", "))}
 	}
-	return s.Open()
+	return s, nil
 }

@@ -88,8 +88,8 @@ func (c Choice) Source() (Spec, error) {
 		return Spec{}, badChoice("no data set given (a name from 'tag data list', a CSV file with --targets, or --celeba DIR)")
 	}
 	if !isCSV(c.Data) {
-		if name, _, _ := strings.Cut(c.Data, ":"); !registered(name) {
-			_, err := data.Open(name)
+		name, _, _ := strings.Cut(c.Data, ":")
+		if _, err := data.Find(name); err != nil {
 			return Spec{}, badChoice("-data: %v", err)
 		}
 		return Spec{Name: c.Data}, nil
@@ -179,16 +179,6 @@ func CheckSplits(ds data.Dataset) error {
 func isCSV(spec string) bool {
 	fi, err := os.Stat(spec)
 	return err == nil && fi.Mode().IsRegular() || strings.HasSuffix(strings.ToLower(spec), ".csv")
-}
-
-// registered reports whether name is a built-in (registered) data set.
-func registered(name string) bool {
-	for _, s := range data.Sources() {
-		if s.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 // kindMap parses Kinds into target name → kind name, checking each kind.
