@@ -141,6 +141,8 @@ func TestRunFromRefuses(t *testing.T) {
 	}
 	other := newFake()
 	other.recipe = "fake-v2"
+	otherData := fromCfg(f.Tasks()...)
+	otherData.Data = map[string]any{"name": "fake", "n": 7}
 	for _, c := range []struct {
 		cfg  Config
 		tr   Trainer
@@ -148,6 +150,7 @@ func TestRunFromRefuses(t *testing.T) {
 	}{
 		{fromCfg("a1", "a2", "b2"), newFake(), "are its tasks changed"},
 		{fromCfg(f.Tasks()...), other, "the recipe differs"},
+		{otherData, newFake(), "the data differ from " + old + "'s: n 6 there, 7 here"},
 	} {
 		c.cfg.From = f
 		_, err := Run(context.Background(), out, c.cfg, c.tr, bruteSelector{})

@@ -8,25 +8,7 @@ import (
 	"strings"
 
 	"github.com/tagroup/tag/internal/atomicfile"
-	"github.com/tagroup/tag/internal/jsondiff"
 )
-
-// SetupDiff compares what the units of the run in l were made with (its
-// manifest's data description and recipe) with data and recipe, as
-// Config.Data and Trainer.Recipe give them, and returns the fields that
-// differ in each (jsondiff.Fields lines), both empty when the units of l
-// can serve a run with this data and recipe.
-func SetupDiff(l Layout, data map[string]any, recipe any) (dataDiff, recipeDiff []string, err error) {
-	old, err := readManifest(l)
-	if err != nil {
-		return nil, nil, err
-	}
-	here, err := newManifest(data, recipe)
-	if err != nil {
-		return nil, nil, err
-	}
-	return jsondiff.Fields(old.Data, here.Data), jsondiff.Fields(old.Recipe, here.Recipe), nil
-}
 
 // readManifest reads the manifest of the run in l.
 func readManifest(l Layout) (*manifest, error) {
@@ -47,7 +29,7 @@ func readManifest(l Layout) (*manifest, error) {
 // and returns the keys in to of all such units (those to already had
 // included). A unit's key depends on the configuration hash (data and
 // recipe), the seed and its own task list (in run order) only, so when
-// the two runs share data and recipe (SetupDiff: equal hashes) and tasks
+// the two runs share data and recipe (equal hashes) and tasks
 // keeps the order of from's tasks, each copied unit is one the run in to
 // would otherwise train, copied as it is. Where the hashes differ (data
 // that differ only in what the unit does not read, From.Restrict), its

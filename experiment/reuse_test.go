@@ -66,27 +66,3 @@ func TestReuseUnitsCopiesThoseWhoseTasksRemain(t *testing.T) {
 		t.Errorf("rekeyed unit ab: %+v, %v", r, err)
 	}
 }
-
-func TestSetupDiff(t *testing.T) {
-	l := Layout{Dir: t.TempDir()}
-	data := map[string]any{"name": "x.csv", "train": 80}
-	recipe := map[string]any{"lr": 0.1, "epochs": 2}
-	m, err := newManifest(data, recipe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := openDir(l, m); err != nil {
-		t.Fatal(err)
-	}
-	dd, rd, err := SetupDiff(l, data, recipe)
-	if err != nil || dd != nil || rd != nil {
-		t.Errorf("same setup: %v %v %v", dd, rd, err)
-	}
-	dd, rd, err = SetupDiff(l, map[string]any{"name": "x.csv", "train": 81}, map[string]any{"lr": 0.5, "epochs": 2})
-	if err != nil || !slices.Equal(dd, []string{"train 80 there, 81 here"}) || !slices.Equal(rd, []string{"lr 0.1 there, 0.5 here"}) {
-		t.Errorf("other setup: %q %q %v", dd, rd, err)
-	}
-	if _, _, err := SetupDiff(Layout{Dir: t.TempDir()}, data, recipe); err == nil {
-		t.Error("a folder without a manifest: no error")
-	}
-}

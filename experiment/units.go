@@ -293,6 +293,14 @@ func unitCost(u unit) int {
 	return len(u.tasks)
 }
 
+// Cost is the relative cost of a training step of the job's network, as
+// the experiment weighs its queue (unitCost, Progress.Pending): its task
+// count, doubled for an affinity run (told by its key).
+func (j Job) Cost() int {
+	kind, _, _ := strings.Cut(j.Key, "-")
+	return unitCost(unit{kind: kind, tasks: j.Tasks})
+}
+
 // keyedUnit is a unit with its key.
 type keyedUnit struct {
 	u   unit

@@ -252,15 +252,6 @@ func timingTable(r *experiment.Results) *table {
 	return t
 }
 
-// formatGroups writes a grouping as "{a, b} {c}".
-func formatGroups(groups [][]string) string {
-	parts := make([]string, len(groups))
-	for i, g := range groups {
-		parts[i] = "{" + strings.Join(g, ", ") + "}"
-	}
-	return strings.Join(parts, " ")
-}
-
 // groupsTable lists the groups each method chose for each budget: per
 // seed where the seeds' groups differ, with their stability for the
 // recommended grouping, and random's first grouping (its groupings are the
@@ -287,7 +278,7 @@ func groupsTable(r *experiment.Results) *table {
 		keys := slices.SortedFunc(maps.Keys(r.Methods[m].Budgets), compareBudgetKeys)
 		for _, k := range keys {
 			b := r.Methods[m].Budgets[k]
-			text := formatGroups(b.Groups)
+			text := experiment.FormatStable(b.Groups, nil, nil)
 			switch c, ok := stable[m+"/"+k]; {
 			case ok && len(r.Seeds) > 1:
 				text = experiment.FormatStable(c.Groups, c.Together, c.TogetherBootstrap)
@@ -296,7 +287,7 @@ func groupsTable(r *experiment.Results) *table {
 			case len(b.GroupsBySeed) > 0:
 				parts := make([]string, len(b.GroupsBySeed))
 				for i, g := range b.GroupsBySeed {
-					parts[i] = fmt.Sprintf("seed %d: %s", r.Seed+uint64(i), formatGroups(g))
+					parts[i] = fmt.Sprintf("seed %d: %s", r.Seed+uint64(i), experiment.FormatStable(g, nil, nil))
 				}
 				text = strings.Join(parts, "; ")
 			}

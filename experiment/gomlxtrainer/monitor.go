@@ -87,15 +87,6 @@ func (m *Monitor) Unit(p experiment.Progress) {
 // networks at scale) is followed by its status lines alone.
 const maxUnitLines = 50
 
-// jobCost is the relative cost of a job's steps, as experiment weighs its
-// queue: its task count, doubled for the affinity run.
-func jobCost(job experiment.Job) int {
-	if strings.HasPrefix(job.Key, "affinity-") {
-		return 2 * len(job.Tasks)
-	}
-	return len(job.Tasks)
-}
-
 // Step records a training step of a network (Trainer.Progress) and
 // prints a status line when the last one is older than m.every.
 func (m *Monitor) Step(job experiment.Job, p mtl.Progress) {
@@ -103,7 +94,7 @@ func (m *Monitor) Step(job experiment.Job, p mtl.Progress) {
 	defer m.mu.Unlock()
 	f, ok := m.inflight[job.Key]
 	if !ok {
-		f = &flight{name: unitName(job), cost: jobCost(job), step: p.Step}
+		f = &flight{name: unitName(job), cost: job.Cost(), step: p.Step}
 		m.inflight[job.Key] = f
 		m.planned = append(m.planned, p.Steps)
 		if i := slices.Index(m.pending, f.cost); i >= 0 {

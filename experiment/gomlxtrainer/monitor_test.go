@@ -56,7 +56,7 @@ func TestRunMonitor(t *testing.T) {
 		t.Errorf("a large phase printed %q", after)
 	}
 	// An affinity run's steps cost twice its task count.
-	if c := jobCost(experiment.Job{Key: "affinity-3-x", Tasks: []string{"a", "b", "c"}}); c != 6 {
+	if c := (experiment.Job{Key: "affinity-3-x", Tasks: []string{"a", "b", "c"}}).Cost(); c != 6 {
 		t.Errorf("affinity cost %d, want 6", c)
 	}
 }

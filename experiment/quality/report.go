@@ -127,7 +127,7 @@ func summarize(s SuiteResult) Summary {
 		row.ConsensusRandom = pooledCell(find(a, experiment.TAGConsensus, experiment.Random, "pooled"))
 		row.ConsensusWorseAt, row.ConsensusPercentile = worseAt(worse), strings.Join(pct, " / ")
 	}
-	if rec := experiment.Recommend(r, a); rec != nil {
+	if rec := r.Recommendation; rec != nil {
 		row.Recommended = fmt.Sprintf("%d (%s)", rec.Budget, rec.Option)
 		if !rec.Settled {
 			row.Recommended += ", not settled"

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/tagroup/tag/data/planted"
+	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/selection"
 	"github.com/tagroup/tag/stats"
 	"github.com/tagroup/tag/taskmatrix"
@@ -93,7 +94,7 @@ func Agree(ctx context.Context, o Options, data string, k int) (*Agreement, erro
 		if err != nil {
 			return nil, err
 		}
-		m, err := taskmatrix.ReadFile(filepath.Join(dir, "affinity.csv"))
+		m, err := taskmatrix.ReadFile(experiment.Layout{Dir: dir}.AffinityCSV())
 		if err != nil {
 			return nil, err
 		}

@@ -241,7 +241,7 @@ func (o Options) runSize(ctx context.Context, n int) (Row, error) {
 	if row.Affinity, err = o.affinityRun(ctx, row.Data, affDir); err != nil {
 		return row, fmt.Errorf("affinity run: %w", err)
 	}
-	m, err := taskmatrix.ReadFile(filepath.Join(affDir, "affinity.csv"))
+	m, err := taskmatrix.ReadFile(experiment.Layout{Dir: affDir}.AffinityCSV())
 	if err != nil {
 		return row, err
 	}
@@ -275,7 +275,7 @@ func (o Options) affinityRun(ctx context.Context, data, dir string, args ...stri
 			Estimator string `json:"estimator"`
 		} `json:"affinity"`
 	}
-	b, err := atomicfile.ReadFile(filepath.Join(dir, "run.json"))
+	b, err := atomicfile.ReadFile(experiment.Layout{Dir: dir}.RunRecord())
 	if err == nil {
 		err = json.Unmarshal(b, &rec)
 	}
