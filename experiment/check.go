@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/tagroup/tag/internal/atomicfile"
+	"github.com/tagroup/tag/internal/shellquote"
 	"github.com/tagroup/tag/taskmatrix"
 )
 
@@ -208,22 +209,11 @@ func (l Layout) repair(p string) string {
 	}
 	switch top := strings.Split(filepath.ToSlash(rel), "/")[0]; {
 	case top == "checkpoints":
-		return fmt.Sprintf("rm -r %s (or %s: it restarts that network by itself)", quote(filepath.Dir(p)), rerun)
+		return fmt.Sprintf("rm -r %s (or %s: it restarts that network by itself)", shellquote.Quote(filepath.Dir(p)), rerun)
 	case top == "units":
-		return fmt.Sprintf("rm %s %s, then %s (the network is trained again)", quote(p), quote(atomicfile.Sidecar(p)), rerun)
+		return fmt.Sprintf("rm %s %s, then %s (the network is trained again)", shellquote.Quote(p), shellquote.Quote(atomicfile.Sidecar(p)), rerun)
 	case top == "plans" || p == l.Manifest():
-		return fmt.Sprintf("rm %s %s, then %s", quote(p), quote(atomicfile.Sidecar(p)), rerun)
+		return fmt.Sprintf("rm %s %s, then %s", shellquote.Quote(p), shellquote.Quote(atomicfile.Sidecar(p)), rerun)
 	}
 	return rerun + " (it writes " + rel + " anew)"
-}
-
-// plainPath matches a path that a POSIX shell takes as it is.
-var plainPath = regexp.MustCompile(`^[A-Za-z0-9_./+,:=@%-]+$`)
-
-// quote quotes a path for a POSIX shell when it needs it.
-func quote(p string) string {
-	if plainPath.MatchString(p) {
-		return p
-	}
-	return "'" + strings.ReplaceAll(p, "'", `'\''`) + "'"
 }
