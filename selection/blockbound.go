@@ -62,6 +62,7 @@ func blockBounds(p *pairWeights, labels []int, maxK int) ([]float64, [][]int) {
 	pos := blockPositives(p, labels, len(blocks))
 	cross := crossBounds(p, labels, len(blocks), pos, sMax)
 	merge := mergeBounds(p, labels, pos, blocks, maxK)
+	comp := componentBounds(p, labels, blocks, maxK)
 	bound := make([]float64, maxK+1)
 	cand := make([][]int, maxK+1)
 	bound[0] = math.Inf(-1)
@@ -73,6 +74,9 @@ func blockBounds(p *pairWeights, labels []int, maxK int) ([]float64, [][]int) {
 			}
 		}
 		bound[K] = min(bound[K], merge[K])
+		if K < len(comp) {
+			bound[K] = min(bound[K], comp[K])
+		}
 		if K < len(F) && !math.IsInf(F[K], -1) {
 			cand[K] = blockCandidate(n, blocks, choice, K)
 		}

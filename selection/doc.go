@@ -213,8 +213,8 @@
 // golden-section search, and every value tried is valid. It is much
 // tighter than the per-task bound when the budget forces families
 // together (few groups), and looser near the planted number of groups;
-// the reported bound is the least of these three and the block bound
-// below.
+// the reported bound is the least of these three and the block and
+// component bounds below.
 //
 // # Block bound
 //
@@ -286,6 +286,58 @@
 // Below the number of blocks the search also looks among the partitions
 // of whole blocks (the partition search on the blocks' summed cross
 // weights) and climbs the best from its tasks.
+//
+// # Component bound
+//
+// Below the number of blocks the bounds above let a split block's pieces
+// sit with other blocks almost free. When no weight between two blocks is
+// positive, every block has at most 10 tasks and there are at most 12
+// blocks, a fourth bound charges them, for numbers of groups below the
+// number of blocks. Let ω ≥ 0 be minus the largest
+// weight between two blocks, so that every pair (i, j) across blocks has
+// w_ij ≤ −ω. Call the pieces of a partition P as in "Block bound", and
+// join two blocks when some group holds pieces of both; the classes of
+// this relation are P's components: sets of blocks whose tasks fill a set
+// of groups on their own. For a set U of blocks with N_U tasks, and g ≥ 1
+// groups, let
+//
+//	Φ(U, g) = best_a(g)                                    if U = {a}
+//	Φ(U, 1) = Σ_{a∈U} best_a(1) + Σ_{a<b in U} W_ab        (one group)
+//	Φ(U, g) = max over k_a ≥ 1 with Σ_a (k_a − 1) ≥ g − 1 of
+//	          Σ_{a∈U} φ_a(k_a) − ½·ω·Q(N_U, g)             (g ≥ 2)
+//
+// where W_ab is the summed weight between blocks a and b, φ_a(k) the
+// largest value over partitions of block a into k pieces of Σ over the
+// pieces p of (the weight inside p + ½·ω·|p|²), found by the program of
+// "Block bound" on the weights w + ω, and Q(N, g) the least Σ|G|² over g
+// groups of N tasks in all (sizes as equal as integers allow).
+//
+// Claim: a partition into exactly K groups scores at most the largest
+// Σ_c Φ(U_c, g_c) over partitions of the blocks into sets U_c with
+// g_c ≥ 1 and Σ_c g_c = K, found by a program over sets of blocks (3^r·K²
+// steps for r blocks).
+//
+// Proof. P's components U_c hold g_c of its groups each, Σ g_c = K, and
+// the score is the sum over components of the weight of their pairs. A
+// component of one block a is a partition of a into g_c groups: at most
+// best_a(g_c). A component in one group is its blocks whole together:
+// exactly Φ(U, 1). Otherwise, with g ≥ 2 groups, its pieces and groups
+// form a connected bipartite graph (a piece joins its block to its group)
+// with Σ_a k_a edges and |U| + g vertices, so Σ_a k_a ≥ |U| + g − 1. Its
+// pairs inside blocks weigh Σ_a (the weight inside a's pieces). A group
+// G of the component whose pieces have sizes s_1..s_q holds
+// (|G|² − Σ s_x²)/2 pairs across blocks, each at most −ω, and
+// Σ_G |G|² ≥ Q(N_U, g) since the g sizes sum to N_U; so the pairs across
+// blocks weigh at most ½·ω·Σ_pieces |p|² − ½·ω·Q(N_U, g), and with the
+// pieces' share moved to their blocks the component scores at most
+// Σ_a φ_a(k_a) − ½·ω·Q(N_U, g). ∎
+//
+// It is tight when merging whole blocks is the best way to use fewer
+// groups and the weights across blocks are nearly equal (planted families
+// under rule zsum: the weights across families are all negative and close
+// to their mean); the gap it leaves is mostly the spread of those weights
+// (the largest against the mean) and the rounding of Q to sizes that whole
+// blocks cannot reach.
 //
 // [Solve] and [SolveMatrix] pick the exact solver when its work estimate is
 // small enough, the partition search for rule zsum under network budgets

@@ -1,0 +1,125 @@
+package selection
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// bruteWeights returns, for every K in 1..n, the largest summed weight of
+// a partition into exactly K groups under the pair weights p, by walking
+// every partition.
+func bruteWeights(p *pairWeights) []float64 {
+	n := p.n
+	best := negInfs(n + 1)
+	labels := make([]int, n)
+	var rec func(j, k int, v float64)
+	rec = func(j, k int, v float64) {
+		if j == n {
+			best[k] = max(best[k], v)
+			return
+		}
+		for g := 0; g <= k; g++ {
+			labels[j] = g
+			add := 0.0
+			for i := 0; i < j; i++ {
+				if labels[i] == g {
+					add += p.w[i*n+j]
+				}
+			}
+			rec(j+1, max(k, g+1), v+add)
+		}
+	}
+	rec(0, 0, 0)
+	return best
+}
+
+// blockWeights returns random symmetric pair weights on n tasks in blocks
+// of the labels: inside a block uniform in [lo, hi], across blocks
+// uniform in [cross, 0] (never positive).
+func blockWeights(rng *rand.Rand, labels []int, lo, hi, cross float64) *pairWeights {
+	n := len(labels)
+	p := &pairWeights{n: n, w: make([]float64, n*n)}
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			v := cross * rng.Float64()
+			if labels[i] == labels[j] {
+				v = lo + (hi-lo)*rng.Float64()
+			}
+			p.w[i*n+j], p.w[j*n+i] = v, v
+		}
+	}
+	return p
+}
+
+// TestComponentBoundsBrute checks the component bound against every
+// partition of small block-structured matrices whose weights across
+// blocks are never positive, under their blocks and under random
+// blockings (where it must refuse or still hold).
+func TestComponentBoundsBrute(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 8))
+	applied := 0
+	for trial := 0; trial < 200; trial++ {
+		n := 3 + trial%9
+		blocks := 2 + rng.IntN(min(n-1, 5))
+		labels := make([]int, n)
+		for j := range labels {
+			labels[j] = j % blocks
+			if trial%2 == 0 {
+				labels[j] = rng.IntN(blocks)
+			}
+		}
+		lo, hi := -1.0, 2.0
+		if trial%3 == 0 {
+			lo, hi = 0.5, 1.5 // cohesive blocks: merging costs, splitting too
+		}
+		p := blockWeights(rng, labels, lo, hi, -0.2-rng.Float64())
+		if trial%5 == 0 {
+			p.w[0*n+1], p.w[1*n+0] = 0.3, 0.3 // may cross two blocks: must refuse then
+		}
+		opt := bruteWeights(p)
+		canon := canonicalLabels(labels)
+		bs := blockSplits(p, canon)
+		bound := componentBounds(p, canon, bs, n)
+		if bound == nil {
+			continue
+		}
+		applied++
+		for k := 1; k < len(bound); k++ {
+			if bound[k] < opt[k]-1e-9 {
+				t.Errorf("trial %d n=%d K=%d labels %v: component bound %.12g below the optimum %.12g", trial, n, k, canon, bound[k], opt[k])
+			}
+		}
+		if len(bound) != min(n, len(bs)) {
+			t.Errorf("trial %d: %d bounds for %d blocks", trial, len(bound), len(bs))
+		}
+	}
+	if applied < 100 {
+		t.Errorf("the bound applied in %d trials of 200", applied)
+	}
+}
+
+// TestComponentBoundsTight checks that the bound is the optimum on
+// cohesive blocks with near-uniform repulsion, where whole blocks merge.
+func TestComponentBoundsTight(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	labels := []int{0, 0, 0, 1, 1, 1, 2, 2, 3, 3, 3}
+	n := len(labels)
+	p := &pairWeights{n: n, w: make([]float64, n*n)}
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			v := -1 - 0.01*rng.Float64()
+			if labels[i] == labels[j] {
+				v = 3 + rng.Float64()
+			}
+			p.w[i*n+j], p.w[j*n+i] = v, v
+		}
+	}
+	opt := bruteWeights(p)
+	bound := componentBounds(p, labels, blockSplits(p, labels), n)
+	for k := 1; k < len(bound); k++ {
+		if math.Abs(bound[k]-opt[k]) > 0.05*math.Abs(opt[k]) {
+			t.Errorf("K=%d: bound %g, optimum %g", k, bound[k], opt[k])
+		}
+	}
+}
