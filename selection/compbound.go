@@ -43,8 +43,43 @@ func componentBounds(p *pairWeights, labels []int, blocks []blockSplit, maxK int
 	if top > 0 {
 		return nil
 	}
-	omega := -top
 	maxK = min(maxK, r-1)
+	if maxK < 1 {
+		return nil
+	}
+	// The charge ω = −top needs nothing added; ω = minus the mean weight
+	// across blocks adds ½·n·λ_max of the rest.
+	cross := 0.0
+	for _, v := range whole {
+		cross += v
+	}
+	pairs := n * n
+	for _, b := range blocks {
+		pairs -= len(b.tasks) * len(b.tasks)
+	}
+	out := componentProgram(p, blocks, whole, maxK, -top)
+	if mean := cross / float64(pairs); mean < top {
+		rest := &pairWeights{n: n, w: make([]float64, n*n)}
+		for i := 0; i < n; i++ {
+			for j, v := range p.row(i) {
+				if labels[j] != labels[i] {
+					rest.w[i*n+j] = v - mean
+				}
+			}
+		}
+		slack := newSpectralBound(rest).lambdaMax(0) * float64(n) / 2
+		for K, v := range componentProgram(p, blocks, whole, maxK, -mean) {
+			out[K] = min(out[K], v+slack)
+		}
+	}
+	return out
+}
+
+// componentProgram is the program of "Component bound" with the charge ω
+// on every pair across blocks; whole[a*r+b] is the summed weight between
+// blocks a and b.
+func componentProgram(p *pairWeights, blocks []blockSplit, whole []float64, maxK int, omega float64) []float64 {
+	r := len(blocks)
 	full := 1<<uint(r) - 1
 	// val[U]: the summed weight of the blocks of U as one group; size[U]:
 	// their number of tasks.

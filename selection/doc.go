@@ -332,12 +332,20 @@
 // pieces' share moved to their blocks the component scores at most
 // Σ_a φ_a(k_a) − ½·ω·Q(N_U, g). ∎
 //
+// The charge need not be the largest weight. For any ω ≥ 0 let D be the
+// matrix of w_ij + ω on pairs across blocks and 0 elsewhere; with X the
+// partition's matrix of "Spectral bound", the pairs across blocks weigh
+// −ω·(their number) + ½⟨D, X⟩ ≤ −ω·(their number) + ½·n·λ_max(D), so the
+// program with charge ω plus ½·n·λ_max(D) is a bound too. The bound
+// reported is the lesser of the program with ω minus the largest weight
+// across blocks (D ≤ 0, nothing added) and with ω minus their mean.
+//
 // It is tight when merging whole blocks is the best way to use fewer
 // groups and the weights across blocks are nearly equal (planted families
 // under rule zsum: the weights across families are all negative and close
-// to their mean); the gap it leaves is mostly the spread of those weights
-// (the largest against the mean) and the rounding of Q to sizes that whole
-// blocks cannot reach.
+// to their mean); the gap it leaves is the spread of those weights (the
+// largest against the mean, or the eigenvalue term) and the rounding of Q
+// to sizes that whole blocks cannot reach.
 //
 // [Solve] and [SolveMatrix] pick the exact solver when its work estimate is
 // small enough, the partition search for rule zsum under network budgets
