@@ -57,29 +57,7 @@ func componentBounds(p *pairWeights, labels []int, blocks []blockSplit, maxK int
 	for _, b := range blocks {
 		pairs -= len(b.tasks) * len(b.tasks)
 	}
-	out := componentProgram(p, blocks, whole, maxK, -top)
-	if mean := cross / float64(pairs); mean < top {
-		rest := &pairWeights{n: n, w: make([]float64, n*n)}
-		for i := 0; i < n; i++ {
-			for j, v := range p.row(i) {
-				if labels[j] != labels[i] {
-					rest.w[i*n+j] = v - mean
-				}
-			}
-		}
-		slack := newSpectralBound(rest).lambdaMax(0) * float64(n) / 2
-		for K, v := range componentProgram(p, blocks, whole, maxK, -mean) {
-			out[K] = min(out[K], v+slack)
-		}
-	}
-	return out
-}
-
-// componentProgram is the program of "Component bound" with the charge ω
-// on every pair across blocks; whole[a*r+b] is the summed weight between
-// blocks a and b.
-func componentProgram(p *pairWeights, blocks []blockSplit, whole []float64, maxK int, omega float64) []float64 {
-	r := len(blocks)
+	mean := cross / float64(pairs)
 	full := 1<<uint(r) - 1
 	// val[U]: the summed weight of the blocks of U as one group; size[U]:
 	// their number of tasks.
@@ -94,6 +72,69 @@ func componentProgram(p *pairWeights, blocks []blockSplit, whole []float64, maxK
 		}
 		val[U], size[U] = v, size[rest]+len(blocks[a].tasks)
 	}
+	// split[U][g]: the bound on a component of the blocks U in g ≥ 2
+	// groups, the lesser of the two charges.
+	split := splitComponents(p, blocks, size, maxK, -top, nil)
+	if mean < top {
+		slack := remainderSlack(p, labels, blocks, mean)
+		for U, row := range splitComponents(p, blocks, size, maxK, -mean, slack) {
+			for g, v := range row {
+				split[U][g] = min(split[U][g], v)
+			}
+		}
+	}
+	// dp[U][K]: the most the blocks of U give in K groups.
+	dp := make([][]float64, full+1)
+	dp[0] = negInfs(maxK + 1)
+	dp[0][0] = 0
+	comp := make([]float64, maxK+1) // a component C in g groups
+	for U := 1; U <= full; U++ {
+		cur := negInfs(maxK + 1)
+		low := U & -U
+		rest := U &^ low
+		for T := rest; ; T = (T - 1) & rest {
+			C := low | T
+			if T == 0 {
+				b := blocks[lowBit(C)]
+				for g := 1; g <= maxK; g++ {
+					comp[g] = math.Inf(-1)
+					if g < len(b.best) {
+						comp[g] = b.best[g]
+					}
+				}
+			} else {
+				copy(comp, split[C])
+				comp[1] = val[C]
+			}
+			prev := dp[U&^C]
+			for g := 1; g <= maxK; g++ {
+				c := comp[g]
+				if math.IsInf(c, -1) {
+					continue
+				}
+				for K := g; K <= maxK; K++ {
+					if v := prev[K-g]; !math.IsInf(v, -1) {
+						cur[K] = max(cur[K], v+c)
+					}
+				}
+			}
+			if T == 0 {
+				break
+			}
+		}
+		dp[U] = cur
+	}
+	return dp[full]
+}
+
+// splitComponents returns, for every set U of at least two blocks and g in
+// 2..maxK, the bound of "Component bound" on a component of the blocks U
+// in g groups with the charge ω on every pair across blocks, plus
+// slack[U] when slack is not nil (indices below 2 unused; −Inf where no
+// such component exists); size[U] is the number of tasks of U.
+func splitComponents(p *pairWeights, blocks []blockSplit, size []int, maxK int, omega float64, slack []float64) [][]float64 {
+	r := len(blocks)
+	full := 1<<uint(r) - 1
 	// phi[a][k]: the most block a's pairs give split into k pieces, each
 	// piece p credited ½·ω·|p|² (its own pairs' share of the charge).
 	phi := make([][]float64, r)
@@ -119,6 +160,7 @@ func componentProgram(p *pairWeights, blocks []blockSplit, whole []float64, maxK
 	ext := make([][]float64, full+1)
 	ext[0] = negInfs(most + 1)
 	ext[0][0] = 0
+	out := make([][]float64, full+1)
 	for U := 1; U <= full; U++ {
 		a := lowBit(U)
 		prev := ext[U&^(1<<uint(a))]
@@ -133,72 +175,69 @@ func componentProgram(p *pairWeights, blocks []blockSplit, whole []float64, maxK
 			}
 		}
 		ext[U] = cur
-	}
-	// comp[U][g]: the most a component of blocks U in g groups gives.
-	comp := make([][]float64, full+1)
-	for U := 1; U <= full; U++ {
-		comp[U] = make([]float64, maxK+1)
-		for g := 1; g <= maxK; g++ {
-			comp[U][g] = componentValue(U, g, blocks, val, size, ext, omega)
+		out[U] = negInfs(maxK + 1)
+		if bits.OnesCount(uint(U)) < 2 {
+			continue
+		}
+		add := 0.0
+		if slack != nil {
+			add = slack[U]
+		}
+		for g := 2; g <= min(maxK, size[U]); g++ {
+			best := math.Inf(-1)
+			for _, v := range cur[min(g-1, most):] {
+				best = max(best, v)
+			}
+			out[U][g] = best - omega*balancedSquares(size[U], g)/2 + add
 		}
 	}
-	// dp[U][K]: the most the blocks of U give in K groups.
-	dp := make([][]float64, full+1)
-	dp[0] = negInfs(maxK + 1)
-	dp[0][0] = 0
-	for U := 1; U <= full; U++ {
-		cur := negInfs(maxK + 1)
-		low := U & -U
-		rest := U &^ low
-		for T := rest; ; T = (T - 1) & rest {
-			C := low | T
-			prev := dp[U&^C]
-			for g := 1; g <= maxK; g++ {
-				c := comp[C][g]
-				if math.IsInf(c, -1) {
-					continue
-				}
-				for K := g; K <= maxK; K++ {
-					if v := prev[K-g]; !math.IsInf(v, -1) {
-						cur[K] = max(cur[K], v+c)
-					}
-				}
-			}
-			if T == 0 {
-				break
-			}
-		}
-		dp[U] = cur
-	}
-	return dp[full]
+	return out
 }
 
-// componentValue bounds what a component of the blocks U (a set of blocks
-// whose groups hold no other task, connected by shared groups) gives in g
-// groups (see "Component bound"): one block splits exactly; several in one
-// group are whole; several in g ≥ 2 groups have at least g−1 pieces more
-// than blocks, and their pairs across blocks are charged through the
-// balanced sizes.
-func componentValue(U, g int, blocks []blockSplit, val []float64, size []int, ext [][]float64, omega float64) float64 {
-	if bits.OnesCount(uint(U)) == 1 {
-		b := blocks[lowBit(U)]
-		if g < len(b.best) {
-			return b.best[g]
+// remainderSlack returns, for every set U of blocks, ½·N_U·λ_max(D_U),
+// where D_U is the matrix of w_ij − mean on the pairs of U's tasks across
+// blocks and 0 elsewhere and N_U its number of tasks. Above
+// [remainderExactTasks] tasks λ_max(D_U) is replaced by that of the whole
+// D, which is at least as large (its principal submatrices' eigenvalues
+// interlace).
+func remainderSlack(p *pairWeights, labels []int, blocks []blockSplit, mean float64) []float64 {
+	r := len(blocks)
+	full := 1<<uint(r) - 1
+	out := make([]float64, full+1)
+	lambda := func(U int) (float64, int) {
+		var tasks []int
+		for x := U; x != 0; x &= x - 1 {
+			tasks = append(tasks, blocks[lowBit(x)].tasks...)
 		}
-		return math.Inf(-1)
+		m := len(tasks)
+		d := &pairWeights{n: m, w: make([]float64, m*m)}
+		for x, i := range tasks {
+			row := p.row(i)
+			for y, j := range tasks {
+				if labels[i] != labels[j] {
+					d.w[x*m+y] = row[j] - mean
+				}
+			}
+		}
+		return newSpectralBound(d).lambdaMax(0), m
 	}
-	if g == 1 {
-		return val[U]
+	all, _ := lambda(full)
+	for U := 1; U <= full; U++ {
+		l, m := all, 0
+		for x := U; x != 0; x &= x - 1 {
+			m += len(blocks[lowBit(x)].tasks)
+		}
+		if m <= remainderExactTasks && bits.OnesCount(uint(U)) >= 2 {
+			l, _ = lambda(U)
+		}
+		out[U] = l * float64(m) / 2
 	}
-	if g > size[U] {
-		return math.Inf(-1)
-	}
-	best := math.Inf(-1)
-	for _, v := range ext[U][min(g-1, len(ext[U])-1):] {
-		best = max(best, v)
-	}
-	return best - omega*balancedSquares(size[U], g)/2
+	return out
 }
+
+// remainderExactTasks is the most tasks of a set of blocks whose
+// remainder [remainderSlack] reduces on its own.
+const remainderExactTasks = 40
 
 // balancedSquares is the least Σ|G|² over partitions of n tasks into g
 // groups: sizes as equal as integers allow.

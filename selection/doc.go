@@ -332,13 +332,17 @@
 // pieces' share moved to their blocks the component scores at most
 // Σ_a φ_a(k_a) − ½·ω·Q(N_U, g). ∎
 //
-// The charge need not be the largest weight. For any ω ≥ 0 let D be the
-// matrix of w_ij + ω on pairs across blocks and 0 elsewhere; with X the
-// partition's matrix of "Spectral bound", the pairs across blocks weigh
-// −ω·(their number) + ½⟨D, X⟩ ≤ −ω·(their number) + ½·n·λ_max(D), so the
-// program with charge ω plus ½·n·λ_max(D) is a bound too. The bound
-// reported is the lesser of the program with ω minus the largest weight
-// across blocks (D ≤ 0, nothing added) and with ω minus their mean.
+// The charge need not be the largest weight. For any ω ≥ 0 and a
+// component U, let D_U be the matrix over U's tasks of w_ij + ω on pairs
+// across blocks and 0 elsewhere; with X_U the component's matrix as in
+// "Spectral bound" (trace N_U), its pairs across blocks weigh
+// −ω·(their number) + ½⟨D_U, X_U⟩ ≤ −ω·(their number) + ½·N_U·λ_max(D_U),
+// so Φ(U, g) with charge ω plus ½·N_U·λ_max(D_U) bounds the component
+// too, and each component may take the lesser of the two. The bound uses
+// ω minus the largest weight across blocks (D_U ≤ 0, nothing added) and ω
+// minus their mean, with λ_max(D_U) computed for components of at most 40
+// tasks and replaced above by λ_max of the whole D, at least as large
+// (the eigenvalues of a principal submatrix interlace).
 //
 // It is tight when merging whole blocks is the best way to use fewer
 // groups and the weights across blocks are nearly equal (planted families
