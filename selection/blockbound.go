@@ -3,6 +3,7 @@ package selection
 import (
 	"cmp"
 	"math"
+	"math/bits"
 	"slices"
 )
 
@@ -182,7 +183,7 @@ func blockSplits(p *pairWeights, labels []int) []blockSplit {
 			}
 		}
 		if s <= blockExactMax {
-			b.best, b.label = exactSplits(w, s)
+			b.best, b.label = exactSplits(w, s, s)
 			continue
 		}
 		cb := newCountBound(s, func(j int, buf []float64) {
@@ -198,8 +199,10 @@ func blockSplits(p *pairWeights, labels []int) []blockSplit {
 
 // exactSplits returns, for k in 1..s, the largest summed weight of a
 // partition of s tasks with pair weights w (s×s, symmetric) into exactly k
-// groups and such a partition, by a dynamic program over subsets.
-func exactSplits(w []float64, s int) ([]float64, [][]int) {
+// groups of at most maxPiece tasks each and such a partition (−Inf, and
+// no meaningful partition, where there is none), by a dynamic program over
+// subsets.
+func exactSplits(w []float64, s, maxPiece int) ([]float64, [][]int) {
 	full := 1<<uint(s) - 1
 	val := make([]float64, full+1) // summed weight inside each subset
 	for S := 1; S <= full; S++ {
@@ -210,6 +213,13 @@ func exactSplits(w []float64, s int) ([]float64, [][]int) {
 			v += w[low*s+lowBit(x)]
 		}
 		val[S] = v
+	}
+	if maxPiece < s {
+		for S := range val {
+			if bits.OnesCount(uint(S)) > maxPiece {
+				val[S] = math.Inf(-1)
+			}
+		}
 	}
 	// f[k][S]: best split of S into k groups; arg[k][S]: the group of S's
 	// lowest task in it.

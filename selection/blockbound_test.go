@@ -55,7 +55,7 @@ func TestExactSplits(t *testing.T) {
 		r := zsumOf(randMatrix(rng, n, -1, 1))
 		p := newPairWeights(r)
 		opt := brutePartitions(r)
-		best, labels := exactSplits(p.w, n)
+		best, labels := exactSplits(p.w, n, n)
 		for k := 1; k <= n; k++ {
 			s := newPartState(p, labels[k], k)
 			if math.Abs(best[k]-opt[k]) > 1e-9 || math.Abs(s.value-opt[k]) > 1e-9 {

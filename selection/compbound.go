@@ -3,6 +3,7 @@ package selection
 import (
 	"math"
 	"math/bits"
+	"slices"
 )
 
 // componentMaxBlocks is the most blocks [componentBounds] takes: its
@@ -127,6 +128,10 @@ func componentBounds(p *pairWeights, labels []int, blocks []blockSplit, maxK int
 	return dp[full]
 }
 
+// minorMax is the most tasks outside a chosen piece of each block that
+// [splitComponents] follows exactly (see "Component bound").
+const minorMax = 4
+
 // splitComponents returns, for every set U of at least two blocks and g in
 // 2..maxK, the bound of "Component bound" on a component of the blocks U
 // in g groups with the charge ω on every pair across blocks, plus
@@ -135,11 +140,19 @@ func componentBounds(p *pairWeights, labels []int, blocks []blockSplit, maxK int
 func splitComponents(p *pairWeights, blocks []blockSplit, size []int, maxK int, omega float64, slack []float64) [][]float64 {
 	r := len(blocks)
 	full := 1<<uint(r) - 1
-	// phi[a][k]: the most block a's pairs give split into k pieces, each
-	// piece p credited ½·ω·|p|² (its own pairs' share of the charge).
-	phi := make([][]float64, r)
+	big := minorMax + 1 // F above minorMax
+	// opts[a]: block a's choices (k pieces, f tasks outside its chosen
+	// piece, f = big above minorMax) and the most each gives, every piece
+	// p credited ½·ω·|p|² (its own pairs' share of the charge).
+	type option struct {
+		k, f int
+		v    float64
+	}
+	opts := make([][]option, r)
+	sMin := math.MaxInt
 	for a, b := range blocks {
 		s := len(b.tasks)
+		sMin = min(sMin, s)
 		w := make([]float64, s*s)
 		for x, i := range b.tasks {
 			row := p.row(i)
@@ -149,47 +162,150 @@ func splitComponents(p *pairWeights, blocks []blockSplit, size []int, maxK int, 
 				}
 			}
 		}
-		phi[a], _ = exactSplits(w, s)
-		for k := 1; k <= s; k++ {
-			phi[a][k] += omega * float64(s) / 2
+		half := func(t int) float64 { return omega * float64(t) / 2 } // Σ ½·ω·|p| over t tasks
+		whole, _ := exactSplits(w, s, s)
+		opts[a] = append(opts[a], option{1, 0, whole[1] + half(s)})
+		if s-big >= 1 { // no piece of more than s − big tasks
+			split, _ := exactSplits(w, s, s-big)
+			for k := 2; k <= s; k++ {
+				if !math.IsInf(split[k], -1) {
+					opts[a] = append(opts[a], option{k, big, split[k] + half(s)})
+				}
+			}
 		}
-	}
-	// ext[U][e]: the most Σ phi over the blocks of U with e pieces more
-	// than blocks (e capped at maxK−1, standing for at least that many).
-	most := maxK - 1
-	ext := make([][]float64, full+1)
-	ext[0] = negInfs(most + 1)
-	ext[0][0] = 0
-	out := make([][]float64, full+1)
-	for U := 1; U <= full; U++ {
-		a := lowBit(U)
-		prev := ext[U&^(1<<uint(a))]
-		cur := negInfs(most + 1)
-		for e, v := range prev {
-			if math.IsInf(v, -1) {
+		// One piece of s − f tasks, the other f (1 ≤ f ≤ minorMax) in
+		// k − 1 pieces.
+		best := make(map[[2]int]float64)
+		for R := 1; R < 1<<uint(s); R++ {
+			f := bits.OnesCount(uint(R))
+			if f > minorMax || f >= s {
 				continue
 			}
-			for k := 1; k < len(phi[a]); k++ {
-				f := min(e+k-1, most)
-				cur[f] = max(cur[f], v+phi[a][k])
+			var rest, in []int
+			for x := 0; x < s; x++ {
+				if R&(1<<uint(x)) != 0 {
+					in = append(in, x)
+				} else {
+					rest = append(rest, x)
+				}
+			}
+			main := half(s - f)
+			for i, x := range rest {
+				for _, y := range rest[i+1:] {
+					main += w[x*s+y]
+				}
+			}
+			sub := make([]float64, f*f)
+			for i, x := range in {
+				for j, y := range in {
+					sub[i*f+j] = w[x*s+y]
+				}
+			}
+			parts, _ := exactSplits(sub, f, f)
+			for j := 1; j <= f; j++ {
+				key := [2]int{j + 1, f}
+				if v, ok := best[key]; !ok || main+parts[j]+half(f) > v {
+					best[key] = main + parts[j] + half(f)
+				}
 			}
 		}
-		ext[U] = cur
+		for key, v := range best {
+			opts[a] = append(opts[a], option{key[0], key[1], v})
+		}
+	}
+	out := make([][]float64, full+1)
+	for U := range out {
 		out[U] = negInfs(maxK + 1)
-		if bits.OnesCount(uint(U)) < 2 {
+	}
+	// For each g, ext[U][e*(big+1)+F]: the most Σ over the blocks of U of
+	// their choices of at most g pieces each (a block's pieces lie in
+	// distinct groups), with e pieces more than blocks (capped at g−1,
+	// standing for at least that many) and F tasks outside the chosen
+	// pieces (big: more than minorMax).
+	ext := make([][]float64, full+1)
+	for g := 2; g <= maxK; g++ {
+		width := g * (big + 1)
+		ext[0] = negInfs(width)
+		ext[0][0] = 0
+		for U := 1; U <= full; U++ {
+			a := lowBit(U)
+			prev := ext[U&^(1<<uint(a))]
+			cur := negInfs(width)
+			for idx, v := range prev {
+				if math.IsInf(v, -1) {
+					continue
+				}
+				e, F := idx/(big+1), idx%(big+1)
+				for _, o := range opts[a] {
+					if o.k > g {
+						continue
+					}
+					e2, F2 := min(e+o.k-1, g-1), min(F+o.f, big)
+					if i := e2*(big+1) + F2; v+o.v > cur[i] {
+						cur[i] = v + o.v
+					}
+				}
+			}
+			ext[U] = cur
+			u := bits.OnesCount(uint(U))
+			if u < 2 || g > size[U] {
+				continue
+			}
+			best := math.Inf(-1)
+			for F := 0; F <= big; F++ {
+				v := cur[(g-1)*(big+1)+F]
+				if math.IsInf(v, -1) {
+					continue
+				}
+				item := 0
+				if F < big {
+					item = max(0, sMin-F)
+				}
+				best = max(best, v-omega*leastSquares(u, item, size[U], g)/2)
+			}
+			if slack != nil {
+				best += slack[U]
+			}
+			out[U][g] = best
+		}
+	}
+	return out
+}
+
+// leastSquares is a lower bound on Σ|G|² over g groups holding n tasks in
+// all when u of the tasks' blocks each have a piece of at least item
+// tasks in one group: the pieces dealt as evenly as possible over the
+// groups and the other tasks poured into the lightest groups (with
+// item = 0, the sizes as equal as integers allow, or less).
+func leastSquares(u, item, n, g int) float64 {
+	if item == 0 {
+		return balancedSquares(n, g)
+	}
+	loads := make([]float64, g)
+	for i := range u {
+		loads[i%g] += float64(item)
+	}
+	slices.Sort(loads)
+	fluid := float64(n - u*item)
+	// Raise the lightest groups to a common level.
+	level, j := loads[0], 1
+	for fluid > 0 {
+		next := math.Inf(1)
+		if j < g {
+			next = loads[j]
+		}
+		if step := (next - level) * float64(j); step <= fluid {
+			fluid -= step
+			level = next
+			j++
 			continue
 		}
-		add := 0.0
-		if slack != nil {
-			add = slack[U]
-		}
-		for g := 2; g <= min(maxK, size[U]); g++ {
-			best := math.Inf(-1)
-			for _, v := range cur[min(g-1, most):] {
-				best = max(best, v)
-			}
-			out[U][g] = best - omega*balancedSquares(size[U], g)/2 + add
-		}
+		level += fluid / float64(j)
+		fluid = 0
+	}
+	out := 0.0
+	for _, l := range loads {
+		out += max(l, level) * max(l, level)
 	}
 	return out
 }

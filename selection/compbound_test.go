@@ -59,7 +59,7 @@ func blockWeights(rng *rand.Rand, labels []int, lo, hi, cross float64) *pairWeig
 func TestComponentBoundsBrute(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 8))
 	applied := 0
-	for trial := 0; trial < 200; trial++ {
+	for trial := 0; trial < 206; trial++ {
 		n := 3 + trial%9
 		blocks := 2 + rng.IntN(min(n-1, 5))
 		labels := make([]int, n)
@@ -68,6 +68,10 @@ func TestComponentBoundsBrute(t *testing.T) {
 			if trial%2 == 0 {
 				labels[j] = rng.IntN(blocks)
 			}
+		}
+		if trial >= 200 { // a block of 6: pieces beyond minorMax tasks apart
+			n, blocks = 11, 2
+			labels = []int{0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1}
 		}
 		lo, hi := -1.0, 2.0
 		if trial%3 == 0 {
@@ -100,7 +104,8 @@ func TestComponentBoundsBrute(t *testing.T) {
 }
 
 // TestComponentBoundsTight checks that the bound is the optimum on
-// cohesive blocks with near-uniform repulsion, where whole blocks merge.
+// cohesive blocks of equal size with near-uniform repulsion, where whole
+// blocks merge.
 func TestComponentBoundsTight(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	labels := []int{0, 0, 0, 1, 1, 1, 2, 2, 3, 3, 3}
@@ -118,8 +123,71 @@ func TestComponentBoundsTight(t *testing.T) {
 	opt := bruteWeights(p)
 	bound := componentBounds(p, labels, blockSplits(p, labels), n)
 	for k := 1; k < len(bound); k++ {
-		if math.Abs(bound[k]-opt[k]) > 0.05*math.Abs(opt[k]) {
+		if math.Abs(bound[k]-opt[k]) > 1e-9*math.Abs(opt[k]) {
 			t.Errorf("K=%d: bound %g, optimum %g", k, bound[k], opt[k])
+		}
+	}
+}
+
+// TestComponentBoundsScattered checks the bound where the optimum
+// scatters a block whose tasks repel each other over the groups (every
+// piece far below the block's size) and whole blocks join its pieces.
+func TestComponentBoundsScattered(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	labels := []int{0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4}
+	for trial := 0; trial < 3; trial++ {
+		n := len(labels)
+		p := blockWeights(rng, labels, -2.1, -1.9, -0.05)
+		opt := bruteWeights(p)
+		bound := componentBounds(p, labels, blockSplits(p, labels), n)
+		if len(bound) != 5 {
+			t.Fatalf("%d bounds, want 5", len(bound))
+		}
+		for k := 1; k < len(bound); k++ {
+
+			if bound[k] < opt[k]-1e-9 {
+				t.Errorf("trial %d K=%d: component bound %.12g below the optimum %.12g", trial, k, bound[k], opt[k])
+			}
+		}
+	}
+}
+
+// TestLeastSquares checks the bound on Σ|G|² against every split of n
+// tasks into g non-empty groups that can hold u pieces of item tasks each.
+func TestLeastSquares(t *testing.T) {
+	for n := 1; n <= 14; n++ {
+		for g := 1; g <= min(n, 4); g++ {
+			for item := 0; item <= 5; item++ {
+				for u := 0; u*max(item, 1) <= n; u++ {
+					best := math.Inf(1)
+					sizes := make([]int, g)
+					var rec func(i, left int)
+					rec = func(i, left int) {
+						if i == g-1 {
+							sizes[i] = left
+							sq, fit := 0.0, 0
+							for _, s := range sizes {
+								sq += float64(s * s)
+								if item > 0 {
+									fit += s / item
+								}
+							}
+							if item == 0 || fit >= u {
+								best = min(best, sq)
+							}
+							return
+						}
+						for s := 1; s <= left-(g-1-i); s++ {
+							sizes[i] = s
+							rec(i+1, left-s)
+						}
+					}
+					rec(0, n)
+					if got := leastSquares(u, item, n, g); !math.IsInf(best, 1) && got > best+1e-9 {
+						t.Errorf("n=%d g=%d u=%d item=%d: bound %g above the least %g", n, g, u, item, got, best)
+					}
+				}
+			}
 		}
 	}
 }
