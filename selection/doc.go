@@ -293,24 +293,30 @@
 // sit with other blocks almost free. When no weight between two blocks is
 // positive, every block has at most 10 tasks and there are at most 12
 // blocks, a fourth bound charges them, for numbers of groups below the
-// number of blocks. Let ω ≥ 0 be minus the largest
-// weight between two blocks, so that every pair (i, j) across blocks has
-// w_ij ≤ −ω. Call the pieces of a partition P as in "Block bound", and
-// join two blocks when some group holds pieces of both; the classes of
-// this relation are P's components: sets of blocks whose tasks fill a set
-// of groups on their own. For a set U of blocks with N_U tasks, and g ≥ 1
-// groups, let
+// number of blocks. Call the pieces of a partition P as in "Block bound",
+// and join two blocks when some group holds pieces of both; the classes of
+// this relation are P's components: sets of blocks whose tasks fill some
+// of the groups on their own. Let ω ≥ 0 be a charge such that every pair
+// (i, j) across blocks has w_ij ≤ −ω (minus the largest weight across
+// blocks). For a set U of u blocks with N_U tasks, s_min the fewest tasks
+// of a block, and g ≥ 1 groups, let
 //
 //	Φ(U, g) = best_a(g)                                    if U = {a}
 //	Φ(U, 1) = Σ_{a∈U} best_a(1) + Σ_{a<b in U} W_ab        (one group)
-//	Φ(U, g) = max over k_a ≥ 1 with Σ_a (k_a − 1) ≥ g − 1 of
-//	          Σ_{a∈U} φ_a(k_a) − ½·ω·Q(N_U, g)             (g ≥ 2)
+//	Φ(U, g) = max of Σ_{a∈U} φ_a(k_a, f_a) − ½·ω·L(U, g, Σ_a f_a)  (g ≥ 2)
 //
-// where W_ab is the summed weight between blocks a and b, φ_a(k) the
-// largest value over partitions of block a into k pieces of Σ over the
-// pieces p of (the weight inside p + ½·ω·|p|²), found by the program of
-// "Block bound" on the weights w + ω, and Q(N, g) the least Σ|G|² over g
-// groups of N tasks in all (sizes as equal as integers allow).
+// with the maximum over 1 ≤ k_a ≤ g with Σ_a (k_a − 1) ≥ g − 1 and over
+// f_a, where W_ab is the summed weight between blocks a and b; φ_a(k, f)
+// is the largest value over partitions of block a into k pieces of Σ over
+// the pieces p of (the weight inside p + ½·ω·|p|²), among the partitions
+// with a piece of s_a − f tasks for f ≤ 4 (f = 0: the block whole), and
+// among those whose pieces all have at most s_a − 5 tasks for f = "more"
+// (found by the program of "Block bound" on the weights w + ω, with a
+// largest piece); and L(U, g, F) is a least Σ|G|² over g groups of N_U
+// tasks: with v = s_min − F > 0 (F ≤ 4), u pieces of v tasks dealt as
+// evenly as possible over the g groups and the other tasks poured into the
+// lightest groups, real-valued; otherwise Q(N_U, g), the g sizes as equal
+// as integers allow.
 //
 // Claim: a partition into exactly K groups scores at most the largest
 // Σ_c Φ(U_c, g_c) over partitions of the blocks into sets U_c with
@@ -323,14 +329,22 @@
 // best_a(g_c). A component in one group is its blocks whole together:
 // exactly Φ(U, 1). Otherwise, with g ≥ 2 groups, its pieces and groups
 // form a connected bipartite graph (a piece joins its block to its group)
-// with Σ_a k_a edges and |U| + g vertices, so Σ_a k_a ≥ |U| + g − 1. Its
-// pairs inside blocks weigh Σ_a (the weight inside a's pieces). A group
-// G of the component whose pieces have sizes s_1..s_q holds
-// (|G|² − Σ s_x²)/2 pairs across blocks, each at most −ω, and
-// Σ_G |G|² ≥ Q(N_U, g) since the g sizes sum to N_U; so the pairs across
-// blocks weigh at most ½·ω·Σ_pieces |p|² − ½·ω·Q(N_U, g), and with the
-// pieces' share moved to their blocks the component scores at most
-// Σ_a φ_a(k_a) − ½·ω·Q(N_U, g). ∎
+// with Σ_a k_a edges and u + g vertices, so Σ_a k_a ≥ u + g − 1; a
+// block's pieces lie in distinct groups, so k_a ≤ g. Take f_a = s_a minus
+// the size of a's largest piece (or "more" above 4). Its pairs inside
+// blocks weigh Σ_a (the weight inside a's pieces). A group G whose pieces
+// have sizes s_1..s_q holds (|G|² − Σ s_x²)/2 pairs across blocks, each at
+// most −ω, so the pairs across blocks weigh at most
+// ½·ω·Σ_pieces |p|² − ½·ω·Σ_G |G|², and with the pieces' share moved to
+// their blocks the component scores at most Σ_a φ_a(k_a, f_a) −
+// ½·ω·Σ_G |G|². It remains that Σ_G |G|² ≥ L(U, g, F). Always
+// Σ_G |G|² ≥ Q(N_U, g). When F ≤ 4, each block has a piece of at least
+// s_a − f_a ≥ v tasks inside one group; with c_G such pieces in group G,
+// |G| ≥ c_G·v, and Σ_G |G|² is at least h(c·v), the least Σ y_G² over
+// real y_G ≥ c_G·v summing to N_U (the pouring). h is convex (a partial
+// minimum of a convex function over a convex set) and symmetric, hence
+// Schur-convex, and the even deal of the u pieces is majorized by every
+// other deal, so h(c·v) ≥ h(even deal) = L(U, g, F). ∎
 //
 // The charge need not be the largest weight. For any ω ≥ 0 and a
 // component U, let D_U be the matrix over U's tasks of w_ij + ω on pairs
@@ -347,9 +361,8 @@
 // It is tight when merging whole blocks is the best way to use fewer
 // groups and the weights across blocks are nearly equal (planted families
 // under rule zsum: the weights across families are all negative and close
-// to their mean); the gap it leaves is the spread of those weights (the
-// largest against the mean, or the eigenvalue term) and the rounding of Q
-// to sizes that whole blocks cannot reach.
+// to their mean); what it leaves is the spread of those weights (the
+// largest against the mean, or the eigenvalue term).
 //
 // [Solve] and [SolveMatrix] pick the exact solver when its work estimate is
 // small enough, the partition search for rule zsum under network budgets
