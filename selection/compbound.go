@@ -163,8 +163,13 @@ func splitComponents(p *pairWeights, blocks []blockSplit, size []int, maxK int, 
 			}
 		}
 		half := func(t int) float64 { return omega * float64(t) / 2 } // Σ ½·ω·|p| over t tasks
-		whole, _ := exactSplits(w, s, s)
-		opts[a] = append(opts[a], option{1, 0, whole[1] + half(s)})
+		whole := half(s)
+		for x := range s {
+			for y := x + 1; y < s; y++ {
+				whole += w[x*s+y]
+			}
+		}
+		opts[a] = append(opts[a], option{1, 0, whole})
 		if s-big >= 1 { // no piece of more than s − big tasks
 			split, _ := exactSplits(w, s, s-big)
 			for k := 2; k <= s; k++ {
@@ -353,7 +358,7 @@ func remainderSlack(p *pairWeights, labels []int, blocks []blockSplit, mean floa
 
 // remainderExactTasks is the most tasks of a set of blocks whose
 // remainder [remainderSlack] reduces on its own.
-const remainderExactTasks = 40
+const remainderExactTasks = 30
 
 // balancedSquares is the least Σ|G|² over partitions of n tasks into g
 // groups: sizes as equal as integers allow.

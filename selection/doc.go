@@ -354,7 +354,7 @@
 // so Φ(U, g) with charge ω plus ½·N_U·λ_max(D_U) bounds the component
 // too, and each component may take the lesser of the two. The bound uses
 // ω minus the largest weight across blocks (D_U ≤ 0, nothing added) and ω
-// minus their mean, with λ_max(D_U) computed for components of at most 40
+// minus their mean, with λ_max(D_U) computed for components of at most 30
 // tasks and replaced above by λ_max of the whole D, at least as large
 // (the eigenvalues of a principal submatrix interlace).
 //
