@@ -164,14 +164,12 @@ func (r *runCommand) trainer(stderr io.Writer) (*trainingSetup, error) {
 	st.description, st.source = gomlxtrainer.Describe(ds), catalog.Recorded(src, ds)
 	var dataForSeed func(uint64) (data.Dataset, error)
 	if f.varySplit {
-		if recorded && td.Data == "" {
-			return nil, badInputf("-vary-split with -from: give the data flags of %s's run too", f.from)
-		}
+		// The source as opened: with -from, the recorded one.
 		var err error
-		if dataForSeed, err = td.SplitPerSeed(ds, f.seed); err != nil {
+		if dataForSeed, err = src.SplitPerSeed(ds, f.seed); err != nil {
 			return nil, err
 		}
-		st.description["split"] = fmt.Sprintf("varies with the seed (-vary-split): the repetition with training seed %d+r uses row-split seed %d+r", f.seed, td.SplitSeed)
+		st.description["split"] = fmt.Sprintf("varies with the seed (-vary-split): the repetition with training seed %d+r uses row-split seed %d+r", f.seed, src.CSV.SplitSeed)
 	}
 	st.tr = &gomlxtrainer.Trainer{Data: ds, DataForSeed: dataForSeed, Config: cfg, Affinity: aff}
 	return st, nil
