@@ -141,6 +141,22 @@ func (c Choice) TrainingSource(seed uint64, given map[string]bool) (Spec, error)
 	return Spec{Glyphs: &GlyphsSpec{N: c.Glyphs, Size: c.GlyphSize, Seed: seed}}, nil
 }
 
+// Load opens the data set of a training command (TrainingSource with seed
+// and given) with open, and returns it with the tasks to use (TaskNames)
+// and its source.
+func (c Choice) Load(seed uint64, given map[string]bool, open func(Spec) (data.Dataset, error)) (data.Dataset, []string, Spec, error) {
+	src, err := c.TrainingSource(seed, given)
+	if err != nil {
+		return nil, nil, src, err
+	}
+	ds, err := open(src)
+	if err != nil {
+		return nil, nil, src, err
+	}
+	tasks, err := c.TaskNames(ds)
+	return ds, tasks, src, err
+}
+
 // TaskNames returns the tasks of ds that c chooses: every task, or those
 // of Tasks, each checked against ds.
 func (c Choice) TaskNames(ds data.Dataset) ([]string, error) {
