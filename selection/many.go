@@ -91,6 +91,41 @@ func CheckTasks(n int, rule string, b Budget, opt Options) error {
 	return checkManyTasks(&AffinitySum{A: make([][]float64, n)}, b, opt)
 }
 
+// TaskLimit is what keeps a selection to at most [MaxTasks] tasks
+// ([TaskLimitOf]).
+type TaskLimit int
+
+// Task limits, in the order [TaskLimitOf] reports them.
+const (
+	// NoTaskLimit: the selection takes any number of tasks.
+	NoTaskLimit TaskLimit = iota
+	// RuleTaskLimit: the rule's search (every rule but [RuleZSum]).
+	RuleTaskLimit
+	// GroupSizeTaskLimit: a group-size cap (Options.MaxGroupSize).
+	GroupSizeTaskLimit
+	// BudgetTaskLimit: budgets other than k networks (cost model
+	// [CostStandley]).
+	BudgetTaskLimit
+)
+
+// TaskLimitOf says whether a selection by the named rule (see [NewRule]),
+// with group sizes capped at maxGroupSize (0: no cap) under budgets of
+// the cost model costModel ([CostNetworks] or [CostStandley]), takes more
+// than [MaxTasks] tasks, and if not, what limits it: the rule first, then
+// the cap, then the budgets. Only rule zsum under budgets of k networks
+// without a cap, solved by the partition search, takes any number.
+func TaskLimitOf(rule string, maxGroupSize int, costModel string) TaskLimit {
+	switch {
+	case rule != RuleZSum:
+		return RuleTaskLimit
+	case maxGroupSize > 0:
+		return GroupSizeTaskLimit
+	case costModel != CostNetworks:
+		return BudgetTaskLimit
+	}
+	return NoTaskLimit
+}
+
 // checkManyTasks explains why r and b cannot be solved above [MaxTasks]
 // tasks, or returns nil when the task count is within it.
 func checkManyTasks(r Rule, b Budget, opt Options) error {
