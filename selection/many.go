@@ -174,7 +174,7 @@ func solvePartitions(r *AffinitySum, bs []Budget, opt Options) ([]*Result, error
 	}
 	p := newPairWeights(r)
 	found, spent := partitionSearch(p, ks, iters, opt.Seed, stop)
-	bound := partitionBounds(r, maxK)
+	bound := partitionBounds(r, p, maxK)
 	refineByBlocks(p, found, spent, ks, bound, iters, opt.Seed)
 	out := make([]*Result, len(bs))
 	for i, b := range bs {
@@ -270,8 +270,8 @@ func contractBlocks(p *pairWeights, s *partState) *pairWeights {
 // partitions into exactly K groups: the two of [countBound], with each
 // task's gains read from its column of A (its own score) and with the pair
 // weights split evenly between the two tasks of a pair, and the spectral
-// bound of [spectralBound].
-func partitionBounds(r *AffinitySum, maxK int) []float64 {
+// bound of [spectralBound] on p, r's pair weights.
+func partitionBounds(r *AffinitySum, p *pairWeights, maxK int) []float64 {
 	n := r.N()
 	col := newCountBound(n, func(j int, buf []float64) {
 		for i := range buf {
@@ -284,7 +284,7 @@ func partitionBounds(r *AffinitySum, maxK int) []float64 {
 		}
 	})
 	a, b := col.bounds(maxK), sym.bounds(maxK)
-	c := newSpectralBound(newPairWeights(r)).bounds(maxK)
+	c := newSpectralBound(p).bounds(maxK)
 	for k := range a {
 		a[k] = min(a[k], b[k], c[k])
 	}

@@ -57,7 +57,7 @@ func TestPartitionSearchMatchesExact(t *testing.T) {
 		n := 2 + trial%9
 		r := zsumOf(randMatrix(rng, n, -1, 1))
 		opt := brutePartitions(r)
-		bound := partitionBounds(r, n)
+		bound := partitionBounds(r, newPairWeights(r), n)
 		for k := 1; k <= n; k++ {
 			if bound[k] < opt[k]-1e-9 {
 				t.Errorf("n=%d K=%d: bound %.12g below the optimum %.12g", n, k, bound[k], opt[k])
