@@ -217,4 +217,11 @@ func TestRunFromVarySplit(t *testing.T) {
 	if a, b := unitNames(t, changed), unitNames(t, scratch); !slices.Equal(a, b) {
 		t.Errorf("units of the changed run %v, of the run from scratch %v", a, b)
 	}
+	// Without -vary-split, the data differ from OLD's in their split.
+	var stdout, stderr bytes.Buffer
+	x := filepath.Join(dir, "x")
+	code := run([]string{"run", "-from", old, "-add", "r", "-methods", "mtl", "-seeds", "2", "-epochs", "1", "-no-report", "-out", x}, &stdout, &stderr)
+	if code != 2 || !strings.Contains(stderr.String(), "the data differ") || !strings.Contains(stderr.String(), "split") || strings.Count(stderr.String(), "\n") != 1 {
+		t.Errorf("-from a -vary-split run without it: exit %d, %q", code, stderr.String())
+	}
 }
