@@ -230,6 +230,62 @@ func distinct(option string, tasks []string) error {
 	return nil
 }
 
+// Given is what a command line gave of the settings an update takes
+// from the record of the run it continues (Settings).
+type Given struct {
+	// Flags names the flags given: "seed", "divide-by-lr" and the data
+	// flags (catalog.SourceFlags) count.
+	Flags map[string]bool
+	// Seed and DivideByLR are -seed's and -divide-by-lr's values, used
+	// when given.
+	Seed       uint64
+	DivideByLR bool
+	// Data are the data flags' values.
+	Data catalog.Choice
+}
+
+// Settings are what an update starts from: the continued run's seed,
+// data source and recipe as its record holds them, changed by what the
+// command line gave.
+type Settings struct {
+	Seed uint64
+	// Source is the data source (Source): the record's, with the data
+	// flags given merged in, the added tasks further targets of a CSV
+	// file.
+	Source catalog.Spec
+	// Config and Affinity are the record's recipe and measurement, with
+	// the -divide-by-lr given. A command changes them by the recipe flags
+	// given before Check, which names a field that then differs from the
+	// record.
+	Config   mtl.Config
+	Affinity affinity.Options
+}
+
+// Settings returns the settings of the update: the record's seed and
+// division by the learning rate unless g gives them, its data source
+// changed by the data flags given (catalog.Choice.Over, then Source,
+// which refuses a value other than the record's), and its recipe. A seed
+// that differs from the record's is refused by Check.
+func (u *Update) Settings(g Given) (Settings, error) {
+	s := Settings{Seed: u.old.Seed, Config: u.old.Config, Affinity: u.old.Affinity}
+	if g.Flags["seed"] {
+		s.Seed = g.Seed
+	}
+	if g.Flags["divide-by-lr"] {
+		s.Affinity.DivideByLR = g.DivideByLR
+	}
+	var recorded catalog.Spec
+	if u.old.Source != nil {
+		recorded = *u.old.Source
+	}
+	given, err := g.Data.Over(recorded, g.Flags, s.Seed)
+	if err != nil {
+		return s, err
+	}
+	s.Source, err = u.Source(given)
+	return s, err
+}
+
 // Source returns the data source of the update (SourceFor) and keeps it
 // for the record.
 func (u *Update) Source(given catalog.Spec) (catalog.Spec, error) {
