@@ -40,9 +40,16 @@ func CheckDir(dir string) (*experiment.CheckReport, error) {
 	if !exists(l.RunRecord()) && !exists(checkpoint) {
 		return nil, inputf("%s is not a tag affinity folder (no %s or %s)", dir, filepath.Base(l.RunRecord()), mtl.CheckpointFile)
 	}
+	// run.json, read once: it names the command in the repairs, and its
+	// tasks are those the sums must have.
 	command := "tag affinity (or tag update)"
 	var rec Record
-	if b, err := os.ReadFile(l.RunRecord()); err == nil && json.Unmarshal(b, &rec) == nil {
+	b, readErr := os.ReadFile(l.RunRecord())
+	decodeErr := readErr
+	if readErr == nil {
+		decodeErr = json.Unmarshal(b, &rec)
+	}
+	if decodeErr == nil {
 		command = "tag affinity"
 		if rec.Update != nil {
 			command = "tag update"
@@ -65,10 +72,8 @@ func CheckDir(dir string) (*experiment.CheckReport, error) {
 		b, err := os.ReadFile(p)
 		return b, err == nil
 	}
-	if b, ok := readable(l.RunRecord()); ok {
-		if err := json.Unmarshal(b, &rec); err != nil || len(rec.Tasks) == 0 {
-			rep.Add(l.RunRecord(), fmt.Sprintf("not a run record (%v)", err), repair(l.RunRecord()))
-		}
+	if readErr == nil && !rep.Has(l.RunRecord()) && (decodeErr != nil || len(rec.Tasks) == 0) {
+		rep.Add(l.RunRecord(), fmt.Sprintf("not a run record (%v)", decodeErr), repair(l.RunRecord()))
 	}
 	if b, ok := readable(l.AffinitySums()); ok {
 		var sums affinity.PairSums

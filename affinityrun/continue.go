@@ -25,7 +25,8 @@ type Continue struct {
 	Affinity affinity.Options
 	// Steps > 0 measures for exactly that many steps; 0 until Rule is
 	// met, for at most MaxEpochs epochs (0: the recipe's). Rule.Every 0
-	// means DefaultCheckMeasurements affinity measurements.
+	// means the default interval of GroupStability.WithDefaultEvery over
+	// the recipe's planned steps.
 	Steps, MaxEpochs int
 	Rule             GroupStability
 	// Refresh adds the measurements of the old pairs to their sums.
@@ -83,7 +84,7 @@ func (c Continue) Run(ctx context.Context, ds data.Dataset) (*Continued, error) 
 		if c.MaxEpochs > 0 {
 			window.Epochs = c.MaxEpochs
 		}
-		rule := c.Rule.WithDefaultEvery(max(c.Affinity.Every, 1))
+		rule := c.Rule.WithDefaultEvery(max(c.Affinity.Every, 1), c.Config.Epochs*stepsPerEpoch)
 		refresh := c.Refresh
 		stopper = &Stopper{&tracker{rule: rule, watched: c.Added, matrix: func(acc *affinity.Accumulator) (*taskmatrix.Matrix, error) {
 			sums, err := kept.Merge(acc, refresh)

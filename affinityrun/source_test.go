@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/data/catalog"
+	"github.com/tagroup/tag/mtl"
 )
 
 // Source takes the record's data source, lets the command line repeat it
@@ -61,6 +63,34 @@ func TestUpdateSource(t *testing.T) {
 		t.Errorf("other glyphs: %v", err)
 	}
 	if _, err := (&Update{opt: UpdateOptions{From: "A"}, old: &Record{}}).Source(glyphs); !IsInput(err) {
+		t.Errorf("a record without a source: %v", err)
+	}
+}
+
+// Settings start from the record (seed, division by the learning rate,
+// data source with the added task, recipe), take -seed and -divide-by-lr
+// when given, merge the data flags given into the recorded source, and
+// refuse a data flag that differs from the record, naming the field.
+func TestUpdateSettings(t *testing.T) {
+	rec := catalog.Spec{CSV: &catalog.CSVSpec{Path: "f.csv", Targets: []string{"a1", "b1"}, Features: []string{"x0"}, ValFraction: 0.1, TestFraction: 0.1}}
+	old := &Record{Source: &rec, Seed: 3, Config: mtl.Config{Epochs: 4}, Affinity: affinity.Options{Every: 2, DivideByLR: true}}
+	u := &Update{opt: UpdateOptions{From: "A"}, old: old, rec: UpdateRecord{Added: []string{"a2"}}}
+	s, err := u.Settings(Given{Seed: 1, Data: catalog.Choice{Targets: "b1,a1", SplitSeed: 2}})
+	if err != nil || s.Seed != 3 || !s.Affinity.DivideByLR || s.Affinity.Every != 2 || s.Config.Epochs != 4 || !slices.Equal(s.Source.CSV.Targets, []string{"a1", "b1", "a2"}) {
+		t.Errorf("nothing given: %+v, %v", s, err)
+	}
+	s, err = u.Settings(Given{Flags: map[string]bool{"seed": true, "divide-by-lr": true, "targets": true}, Seed: 5, Data: catalog.Choice{Targets: "b1,a1"}})
+	if err != nil || s.Seed != 5 || s.Affinity.DivideByLR || !slices.Equal(s.Source.CSV.Targets, []string{"a1", "b1", "a2"}) {
+		t.Errorf("-seed, -divide-by-lr=false and the first targets given: %+v, %v", s, err)
+	}
+	if !old.Affinity.DivideByLR || old.Seed != 3 {
+		t.Errorf("Settings changed the record: %+v", old)
+	}
+	if _, err := u.Settings(Given{Flags: map[string]bool{"data-seed": true}, Data: catalog.Choice{SplitSeed: 2}}); !IsInput(err) || !strings.Contains(err.Error(), "split_seed 0 there, 2 here") {
+		t.Errorf("another split: %v", err)
+	}
+	u.old = &Record{Seed: 3}
+	if _, err := u.Settings(Given{}); !IsInput(err) || !strings.Contains(err.Error(), "records no data source") {
 		t.Errorf("a record without a source: %v", err)
 	}
 }

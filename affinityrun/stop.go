@@ -39,8 +39,20 @@ const (
 	// groups equal the previous check's that ends a measurement.
 	DefaultStableChecks = 3
 	// DefaultCheckMeasurements is the number of affinity measurements
-	// between two checks.
+	// between two checks, unless that would space the checks by more
+	// than 1/CheckShare of the planned steps (WithDefaultEvery).
 	DefaultCheckMeasurements = 5
+	// MinCheckMeasurements is the fewest affinity measurements between
+	// two checks that WithDefaultEvery chooses: with one, the groups of
+	// consecutive checks differ by a single noisy measurement, and a
+	// 6,000-row CSV update stopped at 8% of the steps with wrong groups.
+	MinCheckMeasurements = 2
+	// CheckShare bounds the default check interval to 1/CheckShare of
+	// the planned steps (2.5%), so that the DefaultStableChecks+1 checks
+	// a stop needs fit in a tenth of the run: with the CSV recipe
+	// (a measurement every 10 steps, 740 steps on 6,000 rows) five
+	// measurements per check held every update above 27% of the steps.
+	CheckShare = 40
 	// DefaultMinHalfAgreement is the adjusted Rand index that the groups
 	// of each half of the measurements must reach against the groups of
 	// all of them, at one budget at least, for a check to count as
@@ -111,15 +123,40 @@ type GroupStability struct {
 	MinHalfAgreement float64 `json:"min_half_agreement"`
 	MinReliability   float64 `json:"min_reliability"`
 	SettledMore      float64 `json:"settled_more,omitempty"`
+	// MinMeasurements is the fewest measurements the measurement ends
+	// with (0: no such condition). WithDefaultEvery sets it where it
+	// spaces the checks by fewer than DefaultCheckMeasurements
+	// measurements, to what Checks+1 checks at that spacing hold: closer
+	// checks notice sooner that the groups have settled, but a stop rests
+	// on as many measurements as before.
+	MinMeasurements int `json:"min_measurements,omitempty"`
 }
 
 // WithDefaultEvery returns g with an Every of 0 (the default) replaced by
-// DefaultCheckMeasurements measurements of measureEvery steps each.
-func (g GroupStability) WithDefaultEvery(measureEvery int) GroupStability {
+// DefaultCheckMeasurements measurements of measureEvery steps each, or
+// fewer (down to MinCheckMeasurements) where that would exceed
+// 1/CheckShare of plannedSteps, the steps of the whole run (0: unknown,
+// no such limit). The built-in recipes measure often enough that their
+// checks stay every 5 measurements.
+func (g GroupStability) WithDefaultEvery(measureEvery, plannedSteps int) GroupStability {
 	if g.Every == 0 {
-		g.Every = DefaultCheckMeasurements * measureEvery
+		m := CheckMeasurements(measureEvery, plannedSteps)
+		g.Every = m * measureEvery
+		if m < DefaultCheckMeasurements {
+			g.MinMeasurements = DefaultCheckMeasurements * (g.Checks + 1)
+		}
 	}
 	return g
+}
+
+// CheckMeasurements is the number of affinity measurements between two
+// checks of the default interval for a measurement every measureEvery
+// steps in a run of plannedSteps steps (see WithDefaultEvery).
+func CheckMeasurements(measureEvery, plannedSteps int) int {
+	if plannedSteps <= 0 || measureEvery <= 0 {
+		return DefaultCheckMeasurements
+	}
+	return min(max(plannedSteps/(CheckShare*measureEvery), MinCheckMeasurements), DefaultCheckMeasurements)
 }
 
 // Validate checks the rule's parameters; errors name the option.
@@ -168,8 +205,12 @@ func (g GroupStability) CheckTasks(n int) error {
 
 // String describes the rule in words, for run.json and changes.md.
 func (g GroupStability) String() string {
-	return fmt.Sprintf("every %d steps, the groups at budgets %s (rule %s); stop after %d checks in a row %s",
+	s := fmt.Sprintf("every %d steps, the groups at budgets %s (rule %s); stop after %d checks in a row %s",
 		g.Every, intsText(g.Budgets), g.Rule, g.Checks, g.steadyText())
+	if g.MinMeasurements > 0 {
+		s += fmt.Sprintf(", with at least %d measurements in all", g.MinMeasurements)
+	}
+	return s
 }
 
 // steadyText says what makes a check steady.
@@ -511,7 +552,7 @@ func (t *tracker) halfAgreement(acc *affinity.Accumulator, pairs [][2]int, c *Ch
 // met reports whether the last check ended the measurement.
 func (t *tracker) met() bool {
 	n := len(t.st.Checks)
-	return t.err == nil && n > 0 && t.st.Checks[n-1].Run >= t.rule.Checks && t.settledLongEnough()
+	return t.err == nil && n > 0 && t.st.Checks[n-1].Run >= t.rule.Checks && t.st.Checks[n-1].Measurements >= t.rule.MinMeasurements && t.settledLongEnough()
 }
 
 // reason says in words why the measurement ended, given the steps
@@ -543,6 +584,9 @@ func (t *tracker) reason(steps int, otherwise string) string {
 	}
 	if t.rule.MinReliability > gateOff {
 		gates += fmt.Sprintf(", %d had split-half reliability ≥ %g", rel, t.rule.MinReliability)
+	}
+	if best >= t.rule.Checks && t.rule.MinMeasurements > 0 {
+		gates += fmt.Sprintf("; it also needs at least %d measurements in all", t.rule.MinMeasurements)
 	}
 	return fmt.Sprintf("the stop rule was not met: it needs %d checks in a row %s, and in %d checks at most %d in a row were (%s); the measurement ran instead %s, %d steps",
 		t.rule.Checks, t.rule.steadyText(), n, best, gates, otherwise, steps)

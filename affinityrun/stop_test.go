@@ -418,3 +418,66 @@ func TestSettledMore(t *testing.T) {
 		t.Errorf("SettledMore −1: %v", err)
 	}
 }
+
+func TestDefaultCheckInterval(t *testing.T) {
+	for _, c := range []struct {
+		name                          string
+		every, measure, planned, want int
+	}{
+		{"built-in recipe (every 2 steps, 1,000 steps)", 0, 2, 1000, 10},
+		{"CSV recipe on 6,000 rows (every 10, 740)", 0, 10, 740, 20},
+		{"CSV recipe on 20,000 rows (every 10, 2,500)", 0, 10, 2500, 50},
+		{"a run shorter than 2 measurements per 2.5%", 0, 10, 100, 20},
+		{"between the limits (every 4, 600 steps)", 0, 4, 600, 12},
+		{"planned steps unknown", 0, 3, 0, 15},
+		{"given by the user", 7, 10, 740, 7},
+	} {
+		g := GroupStability{Every: c.every, Checks: DefaultStableChecks}.WithDefaultEvery(c.measure, c.planned)
+		if g.Every != c.want {
+			t.Errorf("%s: every %d steps, want %d", c.name, g.Every, c.want)
+		}
+		// Closer checks than the default's keep the default's evidence:
+		// Checks+1 checks of DefaultCheckMeasurements measurements.
+		want := 0
+		if c.every == 0 && c.want < DefaultCheckMeasurements*c.measure {
+			want = DefaultCheckMeasurements * (DefaultStableChecks + 1)
+		}
+		if g.MinMeasurements != want {
+			t.Errorf("%s: at least %d measurements, want %d", c.name, g.MinMeasurements, want)
+		}
+	}
+}
+
+// A stop with checks closer than the default's waits for MinMeasurements:
+// the groups are steady from the fourth check on, and the measurement
+// ends at the first steady check holding 20 measurements; the reason of a
+// run that ends sooner names the minimum.
+func TestMinMeasurements(t *testing.T) {
+	tasks := []string{"a0", "a1", "a2", "b0", "b1", "b2", "c0", "c1"}
+	planted := func(i, j int) float64 {
+		if tasks[i][0] == tasks[j][0] {
+			return 1
+		}
+		return 0
+	}
+	run := func(min, checks int) (*tracker, int) {
+		rule := GroupStability{Budgets: []int{3}, Rule: selection.DefaultRule, Every: 1, Checks: 3, MinHalfAgreement: -1, MinReliability: -1, MinMeasurements: min}
+		tr := &tracker{rule: rule, matrix: func(a *affinity.Accumulator) (*taskmatrix.Matrix, error) { return a.Affinity(), nil }}
+		rng := rand.New(rand.NewPCG(7, 8))
+		return tr, runTracker(t, tr.stopRule(), affinity.NewAccumulator(tasks), func() [][]float64 { return noisy(rng, tasks, planted, 0.1) }, checks)
+	}
+	if _, stop := run(0, 100); stop != 3 {
+		t.Fatalf("without a minimum: stopped at check %d, want 3 (the fourth)", stop)
+	}
+	tr, stop := run(20, 100)
+	if stop != 19 || tr.st.Checks[stop].Measurements != 20 {
+		t.Fatalf("with at least 20 measurements: stopped at check %d, want 19 (20 measurements)", stop)
+	}
+	if !strings.Contains(tr.rule.String(), "at least 20 measurements in all") {
+		t.Errorf("rule %q does not name the minimum", tr.rule.String())
+	}
+	short, stop := run(20, 10)
+	if stop >= 0 || !strings.Contains(short.reason(10, "to the end of training,"), "it also needs at least 20 measurements in all") {
+		t.Errorf("a run of 10 measurements: stop %d, reason %q", stop, short.reason(10, "to the end of training,"))
+	}
+}

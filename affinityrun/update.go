@@ -79,7 +79,7 @@ type UpdateOptions struct {
 	// recipe's).
 	Steps, MaxEpochs int
 	// Checks is GroupStability.Checks; CheckEvery its Every (0:
-	// DefaultCheckMeasurements affinity measurements); MinHalfAgreement
+	// the default interval, GroupStability.WithDefaultEvery); MinHalfAgreement
 	// and MinReliability its gates of the same names (-1: off), and
 	// SettledMore its multiple of the same name (0: off).
 	Checks, CheckEvery                            int
@@ -101,12 +101,11 @@ type UpdateOptions struct {
 	Progress func(mtl.Progress)
 }
 
-// stopRule is the options' GroupStability for a measurement every
-// measureEvery steps.
-func (o UpdateOptions) stopRule(measureEvery int) GroupStability {
-	r := GroupStability{Budgets: BudgetsFor(o.Budgets, math.MaxInt), Rule: o.Rule, Every: o.CheckEvery, Checks: o.Checks,
+// stopRule is the options' GroupStability; an Every of 0 is filled in by
+// Continue, which knows the measurement interval and the planned steps.
+func (o UpdateOptions) stopRule() GroupStability {
+	return GroupStability{Budgets: BudgetsFor(o.Budgets, math.MaxInt), Rule: o.Rule, Every: o.CheckEvery, Checks: o.Checks,
 		MinHalfAgreement: o.MinHalfAgreement, MinReliability: o.MinReliability, SettledMore: o.SettledMore}
-	return r.WithDefaultEvery(measureEvery)
 }
 
 // Update is one update of an affinity run in progress: PlanUpdate, Check,
@@ -145,11 +144,11 @@ func PlanUpdate(o UpdateOptions) (*Update, error) {
 	case o.Steps < 0:
 		return nil, inputf("-steps %d: want 0 (until stable) or more", o.Steps)
 	case o.CheckEvery < 0:
-		return nil, inputf("-check-every %d: want 0 (every %d measurements) or more steps", o.CheckEvery, DefaultCheckMeasurements)
+		return nil, inputf("-check-every %d: want 0 (every %d measurements, fewer in a short run) or more steps", o.CheckEvery, DefaultCheckMeasurements)
 	case o.MaxEpochs < 0:
 		return nil, inputf("-max-epochs %d: want 0 (the recipe's) or more", o.MaxEpochs)
 	}
-	if err := o.stopRule(1).Validate(); err != nil {
+	if err := o.stopRule().WithDefaultEvery(1, 0).Validate(); err != nil {
 		return nil, err
 	}
 	if a, b := filepath.Clean(o.From), filepath.Clean(o.Out); a == b {
@@ -168,7 +167,7 @@ func PlanUpdate(o UpdateOptions) (*Update, error) {
 	}
 	u.budgets, u.opt.Budgets = o.Budgets, BudgetsFor(o.Budgets, len(u.tasks))
 	o = u.opt
-	if err := o.stopRule(1).CheckTasks(len(u.tasks)); err != nil {
+	if err := o.stopRule().CheckTasks(len(u.tasks)); err != nil {
 		return nil, err
 	}
 	if u.scratch, err = readScratch(o.Compare, u.tasks); err != nil {
@@ -229,6 +228,62 @@ func distinct(option string, tasks []string) error {
 		}
 	}
 	return nil
+}
+
+// Given is what a command line gave of the settings an update takes
+// from the record of the run it continues (Settings).
+type Given struct {
+	// Flags names the flags given: "seed", "divide-by-lr" and the data
+	// flags (catalog.SourceFlags) count.
+	Flags map[string]bool
+	// Seed and DivideByLR are -seed's and -divide-by-lr's values, used
+	// when given.
+	Seed       uint64
+	DivideByLR bool
+	// Data are the data flags' values.
+	Data catalog.Choice
+}
+
+// Settings are what an update starts from: the continued run's seed,
+// data source and recipe as its record holds them, changed by what the
+// command line gave.
+type Settings struct {
+	Seed uint64
+	// Source is the data source (Source): the record's, with the data
+	// flags given merged in, the added tasks further targets of a CSV
+	// file.
+	Source catalog.Spec
+	// Config and Affinity are the record's recipe and measurement, with
+	// the -divide-by-lr given. A command changes them by the recipe flags
+	// given before Check, which names a field that then differs from the
+	// record.
+	Config   mtl.Config
+	Affinity affinity.Options
+}
+
+// Settings returns the settings of the update: the record's seed and
+// division by the learning rate unless g gives them, its data source
+// changed by the data flags given (catalog.Choice.Over, then Source,
+// which refuses a value other than the record's), and its recipe. A seed
+// that differs from the record's is refused by Check.
+func (u *Update) Settings(g Given) (Settings, error) {
+	s := Settings{Seed: u.old.Seed, Config: u.old.Config, Affinity: u.old.Affinity}
+	if g.Flags["seed"] {
+		s.Seed = g.Seed
+	}
+	if g.Flags["divide-by-lr"] {
+		s.Affinity.DivideByLR = g.DivideByLR
+	}
+	var recorded catalog.Spec
+	if u.old.Source != nil {
+		recorded = *u.old.Source
+	}
+	given, err := g.Data.Over(recorded, g.Flags, s.Seed)
+	if err != nil {
+		return s, err
+	}
+	s.Source, err = u.Source(given)
+	return s, err
 }
 
 // Source returns the data source of the update (SourceFor) and keeps it
@@ -392,7 +447,7 @@ func (u *Update) measure(ctx context.Context, ds data.Dataset) error {
 	u.run = Record{Data: u.old.Data, Source: u.src, DataDigest: u.old.DataDigest, Tasks: u.tasks, Features: u.old.Features,
 		Leakage: u.old.Leakage, Config: u.cfg, Affinity: u.aopt, Seed: u.old.Seed, Versions: Versions()}
 	c := Continue{Tasks: u.tasks, Added: u.rec.Added, Removed: u.rec.Removed, Old: u.oldFiles, Config: u.cfg, Affinity: u.aopt,
-		Steps: u.opt.Steps, MaxEpochs: u.opt.MaxEpochs, Rule: u.opt.stopRule(u.aopt.Every), Refresh: u.rec.Refresh,
+		Steps: u.opt.Steps, MaxEpochs: u.opt.MaxEpochs, Rule: u.opt.stopRule(), Refresh: u.rec.Refresh,
 		Warm: u.rec.Warm, CheckpointDir: u.out.Dir, Progress: u.opt.Progress}
 	done, err := c.Run(ctx, ds)
 	if err != nil {

@@ -121,6 +121,36 @@ func TestCheckDir(t *testing.T) {
 			t.Errorf("%s: repair %q, want tag affinity with %s", d.Path, d.Repair, want)
 		}
 	}
+	// A run.json without its checksum file that is no record (no
+	// tasks), and one that is not JSON: refused, the repair naming the
+	// command as far as run.json tells it.
+	if err := os.Remove(atomicfile.Sidecar(l.RunRecord())); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ content, reason, command string }{
+		{`{"tasks":[]}`, "not a run record (<nil>)", "the tag affinity command"},
+		{`{"tasks":`, "not a run record (unexpected end of JSON input)", "the tag affinity (or tag update) command"},
+	} {
+		if err := os.WriteFile(l.RunRecord(), []byte(c.content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := CheckDir(l.Dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, d := range rep.Damaged {
+			if d.Path == l.RunRecord() {
+				found = true
+				if d.Problem != c.reason || !strings.Contains(d.Repair, c.command) {
+					t.Errorf("run.json %s: %q, repair %q; want %q and %q", c.content, d.Problem, d.Repair, c.reason, c.command)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("run.json %s: not reported (%+v)", c.content, rep.Damaged)
+		}
+	}
 	if _, err := CheckDir(t.TempDir()); !IsInput(err) {
 		t.Errorf("a folder that is no run: %v", err)
 	}

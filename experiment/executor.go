@@ -281,10 +281,17 @@ func (p *Plan) RunUnit(ctx context.Context, i int, data map[string]any, tr Train
 	return reused, err
 }
 
-// execute makes every unit of us finished: in this process (Local), or by
-// handing the phase's plan of missing units to the executor, after which
-// every unit must be on disk.
+// execute makes every unit of us finished: copied from the run continued
+// (Config.From), or trained in this process (Local) or by handing the
+// phase's plan of missing units to the executor, after which every unit
+// must be on disk.
 func (e *run) execute(ctx context.Context, phase int, us []unit) error {
+	if f := e.cfg.From; f != nil {
+		// The units of the run continued that this phase uses.
+		if err := f.reuseUnits(e.st.layout, e.st.distinct(us), e.st.configHash); err != nil {
+			return err
+		}
+	}
 	ex := e.cfg.Executor
 	if _, local := ex.(Local); ex == nil || local {
 		return e.st.ensure(ctx, us)

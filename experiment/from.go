@@ -36,10 +36,12 @@ type From struct {
 	// configuration hash. nil: the descriptions must be equal.
 	Restrict   func(data map[string]any, tasks []string) map[string]any
 	old, tasks []string
-	// oldHash is the finished run's configuration hash (Check), and
-	// reused the keys in the new run of the units reused (prepare).
-	oldHash string
-	reused  map[string]bool
+	// oldHash is the finished run's configuration hash (Check),
+	// reusable its units the new run may reuse, by their keys in the new
+	// run (prepare), and reused the keys of those it used (reuseUnits).
+	oldHash  string
+	reusable map[string]oldUnit
+	reused   map[string]bool
 	// source and recipe are the finished run's Results.Source and
 	// Recipe.
 	source, recipe any
@@ -168,20 +170,17 @@ func (f *From) Check(cfg Config, recipe any) error {
 	return nil
 }
 
-// prepare copies into out every finished unit of f whose tasks all
-// remain, and, for each seed, the state of f's affinity run of that seed;
+// prepare indexes the finished units of f whose tasks all remain (copied
+// into out as the run needs them, reuseUnits) and copies, for each seed,
+// the state of f's affinity run of that seed;
 // it returns the continuation of each seed's affinity run (nil where
 // there is none, with the reason in why). configHash is the new run's
 // configuration hash; Check must have passed.
 func (f *From) prepare(out Layout, c Config, configHash string) (conts map[uint64]*Continuation, why map[uint64]string, err error) {
-	reused, err := ReuseUnits(f.Layout, out, f.tasks, f.oldHash, configHash)
-	if err != nil {
+	if f.reusable, err = reusableUnits(f.Layout, f.tasks, f.oldHash, configHash); err != nil {
 		return nil, nil, fmt.Errorf("-from: %w", err)
 	}
 	f.reused = map[string]bool{}
-	for _, k := range reused {
-		f.reused[k] = true
-	}
 	olds, err := f.affinityUnits(f.oldHash)
 	if err != nil {
 		return nil, nil, fmt.Errorf("-from: %w", err)

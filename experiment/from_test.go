@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -53,6 +54,7 @@ func TestRunFromContinuesAffinity(t *testing.T) {
 	if r.NetworksReused != 4 || !near(r.SecondsReused, 6) {
 		t.Errorf("reused %d networks, %g s; want 4, 6 s", r.NetworksReused, r.SecondsReused)
 	}
+	checkUnitsUsed(t, Layout{Dir: changed}, r, "b2")
 	if r.SecondsTrained <= 0 || r.FullSeconds <= r.SecondsTrained+r.SecondsReused || !near(r.TimeFraction, r.SecondsTrained/r.FullSeconds) {
 		t.Errorf("times %+v", r)
 	}
@@ -87,6 +89,7 @@ func TestRunFromContinuesAffinity(t *testing.T) {
 	cr := fromCfg(fr.Tasks()...)
 	cr.From = fr
 	rr := mustRun(t, filepath.Join(dir, "removed"), cr, newFake(), bruteSelector{}).Reuse
+	checkUnitsUsed(t, Layout{Dir: filepath.Join(dir, "removed")}, rr, "b2")
 	if a := rr.Affinity[0]; !a.Continued || a.Steps != 0 || rr.FullSeconds <= rr.SecondsTrained+rr.SecondsReused {
 		t.Errorf("removal: %+v, affinity %+v", rr, a)
 	}
@@ -106,6 +109,40 @@ func TestRunFromContinuesAffinity(t *testing.T) {
 	r3 := mustRun(t, other, c2, newFake(), bruteSelector{}).Reuse
 	if a := r3.Affinity[0]; a.Continued || !strings.Contains(a.Reason, "left no state") || a.Steps != 600 {
 		t.Errorf("without a state: %+v", a)
+	}
+}
+
+// checkUnitsUsed fails unless the unit files of the run continued in l
+// are those it used (reused or trained, r) and the affinity units its
+// continuations start from, none of them a group with a removed task.
+func checkUnitsUsed(t *testing.T, l Layout, r *Reuse, removed string) {
+	t.Helper()
+	entries, err := os.ReadDir(l.Units())
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := 0
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".json") {
+			continue
+		}
+		files++
+		u, _, err := readUnit(filepath.Join(l.Units(), e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Kind == kindGroup && slices.Contains(u.Tasks, removed) {
+			t.Errorf("unit file %s: a group with the removed task %s", e.Name(), removed)
+		}
+	}
+	continued := 0
+	for _, a := range r.Affinity {
+		if a.Continued {
+			continued++
+		}
+	}
+	if want := r.NetworksReused + r.NetworksTrained + continued; files != want {
+		t.Errorf("%d unit files in %s, want %d (%d reused, %d trained, %d continued)", files, l.Units(), want, r.NetworksReused, r.NetworksTrained, continued)
 	}
 }
 

@@ -23,43 +23,63 @@ func readManifest(l Layout) (*manifest, error) {
 	return &m, nil
 }
 
-// ReuseUnits copies into the run directory to every finished unit of the
-// run in from made under configuration hash fromHash whose tasks are all
-// among tasks, as the unit of configuration hash toHash it stands for,
-// and returns the keys in to of all such units (those to already had
-// included). A unit's key depends on the configuration hash (data and
-// recipe), the seed and its own task list (in run order) only, so when
-// the two runs share data and recipe (equal hashes) and tasks
-// keeps the order of from's tasks, each copied unit is one the run in to
-// would otherwise train, copied as it is. Where the hashes differ (data
-// that differ only in what the unit does not read, From.Restrict), its
-// record is written again with toHash, under its key for toHash.
-func ReuseUnits(from, to Layout, tasks []string, fromHash, toHash string) ([]string, error) {
+// oldUnit is a finished unit of another run that a run may reuse: its
+// file there and its record.
+type oldUnit struct {
+	path string
+	rec  *unitRecord
+}
+
+// reusableUnits indexes, by their keys under configuration hash toHash,
+// the finished units of the run in from made under configuration hash
+// fromHash whose tasks are all among tasks: those a run on tasks may
+// reuse rather than train (copyUnit). A unit's key depends on the
+// configuration hash (data and recipe), the seed and its own task list (in
+// run order) only, so when the two runs share data and recipe (equal
+// hashes) and tasks keeps the order of from's tasks, each indexed unit is
+// one the new run would otherwise train. Where the hashes differ (data
+// that differ only in what the unit does not read, From.Restrict), it is
+// indexed under its key for toHash. Nothing is copied: a run copies only
+// the units it uses (From.reuseUnits).
+func reusableUnits(from Layout, tasks []string, fromHash, toHash string) (map[string]oldUnit, error) {
 	entries, err := os.ReadDir(from.Units())
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(to.Units(), 0o755); err != nil {
-		return nil, err
-	}
-	var keys []string
+	out := map[string]oldUnit{}
 	for _, e := range entries {
 		name, ok := strings.CutSuffix(e.Name(), ".json")
 		if !ok {
 			continue
 		}
-		u, _, err := readUnit(from.Unit(name))
+		p := from.Unit(name)
+		u, _, err := readUnit(p)
 		if err != nil {
 			return nil, err
 		}
 		if u.ConfigHash != fromHash || slices.ContainsFunc(u.Tasks, func(t string) bool { return !slices.Contains(tasks, t) }) {
 			continue
 		}
-		key := u.unit().key(toHash)
-		if err := copyUnit(from.Unit(name), to.Unit(key), u, toHash); err != nil {
-			return nil, err
-		}
-		keys = append(keys, key)
+		out[u.unit().key(toHash)] = oldUnit{p, u}
 	}
-	return keys, nil
+	return out, nil
+}
+
+// reuseUnits copies into to, as the units of configuration hash toHash
+// they stand for, the finished units of f (prepare's index) among us, the
+// units a phase of the new run needs, and records them as reused; a unit
+// to already holds (copied by an earlier session) is left as it is and
+// counted as reused too.
+func (f *From) reuseUnits(to Layout, us []keyedUnit, toHash string) error {
+	for _, j := range us {
+		old, ok := f.reusable[j.key]
+		if !ok {
+			continue
+		}
+		if err := copyUnit(old.path, to.Unit(j.key), old.rec, toHash); err != nil {
+			return fmt.Errorf("-from: %w", err)
+		}
+		f.reused[j.key] = true
+	}
+	return nil
 }

@@ -91,6 +91,41 @@ func CheckTasks(n int, rule string, b Budget, opt Options) error {
 	return checkManyTasks(&AffinitySum{A: make([][]float64, n)}, b, opt)
 }
 
+// TaskLimit is what keeps a selection to at most [MaxTasks] tasks
+// ([TaskLimitOf]).
+type TaskLimit int
+
+// Task limits, in the order [TaskLimitOf] reports them.
+const (
+	// NoTaskLimit: the selection takes any number of tasks.
+	NoTaskLimit TaskLimit = iota
+	// RuleTaskLimit: the rule's search (every rule but [RuleZSum]).
+	RuleTaskLimit
+	// GroupSizeTaskLimit: a group-size cap (Options.MaxGroupSize).
+	GroupSizeTaskLimit
+	// BudgetTaskLimit: budgets other than k networks (cost model
+	// [CostStandley]).
+	BudgetTaskLimit
+)
+
+// TaskLimitOf says whether a selection by the named rule (see [NewRule]),
+// with group sizes capped at maxGroupSize (0: no cap) under budgets of
+// the cost model costModel ([CostNetworks] or [CostStandley]), takes more
+// than [MaxTasks] tasks, and if not, what limits it: the rule first, then
+// the cap, then the budgets. Only rule zsum under budgets of k networks
+// without a cap, solved by the partition search, takes any number.
+func TaskLimitOf(rule string, maxGroupSize int, costModel string) TaskLimit {
+	switch {
+	case rule != RuleZSum:
+		return RuleTaskLimit
+	case maxGroupSize > 0:
+		return GroupSizeTaskLimit
+	case costModel != CostNetworks:
+		return BudgetTaskLimit
+	}
+	return NoTaskLimit
+}
+
 // checkManyTasks explains why r and b cannot be solved above [MaxTasks]
 // tasks, or returns nil when the task count is within it.
 func checkManyTasks(r Rule, b Budget, opt Options) error {
@@ -139,7 +174,7 @@ func solvePartitions(r *AffinitySum, bs []Budget, opt Options) ([]*Result, error
 	}
 	p := newPairWeights(r)
 	found, spent := partitionSearch(p, ks, iters, opt.Seed, stop)
-	bound := partitionBounds(r, maxK)
+	bound := partitionBounds(r, p, maxK)
 	refineByBlocks(p, found, spent, ks, bound, iters, opt.Seed)
 	out := make([]*Result, len(bs))
 	for i, b := range bs {
@@ -235,8 +270,8 @@ func contractBlocks(p *pairWeights, s *partState) *pairWeights {
 // partitions into exactly K groups: the two of [countBound], with each
 // task's gains read from its column of A (its own score) and with the pair
 // weights split evenly between the two tasks of a pair, and the spectral
-// bound of [spectralBound].
-func partitionBounds(r *AffinitySum, maxK int) []float64 {
+// bound of [spectralBound] on p, r's pair weights.
+func partitionBounds(r *AffinitySum, p *pairWeights, maxK int) []float64 {
 	n := r.N()
 	col := newCountBound(n, func(j int, buf []float64) {
 		for i := range buf {
@@ -249,7 +284,7 @@ func partitionBounds(r *AffinitySum, maxK int) []float64 {
 		}
 	})
 	a, b := col.bounds(maxK), sym.bounds(maxK)
-	c := newSpectralBound(newPairWeights(r)).bounds(maxK)
+	c := newSpectralBound(p).bounds(maxK)
 	for k := range a {
 		a[k] = min(a[k], b[k], c[k])
 	}

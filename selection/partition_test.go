@@ -57,7 +57,7 @@ func TestPartitionSearchMatchesExact(t *testing.T) {
 		n := 2 + trial%9
 		r := zsumOf(randMatrix(rng, n, -1, 1))
 		opt := brutePartitions(r)
-		bound := partitionBounds(r, n)
+		bound := partitionBounds(r, newPairWeights(r), n)
 		for k := 1; k <= n; k++ {
 			if bound[k] < opt[k]-1e-9 {
 				t.Errorf("n=%d K=%d: bound %.12g below the optimum %.12g", n, k, bound[k], opt[k])
@@ -249,18 +249,27 @@ func TestManyTasksRefusals(t *testing.T) {
 	if _, err := Alternatives(zsumOf(a), MaxNetworks(7), Options{}, 3); err == nil {
 		t.Error("alternatives at 70 tasks: no error")
 	}
+	// TaskLimitOf, which commands ask before reading budgets, agrees
+	// with CheckTasks.
 	for _, c := range []struct {
-		rule string
-		b    Budget
-		opt  Options
-		ok   bool
+		rule  string
+		b     Budget
+		cost  string
+		opt   Options
+		limit TaskLimit
 	}{
-		{RuleZSum, MaxNetworks(7), Options{}, true},
-		{RulePaper, MaxNetworks(7), Options{}, false},
-		{RuleZSum, MaxNetworks(7), Options{MaxGroupSize: 5}, false},
-		{RuleZSum, StandleyCost(7), Options{}, false},
+		{RuleZSum, MaxNetworks(7), CostNetworks, Options{}, NoTaskLimit},
+		{RulePaper, MaxNetworks(7), CostNetworks, Options{}, RuleTaskLimit},
+		{RulePairLoss, MaxNetworks(7), CostNetworks, Options{}, RuleTaskLimit},
+		{RulePaper, StandleyCost(7), CostStandley, Options{MaxGroupSize: 5}, RuleTaskLimit},
+		{RuleZSum, MaxNetworks(7), CostNetworks, Options{MaxGroupSize: 5}, GroupSizeTaskLimit},
+		{RuleZSum, StandleyCost(7), CostStandley, Options{MaxGroupSize: 5}, GroupSizeTaskLimit},
+		{RuleZSum, StandleyCost(7), CostStandley, Options{}, BudgetTaskLimit},
 	} {
-		if err := CheckTasks(70, c.rule, c.b, c.opt); (err == nil) != c.ok {
+		if got := TaskLimitOf(c.rule, c.opt.MaxGroupSize, c.cost); got != c.limit {
+			t.Errorf("TaskLimitOf(%s, %d, %s) = %d, want %d", c.rule, c.opt.MaxGroupSize, c.cost, got, c.limit)
+		}
+		if err := CheckTasks(70, c.rule, c.b, c.opt); (err == nil) != (c.limit == NoTaskLimit) {
 			t.Errorf("CheckTasks(70, %s, %s, %+v): %v", c.rule, c.b.Name, c.opt, err)
 		}
 		if err := CheckTasks(64, c.rule, c.b, c.opt); err != nil {

@@ -74,7 +74,7 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	}
 	run := &affinityrun.Fresh{Data: ds, Tasks: tasks, Config: cfg, Affinity: aopt, Seed: *seed, Source: catalog.Recorded(src, ds)}
 	if *untilStable {
-		rule, err := stop.groupStability(aopt.Every, len(tasks))
+		rule, err := stop.groupStability(aopt.Every, cfg.Epochs*mtl.StepsPerEpoch(ds, cfg), len(tasks))
 		if err != nil {
 			return err
 		}

@@ -87,16 +87,16 @@ func runGroup(args []string, stdout, stderr io.Writer) error {
 		return badInputf("%s holds %d task (%s): there is nothing to group", file, m.N(), strings.Join(m.Tasks, ","))
 	}
 	if n := m.N(); n > selection.MaxTasks {
-		switch {
-		case rule != selection.RuleZSum:
+		switch selection.TaskLimitOf(rule, *maxSize, *costModel) {
+		case selection.RuleTaskLimit:
 			what := "-rule " + rule
 			if rule == selection.RulePairLoss {
 				what = "-losses"
 			}
 			return badInputf("%s: %d tasks; %s searches at most %d (-affinity with -rule %s takes any number)", file, n, what, selection.MaxTasks, selection.RuleZSum)
-		case *maxSize > 0:
+		case selection.GroupSizeTaskLimit:
 			return badInputf("%s: %d tasks; -max-group-size is supported up to %d tasks", file, n, selection.MaxTasks)
-		case *costModel != "networks":
+		case selection.BudgetTaskLimit:
 			return badInputf("%s: %d tasks; -cost %s is supported up to %d tasks (-cost networks takes any number)", file, n, *costModel, selection.MaxTasks)
 		}
 	}

@@ -9,10 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tagroup/tag/affinity"
 	"github.com/tagroup/tag/cluster"
 	"github.com/tagroup/tag/data"
-	"github.com/tagroup/tag/data/catalog"
 	"github.com/tagroup/tag/experiment"
 	"github.com/tagroup/tag/experiment/gomlxtrainer"
 	"github.com/tagroup/tag/mtl"
@@ -111,70 +109,21 @@ func newRunCommand(stderr io.Writer) *runCommand {
 	return r
 }
 
-// trainingSetup is what the flags of tag run build to train units: the data
-// set, the tasks, the Trainer, the data description the units' hash
-// covers (experiment.Config.Data), the source as opened, and, with -from,
-// the run continued.
-type trainingSetup struct {
-	ds          data.Dataset
-	tasks       []string
-	tr          *gomlxtrainer.Trainer
-	description map[string]any
-	source      *catalog.Spec
-	from        *experiment.From
-}
-
-// trainer loads the data set the flags name and builds the Trainer of
-// every unit: the recipe chosen for the data, changed by the recipe flags,
-// on the data split per seed with -vary-split. With -from, the data and
-// recipe are those of -from's run (fromRecord).
-func (r *runCommand) trainer(stderr io.Writer) (*trainingSetup, error) {
+// trainer builds, from the flags, the training of every unit
+// (gomlxtrainer.NewSetup): the data the flags name, or with -from the
+// data and recipe -from's run recorded, the recipe changed by the recipe
+// flags, the data split per seed with -vary-split.
+func (r *runCommand) trainer(stderr io.Writer) (*gomlxtrainer.Setup, error) {
 	f, td := &r.f, r.td
-	st := &trainingSetup{}
-	var cfg mtl.Config
-	var aff affinity.Options
-	var src catalog.Spec
-	recorded := false
+	req := gomlxtrainer.Request{Data: td.Choice, Given: givenFlags(r.fs), Seed: f.seed, Open: td.opener(stderr),
+		Recipe: f.recipe.apply, VarySplit: f.varySplit}
 	if f.from != "" {
 		var err error
-		if st.from, err = planRunFrom(f.from, f.out, f.add, f.remove, td.Tasks != ""); err != nil {
-			return nil, err
-		}
-		if st.ds, src, cfg, aff, recorded, err = r.fromRecord(st.from, stderr); err != nil {
-			return nil, err
-		}
-		st.tasks = st.from.Tasks()
-	}
-	if !recorded {
-		if st.from != nil {
-			// A run that recorded no source: the flags name its data,
-			// and the added tasks are further target columns.
-			td.AddTargets(st.from.Added)
-		}
-		var err error
-		if st.ds, st.tasks, src, err = td.load(f.seed, stderr); err != nil {
-			return nil, err
-		}
-		cfg, aff = gomlxtrainer.Recipe(st.ds)
-		if err := f.recipe.apply(st.ds, len(st.tasks), &cfg, &aff); err != nil {
+		if req.From, err = planRunFrom(f.from, f.out, f.add, f.remove, td.Tasks != ""); err != nil {
 			return nil, err
 		}
 	}
-	ds := st.ds
-	st.description, st.source = gomlxtrainer.Describe(ds), catalog.Recorded(src, ds)
-	var dataForSeed func(uint64) (data.Dataset, error)
-	if f.varySplit {
-		if recorded && td.Data == "" {
-			return nil, badInputf("-vary-split with -from: give the data flags of %s's run too", f.from)
-		}
-		var err error
-		if dataForSeed, err = td.SplitPerSeed(ds, f.seed); err != nil {
-			return nil, err
-		}
-		st.description["split"] = fmt.Sprintf("varies with the seed (-vary-split): the repetition with training seed %d+r uses row-split seed %d+r", f.seed, td.SplitSeed)
-	}
-	st.tr = &gomlxtrainer.Trainer{Data: ds, DataForSeed: dataForSeed, Config: cfg, Affinity: aff}
-	return st, nil
+	return gomlxtrainer.NewSetup(req)
 }
 
 func runRun(args []string, stdout, stderr io.Writer) error {
@@ -213,7 +162,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ds, tasks, tr, description, rf := rd.ds, rd.tasks, rd.tr, rd.description, rd.from
+	ds, tasks, tr, description, rf := rd.Data, rd.Tasks, rd.Trainer, rd.Description, rd.From
 	var methods []string
 	if f.methods != "" {
 		methods = splitList(f.methods)
@@ -227,7 +176,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	exp := experiment.Config{
 		Tasks: tasks, Budgets: budgets, Methods: methods, RandomSeeds: f.randomSeeds, Seed: f.seed,
 		Seeds: f.seeds, Candidates: f.candidates, PoolAffinity: f.poolAffinity, Rule: f.rule,
-		Workers: f.workers, Data: description, Source: rd.source, Phase: mon.Phase, Progress: mon.Unit,
+		Workers: f.workers, Data: description, Source: rd.Source, Phase: mon.Phase, Progress: mon.Unit,
 		Executor: executor, Worker: args,
 	}
 	sel := gomlxtrainer.Selector{Options: selection.Options{Seed: f.seed, MaxGroupSize: f.maxGroupSize, SpendBudget: f.spendBudget}}

@@ -196,3 +196,32 @@ func TestRunFromCSVAddsTargets(t *testing.T) {
 		}
 	}
 }
+
+// tag run -from OLD -vary-split needs no data flags: the rows are split
+// anew per seed from OLD's recorded source, and the run ends with the
+// units of a run from scratch with -vary-split on the new tasks.
+func TestRunFromVarySplit(t *testing.T) {
+	csv := affinityCSV(t) // a, b (a copy of a), n (noise), r (regression)
+	common := []string{"-methods", "mtl,stl", "-budgets", "2", "-epochs", "1", "-seeds", "2", "-vary-split", "-data-seed", "4",
+		"-workers", "1", "-no-report"}
+	dataFlags := []string{"-data", csv, "-features", "x1,x2,x3,x4"}
+	dir := t.TempDir()
+	old, changed, scratch := filepath.Join(dir, "old"), filepath.Join(dir, "changed"), filepath.Join(dir, "scratch")
+	runTagRun(t, common, append(dataFlags, "-targets", "a,b,n", "-out", old)...)
+	out := runTagRun(t, slices.DeleteFunc(slices.Clone(common), func(s string) bool { return s == "-data-seed" || s == "4" }),
+		"-from", old, "-remove", "n", "-add", "r", "-out", changed)
+	runTagRun(t, common, append(dataFlags, "-targets", "a,b,n,r", "-tasks", "a,b,r", "-out", scratch)...)
+	if want := "networks reused from " + old + ": 4"; !strings.Contains(out, want) {
+		t.Errorf("stdout lacks %q:\n%s", want, out)
+	}
+	if a, b := unitNames(t, changed), unitNames(t, scratch); !slices.Equal(a, b) {
+		t.Errorf("units of the changed run %v, of the run from scratch %v", a, b)
+	}
+	// Without -vary-split, the data differ from OLD's in their split.
+	var stdout, stderr bytes.Buffer
+	x := filepath.Join(dir, "x")
+	code := run([]string{"run", "-from", old, "-add", "r", "-methods", "mtl", "-seeds", "2", "-epochs", "1", "-no-report", "-out", x}, &stdout, &stderr)
+	if code != 2 || !strings.Contains(stderr.String(), "the data differ") || !strings.Contains(stderr.String(), "split") || strings.Count(stderr.String(), "\n") != 1 {
+		t.Errorf("-from a -vary-split run without it: exit %d, %q", code, stderr.String())
+	}
+}

@@ -33,16 +33,13 @@ func addTrainingDataFlags(fs *flag.FlagSet) *trainingData {
 // named, rendered with seed) and returns it with the tasks to use and its
 // source. Errors are input errors naming the flag.
 func (f *trainingData) load(seed uint64, stderr io.Writer) (data.Dataset, []string, catalog.Spec, error) {
-	src, err := f.TrainingSource(seed, givenFlags(f.fs))
-	if err != nil {
-		return nil, nil, src, err
-	}
-	ds, err := f.openSource(src, stderr)
-	if err != nil {
-		return nil, nil, src, err
-	}
-	tasks, err := f.TaskNames(ds)
-	return ds, tasks, src, err
+	return f.Load(seed, givenFlags(f.fs), f.opener(stderr))
+}
+
+// opener is openSource with stderr, for the library functions that open
+// a source.
+func (f *trainingData) opener(stderr io.Writer) func(catalog.Spec) (data.Dataset, error) {
+	return func(src catalog.Spec) (data.Dataset, error) { return f.openSource(src, stderr) }
 }
 
 // openSource opens src, saying so on stderr when it renders the glyphs;

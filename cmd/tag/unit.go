@@ -74,7 +74,7 @@ func runUnit(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signalContext()
 	defer stop()
 	fmt.Fprintf(stderr, "tag unit: [%d] %s: training (%s)\n", i, u, u.Key)
-	reused, err := plan.RunUnit(ctx, i, rd.description, rd.tr)
+	reused, err := plan.RunUnit(ctx, i, rd.Description, rd.Trainer)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/tagroup/tag/affinityrun"
 	"github.com/tagroup/tag/data"
-	"github.com/tagroup/tag/data/catalog"
 	"github.com/tagroup/tag/mtl"
 )
 
@@ -67,39 +66,22 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	old := u.Old()
-	set := givenFlags(fs)
-	if !set["seed"] {
-		*seed = old.Seed
-	}
-	if !set["divide-by-lr"] {
-		*divide = old.Affinity.DivideByLR
-	}
-	var recorded catalog.Spec
-	if old.Source != nil {
-		recorded = *old.Source
-	}
-	given, err := td.Over(recorded, set, *seed)
+	st, err := u.Settings(affinityrun.Given{Flags: givenFlags(fs), Seed: *seed, DivideByLR: *divide, Data: td.Choice})
 	if err != nil {
 		return err
 	}
-	src, err := u.Source(given)
-	if err != nil {
-		return err
-	}
-	ds, err := td.openSource(src, stderr)
+	ds, err := td.openSource(st.Source, stderr)
 	if err != nil {
 		return err
 	}
 	// The recipe is the record's, changed by the recipe flags given, so
-	// that a flag that differs from the record is named.
-	cfg, aopt := old.Config, old.Affinity
-	aopt.DivideByLR = *divide
+	// that a flag that differs from the record is named (Check).
+	cfg, aopt := st.Config, st.Affinity
 	// nTasks 0: under -estimator auto the record's estimator is kept.
 	if err := recipe.apply(ds, 0, &cfg, &aopt); err != nil {
 		return err
 	}
-	if err := u.Check(ds, cfg, aopt, *seed); err != nil {
+	if err := u.Check(ds, cfg, aopt, st.Seed); err != nil {
 		return err
 	}
 	lock, err := affinityrun.PrepareDir(u.Out(), *resume, *force, u.Conf())

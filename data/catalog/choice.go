@@ -5,7 +5,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/data/csvdata"
@@ -140,6 +139,22 @@ func (c Choice) TrainingSource(seed uint64, given map[string]bool) (Spec, error)
 		return Spec{}, badChoice("-glyphs %d: want at least 100 examples", c.Glyphs)
 	}
 	return Spec{Glyphs: &GlyphsSpec{N: c.Glyphs, Size: c.GlyphSize, Seed: seed}}, nil
+}
+
+// Load opens the data set of a training command (TrainingSource with seed
+// and given) with open, and returns it with the tasks to use (TaskNames)
+// and its source.
+func (c Choice) Load(seed uint64, given map[string]bool, open func(Spec) (data.Dataset, error)) (data.Dataset, []string, Spec, error) {
+	src, err := c.TrainingSource(seed, given)
+	if err != nil {
+		return nil, nil, src, err
+	}
+	ds, err := open(src)
+	if err != nil {
+		return nil, nil, src, err
+	}
+	tasks, err := c.TaskNames(ds)
+	return ds, tasks, src, err
 }
 
 // TaskNames returns the tasks of ds that c chooses: every task, or those
@@ -289,40 +304,6 @@ func (c Choice) Over(rec Spec, given map[string]bool, seed uint64) (Spec, error)
 		return s, badChoice("-targets needs -data FILE.csv")
 	}
 	return c.TrainingSource(seed, given)
-}
-
-// SplitPerSeed returns, for -vary-split, the data of each training seed: ds
-// (a CSV file, opened with split seed SplitSeed) for firstSeed, and the
-// same file split with SplitSeed + (seed − firstSeed) for later seeds, each
-// opened once. Only a CSV file can be split anew.
-func (c Choice) SplitPerSeed(ds data.Dataset, firstSeed uint64) (func(uint64) (data.Dataset, error), error) {
-	if _, ok := ds.(*csvdata.Dataset); !ok {
-		what := "the built-in glyphs"
-		switch {
-		case c.CelebA != "":
-			what = "CelebA"
-		case c.Data != "":
-			what = c.Data
-		}
-		return nil, badChoice("-vary-split: %s is not a CSV file (-data FILE.csv -targets ...); built-in data sets have fixed splits", what)
-	}
-	var mu sync.Mutex
-	opened := map[uint64]data.Dataset{firstSeed: ds}
-	return func(seed uint64) (data.Dataset, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if d, ok := opened[seed]; ok {
-			return d, nil
-		}
-		g := c
-		g.SplitSeed += seed - firstSeed
-		d, err := g.Open()
-		if err != nil {
-			return nil, err
-		}
-		opened[seed] = d
-		return d, nil
-	}, nil
 }
 
 // Recorded is src as a run records it: a CSV source names its feature

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/data/celeba"
@@ -121,6 +122,44 @@ func (s Spec) open() (data.Dataset, error) {
 		return celeba.Open(c.Dir, celeba.Options{Attributes: c.Attributes, Size: c.Size, CacheDir: c.Cache, Limit: c.Limit})
 	}
 	return data.Open(s.Name)
+}
+
+// SplitPerSeed returns, for -vary-split, the data of each training seed:
+// ds (s opened) for firstSeed, and s's CSV file split with split seed
+// SplitSeed + (seed − firstSeed) for later seeds, each opened once. It
+// needs s alone, not the flags that named it: a run continued from a
+// recorded source splits it anew as the run that recorded it did. Only a
+// CSV file can be split anew.
+func (s Spec) SplitPerSeed(ds data.Dataset, firstSeed uint64) (func(uint64) (data.Dataset, error), error) {
+	if _, ok := ds.(*csvdata.Dataset); !ok || s.CSV == nil {
+		what := "the built-in glyphs"
+		switch {
+		case s.CelebA != nil:
+			what = "CelebA"
+		case s.Name != "":
+			what = s.Name
+		case s.CSV != nil:
+			what = s.CSV.Path
+		}
+		return nil, badChoice("-vary-split: %s is not a CSV file (-data FILE.csv -targets ...); built-in data sets have fixed splits", what)
+	}
+	var mu sync.Mutex
+	opened := map[uint64]data.Dataset{firstSeed: ds}
+	return func(seed uint64) (data.Dataset, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if d, ok := opened[seed]; ok {
+			return d, nil
+		}
+		g := s.Clone()
+		g.CSV.SplitSeed += seed - firstSeed
+		d, err := g.Open()
+		if err != nil {
+			return nil, err
+		}
+		opened[seed] = d
+		return d, nil
+	}, nil
 }
 
 // String describes s in a few words, for messages.

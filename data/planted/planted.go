@@ -56,11 +56,19 @@ import (
 // are spread.
 const fan = math.Pi / 3
 
+// DefaultFamilies and DefaultTasksPerFamily are the family count and
+// family size of Options left zero.
+const (
+	DefaultFamilies       = 3
+	DefaultTasksPerFamily = 3
+)
+
 // Options configure New; zero values select the defaults.
 type Options struct {
-	// Families is the number of task families (default 3).
+	// Families is the number of task families (default DefaultFamilies).
 	Families int
-	// TasksPerFamily is the number of tasks in each family (default 3).
+	// TasksPerFamily is the number of tasks in each family (default
+	// DefaultTasksPerFamily).
 	TasksPerFamily int
 	// InputDim is the number of input features (default the larger of 16
 	// and Families·Rank). Below Families·Rank the families' directions are
@@ -102,8 +110,8 @@ func (o *Options) defaults() error {
 			*v = d
 		}
 	}
-	def(&o.Families, 3)
-	def(&o.TasksPerFamily, 3)
+	def(&o.Families, DefaultFamilies)
+	def(&o.TasksPerFamily, DefaultTasksPerFamily)
 	def(&o.Rank, 2)
 	def(&o.InputDim, max(16, o.Families*o.Rank))
 	def(&o.N, 6000)

@@ -68,7 +68,7 @@ func Agree(ctx context.Context, o Options, data string, k int) (*Agreement, erro
 		if err != nil {
 			return nil, err
 		}
-		families, size = cmp.Or(p.Families, 3), cmp.Or(p.TasksPerFamily, 3) // planted's defaults
+		families, size = cmp.Or(p.Families, planted.DefaultFamilies), cmp.Or(p.TasksPerFamily, planted.DefaultTasksPerFamily)
 	}
 	if k == 0 {
 		k = families
