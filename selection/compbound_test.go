@@ -191,3 +191,18 @@ func TestLeastSquares(t *testing.T) {
 		}
 	}
 }
+
+// TestComponentBoundAlone checks that a budget one below the number of
+// planted families, solved alone (no budget of the call gives the
+// families as blocks), gets the component bound and is proven optimal:
+// one merge of two whole families.
+func TestComponentBoundAlone(t *testing.T) {
+	a, _ := plantedMatrix(3, 96, 8, 1, 0.05)
+	rs, err := SolveAll(zsumOf(a), []Budget{MaxNetworks(11)}, Options{SpendBudget: true, Seed: 1, Iterations: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := rs[0]; !res.Optimal {
+		t.Errorf("k=11: score %g, bound %g, not proven optimal", res.Score, res.Bound)
+	}
+}

@@ -197,10 +197,12 @@ func solvePartitions(r *AffinitySum, bs []Budget, opt Options) ([]*Result, error
 
 // refineByBlocks applies the block bound ([blockBounds]) with the blocks
 // of the best partition found at the smallest K of ks whose groups all
-// have at most [blockExactMax] tasks: it lowers bound[K] (for K in
-// 1..len(bound)−1) where the block bound is less, and climbs the block
-// bound's candidate for every K of ks, keeping it in found when better
-// (the climbs' time is added to spent).
+// have at most [blockExactMax] tasks, or, when there is none and the tasks
+// are few enough for the component bound to apply (at most
+// [componentMaxBlocks]·blockExactMax), of [extraBlocking]: it lowers
+// bound[K] (for K in 1..len(bound)−1) where the block bound is less, and
+// climbs the block bound's candidate for every K of ks, keeping it in
+// found when better (the climbs' time is added to spent).
 func refineByBlocks(p *pairWeights, found map[int]*partState, spent map[int]time.Duration, ks []int, bound []float64, iters int, seed uint64) {
 	var blocks *partState
 	for _, k := range ks {
@@ -209,7 +211,12 @@ func refineByBlocks(p *pairWeights, found map[int]*partState, spent map[int]time
 		}
 	}
 	if blocks == nil {
-		return
+		if p.n > componentMaxBlocks*blockExactMax {
+			return
+		}
+		if blocks = extraBlocking(p, iters, seed); blocks == nil {
+			return
+		}
 	}
 	bb, cand := blockBounds(p, blocks.label, len(bound)-1)
 	for K := 1; K < len(bound); K++ {
@@ -249,6 +256,24 @@ func refineByBlocks(p *pairWeights, found map[int]*partState, spent map[int]time
 		}
 		try(k, labels)
 	}
+}
+
+// extraBlocking returns a blocking for [refineByBlocks] when no budget of
+// the call gives one: the best partition the search finds at the fewest
+// groups from ⌈n/[blockExactMax]⌉ to [componentMaxBlocks] whose groups
+// all have at most blockExactMax tasks, or nil when there is none.
+func extraBlocking(p *pairWeights, iters int, seed uint64) *partState {
+	var ks []int
+	for K := (p.n + blockExactMax - 1) / blockExactMax; K <= min(componentMaxBlocks, p.n); K++ {
+		ks = append(ks, K)
+	}
+	found, _ := partitionSearch(p, ks, iters, seed, func() bool { return false })
+	for _, K := range ks {
+		if s := found[K]; slices.Max(s.size) <= blockExactMax {
+			return s
+		}
+	}
+	return nil
 }
 
 // contractBlocks returns the pair weights between the groups of s: the
