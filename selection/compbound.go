@@ -77,7 +77,7 @@ func componentBounds(p *pairWeights, labels []int, blocks []blockSplit, maxK int
 	// groups, the lesser of the two charges.
 	split := splitComponents(p, blocks, size, maxK, -top, nil)
 	if mean < top {
-		slack := remainderSlack(p, labels, blocks, mean)
+		slack := remainderSlack(p, labels, blocks, size, mean)
 		for U, row := range splitComponents(p, blocks, size, maxK, -mean, slack) {
 			for g, v := range row {
 				split[U][g] = min(split[U][g], v)
@@ -317,15 +317,15 @@ func leastSquares(u, item, n, g int) float64 {
 
 // remainderSlack returns, for every set U of blocks, ½·N_U·λ_max(D_U),
 // where D_U is the matrix of w_ij − mean on the pairs of U's tasks across
-// blocks and 0 elsewhere and N_U its number of tasks. Above
+// blocks and 0 elsewhere and N_U = size[U] its number of tasks. Above
 // [remainderExactTasks] tasks λ_max(D_U) is replaced by that of the whole
 // D, which is at least as large (its principal submatrices' eigenvalues
 // interlace).
-func remainderSlack(p *pairWeights, labels []int, blocks []blockSplit, mean float64) []float64 {
+func remainderSlack(p *pairWeights, labels []int, blocks []blockSplit, size []int, mean float64) []float64 {
 	r := len(blocks)
 	full := 1<<uint(r) - 1
 	out := make([]float64, full+1)
-	lambda := func(U int) (float64, int) {
+	lambda := func(U int) float64 {
 		var tasks []int
 		for x := U; x != 0; x &= x - 1 {
 			tasks = append(tasks, blocks[lowBit(x)].tasks...)
@@ -340,18 +340,15 @@ func remainderSlack(p *pairWeights, labels []int, blocks []blockSplit, mean floa
 				}
 			}
 		}
-		return newSpectralBound(d).lambdaMax(0), m
+		return newSpectralBound(d).lambdaMax(0)
 	}
-	all, _ := lambda(full)
+	all := lambda(full)
 	for U := 1; U <= full; U++ {
-		l, m := all, 0
-		for x := U; x != 0; x &= x - 1 {
-			m += len(blocks[lowBit(x)].tasks)
+		l := all
+		if size[U] <= remainderExactTasks && bits.OnesCount(uint(U)) >= 2 {
+			l = lambda(U)
 		}
-		if m <= remainderExactTasks && bits.OnesCount(uint(U)) >= 2 {
-			l, _ = lambda(U)
-		}
-		out[U] = l * float64(m) / 2
+		out[U] = l * float64(size[U]) / 2
 	}
 	return out
 }
