@@ -440,3 +440,49 @@ func TestComponentBoundsClimb(t *testing.T) {
 	}
 	t.Logf("%d starts, least scaled margin %g", starts, worst)
 }
+
+// TestComponentBoundsLarge checks the component bound on instances of 30
+// to 60 tasks in up to 12 blocks, where components above 30 tasks take the
+// eigenvalue of the whole remainder, against the best partitions the
+// partition search finds (no exact optimum at this size).
+func TestComponentBoundsLarge(t *testing.T) {
+	trials, seed := verifyTrials(t, 300)
+	trials /= 30
+	rng := rand.New(rand.NewPCG(31+seed, 37))
+	for trial := 0; trial < trials; trial++ {
+		r := 4 + rng.IntN(9) // 4..12 blocks of 3..10 tasks
+		var labels []int
+		for b := 0; b < r; b++ {
+			for range 3 + rng.IntN(8) {
+				labels = append(labels, b)
+			}
+		}
+		n := len(labels)
+		rng.Shuffle(n, func(i, j int) { labels[i], labels[j] = labels[j], labels[i] })
+		labels = canonicalLabels(labels)
+		lo := []float64{1, 0, -1}[rng.IntN(3)]
+		spread := []float64{0.01, 0.5, 2}[rng.IntN(3)]
+		p := blockWeights(rng, labels, lo, lo+spread, -spread)
+		for i := 0; i < n; i++ { // shift the weights across blocks below zero
+			for j := 0; j < n; j++ {
+				if labels[i] != labels[j] {
+					p.w[i*n+j] -= 0.2
+				}
+			}
+		}
+		comp := componentBounds(p, labels, blockSplits(p, labels), n)
+		if comp == nil {
+			t.Fatalf("trial %d: the component bound does not apply", trial)
+		}
+		var ks []int
+		for K := 1; K < len(comp); K++ {
+			ks = append(ks, K)
+		}
+		found, _ := partitionSearch(p, ks, 20, uint64(trial), func() bool { return false })
+		for _, K := range ks {
+			if v := found[K].value; belowOptimum(comp[K], v) {
+				t.Errorf("trial %d n=%d K=%d: component bound %.15g below a partition found, %.15g", trial, n, K, comp[K], v)
+			}
+		}
+	}
+}
