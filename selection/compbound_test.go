@@ -6,34 +6,6 @@ import (
 	"testing"
 )
 
-// bruteWeights returns, for every K in 1..n, the largest summed weight of
-// a partition into exactly K groups under the pair weights p, by walking
-// every partition.
-func bruteWeights(p *pairWeights) []float64 {
-	n := p.n
-	best := negInfs(n + 1)
-	labels := make([]int, n)
-	var rec func(j, k int, v float64)
-	rec = func(j, k int, v float64) {
-		if j == n {
-			best[k] = max(best[k], v)
-			return
-		}
-		for g := 0; g <= k; g++ {
-			labels[j] = g
-			add := 0.0
-			for i := 0; i < j; i++ {
-				if labels[i] == g {
-					add += p.w[i*n+j]
-				}
-			}
-			rec(j+1, max(k, g+1), v+add)
-		}
-	}
-	rec(0, 0, 0)
-	return best
-}
-
 // blockWeights returns random symmetric pair weights on n tasks in blocks
 // of the labels: inside a block uniform in [lo, hi], across blocks
 // uniform in [cross, 0] (never positive).
@@ -81,7 +53,7 @@ func TestComponentBoundsBrute(t *testing.T) {
 		if trial%5 == 0 {
 			p.w[0*n+1], p.w[1*n+0] = 0.3, 0.3 // may cross two blocks: must refuse then
 		}
-		opt := bruteWeights(p)
+		opt := exactByGroups(p)
 		canon := canonicalLabels(labels)
 		bs := blockSplits(p, canon)
 		bound := componentBounds(p, canon, bs, n)
@@ -120,7 +92,7 @@ func TestComponentBoundsTight(t *testing.T) {
 			p.w[i*n+j], p.w[j*n+i] = v, v
 		}
 	}
-	opt := bruteWeights(p)
+	opt := exactByGroups(p)
 	bound := componentBounds(p, labels, blockSplits(p, labels), n)
 	for k := 1; k < len(bound); k++ {
 		if math.Abs(bound[k]-opt[k]) > 1e-9*math.Abs(opt[k]) {
@@ -138,7 +110,7 @@ func TestComponentBoundsScattered(t *testing.T) {
 	for trial := 0; trial < 3; trial++ {
 		n := len(labels)
 		p := blockWeights(rng, labels, -2.1, -1.9, -0.05)
-		opt := bruteWeights(p)
+		opt := exactByGroups(p)
 		bound := componentBounds(p, labels, blockSplits(p, labels), n)
 		if len(bound) != 5 {
 			t.Fatalf("%d bounds, want 5", len(bound))
