@@ -19,8 +19,9 @@ const (
 	// StartFinal is the saved run's weights after its last step
 	// (Files.Weights), with a fresh head per added task (-warm).
 	StartFinal = "final"
-	// DefaultStart is the start of an update that names none.
-	DefaultStart = StartInit
+	// DefaultStart is the start of an update that names none: the
+	// snapshot a quarter of the way through (SnapshotDivisor says why).
+	DefaultStart = StartQuarter
 )
 
 // Starts lists the starts an update accepts.
@@ -42,7 +43,7 @@ var Starts = []string{StartInit, StartQuarter, StartFinal}
 // files, and its added pairs agreed with from-scratch runs at least as
 // two from-scratch seeds do on glyphs and planted data (0.572 against
 // 0.533 at 23% of a from-scratch run's steps, 0.723 against 0.705 at 6.7%,
-// under the default stop rule; docs/update-stop-rule.md has every figure).
+// with -settled-more 0; docs/update-stop-rule.md has every figure).
 const SnapshotDivisor = 4
 
 // SnapshotStep is the step after which an affinity run of cfg on ds keeps

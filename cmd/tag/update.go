@@ -36,14 +36,14 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 		"init where it has none) or final (its weights after its last step)")
 	warm := fs.Bool("warm", false, "the same as -start final (kept for earlier command lines)")
 	refresh := fs.Bool("refresh", false, "add the update's measurements of the old pairs to their saved sums (default: keep the old pairs as they were)")
-	stop := addStopFlags(fs, " and changes.md reports")
+	stop := addStopFlags(fs, " and changes.md reports", affinityrun.DefaultUpdateSettledMore)
 	compare := fs.String("compare", "", "comma-separated `DIRS` of from-scratch tag affinity runs on the new tasks: changes.md reports the rank correlation with each, and of each two with each other")
 	resume := fs.Bool("resume", false, "continue the update stopped in -out")
 	force := fs.Bool("force", false, "start over, replacing what -out holds")
 	setUsage(fs, stderr, "usage: tag update -from DIR [-add T1,T2,...] [-remove T3,...] -out NEWDIR [data and recipe flags of tag affinity]\n\n"+
 		"Continues a tag affinity run for a changed task set. Removing tasks drops their rows and\n"+
-		"columns (no training). Adding tasks trains all tasks from the weights -start names (the\n"+
-		"initialization of the run's seed, its weights a quarter of the way through, or its last)\n"+
+		"columns (no training). Adding tasks trains all tasks from the weights -start names (by\n"+
+		"default the run's weights a quarter of the way through; or its seed's initialization, or its last)\n"+
 		"while measuring every pair, keeping the new\n"+
 		"pairs (those involving an added task) until the groups at the -budget list have stayed the\n"+
 		"same for -checks checks in a row (and the new pairs' ranks settled); the old pairs keep\n"+
