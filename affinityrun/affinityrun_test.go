@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -222,40 +223,146 @@ func TestUpdateCheckRefuses(t *testing.T) {
 	}
 }
 
-// An added task is measured from the initialization of the run's seed:
-// the new pairs' affinity after N steps is that of the first N steps of a
-// run from scratch on the new task list; with Warm, from the saved
-// weights, it is not.
-func TestContinueStartsFromInitialization(t *testing.T) {
+// An added task is measured from where Start says: the new pairs' affinity
+// after N steps is that of the first N steps of a run on the new task list
+// started by hand from the seed's initialization (StartInit), from the
+// saved snapshot (StartQuarter) or from the saved weights (StartFinal),
+// and differs from the other starts'. The snapshot is the saved run's
+// parameters after SnapshotStep and goes forward to the update's files.
+// Without a snapshot, StartQuarter falls back to StartInit and says so.
+func TestContinueStarts(t *testing.T) {
 	l, ds := plantedRun(t, []string{"a0", "b0"}, 1)
 	rec, files, err := Read(l)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tasks := []string{"a0", "b0", "a1"}
-	cfg := rec.Config
-	scratch, err := mtl.Train(context.Background(), ds, tasks, cfg, mtl.Options{Affinity: &rec.Affinity, MaxSteps: 10, CheckpointDir: t.TempDir()})
+	step := SnapshotStep(ds, rec.Config)
+	if step < 2 || files.Snapshot == nil {
+		t.Fatalf("snapshot step %d, snapshot %v", step, files.Snapshot != nil)
+	}
+	stopped, err := mtl.Train(context.Background(), ds, rec.Tasks, rec.Config, mtl.Options{Affinity: &rec.Affinity, MaxSteps: step})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := scratch.Sums.PairSums().Affinity()
-	for _, warm := range []bool{false, true} {
-		c := Continue{Tasks: tasks, Added: []string{"a1"}, Old: files, Config: cfg, Affinity: rec.Affinity, Steps: 10, Warm: warm, CheckpointDir: t.TempDir()}
-		done, err := c.Run(context.Background(), ds)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := done.Files.Sums.Affinity()
-		same := true
-		for i, s := range got.Tasks {
-			for j, u := range got.Tasks {
-				if (s == "a1" || u == "a1") && got.Values[i][j] != want.Values[i][j] {
-					same = false
+	if files.Snapshot.Digest() != stopped.Parameters.Digest() {
+		t.Error("weights-quarter.gob differs from the parameters of the run stopped after SnapshotStep")
+	}
+	tasks := []string{"a0", "b0", "a1"}
+	newPairs := func(m *taskmatrix.Matrix) []float64 {
+		var v []float64
+		for i, s := range m.Tasks {
+			for j, u := range m.Tasks {
+				if i != j && (s == "a1" || u == "a1") {
+					v = append(v, m.Values[i][j])
 				}
 			}
 		}
-		if same == warm {
-			t.Errorf("warm %v: new pairs %v, from scratch %v", warm, got.Values, want.Values)
+		return v
+	}
+	seen := map[string][]float64{}
+	for _, c := range []struct {
+		start string
+		init  *mtl.Parameters
+	}{{StartInit, nil}, {StartQuarter, files.Snapshot}, {StartFinal, files.Weights}} {
+		byHand, err := mtl.Train(context.Background(), ds, tasks, rec.Config, mtl.Options{Affinity: &rec.Affinity, MaxSteps: 10, Init: c.init})
+		if err != nil {
+			t.Fatal(err)
 		}
+		run := Continue{Tasks: tasks, Added: []string{"a1"}, Old: files, Config: rec.Config, Affinity: rec.Affinity, Steps: 10, Start: c.start, CheckpointDir: t.TempDir()}
+		done, err := run.Run(context.Background(), ds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := newPairs(done.Files.Sums.Affinity()), newPairs(byHand.Sums.PairSums().Affinity())
+		if !slices.Equal(got, want) || done.Start != c.start || done.StartNote != "" {
+			t.Errorf("start %s: new pairs %v, by hand %v; started %q (%q)", c.start, got, want, done.Start, done.StartNote)
+		}
+		for other, v := range seen {
+			if slices.Equal(v, got) {
+				t.Errorf("start %s measured what start %s did", c.start, other)
+			}
+		}
+		seen[c.start] = got
+		if done.Files.Snapshot == nil || done.Files.Snapshot.Digest() != files.Snapshot.Digest() {
+			t.Errorf("start %s: the update does not carry the snapshot forward", c.start)
+		}
+	}
+	older := *files
+	older.Snapshot = nil
+	run := Continue{Tasks: tasks, Added: []string{"a1"}, Old: &older, Config: rec.Config, Affinity: rec.Affinity, Steps: 10, Start: StartQuarter, CheckpointDir: t.TempDir()}
+	done, err := run.Run(context.Background(), ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := newPairs(done.Files.Sums.Affinity()); !slices.Equal(got, seen[StartInit]) || done.Start != StartInit || done.StartNote != NoSnapshot ||
+		done.Files.Snapshot != nil {
+		t.Errorf("quarter without a snapshot: new pairs %v, want those of init %v; started %q (%q)", got, seen[StartInit], done.Start, done.StartNote)
+	}
+}
+
+// An update records its start in run.json and changes.md and keeps the
+// snapshot of the run it continued; -start quarter on a run without a
+// snapshot trains from the initialization and says so; an unknown start
+// is refused before anything is written.
+func TestUpdateStartRecorded(t *testing.T) {
+	l, ds := plantedRun(t, []string{"a0", "b0"}, 1)
+	rec, files, err := Read(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	update := func(start string) (*Update, string) {
+		t.Helper()
+		out := filepath.Join(t.TempDir(), "upd")
+		u, err := PlanUpdate(UpdateOptions{From: l.Dir, Out: out, Add: []string{"a1"}, Steps: 6, Start: start, Checks: 3,
+			MinReliability: -1, Budgets: []int{2}, Rule: selection.DefaultRule})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := u.Check(ds, rec.Config, rec.Affinity, rec.Seed); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := PrepareDir(u.Out(), false, false, u.Conf()); err != nil {
+			t.Fatal(err)
+		}
+		if err := u.Run(context.Background(), ds); err != nil {
+			t.Fatal(err)
+		}
+		changes, err := os.ReadFile(u.Out().Changes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u, string(changes)
+	}
+	u, changes := update(StartQuarter)
+	got, gotFiles, err := Read(u.Out())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Update.Start != StartQuarter || got.Update.StartNote != "" || got.Update.Warm || !strings.Contains(changes, "-start quarter") {
+		t.Errorf("quarter: start %q (%q), warm %v; changes.md:\n%s", got.Update.Start, got.Update.StartNote, got.Update.Warm, changes)
+	}
+	if gotFiles.Snapshot == nil || gotFiles.Snapshot.Digest() != files.Snapshot.Digest() {
+		t.Error("the update's folder does not keep the snapshot it started from")
+	}
+	if u, _ := update(StartFinal); !u.Result().Update.Warm || u.Result().Update.Start != StartFinal {
+		t.Errorf("final: %+v", u.Result().Update)
+	}
+	if err := os.Remove(l.WeightsQuarter()); err != nil {
+		t.Fatal(err)
+	}
+	u, changes = update(StartQuarter)
+	if r := u.Result().Update; r.Start != StartInit || r.StartNote != NoSnapshot || !strings.Contains(changes, NoSnapshot) {
+		t.Errorf("quarter without a snapshot: start %q (%q); changes.md:\n%s", r.Start, r.StartNote, changes)
+	}
+	if _, err := os.Stat(u.Out().WeightsQuarter()); err == nil {
+		t.Error("an update without a snapshot to keep wrote one")
+	}
+	out := filepath.Join(t.TempDir(), "bad")
+	if _, err := PlanUpdate(UpdateOptions{From: l.Dir, Out: out, Add: []string{"a1"}, Start: "middle", Checks: 3, Rule: selection.DefaultRule}); !IsInput(err) ||
+		err.Error() != `-start "middle": want init, quarter or final` {
+		t.Errorf("unknown start: %v", err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a refused update wrote its folder")
 	}
 }

@@ -33,11 +33,17 @@ func WriteChanges(path string, old, rec *Record) error {
 			if u.Refresh {
 				old = "saved sums plus the update's measurements"
 			}
-			start := "the initialization of seed %d, as the saved run started (its saved weights unused)"
-			if u.Warm {
-				start = "the saved weights of the run continued (-warm), seed %d"
+			start := "the initialization of seed %d, as the saved run started (-start init; its saved weights unused)"
+			switch u.Start {
+			case StartQuarter:
+				start = "the saved run's weights a quarter of the way through its training (-start quarter, weights-quarter.gob; a fresh head per added task, fresh optimizer state), seed %d"
+			case StartFinal:
+				start = "the saved weights of the run continued after its last step (-start final, -warm; a fresh head per added task, fresh optimizer state), seed %d"
 			}
 			fmt.Fprintf(w, "- pairs involving an added task: measured by the update, training all tasks from "+start+"; the other pairs: %s\n", rec.Seed, old)
+		}
+		if u.StartNote != "" {
+			fmt.Fprintf(w, "- start: %s\n", u.StartNote)
 		}
 		fmt.Fprintf(w, "\n## Groupings\n\nEach budget's groups before and after (the rule of `tag group`, default options). ")
 		fmt.Fprintf(w, "An unchanged group's network can be kept; the others must be trained anew.\n\n")

@@ -31,7 +31,7 @@ func CheckFolder(dir string) (*experiment.CheckReport, error) {
 // CheckDir verifies every file of the tag affinity (or tag update) folder
 // dir: each file against its checksum file, run.json, the affinity sums
 // (sizes, finite values, the tasks of run.json), the weights (they
-// decode) and the matrices and trajectory (experiment.CheckAffinityFiles).
+// decode, and the snapshot weights-quarter.gob when present) and the matrices and trajectory (experiment.CheckAffinityFiles).
 // A folder with neither run.json nor a checkpoint is refused (InputError).
 // The report's repairs are commands.
 func CheckDir(dir string) (*experiment.CheckReport, error) {
@@ -88,9 +88,11 @@ func CheckDir(dir string) (*experiment.CheckReport, error) {
 			rep.Add(l.AffinitySums(), err.Error(), repair(l.AffinitySums()))
 		}
 	}
-	if b, ok := readable(l.Weights()); ok {
-		if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&mtl.Parameters{}); err != nil {
-			rep.Add(l.Weights(), fmt.Sprintf("the weights do not decode (%v)", err), repair(l.Weights()))
+	for _, p := range []string{l.Weights(), l.WeightsQuarter()} {
+		if b, ok := readable(p); ok {
+			if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&mtl.Parameters{}); err != nil {
+				rep.Add(p, fmt.Sprintf("the weights do not decode (%v)", err), repair(p))
+			}
 		}
 	}
 	experiment.CheckAffinityFiles(rep, l, repair)

@@ -31,15 +31,16 @@ type Continue struct {
 	Rule             GroupStability
 	// Refresh adds the measurements of the old pairs to their sums.
 	Refresh bool
-	// Warm starts the training from the saved weights (trunk and the
-	// kept heads, a fresh head per added task); otherwise (the default)
-	// it starts from the initialization of the run's seed, as the saved
-	// run did: the saved sums are means over a training from its start,
-	// and the added pairs are measured in the same stretch of training
-	// (at converged weights, tasks of one family fit at nearby optima can
-	// hinder each other where they helped each other from the start, see
-	// docs/update-stop-rule.md).
-	Warm bool
+	// Start is where the training of all tasks starts (StartInit,
+	// StartQuarter or StartFinal; "" is StartInit): the initialization of
+	// the run's seed, as the saved run started; the saved run's snapshot a
+	// quarter of the way through its training; or its weights after its
+	// last step. From weights, the kept heads are the saved ones and each
+	// added task gets a fresh head; the optimizer state starts fresh
+	// (SnapshotDivisor says why a quarter). A StartQuarter without a
+	// snapshot in Old (a run made by an older tag, or stopped before the
+	// snapshot's step) falls back to StartInit, which Continued says.
+	Start string
 	// CheckpointDir keeps the training's checkpoint (an interrupted
 	// measurement continues from it).
 	CheckpointDir string
@@ -54,11 +55,35 @@ type Continued struct {
 	Result *mtl.Result
 	// Stop says why the measurement ended.
 	Stop StopRecord
+	// Start is where the training started (Continue.Start after a
+	// fallback; "" when nothing was trained), StartNote why it is not the
+	// start asked for ("" when it is).
+	Start, StartNote string
+}
+
+// NoSnapshot is Continued.StartNote when a StartQuarter fell back to
+// StartInit.
+const NoSnapshot = "the run continued has no snapshot of its weights a quarter of the way through its training " +
+	"(made by an older tag, or stopped before that step): trained from the initialization of its seed instead"
+
+// start returns the start of the training, the weights it starts from
+// (nil: the seed's initialization) and the note of a fallback.
+func (c Continue) start(weights *mtl.Parameters) (string, *mtl.Parameters, string) {
+	switch c.Start {
+	case StartFinal:
+		return StartFinal, weights, ""
+	case StartQuarter:
+		if c.Old.Snapshot == nil {
+			return StartInit, nil, NoSnapshot
+		}
+		return StartQuarter, c.Old.Snapshot.Without(c.Removed), ""
+	}
+	return StartInit, nil, ""
 }
 
 // Run drops the removed tasks from the old sums, trajectory and weights
 // and, when tasks are added, trains all tasks (from the seed's
-// initialization, or with Warm from the old weights) while measuring, keeping the new pairs' sums (and the old pairs' with
+// initialization, or from the old snapshot or weights, Start) while measuring, keeping the new pairs' sums (and the old pairs' with
 // Refresh) until the stop rule is met.
 func (c Continue) Run(ctx context.Context, ds data.Dataset) (*Continued, error) {
 	kept, err := c.Old.Sums.Without(c.Removed)
@@ -67,14 +92,19 @@ func (c Continue) Run(ctx context.Context, ds data.Dataset) (*Continued, error) 
 	}
 	traj := keepTasks(c.Old.Trajectory, c.Tasks)
 	weights := c.Old.Weights.Without(c.Removed)
+	// The snapshot goes forward, so that an update of this one can start
+	// from it too.
+	var snapshot *mtl.Parameters
+	if c.Old.Snapshot != nil {
+		snapshot = c.Old.Snapshot.Without(c.Removed)
+	}
 	if len(c.Added) == 0 {
-		return &Continued{Files: Files{Sums: kept, Trajectory: traj, Weights: weights}, Stop: StopRecord{Stop: StopNothingAdded}}, nil
+		return &Continued{Files: Files{Sums: kept, Trajectory: traj, Weights: weights, Snapshot: snapshot}, Stop: StopRecord{Stop: StopNothingAdded}}, nil
 	}
 	window := c.Config
 	opt := mtl.Options{CheckpointDir: c.CheckpointDir, Affinity: &c.Affinity, Progress: c.Progress}
-	if c.Warm {
-		opt.Init = weights
-	}
+	start, init, note := c.start(weights)
+	opt.Init = init
 	stepsPerEpoch := max(mtl.StepsPerEpoch(ds, c.Config), 1)
 	var stopper *Stopper
 	if c.Steps > 0 {
@@ -114,7 +144,8 @@ func (c Continue) Run(ctx context.Context, ds data.Dataset) (*Continued, error) 
 		p.Epoch += offset
 		traj = append(traj, p)
 	}
-	out := &Continued{Files: Files{Sums: sums, Trajectory: traj, Weights: res.Parameters}, Result: res}
+	out := &Continued{Files: Files{Sums: sums, Trajectory: traj, Weights: res.Parameters, Snapshot: snapshot}, Result: res,
+		Start: start, StartNote: note}
 	if stopper == nil {
 		out.Stop = StopRecord{Stop: StopSteps, StopReason: fmt.Sprintf("a fixed number of steps (-steps %d)", c.Steps)}
 		return out, nil

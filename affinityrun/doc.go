@@ -1,8 +1,9 @@
 // Package affinityrun keeps affinity runs and their updates: the record
 // and files of one run that trained all tasks together and measured the
 // lookahead affinity of Eq. 1 (run.json, affinity.csv, cosine.csv,
-// trajectory.csv, the per-pair sums affinity-sums.json and the last
-// weights weights.gob), and the update of such a run for a changed task
+// trajectory.csv, the per-pair sums affinity-sums.json, the last
+// weights weights.gob and the weights a quarter of the way through,
+// weights-quarter.gob), and the update of such a run for a changed task
 // set without starting over. Fresh is such a run from scratch (its
 // configuration, training options, record and files around mtl.Train);
 // PlanUpdate, Check and Run are an update; CheckFolder verifies a folder.
@@ -10,9 +11,10 @@
 // An update removes tasks by dropping their rows and columns from the
 // saved per-pair sums (no training: the result is the saved matrix
 // restricted to the remaining tasks). It adds tasks by training all tasks
-// together from the initialization of the run's seed, as the saved run
-// started (or, with Warm, from its saved weights with a fresh head per new
-// task), while measuring every pair, and keeping, for the
+// together from where Continue.Start says: the initialization of the
+// run's seed, as the saved run started, or its snapshot a quarter of the
+// way through its training (SnapshotDivisor), or its last weights, the
+// last two with a fresh head per new task; while measuring every pair, and keeping, for the
 // pairs i → j that involve a new task, the sums of this measurement; the
 // old pairs keep their saved sums (or, with Refresh, their saved sums plus
 // the new measurements). The affinity of a pair is its sum over its

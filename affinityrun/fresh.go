@@ -48,10 +48,10 @@ func (f *Fresh) Conf() (map[string]any, error) {
 }
 
 // Options are the options of mtl.Train for the run, with its checkpoint
-// in dir.
+// in dir and its snapshot after SnapshotStep.
 func (f *Fresh) Options(dir string) mtl.Options {
 	aopt := f.Affinity
-	opt := mtl.Options{CheckpointDir: dir, Affinity: &aopt}
+	opt := mtl.Options{CheckpointDir: dir, Affinity: &aopt, SnapshotStep: SnapshotStep(f.Data, f.Config)}
 	if f.Stop != nil {
 		f.stopper = NewStopper(*f.Stop)
 		opt.Stop = f.stopper.StopRule()
@@ -87,7 +87,7 @@ func WriteResult(l experiment.Layout, res *mtl.Result, run Record) error {
 }
 
 // FilesOf are the files of a finished training res: its pair sums,
-// trajectory and parameters.
+// trajectory, parameters and snapshot.
 func FilesOf(res *mtl.Result) Files {
-	return Files{Sums: res.Sums.PairSums(), Trajectory: res.Trajectory, Weights: res.Parameters}
+	return Files{Sums: res.Sums.PairSums(), Trajectory: res.Trajectory, Weights: res.Parameters, Snapshot: res.Snapshot}
 }

@@ -67,6 +67,11 @@ type Files struct {
 	Trajectory []taskmatrix.Point
 	// Weights are the network's parameters after its last step.
 	Weights *mtl.Parameters
+	// Snapshot are its parameters after 1/SnapshotDivisor of the planned
+	// steps of the run from scratch (weights-quarter.gob; an update keeps
+	// the one of the run it continued); nil when that run stopped before
+	// that step or was made by an older tag.
+	Snapshot *mtl.Parameters
 }
 
 // InputError is a refusal of the input (an option, a run folder, a task
@@ -193,10 +198,16 @@ func Write(l experiment.Layout, f Files, rec Record) error {
 	return writeJSON(l.RunRecord(), rec)
 }
 
-// writeWeightsSums writes the weights and the sums of f into l.Dir.
+// writeWeightsSums writes the weights, the snapshot (when f has one)
+// and the sums of f into l.Dir.
 func writeWeightsSums(l experiment.Layout, f Files) error {
 	if err := atomicfile.Write(l.Weights(), func(w io.Writer) error { return gob.NewEncoder(w).Encode(f.Weights) }); err != nil {
 		return err
+	}
+	if f.Snapshot != nil {
+		if err := atomicfile.Write(l.WeightsQuarter(), func(w io.Writer) error { return gob.NewEncoder(w).Encode(f.Snapshot) }); err != nil {
+			return err
+		}
 	}
 	// The sums are for tag update, not for reading: without indentation,
 	// which put each of the 3n² numbers on a line of its own.
@@ -207,7 +218,7 @@ func writeWeightsSums(l experiment.Layout, f Files) error {
 }
 
 // WriteState writes what a continuation needs of an affinity run into
-// the folder dir: its weights, per-pair sums and trajectory (the files
+// the folder dir: its weights, snapshot, per-pair sums and trajectory (the files
 // of Write of those names), for ReadState.
 func WriteState(dir string, f Files) error {
 	l := experiment.Layout{Dir: dir}
@@ -263,7 +274,7 @@ func Read(l experiment.Layout) (*Record, *Files, error) {
 // readFiles reads the sums, weights and trajectory in l.Dir; an error
 // names the file.
 func readFiles(l experiment.Layout) (*Files, error) {
-	f := &Files{Sums: &affinity.PairSums{}, Weights: &mtl.Parameters{}}
+	f := &Files{Sums: &affinity.PairSums{}}
 	b, err := atomicfile.ReadFile(l.AffinitySums())
 	if err == nil {
 		err = json.Unmarshal(b, f.Sums)
@@ -274,16 +285,32 @@ func readFiles(l experiment.Layout) (*Files, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Base(l.AffinitySums()), redo(err))
 	}
-	if b, err = atomicfile.ReadFile(l.Weights()); err == nil {
-		err = gob.NewDecoder(bytes.NewReader(b)).Decode(f.Weights)
+	if f.Weights, err = readParameters(l.Weights()); err != nil {
+		return nil, err
 	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Base(l.Weights()), redo(err))
+	if exists(l.WeightsQuarter()) {
+		if f.Snapshot, err = readParameters(l.WeightsQuarter()); err != nil {
+			return nil, err
+		}
 	}
 	if f.Trajectory, err = taskmatrix.ReadTrajectoryFile(l.TrajectoryCSV()); err != nil {
 		return nil, redo(err)
 	}
 	return f, nil
+}
+
+// readParameters reads the parameters in path, verified against its
+// checksum file; an error names the file.
+func readParameters(path string) (*mtl.Parameters, error) {
+	p := &mtl.Parameters{}
+	b, err := atomicfile.ReadFile(path)
+	if err == nil {
+		err = gob.NewDecoder(bytes.NewReader(b)).Decode(p)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Base(path), redo(err))
+	}
+	return p, nil
 }
 
 // redo turns a damaged file of a finished affinity run into a message that

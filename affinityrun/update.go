@@ -37,9 +37,14 @@ type UpdateRecord struct {
 	Removed []string `json:"removed,omitempty"`
 	// Refresh: the old pairs' sums also took the update's measurements.
 	Refresh bool `json:"refresh_old_pairs"`
-	// Warm: the training started from the saved weights, not from the
-	// initialization of the seed (Continue.Warm).
+	// Warm: the training started from the saved weights after the last
+	// step (Start is StartFinal).
 	Warm bool `json:"warm_start"`
+	// Start is where the training started (Continue.Start; empty when
+	// nothing was trained), StartNote why it is not the start asked for
+	// (NoSnapshot), empty when it is.
+	Start     string `json:"start,omitempty"`
+	StartNote string `json:"start_note,omitempty"`
 	// StopRecord says why the measurement ended: StopNothingAdded (no
 	// training), StopSteps (UpdateOptions.Steps), StopStable (the stop
 	// rule met), StopPatience (the recipe's early stopping) or
@@ -87,9 +92,9 @@ type UpdateOptions struct {
 	// Refresh adds the update's measurements of the old pairs to their
 	// saved sums (default: keep the old pairs as they were).
 	Refresh bool
-	// Warm trains from the saved weights instead of the seed's
-	// initialization (Continue.Warm).
-	Warm bool
+	// Start is where the training starts (Continue.Start): StartInit,
+	// StartQuarter or StartFinal; "" is DefaultStart.
+	Start string
 	// Budgets and Rule choose the groupings compared before and after
 	// (nil: DefaultBudgets, those of them at most the new number of
 	// tasks; a budget given above it is refused).
@@ -151,6 +156,12 @@ func PlanUpdate(o UpdateOptions) (*Update, error) {
 	if err := o.stopRule().WithDefaultEvery(1, 0).Validate(); err != nil {
 		return nil, err
 	}
+	if o.Start == "" {
+		o.Start = DefaultStart
+	}
+	if err := validStart(o.Start); err != nil {
+		return nil, err
+	}
 	if a, b := filepath.Clean(o.From), filepath.Clean(o.Out); a == b {
 		return nil, inputf("-out %s is -from: write the update to a new folder", o.Out)
 	}
@@ -173,7 +184,7 @@ func PlanUpdate(o UpdateOptions) (*Update, error) {
 	if u.scratch, err = readScratch(o.Compare, u.tasks); err != nil {
 		return nil, err
 	}
-	u.rec = UpdateRecord{From: o.From, Added: o.Add, Removed: o.Remove, Refresh: o.Refresh, Warm: o.Warm, ScratchSteps: u.old.Steps}
+	u.rec = UpdateRecord{From: o.From, Added: o.Add, Removed: o.Remove, Refresh: o.Refresh, ScratchSteps: u.old.Steps}
 	switch {
 	case u.old.Update != nil:
 		u.rec.ScratchSteps = u.old.Update.ScratchSteps
@@ -411,7 +422,7 @@ func (u *Update) Conf() map[string]any {
 	o := u.opt
 	conf := map[string]any{"from": o.From, "tasks": u.tasks, "data": u.old.Data, "recipe": u.cfg, "affinity": u.aopt,
 		"seed": u.old.Seed, "steps": o.Steps, "checks": o.Checks, "check_every": o.CheckEvery,
-		"min_half_agreement": o.MinHalfAgreement, "min_reliability": o.MinReliability, "max_epochs": o.MaxEpochs, "refresh": o.Refresh, "warm": o.Warm,
+		"min_half_agreement": o.MinHalfAgreement, "min_reliability": o.MinReliability, "max_epochs": o.MaxEpochs, "refresh": o.Refresh, "start": o.Start,
 		"budgets": u.budgets, "rule": o.Rule, "compare": o.Compare}
 	if o.SettledMore != 0 { // absent otherwise, as in an update made before the option
 		conf["settled_more"] = o.SettledMore
@@ -448,12 +459,13 @@ func (u *Update) measure(ctx context.Context, ds data.Dataset) error {
 		Leakage: u.old.Leakage, Config: u.cfg, Affinity: u.aopt, Seed: u.old.Seed, Versions: Versions()}
 	c := Continue{Tasks: u.tasks, Added: u.rec.Added, Removed: u.rec.Removed, Old: u.oldFiles, Config: u.cfg, Affinity: u.aopt,
 		Steps: u.opt.Steps, MaxEpochs: u.opt.MaxEpochs, Rule: u.opt.stopRule(), Refresh: u.rec.Refresh,
-		Warm: u.rec.Warm, CheckpointDir: u.out.Dir, Progress: u.opt.Progress}
+		Start: u.opt.Start, CheckpointDir: u.out.Dir, Progress: u.opt.Progress}
 	done, err := c.Run(ctx, ds)
 	if err != nil {
 		return err
 	}
 	u.files, u.rec.StopRecord = done.Files, done.Stop
+	u.rec.Start, u.rec.StartNote, u.rec.Warm = done.Start, done.StartNote, done.Start == StartFinal
 	res := done.Result
 	if res == nil {
 		u.run.Seconds = time.Since(u.start).Seconds()

@@ -15,12 +15,12 @@ import (
 
 // Each file `tag update` reads back from a finished affinity run, with 64
 // zero bytes written into its middle, is refused by Read with its name: the
-// weights (whose damage decodes without error), the sums, the trajectory and
+// weights and the snapshot (whose damage decodes without error), the sums, the trajectory and
 // run.json. Sums without a checksum file are still checked for their
 // domain.
 func TestReadRefusesDamagedFiles(t *testing.T) {
 	l, _ := plantedRun(t, []string{"a0", "b0"}, 1)
-	for _, path := range []string{l.Weights(), l.AffinitySums(), l.TrajectoryCSV(), l.RunRecord()} {
+	for _, path := range []string{l.Weights(), l.WeightsQuarter(), l.AffinitySums(), l.TrajectoryCSV(), l.RunRecord()} {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
@@ -91,7 +91,7 @@ func TestPrepareDirOneConfiguration(t *testing.T) {
 }
 
 // CheckDir finds a finished affinity run clean, then names its zeroed
-// weights and a checkpoint changed by hand, each with its repair; a
+// weights, snapshot and a checkpoint changed by hand, each with its repair; a
 // folder that is no affinity run is refused.
 func TestCheckDir(t *testing.T) {
 	l, _ := plantedRun(t, []string{"a0", "b0"}, 1)
@@ -100,7 +100,7 @@ func TestCheckDir(t *testing.T) {
 		t.Fatalf("clean run: %+v, %v", rep, err)
 	}
 	checkpoint := filepath.Join(l.Dir, "checkpoint.gob")
-	for _, p := range []string{l.Weights(), checkpoint} {
+	for _, p := range []string{l.Weights(), l.WeightsQuarter(), checkpoint} {
 		if err := faultfile.ZeroMiddle(p, 64); err != nil {
 			t.Fatal(err)
 		}
@@ -109,8 +109,8 @@ func TestCheckDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Damaged) != 2 {
-		t.Fatalf("damaged %+v, want the weights and the checkpoint", rep.Damaged)
+	if len(rep.Damaged) != 3 {
+		t.Fatalf("damaged %+v, want the weights, the snapshot and the checkpoint", rep.Damaged)
 	}
 	for _, d := range rep.Damaged {
 		want := "-force"

@@ -66,14 +66,20 @@ type ContinuedRun struct {
 	// StopReason says it in words.
 	Stop       string `json:"stop"`
 	StopReason string `json:"stop_reason"`
+	// Start says where the training of the continuation started (the
+	// seed's initialization, the earlier run's snapshot a quarter of the
+	// way through, its final weights), StartNote why that is not the
+	// start asked for; both empty when nothing was trained.
+	Start     string `json:"start,omitempty"`
+	StartNote string `json:"start_note,omitempty"`
 }
 
 // Continuation is what an affinity run continues from instead of
 // starting from scratch: the finished affinity unit From of an earlier
 // run on the same data and recipe, whose state (Job.StateDir of that
 // unit) was copied into this run's Layout.State(From). The old tasks less
-// Removed, then Added, are the new task list; the run starts from the
-// old weights with heads added for the new tasks and measures the pairs
+// Removed, then Added, are the new task list; the run trains all tasks
+// (from where the trainer's continuation starts) and measures the pairs
 // involving an added task until the groups at Budgets (under Rule) are
 // stable, keeping the old pairs' sums.
 type Continuation struct {

@@ -21,6 +21,7 @@ import (
 //	DIR/affinity.csv, cosine.csv, trajectory.csv   the TAG measurement
 //	DIR/run.json             the record of a `tag affinity` (or `tag update`) run
 //	DIR/weights.gob, affinity-sums.json   what `tag update` continues from
+//	DIR/weights-quarter.gob  the weights a quarter of the way through (an update's start)
 //	DIR/changes.md           what a `tag update` changed
 //	DIR/reuse.md             what `tag run -from` reused of another run
 //	DIR/plans/phase-N.json   the units of phase N handed to an executor (Plan)
@@ -72,7 +73,7 @@ func (l Layout) States() string { return l.path("states") }
 // State is the folder in which the affinity unit with the given key
 // leaves what a continuation of it needs (its weights, per-pair sums and
 // trajectory, in files named as Weights, AffinitySums and TrajectoryCSV
-// name them), kept after the unit is finished.
+// name them, and its snapshot, as WeightsQuarter names it, when it has one), kept after the unit is finished.
 func (l Layout) State(key string) string { return l.path("states", key) }
 
 // Locks is the folder of the units' lock files.
@@ -115,6 +116,13 @@ func (l Layout) RunRecord() string { return l.path("run.json") }
 // update` continues.
 func (l Layout) Weights() string { return l.path("weights.gob") }
 
+// WeightsQuarter is DIR/weights-quarter.gob: the network's parameters a
+// quarter of the way through the planned steps of an affinity run, heads
+// by task (mtl.Parameters), from which `tag update -start quarter` trains;
+// absent when the run stopped before that step. An update keeps the one
+// of the run it continued.
+func (l Layout) WeightsQuarter() string { return l.path("weights-quarter.gob") }
+
 // AffinitySums is DIR/affinity-sums.json: the sums and counts of every
 // pair's measurements behind affinity.csv and cosine.csv
 // (affinity.PairSums), which `tag update` combines with its own.
@@ -146,7 +154,7 @@ func (l Layout) Job(name string) string { return l.path("jobs", name) }
 // AffinityOutputs lists what a `tag affinity` or `tag update` run writes
 // besides its checkpoint, so that it can be replaced as a whole.
 func (l Layout) AffinityOutputs() []string {
-	return []string{l.AffinityCSV(), l.CosineCSV(), l.TrajectoryCSV(), l.Plots(), l.Weights(), l.AffinitySums(),
+	return []string{l.AffinityCSV(), l.CosineCSV(), l.TrajectoryCSV(), l.Plots(), l.Weights(), l.WeightsQuarter(), l.AffinitySums(),
 		l.Changes(), l.RunRecord()}
 }
 

@@ -41,6 +41,10 @@ type runState struct {
 	// GradNorm is GradNorm's state (Config.UpdateRule "gradnorm" only); UW's
 	// log-variances are among Params.
 	GradNorm *gradNormState
+	// Snapshot are the parameters after SnapshotStep steps
+	// (Options.SnapshotStep), once taken.
+	Snapshot     [][]float32
+	SnapshotStep int
 	// StopState is the StopRule's own state (StopRule.State).
 	StopState []byte
 	Seconds   float64
@@ -127,6 +131,11 @@ func (r *run) checkState(st *runState) error {
 	}
 	if st.Best != nil {
 		if err := fits("best-epoch parameter", st.Best, 1); err != nil {
+			return err
+		}
+	}
+	if st.Snapshot != nil {
+		if err := fits("snapshot parameter", st.Snapshot, 1); err != nil {
 			return err
 		}
 	}

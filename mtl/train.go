@@ -27,6 +27,11 @@ type Options struct {
 	// the trunk and the heads of the tasks it holds (see Parameters); the other
 	// heads and the optimizer state start fresh.
 	Init *Parameters
+	// SnapshotStep, if positive, keeps the parameters after that many
+	// steps in Result.Snapshot (none when training ends before). The
+	// snapshot is kept in the checkpoint once taken, so a resumed run
+	// returns the same one.
+	SnapshotStep int
 	// MaxSteps, if positive, stops training after this many steps (the
 	// epoch in progress is closed as if it had ended).
 	MaxSteps int
@@ -79,6 +84,10 @@ type Result struct {
 	// Parameters are the network's parameters after the last step (not
 	// those of BestEpoch): where a continued run (Options.Init) starts.
 	Parameters *Parameters `json:"-"`
+	// Snapshot are the parameters after Options.SnapshotStep steps, in
+	// the form of Parameters; nil without SnapshotStep or when training
+	// ended before that step.
+	Snapshot *Parameters `json:"-"`
 	// Sums are the affinity sums behind Affinity and Cosine (nil when
 	// Options.Affinity was not set).
 	Sums *affinity.Accumulator `json:"-"`
@@ -138,6 +147,7 @@ func Train(ctx context.Context, ds data.Dataset, tasks []string, cfg Config, opt
 	if r.st.Done {
 		res := *r.st.Result
 		addAffinity(&res, r.st.Acc)
+		res.Snapshot = r.snapshot()
 		return &res, nil
 	}
 	return r.loop(ctx)
@@ -311,6 +321,9 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 			if err := r.step(order[s : s+r.train.batch]); err != nil {
 				return nil, err
 			}
+			if err := r.takeSnapshot(); err != nil {
+				return nil, err
+			}
 			if rule := r.opt.Stop; rule != nil && rule.Every > 0 && st.Step%rule.Every == 0 && rule.After(st.Epoch, st.Acc) {
 				st.Stopped = true
 			}
@@ -340,7 +353,7 @@ func (r *run) loop(ctx context.Context) (*Result, error) {
 	// n² points per epoch and a second copy of the sums made the final
 	// checkpoint 0.5 GB, encoded in memory at once.
 	kept := *res
-	kept.Affinity, kept.Cosine, kept.Trajectory, kept.Sums = nil, nil, nil, nil
+	kept.Affinity, kept.Cosine, kept.Trajectory, kept.Sums, kept.Snapshot = nil, nil, nil, nil, nil
 	st.Done, st.Result = true, &kept
 	return res, r.checkpoint()
 }
@@ -516,6 +529,31 @@ func (r *run) endEpoch() error {
 	return nil
 }
 
+// takeSnapshot keeps the parameters in the run's state when the step
+// just done is Options.SnapshotStep.
+func (r *run) takeSnapshot() error {
+	st := r.st
+	if r.opt.SnapshotStep <= 0 || st.Step != r.opt.SnapshotStep {
+		return nil
+	}
+	v, err := r.eng.copyParams()
+	if err != nil {
+		return err
+	}
+	st.Snapshot, st.SnapshotStep = v, st.Step
+	return nil
+}
+
+// snapshot returns the parameters kept at Options.SnapshotStep, nil when
+// none were.
+func (r *run) snapshot() *Parameters {
+	st := r.st
+	if st.Snapshot == nil || r.opt.SnapshotStep <= 0 || st.SnapshotStep != r.opt.SnapshotStep {
+		return nil
+	}
+	return r.eng.m.parametersOf(st.Snapshot)
+}
+
 // finish evaluates the best weights and assembles the result.
 func (r *run) finish() (*Result, error) {
 	st := r.st
@@ -532,7 +570,8 @@ func (r *run) finish() (*Result, error) {
 	}
 	res := &Result{Tasks: r.tasks, Steps: st.Step, Epochs: st.Epoch, BestEpoch: st.BestEpoch,
 		StoppedEarly: st.Stopped, History: st.History, Seconds: r.elapsed().Seconds(),
-		Validation: map[string]Metrics{}, Test: map[string]Metrics{}, Parameters: r.eng.m.parametersOf(last)}
+		Validation: map[string]Metrics{}, Test: map[string]Metrics{}, Parameters: r.eng.m.parametersOf(last),
+		Snapshot: r.snapshot()}
 	if learned != nil {
 		res.TaskWeights = map[string]float64{}
 		for t, w := range learned {

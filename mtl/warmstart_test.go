@@ -178,3 +178,38 @@ func TestStopRuleEveryStepsWithState(t *testing.T) {
 	}
 	checkResume(t, ds, cfg, opt)
 }
+
+// The snapshot after step S equals the last parameters of the same run
+// stopped after S steps; a run resumed from checkpoints written before and
+// after S returns the same snapshot; a run that ends before S has none.
+func TestSnapshotStep(t *testing.T) {
+	ds := newSynthetic(256, 64, 64)
+	cfg, opt := affinityConfig(ds)
+	cfg.Epochs = 3
+	tasks := []string{"a", "noise", "r", "c"}
+	stopped := opt
+	stopped.MaxSteps = 10
+	short, err := Train(context.Background(), ds, tasks, cfg, stopped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if short.Snapshot != nil {
+		t.Error("a run without SnapshotStep has a snapshot")
+	}
+	opt.SnapshotStep = 10
+	full, err := Train(context.Background(), ds, tasks, cfg, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.Snapshot == nil || full.Snapshot.Digest() != short.Parameters.Digest() {
+		t.Fatal("the snapshot after step 10 differs from the parameters of a run stopped there")
+	}
+	if full.Snapshot.Digest() == full.Parameters.Digest() {
+		t.Error("the snapshot equals the last parameters")
+	}
+	checkResume(t, ds, cfg, opt) // interrupted after steps 7 and 19: snapshot taken in between
+	stopped.SnapshotStep = 11
+	if res, err := Train(context.Background(), ds, tasks, cfg, stopped); err != nil || res.Snapshot != nil {
+		t.Errorf("a run of 10 steps with SnapshotStep 11: snapshot %v, error %v", res.Snapshot != nil, err)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tagroup/tag/affinityrun"
 )
 
 func unitNames(t *testing.T, dir string) []string {
@@ -116,6 +118,9 @@ func TestRunFromContinuesAffinityRun(t *testing.T) {
 	}
 	if a := r.Affinity[0]; a.Steps <= 0 || a.Steps >= ro.Affinity.Steps || a.ScratchSteps != ro.Affinity.Steps || rc.Affinity.Steps != a.Steps {
 		t.Errorf("continued for %d steps (results' affinity %d), from scratch %d (old run %d)", a.Steps, rc.Affinity.Steps, a.ScratchSteps, ro.Affinity.Steps)
+	}
+	if c := rc.Affinity.Continued; c == nil || c.Start != affinityrun.DefaultStart || c.StartNote != "" {
+		t.Errorf("the continued affinity run started %+v, want from %s", c, affinityrun.DefaultStart)
 	}
 	if got, want := rc.Methods["mtl"].Budgets["all"].TotalTestLoss, rs.Methods["mtl"].Budgets["all"].TotalTestLoss; got != want {
 		t.Errorf("mtl: %g, from scratch %g", got, want)

@@ -31,16 +31,20 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "output `DIR` (the outputs of tag affinity, and changes.md)")
 	steps := fs.Int("steps", 0, "measure the new tasks for exactly `N` steps (0: until the groups at the -budget list are stable, see -checks)")
 	maxEpochs := fs.Int("max-epochs", 0, "at most this many epochs of measurement without -steps (0: the recipe's epochs)")
-	warm := fs.Bool("warm", false, "train from -from's saved weights (trunk and heads) instead of the initialization of its seed")
+	start := fs.String("start", affinityrun.DefaultStart, "`WEIGHTS` all tasks are trained from while the added pairs are measured: "+
+		"init (the initialization of -from's seed, as it started), quarter (its weights a quarter of the way through its training, weights-quarter.gob; "+
+		"init where it has none) or final (its weights after its last step)")
+	warm := fs.Bool("warm", false, "the same as -start final (kept for earlier command lines)")
 	refresh := fs.Bool("refresh", false, "add the update's measurements of the old pairs to their saved sums (default: keep the old pairs as they were)")
-	stop := addStopFlags(fs, " and changes.md reports")
+	stop := addStopFlags(fs, " and changes.md reports", affinityrun.DefaultUpdateSettledMore)
 	compare := fs.String("compare", "", "comma-separated `DIRS` of from-scratch tag affinity runs on the new tasks: changes.md reports the rank correlation with each, and of each two with each other")
 	resume := fs.Bool("resume", false, "continue the update stopped in -out")
 	force := fs.Bool("force", false, "start over, replacing what -out holds")
 	setUsage(fs, stderr, "usage: tag update -from DIR [-add T1,T2,...] [-remove T3,...] -out NEWDIR [data and recipe flags of tag affinity]\n\n"+
 		"Continues a tag affinity run for a changed task set. Removing tasks drops their rows and\n"+
-		"columns (no training). Adding tasks trains all tasks from the initialization of the run's\n"+
-		"seed (with -warm from its saved weights) while measuring every pair, keeping the new\n"+
+		"columns (no training). Adding tasks trains all tasks from the weights -start names (by\n"+
+		"default the run's weights a quarter of the way through; or its seed's initialization, or its last)\n"+
+		"while measuring every pair, keeping the new\n"+
 		"pairs (those involving an added task) until the groups at the -budget list have stayed the\n"+
 		"same for -checks checks in a row (and the new pairs' ranks settled); the old pairs keep\n"+
 		"their saved sums. The data source, feature columns, split, recipe and seed are -from's\n"+
@@ -55,18 +59,25 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	if *resume && *force {
 		return badInputf("-resume and -force exclude each other")
 	}
+	given := givenFlags(fs)
+	if *warm && given["start"] {
+		return badInputf("-warm is -start final: give one of them")
+	}
+	if *warm {
+		*start = affinityrun.StartFinal
+	}
 	ks, err := stop.budgetList()
 	if err != nil {
 		return err
 	}
 	opt := affinityrun.UpdateOptions{From: *from, Out: *out, Add: splitList(*add), Remove: splitList(*remove),
 		Steps: *steps, Checks: stop.checks, CheckEvery: stop.every, MinHalfAgreement: stop.minHalfAgreement, MinReliability: stop.minReliability, SettledMore: stop.settledMore, MaxEpochs: *maxEpochs,
-		Refresh: *refresh, Warm: *warm, Budgets: ks, Rule: stop.rule, Compare: splitList(*compare), Progress: newBar(stderr)}
+		Refresh: *refresh, Start: *start, Budgets: ks, Rule: stop.rule, Compare: splitList(*compare), Progress: newBar(stderr)}
 	u, err := affinityrun.PlanUpdate(opt)
 	if err != nil {
 		return err
 	}
-	st, err := u.Settings(affinityrun.Given{Flags: givenFlags(fs), Seed: *seed, DivideByLR: *divide, Data: td.Choice})
+	st, err := u.Settings(affinityrun.Given{Flags: given, Seed: *seed, DivideByLR: *divide, Data: td.Choice})
 	if err != nil {
 		return err
 	}
@@ -99,6 +110,9 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	r := u.Result()
+	if r.Update.StartNote != "" {
+		fmt.Fprintf(stderr, "tag update: -start %s: %s\n", *start, r.Update.StartNote)
+	}
 	if r.Update.StopReason != "" {
 		fmt.Fprintf(stdout, "stop: %s\n", r.Update.StopReason)
 	}

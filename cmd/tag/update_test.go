@@ -159,6 +159,22 @@ func TestUpdateAdd(t *testing.T) {
 	if r := readRun(t, again); r.Update.ScratchSteps != readRun(t, from).Steps {
 		t.Errorf("chained update: scratch steps %d", r.Update.ScratchSteps)
 	}
+	// The update kept the snapshot of the run it continued; without it,
+	// -start quarter trains from the initialization and says so.
+	quarter := filepath.Join(out, "weights-quarter.gob")
+	if _, err := os.Stat(quarter); err != nil {
+		t.Fatalf("the update did not keep the snapshot: %v", err)
+	}
+	os.Remove(quarter)
+	os.Remove(quarter + ".sha256")
+	stderr.Reset()
+	fallback := filepath.Join(t.TempDir(), "fallback")
+	if code := run([]string{"update", "-from", out, "-add", "c0", "-steps", "4", "-start", "quarter", "-out", fallback}, &stdout, &stderr); code != 0 {
+		t.Fatalf("quarter without a snapshot: exit %d: %s", code, stderr.String())
+	}
+	if r := readRun(t, fallback); r.Update.Start != "init" || !strings.Contains(stderr.String(), "-start quarter: the run continued has no snapshot") {
+		t.Errorf("quarter without a snapshot: start %q; stderr %s", r.Update.Start, stderr.String())
+	}
 }
 
 // An update interrupted (SIGINT) and resumed writes the same files as an
@@ -246,6 +262,8 @@ func TestUpdateBadInput(t *testing.T) {
 		{"compare lacks a task", append(base, "-add", "c0", "-compare", from), `no task "c0"`},
 		{"out is from", []string{"-data", "planted", "-epochs", "1", "-from", from, "-add", "c0", "-out", from}, "is -from"},
 		{"budget above the tasks", append(base, "-add", "c0", "-budget", "2,5"), "-budget 5: more than the 4 tasks"},
+		{"warm and start", append(base, "-add", "c0", "-warm", "-start", "final"), "-warm is -start final: give one of them"},
+		{"unknown start", append(base, "-add", "c0", "-start", "middle"), `-start "middle": want init, quarter or final`},
 	} {
 		out := filepath.Join(t.TempDir(), "upd")
 		args := append([]string{"update"}, c.args...)

@@ -124,6 +124,11 @@ func (t *Trainer) train(ctx context.Context, job experiment.Job, aff *affinity.O
 	if err != nil {
 		return nil, err
 	}
+	if aff != nil {
+		// An affinity run keeps the snapshot a continuation may start
+		// from (affinityrun.SnapshotDivisor).
+		opt.SnapshotStep = affinityrun.SnapshotStep(ds, c)
+	}
 	return mtl.Train(ctx, ds, job.Tasks, c, opt)
 }
 
@@ -230,7 +235,9 @@ func (t *Trainer) continueRun(ctx context.Context, job experiment.Job) (*experim
 	}
 	run := affinityrun.Continue{Tasks: job.Tasks, Added: c.Added, Removed: c.Removed, Old: old, Config: cfg, Affinity: t.Affinity,
 		Rule: affinityrun.GroupStability{Budgets: c.Budgets, Rule: c.Rule, Checks: affinityrun.DefaultStableChecks,
-			MinHalfAgreement: affinityrun.DefaultMinHalfAgreement, MinReliability: affinityrun.DefaultMinReliability}, CheckpointDir: job.CheckpointDir}
+			MinHalfAgreement: affinityrun.DefaultMinHalfAgreement, MinReliability: affinityrun.DefaultMinReliability,
+			SettledMore: affinityrun.DefaultUpdateSettledMore},
+		Start: affinityrun.DefaultStart, CheckpointDir: job.CheckpointDir}
 	if t.Progress != nil {
 		run.Progress = func(p mtl.Progress) { t.Progress(job, p) }
 	}
@@ -262,7 +269,7 @@ func (t *Trainer) continueRun(ctx context.Context, job experiment.Job) (*experim
 			return nil, err
 		}
 	}
-	a.Continued = &experiment.ContinuedRun{Stop: done.Stop.Stop, StopReason: done.Stop.StopReason}
+	a.Continued = &experiment.ContinuedRun{Stop: done.Stop.Stop, StopReason: done.Stop.StopReason, Start: done.Start, StartNote: done.StartNote}
 	if done.Result == nil {
 		a.Continued.StopReason = "no task added: the measurements of the remaining tasks, kept as they were (no training)"
 	}
