@@ -43,7 +43,8 @@ var Starts = []string{StartInit, StartQuarter, StartFinal}
 // files, and its added pairs agreed with from-scratch runs at least as
 // two from-scratch seeds do on glyphs and planted data (0.572 against
 // 0.533 at 23% of a from-scratch run's steps, 0.723 against 0.705 at 6.7%,
-// with -settled-more 0; docs/update-stop-rule.md has every figure).
+// under the default stop rule, -settled-more 0; docs/update-stop-rule.md
+// has every figure).
 const SnapshotDivisor = 4
 
 // SnapshotStep is the step after which an affinity run of cfg on ds keeps

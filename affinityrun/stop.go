@@ -81,16 +81,6 @@ const (
 	// not get there within 30% whatever its length, and measured longer
 	// (docs/update-stop-rule.md).
 	DefaultSettledMore = 0.0
-	// DefaultUpdateSettledMore is the SettledMore of an update (tag
-	// update, and the continued affinity run of tag run -from): 1. From
-	// the snapshot a quarter of the way through the saved run
-	// (StartQuarter, the default start) it gave the planted families on
-	// glyphs, planted data and three planted CSV files, with the added
-	// pairs ranked about as from-scratch runs rank them with each other
-	// (0.564 against 0.533 on glyphs at 42% of a from-scratch run's steps,
-	// 0.700 against 0.705 on planted at 11%, 0.64–0.66 against 0.57–0.67
-	// on the CSV files at 27–38%; docs/update-stop-rule.md).
-	DefaultUpdateSettledMore = 1.0
 )
 
 // gateOff is the threshold at or below which a gate of GroupStability

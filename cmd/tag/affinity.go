@@ -37,7 +37,7 @@ func runAffinity(args []string, stdout, stderr io.Writer) error {
 	resume := fs.Bool("resume", false, "continue the run stopped in -out")
 	force := fs.Bool("force", false, "start over, replacing what -out holds")
 	untilStable := fs.Bool("until-stable", false, "end the measurement (and the training) once the groups at the -budget list stop changing (see -checks, -check-every, -min-half-agreement, -min-reliability); the reason goes to run.json")
-	stop := addStopFlags(fs, " with -until-stable", affinityrun.DefaultSettledMore)
+	stop := addStopFlags(fs, " with -until-stable")
 	prof := addProfileFlags(fs)
 	setUsage(fs, stderr, "usage: tag affinity [-data FILE.csv -targets A,B,... | -data NAME | -celeba DIR] -out DIR [flags]\n\n"+
 		"Trains one multi-task network on all tasks and records the lookahead affinity\n"+

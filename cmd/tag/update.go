@@ -36,7 +36,7 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 		"init where it has none) or final (its weights after its last step)")
 	warm := fs.Bool("warm", false, "the same as -start final (kept for earlier command lines)")
 	refresh := fs.Bool("refresh", false, "add the update's measurements of the old pairs to their saved sums (default: keep the old pairs as they were)")
-	stop := addStopFlags(fs, " and changes.md reports", affinityrun.DefaultUpdateSettledMore)
+	stop := addStopFlags(fs, " and changes.md reports")
 	compare := fs.String("compare", "", "comma-separated `DIRS` of from-scratch tag affinity runs on the new tasks: changes.md reports the rank correlation with each, and of each two with each other")
 	resume := fs.Bool("resume", false, "continue the update stopped in -out")
 	force := fs.Bool("force", false, "start over, replacing what -out holds")

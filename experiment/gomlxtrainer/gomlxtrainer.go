@@ -235,8 +235,7 @@ func (t *Trainer) continueRun(ctx context.Context, job experiment.Job) (*experim
 	}
 	run := affinityrun.Continue{Tasks: job.Tasks, Added: c.Added, Removed: c.Removed, Old: old, Config: cfg, Affinity: t.Affinity,
 		Rule: affinityrun.GroupStability{Budgets: c.Budgets, Rule: c.Rule, Checks: affinityrun.DefaultStableChecks,
-			MinHalfAgreement: affinityrun.DefaultMinHalfAgreement, MinReliability: affinityrun.DefaultMinReliability,
-			SettledMore: affinityrun.DefaultUpdateSettledMore},
+			MinHalfAgreement: affinityrun.DefaultMinHalfAgreement, MinReliability: affinityrun.DefaultMinReliability},
 		Start: affinityrun.DefaultStart, CheckpointDir: job.CheckpointDir}
 	if t.Progress != nil {
 		run.Progress = func(p mtl.Progress) { t.Progress(job, p) }
