@@ -42,8 +42,8 @@ func runUpdate(args []string, stdout, stderr io.Writer) error {
 	force := fs.Bool("force", false, "start over, replacing what -out holds")
 	setUsage(fs, stderr, "usage: tag update -from DIR [-add T1,T2,...] [-remove T3,...] -out NEWDIR [data and recipe flags of tag affinity]\n\n"+
 		"Continues a tag affinity run for a changed task set. Removing tasks drops their rows and\n"+
-		"columns (no training). Adding tasks trains all tasks from the weights -start names (by\n"+
-		"default the run's weights a quarter of the way through; or its seed's initialization, or its last)\n"+
+		"columns (no training). Adding tasks trains all tasks from the weights -start names (the\n"+
+		"initialization of the run's seed, its weights a quarter of the way through, or its last)\n"+
 		"while measuring every pair, keeping the new\n"+
 		"pairs (those involving an added task) until the groups at the -budget list have stayed the\n"+
 		"same for -checks checks in a row (and the new pairs' ranks settled); the old pairs keep\n"+
