@@ -481,3 +481,67 @@ func TestMinMeasurements(t *testing.T) {
 		t.Errorf("a run of 10 measurements: stop %d, reason %q", stop, short.reason(10, "to the end of training,"))
 	}
 }
+
+// A budget whose groups a half of the measurements does not reproduce,
+// while another budget's both halves do, is left out of "the same groups
+// as the check before"; while no budget is reproduced, or the gate is off,
+// every budget counts.
+func TestUnsettledBudgets(t *testing.T) {
+	gs := func(ha ...[]float64) []CheckGroups {
+		var out []CheckGroups
+		for i, h := range ha {
+			out = append(out, CheckGroups{Budget: i + 2, HalfAgreement: h})
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name string
+		gs   []CheckGroups
+		min  float64
+		want []int
+	}{
+		{"k = 2 and 4 off the structure", gs([]float64{0.5, 1}, []float64{1, 1}, []float64{0.95, 0.2}), 0.9, []int{2, 4}},
+		{"every budget reproduced", gs([]float64{1, 1}, []float64{0.9, 0.95}), 0.9, nil},
+		{"none reproduced", gs([]float64{0.5, 1}, []float64{0.3, 0.2}), 0.9, nil},
+		{"halves not measured yet", gs(nil, []float64{1, 1}), 0.9, nil},
+		{"gate off", gs([]float64{0.5, 1}, []float64{1, 1}), -1, nil},
+	} {
+		if got := unsettled(c.gs, c.min); !slices.Equal(got, c.want) {
+			t.Errorf("%s: unsettled %v, want %v", c.name, got, c.want)
+		}
+	}
+	a := []CheckGroups{{Budget: 2, Groups: [][]string{{"a", "b"}, {"c"}}}, {Budget: 3, Groups: [][]string{{"a"}, {"b"}, {"c"}}}}
+	b := []CheckGroups{{Budget: 2, Groups: [][]string{{"a"}, {"b", "c"}}}, {Budget: 3, Groups: [][]string{{"a"}, {"c"}, {"b"}}}}
+	if sameGroupsAll(a, b, nil) || !sameGroupsAll(a, b, []int{2}) || sameGroupsAll(a, b, []int{3}) {
+		t.Errorf("sameGroupsAll: want the groups at budget 3 alone to be the same")
+	}
+}
+
+// Three families at budgets 2 and 3: which two families share a group at
+// k = 2 is decided by noise alone, the halves disagree there, and the
+// measurement ends once the families at k = 3 are steady, as with
+// budget 3 alone, saying that budget 2 was left out.
+func TestUnsettledBudgetLeftOut(t *testing.T) {
+	tasks := []string{"a0", "a1", "a2", "b0", "b1", "b2", "c0", "c1", "c2"}
+	planted := func(i, j int) float64 {
+		if tasks[i][0] == tasks[j][0] {
+			return 1
+		}
+		return 0
+	}
+	run := func(budgets ...int) (*tracker, int) {
+		rule := GroupStability{Budgets: budgets, Rule: selection.DefaultRule, Every: 1, Checks: 3, MinHalfAgreement: DefaultMinHalfAgreement, MinReliability: -1}
+		tr := &tracker{rule: rule, matrix: func(a *affinity.Accumulator) (*taskmatrix.Matrix, error) { return a.Affinity(), nil }}
+		rng := rand.New(rand.NewPCG(11, 12))
+		return tr, runTracker(t, tr.stopRule(), affinity.NewAccumulator(tasks), func() [][]float64 { return noisy(rng, tasks, planted, 1) }, 300)
+	}
+	_, alone := run(3)
+	tr, both := run(2, 3)
+	t.Logf("budget 3 alone stopped at check %d, budgets 2 and 3 at %d: %s", alone, both, tr.reason(both, ""))
+	if alone < 0 || both != alone {
+		t.Fatalf("budget 3 alone stopped at check %d, budgets 2 and 3 at %d; want the same check", alone, both)
+	}
+	if r := tr.reason(both, ""); !strings.Contains(r, "budgets 3 were the same") || !strings.Contains(r, "budgets 2 left out") {
+		t.Errorf("reason %q", r)
+	}
+}
