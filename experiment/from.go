@@ -175,8 +175,9 @@ func (f *From) Check(cfg Config, recipe any) error {
 // the state of f's affinity run of that seed;
 // it returns the continuation of each seed's affinity run (nil where
 // there is none, with the reason in why). configHash is the new run's
-// configuration hash; Check must have passed.
-func (f *From) prepare(out Layout, c Config, configHash string) (conts map[uint64]*Continuation, why map[uint64]string, err error) {
+// configuration hash and settings the Trainer's ContinueSettings; Check
+// must have passed.
+func (f *From) prepare(out Layout, c Config, configHash string, settings map[string]any) (conts map[uint64]*Continuation, why map[uint64]string, err error) {
 	if f.reusable, err = reusableUnits(f.Layout, f.tasks, f.oldHash, configHash); err != nil {
 		return nil, nil, fmt.Errorf("-from: %w", err)
 	}
@@ -210,7 +211,8 @@ func (f *From) prepare(out Layout, c Config, configHash string) (conts map[uint6
 		if old.Continue != nil {
 			scratch = old.Continue.ScratchSteps
 		}
-		conts[seed] = &Continuation{From: key, Added: f.Added, Removed: f.Removed, Budgets: c.Budgets, Rule: c.Rule, ScratchSteps: scratch}
+		conts[seed] = &Continuation{From: key, Added: f.Added, Removed: f.Removed, Budgets: c.Budgets, Rule: c.Rule, ScratchSteps: scratch,
+			Settings: settings}
 	}
 	return conts, why, nil
 }
@@ -344,6 +346,11 @@ type AffinityReuse struct {
 	// Stop and StopReason say why a continuation's measurement ended.
 	Stop       string `json:"stop,omitempty"`
 	StopReason string `json:"stop_reason,omitempty"`
+	// Start and StartNote are the continuation's ContinuedRun.Start and
+	// StartNote: where its training started, and why that is not the
+	// start asked for (its run has no snapshot to start from).
+	Start     string `json:"start,omitempty"`
+	StartNote string `json:"start_note,omitempty"`
 }
 
 // reuse accounts for the units of the run in e (all of them finished)
@@ -384,7 +391,7 @@ func (e *run) reuse(f *From, units []unit) *Reuse {
 				a.StepRatio = float64(a.Steps) / float64(c.ScratchSteps)
 			}
 			if cr := rec.Affinity.Continued; cr != nil {
-				a.Stop, a.StopReason = cr.Stop, cr.StopReason
+				a.Stop, a.StopReason, a.Start, a.StartNote = cr.Stop, cr.StopReason, cr.Start, cr.StartNote
 			}
 		}
 		r.Affinity = append(r.Affinity, a)
