@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -182,7 +183,7 @@ func (f *From) prepare(out Layout, c Config, configHash string, settings map[str
 		return nil, nil, fmt.Errorf("-from: %w", err)
 	}
 	f.reused = map[string]bool{}
-	olds, err := f.affinityUnits(f.oldHash)
+	olds, err := f.affinityUnits(f.oldHash, settings)
 	if err != nil {
 		return nil, nil, fmt.Errorf("-from: %w", err)
 	}
@@ -218,8 +219,10 @@ func (f *From) prepare(out Layout, c Config, configHash string, settings map[str
 }
 
 // affinityUnits returns f's finished affinity units on its own task list
-// under configHash, by seed.
-func (f *From) affinityUnits(configHash string) (map[uint64]*unitRecord, error) {
+// under configHash, by seed. Where a seed has several (a continuation
+// made by an older tag and then made again, under other settings), the
+// one continued under settings, the Trainer's now, is taken.
+func (f *From) affinityUnits(configHash string, settings map[string]any) (map[uint64]*unitRecord, error) {
 	entries, err := os.ReadDir(f.Layout.Units())
 	if err != nil {
 		return nil, err
@@ -233,11 +236,21 @@ func (f *From) affinityUnits(configHash string) (map[uint64]*unitRecord, error) 
 		if err != nil {
 			return nil, err
 		}
-		if r.Kind == kindAffinity && r.ConfigHash == configHash && r.Affinity != nil && slices.Equal(r.Tasks, f.old) {
-			out[r.Seed] = r
+		if r.Kind != kindAffinity || r.ConfigHash != configHash || r.Affinity == nil || !slices.Equal(r.Tasks, f.old) {
+			continue
 		}
+		if prev, ok := out[r.Seed]; ok && prev.continuedUnder(settings) && !r.continuedUnder(settings) {
+			continue
+		}
+		out[r.Seed] = r
 	}
 	return out, nil
+}
+
+// continuedUnder reports whether r was trained from scratch or continued
+// under settings (Continuation.Settings).
+func (r *unitRecord) continuedUnder(settings map[string]any) bool {
+	return r.Continue == nil || reflect.DeepEqual(r.Continue.Settings, settings)
 }
 
 // copyState copies the files of the state folder from into to (those to

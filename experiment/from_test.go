@@ -142,11 +142,41 @@ func TestRunFromKeysContinueSettings(t *testing.T) {
 			t.Errorf("run %d, start %q: affinity reuse %+v", i, step.start, a)
 		}
 	}
+	// Continued in turn, the run continues the unit made under the
+	// settings of now, not those made before under others.
+	var current string
+	units, _ := filepath.Glob(filepath.Join(Layout{Dir: changed}.Units(), kindAffinity+"-*.json"))
+	for _, p := range units {
+		u, b, err := readUnit(p)
+		switch {
+		case err != nil || u.Continue == nil:
+		case u.Continue.Settings["start"] == "quarter":
+			current = strings.TrimSuffix(filepath.Base(p), ".json")
+		case u.Continue.Settings == nil:
+			// Read last (the folder is read in name order), the unit of
+			// an older tag would be taken if the settings did not count.
+			if err := os.WriteFile(filepath.Join(Layout{Dir: changed}.Units(), kindAffinity+"-4-ffffffffffffffff.json"), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	next, err := PlanFrom(changed, filepath.Join(dir, "next"), []string{"c2"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cn := fromCfg(next.Tasks()...)
+	cn.From = next
+	fake := newFake()
+	fake.start = "quarter"
+	if a := mustRun(t, filepath.Join(dir, "next"), cn, fake, bruteSelector{}).Reuse.Affinity[0]; current == "" || a.ContinuedFrom != current {
+		t.Errorf("continued in turn from %s, want %s", a.ContinuedFrom, current)
+	}
+
 	// Through an executor, whose workers read the settings from the plan
 	// (and the unit's key with them), the same.
 	cc := c
 	cc.Executor = &workerExecutor{}
-	fake := newFake()
+	fake = newFake()
 	fake.start = "init"
 	if a := mustRun(t, filepath.Join(dir, "cluster"), cc, fake, bruteSelector{}).Reuse.Affinity[0]; !a.Continued || a.Start != "init" || a.StartNote == "" {
 		t.Errorf("through an executor: %+v", a)
