@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 
@@ -91,6 +92,14 @@ type Continuation struct {
 	// ScratchSteps are the steps of the affinity run from scratch that
 	// the chain of continuations started from.
 	ScratchSteps int64 `json:"scratch_steps"`
+	// Settings are the Trainer's settings of the continuation that change
+	// its result besides Budgets and Rule (ContinueSettings: where its
+	// training starts, the stop rule's parameters), as decoded from JSON;
+	// nil for a Trainer without any. They are part of the unit's key, as
+	// Budgets and Rule are: a unit continued under other settings (by
+	// another version of tag, say, whose continuation started elsewhere)
+	// is trained anew, not reused.
+	Settings map[string]any `json:"settings,omitempty"`
 	// State is the folder of From's state in this run, and Old From's
 	// result (both set in Job).
 	State string          `json:"-"`
@@ -149,6 +158,33 @@ type Trainer interface {
 	// AffinityRun trains one network on all the job's tasks while measuring
 	// the inter-task affinities (and, if available, gradient cosines).
 	AffinityRun(ctx context.Context, job Job) (*AffinityResult, error)
+}
+
+// ContinueSettings is implemented by a Trainer whose continued affinity
+// runs (Job.Continue) depend on settings of its own besides the budgets
+// and the rule. ContinueSettings returns them, JSON-serialisable; Run
+// records them in each Continuation (Settings), where the Trainer reads
+// them back from the Job.
+type ContinueSettings interface {
+	ContinueSettings() any
+}
+
+// continueSettings returns tr's ContinueSettings as decoded from JSON, nil
+// for a Trainer without any.
+func continueSettings(tr Trainer) (map[string]any, error) {
+	cs, ok := tr.(ContinueSettings)
+	if !ok {
+		return nil, nil
+	}
+	b, err := json.Marshal(cs.ContinueSettings())
+	if err != nil {
+		return nil, fmt.Errorf("encoding the settings of a continuation: %w", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("the settings of a continuation %s: %w", b, err)
+	}
+	return m, nil
 }
 
 // Rule names of package selection used by the methods (declared there).

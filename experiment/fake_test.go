@@ -66,6 +66,9 @@ type fakeTrainer struct {
 	// before, if set, runs at the start of each call with the call's
 	// 1-based number; a non-nil error fails the call.
 	before func(ctx context.Context, call int) error
+	// start, if set, is the start of its continuations
+	// (ContinueSettings); "init" comes with a StartNote.
+	start string
 
 	mu          sync.Mutex
 	checkpoints []string // every job's CheckpointDir, in call order
@@ -86,6 +89,15 @@ func (f *fakeTrainer) noise(seed uint64) float64 {
 func newFake() *fakeTrainer { return &fakeTrainer{recipe: "fake-v1", calls: map[string]int{}} }
 
 func (f *fakeTrainer) Recipe() any { return map[string]any{"name": f.recipe, "epochs": 3} }
+
+// ContinueSettings are f.start's; none without it, as a trainer that
+// records no settings.
+func (f *fakeTrainer) ContinueSettings() any {
+	if f.start == "" {
+		return nil
+	}
+	return map[string]string{"start": f.start}
+}
 
 func (f *fakeTrainer) enter(ctx context.Context, kind string, tasks []string) error {
 	f.mu.Lock()
@@ -172,6 +184,12 @@ func (f *fakeTrainer) AffinityRun(ctx context.Context, job Job) (*AffinityResult
 		}
 		kind, steps = "affinity/continued", 10*int64(len(c.Added))
 		cont = &ContinuedRun{Stop: "stable", StopReason: "fake"}
+		if start, ok := c.Settings["start"].(string); ok {
+			cont.Start = start
+			if start == "init" {
+				cont.StartNote = "fake: no snapshot"
+			}
+		}
 	}
 	if job.StateDir != "" {
 		if err := os.MkdirAll(job.StateDir, 0o755); err != nil {

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -175,13 +176,14 @@ func (f *From) Check(cfg Config, recipe any) error {
 // the state of f's affinity run of that seed;
 // it returns the continuation of each seed's affinity run (nil where
 // there is none, with the reason in why). configHash is the new run's
-// configuration hash; Check must have passed.
-func (f *From) prepare(out Layout, c Config, configHash string) (conts map[uint64]*Continuation, why map[uint64]string, err error) {
+// configuration hash and settings the Trainer's ContinueSettings; Check
+// must have passed.
+func (f *From) prepare(out Layout, c Config, configHash string, settings map[string]any) (conts map[uint64]*Continuation, why map[uint64]string, err error) {
 	if f.reusable, err = reusableUnits(f.Layout, f.tasks, f.oldHash, configHash); err != nil {
 		return nil, nil, fmt.Errorf("-from: %w", err)
 	}
 	f.reused = map[string]bool{}
-	olds, err := f.affinityUnits(f.oldHash)
+	olds, err := f.affinityUnits(f.oldHash, settings)
 	if err != nil {
 		return nil, nil, fmt.Errorf("-from: %w", err)
 	}
@@ -210,14 +212,17 @@ func (f *From) prepare(out Layout, c Config, configHash string) (conts map[uint6
 		if old.Continue != nil {
 			scratch = old.Continue.ScratchSteps
 		}
-		conts[seed] = &Continuation{From: key, Added: f.Added, Removed: f.Removed, Budgets: c.Budgets, Rule: c.Rule, ScratchSteps: scratch}
+		conts[seed] = &Continuation{From: key, Added: f.Added, Removed: f.Removed, Budgets: c.Budgets, Rule: c.Rule, ScratchSteps: scratch,
+			Settings: settings}
 	}
 	return conts, why, nil
 }
 
 // affinityUnits returns f's finished affinity units on its own task list
-// under configHash, by seed.
-func (f *From) affinityUnits(configHash string) (map[uint64]*unitRecord, error) {
+// under configHash, by seed. Where a seed has several (a continuation
+// made by an older tag and then made again, under other settings), the
+// one continued under settings, the Trainer's now, is taken.
+func (f *From) affinityUnits(configHash string, settings map[string]any) (map[uint64]*unitRecord, error) {
 	entries, err := os.ReadDir(f.Layout.Units())
 	if err != nil {
 		return nil, err
@@ -231,11 +236,21 @@ func (f *From) affinityUnits(configHash string) (map[uint64]*unitRecord, error) 
 		if err != nil {
 			return nil, err
 		}
-		if r.Kind == kindAffinity && r.ConfigHash == configHash && r.Affinity != nil && slices.Equal(r.Tasks, f.old) {
-			out[r.Seed] = r
+		if r.Kind != kindAffinity || r.ConfigHash != configHash || r.Affinity == nil || !slices.Equal(r.Tasks, f.old) {
+			continue
 		}
+		if prev, ok := out[r.Seed]; ok && prev.continuedUnder(settings) && !r.continuedUnder(settings) {
+			continue
+		}
+		out[r.Seed] = r
 	}
 	return out, nil
+}
+
+// continuedUnder reports whether r was trained from scratch or continued
+// under settings (Continuation.Settings).
+func (r *unitRecord) continuedUnder(settings map[string]any) bool {
+	return r.Continue == nil || reflect.DeepEqual(r.Continue.Settings, settings)
 }
 
 // copyState copies the files of the state folder from into to (those to
@@ -344,6 +359,11 @@ type AffinityReuse struct {
 	// Stop and StopReason say why a continuation's measurement ended.
 	Stop       string `json:"stop,omitempty"`
 	StopReason string `json:"stop_reason,omitempty"`
+	// Start and StartNote are the continuation's ContinuedRun.Start and
+	// StartNote: where its training started, and why that is not the
+	// start asked for (its run has no snapshot to start from).
+	Start     string `json:"start,omitempty"`
+	StartNote string `json:"start_note,omitempty"`
 }
 
 // reuse accounts for the units of the run in e (all of them finished)
@@ -384,7 +404,7 @@ func (e *run) reuse(f *From, units []unit) *Reuse {
 				a.StepRatio = float64(a.Steps) / float64(c.ScratchSteps)
 			}
 			if cr := rec.Affinity.Continued; cr != nil {
-				a.Stop, a.StopReason = cr.Stop, cr.StopReason
+				a.Stop, a.StopReason, a.Start, a.StartNote = cr.Stop, cr.StopReason, cr.Start, cr.StartNote
 			}
 		}
 		r.Affinity = append(r.Affinity, a)

@@ -112,6 +112,77 @@ func TestRunFromContinuesAffinity(t *testing.T) {
 	}
 }
 
+// A continued affinity unit is keyed by the trainer's settings of the
+// continuation (its start): one made under other settings (or none, as
+// by an older tag) is trained anew, not reused, and results.json's reuse
+// records the start and its note.
+func TestRunFromKeysContinueSettings(t *testing.T) {
+	dir := t.TempDir()
+	old, changed := filepath.Join(dir, "old"), filepath.Join(dir, "changed")
+	mustRun(t, old, fromCfg("a1", "a2", "b1"), newFake(), bruteSelector{})
+	f, err := PlanFrom(old, changed, []string{"c1"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := fromCfg(f.Tasks()...)
+	c.From = f
+	const key = "affinity/continued:a1+a2+b1+c1"
+	for i, step := range []struct {
+		start     string
+		continued int
+	}{{"", 1}, {"init", 1}, {"init", 0}, {"quarter", 1}} {
+		fake := newFake()
+		fake.start = step.start
+		r := mustRun(t, changed, c, fake, bruteSelector{}).Reuse
+		if got := fake.calls[key]; got != step.continued {
+			t.Errorf("run %d, start %q: %d continuations, want %d (calls %v)", i, step.start, got, step.continued, fake.calls)
+		}
+		a := r.Affinity[0]
+		if !a.Continued || a.Start != step.start || (a.StartNote != "") != (step.start == "init") {
+			t.Errorf("run %d, start %q: affinity reuse %+v", i, step.start, a)
+		}
+	}
+	// Continued in turn, the run continues the unit made under the
+	// settings of now, not those made before under others.
+	var current string
+	units, _ := filepath.Glob(filepath.Join(Layout{Dir: changed}.Units(), kindAffinity+"-*.json"))
+	for _, p := range units {
+		u, b, err := readUnit(p)
+		switch {
+		case err != nil || u.Continue == nil:
+		case u.Continue.Settings["start"] == "quarter":
+			current = strings.TrimSuffix(filepath.Base(p), ".json")
+		case u.Continue.Settings == nil:
+			// Read last (the folder is read in name order), the unit of
+			// an older tag would be taken if the settings did not count.
+			if err := os.WriteFile(filepath.Join(Layout{Dir: changed}.Units(), kindAffinity+"-4-ffffffffffffffff.json"), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	next, err := PlanFrom(changed, filepath.Join(dir, "next"), []string{"c2"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cn := fromCfg(next.Tasks()...)
+	cn.From = next
+	fake := newFake()
+	fake.start = "quarter"
+	if a := mustRun(t, filepath.Join(dir, "next"), cn, fake, bruteSelector{}).Reuse.Affinity[0]; current == "" || a.ContinuedFrom != current {
+		t.Errorf("continued in turn from %s, want %s", a.ContinuedFrom, current)
+	}
+
+	// Through an executor, whose workers read the settings from the plan
+	// (and the unit's key with them), the same.
+	cc := c
+	cc.Executor = &workerExecutor{}
+	fake = newFake()
+	fake.start = "init"
+	if a := mustRun(t, filepath.Join(dir, "cluster"), cc, fake, bruteSelector{}).Reuse.Affinity[0]; !a.Continued || a.Start != "init" || a.StartNote == "" {
+		t.Errorf("through an executor: %+v", a)
+	}
+}
+
 // checkUnitsUsed fails unless the unit files of the run continued in l
 // are those it used (reused or trained, r) and the affinity units its
 // continuations start from, none of them a group with a removed task.

@@ -367,7 +367,11 @@ func Run(ctx context.Context, dir string, cfg Config, tr Trainer, sel Selector) 
 		workers: cfg.Workers, progress: cfg.Progress, records: map[string]*unitRecord{},
 	}}
 	if cfg.From != nil {
-		if e.conts, e.whyFresh, err = cfg.From.prepare(l, cfg, man.ConfigHash); err != nil {
+		settings, err := continueSettings(tr)
+		if err != nil {
+			return nil, err
+		}
+		if e.conts, e.whyFresh, err = cfg.From.prepare(l, cfg, man.ConfigHash, settings); err != nil {
 			return nil, err
 		}
 	}

@@ -39,7 +39,9 @@ type unit struct {
 }
 
 // key names the unit's file and checkpoint folder: kind, size and a hash of
-// the configuration hash, kind, seed, tasks and (when set) update rule.
+// the configuration hash, kind, seed, tasks, (when set) update rule and
+// (for a continued affinity run) what it continues and how
+// (Continuation's From, Budgets, Rule and Settings).
 func (u unit) key(configHash string) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%d", configHash, u.kind, u.seed)
@@ -51,6 +53,11 @@ func (u unit) key(configHash string) string {
 	}
 	if c := u.cont; c != nil {
 		fmt.Fprintf(h, "\x02%s\x00%v\x00%s", c.From, c.Budgets, c.Rule)
+		if c.Settings != nil {
+			// Map keys in order: the same settings, the same bytes.
+			b, _ := json.Marshal(c.Settings)
+			fmt.Fprintf(h, "\x03%s", b)
+		}
 	}
 	return fmt.Sprintf("%s-%d-%s", u.kind, len(u.tasks), hex.EncodeToString(h.Sum(nil))[:16])
 }

@@ -23,7 +23,8 @@ func WriteReuseFile(out experiment.Layout, r *experiment.Reuse) error {
 // (`tag run -from`, Results.Reuse) reused: the networks reused and
 // trained, the training time against a full re-run's, and whether each
 // seed's affinity run was continued, with its steps against a run from
-// scratch.
+// scratch (and, on a line of its own, why it did not start where asked:
+// AffinityReuse.StartNote).
 func WriteReuse(w io.Writer, r *experiment.Reuse) error {
 	fmt.Fprintf(w, "Continued from %s: removed %s, added %s.\n\n", mdEscape(r.From), mdEscape(ListOrNone(r.Removed)), mdEscape(ListOrNone(r.Added)))
 	fmt.Fprintf(w, "- networks reused from %s: %d (their training took %.1f s there)\n", mdEscape(r.From), r.NetworksReused, r.SecondsReused)
@@ -41,6 +42,9 @@ func WriteReuse(w io.Writer, r *experiment.Reuse) error {
 			fmt.Fprintf(w, "; %s", mdEscape(a.StopReason))
 		}
 		fmt.Fprintln(w)
+		if a.StartNote != "" {
+			fmt.Fprintf(w, "- affinity run, seed %d, start: %s\n", a.Seed, mdEscape(a.StartNote))
+		}
 	}
 	_, err := fmt.Fprintln(w)
 	return err

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tagroup/tag/affinityrun"
+	"github.com/tagroup/tag/experiment"
 )
 
 func unitNames(t *testing.T, dir string) []string {
@@ -85,6 +86,17 @@ func TestRunFromReusesUnchangedNetworks(t *testing.T) {
 	}
 }
 
+// readText returns the content of the file p, failing t if it cannot be
+// read.
+func readText(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // runTagRun runs `tag run` with common and then args, failing t unless it
 // exits 0, and returns its standard output.
 func runTagRun(t *testing.T, common []string, args ...string) string {
@@ -126,8 +138,36 @@ func TestRunFromContinuesAffinityRun(t *testing.T) {
 		t.Errorf("mtl: %g, from scratch %g", got, want)
 	}
 	md, err := os.ReadFile(filepath.Join(changed, "report.md"))
-	if err != nil || !strings.Contains(string(md), "## Reuse") || !strings.Contains(string(md), "continued for") {
+	if err != nil || !strings.Contains(string(md), "## Reuse") || !strings.Contains(string(md), "continued for") || strings.Contains(string(md), "start:") {
 		t.Errorf("report.md: %v\n%s", err, md)
+	}
+
+	// Without the snapshot (a run made by an older tag), a continuation
+	// that would start from it starts from the initialization, and stdout,
+	// reuse.md and report.md say so in a line (report's
+	// TestWriteReuseStartNote tests the line itself).
+	if affinityrun.DefaultStart != affinityrun.StartQuarter {
+		return
+	}
+	snaps, err := filepath.Glob(filepath.Join(experiment.Layout{Dir: old}.States(), "*", "weights-quarter.gob*"))
+	if err != nil || len(snaps) == 0 {
+		t.Fatalf("the snapshot of %s: %v %v", old, snaps, err)
+	}
+	for _, p := range snaps {
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bare := filepath.Join(dir, "bare")
+	out := runTag("-from", old, "-add", "a2,b2,c2", "-out", bare)
+	if c := readResults(t, bare).Affinity.Continued; c == nil || c.Start != affinityrun.StartInit || c.StartNote != affinityrun.NoSnapshot {
+		t.Errorf("without a snapshot, the continued affinity run started %+v", c)
+	}
+	line := "- affinity run, seed 1, start: " + affinityrun.NoSnapshot + "\n"
+	for name, text := range map[string]string{"stdout": out, "reuse.md": readText(t, filepath.Join(bare, "reuse.md")), "report.md": readText(t, filepath.Join(bare, "report.md"))} {
+		if strings.Count(text, line) != 1 {
+			t.Errorf("%s lacks %q:\n%s", name, line, text)
+		}
 	}
 }
 

@@ -219,13 +219,44 @@ func affinityResult(job experiment.Job, files affinityrun.Files, m map[string]ex
 		Steps: int64(steps), Seconds: seconds}, nil
 }
 
+// continuation is how the Trainer continues an affinity run besides the
+// budgets and the rule (ContinueSettings): where the training starts
+// (affinityrun.Continue.Start) and the stop rule's parameters
+// (affinityrun.GroupStability).
+type continuation struct {
+	Start            string  `json:"start"`
+	Checks           int     `json:"checks"`
+	MinHalfAgreement float64 `json:"min_half_agreement"`
+	MinReliability   float64 `json:"min_reliability"`
+	SettledMore      float64 `json:"settled_more"`
+}
+
+// ContinueSettings returns how the Trainer continues an affinity run
+// (experiment.ContinueSettings): from affinityrun.DefaultStart, under
+// the stop rule's defaults. A run records them with each continued unit,
+// so that a unit continued otherwise (by an older tag, whose
+// continuation started from the initialization) is trained anew, not
+// reused.
+func (t *Trainer) ContinueSettings() any {
+	return continuation{Start: affinityrun.DefaultStart, Checks: affinityrun.DefaultStableChecks,
+		MinHalfAgreement: affinityrun.DefaultMinHalfAgreement, MinReliability: affinityrun.DefaultMinReliability,
+		SettledMore: affinityrun.DefaultSettledMore}
+}
+
 // continueRun continues the affinity run whose state is in
-// job.Continue.State for job's tasks.
+// job.Continue.State for job's tasks, as job.Continue.Settings say
+// (ContinueSettings where it has none).
 func (t *Trainer) continueRun(ctx context.Context, job experiment.Job) (*experiment.AffinityResult, error) {
 	c := job.Continue
 	old, err := affinityrun.ReadState(c.State)
 	if err != nil {
 		return nil, fmt.Errorf("the state of the affinity run continued (%s): %w", c.State, err)
+	}
+	how := t.ContinueSettings().(continuation)
+	if c.Settings != nil {
+		if b, err := json.Marshal(c.Settings); err != nil || json.Unmarshal(b, &how) != nil {
+			return nil, fmt.Errorf("continuing %s: the settings of the continuation %v cannot be read", job.Key, c.Settings)
+		}
 	}
 	cfg := t.Config
 	cfg.Seed = job.Seed
@@ -234,9 +265,9 @@ func (t *Trainer) continueRun(ctx context.Context, job experiment.Job) (*experim
 		return nil, err
 	}
 	run := affinityrun.Continue{Tasks: job.Tasks, Added: c.Added, Removed: c.Removed, Old: old, Config: cfg, Affinity: t.Affinity,
-		Rule: affinityrun.GroupStability{Budgets: c.Budgets, Rule: c.Rule, Checks: affinityrun.DefaultStableChecks,
-			MinHalfAgreement: affinityrun.DefaultMinHalfAgreement, MinReliability: affinityrun.DefaultMinReliability},
-		Start: affinityrun.DefaultStart, CheckpointDir: job.CheckpointDir}
+		Rule: affinityrun.GroupStability{Budgets: c.Budgets, Rule: c.Rule, Checks: how.Checks,
+			MinHalfAgreement: how.MinHalfAgreement, MinReliability: how.MinReliability, SettledMore: how.SettledMore},
+		Start: how.Start, CheckpointDir: job.CheckpointDir}
 	if t.Progress != nil {
 		run.Progress = func(p mtl.Progress) { t.Progress(job, p) }
 	}

@@ -389,3 +389,33 @@ func TestContinueFrom(t *testing.T) {
 		t.Errorf("adding a task the data lack: %v, tasks %v", err, exp.Tasks)
 	}
 }
+
+// A continuation trains from the start its Settings name (the Trainer's
+// ContinueSettings where it has none), the start its unit's key covers.
+func TestContinueSettings(t *testing.T) {
+	_, tr := plantedSetup(t)
+	tr.Config.Epochs = 4
+	ctx, state, tasks := context.Background(), t.TempDir(), []string{"a0", "a1", "b0"}
+	old, err := tr.AffinityRun(ctx, experiment.Job{Tasks: tasks, Seed: 7, StateDir: state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		settings map[string]any
+		want     string
+	}{{nil, affinityrun.DefaultStart}, {map[string]any{"start": affinityrun.StartInit}, affinityrun.StartInit}} {
+		cont := &experiment.Continuation{From: "old", Added: []string{"b1"}, Budgets: []int{2}, Rule: experiment.DefaultRule,
+			State: state, Old: old, Settings: c.settings}
+		a, err := tr.AffinityRun(ctx, experiment.Job{Tasks: append(slices.Clone(tasks), "b1"), Seed: 7, Continue: cont})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := a.Continued; r == nil || r.Start != c.want || r.StartNote != "" {
+			t.Errorf("settings %v: continued %+v, want the start %s", c.settings, r, c.want)
+		}
+	}
+	var how continuation
+	if b, err := json.Marshal(tr.ContinueSettings()); err != nil || json.Unmarshal(b, &how) != nil || how.Start != affinityrun.DefaultStart || how.Checks != affinityrun.DefaultStableChecks {
+		t.Errorf("ContinueSettings %s: %v", b, err)
+	}
+}
