@@ -215,11 +215,7 @@ func (g GroupStability) String() string {
 
 // steadyText says what makes a check steady.
 func (g GroupStability) steadyText() string {
-	s := "with the same groups as the check before"
-	if g.MinHalfAgreement > gateOff && len(g.Budgets) > 1 {
-		s += " (a budget whose groups a half of the measurements does not reproduce, while another budget's both halves do, left out)"
-	}
-	return s + g.steadyGates()
+	return "with the same groups as the check before" + g.steadyGates()
 }
 
 // steadyGates says which gates a steady check passes besides its groups
@@ -260,16 +256,10 @@ type Check struct {
 	// (CheckGroups.HalfAgreement; nil until both halves hold
 	// measurements).
 	HalfAgreement *float64 `json:"half_agreement,omitempty"`
-	// Unsettled are the budgets whose groups at least one half of the
-	// measurements does not reproduce (an adjusted Rand index under
-	// MinHalfAgreement) while another budget's both halves do: the data
-	// do not settle them, and Same leaves them out.
-	Unsettled []int `json:"unsettled_budgets,omitempty"`
-	// Same: every budget's groups but the Unsettled ones equal the
-	// previous check's; Steady: Same, HalfAgreement at least
-	// MinHalfAgreement and Reliability at least MinReliability (each
-	// unless its gate is off); Run counts the steady checks in a row up to
-	// this one.
+	// Same: every budget's groups equal the previous check's; Steady:
+	// Same, HalfAgreement at least MinHalfAgreement and Reliability at
+	// least MinReliability (each unless its gate is off); Run counts the
+	// steady checks in a row up to this one.
 	Same   bool `json:"same_groups"`
 	Steady bool `json:"steady"`
 	Run    int  `json:"steady_run"`
@@ -365,8 +355,7 @@ func (t *tracker) after(_ int, acc *affinity.Accumulator) bool {
 	}
 	if n := len(t.st.Checks); n > 0 {
 		prev := t.st.Checks[n-1]
-		c.Unsettled = unsettled(c.Groups, t.rule.MinHalfAgreement)
-		c.Same = sameGroupsAll(prev.Groups, c.Groups, c.Unsettled)
+		c.Same = sameGroupsAll(prev.Groups, c.Groups)
 		c.Steady = c.Same && passes(c.HalfAgreement, t.rule.MinHalfAgreement) && passes(c.Reliability, t.rule.MinReliability)
 		if c.Steady {
 			c.Run = prev.Run + 1
@@ -573,22 +562,8 @@ func (t *tracker) reason(steps int, otherwise string) string {
 	if t.met() {
 		last := t.st.Checks[n-1]
 		first := t.st.Checks[n-1-last.Run]
-		var left []int
-		for _, c := range t.st.Checks[n-1-last.Run:] {
-			for _, k := range c.Unsettled {
-				if !slices.Contains(left, k) {
-					left = append(left, k)
-				}
-			}
-		}
-		budgets := slices.DeleteFunc(slices.Clone(t.rule.Budgets), func(k int) bool { return slices.Contains(left, k) })
-		var aside string
-		if len(left) > 0 {
-			slices.Sort(left)
-			aside = fmt.Sprintf(" (budgets %s left out: a half of the measurements gave other groups there, so the measurements do not settle them)", intsText(left))
-		}
-		return fmt.Sprintf("the stop rule was met: the groups at budgets %s were the same at %d checks in a row (steps %d to %d)%s%s: measurement ended after %d steps",
-			intsText(budgets), last.Run+1, first.Step, last.Step, aside, t.rule.steadyGates(), steps)
+		return fmt.Sprintf("the stop rule was met: the groups at budgets %s were the same at %d checks in a row (steps %d to %d)%s: measurement ended after %d steps",
+			intsText(t.rule.Budgets), last.Run+1, first.Step, last.Step, t.rule.steadyGates(), steps)
 	}
 	best, same, half, rel := 0, 0, 0, 0
 	for _, c := range t.st.Checks {
@@ -617,53 +592,16 @@ func (t *tracker) reason(steps int, otherwise string) string {
 		t.rule.Checks, t.rule.steadyText(), n, best, gates, otherwise, steps)
 }
 
-// sameGroupsAll reports whether a and b hold the same groups at every
-// budget but those in skip.
-func sameGroupsAll(a, b []CheckGroups, skip []int) bool {
+func sameGroupsAll(a, b []CheckGroups) bool {
 	if len(a) != len(b) {
 		return false
 	}
 	for i := range a {
-		if a[i].Budget != b[i].Budget {
-			return false
-		}
-		if !slices.Contains(skip, a[i].Budget) && !samePartition(a[i].Groups, b[i].Groups) {
+		if a[i].Budget != b[i].Budget || !samePartition(a[i].Groups, b[i].Groups) {
 			return false
 		}
 	}
 	return true
-}
-
-// unsettled returns the budgets of gs whose groups a half of the
-// measurements does not reproduce (adjusted Rand index under min) where
-// another budget's both halves do; none while the gate is off, the
-// halves are not measured yet, or no budget's halves reproduce it. A
-// budget off the data's structure (4 groups of 3 families: which family
-// is split is arbitrary, with a margin near 0) changes its groups from
-// check to check however long the measurement goes on; waiting for it
-// held updates under the default budgets 2,3,4 to 35–43% of the steps on
-// planted CSV files where the families at k = 3 had been steady since
-// 19–24%.
-func unsettled(gs []CheckGroups, min float64) []int {
-	if min <= gateOff {
-		return nil
-	}
-	var out []int
-	settled := false
-	for _, g := range gs {
-		if len(g.HalfAgreement) < 2 {
-			return nil
-		}
-		if slices.Min(g.HalfAgreement) >= min {
-			settled = true
-		} else {
-			out = append(out, g.Budget)
-		}
-	}
-	if !settled {
-		return nil
-	}
-	return out
 }
 
 // samePartition reports whether a and b hold the same groups (each a set
