@@ -201,11 +201,11 @@ func Write(l experiment.Layout, f Files, rec Record) error {
 // writeWeightsSums writes the weights, the snapshot (when f has one)
 // and the sums of f into l.Dir.
 func writeWeightsSums(l experiment.Layout, f Files) error {
-	if err := atomicfile.Write(l.Weights(), func(w io.Writer) error { return gob.NewEncoder(w).Encode(f.Weights) }); err != nil {
+	if err := writeParameters(l.Weights(), f.Weights); err != nil {
 		return err
 	}
 	if f.Snapshot != nil {
-		if err := atomicfile.Write(l.WeightsQuarter(), func(w io.Writer) error { return gob.NewEncoder(w).Encode(f.Snapshot) }); err != nil {
+		if err := writeParameters(l.WeightsQuarter(), f.Snapshot); err != nil {
 			return err
 		}
 	}
@@ -297,6 +297,12 @@ func readFiles(l experiment.Layout) (*Files, error) {
 		return nil, redo(err)
 	}
 	return f, nil
+}
+
+// writeParameters writes p into path with its checksum file, for
+// readParameters.
+func writeParameters(path string, p *mtl.Parameters) error {
+	return atomicfile.Write(path, func(w io.Writer) error { return gob.NewEncoder(w).Encode(p) })
 }
 
 // readParameters reads the parameters in path, verified against its
