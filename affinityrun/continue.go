@@ -67,16 +67,17 @@ const NoSnapshot = "the run continued has no snapshot of its weights a quarter o
 	"(made by an older tag, or stopped before that step): trained from the initialization of its seed instead"
 
 // start returns the start of the training, the weights it starts from
-// (nil: the seed's initialization) and the note of a fallback.
-func (c Continue) start(weights *mtl.Parameters) (string, *mtl.Parameters, string) {
+// (nil: the seed's initialization) and the note of a fallback, given the
+// old weights and snapshot less the removed tasks' heads.
+func (c Continue) start(weights, snapshot *mtl.Parameters) (string, *mtl.Parameters, string) {
 	switch c.Start {
 	case StartFinal:
 		return StartFinal, weights, ""
 	case StartQuarter:
-		if c.Old.Snapshot == nil {
+		if snapshot == nil {
 			return StartInit, nil, NoSnapshot
 		}
-		return StartQuarter, c.Old.Snapshot.Without(c.Removed), ""
+		return StartQuarter, snapshot, ""
 	}
 	return StartInit, nil, ""
 }
@@ -103,7 +104,7 @@ func (c Continue) Run(ctx context.Context, ds data.Dataset) (*Continued, error) 
 	}
 	window := c.Config
 	opt := mtl.Options{CheckpointDir: c.CheckpointDir, Affinity: &c.Affinity, Progress: c.Progress}
-	start, init, note := c.start(weights)
+	start, init, note := c.start(weights, snapshot)
 	opt.Init = init
 	stepsPerEpoch := max(mtl.StepsPerEpoch(ds, c.Config), 1)
 	var stopper *Stopper
