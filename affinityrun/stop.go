@@ -140,7 +140,7 @@ type GroupStability struct {
 // checks stay every 5 measurements.
 func (g GroupStability) WithDefaultEvery(measureEvery, plannedSteps int) GroupStability {
 	if g.Every == 0 {
-		m := CheckMeasurements(measureEvery, plannedSteps)
+		m := checkMeasurements(measureEvery, plannedSteps)
 		g.Every = m * measureEvery
 		if m < DefaultCheckMeasurements {
 			g.MinMeasurements = DefaultCheckMeasurements * (g.Checks + 1)
@@ -149,10 +149,10 @@ func (g GroupStability) WithDefaultEvery(measureEvery, plannedSteps int) GroupSt
 	return g
 }
 
-// CheckMeasurements is the number of affinity measurements between two
+// checkMeasurements is the number of affinity measurements between two
 // checks of the default interval for a measurement every measureEvery
 // steps in a run of plannedSteps steps (see WithDefaultEvery).
-func CheckMeasurements(measureEvery, plannedSteps int) int {
+func checkMeasurements(measureEvery, plannedSteps int) int {
 	if plannedSteps <= 0 || measureEvery <= 0 {
 		return DefaultCheckMeasurements
 	}
