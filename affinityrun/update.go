@@ -194,9 +194,6 @@ func PlanUpdate(o UpdateOptions) (*Update, error) {
 	return u, nil
 }
 
-// Old is the record of the run continued.
-func (u *Update) Old() *Record { return u.old }
-
 // Tasks is the new task list: the old tasks less the removed, then the
 // added.
 func (u *Update) Tasks() []string { return slices.Clone(u.tasks) }
