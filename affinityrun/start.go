@@ -1,6 +1,8 @@
 package affinityrun
 
 import (
+	"slices"
+
 	"github.com/tagroup/tag/data"
 	"github.com/tagroup/tag/mtl"
 )
@@ -29,8 +31,8 @@ const (
 	DefaultStart = StartInit
 )
 
-// Starts lists the starts an update accepts.
-var Starts = []string{StartInit, StartQuarter, StartFinal}
+// starts lists the starts an update accepts.
+var starts = []string{StartInit, StartQuarter, StartFinal}
 
 // SnapshotDivisor places the snapshot an affinity run keeps for later
 // updates (Files.Snapshot, weights-quarter.gob): after 1/SnapshotDivisor
@@ -60,13 +62,11 @@ func SnapshotStep(ds data.Dataset, cfg mtl.Config) int {
 	return cfg.Epochs * mtl.StepsPerEpoch(ds, cfg) / SnapshotDivisor
 }
 
-// validStart refuses a start other than Starts (InputError naming
+// validStart refuses a start other than starts (InputError naming
 // -start).
 func validStart(start string) error {
-	for _, s := range Starts {
-		if start == s {
-			return nil
-		}
+	if slices.Contains(starts, start) {
+		return nil
 	}
 	return inputf("-start %q: want %s, %s or %s", start, StartInit, StartQuarter, StartFinal)
 }
