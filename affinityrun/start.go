@@ -51,7 +51,7 @@ var starts = []string{StartInit, StartQuarter, StartFinal}
 // two from-scratch seeds do on glyphs and planted data (0.572 against
 // 0.533 at 23% of a from-scratch run's steps, 0.723 against 0.705 at 6.7%,
 // under the default stop rule). With other tasks left out and added it
-// missed the glyphs families once in four (DefaultStart says why it is
+// missed the glyphs families in one of three cases (DefaultStart says why it is
 // not the default; docs/update-stop-rule.md has every figure).
 const SnapshotDivisor = 4
 
