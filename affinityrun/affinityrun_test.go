@@ -161,9 +161,12 @@ func TestUpdateRemove(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The configuration holds the options as given and the continued
-	// run's data and seed, and leaves settled_more out when it is off.
+	// run's data and seed, and leaves settled_more and start out when they
+	// are as before those options (the start from the initialization is
+	// "warm": false, as in an update made before -start).
 	conf := u.Conf()
-	if _, ok := conf["settled_more"]; ok || !reflect.DeepEqual(conf["budgets"], []int{2, 3}) || conf["seed"] != rec.Seed || conf["data"] != rec.Data {
+	_, settled := conf["settled_more"]
+	if _, start := conf["start"]; settled || start || conf["warm"] != false || !reflect.DeepEqual(conf["budgets"], []int{2, 3}) || conf["seed"] != rec.Seed || conf["data"] != rec.Data {
 		t.Errorf("update configuration %v", conf)
 	}
 	if _, err := PrepareDir(u.Out(), false, false, conf); err != nil {

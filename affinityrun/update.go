@@ -419,10 +419,15 @@ func (u *Update) Conf() map[string]any {
 	o := u.opt
 	conf := map[string]any{"from": o.From, "tasks": u.tasks, "data": u.old.Data, "recipe": u.cfg, "affinity": u.aopt,
 		"seed": u.old.Seed, "steps": o.Steps, "checks": o.Checks, "check_every": o.CheckEvery,
-		"min_half_agreement": o.MinHalfAgreement, "min_reliability": o.MinReliability, "max_epochs": o.MaxEpochs, "refresh": o.Refresh, "start": o.Start,
+		"min_half_agreement": o.MinHalfAgreement, "min_reliability": o.MinReliability, "max_epochs": o.MaxEpochs, "refresh": o.Refresh, "warm": o.Start == StartFinal,
 		"budgets": u.budgets, "rule": o.Rule, "compare": o.Compare}
-	if o.SettledMore != 0 { // absent otherwise, as in an update made before the option
+	// Absent otherwise, as in an update made before the option, so that
+	// such an update still resumes (-warm was the start before -start).
+	if o.SettledMore != 0 {
 		conf["settled_more"] = o.SettledMore
+	}
+	if o.Start == StartQuarter {
+		conf["start"] = o.Start
 	}
 	return conf
 }
